@@ -1,0 +1,38 @@
+# acuback: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint migrations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/acuback migrate --noinput
+	$(BIN)/acuback seed-demo --if-empty
+	$(BIN)/acuback collectstatic --noinput --verbosity 0
+	$(BIN)/acuback serve
+
+test: $(TEST_STAMP)
+	bash scripts/test.sh
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests
+
+migrations: $(STAMP)
+	$(BIN)/acuback makemigrations accounts patients audit
+
+clean:
+	rm -rf $(VENV) var test-artifacts

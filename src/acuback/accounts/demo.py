@@ -1,0 +1,270 @@
+"""Deterministic demo data: two clinics, their people, patients and consents.
+
+Same seed, same data; dates are relative to the day it is loaded so that the
+expired and expiring licences stay expired and expiring.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from acuback.patients.models import Consent, ConsentForm, ConsentKind, Patient
+
+from .models import (
+    Clinic,
+    Credential,
+    CredentialKind,
+    Location,
+    Membership,
+    Practitioner,
+    Profession,
+    Role,
+    User,
+)
+
+DEMO_SLUG = "riverside-demo"
+OTHER_SLUG = "harbor-demo"
+DEMO_PASSWORD = "acuback-demo"  # noqa: S105 - published demo login, documented in README
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    clinic: str
+    note: str = ""
+
+
+DEMO_LOGINS = [
+    DemoLogin("mlin", "practitioner", "Riverside", "licensed in OR and WA"),
+    DemoLogin("jporter", "practitioner", "Riverside", "physician, supervisor"),
+    DemoLogin("dokafor", "practitioner", "Riverside", "licence expired: not cleared"),
+    DemoLogin("swhitfield", "practitioner", "Riverside", "licence expires within 60 days"),
+    DemoLogin("frontdesk", "front_desk", "Riverside"),
+    DemoLogin("admin", "clinic_admin", "Riverside", "also opens /admin/"),
+    DemoLogin("patient", "patient", "Riverside", "the patient Grace Thompson"),
+    DemoLogin("harbor", "practitioner", "Harbor Street", "the other clinic"),
+]
+
+GIVEN_F = ["Grace", "Maria", "Aisha", "Emily", "Sofia", "Hannah", "Mei", "Priya", "Olivia",
+           "Fatima", "Chloe", "Isabel", "Naomi", "Keiko", "Rosa", "Julia", "Amara", "Ingrid",
+           "Lucia", "Yara", "Helen", "Beatriz", "Nadia", "Claire"]
+GIVEN_M = ["James", "Daniel", "Mohammed", "Carlos", "Wei", "Ethan", "Samuel", "Arjun", "Lucas",
+           "Omar", "Henry", "Mateo", "Kenji", "David", "Tomas", "Noah", "Ibrahim", "Peter",
+           "Luis", "Andre", "Michael", "Hiro", "Joseph", "Ravi"]
+FAMILY = ["Thompson", "Garcia", "Nguyen", "Patel", "Kim", "Okafor", "Martinez", "Chen",
+          "Johnson", "Rossi", "Haddad", "Novak", "Williams", "Tanaka", "Silva", "Brown",
+          "Kowalski", "Ahmed", "Lopez", "Schmidt", "O'Connor", "Singh", "Davis", "Moreau",
+          "Andersson", "Yamamoto", "Hernandez", "Murphy", "Cohen", "Dubois", "Reyes", "Walker"]
+STREETS = ["Alder St", "NE Broadway", "SE Hawthorne Blvd", "Main St", "Columbia Way",
+           "Fourth Plain Blvd", "NW Glisan St", "Division St", "Mill Plain Blvd", "Oak Ave"]
+LANGUAGES = ["English"] * 8 + ["Spanish", "Vietnamese", "Mandarin", "Russian"]
+
+CONSENT_TEXTS = {
+    ConsentKind.TREATMENT: (
+        "Consent to acupuncture treatment",
+        "DEMO TEXT: replace with your clinic's reviewed consent form.\n\n"
+        "I agree to receive acupuncture for back pain from a licensed practitioner of this "
+        "clinic. The practitioner has explained what the treatment involves, what it may and "
+        "may not do, the common minor effects (such as bruising, soreness or bleeding at a "
+        "needle site, and tiredness) and the rare serious risks, and the alternatives. "
+        "I have told the practitioner about bleeding disorders, blood-thinning medicines, "
+        "implanted devices and pregnancy. I may stop treatment at any time.",
+    ),
+    ConsentKind.ELECTROACUPUNCTURE: (
+        "Consent to electroacupuncture",
+        "DEMO TEXT: replace with your clinic's reviewed consent form.\n\n"
+        "I agree that a small electrical current may be passed between acupuncture needles. "
+        "I have told the practitioner about any pacemaker, defibrillator or other implanted "
+        "electrical device. I may ask for the stimulation to be stopped at any time.",
+    ),
+    ConsentKind.DATA_SHARING: (
+        "Consent to share my records with my doctor and insurer",
+        "DEMO TEXT: replace with your clinic's reviewed consent form.\n\n"
+        "I agree that this clinic may send progress reports about my treatment to the "
+        "doctor who referred me and to my insurer, for my care and for payment.",
+    ),
+    ConsentKind.RESEARCH: (
+        "Consent to research use of de-identified data",
+        "DEMO TEXT: replace with your clinic's reviewed consent form.\n\n"
+        "I agree that my questionnaire results and treatment records, with everything that "
+        "identifies me removed, may be used to study how well treatment works.",
+    ),
+}
+
+
+def _user(username: str, first: str, last: str, *, is_staff: bool = False) -> User:
+    user = User(username=username, first_name=first, last_name=last,
+                email=f"{username}@example.org", is_staff=is_staff)
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _licence(p: Practitioner, jurisdiction: str, number: str, expires: date, title: str,
+             issuer: str, today: date) -> Credential:
+    return Credential.objects.create(
+        practitioner=p, kind=CredentialKind.LICENCE, title=title, issuer=issuer,
+        number=number, jurisdiction=jurisdiction, issued_on=expires - timedelta(days=730),
+        expires_on=expires, verified_on=today - timedelta(days=30),
+        source_url="https://example.org/licence-lookup",
+    )
+
+
+def _consent_forms(clinic: Clinic) -> dict[str, ConsentForm]:
+    return {
+        kind: ConsentForm.objects.create(clinic=clinic, kind=kind, version="2026-1",
+                                         title=title, body=body)
+        for kind, (title, body) in CONSENT_TEXTS.items()
+    }
+
+
+def _patients(clinic: Clinic, count: int, rng: random.Random, recorder: User,
+              forms: dict[str, ConsentForm], city: str, region: str, today: date,
+              first_mrn: int) -> list[Patient]:
+    patients = []
+    used: set[tuple[str, str]] = set()
+    for i in range(count):
+        while True:
+            female = rng.random() < 0.55
+            given = rng.choice(GIVEN_F if female else GIVEN_M)
+            family = rng.choice(FAMILY)
+            if (given, family) not in used:
+                used.add((given, family))
+                break
+        age_days = rng.randint(22 * 365, 84 * 365)
+        phone = f"+1 503 555 {rng.randint(100, 999):03d}{rng.randint(0, 9)}"
+        patient = Patient.objects.create(
+            clinic=clinic, mrn=str(first_mrn + i), given_name=given, family_name=family,
+            date_of_birth=today - timedelta(days=age_days),
+            sex_at_birth="female" if female else "male",
+            email=f"{given}.{family}".lower().replace("'", "") + "@example.com",
+            phone=phone,
+            address_line1=f"{rng.randint(10, 9999)} {rng.choice(STREETS)}",
+            city=city, region=region, postal_code=f"97{rng.randint(200, 299)}",
+            preferred_language=rng.choice(LANGUAGES),
+            emergency_contact_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}",
+            emergency_contact_relationship=rng.choice(["spouse", "partner", "parent", "sibling",
+                                                       "friend"]),
+            emergency_contact_phone=f"+1 503 555 {rng.randint(1000, 9999)}",
+        )
+        signed = timezone.make_aware(datetime.combine(
+            today - timedelta(days=rng.randint(1, 300)), time(9 + rng.randint(0, 8), 15)))
+        kinds = [ConsentKind.TREATMENT] if rng.random() < 0.9 else []
+        if kinds and rng.random() < 0.4:
+            kinds.append(ConsentKind.ELECTROACUPUNCTURE)
+        if rng.random() < 0.6:
+            kinds.append(ConsentKind.DATA_SHARING)
+        for kind in kinds:
+            form = forms[kind]
+            Consent.objects.create(
+                patient=patient, form=form, kind=kind, version=form.version,
+                text_sha256=form.text_sha256, signature_name=patient.full_name,
+                signed_at=signed, recorded_by=recorder,
+            )
+        patients.append(patient)
+    Clinic.objects.filter(pk=clinic.pk).update(mrn_counter=first_mrn + count - 1)
+    return patients
+
+
+@transaction.atomic
+def seed_demo(today: date | None = None) -> None:
+    today = today or timezone.localdate()
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+
+    clinic = Clinic.objects.create(name="Riverside Acupuncture & Back Care", slug=DEMO_SLUG,
+                                   time_zone="America/Los_Angeles", phone="+1 503 555 0100",
+                                   email="hello@riverside.example.org")
+    Location.objects.create(
+        clinic=clinic, name="Portland – Hawthorne", address_line1="3420 SE Hawthorne Blvd",
+        city="Portland", region="OR", postal_code="97214", jurisdiction="US-OR",
+        time_zone="America/Los_Angeles")
+    Location.objects.create(
+        clinic=clinic, name="Vancouver – Main Street", address_line1="1101 Main St",
+        city="Vancouver", region="WA", postal_code="98660", jurisdiction="US-WA",
+        time_zone="America/Los_Angeles")
+
+    people = {
+        "mlin": ("Mei", "Lin", Role.PRACTITIONER),
+        "jporter": ("James", "Porter", Role.PRACTITIONER),
+        "dokafor": ("Daniel", "Okafor", Role.PRACTITIONER),
+        "swhitfield": ("Sarah", "Whitfield", Role.PRACTITIONER),
+        "frontdesk": ("Rosa", "Alvarez", Role.FRONT_DESK),
+        "admin": ("Helen", "Brooks", Role.CLINIC_ADMIN),
+    }
+    users = {}
+    for username, (first, last, role) in people.items():
+        users[username] = _user(username, first, last, is_staff=role == Role.CLINIC_ADMIN)
+        Membership.objects.create(user=users[username], clinic=clinic, role=role)
+
+    porter = Practitioner.objects.create(clinic=clinic, user=users["jporter"],
+                                         display_name="Dr James Porter, MD",
+                                         profession=Profession.PHYSICIAN, npi="1234567893")
+    lin = Practitioner.objects.create(clinic=clinic, user=users["mlin"],
+                                      display_name="Mei Lin, L.Ac.",
+                                      profession=Profession.ACUPUNCTURIST, supervisor=porter)
+    okafor = Practitioner.objects.create(clinic=clinic, user=users["dokafor"],
+                                         display_name="Daniel Okafor, L.Ac.",
+                                         profession=Profession.ACUPUNCTURIST, supervisor=porter)
+    whitfield = Practitioner.objects.create(clinic=clinic, user=users["swhitfield"],
+                                            display_name="Sarah Whitfield, DPT",
+                                            profession=Profession.PHYSICAL_THERAPIST)
+    or_board = "Oregon Medical Board"
+    wa_doh = "Washington State Department of Health"
+    _licence(porter, "US-OR", "MD-204511", today + timedelta(days=540), "MD", or_board, today)
+    _licence(porter, "US-WA", "MD60811234", today + timedelta(days=300), "MD", wa_doh, today)
+    _licence(lin, "US-OR", "AC-01873", today + timedelta(days=410), "L.Ac.", or_board, today)
+    _licence(lin, "US-WA", "AC60412877", today + timedelta(days=200), "L.Ac.", wa_doh, today)
+    Credential.objects.create(
+        practitioner=lin, kind=CredentialKind.CERTIFICATION, title="Dipl. Ac. (NCCAOM)",
+        issuer="NCCAOM", number="112233", jurisdiction="US", issued_on=today - timedelta(900),
+        expires_on=today + timedelta(days=560))
+    Credential.objects.create(
+        practitioner=lin, kind=CredentialKind.DEGREE, title="MAc (ACAHM-accredited)",
+        issuer="Oregon College of Oriental Medicine", jurisdiction="US",
+        issued_on=today - timedelta(days=3650))
+    _licence(okafor, "US-OR", "AC-01544", today - timedelta(days=21), "L.Ac.", or_board, today)
+    _licence(whitfield, "US-WA", "PT61004321", today + timedelta(days=35), "DPT", wa_doh,
+             today)
+
+    forms = _consent_forms(clinic)
+    patients = _patients(clinic, 64, rng, users["mlin"], forms, "Portland", "OR", today,
+                         100001)
+    # The demo patient login belongs to the first patient, renamed to a known name.
+    grace = patients[0]
+    grace.given_name, grace.family_name = "Grace", "Thompson"
+    grace.sex_at_birth, grace.email = "female", "grace.thompson@example.com"
+    grace.portal_user = _user("patient", "Grace", "Thompson")
+    grace.save()
+    Membership.objects.create(user=grace.portal_user, clinic=clinic, role=Role.PATIENT)
+    # One withdrawn consent, so the history shows what withdrawal looks like.
+    withdrawn = Consent.objects.filter(patient__in=patients[1:], kind=ConsentKind.DATA_SHARING
+                                       ).order_by("pk").first()
+    if withdrawn is not None:
+        Consent.objects.filter(pk=withdrawn.pk).update(
+            withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
+            withdrawal_reason="Patient asked us not to send reports to the insurer.")
+
+
+    other = Clinic.objects.create(name="Harbor Street Acupuncture", slug=OTHER_SLUG,
+                                  time_zone="America/New_York")
+    Location.objects.create(clinic=other, name="Harbor Street", address_line1="88 Harbor St",
+                            city="Boston", region="MA", postal_code="02110",
+                            jurisdiction="US-MA", time_zone="America/New_York")
+    harbor_user = _user("harbor", "Tom", "Reilly")
+    Membership.objects.create(user=harbor_user, clinic=other, role=Role.PRACTITIONER)
+    harbor = Practitioner.objects.create(clinic=other, user=harbor_user,
+                                         display_name="Tom Reilly, L.Ac.",
+                                         profession=Profession.ACUPUNCTURIST)
+    _licence(harbor, "US-MA", "AC-3321", today + timedelta(days=365), "L.Ac.",
+             "Massachusetts Board of Registration in Medicine", today)
+    _patients(other, 6, rng, harbor_user, _consent_forms(other), "Boston", "MA", today, 500001)
+
+
+def demo_loaded() -> bool:
+    return Clinic.objects.filter(slug=DEMO_SLUG).exists()

@@ -1,0 +1,33 @@
+"""`acuback seed-demo`: load the demo clinics and print the demo logins."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from acuback.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, seed_demo
+from acuback.accounts.models import Clinic
+
+
+class Command(BaseCommand):
+    help = "Load deterministic demo data (two clinics, staff, patients, consents)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only when the database holds no clinic; otherwise just print the logins.",
+        )
+
+    def handle(self, *args, if_empty: bool, **options):
+        if Clinic.objects.exists():
+            if not if_empty:
+                raise CommandError("The database already holds clinics; demo data not loaded.")
+            self.stdout.write("Database already holds data; demo data not loaded again.")
+        else:
+            seed_demo()
+            self.stdout.write(self.style.SUCCESS("Demo clinics loaded."))
+        if demo_loaded():
+            self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+            for login in DEMO_LOGINS:
+                note = f" — {login.note}" if login.note else ""
+                self.stdout.write(f"  {login.username:<11} {login.role:<13} {login.clinic}{note}")

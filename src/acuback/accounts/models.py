@@ -1,0 +1,238 @@
+"""Clinics, locations, users and their roles, practitioners and credentials."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from acuback.clinical import credentials as credential_rules
+
+from .validators import validate_jurisdiction, validate_npi, validate_time_zone
+
+
+class User(AbstractUser):
+    """A person who logs in: staff of one or more clinics, or a patient."""
+
+    class Meta:
+        db_table = "accounts_user"
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    # Last medical record number handed out automatically (see patients.services).
+    mrn_counter = models.PositiveIntegerField(default=100000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="locations")
+    name = models.CharField(max_length=200)
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    jurisdiction = models.CharField(
+        max_length=10,
+        validators=[validate_jurisdiction],
+        help_text="Licensing jurisdiction as an ISO 3166 code, e.g. US-CA.",
+    )
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.clinic})"
+
+
+class Role(models.TextChoices):
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+    FRONT_DESK = "front_desk", "Front desk"
+    PATIENT = "patient", "Patient"
+
+
+STAFF_ROLES = frozenset({Role.CLINIC_ADMIN, Role.PRACTITIONER, Role.FRONT_DESK})
+
+
+class Membership(models.Model):
+    """A user's role in a clinic. A clinic owner who also treats holds two rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic", "role"], name="unique_membership_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.clinic}"
+
+
+class Profession(models.TextChoices):
+    ACUPUNCTURIST = "acupuncturist", "Licensed acupuncturist"
+    PHYSICIAN = "physician", "Physician (MD/DO)"
+    PA = "pa", "Physician assistant"
+    NP = "np", "Nurse practitioner / clinical nurse specialist"
+    PHYSICAL_THERAPIST = "physical_therapist", "Physical therapist"
+    CHIROPRACTOR = "chiropractor", "Chiropractor"
+
+
+# Professions that may supervise auxiliary personnel for incident-to billing
+# (42 CFR 410.26; ../shared/clinical/safety.md §9.1).
+SUPERVISING_PROFESSIONS = frozenset({Profession.PHYSICIAN, Profession.PA, Profession.NP})
+
+
+class PractitionerQuerySet(models.QuerySet["Practitioner"]):
+    def visible_to(self, user) -> PractitionerQuerySet:
+        from . import policy
+
+        return self.filter(clinic_id__in=policy.clinic_ids_with(user, "registry.view"))
+
+
+class Practitioner(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="practitioners")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+    )
+    display_name = models.CharField(max_length=200)
+    profession = models.CharField(max_length=30, choices=Profession.choices)
+    npi = models.CharField(
+        "NPI", max_length=10, blank=True, validators=[validate_npi], help_text="US only; optional."
+    )
+    supervisor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervisees",
+        limit_choices_to={"profession__in": list(SUPERVISING_PROFESSIONS)},
+        help_text="Supervising physician, PA or NP, for incident-to services.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = PractitionerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def credential_facts(self) -> list[credential_rules.CredentialFacts]:
+        """Uses prefetched credentials when the caller prefetched them."""
+        return [c.facts() for c in self.credentials.all()]
+
+    def clearance_at(self, location: Location, on: date) -> credential_rules.Clearance:
+        if not self.is_active:
+            return credential_rules.Clearance(False, "practitioner is inactive")
+        return credential_rules.clearance_to_needle(
+            self.credential_facts(), location.jurisdiction, on
+        )
+
+
+class CredentialKind(models.TextChoices):
+    LICENCE = "licence", "Licence"
+    CERTIFICATION = "certification", "Certification"
+    DEGREE = "degree", "Academic degree"
+    MEMBERSHIP = "membership", "Professional membership"
+    PERMIT = "permit", "Local permit"
+
+
+class CredentialStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PENDING = "pending", "Pending"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+    LAPSED = "lapsed", "Lapsed"
+
+
+class CredentialQuerySet(models.QuerySet["Credential"]):
+    def visible_to(self, user) -> CredentialQuerySet:
+        from . import policy
+
+        return self.filter(
+            practitioner__clinic_id__in=policy.clinic_ids_with(user, "registry.view")
+        )
+
+
+class Credential(models.Model):
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="credentials"
+    )
+    kind = models.CharField(max_length=20, choices=CredentialKind.choices)
+    title = models.CharField(max_length=120, blank=True, help_text="e.g. L.Ac., Dipl. Ac.")
+    issuer = models.CharField(max_length=200)
+    number = models.CharField(max_length=60, blank=True)
+    jurisdiction = models.CharField(
+        max_length=10, validators=[validate_jurisdiction], help_text="ISO 3166 code, e.g. US-CA."
+    )
+    status = models.CharField(
+        max_length=20, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE
+    )
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    verified_on = models.DateField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_url = models.URLField(
+        blank=True, help_text="The register or document the credential was checked against."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "jurisdiction", "-expires_on"]
+        indexes = [models.Index(fields=["expires_on"], name="credential_expiry_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gte=models.F("issued_on")),
+                name="credential_expiry_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number} ({self.jurisdiction})"
+
+    def facts(self) -> credential_rules.CredentialFacts:
+        return credential_rules.CredentialFacts(
+            kind=self.kind,
+            status=self.status,
+            jurisdiction=self.jurisdiction,
+            issued_on=self.issued_on,
+            expires_on=self.expires_on,
+        )
+
+    def currency(self, on: date) -> credential_rules.Currency:
+        return credential_rules.currency(
+            self.facts(), on, settings.ACUBACK_CREDENTIAL_WARNING_DAYS
+        )

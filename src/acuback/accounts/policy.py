@@ -1,0 +1,87 @@
+"""The one place that decides what each role may do.
+
+Every view asks `can(user, permission, clinic)`; every scoped queryset asks
+`clinic_ids_with(user, permission)`. To change who may do what, change RULES.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Clinic, Membership, Role
+
+ADMIN, PRACTITIONER, FRONT_DESK, PATIENT = (
+    Role.CLINIC_ADMIN,
+    Role.PRACTITIONER,
+    Role.FRONT_DESK,
+    Role.PATIENT,
+)
+
+RULES: dict[str, frozenset[str]] = {
+    # Demographics and contact details: everyone who serves the patient.
+    "patient.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    "patient.create": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    "patient.edit": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    # Clinical record (consent detail, screening, sessions, outcomes): those who
+    # treat and the clinic's clinical lead. Front desk sees consent status only.
+    "patient.view_clinical": frozenset({ADMIN, PRACTITIONER}),
+    "consent.record": frozenset({ADMIN, PRACTITIONER}),
+    "consent.withdraw": frozenset({ADMIN, PRACTITIONER}),
+    # Practitioner registry: front desk needs it to know who may treat where.
+    "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    "registry.manage": frozenset({ADMIN}),
+    "admin.site": frozenset({ADMIN}),
+    # A patient's own record, through the portal.
+    "portal.own_record": frozenset({PATIENT}),
+}
+
+
+def _memberships(user) -> list[tuple[int, str]]:
+    """(clinic_id, role) pairs, fetched once per request-scoped user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_acuback_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("clinic_id", "role"))
+        user._acuback_memberships = cached
+    return cached
+
+
+def roles(user, clinic: Clinic | int) -> set[str]:
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    return {role for cid, role in _memberships(user) if cid == clinic_id}
+
+
+def can(user, permission: str, clinic: Clinic | int) -> bool:
+    allowed = RULES[permission]  # KeyError on a misspelt permission, on purpose
+    return bool(roles(user, clinic) & allowed)
+
+
+def clinic_ids_with(user, permission: str) -> list[int]:
+    allowed = RULES[permission]
+    return sorted({cid for cid, role in _memberships(user) if role in allowed})
+
+
+def can_anywhere(user, permission: str) -> bool:
+    return bool(clinic_ids_with(user, permission))
+
+
+def require(user, permission: str, clinic: Clinic | int) -> None:
+    if not can(user, permission, clinic):
+        raise PermissionDenied(f"Your role does not allow {permission}.")
+
+
+def is_staff_member(user) -> bool:
+    return any(role != PATIENT for _, role in _memberships(user))
+
+
+def home_clinic(user) -> Clinic | None:
+    """The clinic a staff user works in: new patients are registered there.
+
+    A user on the staff of several clinics works in the first they joined
+    (docs/decisions.md: switching clinics is not built yet).
+    """
+    staff = [cid for cid, role in _memberships(user) if role != PATIENT]
+    if not staff:
+        return None
+    return Clinic.objects.filter(pk__in=staff).order_by("pk").first()

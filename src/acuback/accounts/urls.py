@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.registry, name="registry"),
+    path("<int:pk>/", views.practitioner_detail, name="practitioner_detail"),
+]

@@ -1,0 +1,65 @@
+"""Login and the practitioner registry."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from . import policy, selectors, services
+from .forms import CredentialForm, LoginForm
+from .models import Practitioner
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def registry(request: HttpRequest) -> HttpResponse:
+    if not policy.can_anywhere(request.user, "registry.view"):
+        raise PermissionDenied
+    today = timezone.localdate()
+    return render(
+        request,
+        "accounts/registry.html",
+        {"rows": selectors.registry(user=request.user, on=today), "today": today},
+    )
+
+
+def _get_practitioner(request: HttpRequest, pk: int, permission: str) -> Practitioner:
+    practitioner = get_object_or_404(selectors.practitioners_for(user=request.user), pk=pk)
+    policy.require(request.user, permission, practitioner.clinic_id)
+    return practitioner
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    practitioner = _get_practitioner(request, pk, "registry.view")
+    can_manage = policy.can(request.user, "registry.manage", practitioner.clinic_id)
+    form = CredentialForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            services.credential_add(
+                practitioner=practitioner, data=form.cleaned_data, request=request
+            )
+            messages.success(request, "Credential added.")
+            return redirect("practitioner_detail", pk=practitioner.pk)
+    today = timezone.localdate()
+    [row] = selectors.registry(user=request.user, on=today, practitioner_id=practitioner.pk)
+    return render(
+        request,
+        "accounts/practitioner.html",
+        {"row": row, "form": form, "can_manage": can_manage, "today": today},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,24 @@
+"""The `acuback` command: Django's management commands, with dashes allowed.
+
+`acuback serve` and `acuback seed-demo` are management commands of their own
+(see accounts/management/commands and web/management/commands).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "acuback.settings")
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

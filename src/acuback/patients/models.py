@@ -1,0 +1,179 @@
+"""Patients and their consents. Episodes of care will hang off Patient."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from acuback.accounts import policy
+from acuback.accounts.models import Clinic
+
+
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def visible_to(self, user) -> PatientQuerySet:
+        """Staff see their clinic's patients; a patient sees only themself."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            Q(clinic_id__in=policy.clinic_ids_with(user, "patient.view"))
+            | Q(
+                portal_user=user,
+                clinic_id__in=policy.clinic_ids_with(user, "portal.own_record"),
+            )
+        )
+
+
+class SexAtBirth(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    INTERSEX = "intersex", "Intersex"
+    UNKNOWN = "unknown", "Unknown"
+    DECLINED = "declined", "Prefers not to say"
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField(
+        "medical record number",
+        max_length=20,
+        help_text="Unique within the clinic. Leave blank to number automatically.",
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices, blank=True)
+    gender_identity = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    preferred_language = models.CharField(max_length=50, blank=True, default="English")
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=100, blank=True)
+    emergency_contact_phone = models.CharField(max_length=30, blank=True)
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient_record",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic lock: an edit made from a stale page is refused, not merged.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="unique_mrn_per_clinic")
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "family_name", "given_name"], name="patient_name_idx"),
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_dob_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day) -> int:
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class ConsentKind(models.TextChoices):
+    TREATMENT = "treatment", "Acupuncture treatment"
+    ELECTROACUPUNCTURE = "electroacupuncture", "Electroacupuncture"
+    DATA_SHARING = "data_sharing", "Sharing data with referrers and payers"
+    RESEARCH = "research", "Use of de-identified data for research"
+
+
+class ConsentForm(models.Model):
+    """The text a patient is shown. Versions are kept; a signature records the
+    hash of exactly the text that was shown."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consent_forms")
+    kind = models.CharField(max_length=30, choices=ConsentKind.choices)
+    version = models.CharField(max_length=20)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "kind", "version"], name="unique_consent_form_version"
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "kind"],
+                condition=Q(is_current=True),
+                name="one_current_consent_form_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    @property
+    def text_sha256(self) -> str:
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def visible_to(self, user) -> ConsentQuerySet:
+        return self.filter(patient__in=Patient.objects.visible_to(user))
+
+    def in_force(self) -> ConsentQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Consent(models.Model):
+    """A signed consent. Never deleted: withdrawal is recorded on the row."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    form = models.ForeignKey(ConsentForm, on_delete=models.PROTECT, related_name="signatures")
+    kind = models.CharField(max_length=30, choices=ConsentKind.choices)
+    version = models.CharField(max_length=20)
+    text_sha256 = models.CharField(max_length=64)
+    signature_name = models.CharField(max_length=200, help_text="Typed full name of the signer.")
+    signed_by_representative = models.BooleanField(
+        default=False, help_text="Signed by a parent, guardian or legal representative."
+    )
+    signed_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(max_length=500, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["patient", "kind"], name="consent_patient_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} — {self.patient}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,0 +1,107 @@
+"""Reads of patient data, always scoped to the requesting user."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+
+from acuback.accounts.models import Location, Practitioner
+from acuback.clinical.credentials import Clearance
+
+from .models import Consent, ConsentKind, Patient
+
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+
+
+def parse_search_date(text: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def patient_search(*, user, query: str = "") -> QuerySet[Patient]:
+    """Patients the user may see, matching a name, an MRN or a date of birth.
+
+    Every word must match the start of a name or the MRN, so "ann smi" finds
+    Anna Smith; a date (2001-03-04 or 03/04/2001) matches the date of birth.
+    """
+    patients = Patient.objects.visible_to(user).select_related("clinic")
+    query = query.strip()
+    if not query:
+        return patients
+    dob = parse_search_date(query)
+    if dob is not None:
+        return patients.filter(date_of_birth=dob)
+    for word in re.split(r"[\s,]+", query):
+        if word:
+            patients = patients.filter(
+                Q(given_name__istartswith=word)
+                | Q(family_name__istartswith=word)
+                | Q(preferred_name__istartswith=word)
+                | Q(mrn__istartswith=word)
+            )
+    return patients
+
+
+@dataclass(frozen=True)
+class TreatingOption:
+    practitioner: Practitioner
+    clearance: Clearance
+
+
+@dataclass(frozen=True)
+class LocationClearance:
+    location: Location
+    options: list[TreatingOption]
+
+    @property
+    def cleared(self) -> list[TreatingOption]:
+        return [o for o in self.options if o.clearance.cleared]
+
+    @property
+    def not_cleared(self) -> list[TreatingOption]:
+        return [o for o in self.options if not o.clearance.cleared]
+
+
+def who_may_treat(*, patient: Patient, on: date) -> list[LocationClearance]:
+    """For each location of the patient's clinic, who is cleared to needle there today."""
+    locations = list(Location.objects.filter(clinic_id=patient.clinic_id, is_active=True))
+    practitioners = list(
+        Practitioner.objects.filter(clinic_id=patient.clinic_id, is_active=True).prefetch_related(
+            "credentials"
+        )
+    )
+    return [
+        LocationClearance(
+            location=location,
+            options=[TreatingOption(p, p.clearance_at(location, on)) for p in practitioners],
+        )
+        for location in locations
+    ]
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    kind: str
+    label: str
+    consent: Consent | None
+
+
+def consent_status(*, patient: Patient) -> list[ConsentStatus]:
+    """The consent in force for each kind (the latest signed), or None."""
+    latest: dict[str, Consent] = {}
+    for consent in patient.consents.in_force().order_by("signed_at"):
+        latest[consent.kind] = consent
+    return [ConsentStatus(kind, label, latest.get(kind)) for kind, label in ConsentKind.choices]
+
+
+def consent_history(*, patient: Patient) -> QuerySet[Consent]:
+    return patient.consents.select_related("recorded_by", "withdrawn_by", "form").order_by(
+        "-signed_at"
+    )

@@ -1,0 +1,118 @@
+"""Writes to patient records. Each is one transaction and leaves an audit event."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from acuback.accounts.models import Clinic
+from acuback.audit.services import audit_record
+
+from .models import Consent, ConsentForm, Patient
+
+
+class StaleEditError(Exception):
+    """The record changed since the editor loaded it."""
+
+
+class ConsentError(Exception):
+    pass
+
+
+def _next_mrn(clinic: Clinic) -> str:
+    """The clinic's next free numeric MRN (called inside a transaction).
+
+    The counter row is bumped with an UPDATE, which locks it until commit, so
+    two registrations at once never take the same number.
+    """
+    while True:
+        Clinic.objects.filter(pk=clinic.pk).update(mrn_counter=F("mrn_counter") + 1)
+        candidate = str(Clinic.objects.values_list("mrn_counter", flat=True).get(pk=clinic.pk))
+        if not Patient.objects.filter(clinic=clinic, mrn=candidate).exists():
+            return candidate
+
+
+def patient_create(*, clinic: Clinic, data: dict, request: HttpRequest) -> Patient:
+    fields = dict(data)
+    fields.pop("version", None)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                if not fields.get("mrn"):
+                    fields["mrn"] = _next_mrn(clinic)
+                patient = Patient.objects.create(clinic=clinic, **fields)
+                audit_record(request=request, action="patient.create", patient=patient,
+                             target=patient)
+                return patient
+        except IntegrityError:
+            # Two registrations raced for the same generated MRN: take the next one.
+            if data.get("mrn") or attempt == 2:
+                raise
+            fields["mrn"] = ""
+    raise AssertionError("unreachable")
+
+
+def patient_update(
+    *, patient: Patient, data: dict, expected_version: int | None, request: HttpRequest
+) -> Patient:
+    fields = dict(data)
+    fields.pop("version", None)
+    if not fields.get("mrn"):
+        fields["mrn"] = patient.mrn
+    changed = sorted(k for k, v in fields.items() if getattr(patient, k) != v)
+    with transaction.atomic():
+        version = patient.version if expected_version is None else expected_version
+        updated = Patient.objects.filter(pk=patient.pk, version=version).update(
+            **fields, version=version + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            raise StaleEditError(
+                "Someone else changed this patient while you were editing. "
+                "Reload the page to see their changes, then make yours again."
+            )
+        audit_record(request=request, action="patient.update", patient=patient, target=patient,
+                     detail={"fields": changed})
+    patient.refresh_from_db()
+    return patient
+
+
+def consent_record(
+    *,
+    patient: Patient,
+    form: ConsentForm,
+    signature_name: str,
+    signed_by_representative: bool,
+    request: HttpRequest,
+) -> Consent:
+    if form.clinic_id != patient.clinic_id or not form.is_current:
+        raise ConsentError("That consent form is not a current form of this patient's clinic.")
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            patient=patient,
+            form=form,
+            kind=form.kind,
+            version=form.version,
+            text_sha256=form.text_sha256,
+            signature_name=signature_name,
+            signed_by_representative=signed_by_representative,
+            signed_at=timezone.now(),
+            recorded_by=request.user,
+        )
+        audit_record(request=request, action="consent.record", patient=patient, target=consent,
+                     detail={"kind": form.kind, "version": form.version})
+    return consent
+
+
+def consent_withdraw(*, consent: Consent, reason: str, request: HttpRequest) -> Consent:
+    with transaction.atomic():
+        updated = Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now(), withdrawn_by=request.user, withdrawal_reason=reason
+        )
+        if not updated:
+            raise ConsentError("This consent has already been withdrawn.")
+        audit_record(request=request, action="consent.withdraw", patient=consent.patient,
+                     target=consent, detail={"reason": reason})
+    consent.refresh_from_db()
+    return consent

@@ -1,0 +1,190 @@
+"""Staff pages for patients: list and search, register, chart, edit, clinical record."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acuback.accounts import policy
+from acuback.audit.services import audit_record
+
+from . import selectors, services
+from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientSearchForm
+from .models import Consent, Patient
+
+
+def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
+    """A patient the user may see (404 otherwise) and may act on (403 otherwise)."""
+    patient = get_object_or_404(
+        Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk
+    )
+    policy.require(request.user, permission, patient.clinic_id)
+    return patient
+
+
+@login_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    if not policy.can_anywhere(request.user, "patient.view"):
+        raise PermissionDenied
+    search = PatientSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    page = Paginator(
+        selectors.patient_search(user=request.user, query=query), settings.ACUBACK_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    audit_record(
+        request=request,
+        action="patient.search" if query else "patient.list",
+        clinic=policy.home_clinic(request.user),
+        detail={"query": query, "page": page.number, "shown": len(page.object_list)},
+    )
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "search": search,
+            "query": query,
+            "page": page,
+            "can_create": policy.can_anywhere(request.user, "patient.create"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    clinic = policy.home_clinic(request.user)
+    if clinic is None:
+        raise PermissionDenied
+    policy.require(request.user, "patient.create", clinic)
+    form = PatientForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(clinic=clinic, data=form.cleaned_data, request=request)
+        messages.success(request, f"{patient.full_name} registered with MRN {patient.mrn}.")
+        return redirect("patient_chart", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "patient.edit")
+    form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(
+                patient=patient,
+                data={k: v for k, v in form.cleaned_data.items() if k != "version"},
+                expected_version=form.cleaned_data.get("version"),
+                request=request,
+            )
+        except services.StaleEditError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect("patient_chart", pk=patient.pk)
+    elif request.method == "GET":
+        audit_record(request=request, action="patient.view", patient=patient, target=patient,
+                     detail={"page": "edit"})
+    return render(request, "patients/form.html", {"form": form, "patient": patient})
+
+
+@login_required
+def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "patient.view")
+    today = timezone.localdate()
+    audit_record(request=request, action="patient.view", patient=patient, target=patient,
+                 detail={"page": "chart"})
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": patient,
+            "age": patient.age_on(today),
+            "consents": selectors.consent_status(patient=patient),
+            "who_may_treat": selectors.who_may_treat(patient=patient, on=today),
+            "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
+            "can_view_clinical": policy.can(
+                request.user, "patient.view_clinical", patient.clinic_id
+            ),
+        },
+    )
+
+
+@login_required
+def patient_clinical(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "patient.view_clinical")
+    audit_record(request=request, action="patient.view_clinical", patient=patient,
+                 target=patient)
+    return _render_clinical(request, patient)
+
+
+def _render_clinical(
+    request: HttpRequest,
+    patient: Patient,
+    record_form: ConsentRecordForm | None = None,
+    withdraw_errors: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "patients/clinical.html",
+        {
+            "patient": patient,
+            "consents": selectors.consent_status(patient=patient),
+            "history": selectors.consent_history(patient=patient),
+            "record_form": record_form or ConsentRecordForm(patient=patient),
+            "withdraw_errors": withdraw_errors or {},
+            "can_record": policy.can(request.user, "consent.record", patient.clinic_id),
+            "can_withdraw": policy.can(request.user, "consent.withdraw", patient.clinic_id),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "consent.record")
+    form = ConsentRecordForm(request.POST, patient=patient)
+    if not form.is_valid():
+        return _render_clinical(request, patient, record_form=form, status=400)
+    try:
+        consent = services.consent_record(
+            patient=patient,
+            form=form.cleaned_data["form"],
+            signature_name=form.cleaned_data["signature_name"],
+            signed_by_representative=form.cleaned_data["signed_by_representative"],
+            request=request,
+        )
+    except services.ConsentError as exc:
+        form.add_error("form", str(exc))
+        return _render_clinical(request, patient, record_form=form, status=400)
+    messages.success(request, f"{consent.get_kind_display()} consent recorded.")
+    return redirect("patient_clinical", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "consent.withdraw")
+    consent = get_object_or_404(Consent.objects.filter(patient=patient), pk=consent_pk)
+    form = ConsentWithdrawForm(request.POST)
+    if not form.is_valid():
+        return _render_clinical(
+            request, patient, withdraw_errors={consent.pk: form.errors["reason"]}, status=400
+        )
+    try:
+        services.consent_withdraw(consent=consent, reason=form.cleaned_data["reason"],
+                                  request=request)
+    except services.ConsentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{consent.get_kind_display()} consent withdrawn.")
+    return redirect("patient_clinical", pk=patient.pk)

@@ -1,0 +1,132 @@
+"""Django settings. Everything a deployment changes comes from ACUBACK_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from acuback.env import env_bool, env_int, env_list, env_str, secret_key
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("ACUBACK_DATA_DIR", "./var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = secret_key(DATA_DIR)
+DEBUG = env_bool("ACUBACK_DEBUG", False)
+ALLOWED_HOSTS = env_list("ACUBACK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("ACUBACK_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "acuback.web",
+    "acuback.accounts",
+    "acuback.patients",
+    "acuback.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "acuback.accounts.middleware.ClinicTimezoneMiddleware",
+]
+
+ROOT_URLCONF = "acuback.urls"
+WSGI_APPLICATION = "acuback.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "acuback.web.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+SQLITE_PATH = DATA_DIR / "acuback.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("ACUBACK_DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        conn_max_age=env_int("ACUBACK_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed during a write; IMMEDIATE takes the write lock at
+    # BEGIN so two writers queue instead of failing half-way. Django turns
+    # foreign keys on for every SQLite connection.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# Stored times are UTC; each request shows them in the clinic's own time zone
+# (ClinicTimezoneMiddleware). This is the fallback for users without a clinic.
+TIME_ZONE = env_str("ACUBACK_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "files"
+
+EMAIL_BACKEND = env_str("ACUBACK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("ACUBACK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ACUBACK_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("ACUBACK_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("ACUBACK_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ACUBACK_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("ACUBACK_DEFAULT_FROM_EMAIL", "acuback@localhost")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("ACUBACK_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")},
+}
+
+ACUBACK_PAGE_SIZE = 25
+# A credential that expires within this many days is shown amber in the registry.
+ACUBACK_CREDENTIAL_WARNING_DAYS = 60

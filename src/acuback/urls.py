@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from acuback.accounts.views import LoginView
+from acuback.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", include("acuback.patients.urls")),
+    path("practitioners/", include("acuback.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "acuback.web.errors.forbidden"
+handler404 = "acuback.web.errors.not_found"

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from acuback.accounts import policy
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    nav = [("home", "Home")]
+    if policy.can_anywhere(user, "patient.view"):
+        nav.append(("patient_list", "Patients"))
+    if policy.can_anywhere(user, "registry.view"):
+        nav.append(("registry", "Practitioners"))
+    if policy.can_anywhere(user, "admin.site") or user.is_superuser:
+        nav.append(("admin:index", "Admin"))
+    return {"nav": nav}

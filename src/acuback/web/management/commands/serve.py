@@ -1,0 +1,42 @@
+"""`acuback serve`: the production web server (gunicorn; whitenoise serves static files)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+from acuback.wsgi import application
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve acuback with gunicorn."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port to listen on")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
+
+    def handle(self, *args, bind: str, workers: int, threads: int, **options):
+        self.stdout.write(f"acuback is running at http://{bind}/  (Ctrl+C stops it)")
+        _Gunicorn(
+            {
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "accesslog": "-",
+                "timeout": 60,
+            }
+        ).run()

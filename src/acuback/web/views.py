@@ -1,0 +1,51 @@
+"""The home page, which differs by role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from acuback.accounts import policy
+from acuback.accounts.models import Practitioner
+from acuback.accounts.selectors import credential_row, credentials_needing_attention
+from acuback.audit.services import audit_record
+from acuback.patients.models import Patient
+from acuback.patients.selectors import consent_status
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    context: dict = {"today": today}
+    if policy.is_staff_member(user):
+        clinic = policy.home_clinic(user)
+        context["clinic"] = clinic
+        context["roles"] = sorted(policy.roles(user, clinic))
+        context["can_create"] = policy.can(user, "patient.create", clinic)
+        context["recent_patients"] = (
+            Patient.objects.visible_to(user).filter(clinic=clinic).order_by("-created_at")[:8]
+        )
+        practitioner = Practitioner.objects.filter(user=user).prefetch_related(
+            "credentials"
+        ).first()
+        if practitioner is not None:
+            context["practitioner"] = practitioner
+            context["own_credentials"] = [
+                credential_row(c, today) for c in practitioner.credentials.all()
+            ]
+        if policy.can(user, "registry.manage", clinic):
+            context["attention"] = credentials_needing_attention(user=user, on=today)
+            context["patient_count"] = Patient.objects.visible_to(user).filter(
+                clinic=clinic, is_active=True
+            ).count()
+        return render(request, "web/home_staff.html", context)
+
+    patient = Patient.objects.visible_to(user).select_related("clinic").first()
+    if patient is not None:
+        audit_record(request=request, action="portal.view_own", patient=patient, target=patient)
+        context["patient"] = patient
+        context["consents"] = consent_status(patient=patient)
+    return render(request, "web/home_patient.html", context)
