@@ -14,6 +14,13 @@ from acuback.clinical import credentials as credential_rules
 from .validators import validate_jurisdiction, validate_npi, validate_time_zone
 
 
+class HttpsURLField(models.URLField):
+    """A URL field whose form assumes https:// when the scheme is left out."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class User(AbstractUser):
     """A person who logs in: staff of one or more clinics, or a patient."""
 
@@ -131,7 +138,7 @@ class Practitioner(models.Model):
         null=True,
         blank=True,
         related_name="supervisees",
-        limit_choices_to={"profession__in": list(SUPERVISING_PROFESSIONS)},
+        limit_choices_to={"profession__in": sorted(SUPERVISING_PROFESSIONS)},
         help_text="Supervising physician, PA or NP, for incident-to services.",
     )
     is_active = models.BooleanField(default=True)
@@ -201,7 +208,7 @@ class Credential(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    source_url = models.URLField(
+    source_url = HttpsURLField(
         blank=True, help_text="The register or document the credential was checked against."
     )
     created_at = models.DateTimeField(auto_now_add=True)

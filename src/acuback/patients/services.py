@@ -59,9 +59,12 @@ def patient_update(
 ) -> Patient:
     fields = dict(data)
     fields.pop("version", None)
+    # Compare with the stored row: a bound ModelForm has already written the
+    # new values onto `patient`.
+    stored = Patient.objects.get(pk=patient.pk)
     if not fields.get("mrn"):
-        fields["mrn"] = patient.mrn
-    changed = sorted(k for k, v in fields.items() if getattr(patient, k) != v)
+        fields["mrn"] = stored.mrn
+    changed = sorted(k for k, v in fields.items() if getattr(stored, k) != v)
     with transaction.atomic():
         version = patient.version if expected_version is None else expected_version
         updated = Patient.objects.filter(pk=patient.pk, version=version).update(

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from acuback.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+from acuback.accounts.models import Clinic, Location, Practitioner, User
+from acuback.accounts.selectors import registry
+from acuback.patients.models import Consent, Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_what_the_issue_asks_for():
+    output = seed()
+    main = Clinic.objects.get(slug="riverside-demo")
+    assert Location.objects.filter(clinic=main).count() == 2
+    assert Practitioner.objects.filter(clinic=main).count() == 4
+    assert Patient.objects.filter(clinic=main).count() >= 60
+    assert Clinic.objects.count() == 2
+    assert Consent.objects.filter(withdrawn_at__isnull=False).exists()
+    for login in DEMO_LOGINS:
+        assert login.username in output
+        assert User.objects.get(username=login.username).check_password(DEMO_PASSWORD)
+
+
+def test_one_licence_is_expired_and_one_expires_within_60_days():
+    seed()
+    admin = User.objects.get(username="admin")
+    rows = {r.practitioner.user.username: r for r in registry(user=admin, on=timezone.localdate())}
+    assert rows["dokafor"].worst == "bad" and rows["dokafor"].cleared_at == []
+    assert rows["swhitfield"].worst == "warn"
+    assert rows["mlin"].worst == "ok" and len(rows["mlin"].cleared_at) == 2
+
+
+def test_the_demo_is_deterministic():
+    from django.db import transaction
+
+    from acuback.accounts.demo import seed_demo
+
+    def snapshot():
+        return list(Patient.objects.order_by("clinic__slug", "mrn").values_list(
+            "mrn", "given_name", "family_name", "date_of_birth", "email"))
+
+    with transaction.atomic():
+        seed_demo()
+        first = snapshot()
+        transaction.set_rollback(True)
+    assert not Patient.objects.exists()
+    seed_demo()
+    assert snapshot() == first
+
+
+def test_a_second_run_keeps_the_data_and_still_prints_the_logins():
+    seed()
+    count = Patient.objects.count()
+    output = seed()
+    assert Patient.objects.count() == count
+    assert "already holds data" in output and "mlin" in output
+
+
+def test_without_if_empty_it_refuses_to_load_twice():
+    seed()
+    with pytest.raises(CommandError):
+        call_command("seed_demo", stdout=StringIO())
+
+
+def test_the_clinics_are_isolated_in_the_demo():
+    seed()
+    harbor = User.objects.get(username="harbor")
+    assert set(Patient.objects.visible_to(harbor).values_list("clinic__slug", flat=True)) == {
+        "harbor-demo"}

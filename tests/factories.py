@@ -1,0 +1,132 @@
+"""Small factories for tests: each returns a saved object with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from acuback.accounts.models import (
+    Clinic,
+    Credential,
+    Location,
+    Membership,
+    Practitioner,
+    Role,
+    User,
+)
+from acuback.patients.models import ConsentForm, ConsentKind, Patient
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+def make_clinic(name: str = "Clinic") -> Clinic:
+    n = next(_seq)
+    return Clinic.objects.create(name=f"{name} {n}", slug=f"clinic-{n}", time_zone="America/Chicago")
+
+
+def make_location(clinic: Clinic, jurisdiction: str = "US-IL") -> Location:
+    return Location.objects.create(clinic=clinic, name=f"Site {next(_seq)}",
+                                   address_line1="1 Main St", city="Chicago",
+                                   jurisdiction=jurisdiction, time_zone="America/Chicago")
+
+
+def make_user(clinic: Clinic | None, role: str | None, username: str | None = None) -> User:
+    user = User.objects.create_user(username or f"user{next(_seq)}", password=PASSWORD,
+                                    is_staff=role == Role.CLINIC_ADMIN)
+    if clinic is not None and role is not None:
+        Membership.objects.create(user=user, clinic=clinic, role=role)
+    return user
+
+
+def make_practitioner(clinic: Clinic, user: User | None = None, *, licence_in: str | None = "US-IL",
+                      expires_in_days: int = 365) -> Practitioner:
+    p = Practitioner.objects.create(clinic=clinic, user=user, display_name=f"Prac {next(_seq)}",
+                                    profession="acupuncturist")
+    if licence_in:
+        today = timezone.localdate()
+        Credential.objects.create(practitioner=p, kind="licence", issuer="Board", number="L-1",
+                                  jurisdiction=licence_in, issued_on=today - timedelta(days=400),
+                                  expires_on=today + timedelta(days=expires_in_days))
+    return p
+
+
+def make_patient(clinic: Clinic, **fields) -> Patient:
+    n = next(_seq)
+    defaults = dict(mrn=f"T{n}", given_name="Pat", family_name=f"Ient{n}",
+                    date_of_birth=date(1980, 5, 17))
+    defaults.update(fields)
+    return Patient.objects.create(clinic=clinic, **defaults)
+
+
+def make_consent_form(clinic: Clinic, kind: str = ConsentKind.TREATMENT) -> ConsentForm:
+    return ConsentForm.objects.create(clinic=clinic, kind=kind, version="1",
+                                      title=f"{kind} consent", body=f"Text of the {kind} form.")
+
+
+@dataclass
+class World:
+    """Two clinics. In clinic A: an admin, a practitioner, a front-desk user, a
+    patient with a portal login, another patient. In clinic B: a practitioner
+    and a patient. Every access test starts from here."""
+
+    clinic: Clinic
+    location: Location
+    admin: User
+    practitioner: User
+    practitioner_record: Practitioner
+    front_desk: User
+    patient_user: User
+    patient: Patient
+    other_patient_user: User
+    other_patient: Patient
+    outsider: User
+    outsider_patient: Patient
+    consent_form: ConsentForm
+
+    def user_for(self, role: str) -> User | None:
+        return {
+            "anonymous": None,
+            "patient": self.patient_user,
+            "other_patient": self.other_patient_user,
+            "front_desk": self.front_desk,
+            "practitioner": self.practitioner,
+            "clinic_admin": self.admin,
+            "other_clinic": self.outsider,
+        }[role]
+
+
+ROLES = ["anonymous", "patient", "other_patient", "front_desk", "practitioner", "clinic_admin",
+         "other_clinic"]
+
+
+def make_world() -> World:
+    clinic = make_clinic("Alpha")
+    location = make_location(clinic)
+    practitioner = make_user(clinic, Role.PRACTITIONER, "alpha_prac")
+    patient_user = make_user(clinic, Role.PATIENT, "alpha_patient")
+    other_patient_user = make_user(clinic, Role.PATIENT, "alpha_patient2")
+    other = make_clinic("Beta")
+    make_location(other, "US-WI")
+    outsider = make_user(other, Role.PRACTITIONER, "beta_prac")
+    make_practitioner(other, outsider, licence_in="US-WI")
+    return World(
+        clinic=clinic,
+        location=location,
+        admin=make_user(clinic, Role.CLINIC_ADMIN, "alpha_admin"),
+        practitioner=practitioner,
+        practitioner_record=make_practitioner(clinic, practitioner),
+        front_desk=make_user(clinic, Role.FRONT_DESK, "alpha_desk"),
+        patient_user=patient_user,
+        patient=make_patient(clinic, given_name="Alice", family_name="Archer",
+                             portal_user=patient_user),
+        other_patient_user=other_patient_user,
+        other_patient=make_patient(clinic, given_name="Bruno", family_name="Baker",
+                                   portal_user=other_patient_user),
+        outsider=outsider,
+        outsider_patient=make_patient(other, given_name="Zed", family_name="Zimmer"),
+        consent_form=make_consent_form(clinic),
+    )

@@ -1,0 +1,94 @@
+"""Settings from the environment, the command line, and migrations."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from acuback import env
+
+
+def test_a_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("ACUBACK_SECRET_KEY", raising=False)
+    first = env.secret_key(tmp_path)
+    assert len(first) >= 50
+    assert env.secret_key(tmp_path) == first
+    assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
+
+
+def test_a_configured_secret_key_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACUBACK_SECRET_KEY", "from-the-environment")
+    assert env.secret_key(tmp_path) == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("true", True), ("On", True),
+                                           ("0", False), ("no", False), ("", False)])
+def test_booleans_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env.env_bool("X_FLAG") is expected
+
+
+def test_lists_from_the_environment(monkeypatch):
+    monkeypatch.setenv("X_HOSTS", "a.example, b.example,,")
+    assert env.env_list("X_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_debug_is_off_by_default_and_cookies_are_http_only(settings):
+    if "ACUBACK_DEBUG" not in os.environ:
+        assert settings.DEBUG is False
+    assert settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_default_settings_use_sqlite_in_the_data_folder_with_wal(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='acuback.settings'; django.setup()\n"
+        "from django.conf import settings; from django.db import connection\n"
+        "assert str(settings.DATABASES['default']['NAME']).startswith(os.environ['ACUBACK_DATA_DIR'])\n"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
+        "c.execute('PRAGMA foreign_keys'); print(c.fetchone()[0])\n"
+    )
+    environ = {**os.environ, "ACUBACK_DATA_DIR": str(tmp_path), "ACUBACK_DATABASE_URL": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,  # noqa: S603
+                         text=True, check=True).stdout.split()
+    assert out == ["wal", "1"]
+    assert (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_command_accepts_dashed_names(monkeypatch):
+    from acuback import cli
+
+    seen = {}
+    monkeypatch.setattr("django.core.management.execute_from_command_line",
+                        lambda argv: seen.setdefault("argv", argv))
+    cli.main(["acuback", "seed-demo", "--if-empty"])
+    assert seen["argv"] == ["acuback", "seed_demo", "--if-empty"]
+
+
+@pytest.mark.parametrize("app, name, option", [("acuback.web", "serve", "--bind"),
+                                               ("acuback.accounts", "seed_demo", "--if-empty")])
+def test_serve_and_seed_demo_are_real_commands(app, name, option):
+    from django.core.management import get_commands, load_command_class
+
+    assert get_commands()[name] == app
+    parser = load_command_class(app, name).create_parser("acuback", name)
+    assert option in parser.format_help()
+
+
+@pytest.mark.django_db
+def test_sqlite_enforces_foreign_keys():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
