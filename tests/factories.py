@@ -56,8 +56,8 @@ def make_practitioner(clinic: Clinic, user: User | None = None, *, licence_in: s
 
 def make_patient(clinic: Clinic, **fields) -> Patient:
     n = next(_seq)
-    defaults = dict(mrn=f"T{n}", given_name="Pat", family_name=f"Ient{n}",
-                    date_of_birth=date(1980, 5, 17))
+    defaults = {"mrn": f"T{n}", "given_name": "Pat", "family_name": f"Ient{n}",
+                    "date_of_birth": date(1980, 5, 17)}
     defaults.update(fields)
     return Patient.objects.create(clinic=clinic, **defaults)
 

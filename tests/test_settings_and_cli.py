@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
