@@ -7,6 +7,7 @@ expired and expiring licences stay expired and expiring.
 from __future__ import annotations
 
 import random
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -129,6 +130,7 @@ def _patients(clinic: Clinic, count: int, rng: random.Random, recorder: User,
               first_mrn: int) -> list[Patient]:
     patients = []
     used: set[tuple[str, str]] = set()
+    clinic_tz = zoneinfo.ZoneInfo(clinic.time_zone)
     for i in range(count):
         while True:
             female = rng.random() < 0.55
@@ -153,8 +155,8 @@ def _patients(clinic: Clinic, count: int, rng: random.Random, recorder: User,
                                                        "friend"]),
             emergency_contact_phone=f"+1 503 555 {rng.randint(1000, 9999)}",
         )
-        signed = timezone.make_aware(datetime.combine(
-            today - timedelta(days=rng.randint(1, 300)), time(9 + rng.randint(0, 8), 15)))
+        signed = datetime.combine(today - timedelta(days=rng.randint(1, 300)),
+                                  time(9 + rng.randint(0, 8), 15), tzinfo=clinic_tz)
         kinds = [ConsentKind.TREATMENT] if rng.random() < 0.9 else []
         if kinds and rng.random() < 0.4:
             kinds.append(ConsentKind.ELECTROACUPUNCTURE)
