@@ -56,3 +56,7 @@ def test_the_registry_needs_a_fixed_number_of_queries(world, login, django_asser
     client = login(world.front_desk)
     with django_assert_max_num_queries(8):
         client.get(reverse("registry"))
+
+
+def test_the_home_page_names_the_role_in_words(world, login):
+    assert "Clinic admin" in login(world.admin).get(reverse("home")).content.decode()

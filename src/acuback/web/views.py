@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from acuback.accounts import policy
-from acuback.accounts.models import Practitioner
+from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credential_row, credentials_needing_attention
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
@@ -23,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if policy.is_staff_member(user):
         clinic = policy.home_clinic(user)
         context["clinic"] = clinic
-        context["roles"] = sorted(policy.roles(user, clinic))
+        context["roles"] = [Role(r).label for r in sorted(policy.roles(user, clinic))]
         context["can_create"] = policy.can(user, "patient.create", clinic)
         context["recent_patients"] = (
             Patient.objects.visible_to(user).filter(clinic=clinic).order_by("-created_at")[:8]
