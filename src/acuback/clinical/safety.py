@@ -1,0 +1,757 @@
+"""Red-flag triage and contraindication screening.
+
+Pure Python. Every rule is a row of RULES with its id, inputs, action and
+source keys; the source keys point to ../shared/clinical/safety.md ("Sources").
+`decide(answers)` runs them all and returns a Decision naming every finding.
+docs/clinical-safety.md is generated from RULES (`rules_markdown`) and a test
+keeps the two identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date
+from enum import IntEnum, StrEnum
+
+RULESET_VERSION = "safety-2026.1"
+
+# RF-05 counts age above this as a weaker cancer feature (configurable per
+# safety.md §1.2; some UK pathways use 55).
+DEFAULT_AGE_THRESHOLD = 50
+
+
+class Outcome(IntEnum):
+    """Ordered so that max() gives the most urgent."""
+
+    PROCEED = 0
+    PRECAUTIONS = 1  # proceed with precautions
+    SOON = 2  # routine referral
+    URGENT = 3  # medical assessment within days
+    EMERGENCY = 4  # same day
+
+    @property
+    def label(self) -> str:
+        return {
+            0: "Proceed",
+            1: "Proceed with precautions",
+            2: "SOON: routine referral",
+            3: "URGENT referral",
+            4: "EMERGENCY referral",
+        }[self.value]
+
+    @property
+    def is_referral(self) -> bool:
+        return self >= Outcome.SOON
+
+
+class Action(StrEnum):
+    """safety.md §3.1."""
+
+    DEFER_REFER = "DEFER_REFER"
+    BLOCK_NEEDLING = "BLOCK_NEEDLING"
+    BLOCK_EA = "BLOCK_EA"
+    BLOCK_POINTS = "BLOCK_POINTS"
+    REQUIRE_ACK = "REQUIRE_ACK"
+
+
+ELECTRICAL_DEVICES = frozenset({"pacemaker", "icd", "neurostimulator", "pump",
+                                "other_electrical"})
+DEVICE_KINDS = ELECTRICAL_DEVICES | {"other_non_electrical"}
+REGIONS = ("head_face", "neck", "chest", "abdomen", "upper_back", "lower_back", "sacral",
+           "upper_limb", "lower_limb")
+MEDICATION_CLASSES = ("anticoagulant", "antiplatelet", "corticosteroid", "immunosuppressant")
+
+# safety.md §4: default pregnancy block set (named points).
+PREGNANCY_BLOCKED_POINTS = ("LI4", "SP6", "BL60", "BL67", "BL31", "BL32", "BL33", "BL34", "GB21")
+# safety.md §3.2 "prohibited sites": nipple (ST17 lies at the nipple) and umbilicus
+# (CV8 lies at the umbilicus); never needled, not overridable.
+PROHIBITED_POINTS = ("ST17", "CV8")
+
+
+@dataclass(frozen=True)
+class Device:
+    kind: str
+    region: str | None = None  # body region over the device
+    implanted_on: date | None = None
+    removed_on: date | None = None
+
+    @property
+    def electrical(self) -> bool:
+        return self.kind in ELECTRICAL_DEVICES
+
+    @property
+    def active(self) -> bool:
+        return self.removed_on is None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Structured intake answers. None means "not answered"."""
+
+    age: int | None = None
+    sex_at_birth: str | None = None
+    # Back-pain history
+    leg_pain: bool | None = None
+    back_pain_onset_age: int | None = None
+    back_pain_duration_weeks: float | None = None
+    new_episode: bool | None = None  # new (or newly changed) back pain
+    medically_assessed: bool | None = None  # this episode already assessed by a physician
+    no_improvement_after_month: bool | None = None
+    # RF-01 cauda equina (all asked as "new")
+    bladder_disturbance: bool | None = None
+    bowel_disturbance: bool | None = None
+    saddle_numbness: bool | None = None
+    sexual_dysfunction: bool | None = None
+    bilateral_leg_pain: bool | None = None
+    bilateral_leg_weakness: bool | None = None  # severe/progressive, or new gait disturbance
+    # RF-02 neurology
+    progressive_weakness: bool | None = None
+    multi_root_motor_deficit: bool | None = None
+    limb_weakness: bool | None = None
+    sensory_change: bool | None = None
+    # RF-03..05 malignancy
+    history_of_cancer: bool | None = None
+    unexplained_weight_loss: bool | None = None
+    night_pain: bool | None = None
+    pain_multiple_sites: bool | None = None
+    structural_deformity: bool | None = None
+    thoracic_pain: bool | None = None
+    # RF-06 infection
+    fever_or_chills: bool | None = None
+    systemically_unwell: bool | None = None
+    iv_drug_use: bool | None = None
+    immunosuppression: bool | None = None
+    recent_bacterial_infection: bool | None = None
+    penetrating_wound: bool | None = None
+    # RF-07/08 fracture
+    major_trauma: bool | None = None
+    minor_trauma: bool | None = None
+    osteoporosis: bool | None = None
+    abrupt_midline_pain_eased_lying: bool | None = None
+    # RF-09 aortic aneurysm
+    abdominal_or_flank_pain: bool | None = None
+    collapse: bool | None = None
+    pulsatile_abdominal_mass: bool | None = None
+    # RF-10 axial spondyloarthritis (NG65)
+    wakes_second_half_of_night: bool | None = None
+    buttock_pain: bool | None = None
+    improves_with_movement: bool | None = None
+    nsaid_response_48h: bool | None = None
+    family_spondyloarthritis: bool | None = None
+    arthritis_history: bool | None = None
+    enthesitis_history: bool | None = None
+    psoriasis_history: bool | None = None
+    # §3.2 conditions
+    unstable_condition: bool | None = None
+    bleeding_disorder: bool | None = None
+    severe_neutropenia: bool | None = None
+    damaged_heart_valve: bool | None = None
+    spinal_instability: bool | None = None
+    involuntary_movements: bool | None = None
+    cannot_consent: bool | None = None
+    needle_phobia: bool | None = None
+    epilepsy: bool | None = None
+    nickel_allergy: bool | None = None
+    diabetes: bool | None = None
+    lymphoedema_regions: frozenset[str] = frozenset()
+    tumour_regions: frozenset[str] = frozenset()
+    skin_problem_regions: frozenset[str] = frozenset()
+    medication_classes: frozenset[str] = frozenset()
+    devices: tuple[Device, ...] = ()
+    # Pregnancy
+    pregnant: bool | None = None
+    gestational_weeks: int | None = None
+    # Today
+    hungry_or_exhausted_today: bool | None = None
+    intoxicated_today: bool | None = None
+    fainted_with_needling_before: bool | None = None
+
+    @property
+    def corticosteroid_use(self) -> bool:
+        return "corticosteroid" in self.medication_classes
+
+    @property
+    def immunosuppressed(self) -> bool:
+        return bool(self.immunosuppression) or "immunosuppressant" in self.medication_classes
+
+
+class InvalidAnswer(ValueError):
+    """An impossible answer; `field` names the question."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+MAX_GESTATIONAL_WEEKS = 42
+
+
+def validate(answers: Answers) -> None:
+    """Reject impossible or contradictory answers, naming the field."""
+    if answers.age is not None and not 0 <= answers.age <= 130:
+        raise InvalidAnswer("age", "Age must be between 0 and 130.")
+    if answers.gestational_weeks is not None:
+        if not 0 <= answers.gestational_weeks <= MAX_GESTATIONAL_WEEKS:
+            raise InvalidAnswer("gestational_weeks",
+                                f"Weeks of pregnancy must be between 0 and {MAX_GESTATIONAL_WEEKS}.")
+        if answers.pregnant is False:
+            raise InvalidAnswer("gestational_weeks",
+                                "Weeks of pregnancy given, but the patient is not pregnant.")
+    if answers.back_pain_onset_age is not None and answers.age is not None \
+            and answers.back_pain_onset_age > answers.age:
+        raise InvalidAnswer("back_pain_onset_age", "Back pain cannot start after today's age.")
+    if answers.back_pain_duration_weeks is not None and answers.back_pain_duration_weeks < 0:
+        raise InvalidAnswer("back_pain_duration_weeks", "Duration cannot be negative.")
+    for name in ("lymphoedema_regions", "tumour_regions", "skin_problem_regions"):
+        unknown = set(getattr(answers, name)) - set(REGIONS)
+        if unknown:
+            raise InvalidAnswer(name, f"Unknown body region: {', '.join(sorted(unknown))}.")
+    unknown_meds = set(answers.medication_classes) - set(MEDICATION_CLASSES)
+    if unknown_meds:
+        raise InvalidAnswer("medication_classes",
+                            f"Unknown medication class: {', '.join(sorted(unknown_meds))}.")
+    for device in answers.devices:
+        if device.kind not in DEVICE_KINDS:
+            raise InvalidAnswer("devices", f"Unknown device kind: {device.kind}.")
+        if device.region is not None and device.region not in REGIONS:
+            raise InvalidAnswer("devices", f"Unknown body region: {device.region}.")
+        if device.implanted_on and device.removed_on and device.removed_on < device.implanted_on:
+            raise InvalidAnswer("devices", "A device's removal date is before its implant date.")
+
+
+@dataclass(frozen=True)
+class Effect:
+    outcome: Outcome = Outcome.PROCEED
+    actions: frozenset[Action] = frozenset()
+    blocked_points: frozenset[str] = frozenset()
+    blocked_regions: frozenset[str] = frozenset()
+    acknowledgement: str = ""  # what the practitioner acknowledges, with technique adjustments
+    note: str = ""  # why, in the case at hand
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    inputs: str  # what the rule reads, in words (for the docs)
+    action: str  # what it does, in words (for the docs)
+    sources: tuple[str, ...]
+    evaluate: Callable[[Answers, int], Effect | None] = field(repr=False)
+    project_rule: str = ""  # what in it is a project rule, not a source's
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    title: str
+    outcome: Outcome
+    actions: frozenset[Action]
+    note: str
+    sources: tuple[str, ...]
+    acknowledgement: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+    needling_allowed: bool
+    electroacupuncture_allowed: bool
+    blocked_points: frozenset[str]
+    blocked_regions: frozenset[str]
+    acknowledgements: tuple[str, ...]
+    rule_version: str = RULESET_VERSION
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{f.rule_id} {f.title}: {f.note}" for f in self.findings]
+
+    def as_dict(self) -> dict:
+        return {
+            "outcome": self.outcome.name,
+            "needling_allowed": self.needling_allowed,
+            "electroacupuncture_allowed": self.electroacupuncture_allowed,
+            "blocked_points": sorted(self.blocked_points),
+            "blocked_regions": sorted(self.blocked_regions),
+            "acknowledgements": list(self.acknowledgements),
+            "rule_version": self.rule_version,
+            "findings": [
+                {"rule": f.rule_id, "title": f.title, "outcome": f.outcome.name,
+                 "actions": sorted(a.value for a in f.actions), "note": f.note,
+                 "sources": list(f.sources), "acknowledgement": f.acknowledgement}
+                for f in self.findings
+            ],
+        }
+
+
+def _yes(*values: bool | None) -> list[bool]:
+    return [v is True for v in values]
+
+
+def _names(pairs: list[tuple[bool | None, str]]) -> list[str]:
+    return [label for value, label in pairs if value is True]
+
+
+# --- red flags (safety.md §1.2) --------------------------------------------------
+
+CES_ITEMS = (
+    ("bladder_disturbance", "new bladder disturbance"),
+    ("bowel_disturbance", "new bowel disturbance"),
+    ("saddle_numbness", "new saddle numbness or tingling"),
+    ("sexual_dysfunction", "new sexual dysfunction"),
+    ("bilateral_leg_pain", "bilateral radicular leg pain"),
+    ("bilateral_leg_weakness", "severe or progressive weakness of both legs / new gait disturbance"),
+)
+# safety.md §1.1: the questions that feed an EMERGENCY rule must be asked and
+# recorded before the first needling.
+MUST_ASK = ("bladder_disturbance", "bowel_disturbance", "saddle_numbness",
+            "bilateral_leg_weakness")
+
+
+def _rf01(a: Answers, _: int) -> Effect | None:
+    present = [label for name, label in CES_ITEMS if getattr(a, name) is True]
+    if not present:
+        return None
+    return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
+                  note="; ".join(present) + ". Retention with overflow is a late sign: its "
+                  "absence does not reassure.")
+
+
+def _rf01_unasked(a: Answers, _: int) -> Effect | None:
+    missing = [label for name, label in CES_ITEMS if name in MUST_ASK and getattr(a, name) is None]
+    if not missing:
+        return None
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_NEEDLING}),
+                  note="not yet answered: " + "; ".join(missing) + ". Ask in person and record "
+                  "before the first needling.")
+
+
+def _rf02(a: Answers, _: int) -> Effect | None:
+    present = _names([(a.progressive_weakness, "progressive motor weakness"),
+                      (a.multi_root_motor_deficit, "motor deficit at more than one root level")])
+    if not present:
+        return None
+    return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
+                  note="; ".join(present))
+
+
+def _neuro_symptoms(a: Answers) -> list[str]:
+    return _names([(a.limb_weakness, "limb weakness"), (a.sensory_change, "sensory change"),
+                   (a.bladder_disturbance, "bladder change"), (a.bowel_disturbance, "bowel change")])
+
+
+def _rf03(a: Answers, _: int) -> Effect | None:
+    if not (a.history_of_cancer and a.new_episode):
+        return None
+    neuro = _neuro_symptoms(a)
+    if not neuro:
+        return None
+    return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
+                  note="history of cancer, new back pain and " + ", ".join(neuro))
+
+
+def _rf04(a: Answers, _: int) -> Effect | None:
+    if not (a.history_of_cancer and a.new_episode) or _neuro_symptoms(a):
+        return None
+    return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}),
+                  note="history of cancer and new back pain")
+
+
+def _rf05(a: Answers, age_threshold: int) -> Effect | None:
+    unassessed_no_improvement = bool(a.no_improvement_after_month and a.new_episode
+                                     and a.medically_assessed is not True)
+    features = _names([
+        (a.age is not None and a.age > age_threshold, f"age over {age_threshold}"),
+        (a.unexplained_weight_loss, "unexplained weight loss"),
+        (a.night_pain, "persistent night pain"),
+        (a.pain_multiple_sites, "pain at several sites"),
+        (a.structural_deformity, "structural deformity"),
+        (a.thoracic_pain, "thoracic pain"),
+        (unassessed_no_improvement, "no improvement after about a month, not yet assessed"),
+    ])
+    if len(features) >= 2:
+        return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}),
+                      note="several weaker cancer features: " + ", ".join(features))
+    if len(features) == 1 and not features[0].startswith("age over"):
+        return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
+                      acknowledgement="One weaker cancer feature: re-check at 4 weeks.",
+                      note=features[0] + "; re-check at 4 weeks")
+    return None
+
+
+def _rf06(a: Answers, _: int) -> Effect | None:
+    systemic = _names([(a.fever_or_chills, "fever, chills or rigors"),
+                       (a.systemically_unwell, "systemically unwell")])
+    if systemic:
+        return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
+                      note="back pain with " + ", ".join(systemic))
+    risks = _names([(a.iv_drug_use, "IV drug use"), (a.immunosuppressed, "immunosuppression"),
+                    (a.recent_bacterial_infection, "recent bacterial infection"),
+                    (a.penetrating_wound, "penetrating wound")])
+    if risks:
+        return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}),
+                      note="back pain with an infection risk factor: " + ", ".join(risks))
+    return None
+
+
+def _rf07(a: Answers, _: int) -> Effect | None:
+    if not a.major_trauma:
+        return None
+    return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
+                  note="major trauma with back pain")
+
+
+def _older_for_fracture(a: Answers) -> bool:
+    # ACP as cited in safety.md: men over 65, women over 75.
+    if a.age is None:
+        return False
+    if a.sex_at_birth == "male":
+        return a.age > 65
+    if a.sex_at_birth == "female":
+        return a.age > 75
+    return a.age > 65  # sex not recorded: the lower threshold, conservatively
+
+
+def _rf08(a: Answers, _: int) -> Effect | None:
+    reasons = []
+    if a.minor_trauma and (a.osteoporosis or a.corticosteroid_use):
+        reasons.append("minor trauma with osteoporosis or corticosteroid use")
+    if a.minor_trauma and _older_for_fracture(a):
+        reasons.append("minor trauma at older age")
+    if a.abrupt_midline_pain_eased_lying:
+        reasons.append("abrupt severe midline pain that settles lying flat")
+    if not reasons:
+        return None
+    return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement="Possible fragility fracture: X-ray / medical assessment "
+                  "requested; no pressure or deep needling over the spine.",
+                  note="; ".join(reasons))
+
+
+def _rf09(a: Answers, _: int) -> Effect | None:
+    if not a.abdominal_or_flank_pain:
+        return None
+    signs = _names([(a.collapse, "collapse or loss of consciousness"),
+                    (a.pulsatile_abdominal_mass, "pulsatile abdominal mass")])
+    if not signs:
+        return None
+    return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
+                  note="new abdominal, back or flank pain with " + ", ".join(signs))
+
+
+def _rf10(a: Answers, _: int) -> Effect | None:
+    # NICE NG65 (safety.md §1.3): onset before 45 and lasting more than 3 months.
+    if a.back_pain_onset_age is None or a.back_pain_duration_weeks is None:
+        return None
+    if not (a.back_pain_onset_age < 45 and a.back_pain_duration_weeks > 13):
+        return None
+    features = _names([
+        (a.back_pain_onset_age < 35, "onset before 35"),
+        (a.wakes_second_half_of_night, "wakes in the second half of the night"),
+        (a.buttock_pain, "buttock pain"),
+        (a.improves_with_movement, "improves with movement"),
+        (a.nsaid_response_48h, "improves within 48 h of an NSAID"),
+        (a.family_spondyloarthritis, "first-degree relative with spondyloarthritis"),
+        (a.arthritis_history, "arthritis"),
+        (a.enthesitis_history, "enthesitis"),
+        (a.psoriasis_history, "psoriasis"),
+    ])
+    if len(features) >= 4:
+        return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
+                      acknowledgement="Refer to rheumatology (possible axial spondyloarthritis).",
+                      note=f"{len(features)} features: " + ", ".join(features)
+                      + ". Refer to rheumatology.")
+    if len(features) == 3:
+        return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
+                      acknowledgement="Request HLA-B27 via a physician; refer if positive.",
+                      note="3 features: " + ", ".join(features)
+                      + ". Request HLA-B27 via a physician; refer if positive.")
+    return None
+
+
+# --- contraindications and precautions (safety.md §3.2, §4) ------------------------
+
+def _flag(attr: str, effect: Effect) -> Callable[[Answers, int], Effect | None]:
+    def evaluate(a: Answers, _: int) -> Effect | None:
+        return effect if getattr(a, attr) is True else None
+
+    return evaluate
+
+
+def _anticoagulant(a: Answers, _: int) -> Effect | None:
+    if "anticoagulant" not in a.medication_classes:
+        return None
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement="Anticoagulant: very superficial needling with fine (0.20 mm) "
+                  "needles; no intracapsular points.", note="takes an anticoagulant")
+
+
+def _antiplatelet(a: Answers, _: int) -> Effect | None:
+    if "antiplatelet" not in a.medication_classes:
+        return None
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement="Antiplatelet: superficial needling with fine needles; "
+                  "watch for bleeding.", note="takes an antiplatelet medicine")
+
+
+def _devices(a: Answers, _: int) -> Effect | None:
+    electrical = [d for d in a.devices if d.active and d.electrical]
+    if not electrical:
+        return None
+    regions = frozenset(d.region for d in electrical if d.region)
+    kinds = ", ".join(sorted({d.kind.replace("_", " ") for d in electrical}))
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_EA, Action.BLOCK_POINTS}),
+                  blocked_regions=regions,
+                  note=f"implanted {kinds}: no electroacupuncture; no needling over the device")
+
+
+def _pregnancy(a: Answers, _: int) -> Effect | None:
+    if a.pregnant is not True:
+        return None
+    weeks = a.gestational_weeks
+    # safety.md §4: ≤ 12 weeks lower abdomen + lumbosacral; > 12 weeks upper
+    # abdomen + lumbosacral. The catalogue has one "abdomen" region, so both
+    # trimesters block it; weeks unknown blocks the union.
+    regions = frozenset({"abdomen", "lower_back", "sacral"})
+    when = "weeks unknown" if weeks is None else f"{weeks} weeks"
+    return Effect(Outcome.PRECAUTIONS,
+                  frozenset({Action.REQUIRE_ACK, Action.BLOCK_POINTS, Action.BLOCK_EA}),
+                  blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS), blocked_regions=regions,
+                  acknowledgement="Pregnant: needle only with real need and great caution; no "
+                  "strong stimulation, no electroacupuncture.",
+                  note=f"pregnant ({when})")
+
+
+def _regions(attr: str, note: str, ack: str = "") -> Callable[[Answers, int], Effect | None]:
+    def evaluate(a: Answers, _: int) -> Effect | None:
+        regions = frozenset(getattr(a, attr))
+        if not regions:
+            return None
+        actions = {Action.BLOCK_POINTS} | ({Action.REQUIRE_ACK} if ack else set())
+        return Effect(Outcome.PRECAUTIONS, frozenset(actions), blocked_regions=regions,
+                      acknowledgement=ack,
+                      note=f"{note}: {', '.join(sorted(r.replace('_', ' ') for r in regions))}")
+
+    return evaluate
+
+
+def _prohibited(a: Answers, _: int) -> Effect:
+    return Effect(Outcome.PROCEED, frozenset({Action.BLOCK_POINTS}),
+                  blocked_points=frozenset(PROHIBITED_POINTS),
+                  note="nipple (ST17) and umbilicus (CV8) are never needled")
+
+
+BLOCK = frozenset({Action.BLOCK_NEEDLING})
+DEFER_BLOCK = frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING})
+ACK = frozenset({Action.REQUIRE_ACK})
+
+RULES: tuple[Rule, ...] = (
+    Rule("RF-01", "Cauda equina syndrome",
+         "back or leg pain with any new: bladder or bowel disturbance, saddle numbness, sexual "
+         "dysfunction, bilateral radicular leg pain, severe/progressive weakness of both legs",
+         "EMERGENCY; needling blocked", ("Glos", "Cornwall-BASS", "BMJ-CES", "ACP2011"), _rf01),
+    Rule("RF-01-ASK", "Cauda equina questions not answered",
+         "bladder, bowel, saddle sensation or leg weakness question left unanswered",
+         "needling blocked until asked in person and recorded", ("CKS",), _rf01_unasked,
+         project_rule="safety.md §1.1 project rule"),
+    Rule("RF-02", "Severe or progressive neurological deficit",
+         "progressive motor weakness, or motor deficit at more than one root level",
+         "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02),
+    Rule("RF-03", "Suspected metastatic spinal cord compression",
+         "history of cancer and new back pain and any neurological symptom",
+         "EMERGENCY; needling blocked", ("NG234", "Glos", "HeyNeuro"), _rf03),
+    Rule("RF-04", "Known cancer, new back pain",
+         "history of cancer and new back pain, no neurological symptom",
+         "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04),
+    Rule("RF-05", "Weaker cancer features",
+         "count of: age over 50 (configurable), unexplained weight loss, night pain, pain at "
+         "several sites, structural deformity, thoracic pain, no improvement after a month in a "
+         "new episode not yet assessed",
+         "2 or more: URGENT, needling blocked; 1 other than age: SOON with acknowledgement; "
+         "age alone: nothing", ("ACP2011", "Glos", "HeyNeuro"), _rf05,
+         project_rule="the count of 2, the age-alone exception and the not-yet-assessed condition"),
+    Rule("RF-06", "Spinal infection",
+         "back pain with fever/chills or systemically unwell; or with IV drug use, "
+         "immunosuppression, recent bacterial infection or penetrating wound",
+         "systemic features: EMERGENCY; risk factor only: URGENT; needling blocked",
+         ("Glos", "ACP2011", "NHS-slide"), _rf06, project_rule="the split between the two tiers"),
+    Rule("RF-07", "Fracture after major trauma", "major trauma with back pain",
+         "EMERGENCY; needling blocked", ("Glos", "NHS-slide"), _rf07),
+    Rule("RF-08", "Suspected fragility fracture",
+         "minor trauma with osteoporosis or corticosteroid use, or at older age (men over 65, "
+         "women over 75); abrupt severe midline pain that settles lying flat",
+         "SOON with acknowledgement", ("Glos", "ACP2011", "NHS-slide"), _rf08,
+         project_rule="how the listed features combine"),
+    Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
+         "new abdominal, back or flank pain with collapse or a pulsatile abdominal mass",
+         "EMERGENCY; needling blocked", ("BMJ-AAA", "Relias"), _rf09,
+         project_rule="age, smoking, sex and family history do not fire alone"),
+    Rule("RF-10", "Axial spondyloarthritis (NICE NG65)",
+         "onset before 45 and lasting more than 3 months; count of the nine NG65 features",
+         "4 or more: SOON, refer to rheumatology; 3: SOON, HLA-B27 via a physician",
+         ("NG65", "NHSL-axSpA", "BJGP"), _rf10),
+    Rule("CI-UNSTABLE", "Medical emergency or unstable/undiagnosed condition",
+         "unstable or undiagnosed condition (e.g. unexplained syncope or seizures, septic or very "
+         "weak)", "DEFER_REFER and BLOCK_NEEDLING",
+         ("WHO1999-TOC", "AIM-contra", "Sierpina"),
+         _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
+                                            note="unstable or undiagnosed condition"))),
+    Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy", "bleeding disorder",
+         "BLOCK_NEEDLING until physician clearance",
+         ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin"),
+         _flag("bleeding_disorder", Effect(Outcome.PRECAUTIONS, BLOCK,
+                                           note="bleeding disorder: physician clearance needed"))),
+    Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
+         "REQUIRE_ACK: superficial, fine needles, no intracapsular points",
+         ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant),
+    Rule("CI-ANTIPLATELET", "Antiplatelet therapy", "medication class antiplatelet",
+         "REQUIRE_ACK: superficial, fine needles", ("BAcC-anticoag",), _antiplatelet,
+         project_rule="extends the anticoagulant caution to antiplatelets"),
+    Rule("CI-DEVICE", "Implanted electrical device",
+         "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed",
+         "BLOCK_EA and BLOCK_POINTS over the device",
+         ("Sierpina", "BAcC-pacemaker", "Cummings2011"), _devices),
+    Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks",
+         "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen, lower back, "
+         "sacral) and BLOCK_EA", ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
+         project_rule="BLOCK_EA and the default block set"),
+    Rule("CI-SKIN", "Local skin problem",
+         "skin infection, ulcer, burn, wound, scar, varicosity or inflamed tissue, by region",
+         "BLOCK_POINTS in the affected regions", ("Sierpina", "NZASA", "Rapson"),
+         _regions("skin_problem_regions", "skin problem")),
+    Rule("CI-TUMOUR", "Malignant tumour", "tumour site by region",
+         "BLOCK_POINTS over the tumour and REQUIRE_ACK", ("WHO1999-TOC", "NZASA"),
+         _regions("tumour_regions", "tumour", "Do not needle over the tumour site.")),
+    Rule("CI-NEUTROPENIA", "Severe neutropenia", "severe neutropenia",
+         "DEFER_REFER and BLOCK_NEEDLING", ("Physiopedia", "AIM-contra"),
+         _flag("severe_neutropenia", Effect(Outcome.SOON, DEFER_BLOCK,
+                                            note="severe neutropenia"))),
+    Rule("CI-IMMUNO", "Immunosuppression", "immunosuppression or an immunosuppressant",
+         "REQUIRE_ACK", ("Physiopedia", "AIM-contra", "AACP-list"),
+         lambda a, _: Effect(Outcome.PRECAUTIONS, ACK, note="immunosuppressed",
+                             acknowledgement="Immunosuppressed: strict asepsis.")
+         if a.immunosuppressed else None),
+    Rule("CI-VALVE", "Damaged heart valves", "damaged heart valve (endocarditis risk)",
+         "REQUIRE_ACK", ("Physiopedia", "AIM-contra", "AACP-list"),
+         _flag("damaged_heart_valve", Effect(Outcome.PRECAUTIONS, ACK,
+                                             note="damaged heart valve",
+                                             acknowledgement="Damaged heart valve: endocarditis "
+                                             "risk; strict asepsis, no indwelling needles."))),
+    Rule("CI-SPINE", "Spinal instability", "spinal instability",
+         "BLOCK_NEEDLING until specialist clearance", ("AACP-list",),
+         _flag("spinal_instability", Effect(Outcome.PRECAUTIONS, BLOCK,
+                                            note="spinal instability: specialist clearance "
+                                            "needed"))),
+    Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
+         "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
+         _regions("lymphoedema_regions", "lymphoedema")),
+    Rule("CI-MOVEMENT", "Uncontrolled involuntary movements", "involuntary movements",
+         "BLOCK_NEEDLING", ("AACP-list", "Goldfields"),
+         _flag("involuntary_movements", Effect(Outcome.PRECAUTIONS, BLOCK,
+                                               note="uncontrolled involuntary movements"))),
+    Rule("CI-CONSENT", "Cannot give informed consent", "unable to consent (e.g. confused)",
+         "BLOCK_NEEDLING until valid consent is recorded", ("Sierpina", "AACP-list"),
+         _flag("cannot_consent", Effect(Outcome.PRECAUTIONS, BLOCK,
+                                        note="cannot give informed consent"))),
+    Rule("CI-PHOBIA", "Needle phobia or unable to keep still", "needle phobia",
+         "REQUIRE_ACK", ("Sierpina", "Goldfields"),
+         _flag("needle_phobia", Effect(Outcome.PRECAUTIONS, ACK, note="needle phobia",
+                                       acknowledgement="Needle phobia: treat lying down, few "
+                                       "needles, stop if distressed."))),
+    Rule("CI-EPILEPSY", "Epilepsy", "epilepsy", "REQUIRE_ACK and BLOCK_EA",
+         ("AACP-list", "EA-clinic", "Cochrane-GERAC", "Cochrane-Cherkin"),
+         _flag("epilepsy", Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK,
+                                                                   Action.BLOCK_EA}),
+                                  note="epilepsy", acknowledgement="Epilepsy: no "
+                                  "electroacupuncture; treat lying down.")),
+         project_rule="BLOCK_EA"),
+    Rule("CI-NICKEL", "Metal (nickel) allergy", "nickel allergy", "REQUIRE_ACK",
+         ("Nickel",),
+         _flag("nickel_allergy", Effect(Outcome.PRECAUTIONS, ACK, note="nickel allergy",
+                                        acknowledgement="Nickel allergy: consider another "
+                                        "needle material (e.g. titanium)."))),
+    Rule("CI-DIABETES", "Diabetes", "diabetes", "REQUIRE_ACK for distal-limb points",
+         ("AACP-list", "Stason"),
+         _flag("diabetes", Effect(Outcome.PRECAUTIONS, ACK, note="diabetes",
+                                  acknowledgement="Diabetes: care with distal-limb points "
+                                  "(poor healing)."))),
+    Rule("CI-TODAY-WEAK", "Hungry, exhausted or very weak today", "hungry or exhausted today",
+         "REQUIRE_ACK (treat lying down)", ("ShenNong",),
+         _flag("hungry_or_exhausted_today", Effect(Outcome.PRECAUTIONS, ACK,
+                                                   note="hungry or exhausted today",
+                                                   acknowledgement="Hungry or exhausted: treat "
+                                                   "lying down, gentle technique."))),
+    Rule("CI-TODAY-INTOX", "Intoxicated today", "intoxicated today",
+         "DEFER (reschedule; no referral)", ("ShenNong",),
+         _flag("intoxicated_today", Effect(Outcome.PRECAUTIONS, DEFER_BLOCK,
+                                           note="intoxicated today: reschedule"))),
+    Rule("CI-FAINTED", "Fainted with needling before", "previous fainting with needling",
+         "REQUIRE_ACK (treat lying down)", ("ShenNong",),
+         _flag("fainted_with_needling_before", Effect(Outcome.PRECAUTIONS, ACK,
+                                                      note="fainted with needling before",
+                                                      acknowledgement="Fainted with needling "
+                                                      "before: treat lying down.")),
+         project_rule="extends the 'treat lying down' advice to a previous faint"),
+    Rule("CI-PROHIBITED", "Prohibited sites (all patients)", "always",
+         "BLOCK_POINTS ST17 and CV8, not overridable", ("NZASA", "Goldfields"), _prohibited,
+         project_rule="not overridable"),
+)
+
+# These rules always fire; they are not reasons for caution about this patient.
+_ALWAYS = frozenset({"CI-PROHIBITED"})
+
+
+def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> Decision:
+    """Run every rule. Deterministic: same answers, same decision."""
+    validate(answers)
+    findings: list[Finding] = []
+    blocked_points: set[str] = set()
+    blocked_regions: set[str] = set()
+    actions: set[Action] = set()
+    outcome = Outcome.PROCEED
+    for rule in RULES:
+        effect = rule.evaluate(answers, age_threshold)
+        if effect is None:
+            continue
+        blocked_points |= effect.blocked_points
+        blocked_regions |= effect.blocked_regions
+        if rule.id in _ALWAYS:
+            continue
+        actions |= effect.actions
+        outcome = max(outcome, effect.outcome)
+        findings.append(Finding(rule.id, rule.title, effect.outcome, effect.actions,
+                                effect.note, rule.sources, effect.acknowledgement))
+    if outcome == Outcome.PROCEED and findings:
+        outcome = Outcome.PRECAUTIONS
+    needling = not (actions & {Action.BLOCK_NEEDLING, Action.DEFER_REFER}) and outcome not in (
+        Outcome.EMERGENCY, Outcome.URGENT)
+    acknowledgements = tuple(f.acknowledgement for f in findings if f.acknowledgement)
+    return Decision(
+        outcome=outcome,
+        findings=tuple(findings),
+        needling_allowed=needling,
+        electroacupuncture_allowed=needling and Action.BLOCK_EA not in actions,
+        blocked_points=frozenset(blocked_points),
+        blocked_regions=frozenset(blocked_regions),
+        acknowledgements=acknowledgements,
+    )
+
+
+def answer_fields() -> list[str]:
+    return [f.name for f in fields(Answers)]
+
+
+def rules_markdown() -> str:
+    """The rule table as docs/clinical-safety.md shows it."""
+    lines = [
+        f"Rule set version: `{RULESET_VERSION}`.",
+        "",
+        "| Rule | Title | Inputs | Action | Project rule | Sources |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        lines.append(f"| {rule.id} | {rule.title} | {rule.inputs} | {rule.action} | "
+                     f"{rule.project_rule or '—'} | {', '.join(rule.sources)} |")
+    return "\n".join(lines) + "\n"
