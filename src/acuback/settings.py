@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "acuback.accounts",
     "acuback.patients",
     "acuback.audit",
+    "acuback.screening",
 ]
 
 MIDDLEWARE = [

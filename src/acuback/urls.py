@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include("acuback.patients.urls")),
+    path("patients/", include("acuback.screening.urls")),
     path("practitioners/", include("acuback.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -318,3 +318,13 @@ def test_the_docs_show_exactly_the_rule_set():
     assert doc[start:end] == rules_markdown(), (
         "docs/clinical-safety.md is out of date: regenerate the table with "
         "`python -c 'from acuback.clinical.safety import rules_markdown; print(rules_markdown())'`")
+
+
+@given(answers_strategy)
+def test_answers_survive_a_round_trip_through_json(answers):
+    import json
+
+    from acuback.clinical.safety import answers_from_json, answers_to_json
+
+    stored = json.loads(json.dumps(answers_to_json(answers)))
+    assert answers_from_json(stored) == answers

@@ -27,6 +27,12 @@ RULES: dict[str, frozenset[str]] = {
     "patient.view_clinical": frozenset({ADMIN, PRACTITIONER}),
     "consent.record": frozenset({ADMIN, PRACTITIONER}),
     "consent.withdraw": frozenset({ADMIN, PRACTITIONER}),
+    # Episodes, screening and the safety gate.
+    "episode.manage": frozenset({ADMIN, PRACTITIONER}),
+    "screening.edit": frozenset({ADMIN, PRACTITIONER}),
+    "screening.sign": frozenset({PRACTITIONER}),
+    "referral.clear": frozenset({PRACTITIONER}),
+    "needling.check": frozenset({PRACTITIONER}),
     # Practitioner registry: front desk needs it to know who may treat where.
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),

@@ -755,3 +755,41 @@ def rules_markdown() -> str:
         lines.append(f"| {rule.id} | {rule.title} | {rule.inputs} | {rule.action} | "
                      f"{rule.project_rule or '—'} | {', '.join(rule.sources)} |")
     return "\n".join(lines) + "\n"
+
+
+# --- storage form ------------------------------------------------------------------
+
+def answers_to_json(answers: Answers) -> dict:
+    """A JSON-safe dict of the answers, stored with each screening."""
+    data: dict = {}
+    for f in fields(Answers):
+        value = getattr(answers, f.name)
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        elif f.name == "devices":
+            value = [{"kind": d.kind, "region": d.region,
+                      "implanted_on": d.implanted_on.isoformat() if d.implanted_on else None,
+                      "removed_on": d.removed_on.isoformat() if d.removed_on else None}
+                     for d in value]
+        data[f.name] = value
+    return data
+
+
+def answers_from_json(data: dict) -> Answers:
+    known = {f.name: f for f in fields(Answers)}
+    values: dict = {}
+    for name, value in data.items():
+        if name not in known:
+            continue  # an answer from an older rule set that no rule reads any more
+        if name == "devices":
+            value = tuple(Device(kind=d["kind"], region=d.get("region"),
+                                 implanted_on=_date(d.get("implanted_on")),
+                                 removed_on=_date(d.get("removed_on"))) for d in value or [])
+        elif isinstance(value, list):
+            value = frozenset(value)
+        values[name] = value
+    return Answers(**values)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

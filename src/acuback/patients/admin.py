@@ -3,7 +3,7 @@ from django.contrib import admin
 from acuback.audit.services import audit_record
 from acuback.web.admin_scoping import ScopedAdmin
 
-from .models import Consent, ConsentForm, Patient
+from .models import Consent, ConsentForm, EpisodeOfCare, Patient
 
 
 @admin.register(Patient)
@@ -40,3 +40,10 @@ class ConsentAdmin(ScopedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(EpisodeOfCare)
+class EpisodeAdmin(ScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ("patient", "onset_date", "status", "cause")
+    list_filter = ("status", "cause")

@@ -7,9 +7,11 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
+from acuback.clinical.episodes import chronicity
 
 
 class PatientQuerySet(models.QuerySet["Patient"]):
@@ -177,3 +179,64 @@ class Consent(models.Model):
     @property
     def in_force(self) -> bool:
         return self.withdrawn_at is None
+
+
+class EpisodeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ON_HOLD = "on_hold", "On hold for referral"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class CauseCategory(models.TextChoices):
+    NONSPECIFIC = "nonspecific", "Nonspecific"
+    SPECIFIC = "specific", "Specific cause identified"
+
+
+class EpisodeQuerySet(models.QuerySet["EpisodeOfCare"]):
+    def visible_to(self, user) -> EpisodeQuerySet:
+        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
+            user, "patient.view_clinical"))
+
+
+class EpisodeOfCare(models.Model):
+    """One course of care for one back-pain problem."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    onset_date = models.DateField(help_text="When this back pain began (best estimate).")
+    pain_regions = models.JSONField(default=list, blank=True,
+                                    help_text="Regions marked on the pain drawing.")
+    radiating_leg_pain = models.BooleanField(default=False)
+    cause = models.CharField(max_length=20, choices=CauseCategory.choices,
+                             default=CauseCategory.NONSPECIFIC)
+    related_to_surgery = models.BooleanField(default=False)
+    related_to_pregnancy = models.BooleanField(default=False)
+    diagnosis_codes = models.JSONField(default=list, blank=True)
+    referral_source = models.CharField(max_length=200, blank=True)
+    goals = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=EpisodeStatus.choices,
+                              default=EpisodeStatus.OPEN)
+    discharge_reason = models.CharField(max_length=300, blank=True)
+    discharged_on = models.DateField(null=True, blank=True)
+    opened_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        indexes = [models.Index(fields=["patient", "status"], name="episode_patient_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Episode from {self.onset_date:%Y-%m-%d} — {self.patient}"
+
+    def chronicity_on(self, day):
+        return chronicity(self.onset_date, day) if self.onset_date <= day else None
+
+    @property
+    def chronicity(self):
+        """Today's chronicity (it changes as time passes, so it is not stored)."""
+        return self.chronicity_on(timezone.localdate())

@@ -105,3 +105,7 @@ def consent_history(*, patient: Patient) -> QuerySet[Consent]:
     return patient.consents.select_related("recorded_by", "withdrawn_by", "form").order_by(
         "-signed_at"
     )
+
+
+def episodes_with_screenings(*, patient: Patient) -> QuerySet:
+    return patient.episodes.prefetch_related("screenings").order_by("-opened_on", "-pk")

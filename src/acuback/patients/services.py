@@ -10,7 +10,7 @@ from django.utils import timezone
 from acuback.accounts.models import Clinic
 from acuback.audit.services import audit_record
 
-from .models import Consent, ConsentForm, Patient
+from .models import Consent, ConsentForm, EpisodeOfCare, Patient
 
 
 class StaleEditError(Exception):
@@ -119,3 +119,23 @@ def consent_withdraw(*, consent: Consent, reason: str, request: HttpRequest) -> 
                      target=consent, detail={"reason": reason})
     consent.refresh_from_db()
     return consent
+
+
+def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
+                 episode: EpisodeOfCare | None = None) -> EpisodeOfCare:
+    """Open a new episode (episode=None) or update one; conflicting edits are refused."""
+    with transaction.atomic():
+        if episode is None:
+            episode = EpisodeOfCare.objects.create(
+                patient=patient, opened_on=timezone.localdate(), created_by=request.user, **data)
+            action = "episode.open"
+        else:
+            updated = EpisodeOfCare.objects.filter(pk=episode.pk, version=episode.version).update(
+                **data, version=episode.version + 1, updated_at=timezone.now())
+            if not updated:
+                raise StaleEditError("Someone else changed this episode while you were editing. "
+                                     "Reload the page and make your changes again.")
+            action = "episode.update"
+        audit_record(request=request, action=action, patient=patient, target=episode)
+    episode.refresh_from_db()
+    return episode

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
 
+from acuback.screening.selectors import safety_profile
+
 from . import selectors, services
 from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientSearchForm
 from .models import Consent, Patient
@@ -101,6 +103,7 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     audit_record(request=request, action="patient.view", patient=patient, target=patient,
                  detail={"page": "chart"})
+    clinical = policy.can(request.user, "patient.view_clinical", patient.clinic_id)
     return render(
         request,
         "patients/chart.html",
@@ -110,9 +113,8 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "consents": selectors.consent_status(patient=patient),
             "who_may_treat": selectors.who_may_treat(patient=patient, on=today),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
-            "can_view_clinical": policy.can(
-                request.user, "patient.view_clinical", patient.clinic_id
-            ),
+            "can_view_clinical": clinical,
+            "profile": safety_profile(patient=patient, on=today) if clinical else None,
         },
     )
 
@@ -142,6 +144,10 @@ def _render_clinical(
             "record_form": record_form or ConsentRecordForm(patient=patient),
             "withdraw_errors": withdraw_errors or {},
             "can_record": policy.can(request.user, "consent.record", patient.clinic_id),
+            "profile": safety_profile(patient=patient, on=timezone.localdate()),
+            "episodes": selectors.episodes_with_screenings(patient=patient),
+            "can_manage_episodes": policy.can(request.user, "episode.manage", patient.clinic_id),
+            "can_check": policy.can(request.user, "needling.check", patient.clinic_id),
             "can_withdraw": policy.can(request.user, "consent.withdraw", patient.clinic_id),
         },
         status=status,

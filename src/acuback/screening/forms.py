@@ -1,0 +1,280 @@
+"""Forms of the screening pages. Every impossible answer is named on its field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from acuback.accounts.models import Location
+from acuback.clinical import diagnoses, points
+from acuback.clinical.safety import (
+    DEVICE_KINDS,
+    MAX_GESTATIONAL_WEEKS,
+    MEDICATION_CLASSES,
+    REGIONS,
+    Device,
+    InvalidAnswer,
+    answers_from_json,
+    answers_to_json,
+)
+from acuback.patients import body_map
+from acuback.patients.models import EpisodeOfCare, Patient
+
+from .models import ClearanceKind
+from .questions import GROUPS, TODAY_ONLY, YES_NO_FIELDS
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+REGION_CHOICES = [(r, r.replace("_", " ").capitalize()) for r in REGIONS]
+MEDICATION_LABELS = {
+    "anticoagulant": "Blood thinner (anticoagulant), e.g. warfarin",
+    "antiplatelet": "Antiplatelet medicine, e.g. aspirin or clopidogrel",
+    "corticosteroid": "Steroid tablets or injections (corticosteroid)",
+    "immunosuppressant": "Medicine that suppresses the immune system",
+}
+DEVICE_LABELS = {
+    "pacemaker": "Pacemaker", "icd": "Implanted defibrillator (ICD)",
+    "neurostimulator": "Nerve or spinal-cord stimulator", "pump": "Implanted pump",
+    "other_electrical": "Other implanted electrical device",
+    "other_non_electrical": "Other implant (not electrical)",
+}
+DEVICE_SLOTS = (1, 2)
+
+
+def _to_bool(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def _from_bool(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "")
+
+
+class IntakeForm(forms.Form):
+    """The screening questions. Blank means "not asked yet": a draft may be partial."""
+
+    medication_classes = forms.MultipleChoiceField(
+        label="Medicines taken now", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(m, MEDICATION_LABELS[m]) for m in MEDICATION_CLASSES])
+    pregnant = forms.ChoiceField(label="Are you pregnant, or could you be?", required=False,
+                                 choices=YES_NO, widget=forms.RadioSelect)
+    gestational_weeks = forms.IntegerField(label="If pregnant: weeks of pregnancy",
+                                           required=False, min_value=0,
+                                           max_value=MAX_GESTATIONAL_WEEKS)
+    skin_problem_regions = forms.MultipleChoiceField(
+        label="Skin infection, ulcer, burn, wound, scar or varicose veins in these areas",
+        required=False, widget=forms.CheckboxSelectMultiple, choices=REGION_CHOICES)
+    tumour_regions = forms.MultipleChoiceField(
+        label="A tumour in these areas", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=REGION_CHOICES)
+    lymphoedema_regions = forms.MultipleChoiceField(
+        label="A limb with (or at risk of) lymphoedema", required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[c for c in REGION_CHOICES if c[0] in ("upper_limb", "lower_limb")])
+
+    def __init__(self, *args, stored: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for group in GROUPS:
+            for q in group.questions:
+                self.fields[q.field] = forms.ChoiceField(
+                    label=q.text, required=False, choices=YES_NO, widget=forms.RadioSelect)
+        for n in DEVICE_SLOTS:
+            self.fields[f"device_{n}_kind"] = forms.ChoiceField(
+                label=f"Implanted device {n}", required=False,
+                choices=[("", "None")] + [(k, DEVICE_LABELS[k]) for k in sorted(DEVICE_KINDS)])
+            self.fields[f"device_{n}_region"] = forms.ChoiceField(
+                label="Where it sits", required=False, choices=[("", "—")] + REGION_CHOICES)
+            self.fields[f"device_{n}_implanted_on"] = forms.DateField(
+                label="Implanted on", required=False,
+                widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields[f"device_{n}_removed_on"] = forms.DateField(
+                label="Removed on (if removed)", required=False,
+                widget=forms.DateInput(attrs={"type": "date"}))
+        if stored is not None and not self.is_bound:
+            self.initial = self.initial_from(stored)
+
+    @staticmethod
+    def initial_from(stored: dict) -> dict:
+        answers = answers_from_json(stored)
+        initial: dict = {name: _from_bool(getattr(answers, name)) for name in YES_NO_FIELDS}
+        initial.update(
+            medication_classes=sorted(answers.medication_classes),
+            pregnant=_from_bool(answers.pregnant), gestational_weeks=answers.gestational_weeks,
+            skin_problem_regions=sorted(answers.skin_problem_regions),
+            tumour_regions=sorted(answers.tumour_regions),
+            lymphoedema_regions=sorted(answers.lymphoedema_regions))
+        for n, device in zip(DEVICE_SLOTS, answers.devices, strict=False):
+            initial.update({f"device_{n}_kind": device.kind,
+                            f"device_{n}_region": device.region or "",
+                            f"device_{n}_implanted_on": device.implanted_on,
+                            f"device_{n}_removed_on": device.removed_on})
+        return initial
+
+    def groups(self):
+        """The yes/no fields in their groups, for the template."""
+        return [(g, [(self[q.field], q) for q in g.questions]) for g in GROUPS]
+
+    def device_rows(self):
+        return [[self[f"device_{n}_{part}"] for part in ("kind", "region", "implanted_on",
+                                                         "removed_on")] for n in DEVICE_SLOTS]
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for n in DEVICE_SLOTS:
+            kind = cleaned.get(f"device_{n}_kind")
+            implanted = cleaned.get(f"device_{n}_implanted_on")
+            removed = cleaned.get(f"device_{n}_removed_on")
+            if not kind and (implanted or removed or cleaned.get(f"device_{n}_region")):
+                self.add_error(f"device_{n}_kind", "Say which device this is.")
+            if implanted and removed and removed < implanted:
+                self.add_error(f"device_{n}_removed_on",
+                               "The removal date is before the implant date.")
+            for name, value in ((f"device_{n}_implanted_on", implanted),
+                                (f"device_{n}_removed_on", removed)):
+                if value and value > today:
+                    self.add_error(name, "This date is in the future.")
+        if cleaned.get("gestational_weeks") is not None and cleaned.get("pregnant") == "no":
+            self.add_error("gestational_weeks",
+                           "Weeks of pregnancy given, but the answer to pregnancy is No.")
+        return cleaned
+
+    def answers_json(self, *, patient: Patient, episode: EpisodeOfCare, on: date) -> dict:
+        """The stored form of the answers, with what the chart already knows."""
+        data = self.cleaned_data
+        values: dict = {name: _to_bool(data.get(name, "")) for name in YES_NO_FIELDS}
+        devices = []
+        for n in DEVICE_SLOTS:
+            if data.get(f"device_{n}_kind"):
+                devices.append(Device(kind=data[f"device_{n}_kind"],
+                                      region=data.get(f"device_{n}_region") or None,
+                                      implanted_on=data.get(f"device_{n}_implanted_on"),
+                                      removed_on=data.get(f"device_{n}_removed_on")))
+        values.update(
+            medication_classes=frozenset(data.get("medication_classes") or []),
+            pregnant=_to_bool(data.get("pregnant", "")),
+            gestational_weeks=data.get("gestational_weeks"),
+            skin_problem_regions=frozenset(data.get("skin_problem_regions") or []),
+            tumour_regions=frozenset(data.get("tumour_regions") or []),
+            lymphoedema_regions=frozenset(data.get("lymphoedema_regions") or []),
+            devices=tuple(devices),
+        )
+        values.update(derived_answers(patient=patient, episode=episode, on=on))
+        from acuback.clinical.safety import Answers
+
+        return answers_to_json(Answers(**values))
+
+
+def derived_answers(*, patient: Patient, episode: EpisodeOfCare, on: date) -> dict:
+    onset = min(episode.onset_date, on)
+    return {
+        "age": patient.age_on(on),
+        "sex_at_birth": patient.sex_at_birth or None,
+        "leg_pain": episode.radiating_leg_pain,
+        "back_pain_onset_age": patient.age_on(onset),
+        "back_pain_duration_weeks": round((on - onset).days / 7, 1),
+    }
+
+
+def reset_today_only(stored: dict) -> dict:
+    """A new check starts from the last answers, except those about the day."""
+    return {**stored, **dict.fromkeys(TODAY_ONLY)}
+
+
+def raise_on_field(form: forms.Form, error: InvalidAnswer) -> None:
+    name = error.field if error.field in form.fields else None
+    if error.field == "devices":
+        name = "device_1_kind"
+    form.add_error(name, error.message)
+
+
+class SignForm(forms.Form):
+    referred_to = forms.CharField(
+        label="Referred to", required=False, max_length=200,
+        help_text="Where the patient was sent: emergency department, GP, rheumatology…")
+    patient_told = forms.CharField(
+        label="What the patient was told", required=False,
+        widget=forms.Textarea(attrs={"rows": 3}))
+
+    def require_referral_details(self) -> None:
+        for name in ("referred_to", "patient_told"):
+            if not self.cleaned_data.get(name, "").strip():
+                self.add_error(name, "A referral needs this before signing.")
+
+
+class EpisodeForm(forms.ModelForm):
+    pain_regions = forms.MultipleChoiceField(
+        label="Where does it hurt?", required=False, choices=body_map.CHOICES,
+        widget=forms.CheckboxSelectMultiple)
+    diagnosis_codes = forms.CharField(
+        label="ICD-10-CM diagnosis codes", required=False,
+        help_text="Separate with commas, e.g. M54.50, M54.41.")
+
+    class Meta:
+        model = EpisodeOfCare
+        fields = ["onset_date", "pain_regions", "radiating_leg_pain", "cause",
+                  "related_to_surgery", "related_to_pregnancy", "diagnosis_codes",
+                  "referral_source", "goals"]
+        widgets = {"onset_date": forms.DateInput(attrs={"type": "date"}),
+                   "goals": forms.Textarea(attrs={"rows": 3})}
+        labels = {"radiating_leg_pain": "Pain radiates into a leg",
+                  "related_to_surgery": "Related to surgery",
+                  "related_to_pregnancy": "Related to pregnancy"}
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        if self.instance.pk and not self.is_bound:
+            self.initial["diagnosis_codes"] = ", ".join(self.instance.diagnosis_codes)
+
+    def clean_onset_date(self) -> date:
+        onset = self.cleaned_data["onset_date"]
+        if onset > timezone.localdate():
+            raise forms.ValidationError("The onset date cannot be in the future.")
+        if onset < self.patient.date_of_birth:
+            raise forms.ValidationError("The onset date is before the patient's date of birth.")
+        return onset
+
+    def clean_diagnosis_codes(self) -> list[str]:
+        raw = self.cleaned_data.get("diagnosis_codes", "")
+        codes = [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]
+        problems = [m for m in (diagnoses.check(c) for c in codes) if m]
+        if problems:
+            raise forms.ValidationError(problems)
+        return list(dict.fromkeys(codes))
+
+    def clean(self):
+        cleaned = super().clean()
+        codes = cleaned.get("diagnosis_codes") or []
+        if cleaned.get("cause") == "nonspecific" and any(
+                diagnoses.BY_CODE[c].specific_cause for c in codes):
+            self.add_error("cause", "A specific-cause diagnosis code is listed: choose "
+                           "“Specific cause identified”.")
+        return cleaned
+
+
+class ClearanceForm(forms.Form):
+    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How the referral was closed")
+    note = forms.CharField(label="Details (who assessed, what they found, or your reasoning)",
+                           widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class NeedlingCheckForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    electroacupuncture = forms.BooleanField(required=False, label="Electroacupuncture planned")
+    points = forms.CharField(label="Points planned", required=False,
+                             help_text="WHO codes separated by commas or spaces, e.g. BL23, "
+                             "GV4, UB40 (aliases accepted).")
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(
+            clinic_id=patient.clinic_id, is_active=True)
+
+    def clean_points(self) -> list[str]:
+        raw = self.cleaned_data.get("points", "")
+        tokens = [t for t in raw.replace(",", " ").split() if t]
+        unknown = [t for t in tokens if points.lookup(t) is None]
+        if unknown:
+            raise forms.ValidationError(f"Unknown point code: {', '.join(unknown)}.")
+        return list(dict.fromkeys(points.lookup(t).code for t in tokens))

@@ -1,0 +1,123 @@
+"""Screening records (intake and pre-treatment checks) and referral clearances."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from acuback.accounts import policy
+from acuback.clinical.safety import Outcome, answers_from_json
+from acuback.patients.models import EpisodeOfCare, Patient
+
+
+class ScreeningKind(models.TextChoices):
+    INTAKE = "intake", "Intake screening"
+    PRE_TREATMENT = "pre_treatment", "Pre-treatment check"
+
+
+class ScreeningStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+OUTCOME_CHOICES = [(o.name, o.label) for o in Outcome]
+
+
+class ScreeningQuerySet(models.QuerySet["Screening"]):
+    def visible_to(self, user) -> ScreeningQuerySet:
+        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
+            user, "patient.view_clinical"))
+
+    def signed(self) -> ScreeningQuerySet:
+        return self.filter(status=ScreeningStatus.SIGNED)
+
+
+class Screening(models.Model):
+    """The answers, the decision the rules made of them, and who signed it.
+
+    A draft may be saved and resumed; once signed the row never changes
+    (services refuse it), except for clearances, which are rows of their own.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT,
+                                related_name="screenings")
+    kind = models.CharField(max_length=20, choices=ScreeningKind.choices)
+    status = models.CharField(max_length=10, choices=ScreeningStatus.choices,
+                              default=ScreeningStatus.DRAFT)
+    answers = models.JSONField(default=dict)
+    decision = models.JSONField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=OUTCOME_CHOICES, blank=True)
+    needling_allowed = models.BooleanField(null=True)
+    electroacupuncture_allowed = models.BooleanField(null=True)
+    rule_version = models.CharField(max_length=40, blank=True)
+    referred_to = models.CharField(max_length=200, blank=True)
+    patient_told = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScreeningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "status", "signed_at"],
+                                name="screening_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_status_display().lower()} — {self.patient}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == ScreeningStatus.SIGNED
+
+    @property
+    def outcome_enum(self) -> Outcome | None:
+        return Outcome[self.outcome] if self.outcome else None
+
+    @property
+    def is_referral(self) -> bool:
+        return bool(self.outcome) and Outcome[self.outcome].is_referral
+
+    def answers_obj(self):
+        return answers_from_json(self.answers)
+
+
+class ClearanceKind(models.TextChoices):
+    MEDICAL_CLEARANCE = "medical_clearance", "Medical assessment cleared needling"
+    REASONED_DECISION = "reasoned_decision", "Reasoned decision to proceed"
+
+
+class ReferralClearance(models.Model):
+    """Closes an URGENT or EMERGENCY referral: who cleared it, how, and why."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT,
+                                  related_name="clearances")
+    kind = models.CharField(max_length=30, choices=ClearanceKind.choices)
+    note = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+
+class Acknowledgement(models.Model):
+    """A practitioner's acknowledgement of a precaution before the first needle."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT,
+                                  related_name="acknowledgements")
+    text = models.CharField(max_length=400)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                        related_name="+")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["screening", "text"],
+                                               name="one_ack_per_text")]

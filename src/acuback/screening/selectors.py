@@ -1,0 +1,106 @@
+"""The safety profile: derived in this one place, never edited by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from acuback.clinical import points
+from acuback.clinical.safety import Outcome
+from acuback.patients.models import ConsentKind, Patient
+
+from .models import Screening, ScreeningStatus
+
+
+@dataclass(frozen=True)
+class SafetyProfile:
+    screening: Screening | None
+    outcome: Outcome | None
+    open_referral: bool  # URGENT or EMERGENCY, not yet cleared
+    referral_cleared: bool
+    needling_allowed: bool
+    electroacupuncture_allowed: bool
+    blocked_points: tuple[str, ...]
+    blocked_regions: tuple[str, ...]
+    caution_points: tuple[str, ...]
+    required_acknowledgements: tuple[str, ...]
+    missing_acknowledgements: tuple[str, ...]
+    needling_reasons: tuple[str, ...]  # why needling is not allowed
+    ea_reasons: tuple[str, ...]  # why electroacupuncture is not allowed
+    findings: tuple[dict, ...] = ()
+    checked_today: bool = False
+
+    @property
+    def tone(self) -> str:
+        if self.open_referral or not self.needling_allowed:
+            return "bad"
+        if self.outcome is not None and self.outcome > Outcome.PROCEED:
+            return "warn"
+        return "warn" if self.missing_acknowledgements else "ok"
+
+
+# Always flagged for extra care (safety.md §5: pneumothorax risk points).
+PNEUMOTHORAX_POINTS = tuple(p.code for p in points.all_points() if p.pneumothorax_caution)
+PREGNANCY_POINTS = tuple(p.code for p in points.all_points() if p.pregnancy_caution)
+# Referrals a medical clearance answers (safety.md §1.1: URGENT and EMERGENCY tiers).
+REFERRAL_RULES = frozenset({"RF-01", "RF-02", "RF-03", "RF-04", "RF-05", "RF-06", "RF-07",
+                            "RF-09"})
+
+
+def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
+    """From the latest signed screening, its clearances and acknowledgements, and consents."""
+    screening = (Screening.objects.filter(patient=patient, status=ScreeningStatus.SIGNED)
+                 .select_related("signed_by").prefetch_related("clearances", "acknowledgements")
+                 .order_by("-signed_at", "-pk").first())
+    kinds_in_force = set(patient.consents.in_force().values_list("kind", flat=True))
+    reasons: list[str] = []
+    if ConsentKind.TREATMENT not in kinds_in_force:
+        reasons.append("No signed treatment consent is in force.")
+    if screening is None:
+        reasons.append("No signed screening: complete and sign the intake first.")
+        return SafetyProfile(None, None, False, False, False, False, (), (), PNEUMOTHORAX_POINTS,
+                             (), (), tuple(reasons), ("Needling is not allowed.",))
+    decision = screening.decision or {}
+    outcome = Outcome[screening.outcome]
+    cleared = outcome >= Outcome.URGENT and bool(screening.clearances.all())
+    open_referral = outcome >= Outcome.URGENT and not cleared
+    if open_referral:
+        reasons.append(f"{outcome.label} is open: needs medical assessment before any needling.")
+    findings = tuple(decision.get("findings", []))
+    for f in findings:
+        blocks = {"BLOCK_NEEDLING", "DEFER_REFER"} & set(f["actions"])
+        # A clearance lifts the block of the referral it answers, not of other findings.
+        if blocks and not (cleared and f["rule"] in REFERRAL_RULES):
+            reasons.append(f"{f['rule']} {f['title']}: {f['note']}")
+    ea_reasons = [f"{f['rule']} {f['title']}: {f['note']}" for f in findings
+                  if "BLOCK_EA" in f["actions"]]
+    if ConsentKind.ELECTROACUPUNCTURE not in kinds_in_force:
+        ea_reasons.append("No signed electroacupuncture consent is in force.")
+    if reasons:
+        ea_reasons.insert(0, "Needling is not allowed.")
+    blocked_regions = tuple(decision.get("blocked_regions", []))
+    blocked = set(decision.get("blocked_points", []))
+    if any(f["rule"] == "CI-PREGNANCY" for f in findings):
+        blocked |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
+    blocked |= {p.code for p in points.in_regions(set(blocked_regions))}
+    required = tuple(decision.get("acknowledgements", []))
+    done = {a.text for a in screening.acknowledgements.all()}
+    return SafetyProfile(
+        screening=screening,
+        outcome=outcome,
+        open_referral=open_referral,
+        referral_cleared=cleared,
+        needling_allowed=not reasons,
+        electroacupuncture_allowed=not ea_reasons,
+        blocked_points=tuple(sorted(blocked)),
+        blocked_regions=blocked_regions,
+        caution_points=tuple(c for c in PNEUMOTHORAX_POINTS if c not in blocked),
+        required_acknowledgements=required,
+        missing_acknowledgements=tuple(t for t in required if t not in done),
+        needling_reasons=tuple(reasons),
+        ea_reasons=tuple(ea_reasons),
+        findings=findings,
+        checked_today=timezone.localtime(screening.signed_at).date() == on,
+    )

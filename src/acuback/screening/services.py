@@ -1,0 +1,127 @@
+"""Writes of screenings. One transaction each, each audited. Signed rows never change."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from acuback.audit.services import audit_record
+from acuback.clinical.safety import Outcome, answers_from_json, decide
+from acuback.patients.models import EpisodeOfCare, EpisodeStatus
+
+from .forms import reset_today_only
+from .models import (
+    Acknowledgement,
+    ReferralClearance,
+    Screening,
+    ScreeningKind,
+    ScreeningStatus,
+)
+
+
+class ScreeningError(Exception):
+    """A write the rules refuse; the message is for the user."""
+
+
+def latest_signed(patient) -> Screening | None:
+    return (Screening.objects.signed().filter(patient=patient)
+            .order_by("-signed_at", "-pk").first())
+
+
+def screening_start(*, episode: EpisodeOfCare, kind: str, request: HttpRequest) -> Screening:
+    """A draft screening. A pre-treatment check starts from the latest answers."""
+    if episode.status == EpisodeStatus.DISCHARGED:
+        raise ScreeningError("This episode is discharged: open a new episode to screen again.")
+    previous = latest_signed(episode.patient)
+    if kind == ScreeningKind.PRE_TREATMENT and previous is None:
+        raise ScreeningError("Sign an intake screening before the first pre-treatment check.")
+    answers = reset_today_only(previous.answers) if previous else {}
+    with transaction.atomic():
+        screening = Screening.objects.create(patient=episode.patient, episode=episode, kind=kind,
+                                             answers=answers, created_by=request.user)
+        audit_record(request=request, action="screening.start", patient=episode.patient,
+                     target=screening, detail={"kind": kind})
+    return screening
+
+
+def screening_save_draft(*, screening: Screening, answers: dict, expected_version: int,
+                         request: HttpRequest) -> Screening:
+    with transaction.atomic():
+        updated = Screening.objects.filter(
+            pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
+        ).update(answers=answers, version=expected_version + 1, updated_at=timezone.now())
+        if not updated:
+            raise ScreeningError(_why_not_updated(screening))
+        audit_record(request=request, action="screening.save_draft", patient=screening.patient,
+                     target=screening)
+    screening.refresh_from_db()
+    return screening
+
+
+def _why_not_updated(screening: Screening) -> str:
+    screening.refresh_from_db()
+    if screening.is_signed:
+        return "This screening is signed and cannot be changed."
+    return ("Someone else saved this screening while you were editing. Reload it to see "
+            "their answers, then make your changes again.")
+
+
+def screening_sign(*, screening: Screening, answers: dict, expected_version: int,
+                   referred_to: str, patient_told: str, request: HttpRequest) -> Screening:
+    """Run the rules on the answers and sign. The decision is stored with the rule version."""
+    decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
+    if decision.outcome.is_referral and not (referred_to.strip() and patient_told.strip()):
+        raise ScreeningError("A referral needs where the patient was referred and what they "
+                             "were told.")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Screening.objects.filter(
+            pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
+        ).update(
+            answers=answers, decision=decision.as_dict(), outcome=decision.outcome.name,
+            needling_allowed=decision.needling_allowed,
+            electroacupuncture_allowed=decision.electroacupuncture_allowed,
+            rule_version=decision.rule_version, referred_to=referred_to.strip(),
+            patient_told=patient_told.strip(), status=ScreeningStatus.SIGNED,
+            signed_by=request.user, signed_at=now, version=expected_version + 1, updated_at=now)
+        if not updated:
+            raise ScreeningError(_why_not_updated(screening))
+        if decision.outcome >= Outcome.URGENT:
+            EpisodeOfCare.objects.filter(pk=screening.episode_id).update(
+                status=EpisodeStatus.ON_HOLD)
+        audit_record(request=request, action="screening.sign", patient=screening.patient,
+                     target=screening, detail={"outcome": decision.outcome.name,
+                                               "rule_version": decision.rule_version})
+    screening.refresh_from_db()
+    return screening
+
+
+def referral_clear(*, screening: Screening, kind: str, note: str,
+                   request: HttpRequest) -> ReferralClearance:
+    if not (screening.is_signed and screening.outcome_enum
+            and screening.outcome_enum >= Outcome.URGENT):
+        raise ScreeningError("Only a signed URGENT or EMERGENCY referral needs clearing.")
+    with transaction.atomic():
+        clearance = ReferralClearance.objects.create(screening=screening, kind=kind, note=note,
+                                                     recorded_by=request.user)
+        EpisodeOfCare.objects.filter(pk=screening.episode_id,
+                                     status=EpisodeStatus.ON_HOLD).update(
+            status=EpisodeStatus.OPEN)
+        audit_record(request=request, action="referral.clear", patient=screening.patient,
+                     target=clearance, detail={"kind": kind})
+    return clearance
+
+
+def precautions_acknowledge(*, screening: Screening, texts: list[str],
+                            request: HttpRequest) -> None:
+    required = set((screening.decision or {}).get("acknowledgements", []))
+    unknown = set(texts) - required
+    if unknown:
+        raise ScreeningError("That precaution is not part of this screening.")
+    with transaction.atomic():
+        for text in texts:
+            Acknowledgement.objects.get_or_create(screening=screening, text=text,
+                                                  defaults={"acknowledged_by": request.user})
+        audit_record(request=request, action="precautions.acknowledge",
+                     patient=screening.patient, target=screening, detail={"count": len(texts)})

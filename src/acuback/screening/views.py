@@ -1,0 +1,242 @@
+"""Episodes, intake screening, the safety profile, referral letters, the needling check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acuback.accounts import policy
+from acuback.accounts.models import Practitioner
+from acuback.audit.services import audit_record
+from acuback.clinical.safety import InvalidAnswer, Outcome, answers_from_json, decide
+from acuback.patients import body_map
+from acuback.patients import services as patient_services
+from acuback.patients.models import EpisodeOfCare, EpisodeStatus
+from acuback.patients.views import _get_patient
+
+from . import enforcement, services
+from .forms import (
+    ClearanceForm,
+    EpisodeForm,
+    IntakeForm,
+    NeedlingCheckForm,
+    SignForm,
+    raise_on_field,
+)
+from .models import Screening, ScreeningKind
+from .selectors import safety_profile
+
+
+def _get_episode(request, pk: int, episode_pk: int, permission: str):
+    patient = _get_patient(request, pk, permission)
+    return patient, get_object_or_404(EpisodeOfCare.objects.filter(patient=patient),
+                                      pk=episode_pk)
+
+
+def _get_screening(request, pk: int, screening_pk: int, permission: str):
+    patient = _get_patient(request, pk, permission)
+    screening = get_object_or_404(
+        Screening.objects.filter(patient=patient).select_related("episode", "signed_by",
+                                                                 "created_by"),
+        pk=screening_pk)
+    return patient, screening
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_edit(request: HttpRequest, pk: int, episode_pk: int | None = None) -> HttpResponse:
+    if episode_pk is None:
+        patient, episode = _get_patient(request, pk, "episode.manage"), None
+    else:
+        patient, episode = _get_episode(request, pk, episode_pk, "episode.manage")
+    form = EpisodeForm(request.POST or None, instance=episode, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            saved = patient_services.episode_save(patient=patient, data=data, request=request,
+                                                  episode=episode)
+        except patient_services.StaleEditError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if episode is None:
+                screening = services.screening_start(episode=saved, kind=ScreeningKind.INTAKE,
+                                                     request=request)
+                messages.success(request, "Episode opened. Now the intake screening.")
+                return redirect("screening_detail", pk=patient.pk, screening_pk=screening.pk)
+            messages.success(request, "Episode saved.")
+            return redirect("patient_clinical", pk=patient.pk)
+    return render(request, "screening/episode_form.html", {
+        "patient": patient, "episode": episode, "form": form,
+        "regions": body_map.REGIONS, "outline": body_map.OUTLINE,
+        "selected": set(form["pain_regions"].value() or []),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def screening_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
+    patient, episode = _get_episode(request, pk, episode_pk, "screening.edit")
+    kind = request.POST.get("kind", ScreeningKind.PRE_TREATMENT)
+    if kind not in ScreeningKind.values:
+        kind = ScreeningKind.PRE_TREATMENT
+    try:
+        screening = services.screening_start(episode=episode, kind=kind, request=request)
+    except services.ScreeningError as exc:
+        messages.error(request, str(exc))
+        return redirect("patient_clinical", pk=patient.pk)
+    return redirect("screening_detail", pk=patient.pk, screening_pk=screening.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
+    patient, screening = _get_screening(request, pk, screening_pk, "patient.view_clinical")
+    can_edit = policy.can(request.user, "screening.edit", patient.clinic_id)
+    can_sign = policy.can(request.user, "screening.sign", patient.clinic_id)
+    if screening.is_signed or request.method == "GET":
+        if request.method == "POST":
+            messages.error(request, "This screening is signed and cannot be changed.")
+            return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+        audit_record(request=request, action="screening.view", patient=patient,
+                     target=screening)
+        return _render_screening(request, patient, screening, IntakeForm(stored=screening.answers),
+                                 SignForm(initial={"referred_to": screening.referred_to,
+                                                   "patient_told": screening.patient_told}),
+                                 can_edit, can_sign)
+    if not can_edit:
+        policy.require(request.user, "screening.edit", patient.clinic_id)
+    form = IntakeForm(request.POST)
+    sign_form = SignForm(request.POST)
+    signing = request.POST.get("action") == "sign"
+    if signing and not can_sign:
+        policy.require(request.user, "screening.sign", patient.clinic_id)
+    version = _int(request.POST.get("version"), screening.version)
+    if form.is_valid() and sign_form.is_valid():
+        answers = form.answers_json(patient=patient, episode=screening.episode,
+                                    on=timezone.localdate())
+        try:
+            if signing:
+                preview = decide(answers_from_json(answers))
+                if preview.outcome.is_referral:
+                    sign_form.require_referral_details()
+                if not sign_form.errors:
+                    services.screening_sign(
+                        screening=screening, answers=answers, expected_version=version,
+                        referred_to=sign_form.cleaned_data["referred_to"],
+                        patient_told=sign_form.cleaned_data["patient_told"], request=request)
+                    messages.success(request, "Screening signed.")
+                    return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+            else:
+                decide(answers_from_json(answers))  # impossible answers are refused on a draft too
+                services.screening_save_draft(screening=screening, answers=answers,
+                                              expected_version=version, request=request)
+                messages.success(request, "Draft saved. You can come back to it later.")
+                return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+        except InvalidAnswer as exc:
+            raise_on_field(form, exc)
+        except services.ScreeningError as exc:
+            form.add_error(None, str(exc))
+    return _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
+                             status=400)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
+                      status=200) -> HttpResponse:
+    preview = None
+    if not screening.is_signed and screening.answers:
+        try:
+            preview = decide(answers_from_json(screening.answers))
+        except InvalidAnswer:
+            preview = None
+    return render(request, "screening/screening.html", {
+        "patient": patient, "screening": screening, "form": form, "sign_form": sign_form,
+        "can_edit": can_edit and not screening.is_signed,
+        "can_sign": can_sign and not screening.is_signed,
+        "can_clear": policy.can(request.user, "referral.clear", patient.clinic_id),
+        "preview": preview, "decision": screening.decision,
+        "clearance_form": ClearanceForm(),
+        "acknowledged": {a.text for a in screening.acknowledgements.all()},
+    }, status=status)
+
+
+@login_required
+def referral_letter(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
+    patient, screening = _get_screening(request, pk, screening_pk, "patient.view_clinical")
+    if not screening.is_referral:
+        messages.error(request, "Only a screening that led to a referral has a letter.")
+        return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+    audit_record(request=request, action="referral.letter", patient=patient, target=screening)
+    practitioner = Practitioner.objects.filter(user=screening.signed_by).first()
+    return render(request, "screening/referral_letter.html", {
+        "patient": patient, "screening": screening, "outcome": screening.outcome_enum,
+        "findings": [f for f in screening.decision["findings"]
+                     if Outcome[f["outcome"]].is_referral],
+        "practitioner": practitioner, "clinic": patient.clinic,
+        "age": patient.age_on(timezone.localtime(screening.signed_at).date()),
+    })
+
+
+@login_required
+@require_POST
+def referral_clear(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
+    _, screening = _get_screening(request, pk, screening_pk, "referral.clear")
+    form = ClearanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "To clear the referral, choose how it was closed and give the "
+                       "details.")
+        return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+    try:
+        services.referral_clear(screening=screening, kind=form.cleaned_data["kind"],
+                                note=form.cleaned_data["note"], request=request)
+    except services.ScreeningError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Referral cleared and recorded.")
+    return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+
+
+@login_required
+@require_POST
+def precautions_acknowledge(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
+    patient, screening = _get_screening(request, pk, screening_pk, "needling.check")
+    try:
+        services.precautions_acknowledge(screening=screening,
+                                         texts=request.POST.getlist("text"), request=request)
+    except services.ScreeningError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Precautions acknowledged.")
+    return redirect("needling_check", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def needling_check(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "needling.check")
+    form = NeedlingCheckForm(request.POST or None, patient=patient)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = enforcement.needling_check(
+            patient=patient, practitioner=Practitioner.objects.filter(user=request.user).first(),
+            location=form.cleaned_data["location"], on=timezone.localdate(),
+            electroacupuncture=form.cleaned_data["electroacupuncture"],
+            point_codes=form.cleaned_data["points"])
+        audit_record(request=request, action="needling.check", patient=patient,
+                     detail={"allowed": result.allowed, "problems": len(result.problems)})
+    profile = result.profile if result else safety_profile(patient=patient,
+                                                           on=timezone.localdate())
+    return render(request, "screening/needling_check.html", {
+        "patient": patient, "form": form, "result": result, "profile": profile,
+        "open_episode": patient.episodes.exclude(status=EpisodeStatus.DISCHARGED).first(),
+    }, status=400 if form.errors else 200)
