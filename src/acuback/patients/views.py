@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
-
 from acuback.screening.selectors import safety_profile
 
 from . import selectors, services

@@ -107,6 +107,9 @@ class ReferralClearance(models.Model):
     class Meta:
         ordering = ["recorded_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.recorded_at:%Y-%m-%d})"
+
 
 class Acknowledgement(models.Model):
     """A practitioner's acknowledgement of a precaution before the first needle."""
@@ -121,3 +124,6 @@ class Acknowledgement(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["screening", "text"],
                                                name="one_ack_per_text")]
+
+    def __str__(self) -> str:
+        return self.text
