@@ -130,3 +130,51 @@ def make_world() -> World:
         outsider_patient=make_patient(other, given_name="Zed", family_name="Zimmer"),
         consent_form=make_consent_form(clinic),
     )
+
+
+def request_for(user):
+    """A request object for calling services directly (audit needs user and address)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
+    request.user = user
+    return request
+
+
+CLEAR_ANSWERS = {"bladder_disturbance": False, "bowel_disturbance": False,
+                 "saddle_numbness": False, "sexual_dysfunction": False,
+                 "bilateral_leg_pain": False, "bilateral_leg_weakness": False}
+
+
+def make_episode(patient: Patient, user: User, **fields):
+    from acuback.patients.models import EpisodeOfCare
+
+    defaults = {"onset_date": date(2026, 1, 10), "opened_on": timezone.localdate(),
+                    "created_by": user}
+    defaults.update(fields)
+    return EpisodeOfCare.objects.create(patient=patient, **defaults)
+
+
+def make_signed_screening(patient: Patient, user: User, episode=None, referred_to="",
+                          patient_told="", kind="intake", **answers):
+    """An intake signed through the service, so the rules run as in production."""
+    from acuback.clinical.safety import Answers, answers_to_json
+    from acuback.screening import services
+
+    episode = episode or make_episode(patient, user)
+    request = request_for(user)
+    screening = services.screening_start(episode=episode, kind=kind, request=request)
+    data = answers_to_json(Answers(**{**CLEAR_ANSWERS, **answers}))
+    return services.screening_sign(screening=screening, answers=data,
+                                   expected_version=screening.version, referred_to=referred_to,
+                                   patient_told=patient_told, request=request)
+
+
+def make_consent(patient: Patient, user: User, kind: str = ConsentKind.TREATMENT):
+    from acuback.patients.models import Consent
+
+    form = ConsentForm.objects.filter(clinic=patient.clinic, kind=kind).first() \
+        or make_consent_form(patient.clinic, kind)
+    return Consent.objects.create(patient=patient, form=form, kind=kind, version=form.version,
+                                  text_sha256=form.text_sha256, signature_name=patient.full_name,
+                                  signed_at=timezone.now(), recorded_by=user)

@@ -9,10 +9,15 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
-from tests.factories import ROLES
+from tests.factories import ROLES, make_signed_screening
 
 STAFF_A = {"front_desk": 200, "practitioner": 200, "clinic_admin": 200}
 PATIENTS_FORBIDDEN = {"patient": 403, "other_patient": 403}
+
+CLINICAL_MANAGE = {"anonymous": 302, "patient": 403, "other_patient": 404, "front_desk": 403,
+                   "practitioner": 200, "clinic_admin": 200, "other_clinic": 404}
+# Signing, clearing referrals and the needling gate are the practitioner's alone.
+PRACTITIONER_ONLY = {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 403}
 
 # url name -> (how to build the URL from the world, method, expected status per role)
 MATRIX = {
@@ -49,6 +54,24 @@ MATRIX = {
         lambda w: reverse("practitioner_detail", args=[w.practitioner_record.pk]), "get",
         {"anonymous": 302, "patient": 404, "other_patient": 404, **STAFF_A,
          "other_clinic": 404}),
+    "episode_create": (lambda w: reverse("episode_create", args=[w.patient.pk]), "get",
+                       CLINICAL_MANAGE),
+    "episode_edit": (lambda w: reverse("episode_edit", args=[w.patient.pk, w.episode.pk]), "get",
+                     CLINICAL_MANAGE),
+    "screening_new": (lambda w: reverse("screening_new", args=[w.patient.pk, w.episode.pk]),
+                      "post", {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 302}),
+    "screening_detail": (lambda w: reverse("screening_detail",
+                                           args=[w.patient.pk, w.screening.pk]), "get",
+                         CLINICAL_MANAGE),
+    "referral_letter": (lambda w: reverse("referral_letter", args=[w.patient.pk, w.screening.pk]),
+                        "get", CLINICAL_MANAGE),
+    "referral_clear": (lambda w: reverse("referral_clear", args=[w.patient.pk, w.screening.pk]),
+                       "post", PRACTITIONER_ONLY),
+    "precautions_acknowledge": (
+        lambda w: reverse("precautions_acknowledge", args=[w.patient.pk, w.screening.pk]), "post",
+        PRACTITIONER_ONLY),
+    "needling_check": (lambda w: reverse("needling_check", args=[w.patient.pk]), "get",
+                       {**PRACTITIONER_ONLY, "practitioner": 200}),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
@@ -68,6 +91,10 @@ def world_with_consent(world):
         patient=world.patient, form=world.consent_form, kind="treatment", version="1",
         text_sha256=world.consent_form.text_sha256, signature_name="Alice Archer",
         signed_at="2026-01-01T10:00:00Z", recorded_by=world.practitioner)
+    world.screening = make_signed_screening(
+        world.patient, world.practitioner, saddle_numbness=True,
+        referred_to="Emergency department", patient_told="Go to the ED now.")
+    world.episode = world.screening.episode
     return world
 
 

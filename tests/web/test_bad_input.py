@@ -7,6 +7,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acuback.screening import services
+from tests.factories import make_episode, request_for
+
 junk_text = st.one_of(
     st.text(max_size=300),
     st.sampled_from(["", " ", "\x00", "0", "-1", "9" * 40, "2026-02-30", "1900-01-01",
@@ -34,6 +37,21 @@ FORMS = {
                        "clinic_admin", ["kind", "issuer", "number", "jurisdiction", "status",
                                         "issued_on", "expires_on", "verified_on", "source_url"]),
     "login": (lambda w: reverse("login"), "anonymous", ["username", "password"]),
+    "episode_create": (lambda w: reverse("episode_create", args=[w.patient.pk]), "practitioner",
+                       ["onset_date", "pain_regions", "radiating_leg_pain", "cause",
+                        "diagnosis_codes", "referral_source", "goals"]),
+    "intake": (lambda w: reverse("screening_detail", args=[w.patient.pk, w.draft.pk]),
+               "practitioner", ["action", "version", "saddle_numbness", "pregnant",
+                                "gestational_weeks", "device_1_kind", "device_1_region",
+                                "device_1_implanted_on", "device_1_removed_on",
+                                "medication_classes", "skin_problem_regions", "referred_to",
+                                "patient_told"]),
+    "needling_check": (lambda w: reverse("needling_check", args=[w.patient.pk]), "practitioner",
+                       ["location", "electroacupuncture", "points"]),
+    "referral_clear": (lambda w: reverse("referral_clear", args=[w.patient.pk, w.draft.pk]),
+                       "practitioner", ["kind", "note"]),
+    "acknowledge": (lambda w: reverse("precautions_acknowledge", args=[w.patient.pk, w.draft.pk]),
+                    "practitioner", ["text"]),
     "patient_search": (lambda w: reverse("patient_list"), "practitioner", ["q", "page"]),
 }
 
@@ -44,6 +62,9 @@ def test_no_malformed_post_reaches_a_server_error(name, world, client):
     user = world.user_for(role)
     if user is not None:
         client.force_login(user)
+    world.draft = services.screening_start(
+        episode=make_episode(world.patient, world.practitioner), kind="intake",
+        request=request_for(world.practitioner))
     url = build(world)
     method = client.get if name == "patient_search" else client.post
 

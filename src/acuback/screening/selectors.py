@@ -8,7 +8,7 @@ from datetime import date
 from django.utils import timezone
 
 from acuback.clinical import points
-from acuback.clinical.safety import Outcome
+from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
 from acuback.patients.models import ConsentKind, Patient
 
 from .models import Screening, ScreeningStatus
@@ -58,10 +58,14 @@ def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
     reasons: list[str] = []
     if ConsentKind.TREATMENT not in kinds_in_force:
         reasons.append("No signed treatment consent is in force.")
+    ea_consent = ConsentKind.ELECTROACUPUNCTURE in kinds_in_force
     if screening is None:
         reasons.append("No signed screening: complete and sign the intake first.")
-        return SafetyProfile(None, None, False, False, False, False, (), (), PNEUMOTHORAX_POINTS,
-                             (), (), tuple(reasons), ("Needling is not allowed.",))
+        ea_reasons = ["Needling is not allowed."] + (
+            [] if ea_consent else ["No signed electroacupuncture consent is in force."])
+        return SafetyProfile(None, None, False, False, False, False,
+                             tuple(sorted(PROHIBITED_POINTS)), (), PNEUMOTHORAX_POINTS, (), (),
+                             tuple(reasons), tuple(ea_reasons))
     decision = screening.decision or {}
     outcome = Outcome[screening.outcome]
     cleared = outcome >= Outcome.URGENT and bool(screening.clearances.all())
@@ -76,7 +80,7 @@ def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
             reasons.append(f"{f['rule']} {f['title']}: {f['note']}")
     ea_reasons = [f"{f['rule']} {f['title']}: {f['note']}" for f in findings
                   if "BLOCK_EA" in f["actions"]]
-    if ConsentKind.ELECTROACUPUNCTURE not in kinds_in_force:
+    if not ea_consent:
         ea_reasons.append("No signed electroacupuncture consent is in force.")
     if reasons:
         ea_reasons.insert(0, "Needling is not allowed.")
