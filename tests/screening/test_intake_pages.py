@@ -219,3 +219,50 @@ def test_the_chart_needs_a_bounded_number_of_queries_with_screenings(
         make_signed_screening(world.patient, world.practitioner)
     with django_assert_max_num_queries(20):
         prac.get(reverse("patient_clinical", args=[world.patient.pk]))
+
+
+def test_discharging_an_episode_needs_a_reason_and_keeps_the_record(world, prac):
+    episode = make_episode(world.patient, world.practitioner)
+    url = reverse("episode_edit", args=[world.patient.pk, episode.pk])
+    base = {"onset_date": "2026-01-10", "cause": "nonspecific", "version": episode.version}
+    response = prac.post(url, {**base, "status": "discharged"})
+    assert response.context["form"].errors["discharge_reason"] == ["Give the reason for discharge."]
+    response = prac.post(url, {**base, "status": "discharged",
+                               "discharge_reason": "Goals met"})
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.status == "discharged" and episode.discharged_on == timezone.localdate()
+    response = prac.post(reverse("screening_new", args=[world.patient.pk, episode.pk]),
+                         {"kind": "intake"}, follow=True)
+    assert "This episode is discharged" in response.content.decode()
+
+
+def test_an_episode_edit_from_a_stale_page_is_refused(world, prac):
+    episode = make_episode(world.patient, world.practitioner)
+    url = reverse("episode_edit", args=[world.patient.pk, episode.pk])
+    base = {"onset_date": "2026-01-10", "cause": "nonspecific", "status": "open",
+            "version": episode.version}
+    assert prac.post(url, {**base, "goals": "walk 1 km"}).status_code == 302
+    response = prac.post(url, {**base, "goals": "sleep"})
+    assert "Someone else changed this episode" in response.content.decode()
+    episode.refresh_from_db()
+    assert episode.goals == "walk 1 km"
+
+
+def test_a_pre_treatment_check_asks_what_changed_before_signing(world, prac):
+    intake = make_signed_screening(world.patient, world.practitioner)
+    prac.post(reverse("screening_new", args=[world.patient.pk, intake.episode.pk]),
+              {"kind": "pre_treatment"})
+    check = Screening.objects.get(kind="pre_treatment")
+    response = post(prac, world, check, action="sign")
+    assert response.status_code == 400
+    assert response.context["changes_form"].errors["changed_medicines"] == [
+        "Ask this before signing the check."]
+    response = post(prac, world, check, action="sign", changed_medicines="yes",
+                    changed_pregnancy="no", changed_symptoms="no", changed_red_flags="no",
+                    medication_classes=["antiplatelet"])
+    assert response.status_code == 302
+    check.refresh_from_db()
+    assert check.changes == {"medicines": True, "pregnancy": False, "symptoms": False,
+                             "red_flags": False}
+    assert "CI-ANTIPLATELET" in {f["rule"] for f in check.decision["findings"]}

@@ -185,7 +185,9 @@ def test_a_change_at_the_pre_treatment_check_updates_the_profile(ready):
                                   medication_classes=frozenset({"anticoagulant"}))
     services.screening_sign(screening=check_draft, answers=answers_to_json(changed),
                             expected_version=check_draft.version, referred_to="",
-                            patient_told="", request=request)
+                            patient_told="", request=request,
+                            changes={"medicines": True, "pregnancy": False, "symptoms": False,
+                                     "red_flags": False})
     profile = safety_profile(patient=ready.patient, on=timezone.localdate())
     assert any("Anticoagulant" in a for a in profile.missing_acknowledgements)
     assert not check(ready).allowed

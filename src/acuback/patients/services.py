@@ -10,7 +10,7 @@ from django.utils import timezone
 from acuback.accounts.models import Clinic
 from acuback.audit.services import audit_record
 
-from .models import Consent, ConsentForm, EpisodeOfCare, Patient
+from .models import Consent, ConsentForm, EpisodeOfCare, EpisodeStatus, Patient
 
 
 class StaleEditError(Exception):
@@ -122,7 +122,8 @@ def consent_withdraw(*, consent: Consent, reason: str, request: HttpRequest) -> 
 
 
 def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
-                 episode: EpisodeOfCare | None = None) -> EpisodeOfCare:
+                 episode: EpisodeOfCare | None = None,
+                 expected_version: int | None = None) -> EpisodeOfCare:
     """Open a new episode (episode=None) or update one; conflicting edits are refused."""
     with transaction.atomic():
         if episode is None:
@@ -130,8 +131,13 @@ def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
                 patient=patient, opened_on=timezone.localdate(), created_by=request.user, **data)
             action = "episode.open"
         else:
-            updated = EpisodeOfCare.objects.filter(pk=episode.pk, version=episode.version).update(
-                **data, version=episode.version + 1, updated_at=timezone.now())
+            if data.get("status") == EpisodeStatus.DISCHARGED:
+                data.setdefault("discharged_on", episode.discharged_on or timezone.localdate())
+            elif "status" in data:
+                data["discharged_on"] = None
+            version = episode.version if expected_version is None else expected_version
+            updated = EpisodeOfCare.objects.filter(pk=episode.pk, version=version).update(
+                **data, version=version + 1, updated_at=timezone.now())
             if not updated:
                 raise StaleEditError("Someone else changed this episode while you were editing. "
                                      "Reload the page and make your changes again.")

@@ -188,6 +188,40 @@ def raise_on_field(form: forms.Form, error: InvalidAnswer) -> None:
     form.add_error(name, error.message)
 
 
+class ChangesForm(forms.Form):
+    """The pre-treatment check's opening questions: has anything changed?"""
+
+    QUESTIONS = {
+        "medicines": "New or changed medicines since the last visit?",
+        "pregnancy": "Any change in pregnancy (pregnant now, or could be)?",
+        "symptoms": "New or changed symptoms since the last visit?",
+        "red_flags": "Any red flag: bladder, bowel, saddle numbness, leg weakness, fever, "
+                     "new injury?",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, text in self.QUESTIONS.items():
+            self.fields[f"changed_{name}"] = forms.ChoiceField(
+                label=text, required=False, choices=YES_NO, widget=forms.RadioSelect)
+
+    def rows(self):
+        return [self[f"changed_{name}"] for name in self.QUESTIONS]
+
+    def require_all(self) -> None:
+        for name in self.QUESTIONS:
+            if not self.cleaned_data.get(f"changed_{name}"):
+                self.add_error(f"changed_{name}", "Ask this before signing the check.")
+
+    def as_json(self) -> dict:
+        return {name: _to_bool(self.cleaned_data.get(f"changed_{name}", ""))
+                for name in self.QUESTIONS}
+
+    @property
+    def any_change(self) -> bool:
+        return any(self.as_json().values())
+
+
 class SignForm(forms.Form):
     referred_to = forms.CharField(
         label="Referred to", required=False, max_length=200,
@@ -203,6 +237,7 @@ class SignForm(forms.Form):
 
 
 class EpisodeForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     pain_regions = forms.MultipleChoiceField(
         label="Where does it hurt?", required=False, choices=body_map.CHOICES,
         widget=forms.CheckboxSelectMultiple)
@@ -214,7 +249,7 @@ class EpisodeForm(forms.ModelForm):
         model = EpisodeOfCare
         fields = ["onset_date", "pain_regions", "radiating_leg_pain", "cause",
                   "related_to_surgery", "related_to_pregnancy", "diagnosis_codes",
-                  "referral_source", "goals"]
+                  "referral_source", "goals", "status", "discharge_reason"]
         widgets = {"onset_date": forms.DateInput(attrs={"type": "date"}),
                    "goals": forms.Textarea(attrs={"rows": 3})}
         labels = {"radiating_leg_pain": "Pain radiates into a leg",
@@ -224,8 +259,12 @@ class EpisodeForm(forms.ModelForm):
     def __init__(self, *args, patient: Patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        if not self.instance.pk:
+            # A new episode is open; status and discharge belong to later edits.
+            del self.fields["status"], self.fields["discharge_reason"]
         if self.instance.pk and not self.is_bound:
             self.initial["diagnosis_codes"] = ", ".join(self.instance.diagnosis_codes)
+            self.initial["version"] = self.instance.version
 
     def clean_onset_date(self) -> date:
         onset = self.cleaned_data["onset_date"]
@@ -250,6 +289,12 @@ class EpisodeForm(forms.ModelForm):
                 diagnoses.BY_CODE[c].specific_cause for c in codes):
             self.add_error("cause", "A specific-cause diagnosis code is listed: choose "
                            "“Specific cause identified”.")
+        status = cleaned.get("status")
+        if status == "discharged" and not cleaned.get("discharge_reason", "").strip():
+            self.add_error("discharge_reason", "Give the reason for discharge.")
+        if status and status != "discharged" and cleaned.get("discharge_reason"):
+            self.add_error("discharge_reason", "Only a discharged episode has a discharge "
+                           "reason.")
         return cleaned
 
 

@@ -46,6 +46,8 @@ class Screening(models.Model):
     status = models.CharField(max_length=10, choices=ScreeningStatus.choices,
                               default=ScreeningStatus.DRAFT)
     answers = models.JSONField(default=dict)
+    # Pre-treatment check: what changed since the last screening (ChangesForm).
+    changes = models.JSONField(default=dict, blank=True)
     decision = models.JSONField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=OUTCOME_CHOICES, blank=True)
     needling_allowed = models.BooleanField(null=True)

@@ -68,9 +68,13 @@ def _why_not_updated(screening: Screening) -> str:
 
 
 def screening_sign(*, screening: Screening, answers: dict, expected_version: int,
-                   referred_to: str, patient_told: str, request: HttpRequest) -> Screening:
+                   referred_to: str, patient_told: str, request: HttpRequest,
+                   changes: dict | None = None) -> Screening:
     """Run the rules on the answers and sign. The decision is stored with the rule version."""
     decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
+    if screening.kind == ScreeningKind.PRE_TREATMENT and (
+            not changes or any(v is None for v in changes.values())):
+        raise ScreeningError("Ask whether anything changed since the last visit before signing.")
     if decision.outcome.is_referral and not (referred_to.strip() and patient_told.strip()):
         raise ScreeningError("A referral needs where the patient was referred and what they "
                              "were told.")
@@ -79,7 +83,8 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
         updated = Screening.objects.filter(
             pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
         ).update(
-            answers=answers, decision=decision.as_dict(), outcome=decision.outcome.name,
+            answers=answers, changes=changes or {}, decision=decision.as_dict(),
+            outcome=decision.outcome.name,
             needling_allowed=decision.needling_allowed,
             electroacupuncture_allowed=decision.electroacupuncture_allowed,
             rule_version=decision.rule_version, referred_to=referred_to.strip(),

@@ -20,6 +20,7 @@ from acuback.patients.views import _get_patient
 
 from . import enforcement, services
 from .forms import (
+    ChangesForm,
     ClearanceForm,
     EpisodeForm,
     IntakeForm,
@@ -55,10 +56,11 @@ def episode_edit(request: HttpRequest, pk: int, episode_pk: int | None = None) -
         patient, episode = _get_episode(request, pk, episode_pk, "episode.manage")
     form = EpisodeForm(request.POST or None, instance=episode, patient=patient)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields}
         try:
-            saved = patient_services.episode_save(patient=patient, data=data, request=request,
-                                                  episode=episode)
+            saved = patient_services.episode_save(
+                patient=patient, data=data, request=request, episode=episode,
+                expected_version=form.cleaned_data.get("version"))
         except patient_services.StaleEditError as exc:
             form.add_error(None, str(exc))
         else:
@@ -111,11 +113,14 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
         policy.require(request.user, "screening.edit", patient.clinic_id)
     form = IntakeForm(request.POST)
     sign_form = SignForm(request.POST)
+    changes_form = ChangesForm(request.POST) if screening.kind == ScreeningKind.PRE_TREATMENT \
+        else None
     signing = request.POST.get("action") == "sign"
     if signing and not can_sign:
         policy.require(request.user, "screening.sign", patient.clinic_id)
     version = _int(request.POST.get("version"), screening.version)
-    if form.is_valid() and sign_form.is_valid():
+    if form.is_valid() and sign_form.is_valid() and (changes_form is None
+                                                     or changes_form.is_valid()):
         answers = form.answers_json(patient=patient, episode=screening.episode,
                                     on=timezone.localdate())
         try:
@@ -123,11 +128,14 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
                 preview = decide(answers_from_json(answers))
                 if preview.outcome.is_referral:
                     sign_form.require_referral_details()
-                if not sign_form.errors:
+                if changes_form is not None:
+                    changes_form.require_all()
+                if not sign_form.errors and not (changes_form and changes_form.errors):
                     services.screening_sign(
                         screening=screening, answers=answers, expected_version=version,
                         referred_to=sign_form.cleaned_data["referred_to"],
-                        patient_told=sign_form.cleaned_data["patient_told"], request=request)
+                        patient_told=sign_form.cleaned_data["patient_told"], request=request,
+                        changes=changes_form.as_json() if changes_form else None)
                     messages.success(request, "Screening signed.")
                     return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
             else:
@@ -141,7 +149,7 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
         except services.ScreeningError as exc:
             form.add_error(None, str(exc))
     return _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
-                             status=400)
+                             status=400, changes_form=changes_form)
 
 
 def _int(value, default: int) -> int:
@@ -152,7 +160,7 @@ def _int(value, default: int) -> int:
 
 
 def _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
-                      status=200) -> HttpResponse:
+                      status=200, changes_form=None) -> HttpResponse:
     preview = None
     if not screening.is_signed and screening.answers:
         try:
@@ -161,6 +169,8 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
             preview = None
     return render(request, "screening/screening.html", {
         "patient": patient, "screening": screening, "form": form, "sign_form": sign_form,
+        "changes_form": changes_form or (ChangesForm() if screening.kind ==
+                                         ScreeningKind.PRE_TREATMENT else None),
         "can_edit": can_edit and not screening.is_signed,
         "can_sign": can_sign and not screening.is_signed,
         "can_clear": policy.can(request.user, "referral.clear", patient.clinic_id),
