@@ -77,7 +77,7 @@ def test_the_command_accepts_dashed_names(monkeypatch):
 
 
 @pytest.mark.parametrize("app, name, option", [("acuback.web", "serve", "--bind"),
-                                               ("acuback.accounts", "seed_demo", "--if-empty")])
+                                               ("acuback.web", "seed_demo", "--if-empty")])
 def test_serve_and_seed_demo_are_real_commands(app, name, option):
     from django.core.management import get_commands, load_command_class
 

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from acuback.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from acuback.accounts.models import Clinic, Location, Practitioner, User
 from acuback.accounts.selectors import registry
 from acuback.patients.models import Consent, Patient
+from acuback.web.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_one_licence_is_expired_and_one_expires_within_60_days():
 def test_the_demo_is_deterministic():
     from django.db import transaction
 
-    from acuback.accounts.demo import seed_demo
+    from acuback.web.demo import seed_demo
 
     def snapshot():
         return list(Patient.objects.order_by("clinic__slug", "mrn").values_list(
@@ -79,3 +79,12 @@ def test_the_clinics_are_isolated_in_the_demo():
     harbor = User.objects.get(username="harbor")
     assert set(Patient.objects.visible_to(harbor).values_list("clinic__slug", flat=True)) == {
         "harbor-demo"}
+
+
+def test_the_demo_shows_each_kind_of_safety_outcome():
+    from acuback.screening.models import Screening
+
+    seed()
+    outcomes = set(Screening.objects.values_list("outcome", flat=True))
+    assert {"EMERGENCY", "URGENT", "PRECAUTIONS", "PROCEED"} <= outcomes
+    assert Screening.objects.filter(clearances__isnull=False).exists()

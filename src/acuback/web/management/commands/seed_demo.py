@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from acuback.accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, seed_demo
 from acuback.accounts.models import Clinic
+from acuback.web.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, seed_demo
 
 
 class Command(BaseCommand):

@@ -14,9 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from acuback.patients.models import Consent, ConsentForm, ConsentKind, Patient
-
-from .models import (
+from acuback.accounts.models import (
     Clinic,
     Credential,
     CredentialKind,
@@ -26,6 +24,23 @@ from .models import (
     Profession,
     Role,
     User,
+)
+from acuback.clinical.safety import Answers, Device, Outcome, answers_to_json, decide
+from acuback.patients.models import (
+    Consent,
+    ConsentForm,
+    ConsentKind,
+    EpisodeOfCare,
+    EpisodeStatus,
+    Patient,
+)
+from acuback.screening.forms import derived_answers
+from acuback.screening.models import (
+    ClearanceKind,
+    ReferralClearance,
+    Screening,
+    ScreeningKind,
+    ScreeningStatus,
 )
 
 DEMO_SLUG = "riverside-demo"
@@ -247,6 +262,7 @@ def seed_demo(today: date | None = None) -> None:
     # One withdrawn consent, so the history shows what withdrawal looks like.
     withdrawn = Consent.objects.filter(patient__in=patients[1:], kind=ConsentKind.DATA_SHARING
                                        ).order_by("pk").first()
+    _demo_screenings(patients, users["mlin"], today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -266,6 +282,60 @@ def seed_demo(today: date | None = None) -> None:
     _licence(harbor, "US-MA", "AC-3321", today + timedelta(days=365), "L.Ac.",
              "Massachusetts Board of Registration in Medicine", today)
     _patients(other, 6, rng, harbor_user, _consent_forms(other), "Boston", "MA", today, 500001)
+
+
+CLEAR = {"bladder_disturbance": False, "bowel_disturbance": False, "saddle_numbness": False,
+         "sexual_dysfunction": False, "bilateral_leg_pain": False,
+         "bilateral_leg_weakness": False, "new_episode": False, "history_of_cancer": False,
+         "fever_or_chills": False, "major_trauma": False}
+
+
+def _screen(patient: Patient, user: User, today: date, onset_weeks: int, *, signed_days_ago=0,
+            referred_to: str = "", patient_told: str = "", **answers) -> Screening:
+    """An episode and a signed intake, decided by the real rules."""
+    episode = EpisodeOfCare.objects.create(
+        patient=patient, onset_date=today - timedelta(weeks=onset_weeks),
+        opened_on=today - timedelta(days=signed_days_ago), created_by=user,
+        pain_regions=["back_lower_left", "back_lower_right"], diagnosis_codes=["M54.50"],
+        goals="Less pain; walk the dog again.")
+    values = {**CLEAR, **answers, **derived_answers(patient=patient, episode=episode, on=today)}
+    decision = decide(Answers(**values))
+    signed_at = timezone.now() - timedelta(days=signed_days_ago)
+    screening = Screening.objects.create(
+        patient=patient, episode=episode, kind=ScreeningKind.INTAKE,
+        status=ScreeningStatus.SIGNED, answers=answers_to_json(Answers(**values)),
+        decision=decision.as_dict(), outcome=decision.outcome.name,
+        needling_allowed=decision.needling_allowed,
+        electroacupuncture_allowed=decision.electroacupuncture_allowed,
+        rule_version=decision.rule_version, referred_to=referred_to, patient_told=patient_told,
+        created_by=user, signed_by=user, signed_at=signed_at)
+    if decision.outcome >= Outcome.URGENT:
+        EpisodeOfCare.objects.filter(pk=episode.pk).update(status=EpisodeStatus.ON_HOLD)
+    return screening
+
+
+def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
+    """Most patients screened clean; a few show what each safety rule does."""
+    _screen(patients[2], user, today, 1, saddle_numbness=True, bladder_disturbance=True,
+            referred_to="Emergency department, Providence Portland",
+            patient_told="Go to the emergency department now; do not drive yourself.")
+    expecting = next(p for p in patients[3:] if p.sex_at_birth == "female"
+                     and p.age_on(today) < 45)
+    expecting.given_name, expecting.family_name = "Sofia", "Martinez"
+    expecting.save(update_fields=["given_name", "family_name"])
+    _screen(expecting, user, today, 20, pregnant=True, gestational_weeks=22)
+    _screen(next(p for p in patients[4:] if p.pk != expecting.pk), user, today, 30, devices=(Device("pacemaker", "chest",
+                                                          date(2019, 4, 2)),))
+    _screen(patients[5], user, today, 16, medication_classes=frozenset({"anticoagulant"}))
+    urgent = _screen(patients[6], user, today, 3, signed_days_ago=10, new_episode=True,
+                     history_of_cancer=True, referred_to="Dr Patel (oncology)",
+                     patient_told="Your doctor needs to see you this week before acupuncture.")
+    ReferralClearance.objects.create(
+        screening=urgent, kind=ClearanceKind.MEDICAL_CLEARANCE, recorded_by=user,
+        note="Seen by oncology; imaging shows no metastasis. Cleared for acupuncture.")
+    EpisodeOfCare.objects.filter(pk=urgent.episode_id).update(status=EpisodeStatus.OPEN)
+    for patient in [patients[0]] + [p for p in patients[7:40] if p.pk != expecting.pk]:
+        _screen(patient, user, today, 14 + patient.pk % 40, signed_days_ago=patient.pk % 3)
 
 
 def demo_loaded() -> bool:
