@@ -88,3 +88,16 @@ def test_the_demo_shows_each_kind_of_safety_outcome():
     outcomes = set(Screening.objects.values_list("outcome", flat=True))
     assert {"EMERGENCY", "URGENT", "PRECAUTIONS", "PROCEED"} <= outcomes
     assert Screening.objects.filter(clearances__isnull=False).exists()
+
+
+@pytest.mark.parametrize("name, outcome", [
+    ("Joseph Schmidt", "EMERGENCY"), ("Emily Cohen", "URGENT"), ("Sofia Martinez", "PRECAUTIONS"),
+    ("Carlos Dubois", "PRECAUTIONS"), ("Helen Dubois", "PRECAUTIONS"),
+    ("Grace Thompson", "PROCEED")])
+def test_the_patients_the_readme_names_have_the_outcomes_it_says(name, outcome):
+    from acuback.screening.models import Screening
+
+    seed()
+    given, family = name.split()
+    screening = Screening.objects.get(patient__given_name=given, patient__family_name=family)
+    assert screening.outcome == outcome

@@ -54,3 +54,11 @@ def log_in(page):
         page.wait_for_url("**/")
 
     return _log_in
+
+
+@pytest.fixture
+def world(transactional_db):
+    """The shared world, committed so that the live server sees it."""
+    from tests.factories import make_world
+
+    return make_world()

@@ -5,13 +5,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def world(transactional_db):
-    from tests.factories import make_world
-
-    return make_world()
-
-
 def test_a_practitioner_registers_a_patient_finds_them_and_opens_the_chart(world, page, log_in):
     log_in("alpha_prac")
     page.click("text=Register a patient")

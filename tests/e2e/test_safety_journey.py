@@ -5,13 +5,6 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def world(transactional_db):
-    from tests.factories import make_world
-
-    return make_world()
-
-
 def test_an_emergency_at_intake_blocks_needling(world, page, log_in):
     # Front desk registers the patient.
     log_in("alpha_desk")
