@@ -208,18 +208,10 @@ class ChangesForm(forms.Form):
     def rows(self):
         return [self[f"changed_{name}"] for name in self.QUESTIONS]
 
-    def require_all(self) -> None:
-        for name in self.QUESTIONS:
-            if not self.cleaned_data.get(f"changed_{name}"):
-                self.add_error(f"changed_{name}", "Ask this before signing the check.")
-
     def as_json(self) -> dict:
         return {name: _to_bool(self.cleaned_data.get(f"changed_{name}", ""))
                 for name in self.QUESTIONS}
 
-    @property
-    def any_change(self) -> bool:
-        return any(self.as_json().values())
 
 
 class SignForm(forms.Form):
@@ -230,10 +222,6 @@ class SignForm(forms.Form):
         label="What the patient was told", required=False,
         widget=forms.Textarea(attrs={"rows": 3}))
 
-    def require_referral_details(self) -> None:
-        for name in ("referred_to", "patient_told"):
-            if not self.cleaned_data.get(name, "").strip():
-                self.add_error(name, "A referral needs this before signing.")
 
 
 class EpisodeForm(forms.ModelForm):

@@ -24,6 +24,17 @@ class ScreeningError(Exception):
     """A write the rules refuse; the message is for the user."""
 
 
+class IncompleteSignature(ScreeningError):
+    """Signing needs more: `missing` maps each missing item to its message.
+
+    Items are "referred_to", "patient_told" and "changes.<question>".
+    """
+
+    def __init__(self, missing: dict[str, str]):
+        super().__init__("Some answers are needed before signing.")
+        self.missing = missing
+
+
 def latest_signed(patient) -> Screening | None:
     return (Screening.objects.signed().filter(patient=patient)
             .order_by("-signed_at", "-pk").first())
@@ -43,6 +54,23 @@ def screening_start(*, episode: EpisodeOfCare, kind: str, request: HttpRequest) 
         audit_record(request=request, action="screening.start", patient=episode.patient,
                      target=screening, detail={"kind": kind})
     return screening
+
+
+# The pre-treatment check's "has anything changed" questions (ChangesForm).
+CHANGE_QUESTIONS = ("medicines", "pregnancy", "symptoms", "red_flags")
+
+
+def screening_submit(*, screening: Screening, answers: dict, sign: bool, expected_version: int,
+                     referred_to: str = "", patient_told: str = "", changes: dict | None = None,
+                     request: HttpRequest) -> Screening:
+    """Save a draft, or sign. Impossible answers are refused either way (InvalidAnswer)."""
+    if sign:
+        return screening_sign(screening=screening, answers=answers,
+                              expected_version=expected_version, referred_to=referred_to,
+                              patient_told=patient_told, changes=changes, request=request)
+    decide(answers_from_json(answers))
+    return screening_save_draft(screening=screening, answers=answers,
+                                expected_version=expected_version, request=request)
 
 
 def screening_save_draft(*, screening: Screening, answers: dict, expected_version: int,
@@ -72,12 +100,18 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                    changes: dict | None = None) -> Screening:
     """Run the rules on the answers and sign. The decision is stored with the rule version."""
     decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
-    if screening.kind == ScreeningKind.PRE_TREATMENT and (
-            not changes or any(v is None for v in changes.values())):
-        raise ScreeningError("Ask whether anything changed since the last visit before signing.")
-    if decision.outcome.is_referral and not (referred_to.strip() and patient_told.strip()):
-        raise ScreeningError("A referral needs where the patient was referred and what they "
-                             "were told.")
+    missing: dict[str, str] = {}
+    if screening.kind == ScreeningKind.PRE_TREATMENT:
+        changes = changes or {}
+        for question in CHANGE_QUESTIONS:
+            if changes.get(question) is None:
+                missing[f"changes.{question}"] = "Ask this before signing the check."
+    if decision.outcome.is_referral:
+        for name, value in (("referred_to", referred_to), ("patient_told", patient_told)):
+            if not value.strip():
+                missing[name] = "A referral needs this before signing."
+    if missing:
+        raise IncompleteSignature(missing)
     now = timezone.now()
     with transaction.atomic():
         updated = Screening.objects.filter(

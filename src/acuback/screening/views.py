@@ -109,45 +109,39 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
                                  SignForm(initial={"referred_to": screening.referred_to,
                                                    "patient_told": screening.patient_told}),
                                  can_edit, can_sign)
-    if not can_edit:
-        policy.require(request.user, "screening.edit", patient.clinic_id)
+    policy.require(request.user, "screening.edit", patient.clinic_id)
     form = IntakeForm(request.POST)
     sign_form = SignForm(request.POST)
     changes_form = ChangesForm(request.POST) if screening.kind == ScreeningKind.PRE_TREATMENT \
         else None
     signing = request.POST.get("action") == "sign"
-    if signing and not can_sign:
+    if signing:
         policy.require(request.user, "screening.sign", patient.clinic_id)
     version = _int(request.POST.get("version"), screening.version)
     if form.is_valid() and sign_form.is_valid() and (changes_form is None
                                                      or changes_form.is_valid()):
-        answers = form.answers_json(patient=patient, episode=screening.episode,
-                                    on=timezone.localdate())
         try:
-            if signing:
-                preview = decide(answers_from_json(answers))
-                if preview.outcome.is_referral:
-                    sign_form.require_referral_details()
-                if changes_form is not None:
-                    changes_form.require_all()
-                if not sign_form.errors and not (changes_form and changes_form.errors):
-                    services.screening_sign(
-                        screening=screening, answers=answers, expected_version=version,
-                        referred_to=sign_form.cleaned_data["referred_to"],
-                        patient_told=sign_form.cleaned_data["patient_told"], request=request,
-                        changes=changes_form.as_json() if changes_form else None)
-                    messages.success(request, "Screening signed.")
-                    return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
-            else:
-                decide(answers_from_json(answers))  # impossible answers are refused on a draft too
-                services.screening_save_draft(screening=screening, answers=answers,
-                                              expected_version=version, request=request)
-                messages.success(request, "Draft saved. You can come back to it later.")
-                return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+            services.screening_submit(
+                screening=screening, sign=signing, expected_version=version,
+                answers=form.answers_json(patient=patient, episode=screening.episode,
+                                          on=timezone.localdate()),
+                referred_to=sign_form.cleaned_data["referred_to"],
+                patient_told=sign_form.cleaned_data["patient_told"],
+                changes=changes_form.as_json() if changes_form else None, request=request)
         except InvalidAnswer as exc:
             raise_on_field(form, exc)
+        except services.IncompleteSignature as exc:
+            for item, message in exc.missing.items():
+                if item.startswith("changes."):
+                    changes_form.add_error(f"changed_{item[8:]}", message)
+                else:
+                    sign_form.add_error(item, message)
         except services.ScreeningError as exc:
             form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Screening signed." if signing
+                             else "Draft saved. You can come back to it later.")
+            return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
     return _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
                              status=400, changes_form=changes_form)
 
