@@ -60,3 +60,17 @@ def test_the_patient_list_fits_a_phone_screen(world, page, log_in):
     assert overflow <= 0
     page.goto(f"/patients/{world.patient.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_the_clinical_pages_fit_a_phone_screen(world, page, log_in):
+    from tests.factories import make_signed_screening
+
+    screening = make_signed_screening(world.patient, world.practitioner, needle_phobia=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in("alpha_prac")
+    for url in (f"/patients/{world.patient.pk}/clinical/",
+                f"/patients/{world.patient.pk}/screenings/{screening.pk}/",
+                f"/patients/{world.patient.pk}/episodes/new/",
+                f"/patients/{world.patient.pk}/needling-check/", "/practitioners/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, url

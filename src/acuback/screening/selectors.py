@@ -33,6 +33,10 @@ class SafetyProfile:
     checked_today: bool = False
 
     @property
+    def blocked_region_labels(self) -> list[str]:
+        return [r.replace("_", " ") for r in self.blocked_regions]
+
+    @property
     def tone(self) -> str:
         if self.open_referral or not self.needling_allowed:
             return "bad"

@@ -254,8 +254,8 @@ def seed_demo(today: date | None = None) -> None:
                          100001)
     # The demo patient login belongs to the first patient, renamed to a known name.
     grace = patients[0]
-    grace.given_name, grace.family_name = "Grace", "Thompson"
-    grace.sex_at_birth, grace.email = "female", "grace.thompson@example.com"
+    _rename(grace, "Grace", "Thompson")
+    grace.sex_at_birth = "female"
     grace.portal_user = _user("patient", "Grace", "Thompson")
     grace.save()
     Membership.objects.create(user=grace.portal_user, clinic=clinic, role=Role.PATIENT)
@@ -290,6 +290,15 @@ CLEAR = {"bladder_disturbance": False, "bowel_disturbance": False, "saddle_numbn
          "fever_or_chills": False, "major_trauma": False}
 
 
+def _rename(patient: Patient, given: str, family: str) -> None:
+    """Give a demo patient a name the README can refer to, keeping the record consistent."""
+    old_family = patient.family_name
+    patient.given_name, patient.family_name = given, family
+    patient.email = f"{given}.{family}@example.com".lower()
+    patient.emergency_contact_name = patient.emergency_contact_name.replace(old_family, family)
+    patient.save()
+
+
 def _screen(patient: Patient, user: User, today: date, onset_weeks: int, *, signed_days_ago=0,
             referred_to: str = "", patient_told: str = "", **answers) -> Screening:
     """An episode and a signed intake, decided by the real rules."""
@@ -321,8 +330,7 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
             patient_told="Go to the emergency department now; do not drive yourself.")
     expecting = next(p for p in patients[3:] if p.sex_at_birth == "female"
                      and p.age_on(today) < 45)
-    expecting.given_name, expecting.family_name = "Sofia", "Martinez"
-    expecting.save(update_fields=["given_name", "family_name"])
+    _rename(expecting, "Sofia", "Martinez")
     _screen(expecting, user, today, 20, pregnant=True, gestational_weeks=22)
     _screen(next(p for p in patients[4:] if p.pk != expecting.pk), user, today, 30, devices=(Device("pacemaker", "chest",
                                                           date(2019, 4, 2)),))
