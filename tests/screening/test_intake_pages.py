@@ -266,3 +266,11 @@ def test_a_pre_treatment_check_asks_what_changed_before_signing(world, prac):
     assert check.changes == {"medicines": True, "pregnancy": False, "symptoms": False,
                              "red_flags": False}
     assert "CI-ANTIPLATELET" in {f["rule"] for f in check.decision["findings"]}
+
+
+def test_pregnancy_for_a_patient_male_at_birth_is_refused_on_the_field(world, prac, draft):
+    world.patient.sex_at_birth = "male"
+    world.patient.save()
+    response = post(prac, world, draft, pregnant="yes")
+    assert response.status_code == 400
+    assert "sex at birth is male" in response.context["form"].errors["pregnant"][0]

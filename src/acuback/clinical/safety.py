@@ -199,6 +199,9 @@ def validate(answers: Answers) -> None:
         if answers.pregnant is False:
             raise InvalidAnswer("gestational_weeks",
                                 "Weeks of pregnancy given, but the patient is not pregnant.")
+    if answers.pregnant and answers.sex_at_birth == "male":
+        raise InvalidAnswer("pregnant", "Pregnancy is recorded, but the patient's sex at birth "
+                            "is male: check the answer or the patient's record.")
     if answers.back_pain_onset_age is not None and answers.age is not None \
             and answers.back_pain_onset_age > answers.age:
         raise InvalidAnswer("back_pain_onset_age", "Back pain cannot start after today's age.")
