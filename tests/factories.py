@@ -178,3 +178,21 @@ def make_consent(patient: Patient, user: User, kind: str = ConsentKind.TREATMENT
     return Consent.objects.create(patient=patient, form=form, kind=kind, version=form.version,
                                   text_sha256=form.text_sha256, signature_name=patient.full_name,
                                   signed_at=timezone.now(), recorded_by=user)
+
+
+def make_session(patient: Patient, practitioner: Practitioner, location: Location, **fields):
+    """A draft session row, written directly (tests that need the gate use the service)."""
+    from acuback.treatment.models import Session
+
+    episode = fields.pop("episode", None) or make_episode(patient, practitioner.user)
+    return Session.objects.create(patient=patient, episode=episode, practitioner=practitioner,
+                                  location=location, session_date=timezone.localdate(),
+                                  created_by=practitioner.user, **fields)
+
+
+def make_adverse_event(patient: Patient, user: User, **fields):
+    from acuback.treatment.models import AdverseEvent
+
+    defaults = {"type": "bleeding", "severity": "minor", "causality": "probable",
+                "onset_at": timezone.now(), "description": "Small bruise at BL23."}
+    return AdverseEvent.objects.create(patient=patient, created_by=user, **{**defaults, **fields})

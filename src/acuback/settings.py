@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "acuback.patients",
     "acuback.audit",
     "acuback.screening",
+    "acuback.treatment",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include("acuback.patients.urls")),
     path("patients/", include("acuback.screening.urls")),
+    path("patients/", include("acuback.treatment.urls")),
     path("practitioners/", include("acuback.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

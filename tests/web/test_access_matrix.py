@@ -9,7 +9,12 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
-from tests.factories import ROLES, make_signed_screening
+from tests.factories import (
+    ROLES,
+    make_adverse_event,
+    make_session,
+    make_signed_screening,
+)
 
 STAFF_A = {"front_desk": 200, "practitioner": 200, "clinic_admin": 200}
 PATIENTS_FORBIDDEN = {"patient": 403, "other_patient": 403}
@@ -72,6 +77,21 @@ MATRIX = {
         PRACTITIONER_ONLY),
     "needling_check": (lambda w: reverse("needling_check", args=[w.patient.pk]), "get",
                        {**PRACTITIONER_ONLY, "practitioner": 200}),
+    "plan_edit": (lambda w: reverse("plan_edit", args=[w.patient.pk, w.episode.pk]), "get",
+                  {**PRACTITIONER_ONLY, "practitioner": 200}),
+    "session_new": (lambda w: reverse("session_new", args=[w.patient.pk, w.episode.pk]), "post",
+                    PRACTITIONER_ONLY),
+    "session_detail": (lambda w: reverse("session_detail", args=[w.patient.pk, w.session.pk]),
+                       "get", CLINICAL_MANAGE),
+    "addendum_create": (lambda w: reverse("addendum_create", args=[w.patient.pk, w.session.pk]),
+                        "post", PRACTITIONER_ONLY),
+    "needle_incident": (lambda w: reverse("needle_incident", args=[w.patient.pk, w.session.pk]),
+                        "post", PRACTITIONER_ONLY),
+    "adverse_event_new": (lambda w: reverse("adverse_event_new", args=[w.patient.pk]), "get",
+                          CLINICAL_MANAGE),
+    "adverse_event_acknowledge": (
+        lambda w: reverse("adverse_event_acknowledge", args=[w.patient.pk, w.event.pk]), "post",
+        {**CLINICAL_MANAGE, "practitioner": 403, "clinic_admin": 302}),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
@@ -95,6 +115,9 @@ def world_with_consent(world):
         world.patient, world.practitioner, saddle_numbness=True,
         referred_to="Emergency department", patient_told="Go to the ED now.")
     world.episode = world.screening.episode
+    world.session = make_session(world.patient, world.practitioner_record, world.location,
+                                 episode=world.episode)
+    world.event = make_adverse_event(world.patient, world.practitioner, severity="serious")
     return world
 
 

@@ -33,6 +33,12 @@ RULES: dict[str, frozenset[str]] = {
     "screening.sign": frozenset({PRACTITIONER}),
     "referral.clear": frozenset({PRACTITIONER}),
     "needling.check": frozenset({PRACTITIONER}),
+    # Treatment: plans, sessions, addenda, adverse events.
+    "plan.manage": frozenset({PRACTITIONER}),
+    "session.record": frozenset({PRACTITIONER}),
+    "addendum.add": frozenset({PRACTITIONER}),
+    "adverse_event.record": frozenset({ADMIN, PRACTITIONER}),
+    "adverse_event.acknowledge": frozenset({ADMIN}),
     # Practitioner registry: front desk needs it to know who may treat where.
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),

@@ -107,5 +107,15 @@ def consent_history(*, patient: Patient) -> QuerySet[Consent]:
     )
 
 
-def episodes_with_screenings(*, patient: Patient) -> QuerySet:
-    return patient.episodes.prefetch_related("screenings").order_by("-opened_on", "-pk")
+def episodes_with_screenings(*, patient: Patient) -> list:
+    """Episodes with their screenings and current plan (3 queries)."""
+    from django.db.models import Prefetch
+
+    from acuback.treatment.models import TreatmentPlan
+
+    episodes = list(patient.episodes.prefetch_related(
+        "screenings", Prefetch("plans", queryset=TreatmentPlan.objects.filter(is_current=True),
+                               to_attr="current_plans")).order_by("-opened_on", "-pk"))
+    for episode in episodes:
+        episode.current_plan = episode.current_plans[0] if episode.current_plans else None
+    return episodes

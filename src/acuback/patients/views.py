@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
 from acuback.screening.selectors import safety_profile
+from acuback.treatment.selectors import timeline
 
-from . import selectors, services
+from . import body_map, selectors, services
 from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientSearchForm
 from .models import Consent, Patient
 
@@ -147,6 +148,13 @@ def _render_clinical(
             "episodes": selectors.episodes_with_screenings(patient=patient),
             "can_manage_episodes": policy.can(request.user, "episode.manage", patient.clinic_id),
             "can_check": policy.can(request.user, "needling.check", patient.clinic_id),
+            "can_plan": policy.can(request.user, "plan.manage", patient.clinic_id),
+            "can_record_session": policy.can(request.user, "session.record", patient.clinic_id),
+            "can_record_event": policy.can(request.user, "adverse_event.record",
+                                           patient.clinic_id),
+            "locations": patient.clinic.locations.filter(is_active=True),
+            "timeline": timeline(patient=patient),
+            "body_regions": body_map.REGIONS, "body_outline": body_map.OUTLINE,
             "can_withdraw": policy.can(request.user, "consent.withdraw", patient.clinic_id),
         },
         status=status,

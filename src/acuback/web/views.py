@@ -13,6 +13,7 @@ from acuback.accounts.selectors import credential_row, credentials_needing_atten
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 from acuback.patients.selectors import consent_status
+from acuback.treatment.selectors import alerts_for_admin
 
 
 @login_required
@@ -36,6 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
             context["own_credentials"] = [
                 credential_row(c, today) for c in practitioner.credentials.all()
             ]
+        if policy.can(user, "adverse_event.acknowledge", clinic):
+            context["ae_alerts"] = list(alerts_for_admin(user=user))
         if policy.can(user, "registry.manage", clinic):
             context["attention"] = credentials_needing_attention(user=user, on=today)
             context["patient_count"] = Patient.objects.visible_to(user).filter(

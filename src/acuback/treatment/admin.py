@@ -1,0 +1,81 @@
+from django.contrib import admin
+
+from acuback.web.admin_scoping import ScopedAdmin
+
+from .models import Addendum, AdverseEvent, Insertion, NeedleSet, Session, TreatmentPlan
+
+
+class ReadOnlyWhenSigned:
+    """Signed sessions (and their rows) show read-only; the database refuses writes anyway."""
+
+    def _signed(self, obj) -> bool:
+        session = getattr(obj, "session", obj)
+        return bool(session and getattr(session, "is_signed", False))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not (obj and self._signed(obj))
+
+
+class InsertionInline(admin.TabularInline):
+    model = Insertion
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_signed)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_signed)
+
+
+class NeedleSetInline(InsertionInline):
+    model = NeedleSet
+
+
+class AddendumInline(admin.TabularInline):
+    model = Addendum
+    extra = 0
+    can_delete = False
+    readonly_fields = ("text", "author", "created_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnlyWhenSigned, ScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ("patient", "session_date", "practitioner", "status")
+    list_filter = ("status",)
+    inlines = [NeedleSetInline, InsertionInline, AddendumInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # sessions are recorded through the session pages, past the safety gate
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(ScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ("patient", "style", "planned_sessions", "review_date", "is_current")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AdverseEvent)
+class AdverseEventAdmin(ScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ("patient", "type", "severity", "onset_at", "admin_acknowledged_at")
+    list_filter = ("type", "severity")
+
+
+@admin.register(Addendum)
+class AddendumAdmin(ScopedAdmin):
+    clinic_path = "session__patient__clinic"
+    readonly_fields = ("session", "text", "author", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

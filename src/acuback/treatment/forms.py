@@ -1,0 +1,218 @@
+"""Forms for plans, sessions and adverse events; each bad value is named on its field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import formset_factory
+
+from acuback.accounts.models import Location
+from acuback.clinical import points
+
+from .models import (
+    Adjunct,
+    AdverseEvent,
+    Insertion,
+    NeedleSet,
+    Session,
+    Side,
+    Stimulation,
+    TreatmentPlan,
+)
+
+
+def parse_point(code: str, side: str | None = None) -> tuple[str, str]:
+    """(normalised code, side), or ValidationError in words."""
+    point = points.lookup(code)
+    if point is None:
+        raise forms.ValidationError(f"{code} is not a known acupoint code.")
+    if side and point.midline and side != Side.MIDLINE:
+        raise forms.ValidationError(f"{point.code} lies on the midline: choose Midline.")
+    if side == Side.MIDLINE and not point.midline:
+        raise forms.ValidationError(f"{point.code} is not a midline point: choose a side.")
+    return point.code, side or (Side.MIDLINE if point.midline else Side.BILATERAL)
+
+
+class PlanForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    prescription = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One point per line or comma: code and optional side, e.g. “BL23 bilateral”, "
+        "“GV4”, “GB30 left”, or “Ashi: left L4 paraspinal”.")
+    adjuncts = forms.MultipleChoiceField(choices=Adjunct.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = TreatmentPlan
+        fields = ["style", "style_other", "rationale", "individualisation", "planned_sessions",
+                  "sessions_per_week", "prescription", "planned_electroacupuncture", "adjuncts",
+                  "adjunct_other", "goals", "review_date"]
+        widgets = {"review_date": forms.DateInput(attrs={"type": "date"}),
+                   "rationale": forms.Textarea(attrs={"rows": 3}),
+                   "goals": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["prescription"] = "\n".join(
+                f"{i['code']} {i['side']}" if i.get("code") else f"Ashi: {i['location']}"
+                for i in self.instance.prescription)
+            self.initial["version"] = self.instance.version
+
+    def clean_prescription(self) -> list[dict]:
+        items, errors = [], []
+        for raw in self.cleaned_data["prescription"].replace(",", "\n").splitlines():
+            text = raw.strip()
+            if not text:
+                continue
+            if text.lower().startswith("ashi"):
+                location = text.split(":", 1)[1].strip() if ":" in text else ""
+                if not location:
+                    errors.append("An Ashi point needs its location, e.g. “Ashi: left L4”.")
+                items.append({"location": location, "side": Side.LEFT
+                              if "left" in location.lower() else Side.RIGHT
+                              if "right" in location.lower() else Side.MIDLINE})
+                continue
+            code, *rest = text.split()
+            side = rest[0].lower() if rest else None
+            if side and side not in Side.values:
+                errors.append(f"“{rest[0]}” is not a side: use left, right, bilateral or "
+                              "midline.")
+                continue
+            try:
+                code, side = parse_point(code, side)
+            except forms.ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+            items.append({"code": code, "side": side})
+        if errors:
+            raise forms.ValidationError(errors)
+        if not items:
+            raise forms.ValidationError("Prescribe at least one point.")
+        return items
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("style") == "other" and not cleaned.get("style_other"):
+            self.add_error("style_other", "Name the style.")
+        return cleaned
+
+
+class SessionForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    adjuncts = forms.MultipleChoiceField(choices=Adjunct.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple,
+                                         label="Adjuncts given")
+
+    class Meta:
+        model = Session
+        fields = ["location", "subjective", "objective", "assessment", "plan_notes",
+                  "deviation_from_plan", "patient_information_given", "pain_before",
+                  "pain_after", "adjuncts", "needles_removed"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in (
+            "subjective", "objective", "assessment", "plan_notes", "deviation_from_plan",
+            "patient_information_given")}
+        labels = {"pain_before": "Pain now, before treatment (0–10)",
+                  "pain_after": "Pain after treatment (0–10)",
+                  "needles_removed": "Needles removed (count them)"}
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(
+            clinic_id=patient.clinic_id, is_active=True)
+
+
+class InsertionForm(forms.ModelForm):
+    class Meta:
+        model = Insertion
+        fields = ["needle_set", "point_code", "location_text", "side", "depth_mm", "gauge_mm",
+                  "length_mm", "material", "response_sought", "response_obtained",
+                  "stimulation", "manual_technique", "frequency_hz", "intensity", "paired_with",
+                  "retention_minutes"]
+        labels = {"point_code": "Point", "location_text": "or Ashi location",
+                  "depth_mm": "Depth (mm)", "gauge_mm": "Ø (mm)", "length_mm": "Length (mm)",
+                  "retention_minutes": "Retention (min)", "frequency_hz": "Hz",
+                  "response_obtained": "Obtained", "response_sought": "Response sought",
+                  "needle_set": "Set"}
+
+    def clean(self):
+        cleaned = super().clean()
+        code, where = cleaned.get("point_code", "").strip(), cleaned.get("location_text", "")
+        if code:
+            try:
+                cleaned["point_code"], _ = parse_point(code, cleaned.get("side"))
+            except forms.ValidationError as exc:
+                self.add_error("point_code", exc)
+        elif not where.strip():
+            self.add_error("point_code", "Give a point code, or an Ashi location.")
+        if cleaned.get("stimulation") == Stimulation.ELECTRICAL:
+            if cleaned.get("frequency_hz") is None:
+                self.add_error("frequency_hz", "Electrical stimulation needs its frequency.")
+            if not cleaned.get("paired_with"):
+                self.add_error("paired_with", "Say which point the electrode is paired with.")
+        if cleaned.get("paired_with"):
+            paired = points.lookup(cleaned["paired_with"])
+            if paired is None:
+                self.add_error("paired_with", f"{cleaned['paired_with']} is not a known code.")
+            else:
+                cleaned["paired_with"] = paired.code
+        return cleaned
+
+
+class NeedleSetForm(forms.ModelForm):
+    class Meta:
+        model = NeedleSet
+        fields = ["order", "position", "face_to_face_minutes", "electrical"]
+        labels = {"face_to_face_minutes": "Face-to-face minutes",
+                  "electrical": "Electrical stimulation"}
+
+
+InsertionFormSet = formset_factory(InsertionForm, extra=4, can_delete=True, max_num=60)
+NeedleSetFormSet = formset_factory(NeedleSetForm, extra=1, can_delete=True, max_num=6)
+
+
+def formset_rows(formset) -> list[dict]:
+    """The filled rows of a valid formset, without deleted or empty ones."""
+    return [{k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+def check_needle_sets(formset) -> list[str]:
+    orders = [row["order"] for row in formset_rows(formset)]
+    problems = []
+    if not orders:
+        problems.append("Record at least the first needle set.")
+    if len(set(orders)) != len(orders):
+        problems.append("Two needle sets have the same number.")
+    if orders and sorted(orders) != list(range(1, len(orders) + 1)):
+        problems.append("Number the needle sets 1, 2, 3… in the order they were inserted.")
+    return problems
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum",
+                           max_length=5000)
+
+
+class IncidentForm(forms.Form):
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                                  label="What was searched, and what was found")
+    severity = forms.ChoiceField(choices=AdverseEvent._meta.get_field("severity").choices)
+
+
+class AdverseEventForm(forms.ModelForm):
+    class Meta:
+        model = AdverseEvent
+        fields = ["type", "severity", "causality", "reporter", "onset_at", "duration_days",
+                  "description", "action_taken", "outcome"]
+        widgets = {"onset_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                   "description": forms.Textarea(attrs={"rows": 3}),
+                   "action_taken": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_onset_at(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data["onset_at"]
+        if value > timezone.now():
+            raise forms.ValidationError("The onset cannot be in the future.")
+        return value

@@ -1,0 +1,337 @@
+"""Treatment plans, sessions (STRICTA 2010 fields), needling, addenda, adverse events.
+
+Field names follow the STRICTA mapping of shared/clinical/safety.md §8. A signed
+session is immutable: services refuse, and database triggers (migration 0002)
+refuse any UPDATE or DELETE of a signed session or of its needling rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from acuback.accounts import policy
+from acuback.accounts.models import Location, Practitioner
+from acuback.patients.models import EpisodeOfCare, Patient
+from acuback.screening.models import Screening
+
+
+class Style(models.TextChoices):
+    TCM = "tcm", "Traditional Chinese medicine"
+    WESTERN = "western", "Western medical"
+    JAPANESE = "japanese", "Japanese"
+    KOREAN = "korean", "Korean"
+    FIVE_ELEMENT = "five_element", "Five Element"
+    AURICULAR = "auricular", "Auricular"
+    OTHER = "other", "Other"
+
+
+class Individualisation(models.TextChoices):
+    STANDARDISED = "standardised", "Standardised"
+    SEMI = "semi", "Semi-standardised"
+    INDIVIDUALISED = "individualised", "Individualised"
+
+
+class Adjunct(models.TextChoices):
+    MOXIBUSTION = "moxibustion", "Moxibustion"
+    CUPPING = "cupping", "Cupping"
+    HEAT = "heat", "Heat"
+    TUINA = "tuina", "Tuina"
+    EXERCISE = "exercise_advice", "Exercise advice"
+    OTHER = "other", "Other"
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BILATERAL = "bilateral", "Bilateral"
+    MIDLINE = "midline", "Midline"
+
+
+def clinical_scope(user) -> Q:
+    return Q(patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(clinical_scope(user))
+
+
+class TreatmentPlan(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT, related_name="plans")
+    style = models.CharField(max_length=20, choices=Style.choices)
+    style_other = models.CharField("other style", max_length=100, blank=True)
+    rationale = models.TextField(help_text="Reasoning for the treatment, with references.")
+    individualisation = models.CharField(max_length=20, choices=Individualisation.choices,
+                                         default=Individualisation.INDIVIDUALISED)
+    planned_sessions = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(60)])
+    sessions_per_week = models.DecimalField(
+        max_digits=3, decimal_places=1,
+        validators=[MinValueValidator(0.5), MaxValueValidator(7)])
+    # [{"code": "BL23", "side": "bilateral"}, {"location": "Ashi, L3 left", "side": "left"}]
+    prescription = models.JSONField(default=list)
+    planned_electroacupuncture = models.BooleanField(default=False)
+    adjuncts = models.JSONField(default=list, blank=True)
+    adjunct_other = models.CharField(max_length=200, blank=True)
+    goals = models.TextField(blank=True)
+    review_date = models.DateField()
+    is_current = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["episode"], condition=Q(is_current=True),
+                                               name="one_current_plan_per_episode")]
+
+    def __str__(self) -> str:
+        return f"{self.get_style_display()} plan — {self.patient}"
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class Session(models.Model):
+    """One treatment encounter."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
+    episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT, related_name="sessions")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="sessions")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT,
+                                     related_name="sessions")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="sessions")
+    session_date = models.DateField()
+    pre_treatment_check = models.ForeignKey(Screening, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    subjective = models.TextField(blank=True)
+    objective = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+    plan_notes = models.TextField("plan", blank=True)
+    deviation_from_plan = models.TextField(blank=True)
+    patient_information_given = models.TextField(blank=True)
+    pain_before = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                   validators=[MaxValueValidator(10)])
+    pain_after = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                  validators=[MaxValueValidator(10)])
+    adjuncts = models.JSONField(default=list, blank=True)
+    needles_inserted = models.PositiveSmallIntegerField(default=0)
+    needles_removed = models.PositiveSmallIntegerField(default=0)
+    electroacupuncture = models.BooleanField(default=False)
+    acknowledgements = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=SessionStatus.choices,
+                              default=SessionStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-session_date", "-pk"]
+        indexes = [models.Index(fields=["patient", "session_date"], name="session_patient_idx"),
+                   models.Index(fields=["status", "signed_at"], name="session_signed_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(needles_removed__lte=models.F("needles_inserted")),
+                                   name="removed_not_above_inserted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.session_date:%Y-%m-%d} — {self.patient}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == SessionStatus.SIGNED
+
+
+class Position(models.TextChoices):
+    PRONE = "prone", "Prone"
+    SUPINE = "supine", "Supine"
+    SIDE = "side", "Side-lying"
+    SEATED = "seated", "Seated"
+
+
+class NeedleSet(models.Model):
+    """The first insertion and each re-insertion, in order; CPT units come from these."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="needle_sets")
+    order = models.PositiveSmallIntegerField()
+    position = models.CharField(max_length=10, choices=Position.choices, blank=True)
+    face_to_face_minutes = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(120)])
+    electrical = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["session", "order"]
+        constraints = [models.UniqueConstraint(fields=["session", "order"],
+                                               name="needle_set_order")]
+
+    def __str__(self) -> str:
+        return f"Set {self.order}"
+
+
+class Material(models.TextChoices):
+    STAINLESS = "stainless_steel", "Stainless steel"
+    TITANIUM = "titanium", "Titanium"
+    GOLD = "gold", "Gold-plated"
+    SILVER = "silver", "Silver"
+    OTHER = "other", "Other"
+
+
+class Response(models.TextChoices):
+    DEQI = "deqi", "De qi"
+    TWITCH = "twitch", "Muscle twitch"
+    NONE = "none", "None sought"
+
+
+class Stimulation(models.TextChoices):
+    NONE = "none", "None"
+    MANUAL = "manual", "Manual"
+    ELECTRICAL = "electrical", "Electrical"
+
+
+class Insertion(models.Model):
+    """One needle site (STRICTA 2b–2g)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="insertions")
+    needle_set = models.PositiveSmallIntegerField(default=1, help_text="Which needle set.")
+    point_code = models.CharField(max_length=12, blank=True)
+    location_text = models.CharField(max_length=120, blank=True,
+                                     help_text="Non-standard or Ashi point location.")
+    side = models.CharField(max_length=10, choices=Side.choices)
+    depth_mm = models.DecimalField(max_digits=4, decimal_places=1,
+                                   validators=[MinValueValidator(0), MaxValueValidator(100)])
+    gauge_mm = models.DecimalField("needle diameter (mm)", max_digits=3, decimal_places=2,
+                                   validators=[MinValueValidator(0.1), MaxValueValidator(0.5)])
+    length_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(5),
+                                                             MaxValueValidator(150)])
+    material = models.CharField(max_length=20, choices=Material.choices,
+                                default=Material.STAINLESS)
+    response_sought = models.CharField(max_length=10, choices=Response.choices,
+                                       default=Response.DEQI)
+    response_obtained = models.BooleanField(default=False)
+    stimulation = models.CharField(max_length=12, choices=Stimulation.choices,
+                                   default=Stimulation.MANUAL)
+    manual_technique = models.CharField(max_length=100, blank=True)
+    frequency_hz = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True,
+                                       validators=[MinValueValidator(1), MaxValueValidator(200)])
+    intensity = models.CharField(max_length=60, blank=True)
+    paired_with = models.CharField(max_length=12, blank=True,
+                                   help_text="Point code of the electrode pair.")
+    retention_minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(120)])
+    needles = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["session", "needle_set", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.point_code or self.location_text} ({self.side})"
+
+    @property
+    def label(self) -> str:
+        where = self.point_code or f"Ashi: {self.location_text}"
+        side = {"left": " L", "right": " R", "bilateral": " bilat."}.get(self.side, "")
+        return f"{where}{side}"
+
+
+class Addendum(models.Model):
+    """A correction or addition to a signed session; never edited."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AEType(models.TextChoices):
+    BLEEDING = "bleeding", "Bleeding or bruising"
+    PAIN = "needling_pain", "Needling pain"
+    AGGRAVATION = "aggravation", "Symptom aggravation"
+    DIZZINESS = "dizziness", "Dizziness or fainting"
+    FATIGUE = "fatigue", "Fatigue or drowsiness"
+    NAUSEA = "nausea", "Nausea"
+    INFECTION = "local_infection", "Local infection"
+    BURN = "burn", "Burn"
+    PNEUMOTHORAX = "pneumothorax", "Pneumothorax"
+    NERVE = "nerve_injury", "Nerve injury"
+    RETAINED = "retained_needle", "Retained or missing needle"
+    BROKEN = "broken_needle", "Broken needle"
+    FORGOTTEN = "forgotten_patient", "Forgotten patient"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    # MacPherson 2001 definitions (safety.md §6.1).
+    MINOR = "minor", "Minor (no treatment needed)"
+    NEEDED_TREATMENT = "needed_treatment", "Needed treatment"
+    SERIOUS = "serious", "Serious (hospital admission, permanent disability or death)"
+
+
+class Causality(models.TextChoices):
+    UNRELATED = "unrelated", "Unrelated"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    CERTAIN = "certain", "Certain"
+
+
+class AEOutcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    ONGOING = "ongoing", "Ongoing"
+    LASTING = "lasting", "Lasting effect"
+
+
+class AdverseEvent(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="adverse_events")
+    type = models.CharField(max_length=20, choices=AEType.choices)
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    causality = models.CharField(max_length=10, choices=Causality.choices)
+    reporter = models.CharField(max_length=12, choices=[("practitioner", "Practitioner"),
+                                                        ("patient", "Patient")],
+                                default="practitioner")
+    onset_at = models.DateTimeField()
+    duration_days = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True,
+                                        validators=[MinValueValidator(0)])
+    description = models.TextField()
+    action_taken = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=AEOutcome.choices,
+                               default=AEOutcome.ONGOING)
+    admin_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-onset_at"]
+        indexes = [models.Index(fields=["severity", "onset_at"], name="ae_severity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.get_severity_display()})"

@@ -1,0 +1,306 @@
+"""Writes of plans, sessions, addenda and adverse events.
+
+Every session save runs the safety gate of the screening app
+(`require_needling_allowed`); a signed session is never changed (the services
+refuse, and database triggers back them up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from acuback.accounts.models import Location, Practitioner
+from acuback.audit.services import audit_record
+from acuback.clinical import points
+from acuback.patients.models import EpisodeOfCare, EpisodeStatus
+from acuback.screening.enforcement import NeedlingRefused, needling_check
+from acuback.screening.selectors import safety_profile
+
+from .models import (
+    Addendum,
+    AdverseEvent,
+    AEType,
+    Insertion,
+    NeedleSet,
+    Session,
+    SessionStatus,
+    Side,
+    TreatmentPlan,
+)
+
+
+class TreatmentError(Exception):
+    """A write refused; the message is for the user."""
+
+
+class StaleDraft(TreatmentError):
+    pass
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    field: str
+    message: str
+
+
+# --- plans -------------------------------------------------------------------------
+
+def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
+                  planned_electroacupuncture: bool) -> list[PlanProblem]:
+    """A plan is checked against the safety profile when saved."""
+    profile = safety_profile(patient=episode.patient, on=timezone.localdate())
+    problems = []
+    blocked = set(profile.blocked_points)
+    for item in prescription:
+        code = item.get("code")
+        if code and code in blocked:
+            point = points.lookup(code)
+            problems.append(PlanProblem("prescription", f"{code} ({point.pinyin}) is blocked "
+                                        "for this patient by the safety profile."))
+    ea_blocks = [f"{f['rule']} {f['title']}" for f in profile.findings
+                 if "BLOCK_EA" in f["actions"]]
+    if planned_electroacupuncture and ea_blocks:
+        problems.append(PlanProblem("planned_electroacupuncture", "Electroacupuncture is not "
+                                    "allowed for this patient: " + "; ".join(ea_blocks) + "."))
+    return problems
+
+
+def plan_save(*, episode: EpisodeOfCare, data: dict, request: HttpRequest,
+              plan: TreatmentPlan | None = None,
+              expected_version: int | None = None) -> TreatmentPlan:
+    problems = plan_problems(episode=episode, prescription=data["prescription"],
+                             planned_electroacupuncture=data["planned_electroacupuncture"])
+    if problems:
+        raise PlanRefused(problems)
+    with transaction.atomic():
+        if plan is None:
+            TreatmentPlan.objects.filter(episode=episode, is_current=True).update(
+                is_current=False)
+            plan = TreatmentPlan.objects.create(patient=episode.patient, episode=episode,
+                                                created_by=request.user, **data)
+            action = "plan.create"
+        else:
+            version = plan.version if expected_version is None else expected_version
+            if not TreatmentPlan.objects.filter(pk=plan.pk, version=version).update(
+                    **data, version=version + 1, updated_at=timezone.now()):
+                raise StaleDraft("Someone else changed this plan while you were editing. "
+                                 "Reload it and make your changes again.")
+            action = "plan.update"
+        audit_record(request=request, action=action, patient=episode.patient, target=plan)
+    plan.refresh_from_db()
+    return plan
+
+
+class PlanRefused(TreatmentError):
+    def __init__(self, problems: list[PlanProblem]):
+        super().__init__(" ".join(p.message for p in problems))
+        self.problems = problems
+
+
+# --- sessions ----------------------------------------------------------------------
+
+def needles_at(side: str) -> int:
+    return 2 if side == Side.BILATERAL else 1
+
+
+def _gate(session: Session, insertions: list[dict], needle_sets: list[dict]):
+    """The safety gate for what this save would record. Raises NeedlingRefused."""
+    electrical = any(s.get("electrical") for s in needle_sets) or any(
+        i.get("stimulation") == "electrical" for i in insertions)
+    codes = [i["point_code"] for i in insertions if i.get("point_code")]
+    check = needling_check(patient=session.patient, practitioner=session.practitioner,
+                           location=session.location, on=session.session_date,
+                           electroacupuncture=electrical, point_codes=codes)
+    if not check.allowed:
+        raise NeedlingRefused(check.problems)
+    return check
+
+
+def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
+                  location: Location, request: HttpRequest, source: str = "blank") -> Session:
+    """A draft session, blank, from the current plan, or copied from the last signed one."""
+    if practitioner is None:
+        raise TreatmentError("Only a practitioner in the registry can record a session.")
+    if episode.status == EpisodeStatus.DISCHARGED:
+        raise TreatmentError("This episode is discharged: open a new episode first.")
+    plan = episode.plans.filter(is_current=True).first()
+    insertions, needle_sets, adjuncts = [], [{"order": 1, "face_to_face_minutes": 15,
+                                              "electrical": False, "position": ""}], []
+    if source == "plan":
+        if plan is None:
+            raise TreatmentError("This episode has no treatment plan yet.")
+        insertions = [_from_plan(item) for item in plan.prescription]
+        adjuncts = list(plan.adjuncts)
+    elif source == "last":
+        last = (Session.objects.filter(episode=episode, status=SessionStatus.SIGNED)
+                .order_by("-session_date", "-pk").first())
+        if last is None:
+            raise TreatmentError("There is no signed session to copy yet.")
+        insertions = list(last.insertions.values(*INSERTION_FIELDS))
+        needle_sets = list(last.needle_sets.values("order", "position",
+                                                   "face_to_face_minutes", "electrical"))
+        adjuncts = list(last.adjuncts)
+    session = Session(patient=episode.patient, episode=episode, plan=plan,
+                      practitioner=practitioner, location=location,
+                      session_date=timezone.localdate(), created_by=request.user,
+                      adjuncts=adjuncts)
+    check = _gate(session, insertions, needle_sets)
+    with transaction.atomic():
+        session.pre_treatment_check = check.profile.screening
+        session.acknowledgements = list(check.profile.required_acknowledgements)
+        for field, value in _counts(insertions, needle_sets).items():
+            setattr(session, field, value)
+        session.save()
+        _write_rows(session, insertions, needle_sets)
+        audit_record(request=request, action="session.start", patient=session.patient,
+                     target=session, detail={"source": source})
+    return session
+
+
+INSERTION_FIELDS = ("needle_set", "point_code", "location_text", "side", "depth_mm", "gauge_mm",
+                    "length_mm", "material", "response_sought", "response_obtained",
+                    "stimulation", "manual_technique", "frequency_hz", "intensity",
+                    "paired_with", "retention_minutes")
+
+
+def _from_plan(item: dict) -> dict:
+    """A planned point as an insertion row with the usual needle; the practitioner adjusts."""
+    return {"needle_set": 1, "point_code": item.get("code", ""),
+            "location_text": item.get("location", ""), "side": item.get("side", "bilateral"),
+            "depth_mm": 15, "gauge_mm": "0.25", "length_mm": 40, "material": "stainless_steel",
+            "response_sought": "deqi", "response_obtained": False, "stimulation": "manual",
+            "manual_technique": "", "frequency_hz": None, "intensity": "", "paired_with": "",
+            "retention_minutes": 20}
+
+
+def _write_rows(session: Session, insertions: list[dict], needle_sets: list[dict]) -> None:
+    session.needle_sets.all().delete()
+    session.insertions.all().delete()
+    NeedleSet.objects.bulk_create([NeedleSet(session=session, **s) for s in needle_sets])
+    Insertion.objects.bulk_create([
+        Insertion(session=session, needles=needles_at(i["side"]),
+                  **{k: v for k, v in i.items() if k in INSERTION_FIELDS})
+        for i in insertions])
+
+
+def _counts(insertions: list[dict], needle_sets: list[dict]) -> dict:
+    """What the rows say, stored on the session for quick reading and for SQL."""
+    return {"needles_inserted": sum(needles_at(i["side"]) for i in insertions),
+            "electroacupuncture": any(s.get("electrical") for s in needle_sets)}
+
+
+def session_save(*, session: Session, data: dict, insertions: list[dict],
+                 needle_sets: list[dict], expected_version: int,
+                 request: HttpRequest) -> Session:
+    """Save a draft: every save passes the safety gate; a stale page is refused."""
+    if session.is_signed:
+        raise TreatmentError("This session is signed and cannot be changed: add an addendum.")
+    inserted = sum(needles_at(i["side"]) for i in insertions)
+    removed = data.get("needles_removed") or 0
+    if removed > inserted:
+        raise TreatmentError(f"Needles removed ({removed}) cannot be more than needles "
+                             f"inserted ({inserted}).")
+    sets = {s["order"] for s in needle_sets}
+    orphans = sorted({i["needle_set"] for i in insertions} - sets)
+    if orphans:
+        raise TreatmentError(f"Insertions refer to needle set {orphans[0]}, which is not "
+                             "recorded: add it under Needle sets.")
+    for field, value in data.items():
+        setattr(session, field, value)
+    check = _gate(session, insertions, needle_sets)
+    with transaction.atomic():
+        fields = dict(data, pre_treatment_check=check.profile.screening,
+                      acknowledgements=list(check.profile.required_acknowledgements),
+                      version=expected_version + 1, updated_at=timezone.now(),
+                      **_counts(insertions, needle_sets))
+        if not Session.objects.filter(pk=session.pk, version=expected_version,
+                                      status=SessionStatus.DRAFT).update(**fields):
+            raise StaleDraft("Someone else saved this session while you were editing. Reload "
+                             "it to see their changes, then make yours again.")
+        _write_rows(session, insertions, needle_sets)
+        audit_record(request=request, action="session.save", patient=session.patient,
+                     target=session)
+    session.refresh_from_db()
+    return session
+
+
+def session_sign(*, session: Session, expected_version: int, request: HttpRequest) -> Session:
+    """Sign: the gate again, and every needle accounted for."""
+    if session.is_signed:
+        raise TreatmentError("This session is already signed.")
+    if session.practitioner.user_id != request.user.pk:
+        raise TreatmentError("Only the practitioner who gave the treatment signs the session.")
+    insertions = list(session.insertions.values(*INSERTION_FIELDS))
+    needle_sets = list(session.needle_sets.values("order", "electrical"))
+    if not insertions:
+        raise TreatmentError("Record at least one needle site before signing.")
+    _gate(session, insertions, needle_sets)
+    incident = session.adverse_events.filter(type=AEType.RETAINED).exists()
+    if session.needles_removed != session.needles_inserted and not incident:
+        raise TreatmentError(
+            f"Needle count does not reconcile: {session.needles_inserted} inserted, "
+            f"{session.needles_removed} removed. Find the missing needle(s), or record a "
+            "retained or missing needle incident.")
+    with transaction.atomic():
+        if not Session.objects.filter(pk=session.pk, version=expected_version,
+                                      status=SessionStatus.DRAFT).update(
+                status=SessionStatus.SIGNED, signed_by=request.user, signed_at=timezone.now(),
+                version=expected_version + 1):
+            raise StaleDraft("This session changed since you opened it. Reload it, check it, "
+                             "then sign.")
+        audit_record(request=request, action="session.sign", patient=session.patient,
+                     target=session)
+    session.refresh_from_db()
+    return session
+
+
+def addendum_add(*, session: Session, text: str, request: HttpRequest) -> Addendum:
+    if not session.is_signed:
+        raise TreatmentError("A draft is edited directly; addenda are for signed sessions.")
+    text = text.strip()
+    if not text:
+        raise TreatmentError("Write the addendum.")
+    with transaction.atomic():
+        addendum = Addendum.objects.create(session=session, text=text, author=request.user)
+        audit_record(request=request, action="session.addendum", patient=session.patient,
+                     target=addendum)
+    return addendum
+
+
+def adverse_event_record(*, patient, data: dict, request: HttpRequest,
+                         session: Session | None = None) -> AdverseEvent:
+    if session is not None and session.patient_id != patient.pk:
+        raise TreatmentError("That session belongs to another patient.")
+    with transaction.atomic():
+        event = AdverseEvent.objects.create(patient=patient, session=session,
+                                            created_by=request.user, **data)
+        audit_record(request=request, action="adverse_event.record", patient=patient,
+                     target=event, detail={"type": event.type, "severity": event.severity})
+    return event
+
+
+def needle_incident_record(*, session: Session, description: str, severity: str,
+                           request: HttpRequest) -> AdverseEvent:
+    """A retained or missing needle: an adverse event the clinic admin is alerted to."""
+    if session.is_signed:
+        raise TreatmentError("Record the incident on the session before signing it.")
+    if not description.strip():
+        raise TreatmentError("Say what was searched and what was found.")
+    return adverse_event_record(
+        patient=session.patient, session=session, request=request,
+        data={"type": AEType.RETAINED, "severity": severity, "causality": "certain",
+              "onset_at": timezone.now(), "description": description.strip(),
+              "action_taken": "Sites, clothing and couch searched; patient informed.",
+              "outcome": "ongoing"})
+
+
+def adverse_event_acknowledge(*, event: AdverseEvent, request: HttpRequest) -> None:
+    with transaction.atomic():
+        AdverseEvent.objects.filter(pk=event.pk, admin_acknowledged_at__isnull=True).update(
+            admin_acknowledged_at=timezone.now())
+        audit_record(request=request, action="adverse_event.acknowledge",
+                     patient=event.patient, target=event)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def ready(world):
+    from tests.factories import make_consent, make_signed_screening
+
+    make_consent(world.patient, world.practitioner)
+    make_signed_screening(world.patient, world.practitioner)
+    return world
+
+
+def test_a_full_session_from_plan_reconciled_signed_and_amended(ready, page, log_in):
+    log_in("alpha_prac")
+    page.goto(f"/patients/{ready.patient.pk}/clinical/")
+    page.click("text=Write a plan")
+    page.select_option("#id_style", "tcm")
+    page.fill("#id_rationale", "Kidney deficiency; local and distal points.")
+    page.fill("#id_planned_sessions", "8")
+    page.fill("#id_sessions_per_week", "1")
+    page.fill("#id_prescription", "UB23 bilateral\nGV4\nAshi: left L4 paraspinal")
+    page.fill("#id_review_date", "2027-01-15")
+    page.click("button:has-text('Save plan')")
+    assert "Treatment plan saved." in page.text_content(".messages")
+
+    page.click("button:has-text('Start session from plan')")
+    assert page.text_content("h1").startswith("Session")
+    assert page.input_value("#id_ins-0-point_code") == "BL23"  # alias normalised in the plan
+    page.fill("#id_subjective", "Pain 6/10, worse in the mornings.")
+    page.fill("#id_pain_before", "6")
+    page.fill("#id_pain_after", "3")
+    page.fill("#id_needles_removed", "3")  # one short: BL23 bilateral + GV4 + Ashi = 4
+    page.click("button:has-text('Sign session')")
+    assert "does not reconcile: 4 inserted, 3 removed" in page.text_content(".messages")
+
+    page.fill("#id_needles_removed", "4")
+    page.click("button:has-text('Sign session')")
+    assert "Session signed." in page.text_content(".messages")
+    assert "BL23 bilat." in page.text_content("main")
+    assert page.locator("#session-form").count() == 0  # no way to edit a signed session
+
+    page.fill("#id_text", "Patient phoned next day: small bruise at left BL23, resolved.")
+    page.click("button:has-text('Add addendum')")
+    assert "Addendum added." in page.text_content(".messages")
+    assert "small bruise at left BL23" in page.text_content(".addendum")
+
+    page.click("text=Back to the clinical record")
+    assert "BL23 bilat., GV4, Ashi: left L4 paraspinal L" in page.text_content(".timeline")

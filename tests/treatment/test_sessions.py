@@ -1,0 +1,215 @@
+"""Sessions through the service: the safety gate, reconciliation, signing, immutability."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from acuback.clinical.safety import Device
+from acuback.screening.enforcement import NeedlingRefused
+from acuback.treatment import services
+from acuback.treatment.models import AdverseEvent, Insertion, NeedleSet, Session
+from tests.factories import make_practitioner, make_signed_screening, request_for
+
+SET1 = [{"order": 1, "position": "prone", "face_to_face_minutes": 15, "electrical": False}]
+
+
+def site(code="BL23", side="bilateral", **extra):
+    row = services._from_plan({"code": code, "side": side})
+    row.update(extra)
+    return row
+
+
+def start(world, practitioner=None):
+    return services.session_start(episode=world.episode,
+                                  practitioner=practitioner or world.practitioner_record,
+                                  location=world.location, request=request_for(world.practitioner))
+
+
+def save(world, session, insertions, needle_sets=SET1, removed=0, user=None, version=None):
+    session.refresh_from_db()
+    return services.session_save(
+        session=session, data={"needles_removed": removed, "pain_before": 6, "pain_after": 3},
+        insertions=insertions, needle_sets=needle_sets,
+        expected_version=session.version if version is None else version,
+        request=request_for(user or world.practitioner))
+
+
+def sign(world, session):
+    session.refresh_from_db()
+    return services.session_sign(session=session, expected_version=session.version,
+                                 request=request_for(world.practitioner))
+
+
+def test_a_session_is_saved_with_its_needle_count(ready):
+    session = save(ready, start(ready), [site("BL23"), site("GV4", "midline")])
+    assert session.needles_inserted == 3
+    assert Insertion.objects.filter(session=session).count() == 2
+    assert session.pre_treatment_check == ready.intake
+
+
+@pytest.mark.parametrize("kind", ["pacemaker", "icd"])
+def test_estim_with_an_implanted_device_is_refused(ready, kind):
+    make_signed_screening(ready.patient, ready.practitioner, episode=ready.episode,
+                          devices=(Device(kind, "chest"),))
+    session = start(ready)
+    with pytest.raises(NeedlingRefused) as excinfo:
+        save(ready, session, [site(stimulation="electrical", frequency_hz=2, paired_with="BL25")],
+             needle_sets=[{**SET1[0], "electrical": True}])
+    assert any("CI-DEVICE" in p for p in excinfo.value.problems)
+    assert not Insertion.objects.filter(session=session).exists()
+
+
+def test_a_blocked_point_in_pregnancy_is_refused(ready):
+    screening = make_signed_screening(ready.patient, ready.practitioner, episode=ready.episode,
+                                      pregnant=True, gestational_weeks=14)
+    from acuback.screening import services as screening_services
+
+    screening_services.precautions_acknowledge(
+        screening=screening, texts=screening.decision["acknowledgements"],
+        request=request_for(ready.practitioner))
+    session = start(ready)
+    with pytest.raises(NeedlingRefused) as excinfo:
+        save(ready, session, [site("SP6")])
+    assert "SP6 (Sanyinjiao) is blocked for this patient." in excinfo.value.problems
+    assert save(ready, session, [site("LR3")]).needles_inserted == 2
+
+
+def test_a_practitioner_with_an_expired_licence_cannot_start_a_session(ready):
+    lapsed = make_practitioner(ready.clinic, expires_in_days=-3)
+    with pytest.raises(NeedlingRefused) as excinfo:
+        start(ready, practitioner=lapsed)
+    assert any("not cleared to needle" in p for p in excinfo.value.problems)
+    assert not Session.objects.exists()
+
+
+def test_no_session_without_a_treatment_consent(world):
+    world.episode = make_signed_screening(world.patient, world.practitioner).episode
+    with pytest.raises(NeedlingRefused) as excinfo:
+        start(world)
+    assert "No signed treatment consent is in force." in excinfo.value.problems
+
+
+def test_needles_removed_above_inserted_is_refused(ready):
+    session = start(ready)
+    with pytest.raises(services.TreatmentError, match=r"removed \(3\) cannot be more"):
+        save(ready, session, [site("BL23")], removed=3)
+
+
+def test_signing_needs_every_needle_accounted_for(ready):
+    session = save(ready, start(ready), [site("BL23"), site("BL40")], removed=3)
+    with pytest.raises(services.TreatmentError, match="does not reconcile: 4 inserted, 3"):
+        sign(ready, session)
+    services.needle_incident_record(session=session, description="BL40 right not found; "
+                                    "couch and clothing searched.", severity="minor",
+                                    request=request_for(ready.practitioner))
+    signed = sign(ready, session)
+    assert signed.is_signed
+    event = AdverseEvent.objects.get(session=session)
+    assert event.type == "retained_needle"
+
+
+def test_a_reconciled_session_signs(ready):
+    session = save(ready, start(ready), [site("BL23")], removed=2)
+    assert sign(ready, session).is_signed
+
+
+def test_only_the_treating_practitioner_signs(ready):
+    from tests.factories import make_user
+
+    other_user = make_user(ready.clinic, "practitioner")
+    session = save(ready, start(ready), [site("BL23")], removed=2)
+    with pytest.raises(services.TreatmentError, match="Only the practitioner who gave"):
+        services.session_sign(session=session, expected_version=session.version,
+                              request=request_for(other_user))
+
+
+def test_a_stale_save_is_a_conflict_not_an_overwrite(ready):
+    session = start(ready)
+    version = session.version
+    save(ready, session, [site("BL23")], version=version)
+    with pytest.raises(services.StaleDraft):
+        save(ready, session, [site("GV4", "midline")], version=version)
+    assert list(session.insertions.values_list("point_code", flat=True)) == ["BL23"]
+
+
+def test_a_signed_session_is_refused_by_the_service(ready):
+    session = sign(ready, save(ready, start(ready), [site("BL23")], removed=2))
+    with pytest.raises(services.TreatmentError, match="signed and cannot be changed"):
+        save(ready, session, [site("GV4", "midline")])
+
+
+def test_a_signed_session_is_refused_by_the_database_too(ready):
+    session = sign(ready, save(ready, start(ready), [site("BL23")], removed=2))
+    attempts = [
+        lambda: Session.objects.filter(pk=session.pk).update(subjective="rewritten"),
+        lambda: Session.objects.filter(pk=session.pk).update(status="draft"),
+        lambda: Insertion.objects.filter(session=session).update(depth_mm=Decimal("99")),
+        lambda: NeedleSet.objects.filter(session=session).update(face_to_face_minutes=60),
+        lambda: Insertion.objects.create(session=session, point_code="GV4", side="midline",
+                                         depth_mm=5, gauge_mm=Decimal("0.25"), length_mm=25,
+                                         retention_minutes=20),
+    ]
+    for attempt in attempts:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            attempt()
+    session.refresh_from_db()
+    assert session.subjective == "" and session.is_signed
+
+
+def test_addenda_are_kept_in_order_with_author_and_time(ready):
+    session = sign(ready, save(ready, start(ready), [site("BL23")], removed=2))
+    request = request_for(ready.practitioner)
+    services.addendum_add(session=session, text="Patient phoned: bruise at BL23.",
+                          request=request)
+    services.addendum_add(session=session, text="Bruise resolved.", request=request)
+    assert [a.text for a in session.addenda.all()] == ["Patient phoned: bruise at BL23.",
+                                                       "Bruise resolved."]
+    assert session.addenda.first().author == ready.practitioner
+
+
+def test_a_draft_takes_no_addendum(ready):
+    with pytest.raises(services.TreatmentError):
+        services.addendum_add(session=start(ready), text="x",
+                              request=request_for(ready.practitioner))
+
+
+def test_start_from_plan_and_copy_last(ready):
+    from acuback.treatment.models import TreatmentPlan
+
+    TreatmentPlan.objects.create(
+        patient=ready.patient, episode=ready.episode, style="tcm", rationale="r",
+        planned_sessions=8, sessions_per_week=1, review_date=timezone.localdate(),
+        prescription=[{"code": "BL23", "side": "bilateral"}, {"code": "GV4", "side": "midline"},
+                      {"location": "left L4", "side": "left"}],
+        adjuncts=["heat"], created_by=ready.practitioner)
+    from_plan = services.session_start(episode=ready.episode,
+                                       practitioner=ready.practitioner_record,
+                                       location=ready.location,
+                                       request=request_for(ready.practitioner), source="plan")
+    assert from_plan.needles_inserted == 4 and from_plan.adjuncts == ["heat"]
+    from_plan.refresh_from_db()
+    sign(ready, save(ready, from_plan, list(from_plan.insertions.values(
+        *services.INSERTION_FIELDS)), removed=4))
+    copy = services.session_start(episode=ready.episode, practitioner=ready.practitioner_record,
+                                  location=ready.location, request=request_for(ready.practitioner),
+                                  source="last")
+    assert sorted(copy.insertions.values_list("point_code", flat=True)) == ["", "BL23", "GV4"]
+
+
+def test_adverse_event_rates_come_from_sql_aggregates(ready, django_assert_num_queries):
+    from acuback.treatment.selectors import adverse_event_rates
+    from tests.factories import make_adverse_event
+
+    for _ in range(4):
+        sign(ready, save(ready, start(ready), [site("BL23")], removed=2))
+    make_adverse_event(ready.patient, ready.practitioner, severity="minor")
+    make_adverse_event(ready.patient, ready.practitioner, severity="minor")
+    with django_assert_num_queries(2):
+        rates = {r.severity: r for r in adverse_event_rates(clinic_ids=[ready.clinic.pk])}
+    assert rates["minor"].events == 2 and rates["minor"].per_1000_sessions == 500.0
+    assert rates["minor"].per_100_patients == 100.0
+    assert rates["serious"].events == 0 and rates["serious"].per_1000_sessions == 0.0
