@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.utils import timezone
 
 from acuback.accounts.models import Clinic, Location, Practitioner, User
@@ -101,3 +102,13 @@ def test_the_patients_the_readme_names_have_the_outcomes_it_says(name, outcome):
     given, family = name.split()
     screening = Screening.objects.get(patient__given_name=given, patient__family_name=family)
     assert screening.outcome == outcome
+
+
+def test_the_demo_has_signed_sessions_plans_and_adverse_events():
+    from acuback.treatment.models import AdverseEvent, Session, TreatmentPlan
+
+    seed()
+    assert TreatmentPlan.objects.count() == 9
+    assert Session.objects.filter(status="signed").count() >= 27
+    assert not Session.objects.exclude(needles_removed=F("needles_inserted")).exists()
+    assert AdverseEvent.objects.count() == 2

@@ -187,3 +187,16 @@ def test_the_timeline_shows_the_points_of_each_session(ready, prac):
     session_post(prac, ready, session)
     page = prac.get(reverse("patient_clinical", args=[ready.patient.pk])).content.decode()
     assert "BL23 bilat." in page and "Intake screening" in page
+
+
+def test_extra_points_may_be_midline_or_sided(ready, prac):
+    url = reverse("plan_edit", args=[ready.patient.pk, ready.episode.pk])
+    response = prac.post(url, {**PLAN, "prescription": "EX-B5 midline\nEX-B2 bilateral"})
+    assert response.status_code == 302
+
+
+def test_the_session_page_offers_the_catalogue_as_a_datalist(ready, prac):
+    session = new_session(ready, prac)
+    page = prac.get(reverse("session_detail", args=[ready.patient.pk, session.pk]))
+    text = page.content.decode()
+    assert '<option value="BL23">BL23 Shenshu' in text and 'list="acupoints"' in text

@@ -27,7 +27,7 @@ def parse_point(code: str, side: str | None = None) -> tuple[str, str]:
         raise forms.ValidationError(f"{code} is not a known acupoint code.")
     if side and point.midline and side != Side.MIDLINE:
         raise forms.ValidationError(f"{point.code} lies on the midline: choose Midline.")
-    if side == Side.MIDLINE and not point.midline:
+    if side == Side.MIDLINE and point.is_standard and not point.midline:
         raise forms.ValidationError(f"{point.code} is not a midline point: choose a side.")
     return point.code, side or (Side.MIDLINE if point.midline else Side.BILATERAL)
 
@@ -122,6 +122,12 @@ class SessionForm(forms.ModelForm):
 
 
 class InsertionForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page's <datalist id="acupoints"> offers every code with its pinyin.
+        self.fields["point_code"].widget.attrs["list"] = "acupoints"
+        self.fields["paired_with"].widget.attrs["list"] = "acupoints"
+
     class Meta:
         model = Insertion
         fields = ["needle_set", "point_code", "location_text", "side", "depth_mm", "gauge_mm",

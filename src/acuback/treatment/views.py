@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_record
+from acuback.clinical import points
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_patient
 from acuback.screening.enforcement import NeedlingRefused
@@ -166,6 +167,7 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
         "can_addend": policy.can(request.user, "addendum.add", patient.clinic_id),
         "addendum_form": AddendumForm(), "incident_form": IncidentForm(),
         "events": session.adverse_events.all(),
+        "catalogue": points.all_points() if not session.is_signed else [],
     }, status=status)
 
 

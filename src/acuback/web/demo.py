@@ -42,6 +42,7 @@ from acuback.screening.models import (
     ScreeningKind,
     ScreeningStatus,
 )
+from acuback.treatment.models import AdverseEvent, Insertion, NeedleSet, Session, TreatmentPlan
 
 DEMO_SLUG = "riverside-demo"
 OTHER_SLUG = "harbor-demo"
@@ -197,7 +198,7 @@ def seed_demo(today: date | None = None) -> None:
     clinic = Clinic.objects.create(name="Riverside Acupuncture & Back Care", slug=DEMO_SLUG,
                                    time_zone="America/Los_Angeles", phone="+1 503 555 0100",
                                    email="hello@riverside.example.org")
-    Location.objects.create(
+    portland = Location.objects.create(
         clinic=clinic, name="Portland – Hawthorne", address_line1="3420 SE Hawthorne Blvd",
         city="Portland", region="OR", postal_code="97214", jurisdiction="US-OR",
         time_zone="America/Los_Angeles")
@@ -263,6 +264,7 @@ def seed_demo(today: date | None = None) -> None:
     withdrawn = Consent.objects.filter(patient__in=patients[1:], kind=ConsentKind.DATA_SHARING
                                        ).order_by("pk").first()
     _demo_screenings(patients, users["mlin"], today)
+    _demo_treatment([patients[0]] + patients[7:15], lin, portland, today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -344,6 +346,57 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
     EpisodeOfCare.objects.filter(pk=urgent.episode_id).update(status=EpisodeStatus.OPEN)
     for patient in [patients[0]] + [p for p in patients[7:40] if p.pk != expecting.pk]:
         _screen(patient, user, today, 14 + patient.pk % 40, signed_days_ago=patient.pk % 3)
+
+
+DEMO_PRESCRIPTION = [{"code": "BL23", "side": "bilateral"}, {"code": "BL25", "side": "bilateral"},
+                     {"code": "GV4", "side": "midline"}, {"code": "BL40", "side": "bilateral"},
+                     {"location": "left L4 paraspinal", "side": "left"}]
+
+
+def _demo_treatment(patients: list[Patient], practitioner: Practitioner, location: Location,
+                    today: date) -> None:
+    """Plans and a few weeks of signed sessions, so the timeline has something to show."""
+    user = practitioner.user
+    for index, patient in enumerate(patients):
+        episode = patient.episodes.first()
+        plan = TreatmentPlan.objects.create(
+            patient=patient, episode=episode, style="tcm", individualisation="semi",
+            rationale="Local points over the lumbar region with distal BL40 (command point of "
+            "the back); kidney-tonifying BL23 for chronic pain.", planned_sessions=8,
+            sessions_per_week=1, prescription=DEMO_PRESCRIPTION, adjuncts=["heat"],
+            goals=episode.goals, review_date=today + timedelta(weeks=4), created_by=user)
+        for week in range(3 + index % 3, 0, -1):
+            day = today - timedelta(weeks=week)
+            session = Session.objects.create(
+                patient=patient, episode=episode, plan=plan, practitioner=practitioner,
+                location=location, session_date=day, created_by=user,
+                subjective=f"Pain {min(8, 4 + week)}/10 this week.", adjuncts=["heat"],
+                pain_before=min(8, 4 + week), pain_after=max(1, 2 + week - 1),
+                needles_inserted=8, needles_removed=8)
+            NeedleSet.objects.create(session=session, order=1, position="prone",
+                                     face_to_face_minutes=20)
+            Insertion.objects.bulk_create([
+                Insertion(session=session, point_code=item.get("code", ""),
+                          location_text=item.get("location", ""), side=item["side"],
+                          depth_mm=20 if item.get("code") != "GV4" else 10, gauge_mm="0.25",
+                          length_mm=40, response_obtained=True, retention_minutes=20,
+                          needles=2 if item["side"] == "bilateral" else 1)
+                for item in DEMO_PRESCRIPTION])
+            signed_at = datetime.combine(day, time(16, 30), tzinfo=timezone.get_current_timezone())
+            Session.objects.filter(pk=session.pk).update(status="signed", signed_by=user,
+                                                         signed_at=signed_at)
+        if index == 1:
+            AdverseEvent.objects.create(
+                patient=patient, session=session, type="bleeding", severity="minor",
+                causality="probable", onset_at=signed_at, duration_days=4,
+                description="Small bruise at left BL25.", outcome="resolved", created_by=user)
+        if index == 2:
+            AdverseEvent.objects.create(
+                patient=patient, session=session, type="dizziness",
+                severity="needed_treatment", causality="probable", onset_at=signed_at,
+                description="Felt faint on sitting up; lay down, water, recovered in 10 "
+                "minutes.", action_taken="Lay flat, legs raised; observed 30 minutes.",
+                outcome="resolved", created_by=user)
 
 
 def demo_loaded() -> bool:
