@@ -299,6 +299,7 @@ def _rename(patient: Patient, given: str, family: str) -> None:
     patient.email = f"{given}.{family}@example.com".lower()
     patient.emergency_contact_name = patient.emergency_contact_name.replace(old_family, family)
     patient.save()
+    Consent.objects.filter(patient=patient).update(signature_name=patient.full_name)
 
 
 def _screen(patient: Patient, user: User, today: date, onset_weeks: int, *, signed_days_ago=0,
@@ -344,8 +345,11 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
         screening=urgent, kind=ClearanceKind.MEDICAL_CLEARANCE, recorded_by=user,
         note="Seen by oncology; imaging shows no metastasis. Cleared for acupuncture.")
     EpisodeOfCare.objects.filter(pk=urgent.episode_id).update(status=EpisodeStatus.OPEN)
+    treated = {p.pk for p in [patients[0]] + patients[7:15]}  # see _demo_treatment
     for patient in [patients[0]] + [p for p in patients[7:40] if p.pk != expecting.pk]:
-        _screen(patient, user, today, 14 + patient.pk % 40, signed_days_ago=patient.pk % 3)
+        # Patients in treatment were screened before their first session, six weeks ago.
+        _screen(patient, user, today, 20 + patient.pk % 40,
+                signed_days_ago=42 if patient.pk in treated else patient.pk % 3)
 
 
 DEMO_PRESCRIPTION = [{"code": "BL23", "side": "bilateral"}, {"code": "BL25", "side": "bilateral"},
@@ -357,6 +361,7 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                     today: date) -> None:
     """Plans and a few weeks of signed sessions, so the timeline has something to show."""
     user = practitioner.user
+    clinic_tz = zoneinfo.ZoneInfo(location.time_zone)
     for index, patient in enumerate(patients):
         episode = patient.episodes.first()
         plan = TreatmentPlan.objects.create(
@@ -365,7 +370,9 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
             "the back); kidney-tonifying BL23 for chronic pain.", planned_sessions=8,
             sessions_per_week=1, prescription=DEMO_PRESCRIPTION, adjuncts=["heat"],
             goals=episode.goals, review_date=today + timedelta(weeks=4), created_by=user)
-        for week in range(3 + index % 3, 0, -1):
+        TreatmentPlan.objects.filter(pk=plan.pk).update(
+            created_at=datetime.combine(today - timedelta(days=41), time(10), tzinfo=clinic_tz))
+        for week in range(3 + index % 3, 0, -1):  # weekly, ending last week
             day = today - timedelta(weeks=week)
             session = Session.objects.create(
                 patient=patient, episode=episode, plan=plan, practitioner=practitioner,
@@ -382,7 +389,7 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                           length_mm=40, response_obtained=True, retention_minutes=20,
                           needles=2 if item["side"] == "bilateral" else 1)
                 for item in DEMO_PRESCRIPTION])
-            signed_at = datetime.combine(day, time(16, 30), tzinfo=timezone.get_current_timezone())
+            signed_at = datetime.combine(day, time(16, 30), tzinfo=clinic_tz)
             Session.objects.filter(pk=session.pk).update(status="signed", signed_by=user,
                                                          signed_at=signed_at)
         if index == 1:
