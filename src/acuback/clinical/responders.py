@@ -1,0 +1,95 @@
+"""Change from baseline, MCID, responder status and episode trajectory.
+
+Rules (instruments.md §1, project rules where marked):
+- change = current − baseline; percent = 100 × change / baseline (None when the
+  baseline is 0: undefined, not 0 %).
+- MCID met: |change| reaches the instrument's absolute MCID, or |percent| its
+  percentage (either suffices; Ostelo 2008), in either direction.
+- direction: "improving" when the change goes the better way and meets the MCID,
+  "worsening" when it goes the worse way and meets it, else "no_change".
+  Instruments without an MCID (STarT Back, PHQ-2, GAD, PGIC) never claim a
+  direction from a score change.
+- Episode status per measure is the direction of the latest score against the
+  baseline; overall: improving if pain or function improves and neither
+  worsens; worsening if either worsens; otherwise no meaningful change.
+- Not improving at the review point (default after 6 sessions): no MCID on
+  pain (NRS, PEG) or function (ODI, RMDQ, PSFS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from . import instruments
+
+RULE_VERSION = "responders-2026.1"
+PAIN = ("nrs", "peg")
+FUNCTION = ("odi", "rmdq", "psfs")
+DEFAULT_REVIEW_AFTER_SESSIONS = 6
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Change:
+    absolute: float
+    percent: float | None
+    mcid_met: bool
+    direction: str  # improving, no_change, worsening
+
+
+def change(instrument_id: str, *, baseline: float, current: float) -> Change:
+    instrument = instruments.get(instrument_id)
+    absolute = current - baseline
+    percent = 100 * absolute / baseline if baseline else None
+    mcid = instrument.mcid
+    met = False
+    if mcid is not None:
+        if mcid.absolute is not None and abs(absolute) + _EPSILON >= mcid.absolute:
+            met = True
+        if mcid.percent is not None and percent is not None \
+                and abs(percent) + _EPSILON >= mcid.percent:
+            met = True
+    better = absolute < 0 if instrument.lower_is_better else absolute > 0
+    direction = "improving" if better else "worsening"
+    if not met or absolute == 0:
+        direction = "no_change"
+    return Change(absolute=absolute, percent=percent, mcid_met=met, direction=direction)
+
+
+@dataclass(frozen=True)
+class MeasureStatus:
+    instrument_id: str
+    baseline: float
+    latest: float
+    change: Change
+
+
+def measure_status(instrument_id: str, series: Iterable[float]) -> MeasureStatus | None:
+    """Baseline is the first score, latest the last; None with fewer than two scores."""
+    values = [v for v in series if v is not None]
+    if len(values) < 2:
+        return None
+    return MeasureStatus(instrument_id, values[0], values[-1],
+                         change(instrument_id, baseline=values[0], current=values[-1]))
+
+
+def overall_status(statuses: Mapping[str, MeasureStatus]) -> str:
+    """improving / no_change / worsening across pain and function."""
+    relevant = [s.change.direction for key, s in statuses.items() if key in PAIN + FUNCTION]
+    if not relevant:
+        return "no_change"
+    if "worsening" in relevant:
+        return "worsening"
+    if "improving" in relevant:
+        return "improving"
+    return "no_change"
+
+
+def not_improving(statuses: Mapping[str, MeasureStatus], sessions: int,
+                  review_after: int = DEFAULT_REVIEW_AFTER_SESSIONS) -> bool:
+    """At or past the review point, no MCID improvement on pain or on function."""
+    if sessions < review_after:
+        return False
+    return not any(s.change.direction == "improving" for key, s in statuses.items()
+                   if key in PAIN + FUNCTION)
