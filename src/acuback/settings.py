@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "acuback.audit",
     "acuback.screening",
     "acuback.treatment",
+    "acuback.outcomes",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from acuback.accounts.views import LoginView
+from acuback.outcomes import urls as outcome_urls
 from acuback.web import views as web_views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("patients/", include("acuback.patients.urls")),
     path("patients/", include("acuback.screening.urls")),
     path("patients/", include("acuback.treatment.urls")),
+    path("patients/", include("acuback.outcomes.urls")),
+    *outcome_urls.public_urlpatterns,
     path("practitioners/", include("acuback.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from tests.factories import (
     make_adverse_event,
     make_session,
     make_signed_screening,
+    request_for,
 )
 
 STAFF_A = {"front_desk": 200, "practitioner": 200, "clinic_admin": 200}
@@ -92,6 +93,25 @@ MATRIX = {
     "adverse_event_acknowledge": (
         lambda w: reverse("adverse_event_acknowledge", args=[w.patient.pk, w.event.pk]), "post",
         {**CLINICAL_MANAGE, "practitioner": 403, "clinic_admin": 302}),
+    "patient_outcomes": (lambda w: reverse("patient_outcomes", args=[w.patient.pk]), "get",
+                         CLINICAL_MANAGE),
+    "response_enter": (lambda w: reverse("response_enter", args=[w.patient.pk, w.episode.pk,
+                                                                 "odi"]), "get", CLINICAL_MANAGE),
+    "response_correct": (lambda w: reverse("response_correct", args=[w.patient.pk,
+                                                                     w.response.pk]), "get",
+                         CLINICAL_MANAGE),
+    "link_send": (lambda w: reverse("link_send", args=[w.patient.pk, w.episode.pk]), "post",
+                  {**CLINICAL_MANAGE, "front_desk": 302, "practitioner": 302,
+                   "clinic_admin": 302}),
+    "outcome_alert_acknowledge": (
+        lambda w: reverse("outcome_alert_acknowledge", args=[w.patient.pk, w.alert.pk]), "post",
+        {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 302}),
+    # The patient's link works for whoever holds it: no account is needed.
+    "questionnaire_link": (lambda w: reverse("questionnaire_link", args=[w.token]), "get",
+                           dict.fromkeys(ROLES, 200)),
+    "questionnaire_link_item": (lambda w: reverse("questionnaire_link_item",
+                                                  args=[w.token, "nrs"]), "get",
+                                dict.fromkeys(ROLES, 200)),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
@@ -118,6 +138,17 @@ def world_with_consent(world):
     world.session = make_session(world.patient, world.practitioner_record, world.location,
                                  episode=world.episode)
     world.event = make_adverse_event(world.patient, world.practitioner, severity="serious")
+    from acuback.outcomes import services as outcome_services
+
+    request = request_for(world.practitioner)
+    world.response = outcome_services.response_save(
+        patient=world.patient, episode=world.episode, instrument_id="phq9",
+        time_point="baseline", answers={n: 1 for n in range(1, 10)}, submit=True,
+        completed_by="staff", request=request)
+    world.alert = world.response.alerts.get()
+    link = outcome_services.link_create(episode=world.episode, instrument_ids=["nrs"],
+                                        time_point="review", request=request)
+    world.token = outcome_services.link_token(link)
     return world
 
 

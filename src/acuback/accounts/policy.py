@@ -39,6 +39,10 @@ RULES: dict[str, frozenset[str]] = {
     "addendum.add": frozenset({PRACTITIONER}),
     "adverse_event.record": frozenset({ADMIN, PRACTITIONER}),
     "adverse_event.acknowledge": frozenset({ADMIN}),
+    # Outcomes: entering answers is clinical; sending a link is not.
+    "outcome.enter": frozenset({ADMIN, PRACTITIONER}),
+    "outcome.send_link": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    "outcome.alert.acknowledge": frozenset({ADMIN, PRACTITIONER}),
     # Practitioner registry: front desk needs it to know who may treat where.
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),

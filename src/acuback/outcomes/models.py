@@ -1,0 +1,179 @@
+"""Questionnaire responses with their stored scores, collection links, licensed
+wording, per-clinic schedules and outcome alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from acuback.accounts.models import Clinic
+from acuback.patients.models import EpisodeOfCare, Patient
+
+
+class TimePoint(models.TextChoices):
+    BASELINE = "baseline", "Baseline (intake)"
+    REVIEW = "review", "Review"
+    DISCHARGE = "discharge", "Discharge"
+    FOLLOW_UP_3M = "follow_up_3m", "Follow-up at 3 months"
+    FOLLOW_UP_6M = "follow_up_6m", "Follow-up at 6 months"
+    OTHER = "other", "Other"
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class CompletedBy(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    STAFF = "staff", "Staff on the patient's behalf"
+
+
+class Wording(models.TextChoices):
+    FULL = "full", "Full wording (licence allows)"
+    LICENSED = "licensed", "Clinic's licensed wording"
+    PARAPHRASE = "paraphrase", "Paraphrase of each item's topic"
+
+
+class ResponseQuerySet(models.QuerySet["QuestionnaireResponse"]):
+    def visible_to(self, user) -> ResponseQuerySet:
+        from acuback.accounts import policy
+
+        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
+            user, "patient.view_clinical"))
+
+    def current(self) -> ResponseQuerySet:
+        """Submitted, and not superseded by a correction."""
+        return self.filter(status=ResponseStatus.SUBMITTED, corrections__isnull=True)
+
+
+class QuestionnaireResponse(models.Model):
+    """One completion of one instrument. Immutable once submitted; a correction is a
+    new response that supersedes it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
+    episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT,
+                                related_name="responses")
+    instrument = models.CharField(max_length=20)
+    instrument_version = models.CharField(max_length=40)
+    scorer_version = models.CharField(max_length=40)
+    time_point = models.CharField(max_length=20, choices=TimePoint.choices)
+    status = models.CharField(max_length=10, choices=ResponseStatus.choices,
+                              default=ResponseStatus.DRAFT)
+    answers = models.JSONField(default=dict)
+    # PSFS: the activities the patient named, by item number.
+    item_labels = models.JSONField(default=dict, blank=True)
+    total = models.FloatField(null=True, blank=True)
+    subscores = models.JSONField(default=dict, blank=True)
+    band = models.CharField(max_length=60, blank=True)
+    score_note = models.CharField(max_length=200, blank=True)
+    wording = models.CharField(max_length=12, choices=Wording.choices)
+    completed_by = models.CharField(max_length=10, choices=CompletedBy.choices)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    link = models.ForeignKey("CollectionLink", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="responses")
+    supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="corrections")
+    correction_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        indexes = [
+            models.Index(fields=["episode", "instrument", "status"], name="response_series_idx"),
+            models.Index(fields=["instrument", "time_point", "status"],
+                         name="response_analytics_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["supersedes"], condition=Q(supersedes__isnull=False),
+                                    name="one_correction_per_response"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.get_time_point_display()} — {self.patient}"
+
+
+class CollectionLink(models.Model):
+    """A signed, expiring, single-use link to a set of questionnaires."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="links")
+    episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT, related_name="links")
+    instruments = models.JSONField()
+    time_point = models.CharField(max_length=20, choices=TimePoint.choices)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    sent_to = models.EmailField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Link for {self.patient} ({', '.join(self.instruments)})"
+
+
+class InstrumentText(models.Model):
+    """A clinic's licensed wording for an instrument, loaded with `acuback instruments load-text`."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="instrument_texts")
+    instrument = models.CharField(max_length=20)
+    version = models.CharField(max_length=40)
+    language = models.CharField(max_length=20, default="en")
+    copyright = models.TextField(blank=True)
+    items = models.JSONField(help_text='{"1": {"text": "...", "options": {"0": "..."}}}')
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "instrument"],
+                                               name="one_text_per_instrument")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} wording for {self.clinic}"
+
+
+class OutcomeSchedule(models.Model):
+    """When a clinic collects what. Without a row, DEFAULT_SCHEDULE applies."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE,
+                                  related_name="outcome_schedule")
+    baseline = models.JSONField()
+    review = models.JSONField()
+    discharge = models.JSONField()
+    follow_up = models.JSONField()
+    review_every_sessions = models.PositiveSmallIntegerField(default=4)
+    review_every_days = models.PositiveSmallIntegerField(default=14)
+    not_improving_after_sessions = models.PositiveSmallIntegerField(default=6)
+    link_valid_days = models.PositiveSmallIntegerField(default=7)
+
+    def __str__(self) -> str:
+        return f"Outcome schedule of {self.clinic}"
+
+
+class AlertKind(models.TextChoices):
+    SELF_HARM = "self_harm", "PHQ-9 item 9: thoughts of self-harm"
+
+
+class OutcomeAlert(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="outcome_alerts")
+    response = models.ForeignKey(QuestionnaireResponse, on_delete=models.PROTECT,
+                                 related_name="alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                        null=True, blank=True, related_name="+")
+    follow_up_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.patient}"

@@ -1,0 +1,130 @@
+"""Reads: score series, responder status, what is due, open alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Max
+
+from acuback.clinical import instruments, responders
+from acuback.patients.models import EpisodeOfCare, EpisodeStatus
+from acuback.treatment.models import Session, SessionStatus
+
+from .models import OutcomeAlert, QuestionnaireResponse, TimePoint
+from .schedule import FOLLOW_UP_DAYS, Schedule, schedule_for
+
+
+def current_responses(episode: EpisodeOfCare) -> list[QuestionnaireResponse]:
+    return list(QuestionnaireResponse.objects.current().filter(episode=episode)
+                .order_by("submitted_at", "pk"))
+
+
+@dataclass(frozen=True)
+class Series:
+    instrument_id: str
+    name: str
+    points: list[QuestionnaireResponse]
+    status: responders.MeasureStatus | None
+
+    @property
+    def scored(self) -> list[QuestionnaireResponse]:
+        return [p for p in self.points if p.total is not None]
+
+
+def series_by_instrument(episode: EpisodeOfCare) -> list[Series]:
+    responses = current_responses(episode)
+    result = []
+    for instrument in instruments.all_instruments():
+        points = [r for r in responses if r.instrument == instrument.id]
+        if points:
+            result.append(Series(instrument.id, instrument.name, points,
+                                 responders.measure_status(instrument.id,
+                                                           [p.total for p in points])))
+    return result
+
+
+@dataclass(frozen=True)
+class Due:
+    time_point: str
+    label: str
+    instruments: tuple[str, ...]
+
+
+def signed_sessions(episode: EpisodeOfCare) -> list[Session]:
+    return list(Session.objects.filter(episode=episode, status=SessionStatus.SIGNED)
+                .order_by("session_date"))
+
+
+def due_for(episode: EpisodeOfCare, on: date, schedule: Schedule | None = None) -> list[Due]:
+    """What the schedule asks for now and has not been collected (2 queries).
+
+    Baseline: until every baseline instrument is in. Review: every N signed
+    sessions or every D days since the last review (or the baseline), whichever
+    comes first. Discharge: once discharged. Follow-ups: 3 and 6 months after.
+    """
+    schedule = schedule or schedule_for(episode.patient.clinic)
+    done = {(r["time_point"], r["instrument"]): r["last"] for r in
+            QuestionnaireResponse.objects.current().filter(episode=episode)
+            .values("time_point", "instrument").annotate(last=Max("submitted_at"))}
+
+    def missing(time_point: str) -> tuple[str, ...]:
+        return tuple(i for i in schedule.instruments_for(time_point)
+                     if (time_point, i) not in done)
+
+    due: list[Due] = []
+    if missing(TimePoint.BASELINE):
+        due.append(Due(TimePoint.BASELINE, "Baseline", missing(TimePoint.BASELINE)))
+    if episode.status == EpisodeStatus.DISCHARGED:
+        if missing(TimePoint.DISCHARGE):
+            due.append(Due(TimePoint.DISCHARGE, "Discharge", missing(TimePoint.DISCHARGE)))
+        for time_point, days in FOLLOW_UP_DAYS.items():
+            if episode.discharged_on and on >= episode.discharged_on + timedelta(days=days) \
+                    and missing(time_point):
+                due.append(Due(time_point, TimePoint(time_point).label, missing(time_point)))
+        return due
+    last_review = max((v for (tp, _), v in done.items()
+                       if tp in (TimePoint.REVIEW, TimePoint.BASELINE)), default=None)
+    if last_review is None:
+        return due
+    sessions_since = Session.objects.filter(episode=episode, status=SessionStatus.SIGNED,
+                                            signed_at__gt=last_review).count()
+    by_days = on >= last_review.date() + timedelta(days=schedule.review_every_days)
+    if sessions_since >= schedule.review_every_sessions or (by_days and sessions_since):
+        due.append(Due(TimePoint.REVIEW, "Review", schedule.review))
+    return due
+
+
+@dataclass(frozen=True)
+class Progress:
+    series: list[Series]
+    overall: str
+    not_improving: bool
+    sessions: int
+    review_after: int
+
+
+def progress(episode: EpisodeOfCare) -> Progress:
+    schedule = schedule_for(episode.patient.clinic)
+    series = series_by_instrument(episode)
+    statuses = {s.instrument_id: s.status for s in series if s.status is not None}
+    count = Session.objects.filter(episode=episode, status=SessionStatus.SIGNED).count()
+    return Progress(series, responders.overall_status(statuses),
+                    responders.not_improving(statuses, count,
+                                             schedule.not_improving_after_sessions),
+                    count, schedule.not_improving_after_sessions)
+
+
+def open_alerts(*, user):
+    from acuback.accounts import policy
+
+    return (OutcomeAlert.objects.filter(
+        acknowledged_at__isnull=True,
+        patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
+        .select_related("patient", "response"))
+
+
+def drafts_for_link(link) -> dict[str, QuestionnaireResponse]:
+    return {r.instrument: r for r in link.responses.all()}
+
+

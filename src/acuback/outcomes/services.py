@@ -1,0 +1,196 @@
+"""Writes: responses (drafts, submissions, corrections), links, licensed wording, alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from acuback.audit.services import audit_record
+from acuback.clinical import instruments
+from acuback.clinical.instruments.phq import self_harm_alert
+
+from .models import (
+    AlertKind,
+    CollectionLink,
+    InstrumentText,
+    OutcomeAlert,
+    QuestionnaireResponse,
+    ResponseStatus,
+)
+from .schedule import schedule_for
+
+LINK_SALT = "acuback.outcomes.link"
+
+
+class OutcomeError(Exception):
+    """A write refused; the message is for the user."""
+
+
+class LinkInvalid(OutcomeError):
+    pass
+
+
+def wording_for(clinic, instrument_id: str) -> tuple[str, dict, str]:
+    """("full" | "licensed" | "paraphrase", {item number: text}, copyright notice)."""
+    instrument = instruments.get(instrument_id)
+    loaded = InstrumentText.objects.filter(clinic=clinic, instrument=instrument_id).first()
+    if loaded is not None:
+        texts = {int(k): v.get("text", "") for k, v in loaded.items.items()}
+        return "licensed", texts, loaded.copyright
+    texts = {item.number: item.topic for item in instrument.items}
+    return ("full" if instrument.ship_text else "paraphrase"), texts, ""
+
+
+def response_save(*, patient, episode, instrument_id: str, time_point: str, answers: dict,
+                  submit: bool, completed_by: str, request: HttpRequest | None,
+                  link: CollectionLink | None = None, item_labels: dict | None = None,
+                  supersedes: QuestionnaireResponse | None = None,
+                  correction_reason: str = "") -> QuestionnaireResponse:
+    """Save a draft or submit. Answers are checked (ValueError names the item); a
+    submitted response never changes; a correction supersedes the old one."""
+    instrument = instruments.get(instrument_id)
+    instruments.validate(instrument, answers)
+    if supersedes is not None and supersedes.corrections.exists():
+        raise OutcomeError("That response has already been corrected: correct the newer one.")
+    user = request.user if request is not None and request.user.is_authenticated else None
+    with transaction.atomic():
+        draft = QuestionnaireResponse.objects.select_for_update().filter(
+            episode=episode, instrument=instrument_id, time_point=time_point, link=link,
+            status=ResponseStatus.DRAFT, supersedes=supersedes).first()
+        response = draft or QuestionnaireResponse(
+            patient=patient, episode=episode, instrument=instrument_id, time_point=time_point,
+            link=link, supersedes=supersedes)
+        wording, _, _ = wording_for(patient.clinic, instrument_id)
+        response.answers = {str(k): v for k, v in answers.items() if v is not None}
+        response.item_labels = item_labels or {}
+        response.instrument_version = instrument.version
+        response.wording = wording
+        response.completed_by = completed_by
+        response.entered_by = user
+        response.correction_reason = correction_reason
+        if submit:
+            result = instruments.score(instrument_id, answers)
+            response.status = ResponseStatus.SUBMITTED
+            response.total, response.subscores = result.total, result.subscores
+            response.band, response.score_note = result.band or "", result.note
+            response.scorer_version = result.version
+            response.submitted_at = timezone.now()
+        else:
+            response.scorer_version = instruments.SCORER_VERSION
+        response.save()
+        if submit and instrument_id == "phq9" and self_harm_alert(
+                {int(k): v for k, v in answers.items()}):
+            OutcomeAlert.objects.create(patient=patient, response=response,
+                                        kind=AlertKind.SELF_HARM)
+            audit_record(request=request, action="outcome.alert.self_harm", patient=patient,
+                         target=response, actor=user)
+        audit_record(request=request, action="outcome.submit" if submit else "outcome.draft",
+                     patient=patient, target=response, actor=user,
+                     detail={"instrument": instrument_id, "by": completed_by})
+    return response
+
+
+# --- links -----------------------------------------------------------------------------
+
+def link_token(link: CollectionLink) -> str:
+    return signing.dumps({"link": link.pk}, salt=LINK_SALT)
+
+
+def link_url(request: HttpRequest | None, link: CollectionLink) -> str:
+    path = reverse("questionnaire_link", args=[link_token(link)])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def link_create(*, episode, instrument_ids: list[str], time_point: str, request: HttpRequest,
+                email: str = "") -> CollectionLink:
+    unknown = [i for i in instrument_ids if i not in instruments.REGISTRY]
+    if unknown or not instrument_ids:
+        raise OutcomeError("Choose at least one known questionnaire.")
+    days = schedule_for(episode.patient.clinic).link_valid_days
+    with transaction.atomic():
+        link = CollectionLink.objects.create(
+            patient=episode.patient, episode=episode, instruments=instrument_ids,
+            time_point=time_point, expires_at=timezone.now() + timedelta(days=days),
+            sent_to=email, created_by=request.user)
+        audit_record(request=request, action="outcome.link.create", patient=episode.patient,
+                     target=link, detail={"instruments": instrument_ids})
+    if email:
+        clinic = episode.patient.clinic
+        send_mail(
+            subject=f"{clinic.name}: a few questions before your next visit",
+            message=(f"Hello {episode.patient.preferred_name or episode.patient.given_name},\n\n"
+                     f"Please answer a few short questions about your back:\n"
+                     f"{link_url(request, link)}\n\n"
+                     f"The link works once and expires in {days} days.\n\n{clinic.name}"),
+            from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
+    return link
+
+
+def link_open(token: str) -> CollectionLink:
+    """The link behind a token, or LinkInvalid saying why (tampered, expired, used)."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT)
+        link = CollectionLink.objects.select_related("patient__clinic", "episode").get(
+            pk=data["link"])
+    except (signing.BadSignature, KeyError, TypeError, CollectionLink.DoesNotExist):
+        raise LinkInvalid("This link is not valid. Ask the clinic for a new one.") from None
+    if link.used_at is not None:
+        raise LinkInvalid("This link has already been used. Thank you — your answers are "
+                          "with the clinic.")
+    if link.expires_at < timezone.now():
+        raise LinkInvalid("This link has expired. Ask the clinic for a new one.")
+    return link
+
+
+def link_finish_if_done(link: CollectionLink) -> bool:
+    submitted = set(link.responses.filter(status=ResponseStatus.SUBMITTED)
+                    .values_list("instrument", flat=True))
+    if set(link.instruments) <= submitted:
+        CollectionLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+            used_at=timezone.now())
+        return True
+    return False
+
+
+# --- alerts and wording ----------------------------------------------------------------
+
+def alert_acknowledge(*, alert: OutcomeAlert, note: str, request: HttpRequest) -> None:
+    if not note.strip():
+        raise OutcomeError("Record the follow-up (who spoke to the patient, and the plan).")
+    with transaction.atomic():
+        OutcomeAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=request.user,
+            follow_up_note=note.strip())
+        audit_record(request=request, action="outcome.alert.acknowledge", patient=alert.patient,
+                     target=alert)
+
+
+def text_load(*, clinic, data: dict) -> InstrumentText:
+    """Load a clinic's licensed wording (docs/outcomes.md gives the JSON format)."""
+    instrument_id = data.get("instrument")
+    instrument = instruments.get(instrument_id)  # ValueError on an unknown instrument
+    items = data.get("items")
+    if not isinstance(items, dict) or not items:
+        raise ValueError("'items' must map item numbers to {\"text\": ...}")
+    numbers = {item.number for item in instrument.items}
+    for key, value in items.items():
+        if not str(key).isdigit() or int(key) not in numbers:
+            raise ValueError(f"item {key!r} is not an item of {instrument_id}")
+        if not isinstance(value, dict) or not str(value.get("text", "")).strip():
+            raise ValueError(f"item {key}: give its \"text\"")
+    missing = numbers - {int(k) for k in items}
+    if missing:
+        raise ValueError(f"items missing: {', '.join(map(str, sorted(missing)))}")
+    text, _ = InstrumentText.objects.update_or_create(
+        clinic=clinic, instrument=instrument_id,
+        defaults={"version": str(data.get("version", instrument.version)),
+                  "language": str(data.get("language", "en")),
+                  "copyright": str(data.get("copyright", "")), "items": items})
+    return text

@@ -1,0 +1,254 @@
+"""Outcome pages: progress with charts, staff entry, corrections, links, and the
+patient's own link pages (no account needed)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acuback.accounts import policy
+from acuback.audit.services import audit_record
+from acuback.clinical import instruments
+from acuback.patients.models import EpisodeOfCare
+from acuback.patients.views import _get_patient
+from acuback.web.charts import ChartPoint, trajectory_svg
+
+from . import selectors, services
+from .forms import AlertForm, CorrectionForm, LinkForm, ResponseForm
+from .models import (
+    CompletedBy,
+    OutcomeAlert,
+    QuestionnaireResponse,
+    ResponseStatus,
+    TimePoint,
+)
+from .schedule import CLINICIAN_ONLY
+
+
+def _episode(request, pk, episode_pk, permission):
+    patient = _get_patient(request, pk, permission)
+    return patient, get_object_or_404(EpisodeOfCare.objects.filter(patient=patient),
+                                      pk=episode_pk)
+
+
+def _chart(series: selectors.Series, session_days) -> str | None:
+    instrument = instruments.get(series.instrument_id)
+    scored = series.scored
+    if not scored:
+        return None
+    baseline = scored[0].total
+    band = None
+    if instrument.mcid and instrument.mcid.absolute is not None:
+        band = (baseline - instrument.mcid.absolute, baseline + instrument.mcid.absolute)
+    return trajectory_svg(
+        title=instrument.name,
+        points=[ChartPoint(timezone.localtime(r.submitted_at).date(), r.total) for r in scored],
+        y_min=instrument.minimum, y_max=instrument.maximum, baseline=baseline, mcid_band=band,
+        session_days=session_days, y_label=instrument.unit or "score")
+
+
+@login_required
+def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "patient.view_clinical")
+    today = timezone.localdate()
+    episodes = []
+    for episode in patient.episodes.all():
+        progress = selectors.progress(episode)
+        session_days = [s.session_date for s in selectors.signed_sessions(episode)]
+        episodes.append({
+            "episode": episode, "progress": progress, "due": selectors.due_for(episode, today),
+            "charts": [(s, _chart(s, session_days)) for s in progress.series],
+            "link_form": LinkForm(choices=_link_choices(), initial={"email": patient.email}),
+        })
+    audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
+    return render(request, "outcomes/patient.html", {
+        "patient": patient, "episodes": episodes,
+        "alerts": OutcomeAlert.objects.filter(patient=patient, acknowledged_at__isnull=True),
+        "alert_form": AlertForm(), "links": patient.links.all()[:5],
+        "can_enter": policy.can(request.user, "outcome.enter", patient.clinic_id),
+        "can_view_clinical": True,
+    })
+
+
+def _link_choices():
+    return [(i.id, i.name) for i in instruments.all_instruments() if i.id not in CLINICIAN_ONLY]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_enter(request: HttpRequest, pk: int, episode_pk: int,
+                   instrument_id: str) -> HttpResponse:
+    patient, episode = _episode(request, pk, episode_pk, "outcome.enter")
+    instrument = _instrument_or_404(instrument_id)
+    time_point = request.GET.get("time_point") or request.POST.get("time_point") or "other"
+    if time_point not in TimePoint.values:
+        time_point = TimePoint.OTHER
+    draft = QuestionnaireResponse.objects.filter(
+        episode=episode, instrument=instrument.id, time_point=time_point, link=None,
+        supersedes=None, status=ResponseStatus.DRAFT).first()
+    return _questionnaire(request, patient=patient, episode=episode, instrument=instrument,
+                          time_point=time_point, completed_by=CompletedBy.STAFF, draft=draft,
+                          done_url=f"/patients/{patient.pk}/outcomes/")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_correct(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "outcome.enter")
+    original = get_object_or_404(QuestionnaireResponse.objects.current().filter(patient=patient),
+                                 pk=response_pk)
+    instrument = instruments.get(original.instrument)
+    correction = CorrectionForm(request.POST or None)
+    return _questionnaire(request, patient=patient, episode=original.episode,
+                          instrument=instrument, time_point=original.time_point,
+                          completed_by=CompletedBy.STAFF, draft=None, supersedes=original,
+                          correction=correction, done_url=f"/patients/{patient.pk}/outcomes/")
+
+
+def _instrument_or_404(instrument_id: str):
+    from django.http import Http404
+
+    try:
+        return instruments.get(instrument_id)
+    except ValueError:
+        raise Http404("unknown questionnaire") from None
+
+
+def _questionnaire(request, *, patient, episode, instrument, time_point, completed_by, draft,
+                   done_url, link=None, supersedes=None, correction=None, token=None):
+    """Show and take one questionnaire, for staff and for the patient's link alike."""
+    mode, texts, copyright_notice = services.wording_for(patient.clinic, instrument.id)
+    stored = (draft.answers if draft else supersedes.answers if supersedes else None)
+    labels = (draft.item_labels if draft else supersedes.item_labels if supersedes else None)
+    form = ResponseForm(request.POST or None, instrument=instrument, texts=texts,
+                        stored=stored, labels=labels,
+                        option_labels=_option_labels(patient.clinic, instrument.id, mode))
+    status = 200
+    if request.method == "POST":
+        submit = request.POST.get("action") == "submit"
+        valid = form.is_valid() & (correction is None or correction.is_valid())
+        if valid:
+            answers = form.answers()
+            result = instruments.score(instrument.id, answers) if submit else None
+            if submit and result.total is None:
+                form.add_error(None, f"Not complete yet: {result.note}. Answer the remaining "
+                               "questions, or save and come back later.")
+            else:
+                response = services.response_save(
+                    patient=patient, episode=episode, instrument_id=instrument.id,
+                    time_point=time_point, answers=answers, submit=submit,
+                    completed_by=completed_by, request=request, link=link,
+                    item_labels=form.labels(), supersedes=supersedes,
+                    correction_reason=correction.cleaned_data["correction_reason"]
+                    if correction else "")
+                if link is not None and submit:
+                    services.link_finish_if_done(link)
+                messages.success(request, "Thank you: answers submitted." if submit
+                                 else "Saved. You can finish later from the same link."
+                                 if link else "Draft saved.")
+                if submit and instrument.id in ("phq2", "gad2") and response.band == \
+                        "positive screen":
+                    follow = "phq9" if instrument.id == "phq2" else "gad7"
+                    messages.warning(request, f"The screen is positive: please also complete "
+                                     f"the {instruments.get(follow).name}.")
+                return redirect(done_url)
+        status = 400
+    return render(request, "outcomes/questionnaire.html", {
+        "patient": patient, "instrument": instrument, "form": form, "mode": mode,
+        "copyright": copyright_notice, "time_point": time_point, "link": link, "token": token,
+        "correction": correction, "supersedes": supersedes, "done_url": done_url,
+    }, status=status)
+
+
+def _option_labels(clinic, instrument_id: str, mode: str) -> dict[int, dict]:
+    if mode != "licensed":
+        return {}
+    from .models import InstrumentText
+
+    loaded = InstrumentText.objects.get(clinic=clinic, instrument=instrument_id)
+    return {int(k): v.get("options", {}) for k, v in loaded.items.items()}
+
+
+@login_required
+@require_POST
+def link_send(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
+    patient, episode = _episode(request, pk, episode_pk, "outcome.send_link")
+    form = LinkForm(request.POST, choices=_link_choices())
+    if not form.is_valid():
+        messages.error(request, "Choose the questionnaires and the time point; check the "
+                       "e-mail address.")
+    else:
+        link = services.link_create(episode=episode, request=request,
+                                    instrument_ids=form.cleaned_data["instruments"],
+                                    time_point=form.cleaned_data["time_point"],
+                                    email=form.cleaned_data["email"])
+        messages.success(request, ("E-mailed to " + link.sent_to + ". " if link.sent_to else "")
+                         + "Link: " + services.link_url(request, link))
+    if policy.can(request.user, "patient.view_clinical", patient.clinic_id):
+        return redirect("patient_outcomes", pk=patient.pk)
+    return redirect("patient_chart", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "outcome.alert.acknowledge")
+    alert = get_object_or_404(OutcomeAlert.objects.filter(patient=patient), pk=alert_pk)
+    form = AlertForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.OutcomeError("Record the follow-up before closing the alert.")
+        services.alert_acknowledge(alert=alert, note=form.cleaned_data["note"], request=request)
+    except services.OutcomeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Follow-up recorded.")
+    return redirect("patient_outcomes", pk=patient.pk)
+
+
+# --- the patient's link: no account, a signed single-use token --------------------------
+
+def _link_or_error(request, token):
+    try:
+        return services.link_open(token), None
+    except services.LinkInvalid as exc:
+        return None, render(request, "outcomes/link_error.html", {"message": str(exc)},
+                            status=410 if "expired" in str(exc) or "used" in str(exc) else 400)
+
+
+@require_http_methods(["GET"])
+def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
+    link, error = _link_or_error(request, token)
+    if error:
+        return error
+    responses = selectors.drafts_for_link(link)
+    items = [(instruments.get(i), responses.get(i)) for i in link.instruments]
+    done = sum(1 for _, r in items if r and r.status == ResponseStatus.SUBMITTED)
+    audit_record(request=request, action="outcome.link.open", patient=link.patient,
+                 target=link)
+    return render(request, "outcomes/link.html", {
+        "link": link, "token": token, "items": items, "done": done, "total": len(items),
+        "clinic": link.patient.clinic,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def questionnaire_link_item(request: HttpRequest, token: str, instrument_id: str) -> HttpResponse:
+    link, error = _link_or_error(request, token)
+    if error:
+        return error
+    if instrument_id not in link.instruments:
+        return render(request, "outcomes/link_error.html",
+                      {"message": "This questionnaire is not part of your link."}, status=404)
+    existing = link.responses.filter(instrument=instrument_id).first()
+    if existing and existing.status == ResponseStatus.SUBMITTED:
+        messages.info(request, "You have already answered this one. Thank you.")
+        return redirect("questionnaire_link", token=token)
+    return _questionnaire(request, patient=link.patient, episode=link.episode,
+                          instrument=instruments.get(instrument_id), time_point=link.time_point,
+                          completed_by=CompletedBy.PATIENT, draft=existing, link=link,
+                          token=token, done_url=f"/q/{token}/")
