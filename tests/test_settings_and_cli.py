@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -93,3 +94,34 @@ def test_sqlite_enforces_foreign_keys():
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.django_db
+def test_instruments_load_text_loads_a_clinics_licensed_wording(tmp_path):
+    import json
+
+    from django.core.management import CommandError
+
+    from acuback.outcomes.services import wording_for
+    from tests.factories import make_clinic
+
+    clinic = make_clinic()
+    data = {"clinic": clinic.slug, "instrument": "peg", "copyright": "© the authors",
+            "items": {str(n): {"text": f"Licensed item {n}"} for n in (1, 2, 3)}}
+    path = tmp_path / "peg.json"
+    path.write_text(json.dumps(data))
+    call_command("instruments", "load-text", str(path), stdout=StringIO())
+    mode, texts, notice = wording_for(clinic, "peg")
+    assert (mode, texts[2], notice) == ("licensed", "Licensed item 2", "© the authors")
+
+    for bad, message in [({**data, "items": {"1": {"text": "x"}}}, "items missing: 2, 3"),
+                         ({**data, "instrument": "sf36"}, "unknown instrument"),
+                         ({**data, "clinic": "nope"}, "Unknown clinic"),
+                         ({**data, "items": {**data["items"], "9": {"text": "x"}}},
+                          "not an item of peg")]:
+        path.write_text(json.dumps(bad))
+        with pytest.raises(CommandError, match=message):
+            call_command("instruments", "load-text", str(path), stdout=StringIO())
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("instruments", "load-text", str(path), stdout=StringIO())

@@ -112,6 +112,10 @@ MATRIX = {
     "questionnaire_link_item": (lambda w: reverse("questionnaire_link_item",
                                                   args=[w.token, "nrs"]), "get",
                                 dict.fromkeys(ROLES, 200)),
+    "portal_questionnaires": (
+        lambda w: reverse("portal_questionnaires", args=[w.episode.pk, "baseline"]), "post",
+        {"anonymous": 302, "patient": 302, "other_patient": 404, "front_desk": 404,
+         "practitioner": 404, "clinic_admin": 404, "other_clinic": 404}),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
@@ -143,7 +147,7 @@ def world_with_consent(world):
     request = request_for(world.practitioner)
     world.response = outcome_services.response_save(
         patient=world.patient, episode=world.episode, instrument_id="phq9",
-        time_point="baseline", answers={n: 1 for n in range(1, 10)}, submit=True,
+        time_point="baseline", answers=dict.fromkeys(range(1, 10), 1), submit=True,
         completed_by="staff", request=request)
     world.alert = world.response.alerts.get()
     link = outcome_services.link_create(episode=world.episode, instrument_ids=["nrs"],

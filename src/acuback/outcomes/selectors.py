@@ -128,3 +128,17 @@ def drafts_for_link(link) -> dict[str, QuestionnaireResponse]:
     return {r.instrument: r for r in link.responses.all()}
 
 
+
+
+def questionnaires_due_for_practitioner(*, practitioner, on: date, limit: int = 15) -> list:
+    """Open episodes this practitioner treated in the last 60 days, with what is due.
+
+    Until the scheduling issue brings the day view, the home page shows this list.
+    """
+    episode_ids = (Session.objects.filter(practitioner=practitioner,
+                                          session_date__gte=on - timedelta(days=60))
+                   .values_list("episode_id", flat=True).distinct())
+    episodes = (EpisodeOfCare.objects.filter(pk__in=episode_ids)
+                .exclude(status=EpisodeStatus.DISCHARGED).select_related("patient__clinic")
+                .order_by("patient__family_name")[:limit])
+    return [(e, due) for e in episodes if (due := due_for(e, on))]

@@ -14,6 +14,8 @@ urlpatterns = [
 ]
 
 public_urlpatterns = [
+    path("portal/questionnaires/<int:episode_pk>/<str:time_point>/",
+         views.portal_questionnaires, name="portal_questionnaires"),
     path("q/<str:token>/", views.questionnaire_link, name="questionnaire_link"),
     path("q/<str:token>/<str:instrument_id>/", views.questionnaire_link_item,
          name="questionnaire_link_item"),

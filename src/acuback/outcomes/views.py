@@ -252,3 +252,23 @@ def questionnaire_link_item(request: HttpRequest, token: str, instrument_id: str
                           instrument=instruments.get(instrument_id), time_point=link.time_point,
                           completed_by=CompletedBy.PATIENT, draft=existing, link=link,
                           token=token, done_url=f"/q/{token}/")
+
+
+@login_required
+@require_POST
+def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str) -> HttpResponse:
+    """A logged-in patient answers what is due: a fresh link to their own set."""
+    from acuback.patients.models import Patient
+
+    patient = get_object_or_404(Patient.objects.visible_to(request.user),
+                                portal_user=request.user)
+    episode = get_object_or_404(patient.episodes.all(), pk=episode_pk)
+    due = next((d for d in selectors.due_for(episode, timezone.localdate())
+                if d.time_point == time_point), None)
+    own = [i for i in due.instruments if i not in CLINICIAN_ONLY] if due else []
+    if not own:
+        messages.info(request, "Nothing is due for you to answer just now. Thank you.")
+        return redirect("home")
+    link = services.link_create(episode=episode, time_point=time_point, request=request,
+                                instrument_ids=own)
+    return redirect("questionnaire_link", token=services.link_token(link))

@@ -11,6 +11,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credential_row, credentials_needing_attention
 from acuback.audit.services import audit_record
+from acuback.outcomes.selectors import due_for, open_alerts, questionnaires_due_for_practitioner
 from acuback.patients.models import Patient
 from acuback.patients.selectors import consent_status
 from acuback.treatment.selectors import alerts_for_admin
@@ -32,11 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
         practitioner = Practitioner.objects.filter(user=user).prefetch_related(
             "credentials"
         ).first()
+        context["practitioner"] = practitioner
         if practitioner is not None:
-            context["practitioner"] = practitioner
             context["own_credentials"] = [
                 credential_row(c, today) for c in practitioner.credentials.all()
             ]
+        context["outcome_alerts"] = list(open_alerts(user=user))
+        if practitioner is not None:
+            context["questionnaires_due"] = questionnaires_due_for_practitioner(
+                practitioner=practitioner, on=today)
         if policy.can(user, "adverse_event.acknowledge", clinic):
             context["ae_alerts"] = list(alerts_for_admin(user=user))
         if policy.can(user, "registry.manage", clinic):
@@ -51,4 +56,6 @@ def home(request: HttpRequest) -> HttpResponse:
         audit_record(request=request, action="portal.view_own", patient=patient, target=patient)
         context["patient"] = patient
         context["consents"] = consent_status(patient=patient)
+        context["due"] = [(e, d) for e in patient.episodes.exclude(status="discharged")
+                          for d in due_for(e, today)]
     return render(request, "web/home_patient.html", context)
