@@ -112,6 +112,8 @@ MATRIX = {
     "questionnaire_link_item": (lambda w: reverse("questionnaire_link_item",
                                                   args=[w.token, "nrs"]), "get",
                                 dict.fromkeys(ROLES, 200)),
+    "questionnaire_thanks": (lambda w: reverse("questionnaire_thanks"), "get",
+                             dict.fromkeys(ROLES, 200)),
     "portal_questionnaires": (
         lambda w: reverse("portal_questionnaires", args=[w.episode.pk, "baseline"]), "post",
         {"anonymous": 302, "patient": 302, "other_patient": 404, "front_desk": 404,

@@ -10,7 +10,8 @@ from acuback.audit.models import AuditEvent
 
 MODELS = sorted(
     f"{m._meta.app_label}_{m._meta.model_name}" for m in admin.site._registry
-    if m._meta.app_label in {"accounts", "patients", "audit", "screening", "treatment"}
+    if m._meta.app_label in {"accounts", "patients", "audit", "screening", "treatment",
+                              "outcomes"}
 )
 
 

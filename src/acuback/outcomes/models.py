@@ -156,6 +156,23 @@ class OutcomeSchedule(models.Model):
     def __str__(self) -> str:
         return f"Outcome schedule of {self.clinic}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from acuback.clinical import instruments
+
+        errors = {}
+        for name in ("baseline", "review", "discharge", "follow_up"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors[name] = 'Give a list of instrument ids, e.g. ["nrs", "odi"].'
+                continue
+            unknown = [v for v in value if v not in instruments.REGISTRY]
+            if unknown:
+                errors[name] = f"Unknown instrument: {', '.join(unknown)}."
+        if errors:
+            raise ValidationError(errors)
+
 
 class AlertKind(models.TextChoices):
     SELF_HARM = "self_harm", "PHQ-9 item 9: thoughts of self-harm"

@@ -14,6 +14,7 @@ urlpatterns = [
 ]
 
 public_urlpatterns = [
+    path("q/thanks/", views.questionnaire_thanks, name="questionnaire_thanks"),
     path("portal/questionnaires/<int:episode_pk>/<str:time_point>/",
          views.portal_questionnaires, name="portal_questionnaires"),
     path("q/<str:token>/", views.questionnaire_link, name="questionnaire_link"),

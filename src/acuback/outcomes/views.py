@@ -145,8 +145,8 @@ def _questionnaire(request, *, patient, episode, instrument, time_point, complet
                     item_labels=form.labels(), supersedes=supersedes,
                     correction_reason=correction.cleaned_data["correction_reason"]
                     if correction else "")
-                if link is not None and submit:
-                    services.link_finish_if_done(link)
+                if link is not None and submit and services.link_finish_if_done(link):
+                    return redirect("questionnaire_thanks")
                 messages.success(request, "Thank you: answers submitted." if submit
                                  else "Saved. You can finish later from the same link."
                                  if link else "Draft saved.")
@@ -272,3 +272,8 @@ def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str
     link = services.link_create(episode=episode, time_point=time_point, request=request,
                                 instrument_ids=own)
     return redirect("questionnaire_link", token=services.link_token(link))
+
+
+def questionnaire_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "outcomes/link_error.html", {
+        "message": "Thank you: all your answers are with the clinic. You can close this page."})
