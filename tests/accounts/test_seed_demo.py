@@ -112,3 +112,14 @@ def test_the_demo_has_signed_sessions_plans_and_adverse_events():
     assert Session.objects.filter(status="signed").count() >= 27
     assert not Session.objects.exclude(needles_removed=F("needles_inserted")).exists()
     assert AdverseEvent.objects.count() == 2
+
+
+def test_the_demo_shows_progress_and_one_patient_not_improving():
+    from acuback.outcomes.selectors import progress
+    from acuback.patients.models import EpisodeOfCare
+
+    seed()
+    treated = EpisodeOfCare.objects.filter(plans__isnull=False).distinct()
+    flags = [progress(e).not_improving for e in treated]
+    assert flags.count(True) == 1
+    assert [progress(e).overall for e in treated].count("improving") >= 6

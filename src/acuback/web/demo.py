@@ -25,7 +25,9 @@ from acuback.accounts.models import (
     Role,
     User,
 )
+from acuback.clinical import instruments
 from acuback.clinical.safety import Answers, Device, Outcome, answers_to_json, decide
+from acuback.outcomes.models import QuestionnaireResponse
 from acuback.patients.models import (
     Consent,
     ConsentForm,
@@ -265,6 +267,7 @@ def seed_demo(today: date | None = None) -> None:
                                        ).order_by("pk").first()
     _demo_screenings(patients, users["mlin"], today)
     _demo_treatment([patients[0]] + patients[7:15], lin, portland, today)
+    _demo_outcomes([patients[0]] + patients[7:15], users["mlin"], today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -372,7 +375,7 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
             goals=episode.goals, review_date=today + timedelta(weeks=4), created_by=user)
         TreatmentPlan.objects.filter(pk=plan.pk).update(
             created_at=datetime.combine(today - timedelta(days=41), time(10), tzinfo=clinic_tz))
-        for week in range(3 + index % 3, 0, -1):  # weekly, ending last week
+        for week in range(3 + index % 4, 0, -1):  # weekly, ending last week
             day = today - timedelta(weeks=week)
             session = Session.objects.create(
                 patient=patient, episode=episode, plan=plan, practitioner=practitioner,
@@ -404,6 +407,39 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                 description="Felt faint on sitting up; lay down, water, recovered in 10 "
                 "minutes.", action_taken="Lay flat, legs raised; observed 30 minutes.",
                 outcome="resolved", created_by=user)
+
+
+def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:
+    """Baseline at intake and a review two weeks ago; one patient does not improve."""
+    clinic_tz = zoneinfo.ZoneInfo(patients[0].clinic.time_zone)
+    for index, patient in enumerate(patients):
+        episode = patient.episodes.first()
+        flat = index == 3  # six sessions and no change: shows the not-improving alert
+        plans = [
+            ("baseline", 42, {"nrs": {1: 7, 2: 6, 3: 8}, "odi": dict.fromkeys(range(1, 11), 3),
+                              "peg": {1: 7, 2: 6, 3: 7}, "psfs": {1: 3, 2: 4},
+                              "startback": {1: 1, 2: 0, 3: 1, 4: 1, 5: 0, 6: 1, 7: 0, 8: 0,
+                                            9: 2},
+                              "phq2": {1: 1, 2: 0}, "gad2": {1: 1, 2: 1}}),
+            ("review", 14, {"nrs": {1: 7 if flat else 4 - index % 2},
+                            "odi": dict.fromkeys(range(1, 11), 3 if flat else 2),
+                            "peg": {1: 7, 2: 6, 3: 7} if flat else {1: 4, 2: 3, 3: 4},
+                            "psfs": {1: 3, 2: 4} if flat else {1: 6, 2: 7}}),
+        ]
+        for time_point, days_ago, answer_sets in plans:
+            at = datetime.combine(today - timedelta(days=days_ago), time(9, 40), tzinfo=clinic_tz)
+            for instrument_id, answers in answer_sets.items():
+                result = instruments.score(instrument_id, answers)
+                QuestionnaireResponse.objects.create(
+                    patient=patient, episode=episode, instrument=instrument_id,
+                    instrument_version=instruments.get(instrument_id).version,
+                    scorer_version=result.version, time_point=time_point, status="submitted",
+                    answers={str(k): v for k, v in answers.items()},
+                    item_labels={"1": "Gardening", "2": "Lifting my grandchild"}
+                    if instrument_id == "psfs" else {},
+                    total=result.total, subscores=result.subscores, band=result.band or "",
+                    wording="full" if instruments.get(instrument_id).ship_text
+                    else "paraphrase", completed_by="patient", submitted_at=at)
 
 
 def demo_loaded() -> bool:
