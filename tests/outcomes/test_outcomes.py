@@ -115,7 +115,7 @@ def test_item_9_at_zero_raises_no_alert(world, episode):
 def test_a_positive_phq2_offers_the_phq9(world, episode, prac):
     response = prac.post(enter_url(world, episode, "phq2"),
                          {"item_1": "2", "item_2": "1", "action": "submit"}, follow=True)
-    assert "please also complete the PHQ-9" in response.content.decode()
+    assert "Please also complete the PHQ-9" in response.content.decode()
 
 
 def test_the_form_says_which_wording_is_in_use(world, episode, prac):
@@ -264,3 +264,15 @@ def test_a_clinic_schedule_changes_what_is_due(world, episode):
                                    discharge=["rmdq"], follow_up=["rmdq"])
     world.clinic.refresh_from_db()
     assert due_for(episode, timezone.localdate())[0].instruments == ("rmdq",)
+
+
+def test_a_positive_phq2_on_a_link_adds_the_phq9_to_it(world, episode, client):
+    link = services.link_create(episode=episode, instrument_ids=["phq2"], time_point="baseline",
+                                request=request_for(world.practitioner))
+    token = services.link_token(link)
+    client.post(reverse("questionnaire_link_item", args=[token, "phq2"]),
+                {"item_1": "2", "item_2": "2", "action": "submit"})
+    link.refresh_from_db()
+    assert link.instruments == ["phq2", "phq9"] and link.used_at is None
+    page = client.get(reverse("questionnaire_link", args=[token])).content.decode()
+    assert "Start: PHQ-9" in page

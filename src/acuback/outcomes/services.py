@@ -97,6 +97,22 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
     return response
 
 
+FOLLOW_UPS = {"phq2": "phq9", "gad2": "gad7"}
+
+
+def follow_up_for(response: QuestionnaireResponse) -> str | None:
+    """PHQ-2 or GAD-2 at or above its threshold offers the full PHQ-9 or GAD-7."""
+    if response.status == ResponseStatus.SUBMITTED and response.band == "positive screen":
+        return FOLLOW_UPS.get(response.instrument)
+    return None
+
+
+def link_add(link: CollectionLink, instrument_id: str) -> None:
+    if instrument_id not in link.instruments:
+        link.instruments = [*link.instruments, instrument_id]
+        CollectionLink.objects.filter(pk=link.pk).update(instruments=link.instruments)
+
+
 # --- links -----------------------------------------------------------------------------
 
 def link_token(link: CollectionLink) -> str:

@@ -145,16 +145,17 @@ def _questionnaire(request, *, patient, episode, instrument, time_point, complet
                     item_labels=form.labels(), supersedes=supersedes,
                     correction_reason=correction.cleaned_data["correction_reason"]
                     if correction else "")
+                follow = services.follow_up_for(response)
+                if follow and link is not None:
+                    services.link_add(link, follow)
                 if link is not None and submit and services.link_finish_if_done(link):
                     return redirect("questionnaire_thanks")
                 messages.success(request, "Thank you: answers submitted." if submit
                                  else "Saved. You can finish later from the same link."
                                  if link else "Draft saved.")
-                if submit and instrument.id in ("phq2", "gad2") and response.band == \
-                        "positive screen":
-                    follow = "phq9" if instrument.id == "phq2" else "gad7"
-                    messages.warning(request, f"The screen is positive: please also complete "
-                                     f"the {instruments.get(follow).name}.")
+                if follow:
+                    messages.warning(request, f"Please also complete the "
+                                     f"{instruments.get(follow).name}.")
                 return redirect(done_url)
         status = 400
     return render(request, "outcomes/questionnaire.html", {
