@@ -32,5 +32,6 @@ INSTRUMENT = Instrument(
     scorer=score, lower_is_better=True,
     mcid=Mcid(absolute=2, percent=30, source="Ostelo 2008 (instruments.md §2)"),
     ship_text=True, licence="Generic scale; the project's own wording (instruments.md §2).",
-    loinc={"item": "72514-3"},  # status H/M in instruments.md: re-check before FHIR export
+    # 72514-3 is only seen in HL7 guides and mirrors (status H/M in instruments.md):
+    # not shipped until re-checked on loinc.org; FHIR uses the local code meanwhile.
 )
