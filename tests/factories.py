@@ -196,3 +196,20 @@ def make_adverse_event(patient: Patient, user: User, **fields):
     defaults = {"type": "bleeding", "severity": "minor", "causality": "probable",
                 "onset_at": timezone.now(), "description": "Small bruise at BL23."}
     return AdverseEvent.objects.create(patient=patient, created_by=user, **{**defaults, **fields})
+
+
+def make_appointment(world, start=None, **fields):
+    """A booked appointment row, written directly (booking tests use the service)."""
+    from datetime import datetime, time
+
+    from acuback.scheduling.models import Appointment, AppointmentType
+
+    type_ = AppointmentType.objects.filter(clinic=world.clinic).first() or \
+        AppointmentType.objects.create(clinic=world.clinic, name="Follow-up", kind="follow_up",
+                                       duration_minutes=45, buffer_minutes=15)
+    start = start or datetime.combine(timezone.localdate() + timedelta(days=1), time(15),
+                                      tzinfo=timezone.get_current_timezone())
+    return Appointment.objects.create(
+        clinic=world.clinic, location=world.location, practitioner=world.practitioner_record,
+        patient=world.patient, type=type_, start=start, end=start + type_.duration,
+        busy_until=start + type_.duration + type_.buffer, **fields)

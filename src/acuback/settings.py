@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "acuback.screening",
     "acuback.treatment",
     "acuback.outcomes",
+    "acuback.scheduling",
 ]
 
 MIDDLEWARE = [

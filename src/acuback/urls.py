@@ -16,6 +16,7 @@ urlpatterns = [
     path("patients/", include("acuback.outcomes.urls")),
     *outcome_urls.public_urlpatterns,
     path("practitioners/", include("acuback.accounts.urls")),
+    path("calendar/", include("acuback.scheduling.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,7 @@ from django.urls import get_resolver, reverse
 from tests.factories import (
     ROLES,
     make_adverse_event,
+    make_appointment,
     make_session,
     make_signed_screening,
     request_for,
@@ -22,6 +23,7 @@ PATIENTS_FORBIDDEN = {"patient": 403, "other_patient": 403}
 
 CLINICAL_MANAGE = {"anonymous": 302, "patient": 403, "other_patient": 404, "front_desk": 403,
                    "practitioner": 200, "clinic_admin": 200, "other_clinic": 404}
+STAFF_PAGE = {"anonymous": 302, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic": 200}
 # Signing, clearing referrals and the needling gate are the practitioner's alone.
 PRACTITIONER_ONLY = {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 403}
 
@@ -118,6 +120,14 @@ MATRIX = {
         lambda w: reverse("portal_questionnaires", args=[w.episode.pk, "baseline"]), "post",
         {"anonymous": 302, "patient": 302, "other_patient": 404, "front_desk": 404,
          "practitioner": 404, "clinic_admin": 404, "other_clinic": 404}),
+    "calendar_day": (lambda w: reverse("calendar_day"), "get", STAFF_PAGE),
+    "calendar_week": (lambda w: reverse("calendar_week"), "get", STAFF_PAGE),
+    "appointment_book": (lambda w: reverse("appointment_book"), "get", STAFF_PAGE),
+    "appointment_action": (lambda w: reverse("appointment_action",
+                                             args=[w.appointment.pk, "check_in"]), "post",
+                           {"anonymous": 302, "patient": 404, "other_patient": 404,
+                            "front_desk": 302, "practitioner": 302, "clinic_admin": 302,
+                            "other_clinic": 404}),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
@@ -155,6 +165,7 @@ def world_with_consent(world):
     link = outcome_services.link_create(episode=world.episode, instrument_ids=["nrs"],
                                         time_point="review", request=request)
     world.token = outcome_services.link_token(link)
+    world.appointment = make_appointment(world)
     return world
 
 

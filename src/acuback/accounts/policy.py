@@ -43,6 +43,9 @@ RULES: dict[str, frozenset[str]] = {
     "outcome.enter": frozenset({ADMIN, PRACTITIONER}),
     "outcome.send_link": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "outcome.alert.acknowledge": frozenset({ADMIN, PRACTITIONER}),
+    # Scheduling: everyone on the staff sees and books the calendar.
+    "schedule.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    "schedule.book": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     # Practitioner registry: front desk needs it to know who may treat where.
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),

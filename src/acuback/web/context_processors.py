@@ -12,6 +12,8 @@ def navigation(request: HttpRequest) -> dict:
     nav = [("home", "Home")]
     if policy.can_anywhere(user, "patient.view"):
         nav.append(("patient_list", "Patients"))
+    if policy.can_anywhere(user, "schedule.view"):
+        nav.append(("calendar_day", "Calendar"))
     if policy.can_anywhere(user, "registry.view"):
         nav.append(("registry", "Practitioners"))
     if policy.can_anywhere(user, "admin.site") or user.is_superuser:

@@ -36,6 +36,7 @@ from acuback.patients.models import (
     EpisodeStatus,
     Patient,
 )
+from acuback.scheduling.models import Appointment, AppointmentType, WeeklyAvailability
 from acuback.screening.forms import derived_answers
 from acuback.screening.models import (
     ClearanceKind,
@@ -268,6 +269,7 @@ def seed_demo(today: date | None = None) -> None:
     _demo_screenings(patients, users["mlin"], today)
     _demo_treatment([patients[0]] + patients[7:15], lin, portland, today)
     _demo_outcomes([patients[0]] + patients[7:15], users["mlin"], today)
+    _demo_calendar(clinic, [porter, lin, okafor, whitfield], patients, users["frontdesk"], today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -440,6 +442,49 @@ def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:
                     total=result.total, subscores=result.subscores, band=result.band or "",
                     wording="full" if instruments.get(instrument_id).ship_text
                     else "paraphrase", completed_by="patient", submitted_at=at)
+
+
+def _demo_calendar(clinic: Clinic, practitioners: list[Practitioner], patients: list[Patient],
+                   user: User, today: date) -> None:
+    """Appointment types, weekday hours, and today's and tomorrow's bookings."""
+    types = {kind: AppointmentType.objects.create(clinic=clinic, name=name, kind=kind,
+                                                  duration_minutes=minutes, buffer_minutes=10)
+             for kind, name, minutes in (("initial", "Initial assessment", 60),
+                                         ("follow_up", "Follow-up treatment", 45),
+                                         ("re_evaluation", "Re-evaluation", 45))}
+    locations = list(clinic.locations.order_by("name"))
+    for practitioner in practitioners:
+        for weekday in range(5):
+            for location in locations:
+                # Mornings at one site, afternoons at the other.
+                morning = location == locations[weekday % 2]
+                WeeklyAvailability.objects.create(
+                    practitioner=practitioner, location=location, weekday=weekday,
+                    start_time=time(9) if morning else time(13, 30),
+                    end_time=time(12, 30) if morning else time(17, 30))
+    tz = zoneinfo.ZoneInfo(clinic.time_zone)
+    cleared = [p for p in practitioners
+               if any(p.clearance_at(loc, today).cleared for loc in locations)]
+    bookings = 0
+    for offset in (0, 1, 2):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for practitioner in cleared:
+            location = locations[day.weekday() % 2]
+            if not practitioner.clearance_at(location, day).cleared:
+                continue
+            for slot in range(3):
+                patient = patients[(bookings * 7) % len(patients)]
+                start = datetime.combine(day, time(9 + slot), tzinfo=tz)
+                kind = "follow_up" if slot else "initial"
+                Appointment.objects.create(
+                    clinic=clinic, location=location, practitioner=practitioner,
+                    patient=patient, type=types[kind], start=start,
+                    end=start + types[kind].duration,
+                    busy_until=start + types[kind].duration + types[kind].buffer,
+                    booked_by=user)
+                bookings += 1
 
 
 def demo_loaded() -> bool:

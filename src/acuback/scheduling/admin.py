@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from acuback.web.admin_scoping import ScopedAdmin
+
+from .models import Appointment, AppointmentType, AvailabilityException, WeeklyAvailability
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(ScopedAdmin):
+    list_display = ("name", "kind", "duration_minutes", "buffer_minutes", "is_active", "clinic")
+
+
+@admin.register(WeeklyAvailability)
+class WeeklyAvailabilityAdmin(ScopedAdmin):
+    clinic_path = "practitioner__clinic"
+    list_display = ("practitioner", "location", "weekday", "start_time", "end_time")
+    list_filter = ("weekday",)
+    can_delete_rows = True  # a template row is not clinical data
+
+
+@admin.register(AvailabilityException)
+class AvailabilityExceptionAdmin(ScopedAdmin):
+    clinic_path = "location__clinic"
+    list_display = ("date", "kind", "location", "practitioner", "reason")
+    can_delete_rows = True
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ScopedAdmin):
+    list_display = ("start", "patient", "practitioner", "location", "status")
+    list_filter = ("status",)
+    # Booking goes through the calendar, which checks availability and overlaps.
+    readonly_fields = [f.name for f in Appointment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

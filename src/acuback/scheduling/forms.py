@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from acuback.accounts.models import Location, Practitioner
+from acuback.patients.models import Patient
+
+from .models import AppointmentType
+
+
+class SlotSearchForm(forms.Form):
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none())
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    type = forms.ModelChoiceField(queryset=AppointmentType.objects.none(),
+                                  label="Appointment type")
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = Patient.objects.filter(clinic=clinic, is_active=True)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(clinic=clinic,
+                                                                           is_active=True)
+        self.fields["location"].queryset = Location.objects.filter(clinic=clinic,
+                                                                   is_active=True)
+        self.fields["type"].queryset = AppointmentType.objects.filter(clinic=clinic,
+                                                                      is_active=True)
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("That date is in the past.")
+        return day
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=300)

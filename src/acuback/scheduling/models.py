@@ -1,0 +1,173 @@
+"""Appointment types, availability (weekly templates and exceptions), appointments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from acuback.accounts import policy
+from acuback.accounts.models import Clinic, Location, Practitioner
+from acuback.patients.models import Patient
+
+
+class AppointmentKind(models.TextChoices):
+    INITIAL = "initial", "Initial assessment"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    RE_EVALUATION = "re_evaluation", "Re-evaluation"
+
+
+class AppointmentType(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointment_types")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(240)])
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(120)],
+        help_text="Time kept free after the appointment (notes, room turnover).")
+    bookable_online = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic", "kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+
+class WeeklyAvailability(models.Model):
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE,
+                                     related_name="weekly_availability")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(choices=[(0, "Monday"), (1, "Tuesday"),
+                                                        (2, "Wednesday"), (3, "Thursday"),
+                                                        (4, "Friday"), (5, "Saturday"),
+                                                        (6, "Sunday")])
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start_time"]
+        verbose_name_plural = "weekly availability"
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.get_weekday_display()} {self.start_time:%H:%M}–" \
+               f"{self.end_time:%H:%M} at {self.location.name}"
+
+    def clean(self):
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end is before the start."})
+        if self.practitioner_id and self.location_id and \
+                self.location.clinic_id != self.practitioner.clinic_id:
+            raise ValidationError({"location": "The location belongs to another clinic."})
+
+
+class ExceptionKind(models.TextChoices):
+    CLOSED = "closed", "Not available (leave, holiday)"
+    EXTRA = "extra", "Extra hours"
+
+
+class AvailabilityException(models.Model):
+    """A date off or extra hours; with no practitioner, a holiday of the whole location."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="availability_exceptions")
+    date = models.DateField()
+    kind = models.CharField(max_length=10, choices=ExceptionKind.choices,
+                            default=ExceptionKind.CLOSED)
+    start_time = models.TimeField(null=True, blank=True, help_text="Empty: the whole day.")
+    end_time = models.TimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        indexes = [models.Index(fields=["location", "date"], name="availability_exc_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date} {self.reason}"
+
+    def clean(self):
+        if (self.start_time is None) != (self.end_time is None):
+            raise ValidationError({"end_time": "Give both times, or neither for the whole day."})
+        if self.start_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end is before the start."})
+        if self.kind == ExceptionKind.EXTRA and (self.start_time is None or
+                                                 self.practitioner_id is None):
+            raise ValidationError({"start_time": "Extra hours need a practitioner and times."})
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN,
+                   AppointmentStatus.COMPLETED)
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def visible_to(self, user) -> AppointmentQuerySet:
+        return self.filter(clinic_id__in=policy.clinic_ids_with(user, "schedule.view"))
+
+    def active(self) -> AppointmentQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Appointment(models.Model):
+    """Stored in UTC; shown in the location's time zone."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT,
+                                     related_name="appointments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    busy_until = models.DateTimeField(help_text="End plus the type's buffer.")
+    status = models.CharField(max_length=12, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.BOOKED)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["practitioner", "start"], name="appt_practitioner_idx"),
+                   models.Index(fields=["location", "start"], name="appt_location_idx")]
+        constraints = [
+            # The database's own guard against the same slot twice (the service also
+            # locks the practitioner row and checks overlaps of any length).
+            models.UniqueConstraint(fields=["practitioner", "start"],
+                                    condition=Q(status__in=["booked", "checked_in", "completed"]),
+                                    name="one_active_appointment_per_start"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")),
+                                   name="appointment_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} {self.patient} with {self.practitioner}"

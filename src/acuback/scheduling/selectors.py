@@ -1,0 +1,120 @@
+"""Reads: free slots, the day and week calendars, what is due per appointment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from acuback.accounts.models import Location, Practitioner
+from acuback.patients.models import ConsentKind, EpisodeStatus
+
+from . import slots
+from .models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    ExceptionKind,
+    WeeklyAvailability,
+)
+
+SLOT_STEP = timedelta(minutes=15)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+
+
+def open_intervals(practitioner: Practitioner, location: Location, day: date):
+    """Weekly windows valid that day, plus extra hours, minus leave and holidays."""
+    tz = ZoneInfo(location.time_zone)
+    weekly = WeeklyAvailability.objects.filter(
+        practitioner=practitioner, location=location, weekday=day.weekday()).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    exceptions = list(AvailabilityException.objects.filter(location=location, date=day).filter(
+        Q(practitioner=practitioner) | Q(practitioner__isnull=True)))
+    whole_day_closed = any(e.kind == ExceptionKind.CLOSED and e.start_time is None
+                           for e in exceptions)
+    if whole_day_closed:
+        return []
+    return slots.open_intervals(
+        day, tz, [slots.Window(w.start_time, w.end_time) for w in weekly],
+        closed=[slots.Window(e.start_time, e.end_time) for e in exceptions
+                if e.kind == ExceptionKind.CLOSED],
+        extra=[slots.Window(e.start_time, e.end_time) for e in exceptions
+               if e.kind == ExceptionKind.EXTRA and e.practitioner_id == practitioner.pk])
+
+
+def busy_for(practitioner: Practitioner, day: date, tz: ZoneInfo,
+             exclude: Appointment | None = None) -> list[slots.Busy]:
+    """Every active booking of the practitioner that day, at any location."""
+    start, end = day_bounds(day, tz)
+    qs = Appointment.objects.active().filter(practitioner=practitioner, start__lt=end,
+                                             busy_until__gt=start)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return [slots.Busy(a.start, a.busy_until) for a in qs]
+
+
+def free_slots(practitioner: Practitioner, location: Location, type: AppointmentType,
+               day: date) -> list[datetime]:
+    tz = ZoneInfo(location.time_zone)
+    return slots.free_slots(open_intervals(practitioner, location, day),
+                            busy_for(practitioner, day, tz), duration=type.duration,
+                            buffer=type.buffer, step=SLOT_STEP, not_before=timezone.now())
+
+
+@dataclass
+class CalendarEntry:
+    appointment: Appointment
+    local_start: datetime
+    local_end: datetime
+    due: list[str] = field(default_factory=list)
+
+
+def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Practitioner | None,
+                 day: date, tz: ZoneInfo) -> list[CalendarEntry]:
+    """The day's appointments with what is due for each (a fixed number of queries)."""
+    start, end = day_bounds(day, tz)
+    qs = (Appointment.objects.filter(clinic_id=clinic_id, start__gte=start, start__lt=end)
+          .select_related("patient", "practitioner", "location", "type")
+          .prefetch_related("patient__consents", "patient__episodes__screenings")
+          .order_by("start", "practitioner__display_name"))
+    if location is not None:
+        qs = qs.filter(location=location)
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    entries = []
+    for appointment in qs:
+        local_tz = ZoneInfo(appointment.location.time_zone)
+        entries.append(CalendarEntry(appointment, appointment.start.astimezone(local_tz),
+                                     appointment.end.astimezone(local_tz),
+                                     due_items(appointment)))
+    return entries
+
+
+def due_items(appointment: Appointment) -> list[str]:
+    """What the visit needs, from prefetched data (no queries)."""
+    patient = appointment.patient
+    due = []
+    consents = {c.kind for c in patient.consents.all() if c.withdrawn_at is None}
+    if ConsentKind.TREATMENT not in consents:
+        due.append("treatment consent")
+    episodes = [e for e in patient.episodes.all() if e.status != EpisodeStatus.DISCHARGED]
+    if not episodes:
+        due.append("open an episode and intake")
+    elif not any(s.status == "signed" for e in episodes for s in e.screenings.all()):
+        due.append("intake screening")
+    if appointment.type.kind == "re_evaluation":
+        due.append("re-evaluation questionnaires")
+    return due
+
+
+def week_days(day: date) -> list[date]:
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=n) for n in range(7)]

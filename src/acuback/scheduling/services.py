@@ -1,0 +1,94 @@
+"""Booking and the life of an appointment. One transaction each, audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from acuback.accounts.models import Location, Practitioner
+from acuback.audit.services import audit_record
+from acuback.patients.models import Patient
+
+from . import selectors, slots
+from .models import Appointment, AppointmentStatus, AppointmentType
+
+
+class BookingRefused(Exception):
+    """The booking cannot be made; the message says why."""
+
+
+def appointment_book(*, patient: Patient, practitioner: Practitioner, location: Location,
+                     type: AppointmentType, start: datetime, request: HttpRequest | None,
+                     ) -> Appointment:
+    """Book, or refuse with the reason: past, another clinic, not cleared, outside
+    availability, or taken. Two requests for one slot: one booking, one refusal."""
+    if start <= timezone.now():
+        raise BookingRefused("That time is in the past.")
+    clinic_ids = {patient.clinic_id, practitioner.clinic_id, location.clinic_id, type.clinic_id}
+    if len(clinic_ids) != 1:
+        raise BookingRefused("Patient, practitioner, location and type must be of one clinic.")
+    if not type.is_active:
+        raise BookingRefused("That appointment type is no longer offered.")
+    tz = ZoneInfo(location.time_zone)
+    day = start.astimezone(tz).date()
+    clearance = practitioner.clearance_at(location, day)
+    if not clearance.cleared:
+        raise BookingRefused(f"{practitioner.display_name} is not cleared to needle at "
+                             f"{location.name} on that day: {clearance.reason}.")
+    try:
+        with transaction.atomic():
+            # Serialise bookings of this practitioner: the second request waits here,
+            # then sees the first booking and is refused.
+            Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+            problem = slots.fits(start, selectors.open_intervals(practitioner, location, day),
+                                 selectors.busy_for(practitioner, day, tz),
+                                 duration=type.duration, buffer=type.buffer)
+            if problem:
+                raise BookingRefused(problem)
+            appointment = Appointment.objects.create(
+                clinic_id=location.clinic_id, location=location, practitioner=practitioner,
+                patient=patient, type=type, start=start, end=start + type.duration,
+                busy_until=start + type.duration + type.buffer,
+                booked_by=request.user if request and request.user.is_authenticated else None)
+            audit_record(request=request, action="appointment.book", patient=patient,
+                         target=appointment)
+    except IntegrityError:
+        raise BookingRefused("That slot has just been taken: choose another time.") from None
+    return appointment
+
+
+TRANSITIONS = {
+    "check_in": ((AppointmentStatus.BOOKED,), AppointmentStatus.CHECKED_IN),
+    "complete": ((AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+                 AppointmentStatus.COMPLETED),
+    "no_show": ((AppointmentStatus.BOOKED,), AppointmentStatus.NO_SHOW),
+    "cancel": ((AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+               AppointmentStatus.CANCELLED),
+}
+
+
+def appointment_transition(*, appointment: Appointment, action: str, request: HttpRequest,
+                           reason: str = "") -> Appointment:
+    if action not in TRANSITIONS:
+        raise BookingRefused("Unknown action.")
+    allowed_from, new_status = TRANSITIONS[action]
+    if action == "cancel" and not reason.strip():
+        raise BookingRefused("Give the reason for the cancellation.")
+    fields = {"status": new_status, "updated_at": timezone.now()}
+    if action == "check_in":
+        fields["checked_in_at"] = timezone.now()
+    if action == "cancel":
+        fields["cancel_reason"] = reason.strip()
+    with transaction.atomic():
+        if not Appointment.objects.filter(pk=appointment.pk,
+                                          status__in=allowed_from).update(**fields):
+            raise BookingRefused(f"This appointment is {appointment.get_status_display()}: "
+                                 f"it cannot become {new_status.label} now.")
+        audit_record(request=request, action=f"appointment.{action}",
+                     patient=appointment.patient, target=appointment)
+    appointment.refresh_from_db()
+    return appointment

@@ -1,0 +1,153 @@
+"""The calendar: day and week views, booking, check-in and the other status changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acuback.accounts import policy
+from acuback.accounts.models import Location, Practitioner
+
+from . import selectors, services
+from .forms import SlotSearchForm
+from .models import Appointment
+
+
+def _clinic(request):
+    clinic = policy.home_clinic(request.user)
+    if clinic is None or not policy.can(request.user, "schedule.view", clinic):
+        raise PermissionDenied
+    return clinic
+
+
+def _day(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _filters(request, clinic):
+    location = Location.objects.filter(clinic=clinic, pk=_int(request.GET.get("location"))).first()
+    practitioner = Practitioner.objects.filter(
+        clinic=clinic, pk=_int(request.GET.get("practitioner"))).first()
+    return location, practitioner
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@login_required
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    day = _day(request)
+    location, practitioner = _filters(request, clinic)
+    tz = ZoneInfo((location or clinic).time_zone)
+    entries = selectors.day_calendar(clinic_id=clinic.pk, location=location,
+                                     practitioner=practitioner, day=day, tz=tz)
+    return render(request, "scheduling/day.html", {
+        "clinic": clinic, "day": day, "entries": entries, "location": location,
+        "practitioner": practitioner, "locations": clinic.locations.filter(is_active=True),
+        "practitioners": clinic.practitioners.filter(is_active=True),
+        "previous": date.fromordinal(day.toordinal() - 1),
+        "next": date.fromordinal(day.toordinal() + 1), "tz": tz,
+    })
+
+
+@login_required
+def calendar_week(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    day = _day(request)
+    location, practitioner = _filters(request, clinic)
+    tz = ZoneInfo((location or clinic).time_zone)
+    days = selectors.week_days(day)
+    start, _ = selectors.day_bounds(days[0], tz)
+    _, end = selectors.day_bounds(days[-1], tz)
+    appointments = (Appointment.objects.filter(clinic=clinic, start__gte=start, start__lt=end)
+                    .select_related("patient", "practitioner", "location", "type"))
+    if location:
+        appointments = appointments.filter(location=location)
+    if practitioner:
+        appointments = appointments.filter(practitioner=practitioner)
+    by_day = {d: [] for d in days}
+    for a in appointments:
+        local = a.start.astimezone(ZoneInfo(a.location.time_zone))
+        by_day.setdefault(local.date(), []).append((local, a))
+    return render(request, "scheduling/week.html", {
+        "clinic": clinic, "day": day, "by_day": by_day.items(), "location": location,
+        "practitioner": practitioner, "locations": clinic.locations.filter(is_active=True),
+        "practitioners": clinic.practitioners.filter(is_active=True),
+        "previous": date.fromordinal(days[0].toordinal() - 7),
+        "next": date.fromordinal(days[0].toordinal() + 7),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_book(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    policy.require(request.user, "schedule.book", clinic)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = SlotSearchForm(data, clinic=clinic)
+    free, problem = [], None
+    if data is not None and form.is_valid():
+        c = form.cleaned_data
+        free = selectors.free_slots(c["practitioner"], c["location"], c["type"], c["day"])
+        if request.method == "POST":
+            try:
+                start = datetime.fromisoformat(request.POST.get("start", ""))
+                if start.tzinfo is None:
+                    raise ValueError
+            except ValueError:
+                problem = "Choose a time from the list."
+            else:
+                try:
+                    appointment = services.appointment_book(
+                        patient=c["patient"], practitioner=c["practitioner"],
+                        location=c["location"], type=c["type"], start=start, request=request)
+                except services.BookingRefused as exc:
+                    problem = str(exc)
+                    free = selectors.free_slots(c["practitioner"], c["location"], c["type"],
+                                                c["day"])
+                else:
+                    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+                    messages.success(request, f"Booked {appointment.patient.full_name} with "
+                                     f"{appointment.practitioner.display_name}, "
+                                     f"{local:%a %d %b %H:%M}.")
+                    return redirect(f"/calendar/?date={local.date().isoformat()}")
+    tz = ZoneInfo(form.cleaned_data["location"].time_zone) if form.is_bound and \
+        form.is_valid() else None
+    return render(request, "scheduling/book.html", {
+        "form": form, "free": [(s, s.astimezone(tz)) for s in free] if tz else [],
+        "problem": problem, "searched": form.is_bound and form.is_valid(),
+    }, status=400 if problem or (form.is_bound and form.errors) else 200)
+
+
+@login_required
+@require_POST
+def appointment_action(request: HttpRequest, appointment_pk: int, action: str) -> HttpResponse:
+    appointment = get_object_or_404(Appointment.objects.visible_to(request.user)
+                                    .select_related("patient", "location"), pk=appointment_pk)
+    policy.require(request.user, "schedule.book", appointment.clinic_id)
+    try:
+        services.appointment_transition(appointment=appointment, action=action, request=request,
+                                        reason=request.POST.get("reason", ""))
+    except services.BookingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{appointment.patient.full_name}: "
+                         f"{appointment.get_status_display().lower()}.")
+    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+    return redirect(f"/calendar/?date={local.date().isoformat()}")
