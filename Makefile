@@ -23,6 +23,8 @@ run: $(STAMP)
 	$(BIN)/acuback migrate --noinput
 	$(BIN)/acuback seed-demo --if-empty
 	$(BIN)/acuback collectstatic --noinput --verbosity 0
+	@# The worker (reminders, background tasks) runs beside the web server and stops with it.
+	$(BIN)/acuback worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/acuback serve
 
 test: $(TEST_STAMP)

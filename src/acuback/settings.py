@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.staticfiles",
     "acuback.web",
     "acuback.accounts",
@@ -131,6 +133,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")},
 }
+
+# Background work: django-tasks with its database backend, run by `acuback worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# SMS: a dotted path to a class with send(to, body); the console backend prints.
+ACUBACK_SMS_BACKEND = env_str("ACUBACK_SMS_BACKEND", "acuback.scheduling.sms.ConsoleSMSBackend")
+# How often the worker plans and sends reminders (seconds).
+ACUBACK_WORKER_TICK_SECONDS = env_int("ACUBACK_WORKER_TICK_SECONDS", 60)
 
 ACUBACK_PAGE_SIZE = 25
 # A credential that expires within this many days is shown amber in the registry.

@@ -36,6 +36,8 @@ class Clinic(models.Model):
     )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        default=24, help_text="Appointment reminders go out this many hours before.")
     # Last medical record number handed out automatically (see patients.services).
     mrn_counter = models.PositiveIntegerField(default=100000)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,7 +2,13 @@ from django.contrib import admin
 
 from acuback.web.admin_scoping import ScopedAdmin
 
-from .models import Appointment, AppointmentType, AvailabilityException, WeeklyAvailability
+from .models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    Notification,
+    WeeklyAvailability,
+)
 
 
 @admin.register(AppointmentType)
@@ -31,6 +37,16 @@ class AppointmentAdmin(ScopedAdmin):
     list_filter = ("status",)
     # Booking goes through the calendar, which checks availability and overlaps.
     readonly_fields = [f.name for f in Appointment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedAdmin):
+    list_display = ("due_at", "kind", "channel", "to", "status", "attempts", "last_error")
+    list_filter = ("status", "kind", "channel")
+    readonly_fields = [f.name for f in Notification._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

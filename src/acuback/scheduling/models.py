@@ -171,3 +171,47 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} {self.patient} with {self.practitioner}"
+
+
+class NotificationKind(models.TextChoices):
+    APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+    QUESTIONNAIRE_INVITATION = "questionnaire_invitation", "Questionnaire invitation"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Notification(models.Model):
+    """The outbox: every message the worker must send, with its attempts and errors."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="notifications")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="notifications")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, null=True,
+                                    blank=True, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=10, choices=[("email", "E-mail"), ("sms", "SMS")])
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    ics = models.TextField(blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"], name="notification_due_idx")]
+        constraints = [models.UniqueConstraint(
+            fields=["appointment", "kind", "channel"], condition=Q(appointment__isnull=False),
+            name="one_notification_per_appointment_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to} ({self.get_status_display()})"

@@ -14,6 +14,7 @@ from acuback.audit.services import audit_record
 from acuback.outcomes.selectors import due_for, open_alerts, questionnaires_due_for_practitioner
 from acuback.patients.models import Patient
 from acuback.patients.selectors import consent_status
+from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
 
 
@@ -44,6 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 practitioner=practitioner, on=today)
         if policy.can(user, "adverse_event.acknowledge", clinic):
             context["ae_alerts"] = list(alerts_for_admin(user=user))
+            context["failed_notifications"] = list(
+                Notification.objects.filter(clinic=clinic, status=NotificationStatus.FAILED)
+                .select_related("patient").order_by("-due_at")[:10])
         if policy.can(user, "registry.manage", clinic):
             context["attention"] = credentials_needing_attention(user=user, on=today)
             context["patient_count"] = Patient.objects.visible_to(user).filter(

@@ -1,0 +1,159 @@
+"""Reminders: planned into the outbox, sent by the worker, retried, failures kept.
+
+`tick(now)` is the whole job: plan what is due, then send what is due. It is
+safe to run twice (planning is idempotent: one reminder per appointment and
+channel; sending claims each row before it sends).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import sms
+from .models import (
+    Appointment,
+    AppointmentStatus,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+# Planning looks this far ahead; a reminder is due reminder_hours_before the start.
+PLANNING_HORIZON = timedelta(days=8)
+
+
+def appointment_ics(appointment: Appointment) -> str:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//acuback//appointment//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"appointment-{appointment.pk}@acuback")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    event.add("summary", f"{appointment.type.name} — {appointment.clinic.name}")
+    location = appointment.location
+    event.add("location", f"{location.name}, {location.address_line1}, {location.city}")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def plan_reminders(now: datetime) -> int:
+    """One e-mail (and SMS when there is a phone) reminder per booked appointment."""
+    created = 0
+    upcoming = (Appointment.objects.filter(status=AppointmentStatus.BOOKED, start__gt=now,
+                                           start__lte=now + PLANNING_HORIZON)
+                .exclude(notifications__kind=NotificationKind.APPOINTMENT_REMINDER)
+                .select_related("patient", "clinic", "location", "type", "practitioner"))
+    for appointment in upcoming:
+        patient = appointment.patient
+        local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+        due_at = max(now, appointment.start - timedelta(
+            hours=appointment.clinic.reminder_hours_before))
+        text = (f"Reminder: {appointment.type.name} with {appointment.practitioner.display_name}"
+                f" on {local:%A %d %B at %H:%M} at {appointment.location.name}, "
+                f"{appointment.location.address_line1}. To change it, call "
+                f"{appointment.clinic.phone or appointment.clinic.name}.")
+        channels = []
+        if patient.email:
+            channels.append(("email", patient.email))
+        if patient.phone:
+            channels.append(("sms", patient.phone))
+        for channel, to in channels:
+            try:
+                with transaction.atomic():
+                    Notification.objects.create(
+                        clinic=appointment.clinic, patient=patient, appointment=appointment,
+                        kind=NotificationKind.APPOINTMENT_REMINDER, channel=channel, to=to,
+                        subject=f"{appointment.clinic.name}: your appointment on "
+                                f"{local:%d %B}", body=f"Hello {patient.given_name},\n\n{text}",
+                        ics=appointment_ics(appointment) if channel == "email" else "",
+                        due_at=due_at)
+                created += 1
+            except IntegrityError:
+                continue  # planned by another tick meanwhile
+    return created
+
+
+def send_due(now: datetime) -> tuple[int, int]:
+    """Send what is due; returns (sent, failed). A failure is retried with back-off."""
+    sent = failed = 0
+    for notification in Notification.objects.filter(status=NotificationStatus.PENDING,
+                                                    due_at__lte=now).order_by("due_at")[:200]:
+        # Claim the row: a second worker finds attempts changed and skips it.
+        claimed = Notification.objects.filter(pk=notification.pk, attempts=notification.attempts,
+                                              status=NotificationStatus.PENDING).update(
+            attempts=notification.attempts + 1)
+        if not claimed:
+            continue
+        notification.attempts += 1
+        if notification.appointment_id and notification.appointment.status != \
+                AppointmentStatus.BOOKED:
+            Notification.objects.filter(pk=notification.pk).update(
+                status=NotificationStatus.CANCELLED)
+            continue
+        try:
+            _deliver(notification)
+        except _Permanent as exc:
+            _fail(notification, str(exc), final=True)
+            failed += 1
+        except Exception as exc:  # noqa: BLE001 - any delivery error is retried, then shown
+            logger.warning("notification %s failed: %s", notification.pk, exc)
+            _fail(notification, f"{type(exc).__name__}: {exc}",
+                  final=notification.attempts >= MAX_ATTEMPTS, now=now)
+            failed += 1
+        else:
+            Notification.objects.filter(pk=notification.pk).update(
+                status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+            sent += 1
+    return sent, failed
+
+
+class _Permanent(Exception):
+    """A failure that retrying cannot fix (an invalid address)."""
+
+
+def _deliver(notification: Notification) -> None:
+    if notification.channel == "email":
+        try:
+            validate_email(notification.to)
+        except ValidationError:
+            raise _Permanent(f"Invalid e-mail address: {notification.to!r}") from None
+        message = EmailMessage(subject=notification.subject, body=notification.body,
+                               from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.to])
+        if notification.ics:
+            message.attach("appointment.ics", notification.ics, "text/calendar")
+        message.send(fail_silently=False)
+    else:
+        sms.get_backend().send(notification.to, notification.body)
+
+
+def _fail(notification: Notification, error: str, *, final: bool,
+          now: datetime | None = None) -> None:
+    fields = {"last_error": error[:2000]}
+    if final:
+        fields["status"] = NotificationStatus.FAILED
+    else:
+        # 5, 10, 20, 40 minutes: a mail server that is down gets time to come back.
+        fields["due_at"] = (now or timezone.now()) + timedelta(
+            minutes=5 * 2 ** (notification.attempts - 1))
+    Notification.objects.filter(pk=notification.pk).update(**fields)
+
+
+def tick(now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    planned = plan_reminders(now)
+    sent, failed = send_due(now)
+    return {"planned": planned, "sent": sent, "failed": failed}

@@ -1,0 +1,24 @@
+"""SMS backends: a small interface so a clinic can plug in its provider."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class BaseSMSBackend:
+    def send(self, to: str, body: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ConsoleSMSBackend(BaseSMSBackend):
+    """Prints messages, like Django's console e-mail backend."""
+
+    def send(self, to: str, body: str) -> None:
+        sys.stdout.write(f"SMS to {to}: {body}\n")
+
+
+def get_backend() -> BaseSMSBackend:
+    return import_string(settings.ACUBACK_SMS_BACKEND)()

@@ -1,0 +1,47 @@
+"""`acuback worker`: runs background tasks and the reminder clock.
+
+A small thread enqueues the reminder task every ACUBACK_WORKER_TICK_SECONDS;
+django-tasks-db's worker runs it (and any other task) from the database queue,
+so a crash loses nothing: the task stays queued until a worker runs it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (reminders, questionnaire invitations)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true",
+                            help="Run one reminder tick now and exit (for cron or a check).")
+
+    def handle(self, *args, once: bool, **options):
+        from acuback.scheduling.notifications import tick
+        from acuback.scheduling.tasks import reminders_tick
+
+        if once:
+            self.stdout.write(str(tick()))
+            return
+        stop = threading.Event()
+
+        def clock():
+            while not stop.is_set():
+                try:
+                    reminders_tick.enqueue()
+                finally:
+                    close_old_connections()
+                stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
+
+        threading.Thread(target=clock, name="acuback-clock", daemon=True).start()
+        self.stdout.write("acuback worker started (Ctrl+C stops it)")
+        try:
+            call_command("db_worker", interval=1)
+        finally:
+            stop.set()
