@@ -66,3 +66,10 @@ def test_a_clinic_admin_cannot_make_anyone_superuser(world, login):
 def test_users_of_other_clinics_are_hidden(world, login):
     page = login(world.admin).get(reverse("admin:accounts_user_changelist")).content.decode()
     assert "alpha_desk" in page and "beta_prac" not in page
+
+
+def test_every_model_of_acuback_is_in_the_admin():
+    from django.apps import apps
+
+    ours = {m for m in apps.get_models() if m.__module__.startswith("acuback.")}
+    assert ours - set(admin.site._registry) == set()

@@ -79,3 +79,21 @@ class AddendumAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(NeedleSet)
+class NeedleSetAdmin(ReadOnlyWhenSigned, ScopedAdmin):
+    clinic_path = "session__patient__clinic"
+    list_display = ("session", "order", "face_to_face_minutes", "electrical")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Insertion)
+class InsertionAdmin(ReadOnlyWhenSigned, ScopedAdmin):
+    clinic_path = "session__patient__clinic"
+    list_display = ("session", "point_code", "side", "depth_mm", "retention_minutes")
+
+    def has_add_permission(self, request) -> bool:
+        return False
