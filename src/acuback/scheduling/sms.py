@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 
-class BaseSMSBackend:
-    def send(self, to: str, body: str) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+class BaseSMSBackend(ABC):
+    """Subclass and point ACUBACK_SMS_BACKEND at it; raise on failure (it is retried)."""
+
+    @abstractmethod
+    def send(self, to: str, body: str) -> None: ...
 
 
 class ConsoleSMSBackend(BaseSMSBackend):
