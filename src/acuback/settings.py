@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "acuback.treatment",
     "acuback.outcomes",
     "acuback.scheduling",
+    "acuback.portal",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("patients/", include("acuback.treatment.urls")),
     path("patients/", include("acuback.outcomes.urls")),
     *outcome_urls.public_urlpatterns,
+    path("portal/", include("acuback.portal.urls")),
     path("practitioners/", include("acuback.accounts.urls")),
     path("calendar/", include("acuback.scheduling.urls")),
     path("admin/", admin.site.urls),

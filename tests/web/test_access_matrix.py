@@ -23,6 +23,9 @@ PATIENTS_FORBIDDEN = {"patient": 403, "other_patient": 403}
 
 CLINICAL_MANAGE = {"anonymous": 302, "patient": 403, "other_patient": 404, "front_desk": 403,
                    "practitioner": 200, "clinic_admin": 200, "other_clinic": 404}
+# A patient's own portal pages: staff have no patient record of their own.
+PORTAL_OWN = {"anonymous": 302, "patient": 200, "other_patient": 200, "front_desk": 403,
+              "practitioner": 403, "clinic_admin": 403, "other_clinic": 403}
 STAFF_PAGE = {"anonymous": 302, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic": 200}
 # Signing, clearing referrals and the needling gate are the practitioner's alone.
 PRACTITIONER_ONLY = {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 403}
@@ -128,6 +131,17 @@ MATRIX = {
                            {"anonymous": 302, "patient": 404, "other_patient": 404,
                             "front_desk": 302, "practitioner": 302, "clinic_admin": 302,
                             "other_clinic": 404}),
+    "portal_login": (lambda w: reverse("portal_login"), "get", dict.fromkeys(ROLES, 200)),
+    "portal_magic": (lambda w: reverse("portal_magic", args=["forged"]), "get",
+                     dict.fromkeys(ROLES, 400)),
+    "portal_book": (lambda w: reverse("portal_book"), "get", PORTAL_OWN),
+    "portal_progress": (lambda w: reverse("portal_progress"), "get", PORTAL_OWN),
+    "portal_consents": (lambda w: reverse("portal_consents"), "get", PORTAL_OWN),
+    "portal_record": (lambda w: reverse("portal_record"), "get", PORTAL_OWN),
+    "portal_reschedule": (lambda w: reverse("portal_reschedule", args=[w.appointment.pk]), "get",
+                          {**PORTAL_OWN, "other_patient": 404}),
+    "portal_cancel": (lambda w: reverse("portal_cancel", args=[w.appointment.pk]), "post",
+                      {**PORTAL_OWN, "patient": 302, "other_patient": 404}),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),

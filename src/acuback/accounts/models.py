@@ -38,6 +38,9 @@ class Clinic(models.Model):
     email = models.EmailField(blank=True)
     reminder_hours_before = models.PositiveSmallIntegerField(
         default=24, help_text="Appointment reminders go out this many hours before.")
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Patients may cancel or move a booking online until this many "
+        "hours before it.")
     # Last medical record number handed out automatically (see patients.services).
     mrn_counter = models.PositiveIntegerField(default=100000)
     created_at = models.DateTimeField(auto_now_add=True)

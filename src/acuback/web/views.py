@@ -14,6 +14,7 @@ from acuback.audit.services import audit_record
 from acuback.outcomes.selectors import due_for, open_alerts, questionnaires_due_for_practitioner
 from acuback.patients.models import Patient
 from acuback.patients.selectors import consent_status
+from acuback.portal.services import can_change
 from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
 
@@ -62,4 +63,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["consents"] = consent_status(patient=patient)
         context["due"] = [(e, d) for e in patient.episodes.exclude(status="discharged")
                           for d in due_for(e, today)]
+        appointments = list(patient.appointments.select_related(
+            "practitioner", "location", "type", "clinic").order_by("start"))
+        now = timezone.now()
+        context["upcoming"] = [(a, can_change(a)) for a in appointments
+                               if a.start >= now and a.status == "booked"]
+        context["past"] = [a for a in appointments if a.start < now][-5:]
     return render(request, "web/home_patient.html", context)

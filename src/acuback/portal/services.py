@@ -1,0 +1,95 @@
+"""The patient's side: magic-link login, own bookings, cancellations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from acuback.audit.services import audit_record
+from acuback.patients.models import Patient
+from acuback.scheduling import services as scheduling_services
+from acuback.scheduling.models import Appointment, AppointmentStatus
+
+MAGIC_SALT = "acuback.portal.magic"
+MAGIC_MAX_AGE = 15 * 60  # seconds
+
+
+class PortalError(Exception):
+    pass
+
+
+def magic_link_send(*, email: str, request: HttpRequest) -> None:
+    """E-mail a login link if a patient account has this address; say nothing either way."""
+    user = (get_user_model().objects.filter(email__iexact=email.strip(), is_active=True,
+                                            patient_record__isnull=False).first())
+    if user is None:
+        return
+    # The token carries the last login: once used (which updates it), it stops working.
+    token = signing.dumps({"u": user.pk, "l": user.last_login.isoformat()
+                           if user.last_login else ""}, salt=MAGIC_SALT)
+    url = request.build_absolute_uri(reverse("portal_magic", args=[token]))
+    send_mail(subject="Your acuback login link",
+              message=f"Open this link within 15 minutes to log in:\n{url}\n\n"
+                      "If you did not ask for it, ignore this e-mail.",
+              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
+
+
+def magic_link_user(token: str):
+    """The user a magic link logs in, or PortalError saying why not."""
+    try:
+        data = signing.loads(token, salt=MAGIC_SALT, max_age=MAGIC_MAX_AGE)
+    except signing.SignatureExpired:
+        raise PortalError("This login link has expired: ask for a new one.") from None
+    except signing.BadSignature:
+        raise PortalError("This login link is not valid: ask for a new one.") from None
+    user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
+    last = user.last_login.isoformat() if user and user.last_login else ""
+    if user is None or last != data.get("l"):
+        raise PortalError("This login link has already been used: ask for a new one.")
+    return user
+
+
+def own_patient(user) -> Patient | None:
+    return Patient.objects.visible_to(user).filter(portal_user=user).select_related(
+        "clinic").first()
+
+
+def can_change(appointment: Appointment, now=None) -> bool:
+    now = now or timezone.now()
+    notice = timedelta(hours=appointment.clinic.cancellation_notice_hours)
+    return appointment.status == AppointmentStatus.BOOKED and appointment.start - notice > now
+
+
+def patient_cancel(*, appointment: Appointment, request: HttpRequest) -> None:
+    if not can_change(appointment):
+        hours = appointment.clinic.cancellation_notice_hours
+        raise PortalError(f"Online changes close {hours} hours before the appointment: please "
+                          f"call {appointment.clinic.phone or 'the clinic'}.")
+    scheduling_services.appointment_transition(appointment=appointment, action="cancel",
+                                               request=request,
+                                               reason="Cancelled by the patient online")
+
+
+def patient_reschedule(*, appointment: Appointment, start, request: HttpRequest) -> Appointment:
+    """Book the new time first, then cancel the old one, in one transaction."""
+    if not can_change(appointment):
+        raise PortalError("Online changes are closed for this appointment: please call "
+                          "the clinic.")
+    with transaction.atomic():
+        new = scheduling_services.appointment_book(
+            patient=appointment.patient, practitioner=appointment.practitioner,
+            location=appointment.location, type=appointment.type, start=start, request=request)
+        scheduling_services.appointment_transition(
+            appointment=appointment, action="cancel", request=request,
+            reason="Moved by the patient online")
+        audit_record(request=request, action="portal.reschedule", patient=appointment.patient,
+                     target=new)
+    return new

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("login/", views.portal_login, name="portal_login"),
+    path("magic/<str:token>/", views.portal_magic, name="portal_magic"),
+    path("book/", views.portal_book, name="portal_book"),
+    path("appointments/<int:appointment_pk>/cancel/", views.portal_cancel,
+         name="portal_cancel"),
+    path("appointments/<int:appointment_pk>/move/", views.portal_reschedule,
+         name="portal_reschedule"),
+    path("progress/", views.portal_progress, name="portal_progress"),
+    path("consents/", views.portal_consents, name="portal_consents"),
+    path("record/", views.portal_record, name="portal_record"),
+]

@@ -1,0 +1,212 @@
+"""The patient portal: magic-link login, bookings, progress, consents, own record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from acuback.accounts.models import Practitioner
+from acuback.audit.services import audit_record
+from acuback.outcomes import selectors as outcome_selectors
+from acuback.outcomes.views import _chart
+from acuback.patients import services as patient_services
+from acuback.patients.forms import ConsentRecordForm
+from acuback.patients.models import Consent
+from acuback.patients.selectors import consent_history, consent_status
+from acuback.scheduling import selectors as scheduling_selectors
+from acuback.scheduling import services as scheduling_services
+from acuback.scheduling.models import Appointment
+
+from . import services
+from .forms import BookingSearchForm, MagicLinkForm
+
+
+def _patient(request):
+    patient = services.own_patient(request.user)
+    if patient is None:
+        raise PermissionDenied
+    return patient
+
+
+@require_http_methods(["GET", "POST"])
+def portal_login(request: HttpRequest) -> HttpResponse:
+    form = MagicLinkForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        services.magic_link_send(email=form.cleaned_data["email"], request=request)
+        sent = True
+    return render(request, "portal/login.html", {"form": form, "sent": sent},
+                  status=400 if form.errors else 200)
+
+
+def portal_magic(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = services.magic_link_user(token)
+    except services.PortalError as exc:
+        return render(request, "outcomes/link_error.html", {"message": str(exc)}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    audit_record(request=request, action="portal.login_magic", actor=user)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_book(request: HttpRequest) -> HttpResponse:
+    patient = _patient(request)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = BookingSearchForm(data, clinic=patient.clinic)
+    options, problem = [], None
+    if data is not None and form.is_valid():
+        c = form.cleaned_data
+        if request.method == "POST":
+            practitioner = get_object_or_404(Practitioner.objects.filter(
+                clinic=patient.clinic, is_active=True), pk=request.POST.get("practitioner"))
+            try:
+                start = datetime.fromisoformat(request.POST.get("start", ""))
+                if start.tzinfo is None:
+                    raise ValueError
+                appointment = scheduling_services.appointment_book(
+                    patient=patient, practitioner=practitioner, location=c["location"],
+                    type=c["type"], start=start, request=request)
+            except ValueError:
+                problem = "Choose a time from the list."
+            except scheduling_services.BookingRefused as exc:
+                problem = str(exc)
+            else:
+                local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+                messages.success(request, f"Booked: {appointment.type.name} with "
+                                 f"{practitioner.display_name}, {local:%A %d %B at %H:%M}. "
+                                 "A reminder will follow by e-mail.")
+                return redirect("home")
+        options = _options(patient, c)
+    return render(request, "portal/book.html", {
+        "form": form, "options": options, "problem": problem,
+        "searched": form.is_bound and form.is_valid()},
+        status=400 if problem or (form.is_bound and form.errors) else 200)
+
+
+def _options(patient, c):
+    """Practitioners cleared to needle at the location that day, with their free times."""
+    tz = ZoneInfo(c["location"].time_zone)
+    result = []
+    for practitioner in Practitioner.objects.filter(clinic=patient.clinic, is_active=True
+                                                    ).prefetch_related("credentials"):
+        if not practitioner.clearance_at(c["location"], c["day"]).cleared:
+            continue
+        free = scheduling_selectors.free_slots(practitioner, c["location"], c["type"], c["day"])
+        if free:
+            result.append((practitioner, [(s, s.astimezone(tz)) for s in free]))
+    return result
+
+
+@login_required
+@require_POST
+def portal_cancel(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    patient = _patient(request)
+    appointment = get_object_or_404(Appointment.objects.filter(patient=patient),
+                                    pk=appointment_pk)
+    try:
+        services.patient_cancel(appointment=appointment, request=request)
+    except (services.PortalError, scheduling_services.BookingRefused) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your appointment is cancelled.")
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    patient = _patient(request)
+    appointment = get_object_or_404(Appointment.objects.filter(patient=patient)
+                                    .select_related("location", "type", "practitioner"),
+                                    pk=appointment_pk)
+    day_text = request.POST.get("day") or request.GET.get("day") or ""
+    problem, free = None, []
+    try:
+        day = datetime.fromisoformat(day_text).date() if day_text else None
+    except ValueError:
+        day, problem = None, "Choose a valid date."
+    if request.method == "POST" and "start" in request.POST:
+        try:
+            start = datetime.fromisoformat(request.POST["start"])
+            if start.tzinfo is None:
+                raise ValueError
+            services.patient_reschedule(appointment=appointment, start=start, request=request)
+        except ValueError:
+            problem = "Choose a time from the list."
+        except (services.PortalError, scheduling_services.BookingRefused) as exc:
+            problem = str(exc)
+        else:
+            messages.success(request, "Your appointment is moved.")
+            return redirect("home")
+    if day is not None and day >= timezone.localdate():
+        tz = ZoneInfo(appointment.location.time_zone)
+        free = [(s, s.astimezone(tz)) for s in scheduling_selectors.free_slots(
+            appointment.practitioner, appointment.location, appointment.type, day)]
+    return render(request, "portal/reschedule.html", {
+        "appointment": appointment, "day": day, "free": free, "problem": problem,
+        "can_change": services.can_change(appointment)}, status=400 if problem else 200)
+
+
+@login_required
+def portal_progress(request: HttpRequest) -> HttpResponse:
+    patient = _patient(request)
+    episodes = []
+    for episode in patient.episodes.all():
+        progress = outcome_selectors.progress(episode)
+        days = [s.session_date for s in outcome_selectors.signed_sessions(episode)]
+        episodes.append((episode, [(s, _chart(s, days)) for s in progress.series]))
+    audit_record(request=request, action="portal.view_progress", patient=patient)
+    return render(request, "portal/progress.html", {"patient": patient, "episodes": episodes})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_consents(request: HttpRequest) -> HttpResponse:
+    patient = _patient(request)
+    form = ConsentRecordForm(request.POST or None, patient=patient)
+    if request.method == "POST" and request.POST.get("withdraw"):
+        consent = get_object_or_404(Consent.objects.filter(patient=patient),
+                                    pk=request.POST["withdraw"])
+        try:
+            patient_services.consent_withdraw(consent=consent, request=request,
+                                              reason="Withdrawn by the patient online")
+        except patient_services.ConsentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Consent withdrawn.")
+        return redirect("portal_consents")
+    if request.method == "POST" and form.is_valid():
+        patient_services.consent_record(
+            patient=patient, form=form.cleaned_data["form"], request=request,
+            signature_name=form.cleaned_data["signature_name"],
+            signed_by_representative=form.cleaned_data["signed_by_representative"])
+        messages.success(request, "Thank you: consent signed.")
+        return redirect("portal_consents")
+    return render(request, "portal/consents.html", {
+        "patient": patient, "form": form, "consents": consent_status(patient=patient),
+        "history": consent_history(patient=patient)}, status=400 if form.errors else 200)
+
+
+@login_required
+def portal_record(request: HttpRequest) -> HttpResponse:
+    """The patient's own record, readable and printable (FHIR comes with that issue)."""
+    patient = _patient(request)
+    audit_record(request=request, action="portal.download_record", patient=patient)
+    return render(request, "portal/record.html", {
+        "patient": patient, "consents": consent_history(patient=patient),
+        "appointments": patient.appointments.select_related("practitioner", "location",
+                                                            "type"),
+        "episodes": patient.episodes.prefetch_related("sessions__insertions",
+                                                      "responses", "screenings"),
+        "generated": timezone.now()})
