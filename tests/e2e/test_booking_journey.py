@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_patient_books_on_a_phone_gets_a_reminder_and_the_desk_sees_it(world, browser,
+                                                                          live_server, page,
+                                                                          log_in):
+    from django.core import mail
+    from django.utils import timezone
+
+    from acuback.scheduling import notifications
+    from acuback.scheduling.models import AppointmentType, WeeklyAvailability
+
+    world.patient_user.email = world.patient.email = "alice@example.com"
+    world.patient_user.save()
+    world.patient.save()
+    kind = AppointmentType.objects.create(clinic=world.clinic, name="Follow-up",
+                                          kind="follow_up", duration_minutes=45)
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(practitioner=world.practitioner_record,
+                                          location=world.location, weekday=weekday,
+                                          start_time=time(9), end_time=time(12))
+    day = timezone.localdate() + timedelta(days=2)
+
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto("/portal/login/")
+    phone.fill("#id_email", "alice@example.com")
+    phone.click("button:has-text('Send me a link')")
+    assert "login link is on its way" in phone.text_content("main")
+    link = re.search(r"https?://[^/]+(/portal/magic/\S+/)", mail.outbox[-1].body).group(1)
+    phone.goto(link)
+    assert "Hello, Alice" in phone.text_content("main")
+
+    phone.click("text=Book an appointment")
+    phone.select_option("#id_location", str(world.location.pk))
+    phone.select_option("#id_type", str(kind.pk))
+    phone.fill("#id_day", day.isoformat())
+    phone.click("button:has-text('Show free times')")
+    phone.check("input[name=start] >> nth=4")  # 10:00
+    phone.click("button:has-text('Book with')")
+    assert "Booked: Follow-up" in phone.text_content(".messages")
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()
+
+    from acuback.scheduling.models import Appointment
+
+    booked = Appointment.objects.get()
+    notifications.tick(now=booked.start - timedelta(hours=23))  # the worker's pass, a day before
+    reminder = next(m for m in mail.outbox if "your appointment" in m.subject)
+    assert reminder.to == ["alice@example.com"]
+    assert reminder.attachments[0][0] == "appointment.ics"
+
+    log_in("alpha_desk")
+    page.goto(f"/calendar/?date={day.isoformat()}")
+    row = page.locator("table.day-view tbody tr").first
+    assert "Alice Archer" in row.text_content() and "10:00" in row.text_content()

@@ -1,0 +1,154 @@
+"""The patient portal: login by link, own bookings, isolation between patients."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from acuback.scheduling.models import Appointment, AppointmentType, WeeklyAvailability
+from tests.factories import make_appointment, make_consent_form, make_practitioner
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+@pytest.fixture
+def bookable(world):
+    world.type = AppointmentType.objects.create(clinic=world.clinic, name="Follow-up",
+                                                kind="follow_up", duration_minutes=45,
+                                                buffer_minutes=15)
+    world.lapsed = make_practitioner(world.clinic, expires_in_days=-1)
+    for practitioner in (world.practitioner_record, world.lapsed):
+        for weekday in range(7):
+            WeeklyAvailability.objects.create(practitioner=practitioner, location=world.location,
+                                              weekday=weekday, start_time=time(9),
+                                              end_time=time(12))
+    world.day = timezone.localdate() + timedelta(days=3)
+    return world
+
+
+def magic_link_from_outbox() -> str:
+    return re.search(r"http://testserver(/portal/magic/\S+/)", mail.outbox[-1].body).group(1)
+
+
+def test_a_magic_link_logs_the_patient_in_once(world, client):
+    world.patient_user.email = "alice@example.com"
+    world.patient_user.save()
+    client.post(reverse("portal_login"), {"email": "ALICE@example.com"})
+    link = magic_link_from_outbox()
+    assert client.get(link)["Location"] == reverse("home")
+    assert "Hello, Alice" in client.get(reverse("home")).content.decode()
+    client.logout()
+    reused = client.get(link)
+    assert reused.status_code == 400 and "already been used" in reused.content.decode()
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(world, client):
+    response = client.post(reverse("portal_login"), {"email": "nobody@example.com"})
+    assert "If an account uses that address" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_staff_address_gets_no_patient_login_link(world, client):
+    world.practitioner.email = "prac@example.com"
+    world.practitioner.save()
+    client.post(reverse("portal_login"), {"email": "prac@example.com"})
+    assert mail.outbox == []
+
+
+def test_online_booking_offers_only_cleared_practitioners(bookable, login):
+    client = login(bookable.patient_user)
+    page = client.get(reverse("portal_book"), {"location": bookable.location.pk,
+                                               "type": bookable.type.pk,
+                                               "day": bookable.day.isoformat()})
+    offered = [p for p, _ in page.context["options"]]
+    assert offered == [bookable.practitioner_record]
+
+
+def test_the_patient_books_and_a_taken_slot_is_refused(bookable, login):
+    client = login(bookable.patient_user)
+    query = {"location": bookable.location.pk, "type": bookable.type.pk,
+             "day": bookable.day.isoformat()}
+    start = datetime.combine(bookable.day, time(10), tzinfo=CHICAGO).isoformat()
+    data = {**query, "practitioner": bookable.practitioner_record.pk, "start": start}
+    assert client.post(reverse("portal_book"), data).status_code == 302
+    booked = Appointment.objects.get()
+    assert booked.patient == bookable.patient and booked.booked_by == bookable.patient_user
+    other = login(bookable.other_patient_user)
+    refused = other.post(reverse("portal_book"), data)
+    assert refused.status_code == 400 and "just been taken" in refused.content.decode()
+
+
+def test_booking_with_a_practitioner_not_cleared_is_refused(bookable, login):
+    client = login(bookable.patient_user)
+    start = datetime.combine(bookable.day, time(10), tzinfo=CHICAGO).isoformat()
+    response = client.post(reverse("portal_book"), {
+        "location": bookable.location.pk, "type": bookable.type.pk,
+        "day": bookable.day.isoformat(), "practitioner": bookable.lapsed.pk, "start": start})
+    assert "not cleared to needle" in response.content.decode()
+
+
+def test_a_past_date_is_refused_on_its_field(bookable, login):
+    client = login(bookable.patient_user)
+    response = client.get(reverse("portal_book"), {"location": bookable.location.pk,
+                                                   "type": bookable.type.pk,
+                                                   "day": "2020-01-01"})
+    assert response.context["form"].errors["day"] == ["That date is in the past."]
+
+
+def test_cancelling_inside_the_notice_window_is_refused(world, login):
+    soon = make_appointment(world, start=timezone.now() + timedelta(hours=5))
+    client = login(world.patient_user)
+    response = client.post(reverse("portal_cancel", args=[soon.pk]), follow=True)
+    assert "Online changes close 24 hours before" in response.content.decode()
+    soon.refresh_from_db()
+    assert soon.status == "booked"
+
+
+def test_cancelling_in_good_time_works(world, login):
+    later = make_appointment(world, start=timezone.now() + timedelta(days=3))
+    login(world.patient_user).post(reverse("portal_cancel", args=[later.pk]))
+    later.refresh_from_db()
+    assert later.status == "cancelled" and "patient online" in later.cancel_reason
+
+
+def test_moving_books_the_new_time_and_cancels_the_old(bookable, login):
+    old_start = datetime.combine(bookable.day, time(9), tzinfo=CHICAGO)
+    old = make_appointment(bookable, start=old_start)
+    client = login(bookable.patient_user)
+    new_start = datetime.combine(bookable.day, time(11), tzinfo=CHICAGO)
+    response = client.post(reverse("portal_reschedule", args=[old.pk]),
+                           {"day": bookable.day.isoformat(), "start": new_start.isoformat()})
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert old.status == "cancelled"
+    assert Appointment.objects.get(status="booked").start == new_start
+
+
+def test_patients_see_only_their_own_appointments_and_record(world, login):
+    mine = make_appointment(world, start=timezone.now() + timedelta(days=3))
+    other = login(world.other_patient_user)
+    assert "Alice" not in other.get(reverse("portal_record")).content.decode()
+    assert mine.patient.given_name not in other.get(reverse("home")).content.decode()
+    assert other.post(reverse("portal_cancel", args=[mine.pk])).status_code == 404
+    own = login(world.patient_user).get(reverse("portal_record")).content.decode()
+    assert "Alice Archer" in own and world.patient.mrn in own
+
+
+def test_a_patient_signs_and_withdraws_a_consent_online(world, login):
+    form = make_consent_form(world.clinic, "data_sharing")
+    client = login(world.patient_user)
+    wrong = client.post(reverse("portal_consents"), {"form": form.pk,
+                                                     "signature_name": "Someone Else"})
+    assert wrong.status_code == 400
+    client.post(reverse("portal_consents"), {"form": form.pk, "signature_name": "Alice Archer"})
+    consent = world.patient.consents.get()
+    assert consent.recorded_by == world.patient_user
+    client.post(reverse("portal_consents"), {"withdraw": consent.pk})
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
