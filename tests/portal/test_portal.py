@@ -152,3 +152,59 @@ def test_a_patient_signs_and_withdraws_a_consent_online(world, login):
     client.post(reverse("portal_consents"), {"withdraw": consent.pk})
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
+
+
+def new_patient_data(bookable, **details):
+    start = datetime.combine(bookable.day, time(10), tzinfo=CHICAGO).isoformat()
+    return {"location": bookable.location.pk, "type": bookable.type.pk,
+            "day": bookable.day.isoformat(), "practitioner": bookable.practitioner_record.pk,
+            "start": start, "given_name": "Nia", "family_name": "Obi",
+            "date_of_birth": "1979-04-02", "email": "nia@example.com", "phone": "",
+            "onset_date": "2026-06-01", **details}
+
+
+def test_a_new_patient_books_online_and_receives_the_intake_link(bookable, client):
+    url = reverse("public_book", args=[bookable.clinic.slug])
+    response = client.post(url, new_patient_data(bookable))
+    assert response.status_code == 200, (response.context.get("problem"),
+                                         response.context["details"].errors)
+    assert "You are booked" in response.content.decode()
+    appointment = Appointment.objects.get()
+    patient = appointment.patient
+    assert (patient.full_name, patient.portal_user.email) == ("Nia Obi", "nia@example.com")
+    assert patient.episodes.get().onset_date.isoformat() == "2026-06-01"
+    [message] = mail.outbox
+    assert "/q/" in message.body and "Follow-up with" in message.body
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("date_of_birth", "2999-01-01", "cannot be in the future"),
+    ("email", "nia@", "valid email"),
+    ("onset_date", "1970-01-01", "before your date of birth"),
+])
+def test_new_patient_bad_details_are_refused_and_nothing_is_created(bookable, client, field,
+                                                                    value, message):
+    response = client.post(reverse("public_book", args=[bookable.clinic.slug]),
+                           new_patient_data(bookable, **{field: value}))
+    assert response.status_code == 400
+    assert message in " ".join(response.context["details"].errors[field])
+    assert not Appointment.objects.exists()
+
+
+def test_a_taken_slot_leaves_no_new_patient_behind(bookable, client):
+    from acuback.patients.models import Patient
+
+    make_appointment(bookable, start=datetime.combine(bookable.day, time(10), tzinfo=CHICAGO))
+    before = Patient.objects.count()
+    response = client.post(reverse("public_book", args=[bookable.clinic.slug]),
+                           new_patient_data(bookable))
+    assert response.status_code == 400 and "just been taken" in response.content.decode()
+    assert Patient.objects.count() == before
+
+
+def test_an_existing_patient_is_sent_to_log_in(bookable, client):
+    bookable.patient.email = "nia@example.com"
+    bookable.patient.save()
+    response = client.post(reverse("public_book", args=[bookable.clinic.slug]),
+                           new_patient_data(bookable))
+    assert "log in with your e-mail" in response.content.decode()

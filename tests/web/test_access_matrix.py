@@ -135,6 +135,8 @@ MATRIX = {
     "portal_magic": (lambda w: reverse("portal_magic", args=["forged"]), "get",
                      dict.fromkeys(ROLES, 400)),
     "portal_book": (lambda w: reverse("portal_book"), "get", PORTAL_OWN),
+    "public_book": (lambda w: reverse("public_book", args=[w.clinic.slug]), "get",
+                    dict.fromkeys(ROLES, 200)),
     "portal_progress": (lambda w: reverse("portal_progress"), "get", PORTAL_OWN),
     "portal_consents": (lambda w: reverse("portal_consents"), "get", PORTAL_OWN),
     "portal_record": (lambda w: reverse("portal_record"), "get", PORTAL_OWN),

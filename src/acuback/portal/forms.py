@@ -36,3 +36,38 @@ class BookingSearchForm(forms.Form):
             raise forms.ValidationError(
                 f"Online booking opens {BOOKING_HORIZON_DAYS} days ahead at most.")
         return day
+
+
+class NewPatientForm(forms.Form):
+    given_name = forms.CharField(max_length=100, label="First name")
+    family_name = forms.CharField(max_length=100, label="Last name")
+    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.EmailField(help_text="We send the confirmation and your forms here.")
+    phone = forms.CharField(max_length=30, required=False)
+    onset_date = forms.DateField(label="When did this back pain start? (roughly)",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob > today:
+            raise forms.ValidationError("Date of birth cannot be in the future.")
+        if dob.year < today.year - 125:
+            raise forms.ValidationError("Check the year of birth.")
+        return dob
+
+    def clean_phone(self):
+        from acuback.patients.forms import validate_phone
+
+        value = self.cleaned_data.get("phone", "").strip()
+        validate_phone(value, "a phone number")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        onset, dob = cleaned.get("onset_date"), cleaned.get("date_of_birth")
+        if onset and onset > timezone.localdate():
+            self.add_error("onset_date", "This date is in the future.")
+        elif onset and dob and onset < dob:
+            self.add_error("onset_date", "This date is before your date of birth.")
+        return cleaned

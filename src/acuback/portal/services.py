@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -93,3 +94,61 @@ def patient_reschedule(*, appointment: Appointment, start, request: HttpRequest)
         audit_record(request=request, action="portal.reschedule", patient=appointment.patient,
                      target=new)
     return new
+
+
+def new_patient_book(*, clinic, details: dict, practitioner, location, type, start,
+                     request: HttpRequest) -> Appointment:
+    """A new patient books online: record, portal account, episode, booking, intake link.
+
+    All or nothing: if the slot is gone, no patient record is left behind.
+    """
+    from acuback.accounts.models import Membership, Role
+    from acuback.outcomes import selectors as outcome_selectors
+    from acuback.outcomes import services as outcome_services
+    from acuback.outcomes.schedule import CLINICIAN_ONLY
+    from acuback.patients.models import EpisodeOfCare
+
+    email = details["email"].strip().lower()
+    user_model = get_user_model()
+    if Patient.objects.filter(clinic=clinic, email__iexact=email).exists() or \
+            user_model.objects.filter(username__iexact=email).exists():
+        raise PortalError("You may already have a record with us: log in with your e-mail "
+                          "address (we send you a link), or call the clinic.")
+    with transaction.atomic():
+        user = user_model.objects.create_user(username=email, email=email,
+                                              first_name=details["given_name"],
+                                              last_name=details["family_name"])
+        user.set_unusable_password()
+        user.save()
+        Membership.objects.create(user=user, clinic=clinic, role=Role.PATIENT)
+        from acuback.patients import services as patient_services
+
+        patient = patient_services.patient_create(clinic=clinic, request=request, data={
+            "given_name": details["given_name"], "family_name": details["family_name"],
+            "date_of_birth": details["date_of_birth"], "email": email,
+            "phone": details.get("phone", ""), "mrn": ""})
+        patient.portal_user = user
+        patient.save(update_fields=["portal_user"])
+        episode = EpisodeOfCare.objects.create(patient=patient, onset_date=details["onset_date"],
+                                               opened_on=timezone.localdate(), created_by=user)
+        appointment = scheduling_services.appointment_book(
+            patient=patient, practitioner=practitioner, location=location, type=type,
+            start=start, request=request)
+        due = next((d for d in outcome_selectors.due_for(episode, timezone.localdate())
+                    if d.time_point == "baseline"), None)
+        link = outcome_services.link_create(
+            episode=episode, time_point="baseline", request=request, email="",
+            instrument_ids=[i for i in due.instruments if i not in CLINICIAN_ONLY]) \
+            if due else None
+    local = appointment.start.astimezone(ZoneInfo(location.time_zone))
+    lines = [f"Hello {patient.given_name},", "",
+             f"You are booked: {type.name} with {practitioner.display_name} on "
+             f"{local:%A %d %B at %H:%M} at {location.name}, {location.address_line1}.", ""]
+    if link is not None:
+        lines += ["Before your visit, please answer a few questions about your back:",
+                  outcome_services.link_url(request, link), ""]
+    lines += ["To see or change your booking, log in with your e-mail address at "
+              f"{request.build_absolute_uri(reverse('portal_login'))}", "", clinic.name]
+    send_mail(subject=f"{clinic.name}: your appointment and intake", message="\n".join(lines),
+              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
+    return appointment

@@ -24,6 +24,7 @@ from acuback.patients.models import Consent
 from acuback.patients.selectors import consent_history, consent_status
 from acuback.scheduling import selectors as scheduling_selectors
 from acuback.scheduling import services as scheduling_services
+from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment
 
 from . import services
@@ -70,15 +71,13 @@ def portal_book(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             practitioner = get_object_or_404(Practitioner.objects.filter(
                 clinic=patient.clinic, is_active=True), pk=request.POST.get("practitioner"))
+            start = parse_aware(request.POST.get("start", ""))
             try:
-                start = datetime.fromisoformat(request.POST.get("start", ""))
-                if start.tzinfo is None:
-                    raise ValueError
+                if start is None:
+                    raise scheduling_services.BookingRefused("Choose a time from the list.")
                 appointment = scheduling_services.appointment_book(
                     patient=patient, practitioner=practitioner, location=c["location"],
                     type=c["type"], start=start, request=request)
-            except ValueError:
-                problem = "Choose a time from the list."
             except scheduling_services.BookingRefused as exc:
                 problem = str(exc)
             else:
@@ -87,18 +86,18 @@ def portal_book(request: HttpRequest) -> HttpResponse:
                                  f"{practitioner.display_name}, {local:%A %d %B at %H:%M}. "
                                  "A reminder will follow by e-mail.")
                 return redirect("home")
-        options = _options(patient, c)
+        options = _options(patient.clinic, c)
     return render(request, "portal/book.html", {
         "form": form, "options": options, "problem": problem,
         "searched": form.is_bound and form.is_valid()},
         status=400 if problem or (form.is_bound and form.errors) else 200)
 
 
-def _options(patient, c):
+def _options(clinic, c):
     """Practitioners cleared to needle at the location that day, with their free times."""
     tz = ZoneInfo(c["location"].time_zone)
     result = []
-    for practitioner in Practitioner.objects.filter(clinic=patient.clinic, is_active=True
+    for practitioner in Practitioner.objects.filter(clinic=clinic, is_active=True
                                                     ).prefetch_related("credentials"):
         if not practitioner.clearance_at(c["location"], c["day"]).cleared:
             continue
@@ -137,13 +136,11 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
     except ValueError:
         day, problem = None, "Choose a valid date."
     if request.method == "POST" and "start" in request.POST:
+        start = parse_aware(request.POST["start"])
         try:
-            start = datetime.fromisoformat(request.POST["start"])
-            if start.tzinfo is None:
-                raise ValueError
+            if start is None:
+                raise services.PortalError("Choose a time from the list.")
             services.patient_reschedule(appointment=appointment, start=start, request=request)
-        except ValueError:
-            problem = "Choose a time from the list."
         except (services.PortalError, scheduling_services.BookingRefused) as exc:
             problem = str(exc)
         else:
@@ -210,3 +207,46 @@ def portal_record(request: HttpRequest) -> HttpResponse:
         "episodes": patient.episodes.prefetch_related("sessions__insertions",
                                                       "responses", "screenings"),
         "generated": timezone.now()})
+
+
+@require_http_methods(["GET", "POST"])
+def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
+    """Online booking for someone new to the clinic: no account needed."""
+    from acuback.accounts.models import Clinic
+
+    from .forms import NewPatientForm
+
+    clinic = get_object_or_404(Clinic, slug=clinic_slug)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    search = BookingSearchForm(data, clinic=clinic)
+    details = NewPatientForm(request.POST if request.method == "POST" else None)
+    options, problem, chosen = [], None, None
+    if data is not None and search.is_valid():
+        c = search.cleaned_data
+        practitioner_id = data.get("practitioner")
+        start_text = data.get("start")
+        if practitioner_id and start_text:
+            chosen = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_id).first(),
+                      start_text)
+        if request.method == "POST" and chosen and chosen[0] and details.is_valid():
+            start = parse_aware(start_text)
+            try:
+                if start is None:
+                    raise services.PortalError("Choose a time from the list.")
+                services.new_patient_book(clinic=clinic, details=details.cleaned_data,
+                                          practitioner=chosen[0], location=c["location"],
+                                          type=c["type"], start=start, request=request)
+            except (services.PortalError, scheduling_services.BookingRefused) as exc:
+                problem = str(exc)
+            else:
+                return render(request, "outcomes/link_error.html", {"message": (
+                    "You are booked. We have e-mailed the details and a link to a few "
+                    "questions to answer before your visit.")})
+        if chosen is None or problem:
+            options = _options(clinic, c)
+    return render(request, "portal/public_book.html", {
+        "clinic": clinic, "form": search, "details": details, "options": options,
+        "chosen": chosen, "problem": problem, "searched": search.is_bound and search.is_valid(),
+    }, status=400 if problem or (request.method == "POST" and details.errors) else 200)
+
+

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.utils import timezone
 
@@ -36,3 +38,12 @@ class SlotSearchForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=300)
+
+
+def parse_aware(text: str) -> datetime | None:
+    """A time-zone-aware datetime from a posted slot value, or None."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value.tzinfo is not None else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -17,7 +17,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 
 from . import selectors, services
-from .forms import SlotSearchForm
+from .forms import SlotSearchForm, parse_aware
 from .models import Appointment
 
 
@@ -106,11 +106,8 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         c = form.cleaned_data
         free = selectors.free_slots(c["practitioner"], c["location"], c["type"], c["day"])
         if request.method == "POST":
-            try:
-                start = datetime.fromisoformat(request.POST.get("start", ""))
-                if start.tzinfo is None:
-                    raise ValueError
-            except ValueError:
+            start = parse_aware(request.POST.get("start", ""))
+            if start is None:
                 problem = "Choose a time from the list."
             else:
                 try:
