@@ -139,6 +139,8 @@ LOGGING = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # SMS: a dotted path to a class with send(to, body); the console backend prints.
 ACUBACK_SMS_BACKEND = env_str("ACUBACK_SMS_BACKEND", "acuback.scheduling.sms.ConsoleSMSBackend")
+# The address patients use, for links in e-mails the worker sends.
+ACUBACK_BASE_URL = env_str("ACUBACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How often the worker plans and sends reminders (seconds).
 ACUBACK_WORKER_TICK_SECONDS = env_int("ACUBACK_WORKER_TICK_SECONDS", 60)
 

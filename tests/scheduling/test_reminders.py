@@ -138,3 +138,24 @@ def test_reminders_keep_local_time_across_daylight_saving(world):
         notifications.tick()
     assert "at 09:00" in mail.outbox[0].body
     assert start.astimezone(ZoneInfo("UTC")).time() == time(15, 0)
+
+
+def test_the_worker_invites_patients_to_due_questionnaires_once_a_week(world):
+    from acuback.outcomes.models import CollectionLink
+    from tests.factories import make_episode
+
+    world.patient.email = "alice@example.com"
+    world.patient.save()
+    make_episode(world.patient, world.practitioner)
+    moment = datetime(2026, 12, 1, 9, 0, tzinfo=CHICAGO)
+    with time_machine.travel(moment, tick=False):
+        result = notifications.tick()
+    assert result["planned"] == 1 and result["sent"] == 1
+    [message] = mail.outbox
+    assert "few questions" in message.subject and "/q/" in message.body
+    link = CollectionLink.objects.get()
+    assert "schober" not in link.instruments and link.time_point == "baseline"
+    with time_machine.travel(moment + timedelta(days=2), tick=False):
+        assert notifications.tick()["planned"] == 0
+    with time_machine.travel(moment + timedelta(days=8), tick=False):
+        assert notifications.tick()["planned"] == 1

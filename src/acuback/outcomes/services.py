@@ -135,7 +135,8 @@ def link_create(*, episode, instrument_ids: list[str], time_point: str, request:
             patient=episode.patient, episode=episode, instruments=instrument_ids,
             time_point=time_point, expires_at=timezone.now() + timedelta(days=days),
             sent_to=email,
-            created_by=request.user if request.user.is_authenticated else None)
+            created_by=request.user if request is not None and request.user.is_authenticated
+            else None)
         audit_record(request=request, action="outcome.link.create", patient=episode.patient,
                      target=link, detail={"instruments": instrument_ids})
     if email:

@@ -192,6 +192,10 @@ class Notification(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="notifications")
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, null=True,
                                     blank=True, related_name="notifications")
+    # Questionnaire invitations: which episode and time point they invite to.
+    episode = models.ForeignKey("patients.EpisodeOfCare", on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="+")
+    time_point = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     channel = models.CharField(max_length=10, choices=[("email", "E-mail"), ("sms", "SMS")])
     to = models.CharField(max_length=254)

@@ -87,6 +87,47 @@ def plan_reminders(now: datetime) -> int:
     return created
 
 
+INVITATION_INTERVAL = timedelta(days=7)  # do not invite to the same time point more often
+
+
+def plan_questionnaire_invitations(now: datetime) -> int:
+    """E-mail a questionnaire link for what the outcome schedule says is due.
+
+    Covers baseline, review, discharge and the 3- and 6-month follow-ups (the
+    follow-up reminders). One invitation per episode and time point per week.
+    """
+    from acuback.outcomes import selectors as outcome_selectors
+    from acuback.outcomes import services as outcome_services
+    from acuback.outcomes.schedule import CLINICIAN_ONLY
+    from acuback.patients.models import EpisodeOfCare
+
+    recent = set(Notification.objects.filter(
+        kind=NotificationKind.QUESTIONNAIRE_INVITATION,
+        created_at__gte=now - INVITATION_INTERVAL).values_list("episode_id", "time_point"))
+    created = 0
+    episodes = (EpisodeOfCare.objects.exclude(patient__email="")
+                .filter(patient__is_active=True).select_related("patient__clinic"))
+    for episode in episodes:
+        for due in outcome_selectors.due_for(episode, now.date()):
+            own = [i for i in due.instruments if i not in CLINICIAN_ONLY]
+            if not own or (episode.pk, due.time_point) in recent:
+                continue
+            link = outcome_services.link_create(episode=episode, instrument_ids=own,
+                                                time_point=due.time_point, request=None)
+            url = settings.ACUBACK_BASE_URL + outcome_services.link_url(None, link)
+            patient = episode.patient
+            Notification.objects.create(
+                clinic=patient.clinic, patient=patient, episode=episode,
+                time_point=due.time_point, kind=NotificationKind.QUESTIONNAIRE_INVITATION,
+                channel="email", to=patient.email, due_at=now,
+                subject=f"{patient.clinic.name}: a few questions about your back",
+                body=(f"Hello {patient.preferred_name or patient.given_name},\n\n"
+                      f"Please answer a few short questions ({due.label.lower()}):\n{url}\n\n"
+                      f"The link works once and expires in a week.\n\n{patient.clinic.name}"))
+            created += 1
+    return created
+
+
 def send_due(now: datetime) -> tuple[int, int]:
     """Send what is due; returns (sent, failed). A failure is retried with back-off."""
     sent = failed = 0
@@ -152,8 +193,10 @@ def _fail(notification: Notification, error: str, *, final: bool,
     Notification.objects.filter(pk=notification.pk).update(**fields)
 
 
-def tick(now: datetime | None = None) -> dict:
+def tick(now: datetime | None = None, *, invitations: bool = True) -> dict:
     now = now or timezone.now()
     planned = plan_reminders(now)
+    if invitations:
+        planned += plan_questionnaire_invitations(now)
     sent, failed = send_due(now)
     return {"planned": planned, "sent": sent, "failed": failed}
