@@ -208,3 +208,38 @@ def test_an_existing_patient_is_sent_to_log_in(bookable, client):
     response = client.post(reverse("public_book", args=[bookable.clinic.slug]),
                            new_patient_data(bookable))
     assert "log in with your e-mail" in response.content.decode()
+
+
+def test_a_patient_answers_the_intake_at_home_and_the_practitioner_signs(world, login):
+    from acuback.screening.models import Screening
+    from tests.factories import make_episode
+
+    make_episode(world.patient, world.practitioner)
+    client = login(world.patient_user)
+    assert "Answer the health questions" in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("portal_intake"))
+    assert "structural_deformity" not in page.context["form"].fields  # clinician's question
+    response = client.post(reverse("portal_intake"), {"night_pain": "yes", "epilepsy": "no"})
+    assert response.status_code == 302
+    draft = Screening.objects.get()
+    assert draft.answers["night_pain"] is True and draft.status == "draft"
+    assert draft.created_by == world.patient_user
+
+
+def test_emergency_answers_tell_the_patient_to_seek_care_now(world, login):
+    from tests.factories import make_episode
+
+    make_episode(world.patient, world.practitioner)
+    response = login(world.patient_user).post(reverse("portal_intake"),
+                                              {"saddle_numbness": "yes"})
+    assert "Go to an emergency department now" in response.content.decode()
+
+
+def test_impossible_intake_answers_are_refused_on_the_field(world, login):
+    from tests.factories import make_episode
+
+    make_episode(world.patient, world.practitioner)
+    response = login(world.patient_user).post(reverse("portal_intake"),
+                                              {"pregnant": "yes", "gestational_weeks": "50"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["gestational_weeks"]

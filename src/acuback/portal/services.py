@@ -152,3 +152,21 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
     send_mail(subject=f"{clinic.name}: your appointment and intake", message="\n".join(lines),
               from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
     return appointment
+
+
+def intake_draft(*, patient: Patient, request: HttpRequest):
+    """The unsigned intake of the patient's open episode, started if needed; None if
+    the episode's intake is already signed or there is no open episode."""
+    from acuback.patients.models import EpisodeStatus
+    from acuback.screening import services as screening_services
+    from acuback.screening.models import Screening, ScreeningKind, ScreeningStatus
+
+    episode = patient.episodes.exclude(status=EpisodeStatus.DISCHARGED).first()
+    if episode is None or Screening.objects.filter(
+            episode=episode, status=ScreeningStatus.SIGNED).exists():
+        return None
+    draft = Screening.objects.filter(episode=episode, kind=ScreeningKind.INTAKE,
+                                     status=ScreeningStatus.DRAFT).first()
+    return draft or screening_services.screening_start(episode=episode,
+                                                       kind=ScreeningKind.INTAKE,
+                                                       request=request)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("progress/", views.portal_progress, name="portal_progress"),
     path("consents/", views.portal_consents, name="portal_consents"),
     path("record/", views.portal_record, name="portal_record"),
+    path("intake/", views.portal_intake, name="portal_intake"),
     path("book/<slug:clinic_slug>/new/", views.public_book, name="public_book"),
 ]

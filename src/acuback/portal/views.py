@@ -250,3 +250,47 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     }, status=400 if problem or (request.method == "POST" and details.errors) else 200)
 
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_intake(request: HttpRequest) -> HttpResponse:
+    """The patient answers the intake's health questions at home; a practitioner
+    goes through them with the patient and signs. Clinician questions stay theirs."""
+    from acuback.clinical.safety import InvalidAnswer, Outcome, answers_from_json, decide
+    from acuback.screening import services as screening_services
+    from acuback.screening.forms import IntakeForm, raise_on_field
+    from acuback.screening.questions import CLINICIAN_FIELDS
+
+    patient = _patient(request)
+    draft = services.intake_draft(patient=patient, request=request)
+    if draft is None:
+        messages.info(request, "There is no intake waiting for you just now.")
+        return redirect("home")
+    form = IntakeForm(request.POST or None, stored=draft.answers, for_patient=True)
+    emergency = False
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers_json(patient=patient, episode=draft.episode,
+                                    on=timezone.localdate())
+        for name in CLINICIAN_FIELDS:  # keep what the clinician recorded
+            answers[name] = draft.answers.get(name)
+        try:
+            decision = decide(answers_from_json(answers))
+            screening_services.screening_save_draft(
+                screening=draft, answers=answers, expected_version=draft.version,
+                request=request)
+        except InvalidAnswer as exc:
+            raise_on_field(form, exc)
+        except screening_services.ScreeningError as exc:
+            form.add_error(None, str(exc))
+        else:
+            emergency = decision.outcome == Outcome.EMERGENCY
+            if not emergency:
+                messages.success(request, "Thank you: your answers are saved. Your "
+                                 "practitioner will go through them with you.")
+                return redirect("home")
+            audit_record(request=request, action="portal.intake_emergency", patient=patient,
+                         target=draft)
+    return render(request, "portal/intake.html", {
+        "patient": patient, "form": form, "emergency": emergency},
+        status=400 if form.errors else 200)

@@ -72,10 +72,13 @@ class IntakeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=[c for c in REGION_CHOICES if c[0] in ("upper_limb", "lower_limb")])
 
-    def __init__(self, *args, stored: dict | None = None, **kwargs):
+    def __init__(self, *args, stored: dict | None = None, for_patient: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.for_patient = for_patient
         for group in GROUPS:
             for q in group.questions:
+                if for_patient and q.clinician:
+                    continue
                 self.fields[q.field] = forms.ChoiceField(
                     label=q.text, required=False, choices=YES_NO, widget=forms.RadioSelect)
         for n in DEVICE_SLOTS:
@@ -112,7 +115,8 @@ class IntakeForm(forms.Form):
 
     def groups(self):
         """The yes/no fields in their groups, for the template."""
-        return [(g, [(self[q.field], q) for q in g.questions]) for g in GROUPS]
+        return [(g, [(self[q.field], q) for q in g.questions if q.field in self.fields])
+                for g in GROUPS]
 
     def device_rows(self):
         return [[self[f"device_{n}_{part}"] for part in ("kind", "region", "implanted_on",

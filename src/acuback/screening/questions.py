@@ -125,3 +125,6 @@ SPECIAL = ("lymphoedema_regions", "tumour_regions", "skin_problem_regions", "med
 TODAY_ONLY = ("hungry_or_exhausted_today", "intoxicated_today")
 
 YES_NO_FIELDS = tuple(q.field for g in GROUPS for q in g.questions)
+
+# Answered by the clinician, never by the patient on the portal.
+CLINICIAN_FIELDS = tuple(q.field for g in GROUPS for q in g.questions if q.clinician)

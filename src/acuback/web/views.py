@@ -69,4 +69,6 @@ def home(request: HttpRequest) -> HttpResponse:
         context["upcoming"] = [(a, can_change(a)) for a in appointments
                                if a.start >= now and a.status == "booked"]
         context["past"] = [a for a in appointments if a.start < now][-5:]
+        context["intake_waiting"] = patient.episodes.exclude(status="discharged").exclude(
+            screenings__status="signed").exists()
     return render(request, "web/home_patient.html", context)
