@@ -62,3 +62,56 @@ def test_a_patient_books_on_a_phone_gets_a_reminder_and_the_desk_sees_it(world, 
     page.goto(f"/calendar/?date={day.isoformat()}")
     row = page.locator("table.day-view tbody tr").first
     assert "Alice Archer" in row.text_content() and "10:00" in row.text_content()
+
+
+def test_a_new_patient_books_online_on_a_phone_and_the_desk_sees_it(world, browser, live_server,
+                                                                    page, log_in):
+    from django.core import mail
+    from django.utils import timezone
+
+    from acuback.scheduling import notifications
+    from acuback.scheduling.models import Appointment, AppointmentType, WeeklyAvailability
+
+    kind = AppointmentType.objects.create(clinic=world.clinic, name="Initial assessment",
+                                          kind="initial", duration_minutes=60)
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(practitioner=world.practitioner_record,
+                                          location=world.location, weekday=weekday,
+                                          start_time=time(9), end_time=time(12))
+    day = timezone.localdate() + timedelta(days=3)
+
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(f"/portal/book/{world.clinic.slug}/new/")
+    phone.select_option("#id_location", str(world.location.pk))
+    phone.select_option("#id_type", str(kind.pk))
+    phone.fill("#id_day", day.isoformat())
+    phone.click("button:has-text('Show free times')")
+    phone.check("input[name=start] >> nth=0")  # 09:00
+    phone.click("button:has-text('Choose this time')")
+    phone.fill("#id_given_name", "Nia")
+    phone.fill("#id_family_name", "Obi")
+    phone.fill("#id_date_of_birth", "2999-01-01")  # wrong first
+    phone.fill("#id_email", "nia@example.com")
+    phone.fill("#id_onset_date", "2026-06-01")
+    phone.click("button:has-text('Book')")
+    assert "cannot be in the future" in phone.text_content("main")
+    phone.fill("#id_date_of_birth", "1979-04-02")
+    phone.click("button:has-text('Book')")
+    assert "You are booked" in phone.text_content("main")
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()
+    confirmation = mail.outbox[-1]
+    assert confirmation.to == ["nia@example.com"] and "/q/" in confirmation.body
+
+    booked = Appointment.objects.get(patient__family_name="Obi")
+    notifications.tick(now=booked.start - timedelta(hours=23), invitations=False)
+    reminder = next(m for m in mail.outbox if "your appointment on" in m.subject)
+    assert reminder.attachments[0][0] == "appointment.ics"
+
+    log_in("alpha_desk")
+    page.goto(f"/calendar/?date={day.isoformat()}")
+    row = page.locator("table.day-view tbody tr").first
+    assert "Nia Obi" in row.text_content() and "09:00" in row.text_content()
+    assert "intake screening" in row.text_content()  # what the visit still needs
