@@ -83,7 +83,8 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
     start, end = day_bounds(day, tz)
     qs = (Appointment.objects.filter(clinic_id=clinic_id, start__gte=start, start__lt=end)
           .select_related("patient", "practitioner", "location", "type")
-          .prefetch_related("patient__consents", "patient__episodes__screenings")
+          .prefetch_related("patient__consents", "patient__episodes__screenings",
+                            "patient__episodes__responses")
           .order_by("start", "practitioner__display_name"))
     if location is not None:
         qs = qs.filter(location=location)
@@ -110,6 +111,9 @@ def due_items(appointment: Appointment) -> list[str]:
         due.append("open an episode and intake")
     elif not any(s.status == "signed" for e in episodes for s in e.screenings.all()):
         due.append("intake screening")
+    if episodes and not any(r.status == "submitted" and r.time_point == "baseline"
+                            for e in episodes for r in e.responses.all()):
+        due.append("baseline questionnaires")
     if appointment.type.kind == "re_evaluation":
         due.append("re-evaluation questionnaires")
     return due
