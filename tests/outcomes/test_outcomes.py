@@ -276,3 +276,13 @@ def test_a_positive_phq2_on_a_link_adds_the_phq9_to_it(world, episode, client):
     assert link.instruments == ["phq2", "phq9"] and link.used_at is None
     page = client.get(reverse("questionnaire_link", args=[token])).content.decode()
     assert "Start: PHQ-9" in page
+
+
+def test_the_patient_home_counts_only_what_the_patient_answers(world, episode, login):
+    for instrument, answers in [("nrs", {1: 7}), ("odi", dict.fromkeys(range(1, 11), 3)),
+                                ("startback", dict.fromkeys(range(1, 10), 0)),
+                                ("peg", {1: 7, 2: 6, 3: 6}), ("phq2", {1: 0, 2: 0}),
+                                ("gad2", {1: 0, 2: 0}), ("psfs", {1: 3})]:
+        submit(world, episode, instrument, answers)
+    page = login(world.patient_user).get(reverse("home")).content.decode()
+    assert "Questionnaires to complete" not in page  # only the clinician's tests remain

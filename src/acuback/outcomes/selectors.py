@@ -142,3 +142,11 @@ def questionnaires_due_for_practitioner(*, practitioner, on: date, limit: int = 
                 .exclude(status=EpisodeStatus.DISCHARGED).select_related("patient__clinic")
                 .order_by("patient__family_name")[:limit])
     return [(e, due) for e in episodes if (due := due_for(e, on))]
+
+
+def patient_due(due: Due) -> Due | None:
+    """The part of a due set the patient answers (not the clinician's tests), or None."""
+    from .schedule import CLINICIAN_ONLY
+
+    own = tuple(i for i in due.instruments if i not in CLINICIAN_ONLY)
+    return Due(due.time_point, due.label, own) if own else None

@@ -11,7 +11,12 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credential_row, credentials_needing_attention
 from acuback.audit.services import audit_record
-from acuback.outcomes.selectors import due_for, open_alerts, questionnaires_due_for_practitioner
+from acuback.outcomes.selectors import (
+    due_for,
+    open_alerts,
+    patient_due,
+    questionnaires_due_for_practitioner,
+)
 from acuback.patients.models import Patient
 from acuback.patients.selectors import consent_status
 from acuback.portal.services import can_change
@@ -61,8 +66,9 @@ def home(request: HttpRequest) -> HttpResponse:
         audit_record(request=request, action="portal.view_own", patient=patient, target=patient)
         context["patient"] = patient
         context["consents"] = consent_status(patient=patient)
-        context["due"] = [(e, d) for e in patient.episodes.exclude(status="discharged")
-                          for d in due_for(e, today)]
+        context["due"] = [(e, own) for e in patient.episodes.exclude(status="discharged")
+                          for d in due_for(e, today)
+                          if (own := patient_due(d)) is not None]
         appointments = list(patient.appointments.select_related(
             "practitioner", "location", "type", "clinic").order_by("start"))
         now = timezone.now()
