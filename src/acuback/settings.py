@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "acuback.outcomes",
     "acuback.scheduling",
     "acuback.portal",
+    "acuback.billing",
 ]
 
 MIDDLEWARE = [

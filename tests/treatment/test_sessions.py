@@ -213,3 +213,13 @@ def test_adverse_event_rates_come_from_sql_aggregates(ready, django_assert_num_q
     assert rates["minor"].events == 2 and rates["minor"].per_1000_sessions == 500.0
     assert rates["minor"].per_100_patients == 100.0
     assert rates["serious"].events == 0 and rates["serious"].per_1000_sessions == 0.0
+
+
+def test_signing_stores_the_cpt_units_with_the_rule_version(ready):
+    sets = [{"order": 1, "position": "prone", "face_to_face_minutes": 15, "electrical": False},
+            {"order": 2, "position": "supine", "face_to_face_minutes": 15, "electrical": True}]
+    session = save(ready, start(ready), [site("BL23"), site("ST36", needle_set=2)],
+                   needle_sets=sets, removed=4)
+    signed = sign(ready, session)
+    assert signed.cpt_codes == {"97810": 1, "97814": 1}
+    assert signed.cpt_rule_version == "cpt-2026.1"

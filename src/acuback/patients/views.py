@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
+from acuback.billing.selectors import coverage_status
 from acuback.screening.selectors import safety_profile
 from acuback.treatment.selectors import timeline
 
@@ -115,6 +116,7 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
             "can_view_clinical": clinical,
             "profile": safety_profile(patient=patient, on=today) if clinical else None,
+            "coverage": coverage_status(patient=patient, on=today),
         },
     )
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
+from acuback.billing.selectors import coverage_status
 
 from . import selectors, services
 from .forms import SlotSearchForm, parse_aware
@@ -126,7 +127,10 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                     return redirect(f"/calendar/?date={local.date().isoformat()}")
     tz = ZoneInfo(form.cleaned_data["location"].time_zone) if form.is_bound and \
         form.is_valid() else None
+    coverage = coverage_status(patient=form.cleaned_data["patient"],
+                               on=form.cleaned_data["day"]) if tz else None
     return render(request, "scheduling/book.html", {
+        "coverage": coverage,
         "form": form, "free": [(s, s.astimezone(tz)) for s in free] if tz else [],
         "problem": problem, "searched": form.is_bound and form.is_valid(),
     }, status=400 if problem or (form.is_bound and form.errors) else 200)

@@ -130,6 +130,9 @@ class Session(models.Model):
     needles_removed = models.PositiveSmallIntegerField(default=0)
     electroacupuncture = models.BooleanField(default=False)
     acknowledgements = models.JSONField(default=list, blank=True)
+    # Stored at signing with the rule version, so billing and dashboards read them in SQL.
+    cpt_codes = models.JSONField(default=dict, blank=True)
+    cpt_rule_version = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=10, choices=SessionStatus.choices,
                               default=SessionStatus.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.services import audit_record
-from acuback.clinical import points
+from acuback.clinical import cpt, points
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.screening.enforcement import NeedlingRefused, needling_check
 from acuback.screening.selectors import safety_profile
@@ -245,17 +245,31 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
             f"Needle count does not reconcile: {session.needles_inserted} inserted, "
             f"{session.needles_removed} removed. Find the missing needle(s), or record a "
             "retained or missing needle incident.")
+    units = cpt.codes([(s["face_to_face_minutes"], s["electrical"])
+                       for s in session.needle_sets.order_by("order").values(
+                           "face_to_face_minutes", "electrical")],
+                      min_minutes=_min_minutes(session))
     with transaction.atomic():
         if not Session.objects.filter(pk=session.pk, version=expected_version,
                                       status=SessionStatus.DRAFT).update(
                 status=SessionStatus.SIGNED, signed_by=request.user, signed_at=timezone.now(),
-                version=expected_version + 1):
+                version=expected_version + 1, cpt_codes=units,
+                cpt_rule_version=cpt.RULE_VERSION):
             raise StaleDraft("This session changed since you opened it. Reload it, check it, "
                              "then sign.")
         audit_record(request=request, action="session.sign", patient=session.patient,
                      target=session)
     session.refresh_from_db()
     return session
+
+
+def _min_minutes(session: Session) -> int:
+    """The primary payer's minimum face-to-face minutes per unit (payer-rule data)."""
+    from acuback.billing.models import CoveragePlan
+
+    plan = (CoveragePlan.objects.in_force(session.session_date).filter(patient=session.patient)
+            .select_related("payer").order_by("priority").first())
+    return plan.payer.min_minutes_per_unit if plan else cpt.DEFAULT_MIN_MINUTES
 
 
 def addendum_add(*, session: Session, text: str, request: HttpRequest) -> Addendum:

@@ -1,0 +1,135 @@
+"""Payers, patients' coverage plans and authorisations: payer rules as data."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from acuback.accounts import policy
+from acuback.accounts.models import Clinic
+from acuback.clinical import coverage
+from acuback.patients.models import Patient
+
+
+class PayerKind(models.TextChoices):
+    MEDICARE = "medicare", "Medicare (NCD 30.3.3)"
+    COMMERCIAL = "commercial", "Commercial plan"
+    SELF_PAY = "self_pay", "Self-pay"
+
+
+class Payer(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="payers")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=PayerKind.choices)
+    # Medicare: the CMS NCD 30.3.3 ICD-10 list, loaded from the CMS spreadsheet (never typed).
+    covered_diagnoses = models.JSONField(null=True, blank=True,
+                                         help_text="Empty until the payer's list is loaded.")
+    covered_diagnoses_source = models.CharField(max_length=300, blank=True)
+    year_convention = models.CharField(max_length=20, choices=[
+        (c.value, c.value.replace("_", " ")) for c in coverage.YearConvention],
+        default=coverage.YearConvention.MEDICARE_11_MONTHS)
+    min_minutes_per_unit = models.PositiveSmallIntegerField(default=15)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LimitPeriod(models.TextChoices):
+    CALENDAR_YEAR = "calendar_year", "Per calendar year"
+    ROLLING_DAYS = "rolling_days", "Rolling number of days"
+
+
+class PlanQuerySet(models.QuerySet["CoveragePlan"]):
+    def visible_to(self, user) -> PlanQuerySet:
+        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view"))
+
+    def in_force(self, on) -> PlanQuerySet:
+        return self.filter(Q(effective_from__lte=on),
+                           Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+
+
+class CoveragePlan(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="coverage_plans")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="plans")
+    plan_name = models.CharField(max_length=120, blank=True)
+    member_id = models.CharField(max_length=60, blank=True)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 = primary.")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    visit_limit = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                   help_text="Commercial plans; Medicare "
+                                                   "follows the NCD.")
+    limit_period = models.CharField(max_length=15, choices=LimitPeriod.choices,
+                                    default=LimitPeriod.CALENDAR_YEAR)
+    rolling_days = models.PositiveSmallIntegerField(default=365)
+    extra_visits_need_improvement = models.BooleanField(default=False)
+    copay = models.DecimalField(max_digits=8, decimal_places=2, default=0,
+                                validators=[MinValueValidator(0)])
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["patient", "priority"]
+
+    def __str__(self) -> str:
+        return f"{self.payer} {self.plan_name} ({self.member_id})"
+
+    def clean(self):
+        errors = {}
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            errors["effective_to"] = "The end is before the start."
+        if self.copay is not None and self.copay < 0:
+            errors["copay"] = "A copay cannot be negative."
+        if self.patient_id and self.payer_id and self.effective_from:
+            others = CoveragePlan.objects.filter(patient_id=self.patient_id,
+                                                 payer_id=self.payer_id).exclude(pk=self.pk)
+            end = self.effective_to
+            for other in others:
+                if (other.effective_to is None or other.effective_to >= self.effective_from) \
+                        and (end is None or other.effective_from <= end):
+                    errors["effective_from"] = ("This period overlaps another coverage of the "
+                                                "same payer for this patient.")
+                    break
+        if errors:
+            raise ValidationError(errors)
+
+
+class Authorisation(models.Model):
+    plan = models.ForeignKey(CoveragePlan, on_delete=models.CASCADE,
+                             related_name="authorisations")
+    number = models.CharField(max_length=60, blank=True)
+    visits = models.IntegerField(validators=[MinValueValidator(0)])
+    valid_from = models.DateField()
+    expires_on = models.DateField()
+
+    class Meta:
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"Authorisation {self.number} ({self.visits} visits)"
+
+    def clean(self):
+        if self.visits is not None and self.visits < 0:
+            raise ValidationError({"visits": "An authorisation cannot have a negative count."})
+        if self.expires_on and self.valid_from and self.expires_on < self.valid_from:
+            raise ValidationError({"expires_on": "The expiry is before the start."})
+
+
+class FeeSchedule(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="fees")
+    code = models.CharField(max_length=10)
+    amount = models.DecimalField(max_digits=8, decimal_places=2,
+                                 validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "code"], name="one_fee_per_code"),
+                       models.CheckConstraint(condition=Q(amount__gte=0),
+                                              name="fee_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.amount}"

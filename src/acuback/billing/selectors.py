@@ -1,0 +1,87 @@
+"""Visit counters, derived from signed sessions (never edited by hand)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from acuback.clinical import coverage, diagnoses, episodes
+from acuback.patients.models import CauseCategory, EpisodeStatus, Patient
+from acuback.treatment.models import Session, SessionStatus
+
+from .models import CoveragePlan, PayerKind
+
+
+@dataclass(frozen=True)
+class CoverageStatus:
+    plan: CoveragePlan | None
+    label: str
+    used: int
+    remaining: int | None
+    modifiers: tuple[str, ...]
+    warnings: tuple[str, ...]
+    next_threshold: str = ""
+
+    @property
+    def tone(self) -> str:
+        return "bad" if self.warnings else "ok"
+
+
+def visit_dates(patient: Patient, before: date | None = None) -> list[date]:
+    qs = Session.objects.filter(patient=patient, status=SessionStatus.SIGNED)
+    if before is not None:
+        qs = qs.filter(session_date__lt=before)
+    return list(qs.order_by("session_date").values_list("session_date", flat=True))
+
+
+def coverage_status(*, patient: Patient, on: date) -> CoverageStatus:
+    """What the next visit on `on` would mean for the primary coverage (4 queries)."""
+    plan = (CoveragePlan.objects.in_force(on).filter(patient=patient).select_related("payer")
+            .order_by("priority").first())
+    prior = visit_dates(patient, before=on)
+    if plan is None or plan.payer.kind == PayerKind.SELF_PAY:
+        return CoverageStatus(plan, "Self-pay", len(prior), None, (), ())
+    if plan.payer.kind == PayerKind.MEDICARE:
+        return _medicare(patient, plan, prior, on)
+    if plan.visit_limit is None:
+        return CoverageStatus(plan, str(plan.payer), len(prior), None, (), ())
+    left = coverage.plan_visits_left(coverage.PlanLimit(plan.visit_limit, plan.limit_period,
+                                                        plan.rolling_days), prior, on)
+    warnings = () if left > 0 else (f"{plan.payer}: the plan's {plan.visit_limit} visits are "
+                                    "used up; the next visit is not expected to be covered.",)
+    return CoverageStatus(plan, str(plan.payer), plan.visit_limit - left, max(0, left - 1),
+                          (), warnings)
+
+
+def _medicare(patient, plan, prior, on) -> CoverageStatus:
+    from acuback.outcomes.selectors import progress
+
+    episode = patient.episodes.exclude(status=EpisodeStatus.DISCHARGED).first()
+    if episode is None:
+        return CoverageStatus(plan, "Medicare", len(prior), None, (),
+                              ("No open episode: Medicare eligibility cannot be checked.",))
+    onset = min(episode.onset_date, on)
+    specific = episode.cause == CauseCategory.SPECIFIC or any(
+        diagnoses.BY_CODE.get(c) and diagnoses.BY_CODE[c].specific_cause
+        for c in episode.diagnosis_codes)
+    covered = plan.payer.covered_diagnoses
+    eligible = coverage.eligibility(
+        duration_weeks=episodes.weeks_since(onset, on), specific_cause=specific,
+        related_to_surgery=episode.related_to_surgery,
+        related_to_pregnancy=episode.related_to_pregnancy,
+        diagnosis_codes=episode.diagnosis_codes,
+        covered_codes=frozenset(covered) if covered is not None else None,
+        practitioner_eligible=True)  # checked per session against the rendering practitioner
+    state = progress(episode)
+    improved = any(s.status is not None and s.status.change.direction == "improving"
+                   for s in state.series if s.instrument_id in ("nrs", "peg", "odi", "rmdq",
+                                                                 "psfs"))
+    rule = coverage.NcdRule(year=coverage.YearConvention(plan.payer.year_convention))
+    decision = coverage.next_visit(prior_visits=prior, on=on, eligible=eligible,
+                                   improvement_documented=improved,
+                                   not_improving=state.not_improving, rule=rule)
+    warnings = tuple(f"Medicare: {r}. Expected denial: get an ABN signed (GA), or the clinic "
+                     "carries the loss (GZ)." for r in decision.reasons)
+    return CoverageStatus(plan, f"Medicare · visit {decision.ordinal}", decision.ordinal - 1,
+                          decision.remaining, decision.modifiers, warnings,
+                          decision.next_threshold)
