@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from acuback.accounts.views import LoginView
+from acuback.billing import urls as billing_urls
 from acuback.outcomes import urls as outcome_urls
 from acuback.web import views as web_views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("portal/", include("acuback.portal.urls")),
     path("practitioners/", include("acuback.accounts.urls")),
     path("calendar/", include("acuback.scheduling.urls")),
+    path("billing/", include("acuback.billing.urls")),
+    path("patients/", include(billing_urls.patient_urlpatterns)),
     path("admin/", admin.site.urls),
 ]
 

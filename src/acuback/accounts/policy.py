@@ -46,6 +46,9 @@ RULES: dict[str, frozenset[str]] = {
     # Scheduling: everyone on the staff sees and books the calendar.
     "schedule.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "schedule.book": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    # Billing: superbills for the patient's staff; claim export for the clinic admin.
+    "billing.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    "billing.export": frozenset({ADMIN}),
     # Practitioner registry: front desk needs it to know who may treat where.
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("claims/", views.claim_export, name="claim_export"),
+]
+
+patient_urlpatterns = [
+    path("<int:pk>/superbill/", views.patient_superbill, name="patient_superbill"),
+]

@@ -1,0 +1,88 @@
+"""Superbills (HTML and PDF) and the claim export (CSV and JSON)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from acuback.accounts import policy
+from acuback.audit.services import audit_record
+from acuback.patients.models import Patient
+from acuback.patients.views import _get_patient
+
+from . import superbill
+from .models import Payer
+
+
+def _period(request) -> tuple[date, date]:
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today - timedelta(days=30)
+    try:
+        end = date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+@login_required
+def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "billing.view")
+    start, end = _period(request)
+    bill = superbill.build(patient=patient, start=start, end=end)
+    audit_record(request=request, action="billing.superbill", patient=patient,
+                 detail={"from": start.isoformat(), "to": end.isoformat()})
+    context = {"patient": patient, "bill": bill, "start": start, "end": end,
+               "paper": "letter" if request.GET.get("paper") == "letter" else "A4"}
+    if request.GET.get("format") == "pdf":
+        from weasyprint import HTML
+
+        html = render_to_string("billing/superbill.html", {**context, "pdf": True}, request)
+        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (f'attachment; filename="superbill-{patient.mrn}-'
+                                           f'{start}-{end}.pdf"')
+        return response
+    return render(request, "billing/superbill.html", context)
+
+
+@login_required
+def claim_export(request: HttpRequest) -> HttpResponse:
+    clinic = policy.home_clinic(request.user)
+    if clinic is None or not policy.can(request.user, "billing.export", clinic):
+        raise PermissionDenied
+    start, end = _period(request)
+    payer = Payer.objects.filter(clinic=clinic, pk=request.GET.get("payer") or 0).first()
+    patients = Patient.objects.filter(clinic=clinic, sessions__status="signed",
+                                      sessions__session_date__range=(start, end)).distinct()
+    if payer is not None:
+        patients = patients.filter(coverage_plans__payer=payer)
+    rows = []
+    for patient in patients:
+        bill = superbill.build(patient=patient, start=start, end=end)
+        if payer is None or (bill.plan and bill.plan.payer_id == payer.pk):
+            rows += superbill.claim_rows(bill)
+    audit_record(request=request, action="billing.claim_export", clinic=clinic,
+                 detail={"rows": len(rows), "from": start.isoformat(), "to": end.isoformat()})
+    if request.GET.get("format") == "json":
+        return HttpResponse(json.dumps({"from": start.isoformat(), "to": end.isoformat(),
+                                        "lines": rows}, indent=2),
+                            content_type="application/json")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=superbill.CLAIM_FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="claims-{start}-{end}.csv"'
+    return response
