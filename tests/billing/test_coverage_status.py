@@ -125,3 +125,25 @@ def test_overlapping_periods_of_one_payer_are_refused(world):
     with pytest.raises(ValidationError) as excinfo:
         overlapping.full_clean()
     assert "overlaps" in excinfo.value.message_dict["effective_from"][0]
+
+
+def test_a_signed_abn_turns_gz_into_ga(medicare):
+    from acuback.billing.models import Abn
+
+    signed_visits(medicare, 12, start_days_ago=80)
+    Abn.objects.create(patient=medicare.patient, visit_date=timezone.localdate(),
+                       reason="Visit 13 without documented improvement",
+                       signature_name="Alice Archer")
+    status = coverage_status(patient=medicare.patient, on=timezone.localdate())
+    assert status.modifiers == ("GA",) and "billed with GA" in status.warnings[0]
+
+
+def test_the_day_view_flags_visit_13_for_medicare(medicare, login):
+    from tests.factories import make_appointment
+
+    signed_visits(medicare, 12, start_days_ago=80)
+    appointment = make_appointment(medicare)
+    day = timezone.localtime(appointment.start).date()
+    page = login(medicare.front_desk).get(reverse("calendar_day"), {"date": day.isoformat()})
+    [entry] = page.context["entries"]
+    assert "Medicare: visit 13 needs documented improvement (KX)" in entry.due

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from acuback.web.admin_scoping import ScopedAdmin
 
-from .models import Authorisation, CoveragePlan, FeeSchedule, Payer
+from .models import Abn, Authorisation, CoveragePlan, FeeSchedule, Payer
 
 
 @admin.register(Payer)
@@ -32,3 +32,9 @@ class AuthorisationAdmin(ScopedAdmin):
 @admin.register(FeeSchedule)
 class FeeScheduleAdmin(ScopedAdmin):
     list_display = ("code", "amount", "clinic")
+
+
+@admin.register(Abn)
+class AbnAdmin(ScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ("patient", "visit_date", "reason", "signed_at")

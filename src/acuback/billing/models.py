@@ -133,3 +133,21 @@ class FeeSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.amount}"
+
+
+class Abn(models.Model):
+    """An Advance Beneficiary Notice the patient signed before a visit expected to be
+    denied: the visit is then billed with GA instead of GZ (coverage-billing.md §3)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="abns")
+    visit_date = models.DateField()
+    reason = models.CharField(max_length=300)
+    signature_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visit_date"]
+        indexes = [models.Index(fields=["patient", "visit_date"], name="abn_patient_date_idx")]
+
+    def __str__(self) -> str:
+        return f"ABN {self.visit_date} — {self.patient}"

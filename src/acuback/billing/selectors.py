@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from acuback.clinical import coverage, diagnoses, episodes
 from acuback.patients.models import CauseCategory, EpisodeStatus, Patient
 from acuback.treatment.models import Session, SessionStatus
 
-from .models import CoveragePlan, PayerKind
+from .models import Abn, CoveragePlan, PayerKind
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,45 @@ def _medicare(patient, plan, prior, on) -> CoverageStatus:
                    for s in state.series if s.instrument_id in ("nrs", "peg", "odi", "rmdq",
                                                                  "psfs"))
     rule = coverage.NcdRule(year=coverage.YearConvention(plan.payer.year_convention))
+    abn = Abn.objects.filter(patient=patient, visit_date=on).exists()
     decision = coverage.next_visit(prior_visits=prior, on=on, eligible=eligible,
                                    improvement_documented=improved,
-                                   not_improving=state.not_improving, rule=rule)
-    warnings = tuple(f"Medicare: {r}. Expected denial: get an ABN signed (GA), or the clinic "
-                     "carries the loss (GZ)." for r in decision.reasons)
+                                   not_improving=state.not_improving, abn_signed=abn, rule=rule)
+    advice = ("An ABN is signed for this date: billed with GA." if abn else
+              "Expected denial: get an ABN signed (GA), or the clinic carries the loss (GZ).")
+    warnings = tuple(f"Medicare: {r}. {advice}" for r in decision.reasons)
     return CoverageStatus(plan, f"Medicare · visit {decision.ordinal}", decision.ordinal - 1,
                           decision.remaining, decision.modifiers, warnings,
                           decision.next_threshold)
+
+
+def coverage_flags(*, patient_ids: list[int], on: date) -> dict[int, str]:
+    """A short coverage warning per patient for the day view, in two queries.
+
+    It counts signed visits in the 12 months before `on` against the primary plan
+    (Medicare: 12 initial, 20 a year); the chart shows the exact NCD decision.
+    """
+
+    from django.db.models import Count
+
+    plans: dict[int, CoveragePlan] = {}
+    for plan in (CoveragePlan.objects.in_force(on).filter(patient_id__in=patient_ids)
+                 .select_related("payer").order_by("patient_id", "priority")):
+        plans.setdefault(plan.patient_id, plan)
+    counts = dict(Session.objects.filter(
+        patient_id__in=list(plans), status=SessionStatus.SIGNED,
+        session_date__gt=on - timedelta(days=365), session_date__lt=on)
+        .values("patient_id").annotate(n=Count("pk")).values_list("patient_id", "n"))
+    flags = {}
+    for patient_id, plan in plans.items():
+        used = counts.get(patient_id, 0)
+        if plan.payer.kind == PayerKind.MEDICARE:
+            if used >= coverage.MEDICARE.annual_cap:
+                flags[patient_id] = f"Medicare: visit {used + 1}, over the annual cap"
+            elif used >= coverage.MEDICARE.initial_visits:
+                flags[patient_id] = (f"Medicare: visit {used + 1} needs documented "
+                                     "improvement (KX)")
+        elif plan.payer.kind == PayerKind.COMMERCIAL and plan.visit_limit is not None \
+                and used >= plan.visit_limit:
+            flags[patient_id] = f"{plan.payer}: plan limit of {plan.visit_limit} reached"
+    return flags

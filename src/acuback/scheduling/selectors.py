@@ -90,12 +90,18 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
         qs = qs.filter(location=location)
     if practitioner is not None:
         qs = qs.filter(practitioner=practitioner)
+    from acuback.billing.selectors import coverage_flags
+
+    appointments = list(qs)
+    flags = coverage_flags(patient_ids=sorted({a.patient_id for a in appointments}), on=day)
     entries = []
-    for appointment in qs:
+    for appointment in appointments:
         local_tz = ZoneInfo(appointment.location.time_zone)
+        due = due_items(appointment)
+        if appointment.patient_id in flags:
+            due.append(flags[appointment.patient_id])
         entries.append(CalendarEntry(appointment, appointment.start.astimezone(local_tz),
-                                     appointment.end.astimezone(local_tz),
-                                     due_items(appointment)))
+                                     appointment.end.astimezone(local_tz), due))
     return entries
 
 
