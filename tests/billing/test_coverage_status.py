@@ -147,3 +147,9 @@ def test_the_day_view_flags_visit_13_for_medicare(medicare, login):
     page = login(medicare.front_desk).get(reverse("calendar_day"), {"date": day.isoformat()})
     [entry] = page.context["entries"]
     assert "Medicare: visit 13 needs documented improvement (KX)" in entry.due
+
+
+def test_the_chart_shows_the_initial_window(medicare, login):
+    signed_visits(medicare, 3, start_days_ago=20)
+    page = login(medicare.front_desk).get(reverse("patient_chart", args=[medicare.patient.pk]))
+    assert "initial 90-day window ends" in page.content.decode()

@@ -21,6 +21,7 @@ class CoverageStatus:
     modifiers: tuple[str, ...]
     warnings: tuple[str, ...]
     next_threshold: str = ""
+    window_end: date | None = None  # Medicare: end of the 90-day initial window
 
     @property
     def tone(self) -> str:
@@ -86,7 +87,9 @@ def _medicare(patient, plan, prior, on) -> CoverageStatus:
     warnings = tuple(f"Medicare: {r}. {advice}" for r in decision.reasons)
     return CoverageStatus(plan, f"Medicare · visit {decision.ordinal}", decision.ordinal - 1,
                           decision.remaining, decision.modifiers, warnings,
-                          decision.next_threshold)
+                          decision.next_threshold,
+                          decision.window_end if decision.ordinal <= rule.initial_visits
+                          else None)
 
 
 def coverage_flags(*, patient_ids: list[int], on: date) -> dict[int, str]:
