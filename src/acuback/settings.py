@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "acuback.scheduling",
     "acuback.portal",
     "acuback.billing",
+    "acuback.insights",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from acuback.accounts.views import LoginView
 from acuback.billing import urls as billing_urls
+from acuback.insights import urls as insights_urls
 from acuback.outcomes import urls as outcome_urls
 from acuback.web import views as web_views
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("calendar/", include("acuback.scheduling.urls")),
     path("billing/", include("acuback.billing.urls")),
     path("patients/", include(billing_urls.patient_urlpatterns)),
+    path("patients/", include(insights_urls.patient_urlpatterns)),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,13 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 from acuback.patients.views import _get_patient
+from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import superbill
 from .models import Payer
@@ -43,17 +43,10 @@ def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     bill = superbill.build(patient=patient, start=start, end=end)
     audit_record(request=request, action="billing.superbill", patient=patient,
                  detail={"from": start.isoformat(), "to": end.isoformat()})
-    context = {"patient": patient, "bill": bill, "start": start, "end": end,
-               "paper": "letter" if request.GET.get("paper") == "letter" else "A4"}
-    if request.GET.get("format") == "pdf":
-        from weasyprint import HTML
-
-        html = render_to_string("billing/superbill.html", {**context, "pdf": True}, request)
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (f'attachment; filename="superbill-{patient.mrn}-'
-                                           f'{start}-{end}.pdf"')
-        return response
+    context = {"patient": patient, "bill": bill, "start": start, "end": end}
+    if wants_pdf(request):
+        return pdf_response(request, "billing/superbill.html", context,
+                            f"superbill-{patient.mrn}-{start}-{end}.pdf")
     return render(request, "billing/superbill.html", context)
 
 

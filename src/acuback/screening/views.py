@@ -17,6 +17,7 @@ from acuback.patients import body_map
 from acuback.patients import services as patient_services
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.patients.views import _get_patient
+from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import enforcement, services
 from .forms import (
@@ -182,13 +183,17 @@ def referral_letter(request: HttpRequest, pk: int, screening_pk: int) -> HttpRes
         return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
     audit_record(request=request, action="referral.letter", patient=patient, target=screening)
     practitioner = Practitioner.objects.filter(user=screening.signed_by).first()
-    return render(request, "screening/referral_letter.html", {
+    context = {
         "patient": patient, "screening": screening, "outcome": screening.outcome_enum,
         "findings": [f for f in screening.decision["findings"]
                      if Outcome[f["outcome"]].is_referral],
         "practitioner": practitioner, "clinic": patient.clinic,
         "age": patient.age_on(timezone.localtime(screening.signed_at).date()),
-    })
+    }
+    if wants_pdf(request):
+        return pdf_response(request, "screening/referral_letter.html", context,
+                            f"referral-{patient.mrn}-{screening.signed_at:%Y%m%d}.pdf")
+    return render(request, "screening/referral_letter.html", context)
 
 
 @login_required

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+patient_urlpatterns = [
+    path("<int:pk>/episodes/<int:episode_pk>/report/<str:kind>/", views.episode_report,
+         name="episode_report"),
+]

@@ -1,0 +1,43 @@
+"""Progress reports and discharge summaries (page and PDF), and the referral letter PDF."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from acuback.audit.services import audit_record
+from acuback.outcomes import selectors as outcome_selectors
+from acuback.outcomes.views import _chart
+from acuback.patients.models import EpisodeOfCare
+from acuback.patients.views import _get_patient
+from acuback.treatment.models import AdverseEvent, Session, SessionStatus
+from acuback.web.pdf import pdf_response, wants_pdf
+
+
+@login_required
+def episode_report(request: HttpRequest, pk: int, episode_pk: int, kind: str) -> HttpResponse:
+    """kind: "progress" (for a referring physician or payer) or "discharge"."""
+    if kind not in ("progress", "discharge"):
+        raise Http404("unknown report")
+    patient = _get_patient(request, pk, "patient.view_clinical")
+    episode = get_object_or_404(EpisodeOfCare.objects.filter(patient=patient), pk=episode_pk)
+    progress = outcome_selectors.progress(episode)
+    sessions = list(Session.objects.filter(episode=episode, status=SessionStatus.SIGNED)
+                    .select_related("practitioner").prefetch_related("insertions")
+                    .order_by("session_date"))
+    days = [s.session_date for s in sessions]
+    context = {
+        "patient": patient, "episode": episode, "kind": kind, "progress": progress,
+        "charts": [(s, _chart(s, days)) for s in progress.series], "sessions": sessions,
+        "events": AdverseEvent.objects.filter(patient=patient, session__episode=episode),
+        "plan": episode.plans.filter(is_current=True).first(), "generated": timezone.now(),
+        "title": "Discharge summary" if kind == "discharge" else "Progress report",
+    }
+    audit_record(request=request, action=f"report.{kind}", patient=patient, target=episode,
+                 detail={"pdf": wants_pdf(request)})
+    if wants_pdf(request):
+        return pdf_response(request, "insights/episode_report.html", context,
+                            f"{kind}-{patient.mrn}-{timezone.localdate()}.pdf")
+    return render(request, "insights/episode_report.html", context)
