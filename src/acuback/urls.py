@@ -21,6 +21,7 @@ urlpatterns = [
     path("practitioners/", include("acuback.accounts.urls")),
     path("calendar/", include("acuback.scheduling.urls")),
     path("billing/", include("acuback.billing.urls")),
+    path("insights/", include("acuback.insights.urls")),
     path("patients/", include(billing_urls.patient_urlpatterns)),
     path("patients/", include(insights_urls.patient_urlpatterns)),
     path("admin/", admin.site.urls),

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import dashboard, views
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="insights_dashboard"),
+]
 
 patient_urlpatterns = [
     path("<int:pk>/episodes/<int:episode_pk>/report/<str:kind>/", views.episode_report,

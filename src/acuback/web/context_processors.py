@@ -14,6 +14,8 @@ def navigation(request: HttpRequest) -> dict:
         nav.append(("patient_list", "Patients"))
     if policy.can_anywhere(user, "schedule.view"):
         nav.append(("calendar_day", "Calendar"))
+    if policy.can_anywhere(user, "patient.view_clinical"):
+        nav.append(("insights_dashboard", "Outcomes"))
     if policy.can_anywhere(user, "registry.view"):
         nav.append(("registry", "Practitioners"))
     if policy.can_anywhere(user, "admin.site") or user.is_superuser:

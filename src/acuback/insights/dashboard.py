@@ -1,0 +1,60 @@
+"""The clinic outcomes dashboard (clinic admins: the clinic; practitioners: their patients)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from acuback.accounts import policy
+from acuback.accounts.models import Practitioner, Role
+from acuback.accounts.selectors import credentials_needing_attention
+from acuback.billing.selectors import coverage_flags
+from acuback.clinical.evidence import AE_RATES
+from acuback.outcomes.selectors import progress
+from acuback.patients.models import EpisodeStatus
+from acuback.treatment.selectors import adverse_event_rates
+
+from . import selectors
+
+NOT_IMPROVING_LIST = 20
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    clinic = policy.home_clinic(request.user)
+    if clinic is None or not policy.can(request.user, "patient.view_clinical", clinic):
+        raise PermissionDenied
+    is_admin = Role.CLINIC_ADMIN in policy.roles(request.user, clinic)
+    own = Practitioner.objects.filter(user=request.user, clinic=clinic).first()
+    practitioners = Practitioner.objects.filter(clinic=clinic).order_by("display_name")
+    chosen = None
+    if is_admin:
+        chosen = practitioners.filter(pk=request.GET.get("practitioner") or 0).first()
+    elif own is not None:
+        chosen = own  # a practitioner sees their own patients
+    else:
+        raise PermissionDenied
+    episodes = selectors.clinic_episodes(clinic_ids=[clinic.pk], practitioner=chosen)
+    active = episodes.exclude(status=EpisodeStatus.DISCHARGED)
+    rates = selectors.responder_rates(episodes)
+    candidates = (active.annotate(n=Count("sessions")).filter(n__gte=6).select_related(
+        "patient").order_by("-n")[:NOT_IMPROVING_LIST])
+    not_improving = [e for e in candidates if progress(e).not_improving]
+    patient_ids = list(active.values_list("patient_id", flat=True))
+    today = timezone.localdate()
+    flags = coverage_flags(patient_ids=patient_ids, on=today)
+    return render(request, "insights/dashboard.html", {
+        "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
+        "chosen": chosen, "active_count": active.count(),
+        "rates": rates, "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
+        "ae_rates": adverse_event_rates(clinic_ids=[clinic.pk]), "published": AE_RATES,
+        "credentials": credentials_needing_attention(user=request.user, on=today)
+        if is_admin else [],
+        "not_improving": not_improving, "coverage_flags": flags,
+        "flagged_patients": {e.patient_id: e.patient for e in active.select_related("patient")
+                             if e.patient_id in flags},
+    })

@@ -1,0 +1,79 @@
+"""Clinic outcome figures, all from SQL aggregates over stored scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+
+from acuback.clinical.evidence import wilson_interval
+from acuback.outcomes.models import QuestionnaireResponse
+from acuback.patients.models import EpisodeOfCare
+
+# The clinic's primary responder rule (instruments.md §1): ≥ 30 % improvement on
+# the pain NRS and on the ODI, against the episode's baseline.
+RESPONDER_PERCENT = 30.0
+MEASURES = (("nrs", "Pain (NRS)"), ("odi", "Function (ODI)"))
+TIME_POINTS = (("review", "Review"), ("discharge", "Discharge"),
+               ("follow_up_3m", "3-month follow-up"), ("follow_up_6m", "6-month follow-up"))
+
+
+@dataclass(frozen=True)
+class Rate:
+    measure: str
+    time_point: str
+    n: int
+    responders: int
+
+    @property
+    def share(self) -> float | None:
+        return self.responders / self.n if self.n else None
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        return wilson_interval(self.responders, self.n) if self.n else None
+
+
+def _score(instrument: str, time_point: str, first: bool) -> Subquery:
+    qs = (QuestionnaireResponse.objects.current()
+          .filter(episode=OuterRef("pk"), instrument=instrument, time_point=time_point,
+                  total__isnull=False)
+          .order_by("submitted_at" if first else "-submitted_at").values("total")[:1])
+    return Subquery(qs, output_field=FloatField())
+
+
+def responder_rates(episodes) -> list[Rate]:
+    """One aggregate query per measure: episodes with a baseline and the time point."""
+    rates = []
+    for instrument, _ in MEASURES:
+        annotated = episodes.annotate(baseline=_score(instrument, "baseline", True))
+        aggregates = {}
+        for time_point, _ in TIME_POINTS:
+            annotated = annotated.annotate(**{f"at_{time_point}": _score(instrument, time_point,
+                                                                        False)})
+            has = Q(baseline__gt=0) & Q(**{f"at_{time_point}__isnull": False})
+            improved = Case(When(has & Q(**{f"at_{time_point}__lte": F("baseline") * Value(
+                1 - RESPONDER_PERCENT / 100)}), then=Value(1)))
+            aggregates[f"n_{time_point}"] = Count("pk", filter=has)
+            aggregates[f"r_{time_point}"] = Count(improved)
+        row = annotated.aggregate(**aggregates)
+        rates += [Rate(instrument, time_point, row[f"n_{time_point}"], row[f"r_{time_point}"])
+                  for time_point, _ in TIME_POINTS]
+    return rates
+
+
+def clinic_episodes(*, clinic_ids, practitioner=None):
+    episodes = EpisodeOfCare.objects.filter(patient__clinic_id__in=clinic_ids)
+    if practitioner is not None:
+        episodes = episodes.filter(sessions__practitioner=practitioner).distinct()
+    return episodes

@@ -1,0 +1,81 @@
+"""Clinic outcome figures against a hand-computed cohort."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from acuback.clinical.evidence import wilson_interval
+from acuback.insights.selectors import clinic_episodes, responder_rates
+from acuback.outcomes import services as outcomes
+from acuback.treatment.models import Session
+from tests.factories import (
+    make_episode,
+    make_practitioner,
+    make_session,
+    make_user,
+    request_for,
+)
+
+
+def score(world, episode, time_point, value, instrument="nrs"):
+    answers = {1: value} if instrument == "nrs" else dict.fromkeys(range(1, 11), value)
+    outcomes.response_save(patient=world.patient, episode=episode, instrument_id=instrument,
+                           time_point=time_point, answers=answers, submit=True,
+                           completed_by="staff", request=request_for(world.practitioner))
+
+
+@pytest.fixture
+def cohort(world):
+    a, b, c, d = (make_episode(world.patient, world.practitioner) for _ in range(4))
+    score(world, a, "baseline", 8)
+    score(world, a, "review", 4)     # -50 %: responder
+    score(world, b, "baseline", 6)
+    score(world, b, "review", 5)     # -17 %: not
+    score(world, c, "baseline", 0)   # baseline 0: no percentage, left out
+    score(world, c, "review", 0)
+    score(world, d, "baseline", 7)   # no review score: left out
+    score(world, a, "discharge", 2)  # -75 %
+    score(world, b, "discharge", 4)  # -33 %: responder at discharge
+    world.episodes = (a, b, c, d)
+    return world
+
+
+def test_responder_rates_count_only_pairs_and_use_the_30_percent_rule(cohort):
+    rates = {(r.measure, r.time_point): r for r in
+             responder_rates(clinic_episodes(clinic_ids=[cohort.clinic.pk]))}
+    assert (rates["nrs", "review"].n, rates["nrs", "review"].responders) == (2, 1)
+    assert (rates["nrs", "discharge"].n, rates["nrs", "discharge"].responders) == (2, 2)
+    assert rates["nrs", "follow_up_3m"].n == 0 and rates["odi", "review"].n == 0
+
+
+def test_a_practitioner_sees_only_episodes_they_treated(cohort):
+    other = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"))
+    a = cohort.episodes[0]
+    session = make_session(cohort.patient, other, cohort.location, episode=a)
+    Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
+    rates = {(r.measure, r.time_point): r for r in
+             responder_rates(clinic_episodes(clinic_ids=[cohort.clinic.pk], practitioner=other))}
+    assert rates["nrs", "review"].n == 1
+
+
+def test_the_wilson_interval_matches_a_worked_example():
+    low, high = wilson_interval(8, 10)
+    assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+    assert wilson_interval(0, 5)[0] == 0.0
+
+
+def test_the_responder_query_count_does_not_grow(cohort, django_assert_max_num_queries):
+    for _ in range(5):
+        episode = make_episode(cohort.patient, cohort.practitioner)
+        score(cohort, episode, "baseline", 9)
+        score(cohort, episode, "review", 3)
+    with django_assert_max_num_queries(2):
+        responder_rates(clinic_episodes(clinic_ids=[cohort.clinic.pk]))
+
+
+def test_the_dashboard_page_shows_rates_and_published_comparators(cohort, login):
+    page = login(cohort.admin).get(reverse("insights_dashboard")).content.decode()
+    assert "Responders" in page and "White 2001" in page and "natural course" in page
+    assert login(cohort.front_desk).get(reverse("insights_dashboard")).status_code == 403
