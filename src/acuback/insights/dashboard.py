@@ -16,6 +16,7 @@ from acuback.billing.selectors import coverage_flags
 from acuback.clinical.evidence import AE_RATES
 from acuback.outcomes.selectors import progress
 from acuback.patients.models import EpisodeStatus
+from acuback.treatment.models import Severity
 from acuback.treatment.selectors import adverse_event_rates
 
 from . import selectors
@@ -51,7 +52,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
         "chosen": chosen, "active_count": active.count(),
         "rates": rates, "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
-        "ae_rates": adverse_event_rates(clinic_ids=[clinic.pk]), "published": AE_RATES,
+        "ae_rates": [(Severity(r.severity).label, r)
+                     for r in adverse_event_rates(clinic_ids=[clinic.pk])],
+        "published": AE_RATES,
         "credentials": credentials_needing_attention(user=request.user, on=today)
         if is_admin else [],
         "not_improving": not_improving, "coverage_flags": flags,

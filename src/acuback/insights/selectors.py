@@ -36,6 +36,14 @@ class Rate:
     responders: int
 
     @property
+    def time_point_label(self) -> str:
+        return dict(TIME_POINTS)[self.time_point]
+
+    @property
+    def measure_label(self) -> str:
+        return dict(MEASURES)[self.measure]
+
+    @property
     def share(self) -> float | None:
         return self.responders / self.n if self.n else None
 
