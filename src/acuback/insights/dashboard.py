@@ -61,3 +61,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "flagged_patients": {e.patient_id: e.patient for e in active.select_related("patient")
                              if e.patient_id in flags},
     })
+
+
+@login_required
+def research_export(request: HttpRequest) -> HttpResponse:
+    """The de-identified export (clinic admin), audited."""
+    from acuback.audit.services import audit_record
+
+    from .export import build_zip
+
+    clinic = policy.home_clinic(request.user)
+    if clinic is None or not policy.can(request.user, "billing.export", clinic):
+        raise PermissionDenied
+    content = build_zip(clinic_ids=[clinic.pk], on=timezone.localdate())
+    audit_record(request=request, action="insights.research_export", clinic=clinic,
+                 detail={"bytes": len(content)})
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = (f'attachment; filename="acuback-research-'
+                                       f'{timezone.localdate()}.zip"')
+    return response

@@ -4,6 +4,7 @@ from . import dashboard, views
 
 urlpatterns = [
     path("", dashboard.dashboard, name="insights_dashboard"),
+    path("research-export/", dashboard.research_export, name="research_export"),
 ]
 
 patient_urlpatterns = [
