@@ -79,3 +79,19 @@ def test_the_dashboard_page_shows_rates_and_published_comparators(cohort, login)
     page = login(cohort.admin).get(reverse("insights_dashboard")).content.decode()
     assert "Responders" in page and "White 2001" in page and "natural course" in page
     assert login(cohort.front_desk).get(reverse("insights_dashboard")).status_code == 403
+
+
+def test_breakdowns_split_the_cohort(cohort):
+    from acuback.insights.selectors import breakdowns
+    from acuback.treatment.models import TreatmentPlan
+
+    a, b = cohort.episodes[:2]
+    TreatmentPlan.objects.create(patient=cohort.patient, episode=a, style="tcm", rationale="r",
+                                 planned_sessions=6, sessions_per_week=1,
+                                 review_date=timezone.localdate(), prescription=[],
+                                 created_by=cohort.practitioner)
+    rows = {(d, label): rates for d, label, rates in
+            breakdowns(clinic_episodes(clinic_ids=[cohort.clinic.pk]))}
+    tcm = {r.measure: r for r in rows["Treatment style", "Traditional Chinese medicine"]}
+    assert (tcm["nrs"].n, tcm["nrs"].responders) == (1, 1)
+    assert ("Electroacupuncture", "Not used") in rows

@@ -52,6 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
         "chosen": chosen, "active_count": active.count(),
         "rates": rates, "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
+        "breakdowns": selectors.breakdowns(episodes),
         "ae_rates": [(Severity(r.severity).label, r)
                      for r in adverse_event_rates(clinic_ids=[clinic.pk])],
         "published": AE_RATES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import (
     Case,
@@ -85,3 +86,37 @@ def clinic_episodes(*, clinic_ids, practitioner=None):
     if practitioner is not None:
         episodes = episodes.filter(sessions__practitioner=practitioner).distinct()
     return episodes
+
+
+def _startback(band: str):
+    return Subquery(QuestionnaireResponse.objects.current().filter(
+        episode=OuterRef("pk"), instrument="startback", band=band).values("pk")[:1])
+
+
+def breakdowns(episodes) -> list[tuple[str, str, list[Rate]]]:
+    """Responder rates by treatment style, chronicity at opening, STarT Back group and
+    electroacupuncture use: each group one filtered aggregate."""
+    from django.db.models import Exists
+
+    from acuback.treatment.models import Session, Style, TreatmentPlan
+
+    groups: list[tuple[str, str, object]] = []
+    for style, label in Style.choices:
+        groups.append(("Treatment style", label, episodes.filter(
+            Exists(TreatmentPlan.objects.filter(episode=OuterRef("pk"), style=style)))))
+    chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
+    groups.append(("Chronicity at opening", "Chronic (12 weeks or more)", episodes.filter(chronic)))
+    groups.append(("Chronicity at opening", "Acute or subacute", episodes.exclude(chronic)))
+    for band in ("low", "medium", "high"):
+        groups.append(("STarT Back risk", band.capitalize(),
+                       episodes.filter(Exists(_startback(band)))))
+    with_ea = Exists(Session.objects.filter(episode=OuterRef("pk"), electroacupuncture=True,
+                                            status="signed"))
+    groups.append(("Electroacupuncture", "Used", episodes.filter(with_ea)))
+    groups.append(("Electroacupuncture", "Not used", episodes.exclude(with_ea)))
+    result = []
+    for dimension, label, subset in groups:
+        rates = [r for r in responder_rates(subset) if r.time_point == "review"]
+        if any(r.n for r in rates):
+            result.append((dimension, label, rates))
+    return result
