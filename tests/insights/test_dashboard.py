@@ -95,3 +95,35 @@ def test_breakdowns_split_the_cohort(cohort):
     tcm = {r.measure: r for r in rows["Treatment style", "Traditional Chinese medicine"]}
     assert (tcm["nrs"].n, tcm["nrs"].responders) == (1, 1)
     assert ("Electroacupuncture", "Not used") in rows
+
+
+def test_the_art_comparison_uses_8_plus_minus_2_weeks_in_chronic_patients(world):
+    from datetime import timedelta
+
+    import time_machine
+
+    from acuback.insights.selectors import art_comparison
+
+    start = timezone.now() - timedelta(weeks=20)
+    chronic = make_episode(world.patient, world.practitioner,
+                           onset_date=(start - timedelta(weeks=30)).date(),
+                           opened_on=start.date())
+    acute = make_episode(world.patient, world.practitioner,
+                         onset_date=(start - timedelta(weeks=1)).date(), opened_on=start.date())
+    low = make_episode(world.patient, world.practitioner,
+                       onset_date=(start - timedelta(weeks=30)).date(), opened_on=start.date())
+    with time_machine.travel(start, tick=False):
+        score(world, chronic, "baseline", 7)
+        score(world, acute, "baseline", 8)
+        score(world, low, "baseline", 3)   # below the NRS 4 analogue of ART's VAS 40
+    with time_machine.travel(start + timedelta(weeks=8), tick=False):
+        score(world, chronic, "review", 4)
+        score(world, acute, "review", 1)
+    result = art_comparison(clinic_episodes(clinic_ids=[world.clinic.pk]))
+    assert (result.eligible, result.measured, result.mean_change) == (1, 1, -30.0)
+
+
+def test_the_evidence_panel_withholds_small_cohorts_and_explains(cohort, login):
+    page = login(cohort.admin).get(reverse("insights_dashboard")).content.decode()
+    assert "Beside the trials" in page and "a comparison needs at least 20" in page
+    assert "GERAC" in page and "NICE NG59" in page and "WHO 2023" in page

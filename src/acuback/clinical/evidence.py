@@ -45,3 +45,61 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+
+# --- trial benchmarks (shared/clinical/evidence.md §1–§2; High-confidence values only) -----
+
+@dataclass(frozen=True)
+class Benchmark:
+    key: str
+    source: str
+    outcome: str  # what is measured, in words
+    definition: str
+    time_point: str
+    weeks: int  # weeks after baseline
+    arms: tuple[tuple[str, float], ...]
+    unit: str
+    reproducible: str  # "yes", "approximately", "no"
+    why_not: str = ""
+
+
+BENCHMARKS = (
+    Benchmark("gerac", "GERAC, Haake et al. Arch Intern Med 2007;167:1892",
+              "responders (composite)", "≥ 33 % on the Von Korff pain items or ≥ 12 % on the "
+              "HFAQ; ITT, drop-outs and co-treatment counted as non-responders",
+              "6 months", 26, (("verum acupuncture", 47.6), ("sham", 44.2),
+                               ("conventional therapy", 27.4)), "%", "no",
+              "The clinic does not collect the Von Korff and HFAQ instruments."),
+    Benchmark("art", "ART, Brinkhaus et al. Arch Intern Med 2006", "pain change",
+              "change in low-back-pain intensity, VAS 0–100, baseline to week 8", "8 weeks", 8,
+              (("acupuncture", -28.7), ("minimal acupuncture", -23.6), ("waiting list", -6.9)),
+              "points (0–100)", "approximately",
+              "NRS × 10 is treated as approximately VAS 0–100 (a labelled approximation)."),
+    Benchmark("cherkin", "Cherkin et al. Arch Intern Med 2009;169:858", "RMDQ change",
+              "mean improvement on a 0–23 RMDQ", "8 weeks", 8,
+              (("individualised", -4.4), ("standardised", -4.5), ("simulated", -4.4),
+               ("usual care", -2.1)), "points", "approximately",
+              "The clinic uses the 24-item RMDQ; shown unconverted."),
+    Benchmark("costa", "Costa et al. CMAJ 2012;184:E613 (33 cohorts)", "natural course",
+              "mean pain 0–100 in persistent low back pain inception cohorts",
+              "baseline / 6 / 26 / 52 weeks", 0, (("baseline", 51), ("6 weeks", 33),
+                                                  ("26 weeks", 26), ("52 weeks", 23)),
+              "points (0–100)", "yes", ""),
+)
+
+GUIDELINES = (
+    ("ACP 2017 (US)", "Chronic LBP: start with non-drug care including acupuncture "
+     "(moderate-quality evidence).", "Strong recommendation; reaffirmation not verified"),
+    ("NICE NG59 (UK, updated 2020)", "Do not offer acupuncture for low back pain with or "
+     "without sciatica.", "Negative recommendation"),
+    ("WHO 2023", "Chronic primary LBP in adults: needling therapies such as acupuncture may "
+     "be offered.", "Conditional recommendation, low-certainty evidence"),
+)
+
+# Rule 2: compare only within ± 2 weeks of the benchmark time (± 4 weeks at 26/52 weeks).
+def window_weeks(weeks: int) -> int:
+    return 4 if weeks >= 26 else 2
+
+
+MIN_COHORT = 20  # rule 8: below this, no comparison is shown (project decision)

@@ -13,7 +13,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credentials_needing_attention
 from acuback.billing.selectors import coverage_flags
-from acuback.clinical.evidence import AE_RATES
+from acuback.clinical.evidence import AE_RATES, BENCHMARKS, GUIDELINES, MIN_COHORT
 from acuback.outcomes.selectors import progress
 from acuback.patients.models import EpisodeStatus
 from acuback.treatment.models import Severity
@@ -53,6 +53,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chosen": chosen, "active_count": active.count(),
         "rates": rates, "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
         "breakdowns": selectors.breakdowns(episodes),
+        "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
+        "art": selectors.art_comparison(episodes),
         "ae_rates": [(Severity(r.severity).label, r)
                      for r in adverse_event_rates(clinic_ids=[clinic.pk])],
         "published": AE_RATES,

@@ -120,3 +120,43 @@ def breakdowns(episodes) -> list[tuple[str, str, list[Rate]]]:
         if any(r.n for r in rates):
             result.append((dimension, label, rates))
     return result
+
+
+@dataclass(frozen=True)
+class ArtComparison:
+    """The clinic's figure in the ART trial's terms (evidence.md §3 rules 1–5)."""
+
+    eligible: int  # chronic episodes with a baseline NRS of 4 or more
+    measured: int  # of those, with an NRS 6–10 weeks after the baseline
+    mean_change: float | None  # NRS × 10, completers
+
+    @property
+    def lost(self) -> float | None:
+        return None if not self.eligible else 100 * (1 - self.measured / self.eligible)
+
+
+def art_comparison(episodes) -> ArtComparison:
+    """Mean NRS change × 10 at 8 ± 2 weeks after baseline, in chronic episodes with a
+    baseline NRS ≥ 4 (the project's analogue of ART's VAS ≥ 40). Two queries."""
+    from django.db.models import Avg, DateTimeField, ExpressionWrapper
+
+    baseline_at = Subquery(QuestionnaireResponse.objects.current().filter(
+        episode=OuterRef("pk"), instrument="nrs", time_point="baseline", total__isnull=False)
+        .order_by("submitted_at").values("submitted_at")[:1], output_field=DateTimeField())
+    chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
+    cohort = (episodes.filter(chronic).annotate(baseline=_score("nrs", "baseline", True),
+                                                baseline_at=baseline_at)
+              .filter(baseline__gte=4))
+    later = QuestionnaireResponse.objects.current().filter(
+        episode=OuterRef("pk"), instrument="nrs", total__isnull=False,
+        submitted_at__gte=ExpressionWrapper(OuterRef("baseline_at") + timedelta(weeks=6),
+                                            output_field=DateTimeField()),
+        submitted_at__lte=ExpressionWrapper(OuterRef("baseline_at") + timedelta(weeks=10),
+                                            output_field=DateTimeField()),
+    ).order_by("-submitted_at").values("total")[:1]
+    rows = cohort.annotate(at_8=Subquery(later, output_field=FloatField()))
+    eligible = rows.count()
+    measured = rows.filter(at_8__isnull=False)
+    mean = measured.aggregate(m=Avg(F("at_8") - F("baseline")))["m"]
+    return ArtComparison(eligible, measured.count(),
+                         None if mean is None else round(10 * mean, 1))
