@@ -127,3 +127,36 @@ def test_the_evidence_panel_withholds_small_cohorts_and_explains(cohort, login):
     page = login(cohort.admin).get(reverse("insights_dashboard")).content.decode()
     assert "Beside the trials" in page and "a comparison needs at least 20" in page
     assert "GERAC" in page and "NICE NG59" in page and "WHO 2023" in page
+
+
+def test_the_claims_ledger_measures_what_it_can_and_says_so_otherwise(cohort, login):
+    from acuback.insights.ledger import figure
+
+    fig = figure(clinic_episodes(clinic_ids=[cohort.clinic.pk]), "nrs")
+    # a: 8 -> 2 (latest discharge), b: 6 -> 4, c: 0 -> 0; d has no later score
+    assert fig.n == 3 and fig.mean_change == pytest.approx(-8 / 3, abs=0.05)
+    assert fig.responders == 2  # 2-point MCID reached by a and b
+    page = login(cohort.admin).get(reverse("insights_dashboard")).content.decode()
+    assert "Claims ledger" in page and "Reduces inflammation" in page
+    assert "no routine clinical measure" in page
+
+
+def test_the_ledger_counts_adjuncts_and_sessions_by_a_licensed_practitioner(cohort):
+    from acuback.insights.ledger import ledger, session_facts
+
+    lapsed = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"),
+                               licence_in=cohort.location.jurisdiction, expires_in_days=-1)
+    current = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"),
+                                licence_in=cohort.location.jurisdiction)
+    elsewhere = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"),
+                                  licence_in="US-ZZ")
+    a = cohort.episodes[0]
+    for who, adjuncts in ((lapsed, []), (current, ["heat"]), (elsewhere, [])):
+        session = make_session(cohort.patient, who, cohort.location, episode=a,
+                               adjuncts=adjuncts)
+        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
+    make_session(cohort.patient, current, cohort.location, episode=a)  # draft: not counted
+    episodes = clinic_episodes(clinic_ids=[cohort.clinic.pk])
+    assert session_facts(episodes) == {"total": 3, "with_adjunct": 1, "licensed": 1}
+    safe = next(c for c in ledger(episodes, ae_rates=[]) if c.claim.startswith("Safe"))
+    assert "1 of 3 signed sessions" in safe.other

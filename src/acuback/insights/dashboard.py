@@ -20,6 +20,7 @@ from acuback.treatment.models import Severity
 from acuback.treatment.selectors import adverse_event_rates
 
 from . import selectors
+from .ledger import ledger
 
 NOT_IMPROVING_LIST = 20
 
@@ -42,6 +43,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     episodes = selectors.clinic_episodes(clinic_ids=[clinic.pk], practitioner=chosen)
     active = episodes.exclude(status=EpisodeStatus.DISCHARGED)
     rates = selectors.responder_rates(episodes)
+    ae_rates = adverse_event_rates(clinic_ids=[clinic.pk])
     candidates = (active.annotate(n=Count("sessions")).filter(n__gte=6).select_related(
         "patient").order_by("-n")[:NOT_IMPROVING_LIST])
     not_improving = [e for e in candidates if progress(e).not_improving]
@@ -55,8 +57,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "breakdowns": selectors.breakdowns(episodes),
         "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
         "art": selectors.art_comparison(episodes),
-        "ae_rates": [(Severity(r.severity).label, r)
-                     for r in adverse_event_rates(clinic_ids=[clinic.pk])],
+        "ledger": ledger(episodes, ae_rates=ae_rates),
+        "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
         "published": AE_RATES,
         "credentials": credentials_needing_attention(user=request.user, on=today)
         if is_admin else [],
@@ -83,3 +85,4 @@ def research_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (f'attachment; filename="acuback-research-'
                                        f'{timezone.localdate()}.zip"')
     return response
+
