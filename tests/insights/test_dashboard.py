@@ -160,3 +160,121 @@ def test_the_ledger_counts_adjuncts_and_sessions_by_a_licensed_practitioner(coho
     assert session_facts(episodes) == {"total": 3, "with_adjunct": 1, "licensed": 1}
     safe = next(c for c in ledger(episodes, ae_rates=[]) if c.claim.startswith("Safe"))
     assert "1 of 3 signed sessions" in safe.other
+
+
+def rmdq(world, episode, time_point, total):
+    outcomes.response_save(patient=world.patient, episode=episode, instrument_id="rmdq",
+                           time_point=time_point, answers={i: int(i <= total)
+                                                           for i in range(1, 25)},
+                           submit=True, completed_by="staff",
+                           request=request_for(world.practitioner))
+
+
+def test_cherkin_responders_are_counted_by_intention_to_treat(world):
+    from datetime import timedelta
+
+    import time_machine
+
+    from acuback.insights.selectors import cherkin_comparisons
+
+    start = timezone.now() - timedelta(weeks=60)
+
+    def chronic(weeks_before_now=None):
+        opened = start if weeks_before_now is None else \
+            timezone.now() - timedelta(weeks=weeks_before_now)
+        return make_episode(world.patient, world.practitioner, opened_on=opened.date(),
+                            onset_date=(opened - timedelta(weeks=20)).date()), opened
+
+    (better, _), (little, _), (missing, _) = chronic(), chronic(), chronic()
+    acute = make_episode(world.patient, world.practitioner, opened_on=start.date(),
+                         onset_date=(start - timedelta(weeks=2)).date())
+    recent, recent_start = chronic(weeks_before_now=5)  # window not closed yet: not due
+    with time_machine.travel(start, tick=False):
+        for episode, total in ((better, 12), (little, 12), (missing, 10), (acute, 15)):
+            rmdq(world, episode, "baseline", total)
+    with time_machine.travel(recent_start, tick=False):
+        rmdq(world, recent, "baseline", 14)
+    with time_machine.travel(start + timedelta(weeks=9), tick=False):
+        rmdq(world, better, "review", 8)    # -4: meets the 3-point rule
+        rmdq(world, little, "review", 10)   # -2: does not
+        rmdq(world, acute, "review", 2)     # acute: outside the cohort
+    with time_machine.travel(start + timedelta(weeks=49), tick=False):
+        rmdq(world, better, "follow_up_6m", 9)   # 52 - 3 weeks: inside the ± 4 window
+    week8, week52 = cherkin_comparisons(clinic_episodes(clinic_ids=[world.clinic.pk]))
+    assert (week8.eligible, week8.measured, week8.responders) == (3, 2, 1)
+    assert week8.itt_share == pytest.approx(100 / 3) and week8.completer_share == 50
+    assert week8.mean_change == -3.0 and week8.lost == pytest.approx(100 / 3)
+    assert (week52.eligible, week52.measured, week52.responders) == (3, 1, 1)
+
+
+def test_the_pain_trajectory_is_drawn_beside_the_trial_arms_with_its_data(cohort, login):
+    page = login(cohort.admin).get(reverse("insights_dashboard")).content.decode()
+    assert 'id="trajectory"' in page and "<svg" in page
+    assert "natural course (Costa 2012, change from 51)" in page
+    assert "ART waiting list" in page and "8: -6.9" in page and "52: -28.0" in page
+    # 0 chronic patients measured: the clinic line is not drawn
+    assert "change observed in this clinic (NRS × 10)</td>" not in page
+    assert "not drawn, fewer than 20" in page
+
+
+def test_unused_cached_charts_are_pruned(settings, tmp_path):
+    import os
+    import time
+
+    from acuback.web import charts
+
+    settings.DATA_DIR = tmp_path
+    series = [charts.Series("a", ((0, 0.0), (8, -3.0)))]
+    charts.comparison_svg(title="t", series=series, x_label="x", y_label="y")
+    charts.comparison_svg(title="u", series=series, x_label="x", y_label="y")
+    directory = tmp_path / "charts"
+    for path in directory.iterdir():
+        os.utime(path, (time.time() - 40 * 86400,) * 2)
+    kept = charts.comparison_svg(title="u", series=series, x_label="x", y_label="y")
+    assert charts.prune(older_than_days=30) == 1  # "t" was not used for 40 days
+    (survivor,) = directory.iterdir()
+    assert survivor.read_text() == kept  # reading "u" refreshed its time
+
+
+def test_with_20_measured_chronic_patients_the_clinic_figures_appear(world, login):
+    from datetime import timedelta
+
+    import time_machine
+
+    start = timezone.now() - timedelta(weeks=12)
+    episodes = [make_episode(world.patient, world.practitioner, opened_on=start.date(),
+                             onset_date=(start - timedelta(weeks=20)).date())
+                for _ in range(20)]
+    with time_machine.travel(start, tick=False):
+        for e in episodes:
+            score(world, e, "baseline", 8)
+    with time_machine.travel(start + timedelta(weeks=8), tick=False):
+        for n, e in enumerate(episodes):
+            score(world, e, "review", 4 if n % 2 else 6)  # mean change -3 → -30 on 0–100
+    page = login(world.admin).get(reverse("insights_dashboard")).content.decode()
+    assert "<strong>-30.0</strong> points" in page  # the ART-terms figure
+    assert "change observed in this clinic (NRS × 10)</td><td>0: 0.0; 8: -30.0" in page
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_data(cohort, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(cohort.admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("insights_dashboard")).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for _ in range(6):
+        episode = make_episode(cohort.patient, cohort.practitioner)
+        score(cohort, episode, "baseline", 9)
+        score(cohort, episode, "review", 3)
+        session = make_session(cohort.patient, cohort.practitioner_record, cohort.location,
+                               episode=episode)
+        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
+    after = queries()
+    assert after == before, (before, after)
+    assert after <= 65  # about 20 of them are the breakdowns: 10 groups × 2 measures

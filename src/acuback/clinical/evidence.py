@@ -81,6 +81,17 @@ BENCHMARKS = (
               (("individualised", -4.4), ("standardised", -4.5), ("simulated", -4.4),
                ("usual care", -2.1)), "points", "approximately",
               "The clinic uses the 24-item RMDQ; shown unconverted."),
+    Benchmark("cherkin_responders_8", "Cherkin et al. Arch Intern Med 2009;169:858",
+              "RMDQ responders", "clinically meaningful RMDQ improvement (≥ 3 points, per a "
+              "secondary transcription); arm share of randomised patients", "8 weeks", 8,
+              (("any needling, real or simulated (pooled)", 60), ("usual care", 39)), "%",
+              "approximately", "Same 3-point rule, intention to treat with missing scores as "
+              "non-responders; RMDQ-24 shown unconverted; entry criteria (age 18–70, "
+              "bothersomeness ≥ 3) not applied."),
+    Benchmark("cherkin_responders_52", "Cherkin et al. Arch Intern Med 2009;169:858",
+              "RMDQ responders", "as at 8 weeks", "52 weeks", 52,
+              (("treatment groups, lowest", 59), ("treatment groups, highest", 65),
+               ("usual care", 50)), "%", "approximately", "As at 8 weeks."),
     Benchmark("costa", "Costa et al. CMAJ 2012;184:E613 (33 cohorts)", "natural course",
               "mean pain 0–100 in persistent low back pain inception cohorts",
               "baseline / 6 / 26 / 52 weeks", 0, (("baseline", 51), ("6 weeks", 33),
@@ -103,3 +114,12 @@ def window_weeks(weeks: int) -> int:
 
 
 MIN_COHORT = 20  # rule 8: below this, no comparison is shown (project decision)
+
+
+# Natural course as a change from the pooled baseline of 51 (Costa 2012; Derived).
+NATURAL_COURSE_CHANGE = ((0, 0.0), (6, 33 - 51.0), (26, 26 - 51.0), (52, 23 - 51.0))
+CHERKIN_RESPONDER_POINTS = 3  # evidence.md §1 (definition: Medium confidence)
+
+
+def benchmark(key: str) -> Benchmark:
+    return next(b for b in BENCHMARKS if b.key == key)

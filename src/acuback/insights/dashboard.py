@@ -13,11 +13,19 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credentials_needing_attention
 from acuback.billing.selectors import coverage_flags
-from acuback.clinical.evidence import AE_RATES, BENCHMARKS, GUIDELINES, MIN_COHORT
+from acuback.clinical.evidence import (
+    AE_RATES,
+    BENCHMARKS,
+    GUIDELINES,
+    MIN_COHORT,
+    NATURAL_COURSE_CHANGE,
+    benchmark,
+)
 from acuback.outcomes.selectors import progress
 from acuback.patients.models import EpisodeStatus
 from acuback.treatment.models import Severity
 from acuback.treatment.selectors import adverse_event_rates
+from acuback.web.charts import Series, comparison_svg
 
 from . import selectors
 from .ledger import ledger
@@ -57,6 +65,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "breakdowns": selectors.breakdowns(episodes),
         "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
         "art": selectors.art_comparison(episodes),
+        "cherkin": [(c, benchmark(f"cherkin_responders_{c.weeks}"))
+                    for c in selectors.cherkin_comparisons(episodes)],
+        "trajectory": _trajectory(selectors.pain_trajectory(episodes)),
         "ledger": ledger(episodes, ae_rates=ae_rates),
         "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
         "published": AE_RATES,
@@ -86,3 +97,18 @@ def research_export(request: HttpRequest) -> HttpResponse:
                                        f'{timezone.localdate()}.zip"')
     return response
 
+
+
+def _trajectory(points) -> dict:
+    """The clinic's mean pain change beside ART's arms and the natural course (evidence.md
+    §3 rule 7); clinic points below the minimum cohort are left out of the drawing."""
+    shown = [p for p in points if p.measured >= MIN_COHORT]
+    art = benchmark("art")
+    series = [Series("natural course (Costa 2012, change from 51)", NATURAL_COURSE_CHANGE)]
+    series += [Series(f"ART {arm}", ((0, 0.0), (art.weeks, value))) for arm, value in art.arms]
+    if shown:
+        series.append(Series("change observed in this clinic (NRS × 10)",
+                             ((0, 0.0), *((p.weeks, p.mean_change) for p in shown)), "clinic"))
+    svg = comparison_svg(title="Mean pain change from baseline (0–100)", series=series,
+                         x_label="weeks since baseline", y_label="change (0–100)")
+    return {"svg": svg, "points": points, "series": series}

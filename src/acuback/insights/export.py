@@ -3,7 +3,8 @@
 Direct identifiers are removed; each patient gets a pseudonym and a secret date
 shift (both derived from the deployment's secret key with HMAC, so they are
 stable across exports and cannot be recomputed without the key); ages over 89
-are grouped as "90+"; free text is dropped.
+are grouped as "90+"; free text is dropped. With the optional ``parquet`` extra
+(pyarrow) installed, each table is also written as Parquet.
 """
 
 from __future__ import annotations
@@ -127,4 +128,30 @@ def build_zip(*, clinic_ids: list[int], on: date) -> bytes:
             text = io.StringIO()
             csv.writer(text).writerows(rows)
             archive.writestr(name, text.getvalue())
+            parquet = _parquet(rows)
+            if parquet is not None:
+                archive.writestr(name.replace(".csv", ".parquet"), parquet)
+    return buffer.getvalue()
+
+
+def _parquet(rows: list[list]) -> bytes | None:
+    """The table as Parquet, each column typed when its values agree (else text);
+    None when pyarrow is not installed."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    header, body = rows[0], rows[1:]
+    columns = {}
+    for n, name in enumerate(header):
+        values = [None if row[n] == "" else row[n] for row in body]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns[name] = pa.array([None if v is None else str(v) for v in values],
+                                     type=pa.string())
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns) if body else
+                   pa.table({name: pa.array([], type=pa.string()) for name in header}), buffer)
     return buffer.getvalue()

@@ -123,40 +123,104 @@ def breakdowns(episodes) -> list[tuple[str, str, list[Rate]]]:
 
 
 @dataclass(frozen=True)
-class ArtComparison:
-    """The clinic's figure in the ART trial's terms (evidence.md §3 rules 1–5)."""
+class AtWeek:
+    """The clinic's chronic cohort measured at a trial's time point (evidence.md §3).
 
-    eligible: int  # chronic episodes with a baseline NRS of 4 or more
-    measured: int  # of those, with an NRS 6–10 weeks after the baseline
-    mean_change: float | None  # NRS × 10, completers
+    ``eligible`` counts episodes with a baseline whose comparison window has closed (they
+    were due); ``measured`` those with a score inside the window. ``responders`` is the
+    intention-to-treat count: a missing score counts as a non-responder.
+    """
+
+    weeks: int
+    eligible: int
+    measured: int
+    mean_change: float | None  # completers, in the instrument's units × scale
+    responders: int | None = None
+
+    @property
+    def window(self) -> int:
+        from acuback.clinical.evidence import window_weeks
+
+        return window_weeks(self.weeks)
 
     @property
     def lost(self) -> float | None:
         return None if not self.eligible else 100 * (1 - self.measured / self.eligible)
 
+    @property
+    def itt_share(self) -> float | None:
+        return None if not self.eligible or self.responders is None else \
+            100 * self.responders / self.eligible
 
-def art_comparison(episodes) -> ArtComparison:
-    """Mean NRS change × 10 at 8 ± 2 weeks after baseline, in chronic episodes with a
-    baseline NRS ≥ 4 (the project's analogue of ART's VAS ≥ 40). Two queries."""
+    @property
+    def completer_share(self) -> float | None:
+        return None if not self.measured or self.responders is None else \
+            100 * self.responders / self.measured
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        return None if not self.eligible or self.responders is None else \
+            tuple(100 * x for x in wilson_interval(self.responders, self.eligible))
+
+
+def at_week(episodes, instrument: str, weeks: int, *, min_baseline: float | None = None,
+            scale: float = 1.0, responder_points: float | None = None) -> AtWeek:
+    """One aggregate query. Chronic episodes only (rule 5); the window is ± 2 weeks,
+    ± 4 from 26 weeks (rule 2); the latest score in the window counts."""
     from django.db.models import Avg, DateTimeField, ExpressionWrapper
+    from django.utils import timezone
 
+    from acuback.clinical.evidence import window_weeks
+
+    window = timedelta(weeks=window_weeks(weeks))
     baseline_at = Subquery(QuestionnaireResponse.objects.current().filter(
-        episode=OuterRef("pk"), instrument="nrs", time_point="baseline", total__isnull=False)
-        .order_by("submitted_at").values("submitted_at")[:1], output_field=DateTimeField())
+        episode=OuterRef("pk"), instrument=instrument, time_point="baseline",
+        total__isnull=False).order_by("submitted_at").values("submitted_at")[:1],
+        output_field=DateTimeField())
     chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
-    cohort = (episodes.filter(chronic).annotate(baseline=_score("nrs", "baseline", True),
-                                                baseline_at=baseline_at)
-              .filter(baseline__gte=4))
+    cohort = (episodes.filter(chronic)
+              .annotate(baseline=_score(instrument, "baseline", True), baseline_at=baseline_at)
+              .filter(baseline__isnull=False,
+                      baseline_at__lte=timezone.now() - timedelta(weeks=weeks) - window))
+    if min_baseline is not None:
+        cohort = cohort.filter(baseline__gte=min_baseline)
+
+    def offset(delta):
+        return ExpressionWrapper(OuterRef("baseline_at") + delta, output_field=DateTimeField())
+
     later = QuestionnaireResponse.objects.current().filter(
-        episode=OuterRef("pk"), instrument="nrs", total__isnull=False,
-        submitted_at__gte=ExpressionWrapper(OuterRef("baseline_at") + timedelta(weeks=6),
-                                            output_field=DateTimeField()),
-        submitted_at__lte=ExpressionWrapper(OuterRef("baseline_at") + timedelta(weeks=10),
-                                            output_field=DateTimeField()),
+        episode=OuterRef("pk"), instrument=instrument, total__isnull=False,
+        submitted_at__gte=offset(timedelta(weeks=weeks) - window),
+        submitted_at__lte=offset(timedelta(weeks=weeks) + window),
     ).order_by("-submitted_at").values("total")[:1]
-    rows = cohort.annotate(at_8=Subquery(later, output_field=FloatField()))
-    eligible = rows.count()
-    measured = rows.filter(at_8__isnull=False)
-    mean = measured.aggregate(m=Avg(F("at_8") - F("baseline")))["m"]
-    return ArtComparison(eligible, measured.count(),
-                         None if mean is None else round(10 * mean, 1))
+    rows = cohort.annotate(later=Subquery(later, output_field=FloatField()))
+    aggregates = {"eligible": Count("pk"), "measured": Count("pk", filter=Q(later__isnull=False)),
+                  "mean": Avg(F("later") - F("baseline"))}
+    if responder_points is not None:
+        aggregates["responders"] = Count(
+            "pk", filter=Q(later__lte=F("baseline") - Value(responder_points)))
+    row = rows.aggregate(**aggregates)
+    return AtWeek(weeks, row["eligible"], row["measured"],
+                  None if row["mean"] is None else round(scale * row["mean"], 1),
+                  row.get("responders"))
+
+
+def art_comparison(episodes) -> AtWeek:
+    """Mean NRS change × 10 at 8 ± 2 weeks, in chronic episodes with a baseline NRS ≥ 4
+    (the project's analogue of ART's VAS ≥ 40; a labelled approximation)."""
+    return at_week(episodes, "nrs", 8, min_baseline=4, scale=10)
+
+
+def cherkin_comparisons(episodes) -> list[AtWeek]:
+    """RMDQ responders by Cherkin's ≥ 3-point rule at 8 and 52 weeks (the time points with a
+    verified benchmark), intention to treat."""
+    from acuback.clinical.evidence import CHERKIN_RESPONDER_POINTS
+
+    return [at_week(episodes, "rmdq", weeks, responder_points=CHERKIN_RESPONDER_POINTS)
+            for weeks in (8, 52)]
+
+
+def pain_trajectory(episodes) -> list[AtWeek]:
+    """The clinic's mean NRS change × 10 at 8, 26 and 52 weeks (chronic, baseline ≥ 4),
+    to draw beside the trial arms and the natural course (rule 7)."""
+    return [at_week(episodes, "nrs", weeks, min_baseline=4, scale=10) for weeks in (8, 26, 52)]

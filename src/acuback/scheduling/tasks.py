@@ -10,10 +10,17 @@ from . import notifications
 # Questionnaire invitations look at every open episode: plan them hourly, not
 # every minute (appointment reminders are cheap and run on every tick).
 INVITATIONS_EVERY_SECONDS = 3600
+CHART_PRUNE_EVERY_SECONDS = 86400
 
 
 @task()
 def reminders_tick() -> dict:
-    """Plan reminders and questionnaire invitations, and send what is due."""
+    """Plan reminders and questionnaire invitations, and send what is due; once a day,
+    drop chart files nobody has looked at for 30 days (the worker's housekeeping)."""
+    from acuback.web import charts
+
     invitations = cache.add("acuback:invitations-planned", True, INVITATIONS_EVERY_SECONDS)
-    return notifications.tick(invitations=invitations)
+    result = notifications.tick(invitations=invitations)
+    if cache.add("acuback:charts-pruned", True, CHART_PRUNE_EVERY_SECONDS):
+        result["charts_pruned"] = charts.prune(older_than_days=30)
+    return result

@@ -1,6 +1,8 @@
-"""Trajectory charts as SVG (matplotlib), cached on disk by their content.
+"""Charts as SVG (matplotlib), cached on disk by their content.
 
-Used on the outcomes page and, later, in the PDF reports: same SVG in both.
+The cache key is a hash of everything drawn, so changed data gives a new file (the
+old one is never served again) and ``prune`` removes files not used for a while.
+Used on the outcomes page, the dashboard and the PDF reports: the same SVG in each.
 """
 
 from __future__ import annotations
@@ -8,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,28 +29,104 @@ def trajectory_svg(*, title: str, points: list[ChartPoint], y_min: float, y_max:
                    baseline: float | None, mcid_band: tuple[float, float] | None,
                    session_days: list[date], y_label: str) -> str:
     """An SVG line chart; the same data always gives the same file (cached)."""
-    key = hashlib.sha256(json.dumps(
-        [title, [(p.day.isoformat(), p.value) for p in points], y_min, y_max, baseline,
-         mcid_band, [d.isoformat() for d in session_days], y_label]).encode()).hexdigest()
-    cache_dir = settings.DATA_DIR / "charts"
-    cached = cache_dir / f"{key}.svg"
+    key = [title, [(p.day.isoformat(), p.value) for p in points], y_min, y_max, baseline,
+           mcid_band, [d.isoformat() for d in session_days], y_label]
+    return _cached(key, lambda: _draw(title, points, y_min, y_max, baseline, mcid_band,
+                                      session_days, y_label))
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: tuple[tuple[float, float], ...]  # (week, value)
+    style: str = "reference"  # "clinic" is drawn bold with markers
+
+
+def comparison_svg(*, title: str, series: list[Series], x_label: str, y_label: str) -> str:
+    """Lines over weeks since baseline: the clinic beside reference trajectories."""
+    key = ["comparison", title, [(s.label, s.points, s.style) for s in series], x_label, y_label]
+    return _cached(key, lambda: _draw_comparison(title, series, x_label, y_label))
+
+
+# Part of every cache key: bump it when the drawing code changes, so old files are not served.
+DRAWING_VERSION = 2
+
+
+def _cache_dir():
+    return settings.DATA_DIR / "charts"
+
+
+def _cached(key: list, draw: Callable[[], str]) -> str:
+    digest = hashlib.sha256(json.dumps([DRAWING_VERSION, *key]).encode()).hexdigest()
+    cached = _cache_dir() / f"{digest}.svg"
     if cached.exists():
+        os.utime(cached)  # marks it as in use for prune()
         return cached.read_text()
-    svg = _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
+    svg = draw()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(svg)
     tmp.replace(cached)  # atomic: a reader never sees half a file
     return svg
 
 
-def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label) -> str:
+def prune(*, older_than_days: float = 30) -> int:
+    """Delete cached charts not drawn or read for the given number of days."""
+    directory = _cache_dir()
+    if not directory.exists():
+        return 0
+    cutoff = time.time() - older_than_days * 86400
+    removed = 0
+    for path in directory.iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _figure(height: float = 2.6):
     import matplotlib
 
     matplotlib.use("svg")
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6, 2.6), dpi=100)
+    return Figure(figsize=(6, height), dpi=100)
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]  # drop the XML prolog so it can sit inline in HTML
+
+
+def _draw_comparison(title, series, x_label, y_label) -> str:
+    figure = _figure(4.0)
+    axes = figure.add_subplot()
+    palette = ["#8a6d3b", "#6a5acd", "#5b6876", "#2e8b57", "#b03a2e"]
+    for n, line in enumerate(series):
+        xs = [w for w, _ in line.points]
+        ys = [v for _, v in line.points]
+        if line.style == "clinic":
+            axes.plot(xs, ys, marker="o", color="#1f6f8b", linewidth=2.5, label=line.label)
+        else:
+            axes.plot(xs, ys, marker=".", linestyle="--", linewidth=1.2,
+                      color=palette[n % len(palette)], label=line.label)
+    axes.axhline(0, color="#d6dde4", linewidth=1)
+    lowest = min((v for line in series for _, v in line.points), default=0)
+    axes.set_ylim(min(lowest * 1.1, -1), max(abs(lowest) * 0.1, 1))
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(y_label)
+    axes.set_title(title, fontsize=10)
+    # Below the plot, so no line is hidden behind it.
+    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2,
+                frameon=False)
+    figure.tight_layout()
+    return _svg(figure)
+
+
+def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label) -> str:
+    figure = _figure()
     axes = figure.add_subplot()
     if mcid_band is not None:
         axes.axhspan(*mcid_band, color="#e3f3e8", label="change smaller than the MCID")
@@ -62,7 +143,4 @@ def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_labe
     axes.legend(fontsize=7, loc="upper right")
     figure.autofmt_xdate()
     figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]  # drop the XML prolog so it can sit inline in HTML
+    return _svg(figure)
