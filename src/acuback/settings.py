@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "acuback.portal",
     "acuback.billing",
     "acuback.insights",
+    "acuback.interop",
 ]
 
 MIDDLEWARE = [

@@ -5,8 +5,10 @@ from django.urls import include, path
 from acuback.accounts.views import LoginView
 from acuback.billing import urls as billing_urls
 from acuback.insights import urls as insights_urls
+from acuback.interop import views as interop_views
 from acuback.outcomes import urls as outcome_urls
 from acuback.web import views as web_views
+from acuback.web.api import api
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -24,6 +26,10 @@ urlpatterns = [
     path("insights/", include("acuback.insights.urls")),
     path("patients/", include(billing_urls.patient_urlpatterns)),
     path("patients/", include(insights_urls.patient_urlpatterns)),
+    path("api/", api.urls),
+    path("fhir/", include("acuback.interop.urls")),
+    path("fhir", interop_views.transaction),  # the FHIR base without its slash
+    path("settings/", include("acuback.interop.token_urls")),
     path("admin/", admin.site.urls),
 ]
 

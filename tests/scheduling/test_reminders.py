@@ -113,7 +113,7 @@ def test_the_worker_task_runs_the_tick(appointment, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with time_machine.travel(START - timedelta(hours=1), tick=False):
         result = reminders_tick.enqueue()
-    assert result.return_value == {"planned": 2, "sent": 2, "failed": 0}
+    assert result.return_value == {"planned": 2, "sent": 2, "failed": 0, "charts_pruned": 0}
 
 
 def test_the_worker_command_runs_once(appointment):

@@ -197,7 +197,7 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portal_record(request: HttpRequest) -> HttpResponse:
-    """The patient's own record, readable and printable (FHIR comes with that issue)."""
+    """The patient's own record, readable and printable; a FHIR copy is one link away."""
     patient = _patient(request)
     audit_record(request=request, action="portal.download_record", patient=patient)
     return render(request, "portal/record.html", {
@@ -207,6 +207,26 @@ def portal_record(request: HttpRequest) -> HttpResponse:
         "episodes": patient.episodes.prefetch_related("sessions__insertions",
                                                       "responses", "screenings"),
         "generated": timezone.now()})
+
+
+@login_required
+def portal_record_fhir(request: HttpRequest) -> HttpResponse:
+    """Right of access: the patient's whole record as a FHIR R4 Bundle ($everything)."""
+    import json
+
+    from acuback.interop.services import everything, searchset
+
+    patient = _patient(request)
+    resources = everything(patient=patient)
+    base = request.build_absolute_uri("/fhir").rstrip("/")
+    bundle = searchset(base=base, resources=resources, total=len(resources),
+                       links={"self": request.build_absolute_uri()})
+    audit_record(request=request, action="portal.download_record_fhir", patient=patient,
+                 detail={"resources": len(resources)})
+    response = HttpResponse(json.dumps(bundle, indent=1), content_type="application/fhir+json")
+    response["Content-Disposition"] = (f'attachment; filename="record-{patient.mrn}-'
+                                       f'{timezone.localdate()}.fhir.json"')
+    return response
 
 
 @require_http_methods(["GET", "POST"])

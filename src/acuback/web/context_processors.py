@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict:
         nav.append(("insights_dashboard", "Outcomes"))
     if policy.can_anywhere(user, "registry.view"):
         nav.append(("registry", "Practitioners"))
+    if policy.can_anywhere(user, "admin.site"):
+        nav.append(("api_tokens", "API tokens"))
     if policy.can_anywhere(user, "admin.site") or user.is_superuser:
         nav.append(("admin:index", "Admin"))
     return {"nav": nav}

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from acuback.web.admin_scoping import ScopedAdmin
+
+from .models import ApiToken, BulkExport
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ScopedAdmin):
+    """Read-mostly: tokens are made on the API tokens page, where the secret is shown once."""
+
+    list_display = ("name", "user", "prefix", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = ("digest", "prefix", "created_by", "created_at", "last_used_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(BulkExport)
+class BulkExportAdmin(ScopedAdmin):
+    list_display = ("pk", "requested_by", "status", "created_at", "finished_at")
+    readonly_fields = ("requested_by", "request_url", "types", "since", "status", "progress",
+                       "output", "error", "created_at", "transaction_time", "finished_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

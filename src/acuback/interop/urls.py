@@ -1,0 +1,16 @@
+from django.urls import path, re_path
+
+from . import views
+
+# The FHIR base is /fhir. Fixed names first: "metadata" is not a resource type.
+urlpatterns = [
+    path("metadata", views.metadata, name="fhir_metadata"),
+    path("$export", views.export_kickoff, name="fhir_export"),
+    path("bulk-status/<int:pk>", views.export_status, name="fhir_export_status"),
+    path("bulk-files/<int:pk>/<str:name>", views.export_file, name="fhir_export_file"),
+    path("Patient/<str:pk>/$everything", views.patient_everything, name="fhir_everything"),
+    path("<str:resource_type>/<str:pk>", views.read, name="fhir_read"),
+    path("<str:resource_type>", views.search_type, name="fhir_search"),
+    path("", views.transaction, name="fhir_transaction"),
+    re_path(r"^(?P<path>.*)$", views.not_found, name="fhir_not_found"),
+]

@@ -1,0 +1,162 @@
+"""The JSON API for acuback's own pages and tools (django-ninja; OpenAPI at
+/api/openapi.json, browsable at /api/docs). Clinical data exchange with other systems
+uses the FHIR API under /fhir/; this one serves lookups the pages need."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, django_auth
+
+from acuback.accounts import policy
+from acuback.accounts.models import Location, Practitioner
+from acuback.clinical import instruments, points
+from acuback.outcomes.models import QuestionnaireResponse
+from acuback.patients.models import Patient
+
+
+class TokenAuth(HttpBearer):
+    """The same API tokens as the FHIR API (scope user/*.read)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from acuback.interop.models import ApiToken, Scope, token_digest
+
+        found = (ApiToken.objects.usable().select_related("user")
+                 .filter(digest=token_digest(token)).first())
+        if found is None or Scope.READ not in found.scopes or not found.user.is_active:
+            return None
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(title="acuback API", version="1", urls_namespace="api",
+               auth=[TokenAuth(), django_auth],
+               description="Lookups for acuback's own pages and tools. Records for other "
+                           "systems: the FHIR R4 API at /fhir/.")
+
+
+class Error(Schema):
+    detail: str
+
+
+class PointOut(Schema):
+    code: str
+    meridian: str | None
+    pinyin: str
+    hanzi: str
+    region: str | None
+    is_standard: bool
+    pneumothorax_caution: bool
+    pregnancy_caution: bool
+
+
+class InstrumentOut(Schema):
+    id: str
+    name: str
+    version: str
+    recall: str
+    items: int
+    minimum: float
+    maximum: float
+    lower_is_better: bool
+    mcid_absolute: float | None
+    mcid_percent: float | None
+    loinc_total: str | None
+
+
+class ScoreOut(Schema):
+    instrument: str
+    time_point: str
+    total: float | None
+    band: str
+    submitted_at: datetime | None
+    episode_id: int
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+
+
+def _point(p) -> PointOut:
+    return PointOut(code=p.code, meridian=p.meridian, pinyin=p.pinyin, hanzi=p.hanzi,
+                    region=p.region, is_standard=p.is_standard,
+                    pneumothorax_caution=p.pneumothorax_caution,
+                    pregnancy_caution=p.pregnancy_caution)
+
+
+def _staff(request: HttpRequest, permission: str = "patient.view") -> list[int]:
+    clinic_ids = policy.clinic_ids_with(request.user, permission)
+    if not clinic_ids:
+        raise HttpError(403, "staff only")
+    return clinic_ids
+
+
+@api.get("/acupoints", response={200: list[PointOut], 401: Error, 403: Error},
+         summary="Search the acupoint catalogue by code (aliases accepted), pinyin or hanzi")
+def acupoint_search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=40),
+                    limit: int = Query(20, ge=1, le=100)):
+    _staff(request)
+    return [_point(p) for p in points.search(q, limit=limit)]
+
+
+@api.get("/acupoints/{code}", response={200: PointOut, 401: Error, 403: Error, 404: Error})
+def acupoint_detail(request: HttpRequest, code: str):
+    _staff(request)
+    point = points.lookup(code)
+    if point is None:
+        return 404, {"detail": f"{code!r} is not in the catalogue"}
+    return _point(point)
+
+
+@api.get("/instruments", response={200: list[InstrumentOut], 401: Error, 403: Error})
+def instrument_list(request: HttpRequest):
+    _staff(request)
+    return [InstrumentOut(
+        id=i.id, name=i.name, version=i.version, recall=i.recall, items=len(i.items),
+        minimum=i.minimum, maximum=i.maximum, lower_is_better=i.lower_is_better,
+        mcid_absolute=i.mcid.absolute if i.mcid else None,
+        mcid_percent=i.mcid.percent if i.mcid else None,
+        loinc_total=i.loinc.get("total")) for i in instruments.all_instruments()]
+
+
+@api.get("/patients/{patient_id}/scores",
+         response={200: list[ScoreOut], 401: Error, 403: Error, 404: Error},
+         summary="A patient's current questionnaire scores, oldest first")
+def patient_scores(request: HttpRequest, patient_id: int):
+    from acuback.audit.services import audit_record
+
+    _staff(request, "patient.view_clinical")
+    patient = Patient.objects.visible_to(request.user).filter(pk=patient_id).first()
+    if patient is None or not policy.can(request.user, "patient.view_clinical",
+                                         patient.clinic_id):
+        return 404, {"detail": "no such patient"}
+    rows = (QuestionnaireResponse.objects.visible_to(request.user).current()
+            .filter(patient=patient).order_by("submitted_at", "pk"))
+    audit_record(request=request, action="api.patient_scores", patient=patient)
+    return [ScoreOut(instrument=r.instrument, time_point=r.time_point, total=r.total,
+                     band=r.band, submitted_at=r.submitted_at, episode_id=r.episode_id)
+            for r in rows]
+
+
+@api.get("/slots", response={200: list[SlotOut], 401: Error, 403: Error, 404: Error},
+         summary="Free appointment slots for one practitioner, location, type and day")
+def free_slot_list(request: HttpRequest, practitioner_id: int, location_id: int,
+                   type_id: int, day: date):
+    from acuback.scheduling.models import AppointmentType
+    from acuback.scheduling.selectors import free_slots
+
+    clinic_ids = _staff(request, "schedule.view")
+    practitioner = Practitioner.objects.filter(pk=practitioner_id,
+                                               clinic_id__in=clinic_ids).first()
+    location = Location.objects.filter(pk=location_id, clinic_id__in=clinic_ids).first()
+    type_ = AppointmentType.objects.filter(pk=type_id, clinic_id__in=clinic_ids).first()
+    if practitioner is None or location is None or type_ is None:
+        return 404, {"detail": "unknown practitioner, location or appointment type"}
+    if location.clinic_id != practitioner.clinic_id or type_.clinic_id != location.clinic_id:
+        return 404, {"detail": "practitioner, location and type belong to different clinics"}
+    return [SlotOut(start=start, end=start + type_.duration)
+            for start in free_slots(practitioner, location, type_, day)]
