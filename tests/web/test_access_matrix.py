@@ -163,6 +163,32 @@ MATRIX = {
     "claim_export": (lambda w: reverse("claim_export"), "get",
                      {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
                       "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
+    # FHIR API with a browser session (tokens: tests/interop). Errors are OperationOutcomes:
+    # 401 without credentials; the staff see what their pages show; patients use the portal.
+    "fhir_metadata": (lambda w: reverse("fhir_metadata"), "get", dict.fromkeys(ROLES, 200)),
+    "fhir_search": (lambda w: reverse("fhir_search", args=["Patient"]), "get",
+                    {"anonymous": 401, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic": 200}),
+    "fhir_read": (lambda w: reverse("fhir_read", args=["Patient", w.patient.pk]), "get",
+                  {"anonymous": 401, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic": 404}),
+    "fhir_everything": (lambda w: reverse("fhir_everything", args=[w.patient.pk]), "get",
+                        {"anonymous": 401, **PATIENTS_FORBIDDEN, **STAFF_A,
+                         "other_clinic": 404}),
+    # Bulk export and import need a token; a session is refused.
+    "fhir_export": (lambda w: reverse("fhir_export"), "get", dict.fromkeys(ROLES, 401)),
+    "fhir_export_status": (lambda w: reverse("fhir_export_status", args=[1]), "get",
+                           {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
+    "fhir_export_file": (lambda w: reverse("fhir_export_file", args=[1, "Patient.ndjson"]),
+                         "get", {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
+    "fhir_transaction": (lambda w: reverse("fhir_transaction"), "post",
+                         dict.fromkeys(ROLES, 401)),
+    "fhir_not_found": (lambda w: "/fhir/Patient/1/_history/2", "get",
+                       dict.fromkeys(ROLES, 404)),
+    "api_tokens": (lambda w: reverse("api_tokens"), "get",
+                   {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403), "clinic_admin": 200}),
+    "api_token_revoke": (lambda w: reverse("api_token_revoke", args=[w.api_token.pk]), "post",
+                         {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403),
+                          "clinic_admin": 302}),
+    "portal_record_fhir": (lambda w: reverse("portal_record_fhir"), "get", PORTAL_OWN),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
@@ -201,6 +227,15 @@ def world_with_consent(world):
                                         time_point="review", request=request)
     world.token = outcome_services.link_token(link)
     world.appointment = make_appointment(world)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acuback.interop.models import ApiToken
+    world.api_token = ApiToken.objects.create(
+        clinic=world.clinic, user=world.admin, name="feed", digest="0" * 64, prefix="acb_x",
+        scopes=["user/*.read"], created_by=world.admin,
+        expires_at=timezone.now() + timedelta(days=1))
     return world
 
 

@@ -27,4 +27,8 @@ class ClinicTimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(tz_name))
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # The zone belongs to this request: the thread's next job must not inherit it.
+            timezone.deactivate()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
@@ -108,7 +108,7 @@ def acupoint_detail(request: HttpRequest, code: str):
     _staff(request)
     point = points.lookup(code)
     if point is None:
-        return 404, {"detail": f"{code!r} is not in the catalogue"}
+        return Status(404, {"detail": f"{code!r} is not in the catalogue"})
     return _point(point)
 
 
@@ -133,7 +133,7 @@ def patient_scores(request: HttpRequest, patient_id: int):
     patient = Patient.objects.visible_to(request.user).filter(pk=patient_id).first()
     if patient is None or not policy.can(request.user, "patient.view_clinical",
                                          patient.clinic_id):
-        return 404, {"detail": "no such patient"}
+        return Status(404, {"detail": "no such patient"})
     rows = (QuestionnaireResponse.objects.visible_to(request.user).current()
             .filter(patient=patient).order_by("submitted_at", "pk"))
     audit_record(request=request, action="api.patient_scores", patient=patient)
@@ -155,8 +155,9 @@ def free_slot_list(request: HttpRequest, practitioner_id: int, location_id: int,
     location = Location.objects.filter(pk=location_id, clinic_id__in=clinic_ids).first()
     type_ = AppointmentType.objects.filter(pk=type_id, clinic_id__in=clinic_ids).first()
     if practitioner is None or location is None or type_ is None:
-        return 404, {"detail": "unknown practitioner, location or appointment type"}
+        return Status(404, {"detail": "unknown practitioner, location or appointment type"})
     if location.clinic_id != practitioner.clinic_id or type_.clinic_id != location.clinic_id:
-        return 404, {"detail": "practitioner, location and type belong to different clinics"}
+        return Status(404, {"detail": "practitioner, location and type are in different "
+                                      "clinics"})
     return [SlotOut(start=start, end=start + type_.duration)
             for start in free_slots(practitioner, location, type_, day)]
