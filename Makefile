@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint migrations clean
+.PHONY: run test lint migrations clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ migrations: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var test-artifacts
+
+bench: $(TEST_STAMP)
+	@# Not part of `make test`: throughput figures for docs/benchmarks.md.
+	$(BIN)/python benchmarks/fhir_export.py --patients 2000

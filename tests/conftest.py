@@ -27,3 +27,10 @@ def login(client):
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clinic_time_zone(settings):
+    # The factories' clinics are in Chicago; "today" in a test must be the clinic's today,
+    # or date checks fail between midnight UTC and midnight in Chicago.
+    settings.TIME_ZONE = "America/Chicago"

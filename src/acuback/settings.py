@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its own static files for /api/docs (no CDN)
     "django.contrib.staticfiles",
     "acuback.web",
     "acuback.accounts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -241,7 +242,8 @@ def test_discharging_an_episode_needs_a_reason_and_keeps_the_record(world, prac)
                                "discharge_reason": "Goals met"})
     assert response.status_code == 302
     episode.refresh_from_db()
-    assert episode.status == "discharged" and episode.discharged_on == timezone.localdate()
+    clinic_today = timezone.localdate(timezone=ZoneInfo(world.clinic.time_zone))
+    assert episode.status == "discharged" and episode.discharged_on == clinic_today
     response = prac.post(reverse("screening_new", args=[world.patient.pk, episode.pk]),
                          {"kind": "intake"}, follow=True)
     assert "This episode is discharged" in response.content.decode()

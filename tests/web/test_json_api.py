@@ -85,3 +85,10 @@ def test_the_fuzzing_reached_the_views():
     if not STATUSES:
         pytest.skip("run together with the fuzzing test")
     assert all(codes & {200, 404, 422} for codes in STATUSES.values()), STATUSES
+
+
+def test_the_api_docs_page_uses_no_cdn(client):
+    response = client.get(f"{API}/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "cdn." not in page and "/static/ninja/swagger-ui-bundle.js" in page
