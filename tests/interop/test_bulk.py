@@ -95,3 +95,29 @@ def test_the_worker_runs_a_queued_export(record, make_token, fhir, settings, tmp
     job = export_run(BulkExport.objects.get())
     assert job.status == "done" and job.output[0]["count"] == 2
     assert (tmp_path / "exports" / str(job.pk) / "Patient.ndjson").exists()
+
+
+def test_the_demo_clinic_exports_completely_and_every_line_validates(db, settings, tmp_path):
+    from django.core.management import call_command
+
+    from acuback.accounts.models import Clinic, User
+    from acuback.interop.resources import KINDS
+    from acuback.interop.services import export_run
+
+    settings.DATA_DIR = tmp_path
+    from io import StringIO
+
+    call_command("seed_demo", "--if-empty", stdout=StringIO())
+    clinic = Clinic.objects.get(slug="riverside-demo")
+    admin = User.objects.get(username="admin")
+    job = export_run(BulkExport.objects.create(clinic=clinic, requested_by=admin,
+                                               request_url="test", types=list(KINDS)))
+    assert job.status == "done"
+    counts = {o["type"]: o["count"] for o in job.output}
+    assert counts["Patient"] >= 60 and counts["Procedure"] > 0 and counts["Observation"] > 0
+    for item in job.output:
+        lines = (job.directory / item["file"]).read_text().splitlines()
+        assert len(lines) == item["count"]
+        for line in lines:
+            mapping.validate(json.loads(line))
+            assert "Harbor" not in line  # the demo's other clinic stays out
