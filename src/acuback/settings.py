@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "acuback.accounts.middleware.ClinicTimezoneMiddleware",
 ]
 
@@ -126,11 +127,41 @@ DEFAULT_FROM_EMAIL = env_str("ACUBACK_DEFAULT_FROM_EMAIL", "acuback@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("ACUBACK_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS (production): secure cookies, HSTS, and redirect of plain HTTP.
+HTTPS = env_bool("ACUBACK_HTTPS", env_bool("ACUBACK_SECURE_COOKIES", False))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = HTTPS and env_bool("ACUBACK_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("ACUBACK_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# The header only allows preloading; a domain is added to browsers' lists by hand.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("ACUBACK_HSTS_PRELOAD", True)
+if env_bool("ACUBACK_BEHIND_PROXY", False):
+    # The reverse proxy terminates TLS and says so in this header (docs/deployment).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy: no inline script, nothing from another origin. Inline style
+# is allowed only because matplotlib's SVG charts, shown inline, style with attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "manifest-src": ["'self'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
