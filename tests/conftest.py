@@ -30,6 +30,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_lockout(settings):
+    # Failed-login lockout is tested on its own (tests/security/test_login.py).
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _clinic_time_zone(settings):
     # The factories' clinics are in Chicago; "today" in a test must be the clinic's today,
     # or date checks fail between midnight UTC and midnight in Chicago.

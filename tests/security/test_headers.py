@@ -52,6 +52,6 @@ def test_https_settings_turn_on_hsts_and_secure_cookies(tmp_path):
             "s.SECURE_SSL_REDIRECT)")
     env = {**os.environ, "ACUBACK_DATA_DIR": str(tmp_path), "ACUBACK_HTTPS": "1",
            "DJANGO_SETTINGS_MODULE": "acuback.settings"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,  # noqa: S603
                          text=True, timeout=60, check=True).stdout.split()
     assert out == ["31536000", "True", "True", "True"]

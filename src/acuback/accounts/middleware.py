@@ -32,3 +32,28 @@ class ClinicTimezoneMiddleware:
         finally:
             # The zone belongs to this request: the thread's next job must not inherit it.
             timezone.deactivate()
+
+
+class IdleTimeoutMiddleware:
+    """A session ends after a period without requests: 15 minutes for staff, 30 for
+    patients by default (ACUBACK_STAFF_IDLE_MINUTES / ACUBACK_PATIENT_IDLE_MINUTES).
+
+    Each request pushes the expiry forward; an expired session is not loaded at all, so
+    the next request is anonymous and sent to log in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        from . import policy
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            patient_only = not (user.is_superuser or policy.is_staff_member(user))
+            minutes = (settings.ACUBACK_PATIENT_IDLE_MINUTES if patient_only
+                       else settings.ACUBACK_STAFF_IDLE_MINUTES)
+            request.session.set_expiry(minutes * 60)
+        return self.get_response(request)
