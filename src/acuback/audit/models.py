@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -24,7 +25,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -40,6 +41,12 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=100, blank=True, help_text="model:id of the object")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # Access outside the user's usual scope, with the reason given ("break the glass").
+    break_glass = models.BooleanField(default=False, db_index=True)
+    # The hash chain (audit/chain.py): this event's HMAC covers its content and the
+    # previous event's hash, so a changed, removed or inserted row breaks the chain.
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
+from . import chain
 from .models import AuditEvent
+
+# Any constant: the advisory lock that makes audit events join the chain one at a time.
+CHAIN_LOCK = 0x61756469  # "audi"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -26,15 +32,18 @@ def audit_record(
     target: Any = None,
     detail: dict | None = None,
     actor=None,
+    break_glass: bool = False,
 ) -> AuditEvent:
-    """Write one audit event. `target` is a model instance or a "model:id" string."""
+    """Write one audit event, chained to the one before it. `target` is a model instance
+    or a "model:id" string."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     if clinic is None and patient is not None:
         clinic = patient.clinic_id
     if target is not None and not isinstance(target, str):
         target = f"{target._meta.label_lower}:{target.pk}"
-    return AuditEvent.objects.create(
+    event = AuditEvent(
+        at=timezone.now(),
         actor=actor,
         actor_label=getattr(actor, "username", "") or "",
         clinic_id=clinic if isinstance(clinic, int) or clinic is None else clinic.pk,
@@ -42,5 +51,17 @@ def audit_record(
         action=action,
         target=target or "",
         ip_address=client_ip(request),
-        detail=detail or {},
+        detail=chain.normalise_detail(detail),
+        break_glass=break_glass,
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Held to the end of the transaction: events chain strictly one after another.
+            # (SQLite's IMMEDIATE transactions already serialise writers.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        event.prev_hash = (AuditEvent.objects.order_by("-pk").values_list("hash", flat=True)
+                           .first() or "")
+        event.hash = chain.digest_of(event)
+        event.save()
+    return event
