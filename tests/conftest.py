@@ -40,3 +40,9 @@ def _clinic_time_zone(settings):
     # The factories' clinics are in Chicago; "today" in a test must be the clinic's today,
     # or date checks fail between midnight UTC and midnight in Chicago.
     settings.TIME_ZONE = "America/Chicago"
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor(settings):
+    # Two-factor log-in is tested on its own (tests/security/test_two_factor.py).
+    settings.ACUBACK_REQUIRE_2FA = False

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "acuback.insights",
     "acuback.interop",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -51,10 +54,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "acuback.accounts.middleware.IdleTimeoutMiddleware",
+    "acuback.accounts.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     "acuback.accounts.middleware.ClinicTimezoneMiddleware",
@@ -118,6 +123,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
+# Staff must confirm a one-time code (TOTP app or a recovery code) after the password.
+# On by default whenever debug is off; patients are not asked.
+ACUBACK_REQUIRE_2FA = env_bool("ACUBACK_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = env_str("ACUBACK_OTP_ISSUER", "acuback")
 # Idle time after which a session ends (minutes).
 ACUBACK_STAFF_IDLE_MINUTES = env_int("ACUBACK_STAFF_IDLE_MINUTES", 15)
 ACUBACK_PATIENT_IDLE_MINUTES = env_int("ACUBACK_PATIENT_IDLE_MINUTES", 30)

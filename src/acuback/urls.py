@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from acuback.accounts import two_factor
 from acuback.accounts.views import LoginView
 from acuback.billing import urls as billing_urls
 from acuback.insights import urls as insights_urls
@@ -14,6 +15,9 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/2fa/setup/", two_factor.setup, name="two_factor_setup"),
+    path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
+    path("account/2fa/recovery/", two_factor.recovery, name="two_factor_recovery"),
     path("patients/", include("acuback.patients.urls")),
     path("patients/", include("acuback.screening.urls")),
     path("patients/", include("acuback.treatment.urls")),

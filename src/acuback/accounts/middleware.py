@@ -57,3 +57,32 @@ class IdleTimeoutMiddleware:
                        else settings.ACUBACK_STAFF_IDLE_MINUTES)
             request.session.set_expiry(minutes * 60)
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Staff (and superusers) who logged in with a password but have not yet given a
+    one-time code reach only the two-factor pages and log-out, when it is required."""
+
+    ALLOWED_PREFIXES = ("/account/2fa/", "/logout/", "/static/", "/login/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.shortcuts import redirect
+
+        from . import policy
+
+        user = getattr(request, "user", None)
+        if (settings.ACUBACK_REQUIRE_2FA and user is not None and user.is_authenticated
+                and not user.is_verified()
+                and (user.is_superuser or policy.is_staff_member(user))
+                and not request.path.startswith(self.ALLOWED_PREFIXES)):
+            from django.urls import reverse
+            from django.utils.http import urlencode
+            from django_otp import user_has_device
+
+            target = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
