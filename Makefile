@@ -24,6 +24,10 @@ run: $(STAMP)
 	$(BIN)/acuback seed-demo --if-empty
 	$(BIN)/acuback collectstatic --noinput --verbosity 0
 	@# The worker (reminders, background tasks) runs beside the web server and stops with it.
+	@# The local demo skips two-factor log-in unless asked for (ACUBACK_REQUIRE_2FA=1);
+	@# a deployment started with `acuback serve` requires it (docs/security.md).
+	@echo "Two-factor log-in is off for this local demo (ACUBACK_REQUIRE_2FA=1 to try it)."
+	export ACUBACK_REQUIRE_2FA=$${ACUBACK_REQUIRE_2FA:-0}; \
 	$(BIN)/acuback worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/acuback serve
 

@@ -9,6 +9,11 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    from django.conf import settings
+
+    if (settings.ACUBACK_REQUIRE_2FA and hasattr(user, "is_verified") and not user.is_verified()
+            and (user.is_superuser or policy.is_staff_member(user))):
+        return {"nav": []}  # nothing to navigate to until the second factor is given
     nav = [("home", "Home")]
     if policy.can_anywhere(user, "patient.view"):
         nav.append(("patient_list", "Patients"))
