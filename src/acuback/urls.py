@@ -32,7 +32,7 @@ urlpatterns = [
     path("patients/", include(insights_urls.patient_urlpatterns)),
     path("api/", api.urls),
     path("fhir/", include("acuback.interop.urls")),
-    path("fhir", interop_views.transaction),  # the FHIR base without its slash
+    path("fhir", interop_views.transaction, name="fhir_base"),  # the base without its slash
     path("settings/", include("acuback.interop.token_urls")),
     path("admin/", admin.site.urls),
 ]

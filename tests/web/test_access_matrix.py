@@ -189,6 +189,15 @@ MATRIX = {
                          {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403),
                           "clinic_admin": 302}),
     "portal_record_fhir": (lambda w: reverse("portal_record_fhir"), "get", PORTAL_OWN),
+    "fhir_base": (lambda w: reverse("fhir_base"), "post", dict.fromkeys(ROLES, 401)),
+    # Two-factor pages: anyone logged in may enrol; without a device, verify sends to
+    # enrolment; new recovery codes need a verified session first.
+    "two_factor_setup": (lambda w: reverse("two_factor_setup"), "get",
+                         {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
+    "two_factor_verify": (lambda w: reverse("two_factor_verify"), "get",
+                          dict.fromkeys(ROLES, 302)),
+    "two_factor_recovery": (lambda w: reverse("two_factor_recovery"), "get",
+                            dict.fromkeys(ROLES, 302)),
     "login": (lambda w: reverse("login"), "get",
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 
 from django.utils import timezone
@@ -34,28 +35,43 @@ class ClinicTimezoneMiddleware:
             timezone.deactivate()
 
 
+TOUCH_EVERY_SECONDS = 60
+
+
+def refresh_idle_expiry(request, user) -> None:
+    """Push the session's expiry forward by the idle timeout for this kind of user.
+
+    Saving the session costs a write, so it is done at most once a minute (the timeout is
+    exact to within that minute), and at log-in.
+    """
+    from django.conf import settings
+
+    from . import policy
+
+    patient_only = not (user.is_superuser or policy.is_staff_member(user))
+    minutes = (settings.ACUBACK_PATIENT_IDLE_MINUTES if patient_only
+               else settings.ACUBACK_STAFF_IDLE_MINUTES)
+    now = int(time.time())
+    session = request.session
+    if (session.get("_expiry_set_for") != minutes
+            or now - session.get("_expiry_touched", 0) >= TOUCH_EVERY_SECONDS):
+        session.set_expiry(minutes * 60)
+        session["_expiry_set_for"] = minutes
+        session["_expiry_touched"] = now
+
+
 class IdleTimeoutMiddleware:
     """A session ends after a period without requests: 15 minutes for staff, 30 for
     patients by default (ACUBACK_STAFF_IDLE_MINUTES / ACUBACK_PATIENT_IDLE_MINUTES).
-
-    Each request pushes the expiry forward; an expired session is not loaded at all, so
-    the next request is anonymous and sent to log in.
-    """
+    An expired session is not loaded at all: the next request is sent to log in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
-        from . import policy
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
-            patient_only = not (user.is_superuser or policy.is_staff_member(user))
-            minutes = (settings.ACUBACK_PATIENT_IDLE_MINUTES if patient_only
-                       else settings.ACUBACK_STAFF_IDLE_MINUTES)
-            request.session.set_expiry(minutes * 60)
+            refresh_idle_expiry(request, user)
         return self.get_response(request)
 
 
