@@ -46,3 +46,49 @@ def _clinic_time_zone(settings):
 def _no_second_factor(settings):
     # Two-factor log-in is tested on its own (tests/security/test_two_factor.py).
     settings.ACUBACK_REQUIRE_2FA = False
+
+
+@pytest.fixture
+def world_with_consent(world):
+    from acuback.patients.models import Consent
+    from tests.factories import (
+        make_adverse_event,
+        make_appointment,
+        make_session,
+        make_signed_screening,
+        request_for,
+    )
+
+    world.consent = Consent.objects.create(
+        patient=world.patient, form=world.consent_form, kind="treatment", version="1",
+        text_sha256=world.consent_form.text_sha256, signature_name="Alice Archer",
+        signed_at="2026-01-01T10:00:00Z", recorded_by=world.practitioner)
+    world.screening = make_signed_screening(
+        world.patient, world.practitioner, saddle_numbness=True,
+        referred_to="Emergency department", patient_told="Go to the ED now.")
+    world.episode = world.screening.episode
+    world.session = make_session(world.patient, world.practitioner_record, world.location,
+                                 episode=world.episode)
+    world.event = make_adverse_event(world.patient, world.practitioner, severity="serious")
+    from acuback.outcomes import services as outcome_services
+
+    request = request_for(world.practitioner)
+    world.response = outcome_services.response_save(
+        patient=world.patient, episode=world.episode, instrument_id="phq9",
+        time_point="baseline", answers=dict.fromkeys(range(1, 10), 1), submit=True,
+        completed_by="staff", request=request)
+    world.alert = world.response.alerts.get()
+    link = outcome_services.link_create(episode=world.episode, instrument_ids=["nrs"],
+                                        time_point="review", request=request)
+    world.token = outcome_services.link_token(link)
+    world.appointment = make_appointment(world)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acuback.interop.models import ApiToken
+    world.api_token = ApiToken.objects.create(
+        clinic=world.clinic, user=world.admin, name="feed", digest="0" * 64, prefix="acb_x",
+        scopes=["user/*.read"], created_by=world.admin,
+        expires_at=timezone.now() + timedelta(days=1))
+    return world

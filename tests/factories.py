@@ -246,7 +246,10 @@ def make_record(world):
                                    completed_by="patient", request=request)
     w.event = make_adverse_event(w.patient, w.practitioner, session=w.session)
     w.consent = make_consent(w.patient, w.practitioner)
-    w.appointment = make_appointment(w)
+    from datetime import datetime, time
+
+    w.appointment = make_appointment(w, start=datetime.combine(
+        timezone.localdate() + timedelta(days=2), time(10), tzinfo=timezone.get_current_timezone()))
     payer = Payer.objects.create(clinic=w.clinic, name="Medicare", kind="medicare")
     w.plan = CoveragePlan.objects.create(patient=w.patient, payer=payer, member_id="1EG4TE5MK72",
                                          effective_from=timezone.localdate(), visit_limit=20)

@@ -1,0 +1,206 @@
+"""Every URL pattern of the project, for every role, with real object ids.
+
+The web pages and the portal are in tests/web/test_access_matrix.py (MATRIX), the FHIR
+API in the same MATRIX (session) and in tests/interop (tokens). This file adds the JSON
+API and the Django admin, and fails when any URL pattern of the project has no entry.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.urls import URLResolver, get_resolver, reverse
+
+from tests.factories import ROLES, make_record, make_user
+from tests.web.test_access_matrix import MATRIX
+
+STAFF = {"front_desk": 200, "practitioner": 200, "clinic_admin": 200}
+PATIENTS_403 = {"patient": 403, "other_patient": 403}
+
+
+def _slots_url(w) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acuback.scheduling.models import AppointmentType
+
+    type_id = AppointmentType.objects.filter(clinic=w.clinic).first().pk
+    day = timezone.localdate() + timedelta(days=1)
+    return (f"/api/slots?practitioner_id={w.practitioner_record.pk}&location_id="
+            f"{w.location.pk}&type_id={type_id}&day={day}")
+
+
+API_MATRIX = {
+    "api:openapi-json": (lambda w: "/api/openapi.json", dict.fromkeys(ROLES, 200)),
+    "api:openapi-view": (lambda w: "/api/docs", dict.fromkeys(ROLES, 200)),
+    "api:api-root": (lambda w: "/api/", dict.fromkeys(ROLES, 404)),
+    "api:acupoint_search": (lambda w: "/api/acupoints?q=BL23",
+                            {"anonymous": 401, **PATIENTS_403, **STAFF, "other_clinic": 200}),
+    "api:acupoint_detail": (lambda w: "/api/acupoints/BL23",
+                            {"anonymous": 401, **PATIENTS_403, **STAFF, "other_clinic": 200}),
+    "api:instrument_list": (lambda w: "/api/instruments",
+                            {"anonymous": 401, **PATIENTS_403, **STAFF, "other_clinic": 200}),
+    "api:patient_scores": (lambda w: f"/api/patients/{w.patient.pk}/scores",
+                           {"anonymous": 401, **PATIENTS_403, "front_desk": 403,
+                            "practitioner": 200, "clinic_admin": 200, "other_clinic": 404}),
+    "api:free_slot_list": (_slots_url, {"anonymous": 401, **PATIENTS_403, **STAFF,
+                                        "other_clinic": 404}),
+}
+
+# Admin pages that belong to the site rather than to one model.
+ADMIN_SITE_PAGES = {"admin:index", "admin:login", "admin:logout", "admin:password_change",
+                    "admin:password_change_done", "admin:autocomplete", "admin:jsi18n",
+                    "admin:view_on_site", "admin:app_list", "admin:audit_auditevent_export",
+                    # per-object extras, tested below with real ids
+                    "admin:auth_user_password_change", "admin:otp_totp_totpdevice_config",
+                    "admin:otp_totp_totpdevice_qrcode"}
+# Unnamed patterns: Django admin's own redirects and catch-all.
+UNNAMED_ADMIN = ("admin/(?P<url>.*)$", "/<path:object_id>/")
+
+
+def _patterns(resolver=None, prefix="", namespace=""):
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from _patterns(p, prefix + str(p.pattern), ns)
+        else:
+            yield prefix + str(p.pattern), (namespace + p.name) if p.name else None
+
+
+MODEL_VIEWS = {"changelist", "add", "change", "delete", "history"}
+
+
+def _admin_model_names() -> set[str]:
+    names = set()
+    for model in admin.site._registry:
+        for view in MODEL_VIEWS:
+            names.add(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
+    return names
+
+
+def test_every_url_pattern_of_the_project_has_an_entry():
+    missing = []
+    model_names = _admin_model_names()
+    for pattern, name in _patterns():
+        if name is None:
+            if not any(marker in pattern for marker in UNNAMED_ADMIN):
+                missing.append(pattern)
+        elif name.startswith("api:"):
+            if name not in API_MATRIX:
+                missing.append(name)
+        elif name.startswith("admin:"):
+            if name not in model_names and name not in ADMIN_SITE_PAGES:
+                missing.append(name)
+        elif name not in MATRIX:
+            missing.append(name)
+    assert not missing, f"URL patterns without an access entry: {missing}"
+
+
+@pytest.fixture
+def rich_world(world_with_consent):
+    """One row of (nearly) every admin model, in clinic A."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from acuback.billing.models import Abn, Authorisation, FeeSchedule
+    from acuback.interop.models import BulkExport
+    from acuback.scheduling.models import AvailabilityException, Notification, WeeklyAvailability
+    from acuback.treatment.models import Addendum, NeedleSet
+    from tests.factories import make_session
+
+    w = make_record(world_with_consent)
+    today = timezone.localdate()
+    FeeSchedule.objects.create(clinic=w.clinic, code="97810", amount="80.00")
+    Authorisation.objects.create(plan=w.plan, visits=12, valid_from=today,
+                                 expires_on=today + timedelta(days=90))
+    Abn.objects.create(patient=w.patient, visit_date=today, reason="Over the visit limit",
+                       signature_name="Alice Archer")
+    WeeklyAvailability.objects.create(practitioner=w.practitioner_record, location=w.location,
+                                      weekday=0, start_time=time(9), end_time=time(17))
+    AvailabilityException.objects.create(location=w.location, date=today, reason="Holiday")
+    Notification.objects.create(clinic=w.clinic, patient=w.patient, kind="appointment_reminder",
+                                channel="email", to="alice@example.com", body="Reminder",
+                                due_at=timezone.now())
+    BulkExport.objects.create(clinic=w.clinic, requested_by=w.admin, request_url="x")
+    draft = make_session(w.patient, w.practitioner_record, w.location, episode=w.episode)
+    NeedleSet.objects.create(session=draft, order=1, face_to_face_minutes=15)
+    Addendum.objects.create(session=w.session, text="Late entry", author=w.practitioner)
+    return w
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(API_MATRIX))
+def test_the_json_api_obeys_the_policy(name, role, rich_world, login):
+    build, expected = API_MATRIX[name]
+    response = login(rich_world.user_for(role)).get(build(rich_world))
+    assert response.status_code == expected[role], (name, role)
+
+
+def _ours(model) -> bool:
+    return model.__module__.startswith("acuback.")
+
+
+ADMIN_MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m._meta.label)
+def test_every_admin_list_for_every_role(model, rich_world, login):
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    for role in ROLES:
+        response = login(rich_world.user_for(role)).get(url)
+        if role == "clinic_admin":
+            # acuback's own models, scoped to the clinic; third-party tables (login
+            # attempts, OTP devices, task results, groups) are for superusers only
+            assert response.status_code == (200 if _ours(model) else 403), (model, role)
+        else:
+            assert response.status_code == 302, (model, role)
+            assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("model", [m for m in ADMIN_MODELS if _ours(m)],
+                         ids=lambda m: m._meta.label)
+def test_every_admin_record_opens_for_its_clinic_admin_only(model, rich_world, login):
+    from acuback.accounts.models import Clinic
+
+    admin_class = admin.site._registry[model]
+    rows = model.objects.all()
+    clinic_path = getattr(admin_class, "clinic_path", "clinic")
+    if clinic_path:
+        rows = rows.filter(**{clinic_path: rich_world.clinic})
+    else:
+        rows = rows.filter(pk=rich_world.clinic.pk)
+    obj = rows.first()
+    if obj is None:
+        pytest.skip(f"the test world has no {model._meta.label}")
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change",
+                  args=[obj.pk])
+    assert login(rich_world.admin).get(url).status_code == 200
+    beta = Clinic.objects.get(memberships__user=rich_world.outsider)
+    beta_admin = make_user(beta, "clinic_admin", f"beta_admin_{model._meta.model_name}")
+    response = login(beta_admin).get(url)
+    # Django's admin answers a record it cannot see with a redirect to the list
+    assert response.status_code == 302 and str(obj.pk) not in response["Location"]
+    for role in ("practitioner", "front_desk", "patient", "anonymous"):
+        response = login(rich_world.user_for(role)).get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_clinic_admin_sets_passwords_only_for_their_own_staff(rich_world, login):
+    client = login(rich_world.admin)
+    own = reverse("admin:auth_user_password_change", args=[rich_world.front_desk.pk])
+    other = reverse("admin:auth_user_password_change", args=[rich_world.outsider.pk])
+    assert client.get(own).status_code == 200
+    assert client.get(other).status_code in (302, 403, 404)
+    assert login(rich_world.practitioner).get(own).status_code == 302
+
+
+def test_nobody_but_a_superuser_reads_anothers_authenticator_secret(rich_world, login):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=rich_world.practitioner, name="phone")
+    for view in ("config", "qrcode"):
+        url = reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])
+        assert login(rich_world.admin).get(url).status_code == 403
+        assert login(rich_world.practitioner).get(url).status_code == 302
