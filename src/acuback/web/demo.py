@@ -49,7 +49,7 @@ from acuback.treatment.models import AdverseEvent, Insertion, NeedleSet, Session
 
 DEMO_SLUG = "riverside-demo"
 OTHER_SLUG = "harbor-demo"
-DEMO_PASSWORD = "acuback-demo"  # noqa: S105 - published demo login, documented in README
+DEMO_PASSWORD = "acuback-demo"  # noqa: S105 - published demo login, documented in README  # nosec
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ def _patients(clinic: Clinic, count: int, rng: random.Random, recorder: User,
 @transaction.atomic
 def seed_demo(today: date | None = None) -> None:
     today = today or timezone.localdate()
-    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security  # nosec
 
     clinic = Clinic.objects.create(name="Riverside Acupuncture & Back Care", slug=DEMO_SLUG,
                                    time_zone="America/Los_Angeles", phone="+1 503 555 0100",
