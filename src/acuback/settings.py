@@ -200,8 +200,13 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No patient data in logs: every record is scrubbed before it is written.
+    "filters": {"redact": {"()": "acuback.web.logging.RedactPatientData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")},
+    # Django's own loggers write through the same scrubbed handler (no e-mails to admins).
+    "loggers": {"django": {"handlers": ["console"], "propagate": False,
+                           "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")}},
 }
 
 # Background work: django-tasks with its database backend, run by `acuback worker`.
