@@ -33,14 +33,18 @@ def magic_link_send(*, email: str, request: HttpRequest) -> None:
                                             patient_record__isnull=False).first())
     if user is None:
         return
-    # The token carries the last login: once used (which updates it), it stops working.
-    token = signing.dumps({"u": user.pk, "l": user.last_login.isoformat()
-                           if user.last_login else ""}, salt=MAGIC_SALT)
+    token = magic_link_token(user)
     url = request.build_absolute_uri(reverse("portal_magic", args=[token]))
     send_mail(subject="Your acuback login link",
               message=f"Open this link within 15 minutes to log in:\n{url}\n\n"
                       "If you did not ask for it, ignore this e-mail.",
               from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
+
+
+def magic_link_token(user) -> str:
+    """The token carries the last login: once used (which updates it), it stops working."""
+    return signing.dumps({"u": user.pk, "l": user.last_login.isoformat()
+                          if user.last_login else ""}, salt=MAGIC_SALT)
 
 
 def magic_link_user(token: str):

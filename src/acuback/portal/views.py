@@ -53,6 +53,9 @@ def portal_magic(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = services.magic_link_user(token)
     except services.PortalError as exc:
+        # A forged, expired or replayed link: refused, and kept in the audit log.
+        audit_record(request=request, action="security.magic_link_refused",
+                     detail={"reason": str(exc), "token_prefix": token[:8]})
         return render(request, "outcomes/link_error.html", {"message": str(exc)}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     audit_record(request=request, action="portal.login_magic", actor=user)
