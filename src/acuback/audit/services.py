@@ -65,3 +65,11 @@ def audit_record(
         event.hash = chain.digest_of(event)
         event.save()
     return event
+
+
+def audit_read(request: HttpRequest, patient, page: str | None = None) -> None:
+    """A GET of a page that shows this patient's data (forms included)."""
+    if request.method == "GET":
+        match = getattr(request, "resolver_match", None)
+        audit_record(request=request, action="page.view", patient=patient,
+                     detail={"page": page or (match.url_name if match else request.path)})

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_patient
@@ -83,6 +83,7 @@ def _link_choices():
 def response_enter(request: HttpRequest, pk: int, episode_pk: int,
                    instrument_id: str) -> HttpResponse:
     patient, episode = _episode(request, pk, episode_pk, "outcome.enter")
+    audit_read(request, patient)
     instrument = _instrument_or_404(instrument_id)
     time_point = request.GET.get("time_point") or request.POST.get("time_point") or "other"
     if time_point not in TimePoint.values:
@@ -99,6 +100,7 @@ def response_enter(request: HttpRequest, pk: int, episode_pk: int,
 @require_http_methods(["GET", "POST"])
 def response_correct(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "outcome.enter")
+    audit_read(request, patient)
     original = get_object_or_404(QuestionnaireResponse.objects.current().filter(patient=patient),
                                  pk=response_pk)
     instrument = instruments.get(original.instrument)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts.models import Practitioner
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_read, audit_record
 from acuback.outcomes import selectors as outcome_selectors
 from acuback.outcomes.views import _chart
 from acuback.patients import services as patient_services
@@ -66,6 +66,7 @@ def portal_magic(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_book(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
+    audit_read(request, patient)
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = BookingSearchForm(data, clinic=patient.clinic)
     options, problem = [], None
@@ -129,6 +130,7 @@ def portal_cancel(request: HttpRequest, appointment_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse:
     patient = _patient(request)
+    audit_read(request, patient)
     appointment = get_object_or_404(Appointment.objects.filter(patient=patient)
                                     .select_related("location", "type", "practitioner"),
                                     pk=appointment_pk)
@@ -174,6 +176,7 @@ def portal_progress(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def portal_consents(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
+    audit_read(request, patient)
     form = ConsentRecordForm(request.POST or None, patient=patient)
     if request.method == "POST" and request.POST.get("withdraw"):
         consent = get_object_or_404(Consent.objects.filter(patient=patient),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
 from acuback.accounts.models import Practitioner
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_read, audit_record
 from acuback.clinical.safety import InvalidAnswer, Outcome, answers_from_json, decide
 from acuback.patients import body_map
 from acuback.patients import services as patient_services
@@ -55,6 +55,7 @@ def episode_edit(request: HttpRequest, pk: int, episode_pk: int | None = None) -
         patient, episode = _get_patient(request, pk, "episode.manage"), None
     else:
         patient, episode = _get_episode(request, pk, episode_pk, "episode.manage")
+    audit_read(request, patient)
     form = EpisodeForm(request.POST or None, instance=episode, patient=patient)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields}
@@ -233,6 +234,7 @@ def precautions_acknowledge(request: HttpRequest, pk: int, screening_pk: int) ->
 @require_http_methods(["GET", "POST"])
 def needling_check(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "needling.check")
+    audit_read(request, patient)
     form = NeedlingCheckForm(request.POST or None, patient=patient)
     result = None
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
 from acuback.accounts.models import Practitioner
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import points
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_patient
@@ -51,6 +51,7 @@ def _session(request, pk, session_pk, permission) -> tuple:
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     patient, episode = _episode(request, pk, episode_pk, "plan.manage")
+    audit_read(request, patient)
     plan = TreatmentPlan.objects.filter(episode=episode, is_current=True).first()
     new = request.GET.get("new") == "1" or request.POST.get("new") == "1"
     form = PlanForm(request.POST or None, instance=None if new else plan)
@@ -212,6 +213,7 @@ def needle_incident(request: HttpRequest, pk: int, session_pk: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def adverse_event_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "adverse_event.record")
+    audit_read(request, patient)
     session = Session.objects.filter(patient=patient, pk=request.GET.get("session") or 0).first()
     form = AdverseEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
