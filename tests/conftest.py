@@ -82,6 +82,10 @@ def world_with_consent(world):
                                         time_point="review", request=request)
     world.token = outcome_services.link_token(link)
     world.appointment = make_appointment(world)
+    from acuback.patients.models import CorrectionRequest
+
+    world.correction = CorrectionRequest.objects.create(patient=world.patient,
+                                                        text="My birth date is wrong.")
     from datetime import timedelta
 
     from django.utils import timezone

@@ -10,7 +10,7 @@ from tests.web.test_access_matrix import MATRIX
 
 
 def _patient_pages():
-    for name, (build, method, expected) in sorted(MATRIX.items()):
+    for name, (_build, method, expected) in sorted(MATRIX.items()):
         if method != "get":
             continue
         for role in ("practitioner", "clinic_admin", "front_desk", "patient"):

@@ -184,6 +184,17 @@ MATRIX = {
                          {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403),
                           "clinic_admin": 302}),
     "portal_record_fhir": (lambda w: reverse("portal_record_fhir"), "get", PORTAL_OWN),
+    "portal_corrections": (lambda w: reverse("portal_corrections"), "get", PORTAL_OWN),
+    # Archiving is the clinic admin's (an empty POST: no reason, told so, back to the chart).
+    "patient_archive": (lambda w: reverse("patient_archive", args=[w.patient.pk]), "post",
+                        {"anonymous": 302, "patient": 403, "other_patient": 404,
+                         "front_desk": 403, "practitioner": 403, "clinic_admin": 302,
+                         "other_clinic": 404}),
+    "correction_respond": (lambda w: reverse("correction_respond",
+                                             args=[w.patient.pk, w.correction.pk]), "post",
+                           {"anonymous": 302, "patient": 403, "other_patient": 404,
+                            "front_desk": 403, "practitioner": 302, "clinic_admin": 302,
+                            "other_clinic": 404}),
     "fhir_base": (lambda w: reverse("fhir_base"), "post", dict.fromkeys(ROLES, 401)),
     # Two-factor pages: anyone logged in may enrol; without a device, verify sends to
     # enrolment; new recovery codes need a verified session first.

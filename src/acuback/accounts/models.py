@@ -6,6 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -43,6 +44,10 @@ class Clinic(models.Model):
         "hours before it.")
     # Last medical record number handed out automatically (see patients.services).
     mrn_counter = models.PositiveIntegerField(default=100000)
+    record_retention_years = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="How long records are kept after the last visit. Rules differ by state "
+                  "and country: set yours.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -22,6 +22,10 @@ RULES: dict[str, frozenset[str]] = {
     "patient.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "patient.create": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "patient.edit": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
+    # Archiving hides a patient from lists (records are kept); the clinic admin decides.
+    "patient.archive": frozenset({ADMIN}),
+    # Answering a patient's request to correct their record is clinical work.
+    "correction.respond": frozenset({ADMIN, PRACTITIONER}),
     # Clinical record (consent detail, screening, sessions, outcomes): those who
     # treat and the clinic's clinical lead. Front desk sees consent status only.
     "patient.view_clinical": frozenset({ADMIN, PRACTITIONER}),

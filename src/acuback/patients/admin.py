@@ -3,7 +3,7 @@ from django.contrib import admin
 from acuback.audit.services import audit_record
 from acuback.web.admin_scoping import ScopedAdmin
 
-from .models import Consent, ConsentForm, EpisodeOfCare, Patient
+from .models import Consent, ConsentForm, CorrectionRequest, EpisodeOfCare, Patient
 
 
 @admin.register(Patient)
@@ -47,3 +47,11 @@ class EpisodeAdmin(ScopedAdmin):
     clinic_path = "patient__clinic"
     list_display = ("patient", "onset_date", "status", "cause")
     list_filter = ("status", "cause")
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(ScopedAdmin):
+    clinic_path = "patient__clinic"
+    list_display = ("patient", "created_at", "status", "responded_at")
+    list_filter = ("status",)
+    readonly_fields = ("patient", "text", "created_at")

@@ -164,3 +164,10 @@ class ConsentWithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Reason for withdrawal", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CorrectionRequestForm(forms.Form):
+    text = forms.CharField(
+        label="What is wrong in your record, and what should it say?", max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Say which page or visit, if you can. A member of the care team answers.")

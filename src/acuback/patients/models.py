@@ -68,6 +68,12 @@ class Patient(models.Model):
         related_name="patient_record",
     )
     is_active = models.BooleanField(default=True)
+    # Archived: hidden from lists and booking, kept (never deleted) for the clinic's
+    # retention period; reopened by the clinic admin.
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    archive_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic lock: an edit made from a stale page is refused, not merged.
@@ -240,3 +246,41 @@ class EpisodeOfCare(models.Model):
     def chronicity(self):
         """Today's chronicity (it changes as time passes, so it is not stored)."""
         return self.chronicity_on(timezone.localdate())
+
+
+
+class CorrectionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted: the record was corrected"
+    DECLINED = "declined", "Declined, with the reason"
+
+
+class CorrectionRequest(models.Model):
+    """A patient's request to correct their record (HIPAA right to amend, 45 CFR 164.526:
+    act on it within 60 days). Accepted corrections are made as edits or addenda; the
+    request and the answer are kept."""
+
+    RESPONSE_DAYS = 60
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="correction_requests")
+    text = models.TextField("what is wrong, and what it should say", max_length=4000)
+    status = models.CharField(max_length=10, choices=CorrectionStatus.choices,
+                              default=CorrectionStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    response = models.TextField(blank=True, max_length=4000)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Correction request {self.pk} ({self.get_status_display()})"
+
+    @property
+    def respond_by(self):
+        from datetime import timedelta
+
+        return (self.created_at + timedelta(days=self.RESPONSE_DAYS)).date()

@@ -25,13 +25,14 @@ def parse_search_date(text: str) -> date | None:
     return None
 
 
-def patient_search(*, user, query: str = "") -> QuerySet[Patient]:
+def patient_search(*, user, query: str = "", archived: bool = False) -> QuerySet[Patient]:
     """Patients the user may see, matching a name, an MRN or a date of birth.
 
     Every word must match the start of a name or the MRN, so "ann smi" finds
     Anna Smith; a date (2001-03-04 or 03/04/2001) matches the date of birth.
     """
-    patients = Patient.objects.visible_to(user).select_related("clinic")
+    patients = (Patient.objects.visible_to(user).select_related("clinic")
+                .filter(archived_at__isnull=not archived))
     query = query.strip()
     if not query:
         return patients
@@ -119,3 +120,22 @@ def episodes_with_screenings(*, patient: Patient) -> list:
     for episode in episodes:
         episode.current_plan = episode.current_plans[0] if episode.current_plans else None
     return episodes
+
+
+def retain_until(*, patient: Patient):
+    """The earliest date the clinic's retention rule lets the record go: the clinic's
+    number of years after the last signed session (or the archiving, if later)."""
+    from django.db.models import Max
+
+    from acuback.treatment.models import Session
+
+    last_visit = Session.objects.filter(patient=patient, status="signed").aggregate(
+        d=Max("session_date"))["d"]
+    candidates = [d for d in (last_visit, patient.archived_at and patient.archived_at.date(),
+                              patient.created_at.date()) if d]
+    last = max(candidates)
+    years = patient.clinic.record_retention_years
+    try:
+        return last.replace(year=last.year + years)
+    except ValueError:  # 29 February
+        return last.replace(year=last.year + years, day=28)

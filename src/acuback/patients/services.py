@@ -10,7 +10,15 @@ from django.utils import timezone
 from acuback.accounts.models import Clinic
 from acuback.audit.services import audit_record
 
-from .models import Consent, ConsentForm, EpisodeOfCare, EpisodeStatus, Patient
+from .models import (
+    Consent,
+    ConsentForm,
+    CorrectionRequest,
+    CorrectionStatus,
+    EpisodeOfCare,
+    EpisodeStatus,
+    Patient,
+)
 
 
 class StaleEditError(Exception):
@@ -145,3 +153,61 @@ def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
         audit_record(request=request, action=action, patient=patient, target=episode)
     episode.refresh_from_db()
     return episode
+
+
+class ArchiveError(Exception):
+    pass
+
+
+def patient_archive(*, patient: Patient, reason: str, request: HttpRequest) -> Patient:
+    """Hide a patient from lists and booking. Nothing is deleted."""
+    if not reason.strip():
+        raise ArchiveError("Give the reason for archiving.")
+    with transaction.atomic():
+        Patient.objects.filter(pk=patient.pk).update(
+            archived_at=timezone.now(), archived_by=request.user,
+            archive_reason=reason.strip()[:300], version=F("version") + 1)
+        audit_record(request=request, action="patient.archive", patient=patient,
+                     target=patient, detail={"reason": reason.strip()[:300]})
+    patient.refresh_from_db()
+    return patient
+
+
+def patient_restore(*, patient: Patient, request: HttpRequest) -> Patient:
+    with transaction.atomic():
+        Patient.objects.filter(pk=patient.pk).update(archived_at=None, archived_by=None,
+                                                     archive_reason="",
+                                                     version=F("version") + 1)
+        audit_record(request=request, action="patient.restore", patient=patient,
+                     target=patient)
+    patient.refresh_from_db()
+    return patient
+
+
+def correction_request_create(*, patient: Patient, text: str,
+                              request: HttpRequest) -> CorrectionRequest:
+    with transaction.atomic():
+        correction = CorrectionRequest.objects.create(patient=patient, text=text.strip())
+        audit_record(request=request, action="correction.request", patient=patient,
+                     target=correction)
+    return correction
+
+
+def correction_respond(*, correction: CorrectionRequest, status: str, response: str,
+                       request: HttpRequest) -> CorrectionRequest:
+    """Accept (the record has been corrected) or decline with the reason; answered once."""
+    if status not in (CorrectionStatus.ACCEPTED, CorrectionStatus.DECLINED):
+        raise ArchiveError("Choose accept or decline.")
+    if status == CorrectionStatus.DECLINED and not response.strip():
+        raise ArchiveError("Say why the request is declined: the patient is told.")
+    with transaction.atomic():
+        updated = CorrectionRequest.objects.filter(
+            pk=correction.pk, status=CorrectionStatus.OPEN).update(
+            status=status, response=response.strip(), responded_at=timezone.now(),
+            responded_by=request.user)
+        if not updated:
+            raise ArchiveError("This request was already answered.")
+        audit_record(request=request, action="correction.respond", patient=correction.patient,
+                     target=correction, detail={"status": status})
+    correction.refresh_from_db()
+    return correction

@@ -38,8 +38,10 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     search = PatientSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
+    archived = request.GET.get("archived") == "1"
     page = Paginator(
-        selectors.patient_search(user=request.user, query=query), settings.ACUBACK_PAGE_SIZE
+        selectors.patient_search(user=request.user, query=query, archived=archived),
+        settings.ACUBACK_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     audit_record(
         request=request,
@@ -54,6 +56,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             "search": search,
             "query": query,
             "page": page,
+            "archived": archived,
             "can_create": policy.can_anywhere(request.user, "patient.create"),
         },
     )
@@ -117,6 +120,11 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "can_view_clinical": clinical,
             "profile": safety_profile(patient=patient, on=today) if clinical else None,
             "coverage": coverage_status(patient=patient, on=today),
+            "can_archive": policy.can(request.user, "patient.archive", patient.clinic_id),
+            "retain_until": selectors.retain_until(patient=patient) if patient.archived_at
+            else None,
+            "corrections": patient.correction_requests.all() if clinical else [],
+            "can_respond": policy.can(request.user, "correction.respond", patient.clinic_id),
         },
     )
 
@@ -203,3 +211,36 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
     else:
         messages.success(request, f"{consent.get_kind_display()} consent withdrawn.")
     return redirect("patient_clinical", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def patient_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "patient.archive")
+    try:
+        if request.POST.get("restore"):
+            services.patient_restore(patient=patient, request=request)
+            messages.success(request, "Patient restored to the lists.")
+        else:
+            services.patient_archive(patient=patient, reason=request.POST.get("reason", ""),
+                                     request=request)
+            messages.success(request, "Patient archived: hidden from lists, records kept.")
+    except services.ArchiveError as exc:
+        messages.error(request, str(exc))
+    return redirect("patient_chart", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def correction_respond(request: HttpRequest, pk: int, correction_pk: int) -> HttpResponse:
+    from .models import CorrectionRequest
+
+    patient = _get_patient(request, pk, "correction.respond")
+    correction = get_object_or_404(CorrectionRequest, patient=patient, pk=correction_pk)
+    try:
+        services.correction_respond(correction=correction, status=request.POST.get("status", ""),
+                                    response=request.POST.get("response", ""), request=request)
+        messages.success(request, "Answer recorded; the patient sees it in the portal.")
+    except services.ArchiveError as exc:
+        messages.error(request, str(exc))
+    return redirect("patient_chart", pk=patient.pk)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("consents/", views.portal_consents, name="portal_consents"),
     path("record/", views.portal_record, name="portal_record"),
     path("record.fhir.json", views.portal_record_fhir, name="portal_record_fhir"),
+    path("corrections/", views.portal_corrections, name="portal_corrections"),
     path("intake/", views.portal_intake, name="portal_intake"),
     path("book/<slug:clinic_slug>/new/", views.public_book, name="public_book"),
 ]

@@ -235,6 +235,27 @@ def portal_record_fhir(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_corrections(request: HttpRequest) -> HttpResponse:
+    """The patient asks for a correction of their record and sees the answers."""
+    from acuback.patients.forms import CorrectionRequestForm
+
+    patient = _patient(request)
+    audit_read(request, patient)
+    form = CorrectionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient_services.correction_request_create(patient=patient,
+                                                   text=form.cleaned_data["text"],
+                                                   request=request)
+        messages.success(request, "Your request was sent. The clinic will answer within 60 "
+                                  "days; the answer appears here.")
+        return redirect("portal_corrections")
+    return render(request, "portal/corrections.html", {
+        "patient": patient, "form": form,
+        "requests": patient.correction_requests.all()}, status=400 if form.errors else 200)
+
+
 @require_http_methods(["GET", "POST"])
 def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     """Online booking for someone new to the clinic: no account needed."""
