@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "acuback.accounts.middleware.IdleTimeoutMiddleware",
     "acuback.accounts.middleware.TwoFactorMiddleware",
+    "acuback.accounts.middleware.BreakGlassMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     "acuback.accounts.middleware.ClinicTimezoneMiddleware",

@@ -54,6 +54,9 @@ def test_the_record_is_kept_the_clinics_years_after_the_last_visit(world):
 
 
 def test_a_patient_asks_for_a_correction_and_sees_the_answer(world, login):
+    from tests.factories import make_episode
+
+    make_episode(world.patient, world.practitioner)  # the practitioner treats her
     client = login(world.patient_user)
     response = client.post(reverse("portal_corrections"), {"text": ""})
     assert response.status_code == 400 and "This field is required" in response.content.decode()

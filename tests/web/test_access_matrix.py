@@ -184,6 +184,8 @@ MATRIX = {
                          {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403),
                           "clinic_admin": 302}),
     "portal_record_fhir": (lambda w: reverse("portal_record_fhir"), "get", PORTAL_OWN),
+    "break_glass": (lambda w: reverse("break_glass", args=[w.patient.pk]), "get",
+                    CLINICAL_MANAGE),
     "portal_corrections": (lambda w: reverse("portal_corrections"), "get", PORTAL_OWN),
     # Archiving is the clinic admin's (an empty POST: no reason, told so, back to the chart).
     "patient_archive": (lambda w: reverse("patient_archive", args=[w.patient.pk]), "post",

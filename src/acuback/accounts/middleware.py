@@ -102,3 +102,26 @@ class TwoFactorMiddleware:
             target = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class BreakGlassMiddleware:
+    """Turns a clinical page refused for lack of a care relationship into the
+    break-the-glass page (patients/views.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        from acuback.patients.views import BreakGlassRequired
+
+        if isinstance(exception, BreakGlassRequired):
+            url = reverse("break_glass", args=[exception.patient.pk])
+            return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+        return None

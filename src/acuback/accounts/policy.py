@@ -62,6 +62,22 @@ RULES: dict[str, frozenset[str]] = {
 }
 
 
+# Permissions that open the clinical record (break-the-glass applies to these).
+CLINICAL_PERMISSIONS = frozenset(
+    name for name, roles in RULES.items()
+    if name.startswith(("patient.view_clinical", "episode.", "screening.", "referral.",
+                        "needling.", "plan.", "session.", "addendum.", "adverse_event.",
+                        "outcome.enter", "outcome.alert", "consent.", "correction."))
+)
+
+
+def outside_usual_scope(user, clinic: Clinic | int) -> bool:
+    """Practitioners' usual scope is the patients they treat; the clinic admin (the
+    clinical lead) oversees all of the clinic's patients."""
+    mine = roles(user, clinic)
+    return PRACTITIONER in mine and ADMIN not in mine
+
+
 def _memberships(user) -> list[tuple[int, str]]:
     """(clinic_id, role) pairs, fetched once per request-scoped user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

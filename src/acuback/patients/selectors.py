@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from acuback.accounts.models import Location, Practitioner
 from acuback.clinical.credentials import Clearance
 
-from .models import Consent, ConsentKind, Patient
+from .models import Consent, ConsentKind, EpisodeOfCare, Patient
 
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
@@ -139,3 +139,26 @@ def retain_until(*, patient: Patient):
         return last.replace(year=last.year + years)
     except ValueError:  # 29 February
         return last.replace(year=last.year + years, day=28)
+
+
+def has_care_relationship(*, user, patient: Patient) -> bool:
+    """Whether the user treats or has treated this patient: an appointment or a session
+    with them, an episode or screening they opened, or they registered the patient. A
+    patient with no clinical record yet (no episode) is anyone's to start. One query."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from acuback.audit.models import AuditEvent
+    from acuback.scheduling.models import Appointment
+    from acuback.screening.models import Screening
+    from acuback.treatment.models import Session
+
+    patient_ref = OuterRef("pk")
+    return Patient.objects.filter(pk=patient.pk).filter(
+        ~Q(Exists(EpisodeOfCare.objects.filter(patient=patient_ref)))
+        | Q(Exists(Appointment.objects.filter(patient=patient_ref, practitioner__user=user)))
+        | Q(Exists(Session.objects.filter(patient=patient_ref, practitioner__user=user)))
+        | Q(Exists(EpisodeOfCare.objects.filter(patient=patient_ref, created_by=user)))
+        | Q(Exists(Screening.objects.filter(episode__patient=patient_ref, created_by=user)))
+        | Q(Exists(AuditEvent.objects.filter(patient=patient_ref, actor=user,
+                                             action="patient.create")))
+    ).exists()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("<int:pk>/clinical/", views.patient_clinical, name="patient_clinical"),
     path("<int:pk>/archive/", views.patient_archive, name="patient_archive"),
+    path("<int:pk>/break-glass/", views.break_glass, name="break_glass"),
     path("<int:pk>/corrections/<int:correction_pk>/respond/", views.correction_respond,
          name="correction_respond"),
     path("<int:pk>/consents/", views.consent_create, name="consent_create"),

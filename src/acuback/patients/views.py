@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,12 +27,62 @@ from .models import Consent, Patient
 
 
 def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
-    """A patient the user may see (404 otherwise) and may act on (403 otherwise)."""
+    """A patient the user may see (404 otherwise) and may act on (403 otherwise).
+
+    A practitioner opening the clinical record of a patient they have no care
+    relationship with must first "break the glass": give a reason, which is logged and
+    highlighted for the clinic admin (the grant lasts BREAK_GLASS_HOURS)."""
     patient = get_object_or_404(
         Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk
     )
     policy.require(request.user, permission, patient.clinic_id)
+    if permission in policy.CLINICAL_PERMISSIONS and policy.outside_usual_scope(
+            request.user, patient.clinic_id):
+        grants = request.session.get(BREAK_GLASS_KEY, {}) if hasattr(request, "session") else {}
+        granted = grants.get(str(patient.pk), 0) > timezone.now().timestamp()
+        if not granted and not selectors.has_care_relationship(user=request.user,
+                                                                patient=patient):
+            raise BreakGlassRequired(patient)
     return patient
+
+
+BREAK_GLASS_KEY = "acuback_break_glass"
+BREAK_GLASS_HOURS = 8
+
+
+class BreakGlassRequired(Exception):
+    def __init__(self, patient: Patient):
+        super().__init__(f"break the glass for patient {patient.pk}")
+        self.patient = patient
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
+    """Say why you open the record of a patient you do not treat; logged and highlighted."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=pk)
+    policy.require(request.user, "patient.view_clinical", patient.clinic_id)
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("patient_clinical", args=[patient.pk])
+    error = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()
+        if len(reason) < 10:
+            error = "Give the reason in a few words (at least 10 characters)."
+        else:
+            grants = request.session.get(BREAK_GLASS_KEY, {})
+            grants[str(patient.pk)] = (timezone.now() + timedelta(
+                hours=BREAK_GLASS_HOURS)).timestamp()
+            request.session[BREAK_GLASS_KEY] = grants
+            audit_record(request=request, action="break_glass", patient=patient,
+                         target=patient, break_glass=True, detail={"reason": reason[:500]})
+            return redirect(target)
+    return render(request, "patients/break_glass.html", {
+        "patient": patient, "next": target, "error": error,
+        "hours": BREAK_GLASS_HOURS}, status=400 if error else 200)
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -54,6 +56,12 @@ def home(request: HttpRequest) -> HttpResponse:
             context["failed_notifications"] = list(
                 Notification.objects.filter(clinic=clinic, status=NotificationStatus.FAILED)
                 .select_related("patient").order_by("-due_at")[:10])
+            from acuback.audit.models import AuditEvent
+
+            context["break_glass"] = list(
+                AuditEvent.objects.filter(clinic=clinic, break_glass=True,
+                                          at__gte=timezone.now() - timedelta(days=7))
+                .select_related("patient").order_by("-at")[:10])
         if policy.can(user, "registry.manage", clinic):
             context["attention"] = credentials_needing_attention(user=user, on=today)
             context["patient_count"] = Patient.objects.visible_to(user).filter(

@@ -1,0 +1,48 @@
+"""Opening the clinical record of a patient one does not treat needs a reason, which is
+logged and highlighted for the clinic admin."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from acuback.audit.models import AuditEvent
+from tests.factories import make_episode, make_practitioner, make_user
+
+
+def test_a_practitioner_outside_the_care_team_breaks_the_glass(world, login):
+    make_episode(world.patient, world.practitioner)  # Alice is treated by alpha_prac
+    colleague = make_user(world.clinic, "practitioner", "colleague")
+    make_practitioner(world.clinic, colleague)
+    client = login(colleague)
+    clinical = reverse("patient_clinical", args=[world.patient.pk])
+    response = client.get(clinical)
+    assert response.status_code == 302 and "/break-glass/" in response["Location"]
+    page = client.get(response["Location"])
+    assert "the reason is recorded" in page.content.decode()
+    short = client.post(response["Location"], {"reason": "need it", "next": clinical})
+    assert short.status_code == 400 and "at least 10 characters" in short.content.decode()
+    assert not AuditEvent.objects.filter(break_glass=True).exists()
+    done = client.post(response["Location"], {
+        "reason": "Covering for alpha_prac: patient phoned about pain", "next": clinical})
+    assert done.status_code == 302 and done["Location"] == clinical
+    assert client.get(clinical).status_code == 200  # granted for the next hours
+    event = AuditEvent.objects.get(break_glass=True)
+    assert event.actor == colleague and event.patient == world.patient
+    assert event.detail["reason"].startswith("Covering")
+    home = login(world.admin).get(reverse("home")).content.decode()
+    assert "outside the usual care team" in home and "Covering for alpha_prac" in home
+
+
+def test_the_care_team_and_the_clinical_lead_are_not_asked(world, login):
+    make_episode(world.patient, world.practitioner)
+    clinical = reverse("patient_clinical", args=[world.patient.pk])
+    assert login(world.practitioner).get(clinical).status_code == 200
+    assert login(world.admin).get(clinical).status_code == 200
+    assert not AuditEvent.objects.filter(break_glass=True).exists()
+
+
+def test_a_new_patient_without_a_record_is_anyones_to_start(world, login):
+    colleague = make_user(world.clinic, "practitioner", "colleague")
+    make_practitioner(world.clinic, colleague)
+    response = login(colleague).get(reverse("patient_clinical", args=[world.patient.pk]))
+    assert response.status_code == 200
