@@ -87,3 +87,20 @@ def test_front_desk_cannot_answer_a_correction(world, login):
         reverse("correction_respond", args=[world.patient.pk, request.pk]),
         {"status": "accepted", "response": "ok"})
     assert response.status_code == 403
+
+
+def test_an_archived_patient_cannot_be_booked(world):
+    import pytest
+
+    from acuback.scheduling import services
+    from acuback.scheduling.models import Appointment
+    from tests.factories import make_appointment, request_for
+
+    template = make_appointment(world)
+    Appointment.objects.filter(pk=template.pk).update(status="cancelled")
+    world.patient.archived_at = timezone.now()
+    world.patient.save()
+    with pytest.raises(services.BookingRefused, match="archived"):
+        services.appointment_book(patient=world.patient, practitioner=world.practitioner_record,
+                                  location=world.location, type=template.type,
+                                  start=template.start, request=request_for(world.front_desk))

@@ -21,7 +21,8 @@ class SlotSearchForm(forms.Form):
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = Patient.objects.filter(clinic=clinic, is_active=True)
+        self.fields["patient"].queryset = Patient.objects.filter(
+            clinic=clinic, is_active=True, archived_at__isnull=True)  # archived: not bookable
         self.fields["practitioner"].queryset = Practitioner.objects.filter(clinic=clinic,
                                                                            is_active=True)
         self.fields["location"].queryset = Location.objects.filter(clinic=clinic,

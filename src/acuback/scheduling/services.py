@@ -33,6 +33,9 @@ def appointment_book(*, patient: Patient, practitioner: Practitioner, location: 
         raise BookingRefused("Patient, practitioner, location and type must be of one clinic.")
     if not type.is_active:
         raise BookingRefused("That appointment type is no longer offered.")
+    if patient.archived_at is not None:
+        raise BookingRefused("This patient's record is archived: the clinic admin can restore "
+                             "it first.")
     tz = ZoneInfo(location.time_zone)
     day = start.astimezone(tz).date()
     clearance = practitioner.clearance_at(location, day)
