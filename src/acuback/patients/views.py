@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_read, audit_record
 from acuback.billing.selectors import coverage_status
 from acuback.screening.selectors import safety_profile
 from acuback.treatment.selectors import timeline
@@ -64,6 +64,7 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
 
     patient = get_object_or_404(Patient.objects.visible_to(request.user), pk=pk)
     policy.require(request.user, "patient.view_clinical", patient.clinic_id)
+    audit_read(request, patient)
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("patient_clinical", args=[patient.pk])
