@@ -1,0 +1,101 @@
+"""Every page's number of SQL queries stays the same when the data grows.
+
+Each GET page of the access matrix is opened by a role allowed to see it, once on the
+test world and once after adding more patients, episodes, sessions, scores,
+appointments and audit events; the second count may not be higher than the first.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import make_episode, make_patient, make_session, request_for
+from tests.web.test_access_matrix import MATRIX
+
+ROLES_IN_ORDER = ("clinic_admin", "practitioner", "front_desk", "patient", "anonymous")
+# Known pages whose cost grows with the data, each with the reason; they are the next
+# things to fix (one query set per episode / per patient), not a licence to add more.
+EXCEPTIONS: dict[str, str] = {
+    "patient_outcomes": "about 5 queries per episode of this one patient (progress, due "
+                        "list and chart per episode)",
+    "portal_progress": "the same per-episode progress as patient_outcomes",
+    "claim_export": "a batch download: about 4 queries per patient billed in the period "
+                    "(one superbill each)",
+}
+
+
+def _pages():
+    for name, (_build, method, expected) in sorted(MATRIX.items()):
+        if method != "get":
+            continue
+        role = next((r for r in ROLES_IN_ORDER if expected.get(r) == 200), None)
+        if role is not None:
+            yield name, role
+
+
+def _grow(world, n=6):
+    from acuback.outcomes import services as outcomes
+    from acuback.treatment.models import Session
+
+    request = request_for(world.practitioner)
+    for k in range(n):
+        patient = make_patient(world.clinic, family_name=f"Grow{k}")
+        for target in (patient, world.patient):
+            episode = make_episode(target, world.practitioner)
+            session = make_session(target, world.practitioner_record, world.location,
+                                   episode=episode)
+            Session.objects.filter(pk=session.pk).update(status="signed",
+                                                         signed_at=timezone.now())
+            outcomes.response_save(patient=target, episode=episode, instrument_id="nrs",
+                                   time_point="baseline", answers={1: 5}, submit=True,
+                                   completed_by="staff", request=request)
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize(("name", "role"), list(_pages()))
+def test_the_page_costs_the_same_with_more_data(name, role, world_with_consent, login):
+    if name in EXCEPTIONS:
+        pytest.skip(EXCEPTIONS[name])
+    world = world_with_consent
+    build, _, _ = MATRIX[name]
+    client = login(world.user_for(role))
+    url = build(world)
+    _grow(world, n=1)  # so no query is skipped for want of any row
+    _count(client, url)  # warm caches (session, content types)
+    before = _count(client, url)
+    _grow(world, n=5)
+    after = _count(client, url)
+    assert after <= before, f"{name}: {before} queries, then {after} with more data"
+
+
+API_URLS = {
+    "fhir Procedure search": lambda w: "/fhir/Procedure?_count=100",
+    "fhir Observation search": lambda w: "/fhir/Observation?_count=100",
+    "fhir Encounter search": lambda w: f"/fhir/Encounter?patient={w.patient.pk}",
+    "fhir Condition search": lambda w: "/fhir/Condition?_count=100",
+    "fhir $everything": lambda w: f"/fhir/Patient/{w.patient.pk}/$everything",
+    "api scores": lambda w: f"/api/patients/{w.patient.pk}/scores",
+    "api acupoints": lambda w: "/api/acupoints?q=BL",
+}
+
+
+@pytest.mark.parametrize("name", sorted(API_URLS))
+def test_api_endpoints_cost_the_same_with_more_data(name, world_with_consent, login):
+    world = world_with_consent
+    client = login(world.admin)
+    url = API_URLS[name](world)
+    _grow(world, n=1)
+    _count(client, url)
+    before = _count(client, url)
+    _grow(world, n=5)
+    after = _count(client, url)
+    assert after <= before, f"{name}: {before} queries, then {after} with more data"
