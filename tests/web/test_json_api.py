@@ -54,7 +54,22 @@ STATUSES: dict[str, set[int]] = {}
 
 
 @pytest.fixture
-def staff_headers(db):
+def keep_connection():
+    """Calling the WSGI app directly fires request_finished, which closes the database
+    connection (and, on PostgreSQL, the test's transaction); Django's test client avoids
+    that the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def staff_headers(db, keep_connection):
     from datetime import timedelta
 
     from django.utils import timezone
