@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore with fixed arguments, no shell
+import subprocess  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,7 @@ def row_counts() -> dict[str, int]:
         existing = set(connection.introspection.table_names(cursor))
         for table in tables:
             if table in existing:
-                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608  # nosec B608 - table names from the models
+                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608  # nosec B608
                 counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -89,7 +89,7 @@ def backup(output: Path | None = None) -> Backup:
         import os
 
         args, env = _pg_args()
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",  # noqa: S603  # nosec B603
+        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",  # noqa: S603
                         "--file", str(output), *args], check=True, env={**os.environ, **env},
                        capture_output=True, timeout=6 * 3600)
     else:
@@ -131,7 +131,7 @@ def restore(path: Path) -> RestoreReport:
         import os
 
         args, env = _pg_args()
-        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",  # noqa: S603  # nosec B603
+        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",  # noqa: S603
                         "--single-transaction", *args, str(path)], check=True,
                        env={**os.environ, **env}, capture_output=True, timeout=6 * 3600)
     return verify(manifest)
