@@ -89,7 +89,7 @@ def backup(output: Path | None = None) -> Backup:
         import os
 
         args, env = _pg_args()
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",  # noqa: S603
+        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",  # noqa: S603 # nosec B603
                         "--file", str(output), *args], check=True, env={**os.environ, **env},
                        capture_output=True, timeout=6 * 3600)
     else:
@@ -131,7 +131,7 @@ def restore(path: Path) -> RestoreReport:
         import os
 
         args, env = _pg_args()
-        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",  # noqa: S603
+        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",  # noqa: S603 # nosec B603
                         "--single-transaction", *args, str(path)], check=True,
                        env={**os.environ, **env}, capture_output=True, timeout=6 * 3600)
     return verify(manifest)
