@@ -44,5 +44,8 @@ clean:
 	rm -rf $(VENV) var test-artifacts
 
 bench: $(TEST_STAMP)
-	@# Not part of `make test`: throughput figures for docs/benchmarks.md.
+	@# Not part of `make test`: the figures in docs/benchmarks.md. The load benchmark uses
+	@# ACUBACK_DATABASE_URL when set (PostgreSQL), else a throwaway SQLite database.
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/fhir_export.py --patients 2000
+	$(BIN)/python benchmarks/load.py --patients $${BENCH_PATIENTS:-100000} --clinics 10

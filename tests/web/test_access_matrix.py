@@ -197,6 +197,7 @@ MATRIX = {
                            {"anonymous": 302, "patient": 403, "other_patient": 404,
                             "front_desk": 403, "practitioner": 302, "clinic_admin": 302,
                             "other_clinic": 404}),
+    "ping": (lambda w: reverse("ping"), "get", {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
     "fhir_base": (lambda w: reverse("fhir_base"), "post", dict.fromkeys(ROLES, 401)),
     # Two-factor pages: anyone logged in may enrol; without a device, verify sends to
     # enrolment; new recovery codes need a verified session first.

@@ -27,6 +27,13 @@ from acuback.treatment.selectors import alerts_for_admin
 
 
 @login_required
+def ping(request: HttpRequest) -> HttpResponse:
+    """The smallest authenticated page: the whole middleware stack and a session, nothing
+    else. A health check for a logged-in browser, and the benchmarks' yardstick."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()

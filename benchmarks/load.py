@@ -1,0 +1,156 @@
+"""Load benchmark: the production server under a mixed workload at 4 and 16 users.
+
+    python benchmarks/load.py --patients 100000 [--database-url postgres://…] [--seconds 60]
+
+Generates the synthetic network when the database has none, starts `acuback serve`
+(gunicorn, 2 workers × 4 threads), runs locust headless at each user count, and prints
+p50/p95/p99 and throughput per journey, with each journey's median and p95 as a ratio
+to the minimal authenticated view measured in the same run (the budgets: median within
+3x, p95 within 4x; the dashboard 8x and 10x; no errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET = {"dashboard": (8, 10)}
+DEFAULT_BUDGET = (3, 4)
+
+
+def _env(args) -> dict:
+    env = {**os.environ, "ACUBACK_DATA_DIR": args.data_dir, "ACUBACK_REQUIRE_2FA": "0",
+           "DJANGO_SETTINGS_MODULE": "acuback.settings"}
+    if args.database_url:
+        env["ACUBACK_DATABASE_URL"] = args.database_url
+    return env
+
+
+def _acuback(env, *command, **kwargs):
+    return subprocess.run([sys.executable, "-m", "acuback.cli", *command], env=env,  # noqa: S603
+                          check=True, **kwargs)
+
+
+SETUP = """
+import django, json, sys; django.setup()
+from django.utils import timezone
+from django.db.models import Count
+from acuback.accounts.models import Clinic, Membership, Role, User
+from acuback.patients.models import Patient
+from acuback.scheduling.models import Appointment
+clinic = Clinic.objects.filter(slug__startswith="synthetic-").order_by("pk").first()
+user, _ = User.objects.get_or_create(username="bench_admin")
+user.set_password("bench-password-42"); user.save()
+Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.CLINIC_ADMIN)
+patients = list(Patient.objects.filter(clinic=clinic).order_by("?").values_list("pk", flat=True)[:2000])
+busy = (Appointment.objects.filter(clinic=clinic).values("start__date")
+        .annotate(n=Count("pk")).order_by("-n").first())
+print(json.dumps({"username": "bench_admin", "password": "bench-password-42",
+                  "patients": patients, "busy_day": str(busy["start__date"])}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--clinics", type=int, default=10)
+    parser.add_argument("--database-url", default=os.environ.get("ACUBACK_DATABASE_URL", ""))
+    parser.add_argument("--data-dir", default=os.environ.get("ACUBACK_DATA_DIR") or
+                        tempfile.mkdtemp(prefix="acuback-load-"))
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", default="4,16")
+    parser.add_argument("--warm", type=int, default=20,
+                        help="seconds of load before measuring (fills the chart cache)")
+    args = parser.parse_args()
+    env = _env(args)
+    _acuback(env, "migrate", "--verbosity", "0")
+    probe = subprocess.run([sys.executable, "-c", "import django; django.setup(); "  # noqa: S603
+                            "from acuback.accounts.models import Clinic; "
+                            "print(Clinic.objects.filter(slug__startswith='synthetic-').count())"],
+                           env=env, capture_output=True, text=True, check=True)
+    if probe.stdout.strip() == "0":
+        _acuback(env, "generate-synthetic", "--patients", str(args.patients),
+                 "--clinics", str(args.clinics), "--seed", "1")
+    setup = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True,  # noqa: S603
+                           text=True, check=True).stdout
+    setup_file = Path(args.data_dir) / "bench-setup.json"
+    setup_file.write_text(setup)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "acuback.cli", "serve", "--bind",  # noqa: S603
+                               f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
+        print(f"\n## {engine}, {args.patients:,} patients, {args.seconds} s per run\n")
+        if args.warm:
+            _locust(1, args.warm, port, env, setup_file, Path(args.data_dir) / "warm")
+        for users in (int(u) for u in args.users.split(",")):
+            _run(users, port, args, env, setup_file)
+    finally:
+        import signal
+
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def _locust(users: int, seconds: int, port: int, env, setup_file: Path, prefix: Path):
+    subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" /  # noqa: S603
+                    "locustfile.py"), "--headless", "-u", str(users), "-r", str(users),
+                    "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
+                    "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"],
+                   env={**env, "ACUBACK_BENCH_SETUP": str(setup_file)}, check=False,
+                   capture_output=True)
+
+
+def _run(users: int, port: int, args, env, setup_file: Path) -> None:
+    prefix = Path(args.data_dir) / f"locust-{users}"
+    _locust(users, args.seconds, port, env, setup_file, prefix)
+    rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))  # noqa: SIM115
+            if int(r["Request Count"])}
+    base = rows["minimal view"]
+    base50, base95 = float(base["50%"]), float(base["95%"])
+    print(f"### {users} concurrent users\n")
+    print("| Journey | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p50 ÷ minimal "
+          "| p95 ÷ minimal | within budget |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in sorted(rows.items()):
+        if name in ("Aggregated", "login", "login page"):
+            continue
+        p50, p95 = float(r["50%"]), float(r["95%"])
+        r50, r95 = p50 / base50, p95 / base95
+        budget = BUDGET.get(name, DEFAULT_BUDGET)
+        ok = (users != 4 or (r50 <= budget[0] and r95 <= budget[1])) and \
+            r["Failure Count"] == "0"
+        print(f"| {name} | {r['Request Count']} | {r['Failure Count']} | "
+              f"{float(r['Requests/s']):.1f} | {p50:.0f} | {p95:.0f} | {float(r['99%']):.0f} | "
+              f"{r50:.1f} | {r95:.1f} | {'yes' if ok else 'NO'} |")
+    total = rows["Aggregated"]
+    print(f"\nAll requests: {float(total['Requests/s']):.1f} req/s, "
+          f"{total['Failure Count']} errors.\n")
+    json.dump(rows, open(f"{prefix}.json", "w"))  # noqa: SIM115
+
+
+if __name__ == "__main__":
+    main()
