@@ -86,7 +86,10 @@ class QuestionnaireResponse(models.Model):
     class Meta:
         ordering = ["submitted_at", "pk"]
         indexes = [
-            models.Index(fields=["episode", "instrument", "status"], name="response_series_idx"),
+            # Per-episode lookups (the dashboard's correlated subqueries): all equality
+            # columns first, so the planner prefers it over the clinic-wide index below.
+            models.Index(fields=["episode", "instrument", "time_point", "status"],
+                         name="response_episode_idx"),
             models.Index(fields=["instrument", "time_point", "status"],
                          name="response_analytics_idx"),
         ]
