@@ -126,13 +126,14 @@ def retain_until(*, patient: Patient):
     """The earliest date the clinic's retention rule lets the record go: the clinic's
     number of years after the last signed session (or the archiving, if later)."""
     from django.db.models import Max
+    from django.utils import timezone
 
     from acuback.treatment.models import Session
 
     last_visit = Session.objects.filter(patient=patient, status="signed").aggregate(
         d=Max("session_date"))["d"]
-    candidates = [d for d in (last_visit, patient.archived_at and patient.archived_at.date(),
-                              patient.created_at.date()) if d]
+    candidates = [d for d in (last_visit, patient.archived_at and timezone.localdate(patient.archived_at),
+                              timezone.localdate(patient.created_at)) if d]
     last = max(candidates)
     years = patient.clinic.record_retention_years
     try:
