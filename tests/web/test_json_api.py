@@ -107,3 +107,23 @@ def test_the_api_docs_page_uses_no_cdn(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "cdn." not in page and "/static/ninja/swagger-ui-bundle.js" in page
+
+
+def test_a_token_is_held_to_its_clinic_in_the_json_api(world, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from acuback.accounts.models import Clinic, Membership
+    from acuback.interop.models import ApiToken, token_digest
+
+    beta = Clinic.objects.get(memberships__user=world.outsider)
+    Membership.objects.create(user=world.admin, clinic=beta, role="clinic_admin")
+    ApiToken.objects.create(clinic=beta, user=world.admin, name="beta only",
+                            digest=token_digest("acb_beta"), prefix="acb_beta",
+                            scopes=["user/*.read"], created_by=world.admin,
+                            expires_at=timezone.now() + timedelta(days=1))
+    url = f"{API}/patients/{world.patient.pk}/scores"  # a patient of clinic A
+    assert client.get(url, HTTP_AUTHORIZATION="Bearer acb_beta").status_code == 404
+    client.force_login(world.admin)  # the same person's session sees both clinics
+    assert client.get(url).status_code == 200

@@ -221,11 +221,16 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
         Content_Location=status_url)
 
 
+def _own_job(caller, pk: int) -> BulkExport | None:
+    """An export job is visible only to the user who asked for it, with the export scope."""
+    caller.require(Scope.EXPORT)
+    return BulkExport.objects.filter(pk=pk, clinic_id=caller.clinic_id,
+                                     requested_by=caller.user).first()
+
+
 @fhir_api("GET", "DELETE")
 def export_status(request: HttpRequest, caller, pk: int) -> HttpResponse:
-    caller.require(Scope.EXPORT)
-    job = BulkExport.objects.filter(pk=pk, clinic_id=caller.clinic_id,
-                                    requested_by=caller.user).first()
+    job = _own_job(caller, pk)
     if job is None:
         return outcome(404, "not-found", f"export {pk} is not known here")
     if request.method == "DELETE":
@@ -257,9 +262,7 @@ def export_status(request: HttpRequest, caller, pk: int) -> HttpResponse:
 
 @fhir_api("GET")
 def export_file(request: HttpRequest, caller, pk: int, name: str) -> HttpResponse:
-    caller.require(Scope.EXPORT)
-    job = BulkExport.objects.filter(pk=pk, clinic_id=caller.clinic_id,
-                                    requested_by=caller.user).first()
+    job = _own_job(caller, pk)
     files = {o["file"] for o in job.output} if job else set()
     if job is None or job.status != ExportStatus.DONE or name not in files:
         return outcome(404, "not-found", f"no file {name!r} in export {pk}")

@@ -155,14 +155,14 @@ def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
     return episode
 
 
-class ArchiveError(Exception):
-    pass
+class RecordRequestRefused(Exception):
+    """An archive or correction answer that cannot be recorded; the message says why."""
 
 
 def patient_archive(*, patient: Patient, reason: str, request: HttpRequest) -> Patient:
     """Hide a patient from lists and booking. Nothing is deleted."""
     if not reason.strip():
-        raise ArchiveError("Give the reason for archiving.")
+        raise RecordRequestRefused("Give the reason for archiving.")
     with transaction.atomic():
         Patient.objects.filter(pk=patient.pk).update(
             archived_at=timezone.now(), archived_by=request.user,
@@ -197,16 +197,16 @@ def correction_respond(*, correction: CorrectionRequest, status: str, response: 
                        request: HttpRequest) -> CorrectionRequest:
     """Accept (the record has been corrected) or decline with the reason; answered once."""
     if status not in (CorrectionStatus.ACCEPTED, CorrectionStatus.DECLINED):
-        raise ArchiveError("Choose accept or decline.")
+        raise RecordRequestRefused("Choose accept or decline.")
     if status == CorrectionStatus.DECLINED and not response.strip():
-        raise ArchiveError("Say why the request is declined: the patient is told.")
+        raise RecordRequestRefused("Say why the request is declined: the patient is told.")
     with transaction.atomic():
         updated = CorrectionRequest.objects.filter(
             pk=correction.pk, status=CorrectionStatus.OPEN).update(
             status=status, response=response.strip(), responded_at=timezone.now(),
             responded_by=request.user)
         if not updated:
-            raise ArchiveError("This request was already answered.")
+            raise RecordRequestRefused("This request was already answered.")
         audit_record(request=request, action="correction.respond", patient=correction.patient,
                      target=correction, detail={"status": status})
     correction.refresh_from_db()

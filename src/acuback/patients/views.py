@@ -279,7 +279,7 @@ def patient_archive(request: HttpRequest, pk: int) -> HttpResponse:
             services.patient_archive(patient=patient, reason=request.POST.get("reason", ""),
                                      request=request)
             messages.success(request, "Patient archived: hidden from lists, records kept.")
-    except services.ArchiveError as exc:
+    except services.RecordRequestRefused as exc:
         messages.error(request, str(exc))
     return redirect("patient_chart", pk=patient.pk)
 
@@ -295,6 +295,6 @@ def correction_respond(request: HttpRequest, pk: int, correction_pk: int) -> Htt
         services.correction_respond(correction=correction, status=request.POST.get("status", ""),
                                     response=request.POST.get("response", ""), request=request)
         messages.success(request, "Answer recorded; the patient sees it in the portal.")
-    except services.ArchiveError as exc:
+    except services.RecordRequestRefused as exc:
         messages.error(request, str(exc))
     return redirect("patient_chart", pk=patient.pk)

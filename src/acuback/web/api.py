@@ -22,14 +22,16 @@ class TokenAuth(HttpBearer):
     """The same API tokens as the FHIR API (scope user/*.read)."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        from acuback.interop.models import ApiToken, Scope, token_digest
+        from acuback.interop.models import Scope
+        from acuback.interop.services import AuthError, token_caller
 
-        found = (ApiToken.objects.usable().select_related("user")
-                 .filter(digest=token_digest(token)).first())
-        if found is None or Scope.READ not in found.scopes or not found.user.is_active:
+        try:
+            caller = token_caller(request, token)
+            caller.require(Scope.READ)
+        except AuthError:
             return None
-        request.user = found.user
-        return found.user
+        request.token_clinic_id = caller.clinic_id  # a token is held to its clinic
+        return caller.user
 
 
 api = NinjaAPI(title="acuback API", version="1", urls_namespace="api",
@@ -90,6 +92,9 @@ def _point(p) -> PointOut:
 
 def _staff(request: HttpRequest, permission: str = "patient.view") -> list[int]:
     clinic_ids = policy.clinic_ids_with(request.user, permission)
+    token_clinic = getattr(request, "token_clinic_id", None)
+    if token_clinic is not None:
+        clinic_ids = [c for c in clinic_ids if c == token_clinic]
     if not clinic_ids:
         raise HttpError(403, "staff only")
     return clinic_ids
@@ -129,10 +134,10 @@ def instrument_list(request: HttpRequest):
 def patient_scores(request: HttpRequest, patient_id: int):
     from acuback.audit.services import audit_record
 
-    _staff(request, "patient.view_clinical")
-    patient = Patient.objects.visible_to(request.user).filter(pk=patient_id).first()
-    if patient is None or not policy.can(request.user, "patient.view_clinical",
-                                         patient.clinic_id):
+    clinic_ids = _staff(request, "patient.view_clinical")
+    patient = (Patient.objects.visible_to(request.user)
+               .filter(pk=patient_id, clinic_id__in=clinic_ids).first())
+    if patient is None:
         return Status(404, {"detail": "no such patient"})
     rows = (QuestionnaireResponse.objects.visible_to(request.user).current()
             .filter(patient=patient).order_by("submitted_at", "pk"))
