@@ -5,23 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    Exists,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Value
 
 from acuback.accounts.models import Credential, CredentialKind, CredentialStatus
 from acuback.clinical import instruments
-from acuback.outcomes.models import QuestionnaireResponse
+from acuback.outcomes.models import EpisodeMeasure
 from acuback.treatment.models import Session
 
 
@@ -84,26 +72,19 @@ CLAIMS = (
 )
 
 
-def _total(instrument: str, baseline: bool) -> Subquery:
-    qs = QuestionnaireResponse.objects.current().filter(
-        episode=OuterRef("pk"), instrument=instrument, total__isnull=False)
-    qs = (qs.filter(time_point="baseline").order_by("submitted_at") if baseline
-          else qs.exclude(time_point="baseline").order_by("-submitted_at"))
-    return Subquery(qs.values("total")[:1], output_field=FloatField())
-
-
 def figure(episodes, instrument_id: str) -> Figure:
-    """Baseline to the latest later score, per episode; one aggregate query."""
+    """Baseline to the latest later score, per episode (the stored measure); one aggregate
+    query."""
     inst = instruments.get(instrument_id)
-    rows = episodes.annotate(b=_total(instrument_id, True), a=_total(instrument_id, False)) \
-        .filter(b__isnull=False, a__isnull=False)
-    change = F("a") - F("b")
+    rows = EpisodeMeasure.objects.filter(episode__in=episodes, instrument=instrument_id,
+                                         baseline__isnull=False, latest__isnull=False)
+    change = F("latest") - F("baseline")
     aggregates = {"n": Count("pk"), "mean": Avg(change)}
     threshold = inst.mcid.absolute if inst.mcid and inst.mcid.absolute else None
     if threshold is not None:
-        better = (Q(a__lte=F("b") - Value(threshold)) if inst.lower_is_better
-                  else Q(a__gte=F("b") + Value(threshold)))
-        aggregates["r"] = Count(Case(When(better, then=Value(1))))
+        better = (Q(latest__lte=F("baseline") - Value(threshold)) if inst.lower_is_better
+                  else Q(latest__gte=F("baseline") + Value(threshold)))
+        aggregates["r"] = Count("pk", filter=better)
     row = rows.aggregate(**aggregates)
     return Figure(instrument_id, row["n"],
                   None if row["mean"] is None else round(row["mean"], 1), row.get("r"))

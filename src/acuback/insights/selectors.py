@@ -1,24 +1,16 @@
-"""Clinic outcome figures, all from SQL aggregates over stored scores."""
+"""Clinic outcome figures, all SQL aggregates over the stored per-episode measures
+(``outcomes.EpisodeMeasure``): one row per episode and instrument, so a figure costs one
+pass over the clinic's episodes, not a search of each episode's responses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Count, F, OuterRef, Q, Value
 
 from acuback.clinical.evidence import wilson_interval
-from acuback.outcomes.models import QuestionnaireResponse
+from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
 from acuback.patients.models import EpisodeOfCare
 
 # The clinic's primary responder rule (instruments.md §1): ≥ 30 % improvement on
@@ -53,32 +45,27 @@ class Rate:
         return wilson_interval(self.responders, self.n) if self.n else None
 
 
-def _score(instrument: str, time_point: str, first: bool) -> Subquery:
-    qs = (QuestionnaireResponse.objects.current()
-          .filter(episode=OuterRef("pk"), instrument=instrument, time_point=time_point,
-                  total__isnull=False)
-          .order_by("submitted_at" if first else "-submitted_at").values("total")[:1])
-    return Subquery(qs, output_field=FloatField())
+def _measures(episodes, instrument: str | None = None):
+    rows = EpisodeMeasure.objects.filter(episode__in=episodes)
+    return rows if instrument is None else rows.filter(instrument=instrument)
 
 
 def responder_rates(episodes) -> list[Rate]:
-    """One aggregate query per measure: episodes with a baseline and the time point."""
-    rates = []
+    """One aggregate query over the stored per-episode measures: episodes with a baseline
+    above 0 and a score at the time point; responders improved by ≥ 30 %."""
+    aggregates = {}
     for instrument, _ in MEASURES:
-        annotated = episodes.annotate(baseline=_score(instrument, "baseline", True))
-        aggregates = {}
         for time_point, _ in TIME_POINTS:
-            annotated = annotated.annotate(**{f"at_{time_point}": _score(instrument, time_point,
-                                                                        False)})
-            has = Q(baseline__gt=0) & Q(**{f"at_{time_point}__isnull": False})
-            improved = Case(When(has & Q(**{f"at_{time_point}__lte": F("baseline") * Value(
-                1 - RESPONDER_PERCENT / 100)}), then=Value(1)))
-            aggregates[f"n_{time_point}"] = Count("pk", filter=has)
-            aggregates[f"r_{time_point}"] = Count(improved)
-        row = annotated.aggregate(**aggregates)
-        rates += [Rate(instrument, time_point, row[f"n_{time_point}"], row[f"r_{time_point}"])
-                  for time_point, _ in TIME_POINTS]
-    return rates
+            has = Q(instrument=instrument, baseline__gt=0, **{f"{time_point}__isnull": False})
+            improved = Q(**{f"{time_point}__lte": F("baseline") * Value(
+                1 - RESPONDER_PERCENT / 100)})
+            aggregates[f"{instrument}_n_{time_point}"] = Count("pk", filter=has)
+            aggregates[f"{instrument}_r_{time_point}"] = Count("pk", filter=has & improved)
+    row = _measures(episodes).filter(instrument__in=[m for m, _ in MEASURES]) \
+        .aggregate(**aggregates)
+    return [Rate(instrument, time_point, row[f"{instrument}_n_{time_point}"],
+                 row[f"{instrument}_r_{time_point}"])
+            for instrument, _ in MEASURES for time_point, _ in TIME_POINTS]
 
 
 def clinic_episodes(*, clinic_ids, practitioner=None):
@@ -89,8 +76,8 @@ def clinic_episodes(*, clinic_ids, practitioner=None):
 
 
 def _startback(band: str):
-    return Subquery(QuestionnaireResponse.objects.current().filter(
-        episode=OuterRef("pk"), instrument="startback", band=band).values("pk")[:1])
+    return QuestionnaireResponse.objects.current().filter(
+        episode=OuterRef("pk"), instrument="startback", band=band)
 
 
 def breakdowns(episodes) -> list[tuple[str, str, list[Rate]]]:
@@ -165,41 +152,31 @@ class AtWeek:
 
 def at_week(episodes, instrument: str, weeks: int, *, min_baseline: float | None = None,
             scale: float = 1.0, responder_points: float | None = None) -> AtWeek:
-    """One aggregate query. Chronic episodes only (rule 5); the window is ± 2 weeks,
-    ± 4 from 26 weeks (rule 2); the latest score in the window counts."""
-    from django.db.models import Avg, DateTimeField, ExpressionWrapper
+    """One aggregate query over the stored measures. Chronic episodes only (rule 5); the
+    window is ± 2 weeks, ± 4 from 26 weeks (rule 2; see clinical.episode_measures); the
+    latest score in the window counts."""
+    from django.db.models import Avg
     from django.utils import timezone
 
+    from acuback.clinical.episode_measures import WEEKS
     from acuback.clinical.evidence import window_weeks
 
+    if weeks not in WEEKS:
+        raise ValueError(f"Scores are stored at weeks {WEEKS}, not {weeks}.")
     window = timedelta(weeks=window_weeks(weeks))
-    baseline_at = Subquery(QuestionnaireResponse.objects.current().filter(
-        episode=OuterRef("pk"), instrument=instrument, time_point="baseline",
-        total__isnull=False).order_by("submitted_at").values("submitted_at")[:1],
-        output_field=DateTimeField())
     chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
-    cohort = (episodes.filter(chronic)
-              .annotate(baseline=_score(instrument, "baseline", True), baseline_at=baseline_at)
-              .filter(baseline__isnull=False,
-                      baseline_at__lte=timezone.now() - timedelta(weeks=weeks) - window))
+    cohort = _measures(episodes.filter(chronic), instrument).filter(
+        baseline__isnull=False, baseline_at__lte=timezone.now() - timedelta(weeks=weeks) - window)
     if min_baseline is not None:
         cohort = cohort.filter(baseline__gte=min_baseline)
-
-    def offset(delta):
-        return ExpressionWrapper(OuterRef("baseline_at") + delta, output_field=DateTimeField())
-
-    later = QuestionnaireResponse.objects.current().filter(
-        episode=OuterRef("pk"), instrument=instrument, total__isnull=False,
-        submitted_at__gte=offset(timedelta(weeks=weeks) - window),
-        submitted_at__lte=offset(timedelta(weeks=weeks) + window),
-    ).order_by("-submitted_at").values("total")[:1]
-    rows = cohort.annotate(later=Subquery(later, output_field=FloatField()))
-    aggregates = {"eligible": Count("pk"), "measured": Count("pk", filter=Q(later__isnull=False)),
-                  "mean": Avg(F("later") - F("baseline"))}
+    later = f"week_{weeks}"
+    aggregates = {"eligible": Count("pk"),
+                  "measured": Count("pk", filter=Q(**{f"{later}__isnull": False})),
+                  "mean": Avg(F(later) - F("baseline"))}
     if responder_points is not None:
         aggregates["responders"] = Count(
-            "pk", filter=Q(later__lte=F("baseline") - Value(responder_points)))
-    row = rows.aggregate(**aggregates)
+            "pk", filter=Q(**{f"{later}__lte": F("baseline") - Value(responder_points)}))
+    row = cohort.aggregate(**aggregates)
     return AtWeek(weeks, row["eligible"], row["measured"],
                   None if row["mean"] is None else round(scale * row["mean"], 1),
                   row.get("responders"))

@@ -4,6 +4,7 @@ from acuback.web.admin_scoping import ScopedAdmin
 
 from .models import (
     CollectionLink,
+    EpisodeMeasure,
     InstrumentText,
     OutcomeAlert,
     OutcomeSchedule,
@@ -57,3 +58,19 @@ class OutcomeScheduleAdmin(ScopedAdmin):
         default = Schedule()
         return {"baseline": list(default.baseline), "review": list(default.review),
                 "discharge": list(default.discharge), "follow_up": list(default.follow_up)}
+
+
+@admin.register(EpisodeMeasure)
+class EpisodeMeasureAdmin(ScopedAdmin):
+    """Read only: derived rows (`acuback measures check|rebuild`), never edited by hand."""
+
+    clinic_path = "episode__patient__clinic"
+    list_display = ("episode", "instrument", "baseline", "review", "latest", "rule_version")
+    list_filter = ("instrument", "rule_version")
+    readonly_fields = [f.name for f in EpisodeMeasure._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -197,3 +197,34 @@ class OutcomeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.patient}"
+
+
+class EpisodeMeasure(models.Model):
+    """Derived, never edited by hand: one episode's current scores on one instrument
+    reduced by ``clinical.episode_measures`` (recomputed whenever a response of the
+    episode is submitted or corrected), so the dashboard aggregates one row per episode."""
+
+    episode = models.ForeignKey(EpisodeOfCare, on_delete=models.CASCADE,
+                                related_name="measures")
+    instrument = models.CharField(max_length=20)
+    baseline = models.FloatField(null=True)
+    baseline_at = models.DateTimeField(null=True)
+    review = models.FloatField(null=True)
+    discharge = models.FloatField(null=True)
+    follow_up_3m = models.FloatField(null=True)
+    follow_up_6m = models.FloatField(null=True)
+    latest = models.FloatField(null=True)
+    week_8 = models.FloatField(null=True)
+    week_26 = models.FloatField(null=True)
+    week_52 = models.FloatField(null=True)
+    rule_version = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "instrument"],
+                                    name="one_measure_per_episode_instrument"),
+        ]
+        indexes = [models.Index(fields=["instrument", "episode"], name="measure_instrument_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} of episode {self.episode_id}"

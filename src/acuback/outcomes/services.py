@@ -16,6 +16,7 @@ from acuback.audit.services import audit_record
 from acuback.clinical import instruments
 from acuback.clinical.instruments.phq import self_harm_alert
 
+from . import measures
 from .models import (
     AlertKind,
     CollectionLink,
@@ -85,6 +86,8 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
         else:
             response.scorer_version = instruments.SCORER_VERSION
         response.save()
+        if submit:
+            measures.refresh(episode_id=episode.pk, instrument=instrument_id)
         if submit and instrument_id == "phq9" and self_harm_alert(
                 {int(k): v for k, v in answers.items()}):
             OutcomeAlert.objects.create(patient=patient, response=response,

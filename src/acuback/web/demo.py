@@ -27,7 +27,8 @@ from acuback.accounts.models import (
 )
 from acuback.clinical import instruments
 from acuback.clinical.safety import Answers, Device, Outcome, answers_to_json, decide
-from acuback.outcomes.models import QuestionnaireResponse
+from acuback.outcomes import measures
+from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
 from acuback.patients.models import (
     Consent,
     ConsentForm,
@@ -414,8 +415,10 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
 def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:
     """Baseline at intake and a review two weeks ago; one patient does not improve."""
     clinic_tz = zoneinfo.ZoneInfo(patients[0].clinic.time_zone)
+    episode_ids = []
     for index, patient in enumerate(patients):
         episode = patient.episodes.first()
+        episode_ids.append(episode.pk)
         flat = index == 3  # six sessions and no change: shows the not-improving alert
         plans = [
             ("baseline", 42, {"nrs": {1: 7, 2: 6, 3: 8}, "odi": dict.fromkeys(range(1, 11), 3),
@@ -442,6 +445,9 @@ def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:
                     total=result.total, subscores=result.subscores, band=result.band or "",
                     wording="full" if instruments.get(instrument_id).ship_text
                     else "paraphrase", completed_by="patient", submitted_at=at)
+    # Written directly (back-dated), so the derived measures are rebuilt for these episodes.
+    measures.rebuild(QuestionnaireResponse, EpisodeMeasure,
+                     episode_ids=episode_ids)
 
 
 def _demo_calendar(clinic: Clinic, practitioners: list[Practitioner], patients: list[Patient],

@@ -146,7 +146,8 @@ def _score_answers(instrument: str, total: float) -> dict:
 
 def _patients(net: Network, size: int, offset: int, rng: random.Random, today: date,
               report: Report) -> None:
-    from acuback.outcomes.models import QuestionnaireResponse
+    from acuback.outcomes import measures
+    from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
     from acuback.patients.models import EpisodeOfCare, Patient
     from acuback.scheduling.models import Appointment
     from acuback.treatment.models import AdverseEvent, Insertion, Session
@@ -257,6 +258,7 @@ def _patients(net: Network, size: int, offset: int, rng: random.Random, today: d
         if r.instrument == "phq2":
             r.total = float(sum(r.answers.values()))
     QuestionnaireResponse.objects.bulk_create(responses, batch_size=5000)
+    measures.rebuild(QuestionnaireResponse, EpisodeMeasure, episode_ids=[e.pk for e in episodes])
     report.responses += len(responses)
 
     appointments, events = [], []

@@ -1,0 +1,80 @@
+"""Keeps ``EpisodeMeasure`` rows equal to ``clinical.episode_measures.summarise`` of each
+episode's current scores. Takes the model classes as arguments so the data migration
+uses the same code with its historical models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+
+from acuback.clinical.episode_measures import RULE_VERSION, Score, Summary, summarise
+
+FIELDS = tuple(Summary.__dataclass_fields__)
+CHUNK = 5000
+
+
+def _current(Response):  # noqa: N803 - a model class
+    # The same rule as ResponseQuerySet.current(), spelled out for historical models.
+    return Response.objects.filter(status="submitted", corrections__isnull=True,
+                                   total__isnull=False)
+
+
+def _rows(Measure, pairs: Iterable) -> Iterable:  # noqa: N803
+    for (episode_id, instrument), scores in pairs:
+        summary = summarise(Score(tp, total, at) for _, _, tp, total, at in scores)
+        yield Measure(episode_id=episode_id, instrument=instrument, rule_version=RULE_VERSION,
+                      **{f: getattr(summary, f) for f in FIELDS})
+
+
+def rebuild(Response, Measure, *, episode_ids=None) -> int:  # noqa: N803
+    """Recompute every measure (or those of ``episode_ids``) in one pass over the
+    responses; returns the number of rows written."""
+    responses = _current(Response)
+    measures = Measure.objects.all()
+    if episode_ids is not None:
+        responses = responses.filter(episode_id__in=episode_ids)
+        measures = measures.filter(episode_id__in=episode_ids)
+    measures.delete()
+    stream = (responses.order_by("episode_id", "instrument", "submitted_at", "pk")
+              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at")
+              .iterator(chunk_size=CHUNK))
+    written, batch = 0, []
+    for row in _rows(Measure, groupby(stream, key=lambda r: (r[0], r[1]))):
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            Measure.objects.bulk_create(batch)
+            written, batch = written + len(batch), []
+    Measure.objects.bulk_create(batch)
+    return written + len(batch)
+
+
+def refresh(*, episode_id: int, instrument: str) -> None:
+    """After a response of the episode is submitted or corrected (same transaction)."""
+    from .models import EpisodeMeasure, QuestionnaireResponse
+
+    scores = (_current(QuestionnaireResponse).filter(episode_id=episode_id, instrument=instrument)
+              .order_by("submitted_at", "pk")
+              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at"))
+    row = next(_rows(EpisodeMeasure, [((episode_id, instrument), list(scores))]))
+    values = {f: getattr(row, f) for f in FIELDS}
+    if all(v is None for v in values.values()):
+        # nothing scored is left (derived data, not a clinical record)
+        EpisodeMeasure.objects.filter(episode_id=episode_id, instrument=instrument).delete()
+        return
+    EpisodeMeasure.objects.update_or_create(episode_id=episode_id, instrument=instrument,
+                                            defaults={"rule_version": RULE_VERSION, **values})
+
+
+def stale(Response, Measure) -> list[tuple[int, str]]:  # noqa: N803
+    """(episode, instrument) pairs whose stored row differs from a recomputation."""
+    stored = {(m.episode_id, m.instrument): tuple(getattr(m, f) for f in FIELDS)
+              for m in Measure.objects.iterator(chunk_size=CHUNK)}
+    stream = (_current(Response).order_by("episode_id", "instrument", "submitted_at", "pk")
+              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at")
+              .iterator(chunk_size=CHUNK))
+    wrong = []
+    for row in _rows(Measure, groupby(stream, key=lambda r: (r[0], r[1]))):
+        key = (row.episode_id, row.instrument)
+        if stored.pop(key, None) != tuple(getattr(row, f) for f in FIELDS):
+            wrong.append(key)
+    return sorted(wrong + list(stored))
