@@ -96,3 +96,13 @@ def world_with_consent(world):
         scopes=["user/*.read"], created_by=world.admin,
         expires_at=timezone.now() + timedelta(days=1))
     return world
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    # The cache outlives each test's database rollback; ids may be reused after it. The
+    # dashboard's figures are computed on every view unless a test turns reuse on.
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 0

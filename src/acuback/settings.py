@@ -130,6 +130,8 @@ ACUBACK_REQUIRE_2FA = env_bool("ACUBACK_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = env_str("ACUBACK_OTP_ISSUER", "acuback")
 # Idle time after which a session ends (minutes).
 ACUBACK_STAFF_IDLE_MINUTES = env_int("ACUBACK_STAFF_IDLE_MINUTES", 15)
+# How long the outcome dashboard's aggregates are reused (0: computed on every view).
+ACUBACK_DASHBOARD_CACHE_SECONDS = env_int("ACUBACK_DASHBOARD_CACHE_SECONDS", 300)
 ACUBACK_PATIENT_IDLE_MINUTES = env_int("ACUBACK_PATIENT_IDLE_MINUTES", 30)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -278,3 +278,27 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(cohort, login):
     after = queries()
     assert after == before, (before, after)
     assert after <= 65  # about 20 of them are the breakdowns: 10 groups × 2 measures
+
+
+def test_the_figures_are_reused_for_a_while_and_recomputed_on_request(cohort, login, settings):
+    settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
+    client = login(cohort.admin)
+    url = reverse("insights_dashboard")
+    page = client.get(url).content.decode()
+    assert "reused for up to 5 minutes" in page and "Recompute now" in page
+    _, _, _, d = cohort.episodes
+    score(cohort, d, "review", 3)   # d becomes a responder at review: 2 of 3
+    assert "<td>Review</td><td>2</td><td>1</td>" in client.get(url).content.decode()
+    response = client.post(url)
+    assert response.status_code == 302
+    assert "<td>Review</td><td>3</td><td>2</td>" in client.get(url).content.decode()
+
+
+def test_a_practitioner_gets_their_own_figures_not_the_clinics_cached_ones(cohort, login,
+                                                                          settings):
+    settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
+    url = reverse("insights_dashboard")
+    assert "<td>Review</td><td>2</td><td>1</td>" in login(cohort.admin).get(url).content.decode()
+    other = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"))
+    page = login(other.user).get(url).content.decode()
+    assert "<td>Review</td><td>0</td><td>0</td>" in page

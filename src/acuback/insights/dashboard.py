@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
@@ -33,6 +36,7 @@ from .ledger import ledger
 NOT_IMPROVING_LIST = 20
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = policy.home_clinic(request.user)
@@ -48,10 +52,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         chosen = own  # a practitioner sees their own patients
     else:
         raise PermissionDenied
+    if request.method == "POST":  # "recompute now": drop the cached figures, then show them
+        cache.delete(_figures_key(clinic, chosen))
+        return redirect(request.get_full_path())
     episodes = selectors.clinic_episodes(clinic_ids=[clinic.pk], practitioner=chosen)
     active = episodes.exclude(status=EpisodeStatus.DISCHARGED)
-    rates = selectors.responder_rates(episodes)
-    ae_rates = adverse_event_rates(clinic_ids=[clinic.pk])
     candidates = (active.annotate(n=Count("sessions")).filter(n__gte=6).select_related(
         "patient").order_by("-n")[:NOT_IMPROVING_LIST])
     not_improving = [e for e in candidates if progress(e).not_improving]
@@ -61,15 +66,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/dashboard.html", {
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
         "chosen": chosen, "active_count": active.count(),
-        "rates": rates, "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
-        "breakdowns": selectors.breakdowns(episodes),
+        **_cached_figures(clinic, chosen, episodes),
+        "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
         "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
-        "art": selectors.art_comparison(episodes),
-        "cherkin": [(c, benchmark(f"cherkin_responders_{c.weeks}"))
-                    for c in selectors.cherkin_comparisons(episodes)],
-        "trajectory": _trajectory(selectors.pain_trajectory(episodes)),
-        "ledger": ledger(episodes, ae_rates=ae_rates),
-        "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
         "published": AE_RATES,
         "credentials": credentials_needing_attention(user=request.user, on=today)
         if is_admin else [],
@@ -77,6 +76,44 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "flagged_patients": {e.patient_id: e.patient for e in active.select_related("patient")
                              if e.patient_id in flags},
     })
+
+
+def _figures_key(clinic, chosen) -> str:
+    from acuback.clinical.episode_measures import RULE_VERSION
+    from acuback.web.charts import DRAWING_VERSION
+
+    return (f"acuback:insights:figures:{clinic.pk}:{chosen.pk if chosen else 'all'}:"
+            f"{RULE_VERSION}:{DRAWING_VERSION}")
+
+
+def _cached_figures(clinic, chosen, episodes) -> dict:
+    """The outcome aggregates: SQL over every episode of the clinic (about a second for
+    10,000 patients on PostgreSQL, docs/benchmarks.md), so they are kept for
+    ACUBACK_DASHBOARD_CACHE_SECONDS and the page says when they were computed. The lists
+    that call for action (patients not improving, coverage, credentials) stay live."""
+    seconds = settings.ACUBACK_DASHBOARD_CACHE_SECONDS
+    key = _figures_key(clinic, chosen)
+    figures = cache.get(key) if seconds else None
+    if figures is None:
+        figures = _figures(clinic, episodes)
+        if seconds:
+            cache.set(key, figures, seconds)
+    return {**figures, "figures_max_age": seconds // 60}
+
+
+def _figures(clinic, episodes) -> dict:
+    ae_rates = adverse_event_rates(clinic_ids=[clinic.pk])
+    return {
+        "figures_computed_at": timezone.now(),
+        "rates": selectors.responder_rates(episodes),
+        "breakdowns": selectors.breakdowns(episodes),
+        "art": selectors.art_comparison(episodes),
+        "cherkin": [(c, benchmark(f"cherkin_responders_{c.weeks}"))
+                    for c in selectors.cherkin_comparisons(episodes)],
+        "trajectory": _trajectory(selectors.pain_trajectory(episodes)),
+        "ledger": ledger(episodes, ae_rates=ae_rates),
+        "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
+    }
 
 
 @login_required
