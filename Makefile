@@ -35,7 +35,7 @@ test: $(TEST_STAMP)
 	bash scripts/test.sh
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 migrations: $(STAMP)
 	$(BIN)/acuback makemigrations accounts patients audit

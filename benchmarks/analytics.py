@@ -54,12 +54,12 @@ def main() -> None:
         sessions = Session.objects.filter(patient__clinic_id__in=ids).count()
         ae = adverse_event_rates(clinic_ids=ids)
         parts = [
-            _timed(lambda: selectors.responder_rates(episodes)),
-            _timed(lambda: selectors.breakdowns(episodes)),
-            _timed(lambda: adverse_event_rates(clinic_ids=ids)),
-            _timed(lambda: (selectors.art_comparison(episodes),
-                            selectors.cherkin_comparisons(episodes))),
-            _timed(lambda: ledger.ledger(episodes, ae_rates=ae)),
+            _timed(lambda e=episodes: selectors.responder_rates(e)),
+            _timed(lambda e=episodes: selectors.breakdowns(e)),
+            _timed(lambda i=ids: adverse_event_rates(clinic_ids=i)),
+            _timed(lambda e=episodes: (selectors.art_comparison(e),
+                                       selectors.cherkin_comparisons(e))),
+            _timed(lambda e=episodes, a=ae: ledger.ledger(e, ae_rates=a)),
         ]
         print(f"| {label} | {sessions:,} | " + " | ".join(f"{p:.2f} s" for p in parts)
               + f" | {sum(parts):.2f} s |")

@@ -12,6 +12,7 @@ to the minimal authenticated view measured in the same run (the budgets: median 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -43,11 +44,15 @@ def _acuback(env, *command, **kwargs):
 
 SETUP = """
 import django, json, sys; django.setup()
-from django.utils import timezone
+from datetime import timedelta
 from django.db.models import Count
-from acuback.accounts.models import Clinic, Membership, Role, User
-from acuback.patients.models import Patient
+from django.test import RequestFactory
+from django.utils import timezone
+from acuback.accounts.models import Clinic, Membership, Practitioner, Role, User
+from acuback.clinical.safety import Answers, answers_to_json
+from acuback.patients.models import Consent, ConsentForm, EpisodeOfCare, Patient
 from acuback.scheduling.models import Appointment
+from acuback.screening import services as screening
 clinic = Clinic.objects.filter(slug__startswith="synthetic-").order_by("pk").first()
 user, _ = User.objects.get_or_create(username="bench_admin")
 user.set_password("bench-password-42"); user.save()
@@ -55,8 +60,35 @@ Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.CLINIC_ADMI
 patients = list(Patient.objects.filter(clinic=clinic).order_by("?").values_list("pk", flat=True)[:2000])
 busy = (Appointment.objects.filter(clinic=clinic).values("start__date")
         .annotate(n=Count("pk")).order_by("-n").first())
+# Patients ready to be treated today, as at a real visit: treatment consent and an intake
+# screening signed today through the screening service, by a licensed practitioner.
+practitioner = Practitioner.objects.filter(clinic=clinic).order_by("pk").first()
+practitioner.user.set_password("bench-password-42"); practitioner.user.save()
+request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1"); request.user = practitioner.user
+form, _ = ConsentForm.objects.get_or_create(clinic=clinic, kind="treatment", version="bench",
+                                            defaults={"title": "Treatment consent",
+                                                      "body": "Benchmark consent text."})
+clear = answers_to_json(Answers(bladder_disturbance=False, bowel_disturbance=False,
+                                saddle_numbness=False, sexual_dysfunction=False,
+                                bilateral_leg_pain=False, bilateral_leg_weakness=False))
+ready = []
+for pk in patients[:200]:
+    patient = Patient.objects.get(pk=pk)
+    Consent.objects.create(patient=patient, form=form, kind="treatment", version=form.version,
+                           text_sha256=form.text_sha256, signature_name=patient.full_name,
+                           signed_at=timezone.now(), recorded_by=practitioner.user)
+    episode = EpisodeOfCare.objects.create(patient=patient, created_by=practitioner.user,
+                                           onset_date=timezone.localdate() - timedelta(weeks=20),
+                                           opened_on=timezone.localdate())
+    draft = screening.screening_start(episode=episode, kind="intake", request=request)
+    screening.screening_sign(screening=draft, answers=clear, expected_version=draft.version,
+                             referred_to="", patient_told="", request=request)
+    ready.append([pk, episode.pk])
+location = practitioner.credentials.values_list("jurisdiction", flat=True).first()
+location = clinic.locations.filter(jurisdiction=location).order_by("pk").first()
 print(json.dumps({"username": "bench_admin", "password": "bench-password-42",
-                  "patients": patients, "busy_day": str(busy["start__date"])}))
+                  "practitioner": practitioner.user.username, "location": location.pk,
+                  "ready": ready, "patients": patients, "busy_day": str(busy["start__date"])}))
 """
 
 
@@ -71,6 +103,8 @@ def main() -> None:
     parser.add_argument("--users", default="4,16")
     parser.add_argument("--warm", type=int, default=20,
                         help="seconds of load before measuring (fills the chart cache)")
+    parser.add_argument("--soak", type=int, default=0,
+                        help="then this many seconds at 4 users, sampling each worker's memory")
     args = parser.parse_args()
     env = _env(args)
     _acuback(env, "migrate", "--verbosity", "0")
@@ -103,8 +137,10 @@ def main() -> None:
         print(f"\n## {engine}, {args.patients:,} patients, {args.seconds} s per run\n")
         if args.warm:
             _locust(1, args.warm, port, env, setup_file, Path(args.data_dir) / "warm")
-        for users in (int(u) for u in args.users.split(",")):
+        for users in (int(u) for u in args.users.split(",") if u):
             _run(users, port, args, env, setup_file)
+        if args.soak:
+            _soak(server.pid, port, args, env, setup_file)
     finally:
         import signal
 
@@ -115,13 +151,16 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGKILL)
 
 
-def _locust(users: int, seconds: int, port: int, env, setup_file: Path, prefix: Path):
-    subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" /  # noqa: S603
+def _locust(users: int, seconds: int, port: int, env, setup_file: Path, prefix: Path,
+            wait: bool = True):
+    run = subprocess.run if wait else subprocess.Popen
+    return run([sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" /  # noqa: S603
                     "locustfile.py"), "--headless", "-u", str(users), "-r", str(users),
                     "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
                     "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"],
-                   env={**env, "ACUBACK_BENCH_SETUP": str(setup_file)}, check=False,
-                   capture_output=True)
+                   env={**env, "ACUBACK_BENCH_SETUP": str(setup_file)},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   **({"check": False} if wait else {}))
 
 
 def _run(users: int, port: int, args, env, setup_file: Path) -> None:
@@ -150,6 +189,57 @@ def _run(users: int, port: int, args, env, setup_file: Path) -> None:
     print(f"\nAll requests: {float(total['Requests/s']):.1f} req/s, "
           f"{total['Failure Count']} errors.\n")
     json.dump(rows, open(f"{prefix}.json", "w"))  # noqa: SIM115
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _workers(master: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    return sorted(children)
+
+
+def _soak(master: int, port: int, args, env, setup_file: Path) -> None:
+    """A bounded run at 4 users; each worker's resident memory sampled every 10 s. The
+    first sample is taken after a minute (imports, caches and pools filled), the growth
+    is last / first."""
+    prefix = Path(args.data_dir) / "soak"
+    runner = _locust(4, args.soak, port, env, setup_file, prefix, wait=False)
+    samples: dict[int, list[tuple[float, int]]] = {}
+    started = time.monotonic()
+    while runner.poll() is None:
+        time.sleep(10)
+        elapsed = time.monotonic() - started
+        for pid in _workers(master):
+            with contextlib.suppress(OSError):  # a worker may be replaced between reads
+                samples.setdefault(pid, []).append((elapsed, _rss_kib(pid)))
+    rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))}  # noqa: SIM115
+    total = rows["Aggregated"]
+    print(f"### Soak: {args.soak} s at 4 users\n")
+    print(f"{total['Request Count']} requests, {total['Failure Count']} errors, "
+          f"{float(total['Requests/s']):.1f} req/s; p50 {float(total['50%']):.0f} ms, "
+          f"p95 {float(total['95%']):.0f} ms.\n")
+    print("| Worker | samples | RSS at 1 min (MiB) | RSS at end (MiB) | peak (MiB) | growth |")
+    print("|---|---|---|---|---|---|")
+    for n, (_pid, points) in enumerate(sorted(samples.items()), 1):
+        settled = [rss for t, rss in points if t >= 60] or [rss for _, rss in points]
+        first, last, peak = settled[0], settled[-1], max(settled)
+        growth = 100 * (last - first) / first
+        print(f"| {n} | {len(points)} | {first / 1024:.0f} | {last / 1024:.0f} | "
+              f"{peak / 1024:.0f} | {growth:+.1f} % {'(within 10 %)' if growth < 10 else 'OVER'} |")
+    json.dump({"samples": samples, "stats": rows},
+              open(Path(args.data_dir) / "soak.json", "w"))  # noqa: SIM115
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ fi
 
 # --- lint ----------------------------------------------------------------------
 note "ruff (with security rules)"
-if $BIN/ruff check src tests; then results+=("ruff: passed"); else results+=("ruff: FAILED"); status=1; fi
+if $BIN/ruff check src tests benchmarks; then results+=("ruff: passed"); else results+=("ruff: FAILED"); status=1; fi
 note "bandit (security linter; migrations hold SQL by design and are left to ruff)"
 if $BIN/bandit -q -r src -x '*/migrations/*'; then results+=("bandit: passed"); else results+=("bandit: FAILED"); status=1; fi
 

@@ -1,0 +1,67 @@
+"""What each visit on the day view still needs, decided in the calendar's one query."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from acuback.outcomes import services as outcomes
+from acuback.patients.models import EpisodeOfCare
+from acuback.scheduling.selectors import day_calendar
+from tests.factories import (
+    make_appointment,
+    make_consent,
+    make_episode,
+    make_signed_screening,
+    request_for,
+)
+
+
+def due(world) -> list[str]:
+    from acuback.scheduling.models import Appointment
+
+    appointment = Appointment.objects.filter(patient=world.patient).first() or \
+        make_appointment(world)
+    day = timezone.localtime(appointment.start).date()
+    [entry] = day_calendar(clinic_id=world.clinic.pk, location=None, practitioner=None, day=day,
+                           tz=ZoneInfo(world.clinic.time_zone))
+    return entry.due
+
+
+def test_a_new_patient_needs_everything(world):
+    assert due(world) == ["treatment consent", "open an episode and intake"]
+
+
+def test_a_withdrawn_consent_is_needed_again(world):
+    consent = make_consent(world.patient, world.practitioner)
+    consent.withdrawn_at = timezone.now()
+    consent.save()
+    assert "treatment consent" in due(world)
+
+
+def test_an_open_episode_without_a_signed_intake_needs_one(world):
+    make_consent(world.patient, world.practitioner)
+    make_episode(world.patient, world.practitioner)
+    assert due(world) == ["intake screening", "baseline questionnaires"]
+
+
+def test_a_screened_patient_with_a_baseline_needs_nothing(world):
+    make_consent(world.patient, world.practitioner)
+    episode = make_signed_screening(world.patient, world.practitioner).episode
+    assert due(world) == ["baseline questionnaires"]
+    outcomes.response_save(patient=world.patient, episode=episode, instrument_id="nrs",
+                           time_point="baseline", answers={1: 6}, submit=True,
+                           completed_by="staff", request=request_for(world.practitioner))
+    assert due(world) == []
+
+
+def test_what_a_discharged_episode_had_does_not_count(world):
+    make_consent(world.patient, world.practitioner)
+    episode = make_signed_screening(world.patient, world.practitioner).episode
+    outcomes.response_save(patient=world.patient, episode=episode, instrument_id="nrs",
+                           time_point="baseline", answers={1: 6}, submit=True,
+                           completed_by="staff", request=request_for(world.practitioner))
+    EpisodeOfCare.objects.filter(pk=episode.pk).update(status="discharged")
+    make_episode(world.patient, world.practitioner)  # the new problem: screen it again
+    assert due(world) == ["intake screening", "baseline questionnaires"]
