@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from acuback.audit.services import audit_record
 from acuback.outcomes import selectors as outcome_selectors
-from acuback.outcomes.views import _chart
+from acuback.outcomes.charts import episode_charts
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_patient
 from acuback.treatment.models import AdverseEvent, Session, SessionStatus
@@ -30,7 +30,7 @@ def episode_report(request: HttpRequest, pk: int, episode_pk: int, kind: str) ->
     days = [s.session_date for s in sessions]
     context = {
         "patient": patient, "episode": episode, "kind": kind, "progress": progress,
-        "charts": [(s, _chart(s, days)) for s in progress.series], "sessions": sessions,
+        "charts": episode_charts(episode, progress, days), "sessions": sessions,
         "events": AdverseEvent.objects.filter(patient=patient, session__episode=episode),
         "plan": episode.plans.filter(is_current=True).first(), "generated": timezone.now(),
         "title": "Discharge summary" if kind == "discharge" else "Progress report",

@@ -26,6 +26,7 @@ from .models import (
     ResponseStatus,
 )
 from .schedule import schedule_for
+from .tasks import charts_draw_later
 
 LINK_SALT = "acuback.outcomes.link"
 
@@ -88,6 +89,7 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
         response.save()
         if submit:
             measures.refresh(episode_id=episode.pk, instrument=instrument_id)
+            charts_draw_later(episode.pk)
         if submit and instrument_id == "phq9" and self_harm_alert(
                 {int(k): v for k, v in answers.items()}):
             OutcomeAlert.objects.create(patient=patient, response=response,

@@ -15,9 +15,9 @@ from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_patient
-from acuback.web.charts import ChartPoint, trajectory_svg
 
 from . import selectors, services
+from .charts import episode_charts
 from .forms import AlertForm, CorrectionForm, LinkForm, ResponseForm
 from .models import (
     CompletedBy,
@@ -35,22 +35,6 @@ def _episode(request, pk, episode_pk, permission):
                                       pk=episode_pk)
 
 
-def _chart(series: selectors.Series, session_days) -> str | None:
-    instrument = instruments.get(series.instrument_id)
-    scored = series.scored
-    if not scored:
-        return None
-    baseline = scored[0].total
-    band = None
-    if instrument.mcid and instrument.mcid.absolute is not None:
-        band = (baseline - instrument.mcid.absolute, baseline + instrument.mcid.absolute)
-    return trajectory_svg(
-        title=instrument.name,
-        points=[ChartPoint(timezone.localtime(r.submitted_at).date(), r.total) for r in scored],
-        y_min=instrument.minimum, y_max=instrument.maximum, baseline=baseline, mcid_band=band,
-        session_days=session_days, y_label=instrument.unit or "score")
-
-
 @login_required
 def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "patient.view_clinical")
@@ -58,10 +42,9 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     episodes = []
     for episode in patient.episodes.all():
         progress = selectors.progress(episode)
-        session_days = [s.session_date for s in selectors.signed_sessions(episode)]
         episodes.append({
             "episode": episode, "progress": progress, "due": selectors.due_for(episode, today),
-            "charts": [(s, _chart(s, session_days)) for s in progress.series],
+            "charts": episode_charts(episode, progress),
             "link_form": LinkForm(choices=_link_choices(), initial={"email": patient.email}),
         })
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)

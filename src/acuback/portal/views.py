@@ -16,8 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
-from acuback.outcomes import selectors as outcome_selectors
-from acuback.outcomes.views import _chart
+from acuback.outcomes.charts import episode_charts
 from acuback.patients import services as patient_services
 from acuback.patients.forms import ConsentRecordForm
 from acuback.patients.models import Consent
@@ -165,9 +164,7 @@ def portal_progress(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
     episodes = []
     for episode in patient.episodes.all():
-        progress = outcome_selectors.progress(episode)
-        days = [s.session_date for s in outcome_selectors.signed_sessions(episode)]
-        episodes.append((episode, [(s, _chart(s, days)) for s in progress.series]))
+        episodes.append((episode, episode_charts(episode)))
     audit_record(request=request, action="portal.view_progress", patient=patient)
     return render(request, "portal/progress.html", {"patient": patient, "episodes": episodes})
 

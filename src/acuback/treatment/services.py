@@ -16,6 +16,7 @@ from django.utils import timezone
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.services import audit_record
 from acuback.clinical import cpt, points
+from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.screening.enforcement import NeedlingRefused, needling_check
 from acuback.screening.selectors import safety_profile
@@ -259,6 +260,7 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
                              "then sign.")
         audit_record(request=request, action="session.sign", patient=session.patient,
                      target=session)
+        charts_draw_later(session.episode_id)  # the charts mark session days
     session.refresh_from_db()
     return session
 

@@ -1,0 +1,27 @@
+"""Background work for outcomes (run by `acuback worker`)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+
+@task()
+def charts_draw(episode_id: int) -> int:
+    """Draw (and cache) an episode's charts after a change, in the clinic's time zone as
+    the pages do, so the cache key is the one the next page asks for."""
+    from zoneinfo import ZoneInfo
+
+    from acuback.patients.models import EpisodeOfCare
+
+    from .charts import episode_charts
+
+    episode = EpisodeOfCare.objects.select_related("patient__clinic").get(pk=episode_id)
+    with timezone.override(ZoneInfo(episode.patient.clinic.time_zone)):
+        return sum(1 for _, svg in episode_charts(episode) if svg)
+
+
+def charts_draw_later(episode_id: int) -> None:
+    """Queue the drawing once the change is committed (nothing is queued if it rolls back)."""
+    transaction.on_commit(lambda: charts_draw.enqueue(episode_id))
