@@ -19,9 +19,6 @@ ROLES_IN_ORDER = ("clinic_admin", "practitioner", "front_desk", "patient", "anon
 # Known pages whose cost grows with the data, each with the reason; they are the next
 # things to fix (one query set per episode / per patient), not a licence to add more.
 EXCEPTIONS: dict[str, str] = {
-    "patient_outcomes": "about 5 queries per episode of this one patient (progress, due "
-                        "list and chart per episode)",
-    "portal_progress": "the same per-episode progress as patient_outcomes",
     "claim_export": "a batch download: about 4 queries per patient billed in the period "
                     "(one superbill each)",
 }

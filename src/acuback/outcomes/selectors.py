@@ -32,8 +32,10 @@ class Series:
         return [p for p in self.points if p.total is not None]
 
 
-def series_by_instrument(episode: EpisodeOfCare) -> list[Series]:
-    responses = current_responses(episode)
+def series_by_instrument(episode: EpisodeOfCare,
+                         responses: list[QuestionnaireResponse] | None = None) -> list[Series]:
+    """``responses``: the episode's current responses in order, when already loaded."""
+    responses = current_responses(episode) if responses is None else responses
     result = []
     for instrument in instruments.all_instruments():
         points = [r for r in responses if r.instrument == instrument.id]
@@ -56,17 +58,26 @@ def signed_sessions(episode: EpisodeOfCare) -> list[Session]:
                 .order_by("session_date"))
 
 
-def due_for(episode: EpisodeOfCare, on: date, schedule: Schedule | None = None) -> list[Due]:
-    """What the schedule asks for now and has not been collected (2 queries).
+def due_for(episode: EpisodeOfCare, on: date, schedule: Schedule | None = None,
+            responses: list[QuestionnaireResponse] | None = None,
+            sessions: list[Session] | None = None) -> list[Due]:
+    """What the schedule asks for now and has not been collected (2 queries, none when
+    the episode's current responses and signed sessions are given).
 
     Baseline: until every baseline instrument is in. Review: every N signed
     sessions or every D days since the last review (or the baseline), whichever
     comes first. Discharge: once discharged. Follow-ups: 3 and 6 months after.
     """
     schedule = schedule or schedule_for(episode.patient.clinic)
-    done = {(r["time_point"], r["instrument"]): r["last"] for r in
-            QuestionnaireResponse.objects.current().filter(episode=episode)
-            .values("time_point", "instrument").annotate(last=Max("submitted_at"))}
+    if responses is None:
+        done = {(r["time_point"], r["instrument"]): r["last"] for r in
+                QuestionnaireResponse.objects.current().filter(episode=episode)
+                .values("time_point", "instrument").annotate(last=Max("submitted_at"))}
+    else:
+        done = {}
+        for r in responses:
+            key = (r.time_point, r.instrument)
+            done[key] = max(done.get(key, r.submitted_at), r.submitted_at)
 
     def missing(time_point: str) -> tuple[str, ...]:
         return tuple(i for i in schedule.instruments_for(time_point)
@@ -87,8 +98,11 @@ def due_for(episode: EpisodeOfCare, on: date, schedule: Schedule | None = None) 
                        if tp in (TimePoint.REVIEW, TimePoint.BASELINE)), default=None)
     if last_review is None:
         return due
-    sessions_since = Session.objects.filter(episode=episode, status=SessionStatus.SIGNED,
-                                            signed_at__gt=last_review).count()
+    if sessions is None:
+        sessions_since = Session.objects.filter(episode=episode, status=SessionStatus.SIGNED,
+                                                signed_at__gt=last_review).count()
+    else:
+        sessions_since = sum(1 for s in sessions if s.signed_at and s.signed_at > last_review)
     by_days = on >= last_review.date() + timedelta(days=schedule.review_every_days)
     if sessions_since >= schedule.review_every_sessions or (by_days and sessions_since):
         due.append(Due(TimePoint.REVIEW, "Review", schedule.review))
@@ -104,15 +118,47 @@ class Progress:
     review_after: int
 
 
-def progress(episode: EpisodeOfCare) -> Progress:
-    schedule = schedule_for(episode.patient.clinic)
-    series = series_by_instrument(episode)
+def progress(episode: EpisodeOfCare, *, schedule: Schedule | None = None,
+             responses: list[QuestionnaireResponse] | None = None,
+             sessions: list[Session] | None = None) -> Progress:
+    """Queries only for what is not given (the schedule, the episode's current responses,
+    its signed sessions)."""
+    schedule = schedule or schedule_for(episode.patient.clinic)
+    series = series_by_instrument(episode, responses)
     statuses = {s.instrument_id: s.status for s in series if s.status is not None}
-    count = Session.objects.filter(episode=episode, status=SessionStatus.SIGNED).count()
+    count = len(sessions) if sessions is not None else \
+        Session.objects.filter(episode=episode, status=SessionStatus.SIGNED).count()
     return Progress(series, responders.overall_status(statuses),
                     responders.not_improving(statuses, count,
                                              schedule.not_improving_after_sessions),
                     count, schedule.not_improving_after_sessions)
+
+
+@dataclass(frozen=True)
+class EpisodeOutcomes:
+    episode: EpisodeOfCare
+    progress: Progress
+    due: list[Due]
+    session_days: list[date]
+
+
+def patient_outcomes(patient, on: date) -> list[EpisodeOutcomes]:
+    """Every episode of a patient with its progress and what is due, in four queries
+    whatever the number of episodes."""
+    schedule = schedule_for(patient.clinic)
+    episodes = list(patient.episodes.all())
+    responses: dict[int, list[QuestionnaireResponse]] = {e.pk: [] for e in episodes}
+    for r in QuestionnaireResponse.objects.current().filter(
+            episode__in=episodes).order_by("submitted_at", "pk"):
+        responses[r.episode_id].append(r)
+    sessions: dict[int, list[Session]] = {e.pk: [] for e in episodes}
+    for s in Session.objects.filter(episode__in=episodes, status=SessionStatus.SIGNED) \
+            .order_by("session_date"):
+        sessions[s.episode_id].append(s)
+    return [EpisodeOutcomes(
+        e, progress(e, schedule=schedule, responses=responses[e.pk], sessions=sessions[e.pk]),
+        due_for(e, on, schedule, responses[e.pk], sessions[e.pk]),
+        [s.session_date for s in sessions[e.pk]]) for e in episodes]
 
 
 def open_alerts(*, user):

@@ -38,15 +38,11 @@ def _episode(request, pk, episode_pk, permission):
 @login_required
 def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "patient.view_clinical")
-    today = timezone.localdate()
-    episodes = []
-    for episode in patient.episodes.all():
-        progress = selectors.progress(episode)
-        episodes.append({
-            "episode": episode, "progress": progress, "due": selectors.due_for(episode, today),
-            "charts": episode_charts(episode, progress),
-            "link_form": LinkForm(choices=_link_choices(), initial={"email": patient.email}),
-        })
+    episodes = [{
+        "episode": o.episode, "progress": o.progress, "due": o.due,
+        "charts": episode_charts(o.episode, o.progress, o.session_days),
+        "link_form": LinkForm(choices=_link_choices(), initial={"email": patient.email}),
+    } for o in selectors.patient_outcomes(patient, timezone.localdate())]
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,

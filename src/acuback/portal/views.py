@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
+from acuback.outcomes import selectors as outcome_selectors
 from acuback.outcomes.charts import episode_charts
 from acuback.patients import services as patient_services
 from acuback.patients.forms import ConsentRecordForm
@@ -162,9 +163,8 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
 @login_required
 def portal_progress(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
-    episodes = []
-    for episode in patient.episodes.all():
-        episodes.append((episode, episode_charts(episode)))
+    episodes = [(o.episode, episode_charts(o.episode, o.progress, o.session_days))
+                for o in outcome_selectors.patient_outcomes(patient, timezone.localdate())]
     audit_record(request=request, action="portal.view_progress", patient=patient)
     return render(request, "portal/progress.html", {"patient": patient, "episodes": episodes})
 
