@@ -92,8 +92,8 @@ def _medicare(patient, plan, prior, on) -> CoverageStatus:
                           else None)
 
 
-def coverage_flags(*, patient_ids: list[int], on: date) -> dict[int, str]:
-    """A short coverage warning per patient for the day view, in two queries.
+def coverage_flags(*, patient_ids, on: date) -> dict[int, str]:
+    """A short coverage warning per patient (ids, or a query of them), in two queries.
 
     It counts signed visits in the 12 months before `on` against the primary plan
     (Medicare: 12 initial, 20 a year); the chart shows the exact NCD decision.

@@ -24,8 +24,9 @@ from acuback.clinical.evidence import (
     NATURAL_COURSE_CHANGE,
     benchmark,
 )
-from acuback.outcomes.selectors import progress
-from acuback.patients.models import EpisodeStatus
+from acuback.outcomes.schedule import schedule_for
+from acuback.outcomes.selectors import progress_for
+from acuback.patients.models import EpisodeStatus, Patient
 from acuback.treatment.models import Severity
 from acuback.treatment.selectors import adverse_event_rates
 from acuback.web.charts import Series, comparison_svg
@@ -57,12 +58,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect(request.get_full_path())
     episodes = selectors.clinic_episodes(clinic_ids=[clinic.pk], practitioner=chosen)
     active = episodes.exclude(status=EpisodeStatus.DISCHARGED)
-    candidates = (active.annotate(n=Count("sessions")).filter(n__gte=6).select_related(
+    candidates = list(active.annotate(n=Count("sessions")).filter(n__gte=6).select_related(
         "patient").order_by("-n")[:NOT_IMPROVING_LIST])
-    not_improving = [e for e in candidates if progress(e).not_improving]
-    patient_ids = list(active.values_list("patient_id", flat=True))
+    progress = progress_for(candidates, schedule_for(clinic))
+    not_improving = [e for e in candidates if progress[e.pk].not_improving]
     today = timezone.localdate()
-    flags = coverage_flags(patient_ids=patient_ids, on=today)
+    flags = coverage_flags(patient_ids=active.values("patient_id"), on=today)
     return render(request, "insights/dashboard.html", {
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
         "chosen": chosen, "active_count": active.count(),
@@ -73,8 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "credentials": credentials_needing_attention(user=request.user, on=today)
         if is_admin else [],
         "not_improving": not_improving, "coverage_flags": flags,
-        "flagged_patients": {e.patient_id: e.patient for e in active.select_related("patient")
-                             if e.patient_id in flags},
+        "flagged_patients": Patient.objects.in_bulk(list(flags)),
     })
 
 
