@@ -45,7 +45,10 @@ clean:
 
 bench: $(TEST_STAMP)
 	@# Not part of `make test`: the figures in docs/benchmarks.md. The load benchmark uses
-	@# ACUBACK_DATABASE_URL when set (PostgreSQL), else a throwaway SQLite database.
+	@# ACUBACK_DATABASE_URL when set (PostgreSQL), else SQLite in var/bench (generated once
+	@# and reused; BENCH_PATIENTS and BENCH_SOAK=seconds change the size and the soak).
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/fhir_export.py --patients 2000
-	$(BIN)/python benchmarks/load.py --patients $${BENCH_PATIENTS:-100000} --clinics 10
+	export ACUBACK_DATA_DIR=$${ACUBACK_DATA_DIR:-$(CURDIR)/var/bench}; mkdir -p $$ACUBACK_DATA_DIR; \
+	$(BIN)/python benchmarks/load.py --patients $${BENCH_PATIENTS:-100000} --clinics 10 \
+		--soak $${BENCH_SOAK:-600} && $(BIN)/python benchmarks/analytics.py

@@ -98,7 +98,9 @@ def _cached_figures(clinic, chosen, episodes) -> dict:
         figures = _figures(clinic, episodes)
         if seconds:
             cache.set(key, figures, seconds)
-    return {**figures, "figures_max_age": seconds // 60}
+    kept = (f"{seconds // 60} minute{'s' if seconds >= 120 else ''}" if seconds >= 60
+            else f"{seconds} seconds" if seconds else "")
+    return {**figures, "figures_kept_for": kept}
 
 
 def _figures(clinic, episodes) -> dict:
