@@ -36,3 +36,30 @@ def test_the_admin_filters_the_dashboard_and_downloads_a_progress_report(world, 
     path = download.value.path()
     with open(path, "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+
+def test_the_admin_recomputes_figures_that_are_being_reused(world, page, log_in, settings):
+    from acuback.outcomes import services as outcomes
+    from tests.factories import make_episode, request_for
+
+    settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
+    episode = make_episode(world.patient, world.practitioner)
+    request = request_for(world.practitioner)
+
+    def score(time_point, value):
+        outcomes.response_save(patient=world.patient, episode=episode, instrument_id="nrs",
+                               time_point=time_point, answers={1: value}, submit=True,
+                               completed_by="staff", request=request)
+
+    score("baseline", 8)
+    log_in("alpha_admin")
+    page.goto("/insights/")
+    assert "reused for up to 5 minutes" in page.locator("#figures-age").text_content()
+    review = page.locator("#responders tbody tr").nth(0)
+    assert "Review" in review.text_content() and "—" in review.text_content()
+    score("review", 4)
+    page.reload()
+    assert "—" in page.locator("#responders tbody tr").nth(0).text_content()  # still reused
+    page.click("button:has-text('Recompute now')")
+    assert "100 %" in page.locator("#responders tbody tr").nth(0).text_content()
+    page.screenshot(path="test-artifacts/dashboard-recomputed.png", full_page=True)

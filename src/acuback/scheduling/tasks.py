@@ -16,11 +16,19 @@ CHART_PRUNE_EVERY_SECONDS = 86400
 @task()
 def reminders_tick() -> dict:
     """Plan reminders and questionnaire invitations, and send what is due; once a day,
-    drop chart files nobody has looked at for 30 days (the worker's housekeeping)."""
+    drop chart files nobody has looked at for 30 days and refresh SQLite's query-planner
+    statistics (the worker's housekeeping)."""
+    from django.db import connection
+
     from acuback.web import charts
 
     invitations = cache.add("acuback:invitations-planned", True, INVITATIONS_EVERY_SECONDS)
     result = notifications.tick(invitations=invitations)
     if cache.add("acuback:charts-pruned", True, CHART_PRUNE_EVERY_SECONDS):
         result["charts_pruned"] = charts.prune(older_than_days=30)
+        if connection.vendor == "sqlite":
+            # SQLite plans without statistics until ANALYZE runs; PRAGMA optimize gathers
+            # them where they are missing or stale (PostgreSQL's autovacuum does this).
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA optimize")
     return result

@@ -149,7 +149,11 @@ class Session(models.Model):
     class Meta:
         ordering = ["-session_date", "-pk"]
         indexes = [models.Index(fields=["patient", "session_date"], name="session_patient_idx"),
-                   models.Index(fields=["status", "signed_at"], name="session_signed_idx")]
+                   models.Index(fields=["status", "signed_at"], name="session_signed_idx"),
+                   # An episode's signed sessions in date order (outcomes page, dashboard);
+                   # without it SQLite walks the status index over every signed session.
+                   models.Index(fields=["episode", "status", "session_date"],
+                                name="session_episode_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(needles_removed__lte=models.F("needles_inserted")),
                                    name="removed_not_above_inserted"),
