@@ -19,6 +19,14 @@ def _current(Response):  # noqa: N803 - a model class
                                    total__isnull=False)
 
 
+def _by_episode_and_instrument(responses) -> Iterable:
+    """((episode id, instrument), its scores in recorded order), streamed in one query."""
+    stream = (responses.order_by("episode_id", "instrument", "submitted_at", "pk")
+              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at")
+              .iterator(chunk_size=CHUNK))
+    return groupby(stream, key=lambda r: (r[0], r[1]))
+
+
 def _rows(Measure, pairs: Iterable) -> Iterable:  # noqa: N803
     for (episode_id, instrument), scores in pairs:
         summary = summarise(Score(tp, total, at) for _, _, tp, total, at in scores)
@@ -35,11 +43,8 @@ def rebuild(Response, Measure, *, episode_ids=None) -> int:  # noqa: N803
         responses = responses.filter(episode_id__in=episode_ids)
         measures = measures.filter(episode_id__in=episode_ids)
     measures.delete()
-    stream = (responses.order_by("episode_id", "instrument", "submitted_at", "pk")
-              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at")
-              .iterator(chunk_size=CHUNK))
     written, batch = 0, []
-    for row in _rows(Measure, groupby(stream, key=lambda r: (r[0], r[1]))):
+    for row in _rows(Measure, _by_episode_and_instrument(responses)):
         batch.append(row)
         if len(batch) >= CHUNK:
             Measure.objects.bulk_create(batch)
@@ -69,11 +74,8 @@ def stale(Response, Measure) -> list[tuple[int, str]]:  # noqa: N803
     """(episode, instrument) pairs whose stored row differs from a recomputation."""
     stored = {(m.episode_id, m.instrument): tuple(getattr(m, f) for f in FIELDS)
               for m in Measure.objects.iterator(chunk_size=CHUNK)}
-    stream = (_current(Response).order_by("episode_id", "instrument", "submitted_at", "pk")
-              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at")
-              .iterator(chunk_size=CHUNK))
     wrong = []
-    for row in _rows(Measure, groupby(stream, key=lambda r: (r[0], r[1]))):
+    for row in _rows(Measure, _by_episode_and_instrument(_current(Response))):
         key = (row.episode_id, row.instrument)
         if stored.pop(key, None) != tuple(getattr(row, f) for f in FIELDS):
             wrong.append(key)
