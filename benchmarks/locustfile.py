@@ -52,7 +52,7 @@ class Staff(HttpUser):
 
     @task(3)
     def day_view(self):
-        self.client.get(f"/calendar/?day={SETUP['busy_day']}", name="day view")
+        self.client.get(f"/calendar/?date={SETUP['busy_day']}", name="day view")
 
     @task(5)
     def chart(self):

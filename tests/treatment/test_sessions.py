@@ -223,3 +223,64 @@ def test_signing_stores_the_cpt_units_with_the_rule_version(ready):
     signed = sign(ready, session)
     assert signed.cpt_codes == {"97810": 1, "97814": 1}
     assert signed.cpt_rule_version == "cpt-2026.1"
+
+
+def _counting_gate(monkeypatch):
+    calls = []
+    real = services.needling_check
+
+    def counted(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "needling_check", counted)
+    return calls
+
+
+def test_save_and_sign_runs_the_safety_check_once(ready, monkeypatch):
+    session = start(ready)
+    session.refresh_from_db()
+    calls = _counting_gate(monkeypatch)
+    signed = services.session_save_and_sign(
+        session=session, data={"needles_removed": 2, "pain_before": 6, "pain_after": 3},
+        insertions=[site("BL23")], needle_sets=SET1, expected_version=session.version,
+        request=request_for(ready.practitioner))
+    assert len(calls) == 1 and calls[0]["point_codes"] == ["BL23"]
+    stored = Session.objects.get(pk=session.pk)
+    assert signed.is_signed and stored.is_signed and signed.version == stored.version
+    assert stored.cpt_codes == signed.cpt_codes and stored.needles_inserted == 2
+
+
+def test_signing_later_checks_again(ready, monkeypatch):
+    session = save(ready, start(ready), [site("BL23")], removed=2)
+    calls = _counting_gate(monkeypatch)
+    sign(ready, session)
+    assert len(calls) == 1  # a sign on its own is gated, whatever was checked at the save
+
+
+def test_save_and_sign_keeps_the_draft_when_only_the_signature_is_refused(ready):
+    session = start(ready)
+    session.refresh_from_db()
+    with pytest.raises(services.NotSigned) as refused:
+        services.session_save_and_sign(
+            session=session, data={"needles_removed": 1, "pain_before": 6, "pain_after": 3},
+            insertions=[site("BL23")], needle_sets=SET1, expected_version=session.version,
+            request=request_for(ready.practitioner))
+    assert "does not reconcile" in " ".join(refused.value.reasons)
+    stored = Session.objects.get(pk=session.pk)
+    assert not stored.is_signed and stored.needles_removed == 1 and stored.needles_inserted == 2
+
+
+def test_save_and_sign_refused_by_the_gate_saves_nothing(ready):
+    make_signed_screening(ready.patient, ready.practitioner, episode=ready.episode,
+                          devices=(Device("pacemaker", "chest"),))
+    session = start(ready)
+    session.refresh_from_db()
+    with pytest.raises(NeedlingRefused):
+        services.session_save_and_sign(
+            session=session, data={"needles_removed": 2, "pain_before": 6, "pain_after": 3},
+            insertions=[site(stimulation="electrical", frequency_hz=2, paired_with="BL25")],
+            needle_sets=[{**SET1[0], "electrical": True}], expected_version=session.version,
+            request=request_for(ready.practitioner))
+    assert not Insertion.objects.filter(session=session).exists()
+    assert not Session.objects.get(pk=session.pk).is_signed

@@ -54,7 +54,9 @@ def audit_record(
         detail=chain.normalise_detail(detail),
         break_glass=break_glass,
     )
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (two round trips per event): the event is
+    # part of that write, and a failure here rolls the whole write back.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             # Held to the end of the transaction: events chain strictly one after another.
             # (SQLite's IMMEDIATE transactions already serialise writers.)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.db.models import Q, QuerySet
 
@@ -145,21 +146,48 @@ def retain_until(*, patient: Patient):
 def has_care_relationship(*, user, patient: Patient) -> bool:
     """Whether the user treats or has treated this patient: an appointment or a session
     with them, an episode or screening they opened, or they registered the patient. A
-    patient with no clinical record yet (no episode) is anyone's to start. One query."""
-    from django.db.models import Exists, OuterRef, Q
+    patient with no clinical record yet (no episode) is anyone's to start.
+
+    One query, written in SQL: it runs on every clinical page a practitioner opens, and
+    the ORM spent 2 ms building six EXISTS for a query that takes 0.2 ms."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_care_relationship_sql(), [
+            patient.pk, patient.pk, user.pk, patient.pk, user.pk, patient.pk, user.pk,
+            patient.pk, user.pk, patient.pk, user.pk])
+        return bool(cursor.fetchone()[0])
+
+
+@lru_cache(maxsize=1)
+def _care_relationship_sql() -> str:
+    from django.db import connection
 
     from acuback.audit.models import AuditEvent
     from acuback.scheduling.models import Appointment
     from acuback.screening.models import Screening
     from acuback.treatment.models import Session
 
-    patient_ref = OuterRef("pk")
-    return Patient.objects.filter(pk=patient.pk).filter(
-        ~Q(Exists(EpisodeOfCare.objects.filter(patient=patient_ref)))
-        | Q(Exists(Appointment.objects.filter(patient=patient_ref, practitioner__user=user)))
-        | Q(Exists(Session.objects.filter(patient=patient_ref, practitioner__user=user)))
-        | Q(Exists(EpisodeOfCare.objects.filter(patient=patient_ref, created_by=user)))
-        | Q(Exists(Screening.objects.filter(episode__patient=patient_ref, created_by=user)))
-        | Q(Exists(AuditEvent.objects.filter(patient=patient_ref, actor=user,
-                                             action="patient.create")))
-    ).exists()
+    # Table names come from the models, never from input; every value is a parameter.
+    return _CARE_RELATIONSHIP.format(**{
+        name: connection.ops.quote_name(model._meta.db_table) for name, model in {
+            "episode": EpisodeOfCare, "appointment": Appointment, "session": Session,
+            "practitioner": Practitioner, "screening": Screening, "audit": AuditEvent,
+        }.items()})
+
+
+_CARE_RELATIONSHIP = (
+    "SELECT CASE WHEN"
+    " NOT EXISTS (SELECT 1 FROM {episode} e WHERE e.patient_id = %s)"
+    # "IN (practitioner ids)" and not a join: SQLite otherwise walks the practitioner's
+    # thousands of sessions instead of the patient's few (0.96 -> 0.01 ms).
+    " OR EXISTS (SELECT 1 FROM {appointment} a WHERE a.patient_id = %s AND a.practitioner_id"
+    " IN (SELECT p.id FROM {practitioner} p WHERE p.user_id = %s))"
+    " OR EXISTS (SELECT 1 FROM {session} s WHERE s.patient_id = %s AND s.practitioner_id"
+    " IN (SELECT p.id FROM {practitioner} p WHERE p.user_id = %s))"
+    " OR EXISTS (SELECT 1 FROM {episode} e WHERE e.patient_id = %s AND e.created_by_id = %s)"
+    " OR EXISTS (SELECT 1 FROM {screening} sc INNER JOIN {episode} e"
+    " ON e.id = sc.episode_id WHERE e.patient_id = %s AND sc.created_by_id = %s)"
+    " OR EXISTS (SELECT 1 FROM {audit} ev WHERE ev.patient_id = %s AND ev.actor_id = %s"
+    " AND ev.action = 'patient.create')"
+    " THEN 1 ELSE 0 END")

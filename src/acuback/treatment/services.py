@@ -18,7 +18,7 @@ from acuback.audit.services import audit_record
 from acuback.clinical import cpt, points
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
-from acuback.screening.enforcement import NeedlingRefused, needling_check
+from acuback.screening.enforcement import NeedlingCheck, NeedlingRefused, needling_check
 from acuback.screening.selectors import safety_profile
 
 from .models import (
@@ -198,6 +198,37 @@ def session_save(*, session: Session, data: dict, insertions: list[dict],
                  needle_sets: list[dict], expected_version: int,
                  request: HttpRequest) -> Session:
     """Save a draft: every save passes the safety gate; a stale page is refused."""
+    return _save(session=session, data=data, insertions=insertions, needle_sets=needle_sets,
+                 expected_version=expected_version, request=request)[0]
+
+
+class NotSigned(TreatmentError):
+    """Save and sign: the draft was saved, only the signature was refused."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def session_save_and_sign(*, session: Session, data: dict, insertions: list[dict],
+                          needle_sets: list[dict], expected_version: int,
+                          request: HttpRequest) -> Session:
+    """Save the draft, then sign it. The save's safety check is the sign's: same rows, same
+    request, a moment apart. Raises NotSigned (the draft kept) when only signing fails."""
+    session, check = _save(session=session, data=data, insertions=insertions,
+                           needle_sets=needle_sets, expected_version=expected_version,
+                           request=request)
+    try:
+        return session_sign(session=session, expected_version=session.version,
+                            request=request, checked=check)
+    except NeedlingRefused as exc:
+        raise NotSigned(list(exc.problems)) from exc
+    except TreatmentError as exc:
+        raise NotSigned([str(exc)]) from exc
+
+
+def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: list[dict],
+          expected_version: int, request: HttpRequest):
     if session.is_signed:
         raise TreatmentError("This session is signed and cannot be changed: add an addendum.")
     inserted = sum(needles_at(i["side"]) for i in insertions)
@@ -225,43 +256,47 @@ def session_save(*, session: Session, data: dict, insertions: list[dict],
         _write_rows(session, insertions, needle_sets)
         audit_record(request=request, action="session.save", patient=session.patient,
                      target=session)
-    session.refresh_from_db()
-    return session
+    for field, value in fields.items():  # what the row now holds (a re-read cost 3 queries)
+        setattr(session, field, value)
+    return session, check
 
 
-def session_sign(*, session: Session, expected_version: int, request: HttpRequest) -> Session:
-    """Sign: the gate again, and every needle accounted for."""
+def session_sign(*, session: Session, expected_version: int, request: HttpRequest,
+                 checked: NeedlingCheck | None = None) -> Session:
+    """Sign: the gate again (unless `checked` is the gate this request just ran on the rows
+    it saved), and every needle accounted for."""
     if session.is_signed:
         raise TreatmentError("This session is already signed.")
     if session.practitioner.user_id != request.user.pk:
         raise TreatmentError("Only the practitioner who gave the treatment signs the session.")
     insertions = list(session.insertions.values(*INSERTION_FIELDS))
-    needle_sets = list(session.needle_sets.values("order", "electrical"))
+    needle_sets = list(session.needle_sets.order_by("order").values(
+        "order", "electrical", "face_to_face_minutes"))
     if not insertions:
         raise TreatmentError("Record at least one needle site before signing.")
-    _gate(session, insertions, needle_sets)
+    if checked is None or not checked.allowed:
+        _gate(session, insertions, needle_sets)
     incident = session.adverse_events.filter(type=AEType.RETAINED).exists()
     if session.needles_removed != session.needles_inserted and not incident:
         raise TreatmentError(
             f"Needle count does not reconcile: {session.needles_inserted} inserted, "
             f"{session.needles_removed} removed. Find the missing needle(s), or record a "
             "retained or missing needle incident.")
-    units = cpt.codes([(s["face_to_face_minutes"], s["electrical"])
-                       for s in session.needle_sets.order_by("order").values(
-                           "face_to_face_minutes", "electrical")],
+    units = cpt.codes([(s["face_to_face_minutes"], s["electrical"]) for s in needle_sets],
                       min_minutes=_min_minutes(session))
+    signature = {"status": SessionStatus.SIGNED, "signed_by": request.user,
+                 "signed_at": timezone.now(), "version": expected_version + 1,
+                 "cpt_codes": units, "cpt_rule_version": cpt.RULE_VERSION}
     with transaction.atomic():
         if not Session.objects.filter(pk=session.pk, version=expected_version,
-                                      status=SessionStatus.DRAFT).update(
-                status=SessionStatus.SIGNED, signed_by=request.user, signed_at=timezone.now(),
-                version=expected_version + 1, cpt_codes=units,
-                cpt_rule_version=cpt.RULE_VERSION):
+                                      status=SessionStatus.DRAFT).update(**signature):
             raise StaleDraft("This session changed since you opened it. Reload it, check it, "
                              "then sign.")
         audit_record(request=request, action="session.sign", patient=session.patient,
                      target=session)
         charts_draw_later(session.episode_id)  # the charts mark session days
-    session.refresh_from_db()
+    for field, value in signature.items():
+        setattr(session, field, value)
     return session
 
 

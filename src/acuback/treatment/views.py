@@ -44,6 +44,7 @@ def _session(request, pk, session_pk, permission) -> tuple:
     session = get_object_or_404(
         Session.objects.filter(patient=patient).select_related(
             "practitioner", "location", "episode", "plan", "signed_by"), pk=session_pk)
+    session.patient = patient  # already loaded, with its clinic
     return patient, session
 
 
@@ -117,19 +118,13 @@ def session_detail(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
     if valid and not set_problems:
         data = {k: form.cleaned_data[k] for k in SessionForm.Meta.fields}
         try:
-            session = services.session_save(
-                session=session, data=data, insertions=formset_rows(insertions),
-                needle_sets=formset_rows(needle_sets),
-                expected_version=form.cleaned_data["version"], request=request)
-            if action == "sign":
-                try:
-                    services.session_sign(session=session, expected_version=session.version,
-                                          request=request)
-                except (NeedlingRefused, services.TreatmentError) as exc:
-                    # The draft is saved; only the signature is refused.
-                    reasons = getattr(exc, "problems", None) or [str(exc)]
-                    messages.error(request, "Draft saved, not signed: " + " ".join(reasons))
-                    return redirect("session_detail", pk=pk, session_pk=session_pk)
+            save = services.session_save_and_sign if action == "sign" else services.session_save
+            session = save(session=session, data=data, insertions=formset_rows(insertions),
+                           needle_sets=formset_rows(needle_sets),
+                           expected_version=form.cleaned_data["version"], request=request)
+        except services.NotSigned as exc:
+            messages.error(request, "Draft saved, not signed: " + " ".join(exc.reasons))
+            return redirect("session_detail", pk=pk, session_pk=session_pk)
         except NeedlingRefused as exc:
             problems += list(exc.problems)
         except services.TreatmentError as exc:
