@@ -209,10 +209,11 @@ def make_appointment(world, start=None, **fields):
                                        duration_minutes=45, buffer_minutes=15)
     start = start or datetime.combine(timezone.localdate() + timedelta(days=1), time(15),
                                       tzinfo=timezone.get_current_timezone())
-    return Appointment.objects.create(
-        clinic=world.clinic, location=world.location, practitioner=world.practitioner_record,
-        patient=world.patient, type=type_, start=start, end=start + type_.duration,
-        busy_until=start + type_.duration + type_.buffer, **fields)
+    return Appointment.objects.create(**{
+        "clinic": world.clinic, "location": world.location,
+        "practitioner": world.practitioner_record, "patient": world.patient, "type": type_,
+        "start": start, "end": start + type_.duration,
+        "busy_until": start + type_.duration + type_.buffer, **fields})
 
 
 def make_record(world):

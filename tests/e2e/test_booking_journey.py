@@ -115,3 +115,41 @@ def test_a_new_patient_books_online_on_a_phone_and_the_desk_sees_it(world, brows
     row = page.locator("table.day-view tbody tr").first
     assert "Nia Obi" in row.text_content() and "09:00" in row.text_content()
     assert "intake screening" in row.text_content()  # what the visit still needs
+
+
+def test_the_desk_checks_in_completes_and_cancels_from_the_day_view(world, page, log_in):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from acuback.scheduling.models import Appointment
+    from tests.factories import make_appointment
+
+    day = timezone.localdate() + timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    first = make_appointment(world, start=datetime.combine(day, time(9), tzinfo=tz))
+    second = make_appointment(world, start=datetime.combine(day, time(11), tzinfo=tz),
+                              patient=world.other_patient)
+    log_in("alpha_desk")
+    page.goto(f"/calendar/?date={day.isoformat()}")
+    rows = page.locator("table.day-view tbody tr")
+    assert "09:00–09:45" in rows.nth(0).text_content()
+    rows.nth(0).locator("button:has-text('Check in')").click()
+    page.wait_for_load_state()
+    assert "Checked in" in rows.nth(0).text_content()
+    assert Appointment.objects.get(pk=first.pk).status == "checked_in"
+    assert Appointment.objects.get(pk=second.pk).status == "booked"  # only that row's button
+    rows.nth(0).locator("button:has-text('Complete')").click()
+    page.wait_for_load_state()
+    assert Appointment.objects.get(pk=first.pk).status == "completed"
+
+    row = page.locator("table.day-view tbody tr", has_text="Bruno Baker")
+    row.locator("summary").click()
+    row.locator("button:has-text('Cancel appointment')").click()  # no reason: the browser asks
+    assert Appointment.objects.get(pk=second.pk).status == "booked"
+    row.locator("input[name=reason]").fill("Patient phoned: unwell")
+    row.locator("button:has-text('Cancel appointment')").click()
+    page.wait_for_load_state()
+    assert "Patient phoned: unwell" in page.locator("table.day-view").text_content()
+    assert Appointment.objects.get(pk=second.pk).status == "cancelled"
+    page.screenshot(path="test-artifacts/day-view-actions.png", full_page=True)

@@ -47,9 +47,7 @@ def test_each_link_on_its_own_is_a_care_relationship(world, colleague, link):
     _someone_elses_record(world)
     assert not has_care_relationship(user=colleague, patient=world.patient)
     if link == "appointment":
-        appointment = make_appointment(world)
-        appointment.practitioner = colleague.record
-        appointment.save()
+        make_appointment(world, practitioner=colleague.record)
     elif link == "session":
         make_session(world.patient, colleague.record, world.location,
                      episode=world.patient.episodes.first())

@@ -65,3 +65,30 @@ def test_what_a_discharged_episode_had_does_not_count(world):
     EpisodeOfCare.objects.filter(pk=episode.pk).update(status="discharged")
     make_episode(world.patient, world.practitioner)  # the new problem: screen it again
     assert due(world) == ["intake screening", "baseline questionnaires"]
+
+
+def test_each_visit_shows_its_locations_local_time(world):
+    from datetime import datetime, time
+
+    from tests.factories import make_location
+
+    denver = make_location(world.clinic)
+    denver.name, denver.time_zone = "Denver", "America/Denver"
+    denver.save()
+    chicago = ZoneInfo("America/Chicago")
+    start = datetime.combine(timezone.localdate(), time(10), tzinfo=chicago)
+    make_appointment(world, start=start, location=denver)
+    [entry] = day_calendar(clinic_id=world.clinic.pk, location=None, practitioner=None,
+                           day=start.date(), tz=chicago)
+    assert entry.hours == "09:00–09:45" and entry.location_name == "Denver"
+    assert entry.patient_name == "Alice Archer" and entry.status_label == "Booked"
+
+
+def test_row_links_are_the_routes():
+    from django.urls import reverse
+
+    from acuback.web.links import url_format
+
+    assert url_format("patient_chart", "pk").format(pk=42) == reverse("patient_chart", args=[42])
+    assert url_format("appointment_action", "pk", "a").format(pk=7, a="no_show") == \
+        reverse("appointment_action", args=[7, "no_show"])

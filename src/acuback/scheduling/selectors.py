@@ -15,6 +15,7 @@ from acuback.patients.models import ConsentKind, EpisodeStatus
 from . import slots
 from .models import (
     Appointment,
+    AppointmentStatus,
     AppointmentType,
     AvailabilityException,
     ExceptionKind,
@@ -71,10 +72,34 @@ def free_slots(practitioner: Practitioner, location: Location, type: Appointment
 
 @dataclass
 class CalendarEntry:
-    appointment: Appointment
+    """One visit on the day view, as plain values: a busy day has 170, and building model
+    instances for them and looking through those in the template was most of the page."""
+    pk: int
+    status: str
+    status_label: str
+    cancel_reason: str
+    patient_id: int
+    patient_name: str
+    practitioner_name: str
+    type_name: str
+    location_name: str
     local_start: datetime
     local_end: datetime
     due: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hours(self) -> str:
+        return f"{self.local_start:%H:%M}–{self.local_end:%H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+_ENTRY_COLUMNS = ("pk", "status", "cancel_reason", "start", "end", "patient_id",
+                  "patient__given_name", "patient__family_name", "practitioner__display_name",
+                  "type__name", "type__kind", "location__name", "location__time_zone")
 
 
 def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Practitioner | None,
@@ -83,7 +108,6 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
     start, end = day_bounds(day, tz)
     qs = (_with_due_facts(Appointment.objects.filter(clinic_id=clinic_id, start__gte=start,
                                                      start__lt=end))
-          .select_related("patient", "practitioner", "location", "type")
           .order_by("start", "practitioner__display_name"))
     if location is not None:
         qs = qs.filter(location=location)
@@ -91,17 +115,28 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
         qs = qs.filter(practitioner=practitioner)
     from acuback.billing.selectors import coverage_flags
 
-    appointments = list(qs)
-    flags = coverage_flags(patient_ids=sorted({a.patient_id for a in appointments}), on=day)
+    rows = list(qs.values(*_ENTRY_COLUMNS, *DUE_FACTS))
+    flags = coverage_flags(patient_ids=sorted({r["patient_id"] for r in rows}), on=day)
+    labels = dict(AppointmentStatus.choices)
+    zones: dict[str, ZoneInfo] = {}
     entries = []
-    for appointment in appointments:
-        local_tz = ZoneInfo(appointment.location.time_zone)
-        due = due_items(appointment)
-        if appointment.patient_id in flags:
-            due.append(flags[appointment.patient_id])
-        entries.append(CalendarEntry(appointment, appointment.start.astimezone(local_tz),
-                                     appointment.end.astimezone(local_tz), due))
+    for row in rows:
+        local_tz = zones.setdefault(row["location__time_zone"],
+                                    ZoneInfo(row["location__time_zone"]))
+        due = due_items(row)
+        if row["patient_id"] in flags:
+            due.append(flags[row["patient_id"]])
+        entries.append(CalendarEntry(
+            pk=row["pk"], status=row["status"], status_label=labels.get(row["status"], ""),
+            cancel_reason=row["cancel_reason"], patient_id=row["patient_id"],
+            patient_name=f"{row['patient__given_name']} {row['patient__family_name']}",
+            practitioner_name=row["practitioner__display_name"], type_name=row["type__name"],
+            location_name=row["location__name"], local_start=row["start"].astimezone(local_tz),
+            local_end=row["end"].astimezone(local_tz), due=due))
     return entries
+
+
+DUE_FACTS = ("has_treatment_consent", "has_open_episode", "has_signed_intake", "has_baseline")
 
 
 def _with_due_facts(appointments):
@@ -127,18 +162,19 @@ def _with_due_facts(appointments):
     )
 
 
-def due_items(appointment: Appointment) -> list[str]:
-    """What the visit needs, from the facts ``_with_due_facts`` annotated (no queries)."""
+def due_items(facts: dict) -> list[str]:
+    """What the visit needs, from the facts ``_with_due_facts`` annotated and the type's kind
+    (no queries)."""
     due = []
-    if not appointment.has_treatment_consent:
+    if not facts["has_treatment_consent"]:
         due.append("treatment consent")
-    if not appointment.has_open_episode:
+    if not facts["has_open_episode"]:
         due.append("open an episode and intake")
-    elif not appointment.has_signed_intake:
+    elif not facts["has_signed_intake"]:
         due.append("intake screening")
-    if appointment.has_open_episode and not appointment.has_baseline:
+    if facts["has_open_episode"] and not facts["has_baseline"]:
         due.append("baseline questionnaires")
-    if appointment.type.kind == "re_evaluation":
+    if facts["type__kind"] == "re_evaluation":
         due.append("re-evaluation questionnaires")
     return due
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
+from acuback.web.links import url_format
 
 from . import selectors, services
 from .forms import SlotSearchForm, parse_aware
@@ -58,6 +59,11 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     tz = ZoneInfo((location or clinic).time_zone)
     entries = selectors.day_calendar(clinic_id=clinic.pk, location=location,
                                      practitioner=practitioner, day=day, tz=tz)
+    chart, action = url_format("patient_chart", "pk"), url_format("appointment_action", "pk", "a")
+    for entry in entries:
+        entry.links = {"chart": chart.format(pk=entry.patient_id), **{
+            a: action.format(pk=entry.pk, a=a) for a in ("check_in", "no_show", "complete",
+                                                          "cancel")}}
     return render(request, "scheduling/day.html", {
         "clinic": clinic, "day": day, "entries": entries, "location": location,
         "practitioner": practitioner, "locations": clinic.locations.filter(is_active=True),
