@@ -145,12 +145,14 @@ class EpisodeOutcomes:
 def _current_and_signed(episodes) -> tuple[dict[int, list], dict[int, list]]:
     """The episodes' current responses and signed sessions, in order: two queries."""
     responses: dict[int, list[QuestionnaireResponse]] = {e.pk: [] for e in episodes}
+    # Not the questionnaire wording or the session notes: read on other pages, and most of
+    # the bytes.
     for r in QuestionnaireResponse.objects.current().filter(
-            episode__in=episodes).order_by("submitted_at", "pk"):
+            episode__in=episodes).defer("wording", "item_labels").order_by("submitted_at", "pk"):
         responses[r.episode_id].append(r)
     sessions: dict[int, list[Session]] = {e.pk: [] for e in episodes}
     for s in Session.objects.filter(episode__in=episodes, status=SessionStatus.SIGNED) \
-            .order_by("session_date"):
+            .only("episode_id", "session_date", "signed_at").order_by("session_date"):
         sessions[s.episode_id].append(s)
     return responses, sessions
 

@@ -156,7 +156,7 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
         for field, value in _counts(insertions, needle_sets).items():
             setattr(session, field, value)
         session.save()
-        _write_rows(session, insertions, needle_sets)
+        _write_rows(session, insertions, needle_sets, new=True)
         audit_record(request=request, action="session.start", patient=session.patient,
                      target=session, detail={"source": source})
     return session
@@ -178,9 +178,11 @@ def _from_plan(item: dict) -> dict:
             "retention_minutes": 20}
 
 
-def _write_rows(session: Session, insertions: list[dict], needle_sets: list[dict]) -> None:
-    session.needle_sets.all().delete()
-    session.insertions.all().delete()
+def _write_rows(session: Session, insertions: list[dict], needle_sets: list[dict],
+                new: bool = False) -> None:
+    if not new:  # a session just created has no rows to replace
+        session.needle_sets.all().delete()
+        session.insertions.all().delete()
     NeedleSet.objects.bulk_create([NeedleSet(session=session, **s) for s in needle_sets])
     Insertion.objects.bulk_create([
         Insertion(session=session, needles=needles_at(i["side"]),
