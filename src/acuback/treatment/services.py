@@ -217,20 +217,28 @@ def session_save_and_sign(*, session: Session, data: dict, insertions: list[dict
                           request: HttpRequest) -> Session:
     """Save the draft, then sign it. The save's safety check is the sign's: same rows, same
     request, a moment apart. Raises NotSigned (the draft kept) when only signing fails."""
-    session, check = _save(session=session, data=data, insertions=insertions,
+    session, saved = _save(session=session, data=data, insertions=insertions,
                            needle_sets=needle_sets, expected_version=expected_version,
                            request=request)
     try:
         return session_sign(session=session, expected_version=session.version,
-                            request=request, checked=check)
+                            request=request, saved=saved)
     except NeedlingRefused as exc:
         raise NotSigned(list(exc.problems)) from exc
     except TreatmentError as exc:
         raise NotSigned([str(exc)]) from exc
 
 
+@dataclass(frozen=True)
+class SavedRows:
+    """What a save in this request wrote, and the safety check it passed."""
+    check: NeedlingCheck
+    insertions: list[dict]
+    needle_sets: list[dict]
+
+
 def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: list[dict],
-          expected_version: int, request: HttpRequest):
+          expected_version: int, request: HttpRequest) -> tuple[Session, SavedRows]:
     if session.is_signed:
         raise TreatmentError("This session is signed and cannot be changed: add an addendum.")
     inserted = sum(needles_at(i["side"]) for i in insertions)
@@ -260,23 +268,28 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
                      target=session)
     for field, value in fields.items():  # what the row now holds (a re-read cost 3 queries)
         setattr(session, field, value)
-    return session, check
+    return session, SavedRows(check, insertions, needle_sets)
 
 
 def session_sign(*, session: Session, expected_version: int, request: HttpRequest,
-                 checked: NeedlingCheck | None = None) -> Session:
-    """Sign: the gate again (unless `checked` is the gate this request just ran on the rows
-    it saved), and every needle accounted for."""
+                 saved: SavedRows | None = None) -> Session:
+    """Sign: the gate again, and every needle accounted for. `saved`: the rows this request
+    has just written and the gate they passed (save and sign as one action), so neither
+    is read or checked twice."""
     if session.is_signed:
         raise TreatmentError("This session is already signed.")
     if session.practitioner.user_id != request.user.pk:
         raise TreatmentError("Only the practitioner who gave the treatment signs the session.")
-    insertions = list(session.insertions.values(*INSERTION_FIELDS))
-    needle_sets = list(session.needle_sets.order_by("order").values(
-        "order", "electrical", "face_to_face_minutes"))
+    if saved is None:
+        insertions = list(session.insertions.values(*INSERTION_FIELDS))
+        needle_sets = list(session.needle_sets.values("order", "electrical",
+                                                      "face_to_face_minutes"))
+    else:
+        insertions, needle_sets = saved.insertions, saved.needle_sets
+    needle_sets = sorted(needle_sets, key=lambda s: s["order"])
     if not insertions:
         raise TreatmentError("Record at least one needle site before signing.")
-    if checked is None or not checked.allowed:
+    if saved is None or not saved.check.allowed:
         _gate(session, insertions, needle_sets)
     incident = session.adverse_events.filter(type=AEType.RETAINED).exists()
     if session.needles_removed != session.needles_inserted and not incident:
