@@ -72,17 +72,27 @@ class LocationClearance:
 
 
 def who_may_treat(*, patient: Patient, on: date) -> list[LocationClearance]:
-    """For each location of the patient's clinic, who is cleared to needle there today."""
+    """For each location of the patient's clinic, who is cleared to needle there today.
+    Three queries; credentials are read as plain facts (building a model instance for each
+    of a large clinic's practitioners and credentials was most of the cost)."""
+    from collections import defaultdict
+
+    from acuback.accounts.models import Credential
+    from acuback.clinical.credentials import CredentialFacts, clearance_to_needle
+
     locations = list(Location.objects.filter(clinic_id=patient.clinic_id, is_active=True))
-    practitioners = list(
-        Practitioner.objects.filter(clinic_id=patient.clinic_id, is_active=True).prefetch_related(
-            "credentials"
-        )
-    )
+    practitioners = list(Practitioner.objects.filter(clinic_id=patient.clinic_id,
+                                                     is_active=True)
+                         .only("pk", "clinic_id", "display_name", "profession", "is_active"))
+    facts = defaultdict(list)
+    for row in Credential.objects.filter(practitioner__in=[p.pk for p in practitioners]).values(
+            "practitioner_id", "kind", "status", "jurisdiction", "issued_on", "expires_on"):
+        facts[row.pop("practitioner_id")].append(CredentialFacts(**row))
     return [
         LocationClearance(
             location=location,
-            options=[TreatingOption(p, p.clearance_at(location, on)) for p in practitioners],
+            options=[TreatingOption(p, clearance_to_needle(facts[p.pk], location.jurisdiction, on))
+                     for p in practitioners],
         )
         for location in locations
     ]

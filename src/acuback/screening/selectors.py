@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from acuback.clinical import points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
 from acuback.patients.models import ConsentKind, Patient
 
-from .models import Screening, ScreeningStatus
+from .models import ReferralClearance, Screening, ScreeningStatus
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ REFERRAL_RULES = frozenset({"RF-01", "RF-02", "RF-03", "RF-04", "RF-05", "RF-06"
 def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
     """From the latest signed screening, its clearances and acknowledgements, and consents."""
     screening = (Screening.objects.filter(patient=patient, status=ScreeningStatus.SIGNED)
-                 .select_related("signed_by").prefetch_related("clearances", "acknowledgements")
+                 .select_related("signed_by")
+                 .annotate(has_clearance=Exists(ReferralClearance.objects.filter(
+                     screening=OuterRef("pk"))))
                  .order_by("-signed_at", "-pk").first())
     kinds_in_force = set(patient.consents.in_force().values_list("kind", flat=True))
     reasons: list[str] = []
@@ -72,7 +75,7 @@ def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
                              tuple(reasons), tuple(ea_reasons))
     decision = screening.decision or {}
     outcome = Outcome[screening.outcome]
-    cleared = outcome >= Outcome.URGENT and bool(screening.clearances.all())
+    cleared = outcome >= Outcome.URGENT and screening.has_clearance
     open_referral = outcome >= Outcome.URGENT and not cleared
     if open_referral:
         reasons.append(f"{outcome.label} is open: needs medical assessment before any needling.")
@@ -94,7 +97,8 @@ def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
         blocked |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
     blocked |= {p.code for p in points.in_regions(set(blocked_regions))}
     required = tuple(decision.get("acknowledgements", []))
-    done = {a.text for a in screening.acknowledgements.all()}
+    # Most screenings ask for no acknowledgement: then there is nothing to read.
+    done = set(screening.acknowledgements.values_list("text", flat=True)) if required else set()
     return SafetyProfile(
         screening=screening,
         outcome=outcome,
