@@ -92,3 +92,30 @@ def test_row_links_are_the_routes():
     assert url_format("patient_chart", "pk").format(pk=42) == reverse("patient_chart", args=[42])
     assert url_format("appointment_action", "pk", "a").format(pk=7, a="no_show") == \
         reverse("appointment_action", args=[7, "no_show"])
+
+
+def test_the_day_view_filters_by_practitioner_and_location(world, login):
+    from datetime import datetime, time
+
+    from django.urls import reverse
+
+    from tests.factories import make_location, make_practitioner, make_user
+
+    chicago = ZoneInfo("America/Chicago")
+    day = timezone.localdate()
+    other = make_practitioner(world.clinic, make_user(world.clinic, "practitioner"))
+    annex = make_location(world.clinic)
+    make_appointment(world, start=datetime.combine(day, time(9), tzinfo=chicago))
+    make_appointment(world, start=datetime.combine(day, time(11), tzinfo=chicago),
+                     patient=world.other_patient, practitioner=other, location=annex)
+    client = login(world.front_desk)
+    url = reverse("calendar_day")
+
+    def names(**query):
+        page = client.get(url, {"date": day.isoformat(), **query}).content.decode()
+        return [n for n in ("Alice Archer", "Bruno Baker") if n in page]
+
+    assert names() == ["Alice Archer", "Bruno Baker"]
+    assert names(practitioner=other.pk) == ["Bruno Baker"]
+    assert names(location=world.location.pk) == ["Alice Archer"]
+    assert names(location="nonsense", practitioner="") == ["Alice Archer", "Bruno Baker"]

@@ -38,10 +38,12 @@ def _day(request) -> date:
 
 
 def _filters(request, clinic):
-    location = Location.objects.filter(clinic=clinic, pk=_int(request.GET.get("location"))).first()
-    practitioner = Practitioner.objects.filter(
-        clinic=clinic, pk=_int(request.GET.get("practitioner"))).first()
-    return location, practitioner
+    location_pk, practitioner_pk = (_int(request.GET.get("location")),
+                                    _int(request.GET.get("practitioner")))
+    location = location_pk and Location.objects.filter(clinic=clinic, pk=location_pk).first()
+    practitioner = practitioner_pk and Practitioner.objects.filter(
+        clinic=clinic, pk=practitioner_pk).first()
+    return location or None, practitioner or None
 
 
 def _int(value) -> int:
