@@ -53,3 +53,18 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
     assert table.locator("tbody tr").count() == 2
     assert "20.0" in table.text_content()  # the patient's new point: 10 sections at 1 = 20 %
     assert page.locator(".chart svg").count() >= 1
+
+    # Send a new link from the page: nothing ticked is refused, then one questionnaire.
+    page.click("summary:has-text('Send the patient a questionnaire link')")
+    page.click("button:has-text('Create link')")
+    assert "Choose the questionnaires" in page.text_content("main")
+    page.click("summary:has-text('Send the patient a questionnaire link')")
+    page.check(f"#link{episode.pk}-i0")  # by its own label too:
+    assert page.is_checked("label:has-text('Pain numeric rating scale') input")
+    page.select_option(f"#link{episode.pk}-tp", "discharge")
+    page.click("button:has-text('Create link')")
+    assert "Link: " in page.text_content("main")
+    from acuback.outcomes.models import CollectionLink
+
+    newest = CollectionLink.objects.order_by("-pk").first()
+    assert newest.instruments == ["nrs"] and newest.time_point == "discharge"
