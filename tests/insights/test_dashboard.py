@@ -302,3 +302,31 @@ def test_a_practitioner_gets_their_own_figures_not_the_clinics_cached_ones(cohor
     other = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"))
     page = login(other.user).get(url).content.decode()
     assert "<td>Review</td><td>0</td><td>0</td>" in page
+
+
+def test_the_not_improving_list_names_treated_episodes_without_an_mcid_change(world, login):
+    """Six or more sessions and no MCID change: listed, most sessions first; five sessions,
+    an improving episode and a discharged one are not."""
+    def treated(sessions, baseline, review, discharged=False):
+        episode = make_episode(world.patient, world.practitioner)
+        score(world, episode, "baseline", baseline)
+        score(world, episode, "review", review)
+        for _ in range(sessions):
+            s = make_session(world.patient, world.practitioner_record, world.location,
+                             episode=episode)
+            Session.objects.filter(pk=s.pk).update(status="signed", signed_at=timezone.now())
+        if discharged:
+            episode.status = "discharged"
+            episode.save()
+        return episode
+
+    stuck_seven, stuck_six = treated(7, 7, 6), treated(6, 7, 7)
+    treated(5, 7, 7)                    # not at the review point yet
+    treated(8, 8, 3)                    # improving
+    treated(9, 7, 7, discharged=True)   # closed
+    page = login(world.admin).get(reverse("insights_dashboard")).content.decode()
+    section = page[page.index("Not improving at the review point"):]
+    section = section[:section.index("</section>")]
+    assert section.count("<li>") == 2 and "(7 sessions)" in section and "(6 sessions)" in section
+    assert section.index("(7 sessions)") < section.index("(6 sessions)")
+    assert f"/patients/{stuck_seven.patient_id}/outcomes/" in section and stuck_six
