@@ -61,13 +61,15 @@ def refresh(*, episode_id: int, instrument: str) -> None:
               .order_by("submitted_at", "pk")
               .values_list("episode_id", "instrument", "time_point", "total", "submitted_at"))
     row = next(_rows(EpisodeMeasure, [((episode_id, instrument), list(scores))]))
-    values = {f: getattr(row, f) for f in FIELDS}
-    if all(v is None for v in values.values()):
+    if all(getattr(row, f) is None for f in FIELDS):
         # nothing scored is left (derived data, not a clinical record)
         EpisodeMeasure.objects.filter(episode_id=episode_id, instrument=instrument).delete()
         return
-    EpisodeMeasure.objects.update_or_create(episode_id=episode_id, instrument=instrument,
-                                            defaults={"rule_version": RULE_VERSION, **values})
+    # One INSERT … ON CONFLICT UPDATE (update_or_create took a savepoint, a read and a
+    # write: four round trips in every questionnaire submission).
+    EpisodeMeasure.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["episode", "instrument"],
+        update_fields=[*FIELDS, "rule_version"])
 
 
 def stale(Response, Measure) -> list[tuple[int, str]]:  # noqa: N803
