@@ -126,6 +126,12 @@ def test_the_form_says_which_wording_is_in_use(world, episode, prac):
         "items": {str(n): {"text": f"Licensed {n}"} for n in (1, 2, 3)}})
     page = prac.get(enter_url(world, episode, "peg")).content.decode()
     assert "licensed wording" in page and "Licensed 2" in page and "© Licensed" in page
+    # The response records the wording the form was shown in.
+    prac.post(enter_url(world, episode, "peg"),
+              {"item_1": "6", "item_2": "5", "item_3": "4", "action": "submit"})
+    prac.post(enter_url(world, episode, "odi"), {**ODI_ALL_2, "action": "submit"})
+    assert dict(QuestionnaireResponse.objects.values_list("instrument", "wording")) == {
+        "peg": "licensed", "odi": "paraphrase"}
 
 
 # --- links ------------------------------------------------------------------------------

@@ -84,3 +84,25 @@ def test_a_consent_of_another_patient_cannot_be_withdrawn_through_this_one(world
     consent = Consent.objects.get()
     url = reverse("consent_withdraw", args=[world.other_patient.pk, consent.pk])
     assert prac.post(url, {"reason": "x"}).status_code == 404
+
+
+def test_the_chart_passes_the_consents_it_read_to_the_safety_profile(world):
+    """The consent list and the safety profile must agree on what is in force, whether the
+    profile reads consents itself or is given the list's (withdrawn ones do not count)."""
+    from django.utils import timezone
+
+    from acuback.patients.selectors import consent_status, kinds_in_force
+    from acuback.screening.selectors import safety_profile
+    from tests.factories import make_consent, make_signed_screening
+
+    make_signed_screening(world.patient, world.practitioner)
+    today = timezone.localdate()
+    for step in ("none", "treatment", "electroacupuncture", "withdrawn"):
+        if step in ("treatment", "electroacupuncture"):
+            make_consent(world.patient, world.practitioner, kind=step)
+        elif step == "withdrawn":
+            Consent.objects.filter(kind="treatment").update(withdrawn_at=timezone.now())
+        given = safety_profile(patient=world.patient, on=today,
+                               consents_in_force=kinds_in_force(consent_status(
+                                   patient=world.patient)))
+        assert given == safety_profile(patient=world.patient, on=today), step

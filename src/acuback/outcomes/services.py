@@ -54,9 +54,11 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
                   submit: bool, completed_by: str, request: HttpRequest | None,
                   link: CollectionLink | None = None, item_labels: dict | None = None,
                   supersedes: QuestionnaireResponse | None = None,
-                  correction_reason: str = "") -> QuestionnaireResponse:
+                  correction_reason: str = "", wording: str | None = None,
+                  ) -> QuestionnaireResponse:
     """Save a draft or submit. Answers are checked (ValueError names the item); a
-    submitted response never changes; a correction supersedes the old one."""
+    submitted response never changes; a correction supersedes the old one. `wording`: the
+    wording mode the form was shown in (``wording_for``), when the caller knows it."""
     instrument = instruments.get(instrument_id)
     instruments.validate(instrument, answers)
     if supersedes is not None and supersedes.corrections.exists():
@@ -69,7 +71,8 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
         response = draft or QuestionnaireResponse(
             patient=patient, episode=episode, instrument=instrument_id, time_point=time_point,
             link=link, supersedes=supersedes)
-        wording, _, _ = wording_for(patient.clinic, instrument_id)
+        if wording is None:
+            wording, _, _ = wording_for(patient.clinic, instrument_id)
         response.answers = {str(k): v for k, v in answers.items() if v is not None}
         response.item_labels = item_labels or {}
         response.instrument_version = instrument.version

@@ -125,7 +125,7 @@ def _questionnaire(request, *, patient, episode, instrument, time_point, complet
                     completed_by=completed_by, request=request, link=link,
                     item_labels=form.labels(), supersedes=supersedes,
                     correction_reason=correction.cleaned_data["correction_reason"]
-                    if correction else "")
+                    if correction else "", wording=mode)  # what the form showed
                 follow = services.follow_up_for(response)
                 if follow and link is not None:
                     services.link_add(link, follow)

@@ -113,6 +113,10 @@ def consent_status(*, patient: Patient) -> list[ConsentStatus]:
     return [ConsentStatus(kind, label, latest.get(kind)) for kind, label in ConsentKind.choices]
 
 
+def kinds_in_force(consents: list[ConsentStatus]) -> set[str]:
+    return {c.kind for c in consents if c.consent is not None}
+
+
 def consent_history(*, patient: Patient) -> QuerySet[Consent]:
     return patient.consents.select_related("recorded_by", "withdrawn_by", "form").order_by(
         "-signed_at"

@@ -162,17 +162,19 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(request=request, action="patient.view", patient=patient, target=patient,
                  detail={"page": "chart"})
     clinical = policy.can(request.user, "patient.view_clinical", patient.clinic_id)
+    consents = selectors.consent_status(patient=patient)
     return render(
         request,
         "patients/chart.html",
         {
             "patient": patient,
             "age": patient.age_on(today),
-            "consents": selectors.consent_status(patient=patient),
+            "consents": consents,
             "who_may_treat": selectors.who_may_treat(patient=patient, on=today),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
             "can_view_clinical": clinical,
-            "profile": safety_profile(patient=patient, on=today) if clinical else None,
+            "profile": safety_profile(patient=patient, on=today, consents_in_force=(
+                selectors.kinds_in_force(consents))) if clinical else None,
             "coverage": coverage_status(patient=patient, on=today),
             "can_archive": policy.can(request.user, "patient.archive", patient.clinic_id),
             "retain_until": selectors.retain_until(patient=patient) if patient.archived_at
@@ -198,17 +200,19 @@ def _render_clinical(
     withdraw_errors: dict | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    consents = selectors.consent_status(patient=patient)
     return render(
         request,
         "patients/clinical.html",
         {
             "patient": patient,
-            "consents": selectors.consent_status(patient=patient),
+            "consents": consents,
             "history": selectors.consent_history(patient=patient),
             "record_form": record_form or ConsentRecordForm(patient=patient),
             "withdraw_errors": withdraw_errors or {},
             "can_record": policy.can(request.user, "consent.record", patient.clinic_id),
-            "profile": safety_profile(patient=patient, on=timezone.localdate()),
+            "profile": safety_profile(patient=patient, on=timezone.localdate(),
+                                      consents_in_force=selectors.kinds_in_force(consents)),
             "episodes": selectors.episodes_with_screenings(patient=patient),
             "can_manage_episodes": policy.can(request.user, "episode.manage", patient.clinic_id),
             "can_check": policy.can(request.user, "needling.check", patient.clinic_id),

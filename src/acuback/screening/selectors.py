@@ -54,14 +54,18 @@ REFERRAL_RULES = frozenset({"RF-01", "RF-02", "RF-03", "RF-04", "RF-05", "RF-06"
                             "RF-09"})
 
 
-def safety_profile(*, patient: Patient, on: date) -> SafetyProfile:
-    """From the latest signed screening, its clearances and acknowledgements, and consents."""
+def safety_profile(*, patient: Patient, on: date,
+                   consents_in_force: set[str] | None = None) -> SafetyProfile:
+    """From the latest signed screening, its clearances and acknowledgements, and consents.
+    `consents_in_force`: the kinds of the patient's consents in force, when the caller has
+    just read them (the chart lists them too)."""
     screening = (Screening.objects.filter(patient=patient, status=ScreeningStatus.SIGNED)
                  .select_related("signed_by")
                  .annotate(has_clearance=Exists(ReferralClearance.objects.filter(
                      screening=OuterRef("pk"))))
                  .order_by("-signed_at", "-pk").first())
-    kinds_in_force = set(patient.consents.in_force().values_list("kind", flat=True))
+    kinds_in_force = consents_in_force if consents_in_force is not None else \
+        set(patient.consents.in_force().values_list("kind", flat=True))
     reasons: list[str] = []
     if ConsentKind.TREATMENT not in kinds_in_force:
         reasons.append("No signed treatment consent is in force.")
