@@ -38,12 +38,14 @@ def _day(request) -> date:
 
 
 def _filters(request, clinic):
-    location_pk, practitioner_pk = (_int(request.GET.get("location")),
-                                    _int(request.GET.get("practitioner")))
-    location = location_pk and Location.objects.filter(clinic=clinic, pk=location_pk).first()
-    practitioner = practitioner_pk and Practitioner.objects.filter(
-        clinic=clinic, pk=practitioner_pk).first()
-    return location or None, practitioner or None
+    """The chosen location and practitioner of the clinic; no query for a filter not set."""
+    location_pk = _int(request.GET.get("location"))
+    practitioner_pk = _int(request.GET.get("practitioner"))
+    location = (Location.objects.filter(clinic=clinic, pk=location_pk).first()
+                if location_pk else None)
+    practitioner = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_pk).first()
+                    if practitioner_pk else None)
+    return location, practitioner
 
 
 def _int(value) -> int:

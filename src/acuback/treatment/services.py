@@ -18,7 +18,7 @@ from acuback.audit.services import audit_record
 from acuback.clinical import cpt, points
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
-from acuback.screening.enforcement import NeedlingCheck, NeedlingRefused, needling_check
+from acuback.screening.enforcement import NeedlingRefused, needling_check
 from acuback.screening.selectors import safety_profile
 
 from .models import (
@@ -231,8 +231,7 @@ def session_save_and_sign(*, session: Session, data: dict, insertions: list[dict
 
 @dataclass(frozen=True)
 class SavedRows:
-    """What a save in this request wrote, and the safety check it passed."""
-    check: NeedlingCheck
+    """What a save in this request wrote, after the rows passed the safety gate."""
     insertions: list[dict]
     needle_sets: list[dict]
 
@@ -268,7 +267,7 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
                      target=session)
     for field, value in fields.items():  # what the row now holds (a re-read cost 3 queries)
         setattr(session, field, value)
-    return session, SavedRows(check, insertions, needle_sets)
+    return session, SavedRows(insertions, needle_sets)
 
 
 def session_sign(*, session: Session, expected_version: int, request: HttpRequest,
@@ -289,7 +288,7 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
     needle_sets = sorted(needle_sets, key=lambda s: s["order"])
     if not insertions:
         raise TreatmentError("Record at least one needle site before signing.")
-    if saved is None or not saved.check.allowed:
+    if saved is None:
         _gate(session, insertions, needle_sets)
     incident = session.adverse_events.filter(type=AEType.RETAINED).exists()
     if session.needles_removed != session.needles_inserted and not incident:
