@@ -86,7 +86,6 @@ class CalendarEntry:
     local_start: datetime
     local_end: datetime
     due: list[str] = field(default_factory=list)
-    links: dict[str, str] = field(default_factory=dict)
 
     @property
     def hours(self) -> str:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
-from acuback.web.links import url_format
 
 from . import selectors, services
+from .day_rows import day_rows
 from .forms import SlotSearchForm, parse_aware
 from .models import Appointment
 
@@ -63,13 +64,9 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     tz = ZoneInfo((location or clinic).time_zone)
     entries = selectors.day_calendar(clinic_id=clinic.pk, location=location,
                                      practitioner=practitioner, day=day, tz=tz)
-    chart, action = url_format("patient_chart", "pk"), url_format("appointment_action", "pk", "a")
-    for entry in entries:
-        entry.links = {"chart": chart.format(pk=entry.patient_id), **{
-            a: action.format(pk=entry.pk, a=a) for a in ("check_in", "no_show", "complete",
-                                                          "cancel")}}
     return render(request, "scheduling/day.html", {
         "clinic": clinic, "day": day, "entries": entries, "location": location,
+        "rows": day_rows(entries, get_token(request)),
         "practitioner": practitioner, "locations": clinic.locations.filter(is_active=True),
         "practitioners": clinic.practitioners.filter(is_active=True),
         "previous": date.fromordinal(day.toordinal() - 1),
