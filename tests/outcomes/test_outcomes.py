@@ -241,6 +241,18 @@ def test_the_outcomes_page_shows_an_svg_chart_with_a_data_table(world, episode, 
     assert list((settings.DATA_DIR / "charts").glob("*.svg"))
 
 
+def test_the_outcomes_page_links_to_entry_due_questionnaires_and_corrections(world, episode,
+                                                                             prac):
+    response = submit(world, episode, "nrs", {1: 7})
+    page = prac.get(reverse("patient_outcomes", args=[world.patient.pk])).content.decode()
+    correct = reverse("response_correct", args=[world.patient.pk, response.pk])
+    assert f'<a href="{correct}">Correct</a>' in page
+    assert f'<a href="{enter_url(world, episode, "odi")}">odi</a>' in page  # due at baseline
+    for instrument in ("nrs", "phq9", "schober", "ffd"):  # entry of any instrument
+        assert f'<a href="{enter_url(world, episode, instrument, "other")}">' in page
+    assert prac.get(enter_url(world, episode, "schober", "other")).status_code == 200
+
+
 def test_a_patient_answers_what_is_due_from_their_home_page(world, episode, login):
     client = login(world.patient_user)
     assert "Questionnaires to complete" in client.get(reverse("home")).content.decode()

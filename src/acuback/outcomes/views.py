@@ -15,6 +15,7 @@ from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_patient
+from acuback.web.links import url_format
 
 from . import selectors, services
 from .charts import episode_charts
@@ -38,11 +39,29 @@ def _episode(request, pk, episode_pk, permission):
 @login_required
 def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "patient.view_clinical")
-    episodes = [{
-        "episode": o.episode, "progress": o.progress, "due": o.due,
-        "charts": episode_charts(o.episode, o.progress, o.session_days),
-        "link_form": LinkForm(choices=_link_choices(), initial={"email": patient.email}),
-    } for o in selectors.patient_outcomes(patient, timezone.localdate())]
+    # Links filled in from one reverse() per route: a page has dozens (~30 us each).
+    enter = url_format("response_enter", "pk", "episode", "instrument")
+    correct = url_format("response_correct", "pk", "response")
+
+    def enter_links(episode: int, ids, time_point: str) -> list[tuple[str, str]]:
+        return [(i, enter.format(pk=patient.pk, episode=episode, instrument=i) +
+                 f"?time_point={time_point}") for i in ids]
+
+    choices = _link_choices()
+    episodes = []
+    for o in selectors.patient_outcomes(patient, timezone.localdate()):
+        charts = episode_charts(o.episode, o.progress, o.session_days)
+        for series, _svg in charts:
+            for point in series.points:
+                point.correct_url = correct.format(pk=patient.pk, response=point.pk)
+        episodes.append({
+            "episode": o.episode, "progress": o.progress, "charts": charts,
+            "due": [(d.label, enter_links(o.episode.pk, d.instruments, d.time_point))
+                    for d in o.due],
+            "enter_any": enter_links(o.episode.pk, [c[0] for c in choices] + ["schober", "ffd"],
+                                     "other"),
+            "link_form": LinkForm(choices=choices, initial={"email": patient.email}),
+        })
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,
