@@ -49,3 +49,30 @@ def test_nothing_is_queued_when_the_submission_is_refused(world, immediate_tasks
                                time_point="baseline", answers={1: 11}, submit=True,
                                completed_by="staff", request=request_for(world.practitioner))
     assert queued == []
+
+
+def test_the_database_queue_takes_the_task_in_the_submissions_transaction(
+        world, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    episode = make_episode(world.patient, world.practitioner)
+    with django_capture_on_commit_callbacks() as after_commit:
+        submit(world, episode, "baseline", 7)
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path.endswith("charts_draw")
+    assert queued.args_kwargs["args"] == [episode.pk]
+    assert after_commit == []  # no second write after the commit
+
+
+def test_the_database_queue_keeps_nothing_of_a_change_that_rolls_back(world):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from acuback.outcomes.tasks import charts_draw_later
+
+    episode = make_episode(world.patient, world.practitioner)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        charts_draw_later(episode.pk)
+        assert DBTaskResult.objects.exists()
+        raise RuntimeError("the change failed after queueing")
+    assert not DBTaskResult.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 
 @task()
@@ -23,5 +24,14 @@ def charts_draw(episode_id: int) -> int:
 
 
 def charts_draw_later(episode_id: int) -> None:
-    """Queue the drawing once the change is committed (nothing is queued if it rolls back)."""
-    transaction.on_commit(lambda: charts_draw.enqueue(episode_id))
+    """Queue the drawing with the change: nothing is queued if it rolls back.
+
+    The database queue (the default backend) is a table in the same database, so the task
+    row is written in the caller's transaction and commits with the change, without a
+    commit of its own (one write and one disk flush fewer per signed session or submitted
+    questionnaire). Any other backend is asked once the change is committed."""
+    if isinstance(charts_draw.get_backend(), DatabaseBackend) and \
+            transaction.get_connection().in_atomic_block:
+        charts_draw.enqueue(episode_id)
+    else:
+        transaction.on_commit(lambda: charts_draw.enqueue(episode_id))
