@@ -284,3 +284,62 @@ def test_save_and_sign_refused_by_the_gate_saves_nothing(ready):
             request=request_for(ready.practitioner))
     assert not Insertion.objects.filter(session=session).exists()
     assert not Session.objects.get(pk=session.pk).is_signed
+
+
+def save_and_sign(ready, session, version=None):
+    return services.session_save_and_sign(
+        session=session, data={"needles_removed": 2, "pain_before": 6, "pain_after": 3},
+        insertions=[site("BL23")], needle_sets=SET1,
+        expected_version=session.version if version is None else version,
+        request=request_for(ready.practitioner))
+
+
+def test_save_and_sign_writes_the_rows_the_signature_and_both_audit_events(ready):
+    from acuback.audit.models import AuditEvent
+
+    session = start(ready)
+    session.refresh_from_db()
+    save_and_sign(ready, session)
+    stored = Session.objects.get(pk=session.pk)
+    assert stored.is_signed and stored.version == session.version
+    assert list(stored.insertions.values_list("point_code", flat=True)) == ["BL23"]
+    actions = list(AuditEvent.objects.filter(target=f"treatment.session:{session.pk}")
+                   .order_by("pk").values_list("action", flat=True))
+    assert actions == ["session.start", "session.save", "session.sign"]
+
+
+def test_save_and_sign_is_all_or_nothing(ready, monkeypatch):
+    session = start(ready)
+    session.refresh_from_db()
+    before = session.version
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the disk filled up")
+
+    monkeypatch.setattr(services, "_signed", failing)
+    with pytest.raises(RuntimeError):
+        save_and_sign(ready, session)
+    stored = Session.objects.get(pk=session.pk)
+    assert not stored.is_signed and stored.version == before and stored.needles_removed == 0
+    assert not stored.insertions.exists()
+
+
+def test_save_and_sign_of_a_stale_draft_is_refused_and_signs_nothing(ready):
+    session = start(ready)
+    version = session.version
+    save(ready, session, [site("GV4", "midline")], version=version)
+    with pytest.raises(services.StaleDraft):
+        save_and_sign(ready, session, version=version)
+    stored = Session.objects.get(pk=session.pk)
+    assert not stored.is_signed
+    assert list(stored.insertions.values_list("point_code", flat=True)) == ["GV4"]
+
+
+def test_save_and_sign_after_someone_signed_it_is_refused_not_a_crash(ready):
+    session = start(ready)
+    session.refresh_from_db()
+    version = session.version
+    other_copy = Session.objects.get(pk=session.pk)
+    save_and_sign(ready, other_copy)
+    with pytest.raises(services.StaleDraft):
+        save_and_sign(ready, session, version=version)

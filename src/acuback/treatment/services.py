@@ -201,7 +201,7 @@ def session_save(*, session: Session, data: dict, insertions: list[dict],
                  request: HttpRequest) -> Session:
     """Save a draft: every save passes the safety gate; a stale page is refused."""
     return _save(session=session, data=data, insertions=insertions, needle_sets=needle_sets,
-                 expected_version=expected_version, request=request)[0]
+                 expected_version=expected_version, request=request)
 
 
 class NotSigned(TreatmentError):
@@ -215,29 +215,26 @@ class NotSigned(TreatmentError):
 def session_save_and_sign(*, session: Session, data: dict, insertions: list[dict],
                           needle_sets: list[dict], expected_version: int,
                           request: HttpRequest) -> Session:
-    """Save the draft, then sign it. The save's safety check is the sign's: same rows, same
-    request, a moment apart. Raises NotSigned (the draft kept) when only signing fails."""
-    session, saved = _save(session=session, data=data, insertions=insertions,
-                           needle_sets=needle_sets, expected_version=expected_version,
-                           request=request)
+    """Save the draft and sign it, as one write: the rows, the signature and both audit
+    events commit together, after one safety check. When only the signature is refused
+    (a needle unaccounted for, no needle site, not the treating practitioner), the draft
+    is saved and NotSigned says why."""
+    _check_rows(session, data, insertions, needle_sets)
+    for field, value in (data | _counts(insertions, needle_sets)).items():
+        setattr(session, field, value)  # what the signature is checked against
     try:
-        return session_sign(session=session, expected_version=session.version,
-                            request=request, saved=saved)
-    except NeedlingRefused as exc:
-        raise NotSigned(list(exc.problems)) from exc
+        signature = _signature(session, insertions, needle_sets, request,
+                               version=expected_version + 2)
     except TreatmentError as exc:
+        _save(session=session, data=data, insertions=insertions, needle_sets=needle_sets,
+              expected_version=expected_version, request=request)
         raise NotSigned([str(exc)]) from exc
+    return _save(session=session, data=data, insertions=insertions, needle_sets=needle_sets,
+                 expected_version=expected_version, request=request, signature=signature)
 
 
-@dataclass(frozen=True)
-class SavedRows:
-    """What a save in this request wrote, after the rows passed the safety gate."""
-    insertions: list[dict]
-    needle_sets: list[dict]
-
-
-def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: list[dict],
-          expected_version: int, request: HttpRequest) -> tuple[Session, SavedRows]:
+def _check_rows(session: Session, data: dict, insertions: list[dict],
+                needle_sets: list[dict]) -> None:
     if session.is_signed:
         raise TreatmentError("This session is signed and cannot be changed: add an addendum.")
     inserted = sum(needles_at(i["side"]) for i in insertions)
@@ -250,6 +247,13 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
     if orphans:
         raise TreatmentError(f"Insertions refer to needle set {orphans[0]}, which is not "
                              "recorded: add it under Needle sets.")
+
+
+def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: list[dict],
+          expected_version: int, request: HttpRequest, signature: dict | None = None) -> Session:
+    """Write a draft's fields and rows after the safety gate; with `signature`, sign it in
+    the same transaction."""
+    _check_rows(session, data, insertions, needle_sets)
     for field, value in data.items():
         setattr(session, field, value)
     check = _gate(session, insertions, needle_sets)
@@ -265,53 +269,63 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
         _write_rows(session, insertions, needle_sets)
         audit_record(request=request, action="session.save", patient=session.patient,
                      target=session)
+        if signature:  # after the rows: the database refuses changes to a signed session's
+            Session.objects.filter(pk=session.pk).update(**signature)
+            fields.update(signature)
+            _signed(session, request)
     for field, value in fields.items():  # what the row now holds (a re-read cost 3 queries)
         setattr(session, field, value)
-    return session, SavedRows(insertions, needle_sets)
+    return session
 
 
-def session_sign(*, session: Session, expected_version: int, request: HttpRequest,
-                 saved: SavedRows | None = None) -> Session:
-    """Sign: the gate again, and every needle accounted for. `saved`: the rows this request
-    has just written and the gate they passed (save and sign as one action), so neither
-    is read or checked twice."""
+def session_sign(*, session: Session, expected_version: int, request: HttpRequest) -> Session:
+    """Sign a saved draft: the gate again (the draft may be days old), and every needle
+    accounted for."""
     if session.is_signed:
         raise TreatmentError("This session is already signed.")
-    if session.practitioner.user_id != request.user.pk:
-        raise TreatmentError("Only the practitioner who gave the treatment signs the session.")
-    if saved is None:
-        insertions = list(session.insertions.values(*INSERTION_FIELDS))
-        needle_sets = list(session.needle_sets.values("order", "electrical",
-                                                      "face_to_face_minutes"))
-    else:
-        insertions, needle_sets = saved.insertions, saved.needle_sets
-    needle_sets = sorted(needle_sets, key=lambda s: s["order"])
-    if not insertions:
-        raise TreatmentError("Record at least one needle site before signing.")
-    if saved is None:
-        _gate(session, insertions, needle_sets)
-    incident = session.adverse_events.filter(type=AEType.RETAINED).exists()
-    if session.needles_removed != session.needles_inserted and not incident:
-        raise TreatmentError(
-            f"Needle count does not reconcile: {session.needles_inserted} inserted, "
-            f"{session.needles_removed} removed. Find the missing needle(s), or record a "
-            "retained or missing needle incident.")
-    units = cpt.codes([(s["face_to_face_minutes"], s["electrical"]) for s in needle_sets],
-                      min_minutes=_min_minutes(session))
-    signature = {"status": SessionStatus.SIGNED, "signed_by": request.user,
-                 "signed_at": timezone.now(), "version": expected_version + 1,
-                 "cpt_codes": units, "cpt_rule_version": cpt.RULE_VERSION}
+    insertions = list(session.insertions.values(*INSERTION_FIELDS))
+    needle_sets = list(session.needle_sets.values("order", "electrical",
+                                                  "face_to_face_minutes"))
+    _gate(session, insertions, needle_sets)
+    signature = _signature(session, insertions, needle_sets, request,
+                           version=expected_version + 1)
     with transaction.atomic():
         if not Session.objects.filter(pk=session.pk, version=expected_version,
                                       status=SessionStatus.DRAFT).update(**signature):
             raise StaleDraft("This session changed since you opened it. Reload it, check it, "
                              "then sign.")
-        audit_record(request=request, action="session.sign", patient=session.patient,
-                     target=session)
-        charts_draw_later(session.episode_id)  # the charts mark session days
+        _signed(session, request)
     for field, value in signature.items():
         setattr(session, field, value)
     return session
+
+
+def _signature(session: Session, insertions: list[dict], needle_sets: list[dict],
+               request: HttpRequest, *, version: int) -> dict:
+    """The signed fields, or TreatmentError saying why this session cannot be signed."""
+    if session.practitioner.user_id != request.user.pk:
+        raise TreatmentError("Only the practitioner who gave the treatment signs the session.")
+    if not insertions:
+        raise TreatmentError("Record at least one needle site before signing.")
+    if session.needles_removed != session.needles_inserted and not \
+            session.adverse_events.filter(type=AEType.RETAINED).exists():
+        raise TreatmentError(
+            f"Needle count does not reconcile: {session.needles_inserted} inserted, "
+            f"{session.needles_removed} removed. Find the missing needle(s), or record a "
+            "retained or missing needle incident.")
+    needle_sets = sorted(needle_sets, key=lambda s: s["order"])
+    units = cpt.codes([(s["face_to_face_minutes"], s["electrical"]) for s in needle_sets],
+                      min_minutes=_min_minutes(session))
+    return {"status": SessionStatus.SIGNED, "signed_by": request.user,
+            "signed_at": timezone.now(), "version": version, "cpt_codes": units,
+            "cpt_rule_version": cpt.RULE_VERSION}
+
+
+def _signed(session: Session, request: HttpRequest) -> None:
+    """What a signature writes besides the session row (inside its transaction)."""
+    audit_record(request=request, action="session.sign", patient=session.patient,
+                 target=session)
+    charts_draw_later(session.episode_id)  # the charts mark session days
 
 
 def _min_minutes(session: Session) -> int:
