@@ -97,6 +97,24 @@ def test_sqlite_enforces_foreign_keys():
 
 
 @pytest.mark.django_db
+def test_postgresql_prepares_a_statement_run_again():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from acuback.accounts.models import Clinic
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements "
+                           "WHERE statement LIKE '%%accounts_clinic%%'")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for pk in (1, 2, 3):  # a statement no other test runs, with other parameters each time
+        list(Clinic.objects.filter(pk=pk, slug__endswith="-prepared").only("pk"))
+    assert prepared() == before + 1
+
+
+@pytest.mark.django_db
 def test_instruments_load_text_loads_a_clinics_licensed_wording(tmp_path):
     import json
 

@@ -105,7 +105,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif env_bool("ACUBACK_PG_PREPARED", False):
+elif env_bool("ACUBACK_DB_PREPARED", True):
+    # PostgreSQL binds the parameters itself, and a statement run twice on a connection is
+    # prepared: it is not planned again (1-2 ms for a page's joins on the benchmark
+    # machine; pages about 10 % faster, docs/benchmarks.md). Behind PgBouncer in
+    # transaction mode this needs PgBouncer 1.21+ with max_prepared_statements, or
+    # ACUBACK_DB_PREPARED=0 (docs/deployment.md).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
