@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -292,6 +294,21 @@ def test_the_figures_are_reused_for_a_while_and_recomputed_on_request(cohort, lo
     response = client.post(url)
     assert response.status_code == 302
     assert "<td>Review</td><td>3</td><td>2</td>" in client.get(url).content.decode()
+
+
+def test_the_active_count_is_kept_with_the_figures_and_the_lists_stay_live(cohort, login,
+                                                                         settings):
+    settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
+    client = login(cohort.admin)
+    url = reverse("insights_dashboard")
+    before = re.search(r"<strong>(\d+)</strong> active episode", client.get(url).content.decode())
+    make_episode(cohort.other_patient, cohort.practitioner)
+    page = client.get(url).content.decode()
+    assert f"<strong>{before[1]}</strong> active episode" in page
+    assert "The count and the outcome figures computed at" in page
+    client.post(url)
+    after = client.get(url).content.decode()
+    assert f"<strong>{int(before[1]) + 1}</strong> active episode" in after
 
 
 def test_a_practitioner_gets_their_own_figures_not_the_clinics_cached_ones(cohort, login,

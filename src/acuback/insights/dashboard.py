@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from acuback.accounts import policy
@@ -65,11 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     flags = coverage_flags(patient_ids=active.values("patient_id"), on=today)
     return render(request, "insights/dashboard.html", {
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
-        "chosen": chosen, "active_count": active.count(),
-        **_cached_figures(clinic, chosen, episodes),
-        "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
-        "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
-        "published": AE_RATES,
+        "chosen": chosen, **_cached_figures(clinic, chosen, episodes, active),
         "credentials": credentials_needing_attention(user=request.user, on=today)
         if is_admin else [],
         "not_improving": not_improving, "coverage_flags": flags,
@@ -98,27 +96,28 @@ def _figures_key(clinic, chosen) -> str:
             f"{RULE_VERSION}:{DRAWING_VERSION}")
 
 
-def _cached_figures(clinic, chosen, episodes) -> dict:
+def _cached_figures(clinic, chosen, episodes, active) -> dict:
     """The outcome aggregates: SQL over every episode of the clinic (about a second for
     10,000 patients on PostgreSQL, docs/benchmarks.md), so they are kept for
-    ACUBACK_DASHBOARD_CACHE_SECONDS and the page says when they were computed. The lists
-    that call for action (patients not improving, coverage, credentials) stay live."""
+    ACUBACK_DASHBOARD_CACHE_SECONDS, as the HTML they make (rendering them again cost
+    5-10 ms a view), and the page says when they were computed. The lists that call for
+    action (patients not improving, coverage, credentials) stay live."""
     seconds = settings.ACUBACK_DASHBOARD_CACHE_SECONDS
     key = _figures_key(clinic, chosen)
     figures = cache.get(key) if seconds else None
     if figures is None:
-        figures = _figures(clinic, episodes)
+        figures = _figures(clinic, episodes, active)
         if seconds:
             cache.set(key, figures, seconds)
     kept = (f"{seconds // 60} minute{'s' if seconds >= 120 else ''}" if seconds >= 60
             else f"{seconds} seconds" if seconds else "")
-    return {**figures, "figures_kept_for": kept}
+    html = mark_safe(figures["figures_html"])  # noqa: S308 (our template's output, escaped there)
+    return {**figures, "figures_html": html, "figures_kept_for": kept}
 
 
-def _figures(clinic, episodes) -> dict:
+def _figures(clinic, episodes, active) -> dict:
     ae_rates = adverse_event_rates(clinic_ids=[clinic.pk])
-    return {
-        "figures_computed_at": timezone.now(),
+    html = render_to_string("insights/_figures.html", {
         "rates": selectors.responder_rates(episodes),
         "breakdowns": selectors.breakdowns(episodes),
         "art": selectors.art_comparison(episodes),
@@ -127,7 +126,12 @@ def _figures(clinic, episodes) -> dict:
         "trajectory": _trajectory(selectors.pain_trajectory(episodes)),
         "ledger": ledger(episodes, ae_rates=ae_rates),
         "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
-    }
+        "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
+        "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
+        "published": AE_RATES,
+    })
+    return {"figures_computed_at": timezone.now(), "active_count": active.count(),
+            "figures_html": str(html)}
 
 
 @login_required
