@@ -76,3 +76,24 @@ def test_the_command_reports_and_refuses_a_reused_seed():
     with pytest.raises(CommandError):
         call_command("generate_synthetic", "--patients", "1", "--clinics", "2",
                      "--seed", "6", stdout=out)
+
+
+@pytest.mark.django_db
+def test_rows_written_in_bulk_read_back_as_the_models_expect():
+    # PostgreSQL writes them with COPY and its own defaults; SQLite with bulk_create.
+    from datetime import date
+
+    from acuback.scheduling.models import Appointment
+    from acuback.web.synthetic import generate
+
+    report = generate(patients=200, clinics=1, seed=5, today=date(2026, 11, 1))
+    assert Appointment.objects.count() == report.appointments > report.sessions * 0.9
+    session = Session.objects.filter(electroacupuncture=True).first()
+    assert session.cpt_codes.get("97813") or session.cpt_codes.get("97814")
+    assert session.adjuncts == [] and session.subjective == "" and session.created_at
+    response = QuestionnaireResponse.objects.filter(instrument="odi").first()
+    assert len(response.answers) == 10 and response.item_labels == {}
+    assert response.total == 2.0 * sum(response.answers.values())
+    assert AdverseEvent.objects.count() == report.adverse_events
+    insertion = Insertion.objects.first()
+    assert str(insertion.gauge_mm) == "0.25" and insertion.needle_set == 1
