@@ -121,7 +121,10 @@ def main() -> None:
     for name, seconds in times.items():  # the first run of each warms caches: not counted
         print(f"| {name} | {1000 * statistics.median(seconds[1:]):.1f} | {queries[name]} |")
     if args.profile:
-        pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+        pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+            os.environ.get("FILTER", ""), 45)
+        if os.environ.get("CALLEES"):
+            pstats.Stats(profile).sort_stats("cumulative").print_callees(os.environ["CALLEES"])
 
 if __name__ == "__main__":
     main()

@@ -108,6 +108,9 @@ def main() -> None:
     parser.add_argument("--users", default="4,16")
     parser.add_argument("--warm", type=int, default=20,
                         help="seconds of load before measuring (fills the chart cache)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker (1: gunicorn's sync worker)")
     parser.add_argument("--soak", type=int, default=0,
                         help="then this many seconds at 4 users, sampling each worker's memory")
     args = parser.parse_args()
@@ -128,7 +131,8 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "acuback.cli", "serve", "--bind",  # noqa: S603
-                               f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"],
+                               f"127.0.0.1:{port}", "--workers", str(args.workers),
+                               "--threads", str(args.threads)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     worker = subprocess.Popen([sys.executable, "-m", "acuback.cli", "worker"],  # noqa: S603

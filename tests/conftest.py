@@ -101,8 +101,12 @@ def world_with_consent(world):
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
     # The cache outlives each test's database rollback; ids may be reused after it. The
-    # dashboard's figures are computed on every view unless a test turns reuse on.
+    # dashboard's figures are computed on every view unless a test turns reuse on. Tests
+    # use a per-process cache (no database needed to empty it); the shared database cache
+    # the deployment uses has its own tests (tests/insights/test_shared_cache.py).
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()
     settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 0

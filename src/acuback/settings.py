@@ -85,6 +85,17 @@ TEMPLATES = [
     },
 ]
 
+# One cache for every web worker and node (a table in the database, made by the insights
+# migration): the dashboard's reused figures are the same whichever worker answers, and
+# "Recompute now" drops them everywhere (a per-process cache kept one copy per worker).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "acuback_cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 SQLITE_PATH = DATA_DIR / "acuback.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
