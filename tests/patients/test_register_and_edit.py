@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -115,6 +116,11 @@ def test_the_chart_shows_who_may_treat_with_reasons(world, login):
     page = response.content.decode()
     assert world.practitioner_record.display_name in page
     assert "licence for US-IL is expired" in page
+    # a cleared practitioner links to their registry page; one not cleared is not linked
+    cleared = reverse("practitioner_detail", args=[world.practitioner_record.pk])
+    assert f'<a href="{cleared}">{world.practitioner_record.display_name}</a>' in page
+    assert len(re.findall(r'href="/practitioners/\d+/"', page)) == page.count(
+        'status ok">Cleared')
 
 
 def test_the_chart_writes_an_audit_event_with_the_address(world, login):
