@@ -1,8 +1,8 @@
 """A deterministic synthetic clinic network for scale tests and benchmarks.
 
 `acuback generate-synthetic --patients N --clinics K --seed S`: the same arguments give
-the same data. Rows are written with bulk inserts in batches (no audit events, no
-notifications: this is load, not history). Distributions:
+the same data. Rows are written in batches, with COPY on PostgreSQL and bulk inserts on
+SQLite (no audit events, no notifications: this is load, not history). Distributions:
 
 - clinics with 1-3 locations and one practitioner per ~400 patients (at least 2), each
   with a current licence for the location's state;
@@ -153,6 +153,8 @@ def _insert(model, rows: list[dict]) -> None:
         return
     fields = [f for f in model._meta.local_concrete_fields
               if not (f.primary_key and f.attname not in rows[0])]
+    # Each default is taken once per call: none of the models written here has a per-row
+    # unique default (a token, a UUID), which this would repeat.
     now = timezone.now()
     defaults = {}
     for f in fields:
