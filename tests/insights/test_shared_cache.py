@@ -7,12 +7,12 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.urls import reverse
 
+import acuback.settings as deployed  # the module itself, not the tests' override
 from acuback.insights.dashboard import _figures_key
 from tests.insights.test_dashboard import cohort, score  # noqa: F401 (fixture)
 
 TABLE = "acuback_cache"
-DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                              "LOCATION": TABLE}}
+DATABASE_CACHE = deployed.CACHES
 
 
 def other_worker() -> DatabaseCache:
@@ -21,8 +21,6 @@ def other_worker() -> DatabaseCache:
 
 
 def test_the_deployment_uses_the_database_cache(db):
-    import acuback.settings as deployed  # the module itself, not the tests' override
-
     assert deployed.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
     assert deployed.CACHES["default"]["LOCATION"] == TABLE
     assert TABLE in connection.introspection.table_names()  # (the insights migration makes it)

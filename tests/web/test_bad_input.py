@@ -53,7 +53,12 @@ FORMS = {
     "acknowledge": (lambda w: reverse("precautions_acknowledge", args=[w.patient.pk, w.draft.pk]),
                     "practitioner", ["text"]),
     "patient_search": (lambda w: reverse("patient_list"), "practitioner", ["q", "page"]),
+    "dashboard_filter": (lambda w: reverse("insights_dashboard"), "clinic_admin",
+                         ["practitioner"]),
+    "calendar_filter": (lambda w: reverse("calendar_day"), "front_desk",
+                        ["date", "location", "practitioner"]),
 }
+QUERIES = {"patient_search", "dashboard_filter", "calendar_filter"}  # asked for with GET
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
@@ -66,7 +71,7 @@ def test_no_malformed_post_reaches_a_server_error(name, world, client):
         episode=make_episode(world.patient, world.practitioner), kind="intake",
         request=request_for(world.practitioner))
     url = build(world)
-    method = client.get if name == "patient_search" else client.post
+    method = client.get if name in QUERIES else client.post
 
     @settings(max_examples=40, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -32,6 +32,7 @@ from acuback.patients.models import EpisodeOfCare, EpisodeStatus, Patient
 from acuback.treatment.models import Session, Severity
 from acuback.treatment.selectors import adverse_event_rates
 from acuback.web.charts import Series, comparison_svg
+from acuback.web.params import int_or
 
 from . import selectors
 from .ledger import ledger
@@ -50,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     practitioners = Practitioner.objects.filter(clinic=clinic).order_by("display_name")
     chosen = None
     if is_admin:
-        chosen = practitioners.filter(pk=request.GET.get("practitioner") or 0).first()
+        chosen = practitioners.filter(pk=int_or(request.GET.get("practitioner"), 0)).first()
     elif own is not None:
         chosen = own  # a practitioner sees their own patients
     else:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
+from acuback.web.params import int_or
 
 from . import selectors, services
 from .day_rows import day_rows
@@ -40,20 +41,13 @@ def _day(request) -> date:
 
 def _filters(request, clinic):
     """The chosen location and practitioner of the clinic; no query for a filter not set."""
-    location_pk = _int(request.GET.get("location"))
-    practitioner_pk = _int(request.GET.get("practitioner"))
+    location_pk = int_or(request.GET.get("location"), 0)
+    practitioner_pk = int_or(request.GET.get("practitioner"), 0)
     location = (Location.objects.filter(clinic=clinic, pk=location_pk).first()
                 if location_pk else None)
     practitioner = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_pk).first()
                     if practitioner_pk else None)
     return location, practitioner
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 @login_required

@@ -17,6 +17,7 @@ from acuback.patients import body_map
 from acuback.patients import services as patient_services
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.patients.views import _get_patient
+from acuback.web.params import int_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import enforcement, services
@@ -119,7 +120,7 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
     signing = request.POST.get("action") == "sign"
     if signing:
         policy.require(request.user, "screening.sign", patient.clinic_id)
-    version = _int(request.POST.get("version"), screening.version)
+    version = int_or(request.POST.get("version"), screening.version)
     if form.is_valid() and sign_form.is_valid() and (changes_form is None
                                                      or changes_form.is_valid()):
         try:
@@ -146,13 +147,6 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
             return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
     return _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
                              status=400, changes_form=changes_form)
-
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,

@@ -132,16 +132,9 @@ def _clinic(n: int, rng: random.Random, count: int, seed: int) -> Network:
     return Network(clinic, locations, practitioners, admin, type_, ZoneInfo(state[3]))
 
 
-def _reserve_ids(model, n: int) -> list[int]:
-    """n primary keys for rows the generator writes with their ids (PostgreSQL)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "FROM generate_series(1, %s)", [model._meta.db_table, n])
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def _insert(model, rows: list[dict]) -> None:
-    """Write rows given as {attname: value}; the fields left out take their defaults.
+def _insert(model, rows: list[dict], *, with_ids: bool = False) -> None:
+    """Write rows given as {attname: value}; the fields left out take their defaults. With
+    `with_ids`, each row gets its primary key as "id" (the needle rows refer to sessions).
 
     On PostgreSQL through COPY: building multi-row INSERTs (Django's compiler and psycopg's
     array dumping in Python) was two thirds of the generator's time. Elsewhere bulk_create.
@@ -149,10 +142,19 @@ def _insert(model, rows: list[dict]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create((model(**row) for row in rows), batch_size=5000)
+        created = model.objects.bulk_create((model(**row) for row in rows), batch_size=5000)
+        if with_ids:
+            for row, instance in zip(rows, created, strict=True):
+                row["id"] = instance.pk
         return
+    if with_ids:  # taken from the table's sequence, as an INSERT would
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                           "FROM generate_series(1, %s)", [model._meta.db_table, len(rows)])
+            for row, (pk,) in zip(rows, sorted(cursor.fetchall()), strict=True):
+                row["id"] = pk
     fields = [f for f in model._meta.local_concrete_fields
-              if not (f.primary_key and f.attname not in rows[0])]
+              if not (f.primary_key and not with_ids)]
     # Each default is taken once per call: none of the models written here has a per-row
     # unique default (a token, a UUID), which this would repeat.
     now = timezone.now()
@@ -162,17 +164,22 @@ def _insert(model, rows: list[dict]) -> None:
             defaults[f.attname] = now
         else:
             defaults[f.attname] = f.get_db_prep_save(f.get_default(), connection)
-    json_fields = {f.attname: f for f in fields if f.get_internal_type() == "JSONField"}
+    # JSON given in a row is wrapped as Django would; psycopg writes the rest as it is.
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    names = [f.attname for f in fields]
     with connection.cursor() as cursor, cursor.cursor.copy(
             f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
             "FROM STDIN") as copy:
         for row in rows:
-            for name, json_field in json_fields.items():
-                if name in row:
-                    row[name] = json_field.get_db_prep_save(row[name], connection)
-            copy.write_row([row[name] if name in row else defaults[name] for name in names])
+            values = []
+            for f in fields:
+                if f.attname not in row:
+                    values.append(defaults[f.attname])
+                elif f.attname in json_fields:
+                    values.append(f.get_db_prep_save(row[f.attname], connection))
+                else:
+                    values.append(row[f.attname])
+            copy.write_row(values)
 
 
 def _response(patient, episode, instrument: str, time_point: str, answers: dict,
@@ -258,15 +265,7 @@ def _patients(net: Network, size: int, offset: int, rng: random.Random, today: d
                 "pain_before": rng.randrange(3, 9), "needles_inserted": 0,
                 "needles_removed": 0, "electroacupuncture": any(e for _, e in sets),
                 "cpt_codes": cpt.codes(sets), "cpt_rule_version": cpt.RULE_VERSION})
-    if connection.vendor == "postgresql":
-        for row, pk in zip(sessions, _reserve_ids(Session, len(sessions)), strict=True):
-            row["id"] = pk
-        _insert(Session, sessions)
-    else:
-        created = Session.objects.bulk_create((Session(**row) for row in sessions),
-                                              batch_size=2000)
-        for row, session in zip(sessions, created, strict=True):
-            row["id"] = session.pk
+    _insert(Session, sessions, with_ids=True)
     insertions, counts = [], {}
     for s in sessions:
         sites = rng.sample(POINTS, 4 + rng.randrange(7))
