@@ -23,7 +23,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit_record(
+def audit_event(
     *,
     request: HttpRequest | None,
     action: str,
@@ -34,15 +34,15 @@ def audit_record(
     actor=None,
     break_glass: bool = False,
 ) -> AuditEvent:
-    """Write one audit event, chained to the one before it. `target` is a model instance
-    or a "model:id" string."""
+    """One audit event, not yet written: `audit_append` chains and saves it. `target` is a
+    model instance or a "model:id" string."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     if clinic is None and patient is not None:
         clinic = patient.clinic_id
     if target is not None and not isinstance(target, str):
         target = f"{target._meta.label_lower}:{target.pk}"
-    event = AuditEvent(
+    return AuditEvent(
         at=timezone.now(),
         actor=actor,
         actor_label=getattr(actor, "username", "") or "",
@@ -54,19 +54,40 @@ def audit_record(
         detail=chain.normalise_detail(detail),
         break_glass=break_glass,
     )
-    # No savepoint inside a caller's transaction (two round trips per event): the event is
-    # part of that write, and a failure here rolls the whole write back.
-    with transaction.atomic(savepoint=False):
+
+
+def audit_append(*events: AuditEvent) -> list[AuditEvent]:
+    """Chain the events, in order, after the newest one and write them in one INSERT.
+
+    A write that makes several events (save and sign) appends them together: one lock,
+    one read of the chain's head and one INSERT instead of three statements per event."""
+    # No savepoint inside a caller's transaction (two round trips per event): the events
+    # are part of that write, and a failure here rolls the whole write back.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Held to the end of the transaction: events chain strictly one after another.
-            # (SQLite's IMMEDIATE transactions already serialise writers.)
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-        event.prev_hash = (AuditEvent.objects.order_by("-pk").values_list("hash", flat=True)
-                           .first() or "")
-        event.hash = chain.digest_of(event)
-        event.save()
-    return event
+            # (SQLite's IMMEDIATE transactions already serialise writers.) The head is read
+            # after the lock, in a statement of its own, so it sees the last commit.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        # In SQL: the ORM spent longer building this query than the database running it.
+        cursor.execute(_HEAD_SQL.format(table=connection.ops.quote_name(AuditEvent._meta.db_table)))
+        row = cursor.fetchone()
+        previous = row[0] if row else ""
+        for event in events:
+            event.prev_hash = previous
+            event.hash = previous = chain.digest_of(event)
+        AuditEvent.objects.bulk_create(events)
+    return list(events)
+
+
+# The table name comes from the model, never from input.
+_HEAD_SQL = "SELECT hash FROM {table} ORDER BY id DESC LIMIT 1"
+
+
+def audit_record(**event) -> AuditEvent:
+    """Write one audit event, chained to the one before it (the arguments of
+    `audit_event`)."""
+    return audit_append(audit_event(**event))[0]
 
 
 def audit_read(request: HttpRequest, patient, page: str | None = None) -> None:

@@ -79,9 +79,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _most_treated(active) -> list:
     """The open episodes with 6 or more sessions, most sessions first (ties by episode):
     counted on the sessions alone, then the 20 episodes read (2x faster than counting
-    through a join of every open episode)."""
+    through a join of every open episode). COUNT(*), not of the id: PostgreSQL then counts
+    from the episode index without reading the session rows."""
     top = dict(Session.objects.filter(episode_id__in=active.values("pk")).values("episode_id")
-               .annotate(n=Count("pk")).filter(n__gte=6).order_by("-n", "episode_id")
+               .annotate(n=Count("*")).filter(n__gte=6).order_by("-n", "episode_id")
                .values_list("episode_id", "n")[:NOT_IMPROVING_LIST])
     episodes = EpisodeOfCare.objects.select_related("patient").in_bulk(list(top))
     for pk, n in top.items():

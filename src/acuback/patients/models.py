@@ -238,8 +238,10 @@ class EpisodeOfCare(models.Model):
             models.Index(fields=["patient", "status"], name="episode_patient_status_idx"),
             # The open episodes, a few percent of all after some years: what the dashboard,
             # the day view's "due" column and the worker ask for (PostgreSQL scanned all).
-            models.Index(fields=["patient"], condition=~Q(status="discharged"),
-                         name="episode_open_idx"),
+            # The id in the key lets the dashboard read a clinic's open episodes from the
+            # index alone (17 -> 8 ms for 10,000 patients, docs/benchmarks.md).
+            models.Index(fields=["patient", "id"], condition=~Q(status="discharged"),
+                         name="episode_open_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback.accounts.models import Location, Practitioner
-from acuback.audit.services import audit_record
+from acuback.audit.models import AuditEvent
+from acuback.audit.services import audit_append, audit_event, audit_record
 from acuback.clinical import cpt, points
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
@@ -267,12 +268,13 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
             raise StaleDraft("Someone else saved this session while you were editing. Reload "
                              "it to see their changes, then make yours again.")
         _write_rows(session, insertions, needle_sets)
-        audit_record(request=request, action="session.save", patient=session.patient,
-                     target=session)
+        events = [audit_event(request=request, action="session.save", patient=session.patient,
+                              target=session)]
         if signature:  # after the rows: the database refuses changes to a signed session's
             Session.objects.filter(pk=session.pk).update(**signature)
             fields.update(signature)
-            _signed(session, request)
+            events.append(_signed(session, request))
+        audit_append(*events)  # both events chained with one lock and one INSERT
     for field, value in fields.items():  # what the row now holds (a re-read cost 3 queries)
         setattr(session, field, value)
     return session
@@ -294,7 +296,7 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
                                       status=SessionStatus.DRAFT).update(**signature):
             raise StaleDraft("This session changed since you opened it. Reload it, check it, "
                              "then sign.")
-        _signed(session, request)
+        audit_append(_signed(session, request))
     for field, value in signature.items():
         setattr(session, field, value)
     return session
@@ -321,11 +323,12 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
             "cpt_rule_version": cpt.RULE_VERSION}
 
 
-def _signed(session: Session, request: HttpRequest) -> None:
-    """What a signature writes besides the session row (inside its transaction)."""
-    audit_record(request=request, action="session.sign", patient=session.patient,
-                 target=session)
+def _signed(session: Session, request: HttpRequest) -> AuditEvent:
+    """What a signature writes besides the session row (inside its transaction); returns
+    its audit event for the caller to append with the others of the write."""
     charts_draw_later(session.episode_id)  # the charts mark session days
+    return audit_event(request=request, action="session.sign", patient=session.patient,
+                       target=session)
 
 
 def _min_minutes(session: Session) -> int:
