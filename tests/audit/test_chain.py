@@ -11,7 +11,7 @@ from django.db import connection
 
 from acuback.audit import chain
 from acuback.audit.models import AuditEvent
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_append, audit_event, audit_record
 from tests.factories import request_for
 
 
@@ -101,13 +101,49 @@ def test_concurrent_writers_keep_one_unbroken_chain():
         finally:
             thread_connection.close()
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
+    def write_pairs():  # a write that makes two events (save and sign) appends both at once
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            for n in range(5):
+                audit_append(audit_event(request=None, action=f"pair.{n}.first"),
+                             audit_event(request=None, action=f"pair.{n}.second"))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=write) for _ in range(3)] + [
+        threading.Thread(target=write_pairs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     verdict = chain.verify(chain.in_order(AuditEvent.objects.all()))
     assert verdict.checked == 40 and verdict.ok, verdict.problems
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+    for n in range(5):  # each pair stays together, in order, with nothing between
+        first = actions.index(f"pair.{n}.first")
+        assert actions[first + 1] == f"pair.{n}.second"
+
+
+def test_events_appended_together_chain_in_order_after_the_newest(events, world):
+    request = request_for(world.practitioner)
+    first, second = audit_append(
+        audit_event(request=request, action="session.save", patient=world.patient),
+        audit_event(request=request, action="session.sign", patient=world.patient))
+    assert first.prev_hash == events[-1].hash and second.prev_hash == first.hash
+    assert first.pk < second.pk
+    assert "intact: 7 events" in verify()
+
+
+def test_a_failed_write_leaves_none_of_its_events(world):
+    from django.db import transaction
+
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_append(audit_event(request=None, action="a"), audit_event(request=None, action="b"))
+        raise RuntimeError("the write the events belong to fails")
+    assert AuditEvent.objects.count() == before
 
 
 def test_the_admin_viewer_filters_by_patient_and_exports_csv(events, world, login):
