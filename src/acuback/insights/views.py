@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from acuback.audit.services import audit_record
 from acuback.outcomes import selectors as outcome_selectors
 from acuback.outcomes.charts import episode_charts
-from acuback.patients.models import EpisodeOfCare
-from acuback.patients.views import _get_patient
+from acuback.patients.views import _get_episode
 from acuback.treatment.models import AdverseEvent, Session, SessionStatus
 from acuback.web.pdf import pdf_response, wants_pdf
 
@@ -21,8 +20,7 @@ def episode_report(request: HttpRequest, pk: int, episode_pk: int, kind: str) ->
     """kind: "progress" (for a referring physician or payer) or "discharge"."""
     if kind not in ("progress", "discharge"):
         raise Http404("unknown report")
-    patient = _get_patient(request, pk, "patient.view_clinical")
-    episode = get_object_or_404(EpisodeOfCare.objects.filter(patient=patient), pk=episode_pk)
+    patient, episode = _get_episode(request, pk, episode_pk, "patient.view_clinical")
     progress = outcome_selectors.progress(episode)
     sessions = list(Session.objects.filter(episode=episode, status=SessionStatus.SIGNED)
                     .select_related("practitioner").prefetch_related("insertions")

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
-from acuback.patients.models import EpisodeOfCare
-from acuback.patients.views import _get_patient
+from acuback.patients.views import _get_episode, _get_patient
 from acuback.web.links import url_format
 
 from . import selectors, services
@@ -28,12 +27,6 @@ from .models import (
     TimePoint,
 )
 from .schedule import CLINICIAN_ONLY
-
-
-def _episode(request, pk, episode_pk, permission):
-    patient = _get_patient(request, pk, permission)
-    return patient, get_object_or_404(EpisodeOfCare.objects.filter(patient=patient),
-                                      pk=episode_pk)
 
 
 @login_required
@@ -80,7 +73,7 @@ def _link_choices():
 @require_http_methods(["GET", "POST"])
 def response_enter(request: HttpRequest, pk: int, episode_pk: int,
                    instrument_id: str) -> HttpResponse:
-    patient, episode = _episode(request, pk, episode_pk, "outcome.enter")
+    patient, episode = _get_episode(request, pk, episode_pk, "outcome.enter")
     audit_read(request, patient)
     instrument = _instrument_or_404(instrument_id)
     time_point = request.GET.get("time_point") or request.POST.get("time_point") or "other"
@@ -177,7 +170,7 @@ def _option_labels(clinic, instrument_id: str, mode: str) -> dict[int, dict]:
 @login_required
 @require_POST
 def link_send(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
-    patient, episode = _episode(request, pk, episode_pk, "outcome.send_link")
+    patient, episode = _get_episode(request, pk, episode_pk, "outcome.send_link")
     form = LinkForm(request.POST, choices=_link_choices())
     if not form.is_valid():
         messages.error(request, "Choose the questionnaires and the time point; check the "

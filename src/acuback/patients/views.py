@@ -24,7 +24,7 @@ from acuback.web.links import url_format
 
 from . import body_map, selectors, services
 from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientSearchForm
-from .models import Consent, Patient
+from .models import Consent, EpisodeOfCare, Patient
 
 
 def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
@@ -45,6 +45,15 @@ def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
                                                                 patient=patient):
             raise BreakGlassRequired(patient)
     return patient
+
+
+def _get_episode(request: HttpRequest, pk: int, episode_pk: int, permission: str) -> tuple:
+    """The patient, as `_get_patient`, and one of their episodes (404 otherwise), with the
+    patient already attached (the pages and services read episode.patient)."""
+    patient = _get_patient(request, pk, permission)
+    episode = get_object_or_404(EpisodeOfCare.objects.filter(patient=patient), pk=episode_pk)
+    episode.patient = patient
+    return patient, episode
 
 
 BREAK_GLASS_KEY = "acuback_break_glass"

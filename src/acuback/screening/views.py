@@ -15,8 +15,8 @@ from acuback.audit.services import audit_read, audit_record
 from acuback.clinical.safety import InvalidAnswer, Outcome, answers_from_json, decide
 from acuback.patients import body_map
 from acuback.patients import services as patient_services
-from acuback.patients.models import EpisodeOfCare, EpisodeStatus
-from acuback.patients.views import _get_patient
+from acuback.patients.models import EpisodeStatus
+from acuback.patients.views import _get_episode, _get_patient
 from acuback.web.params import int_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
@@ -32,12 +32,6 @@ from .forms import (
 )
 from .models import Screening, ScreeningKind
 from .selectors import safety_profile
-
-
-def _get_episode(request, pk: int, episode_pk: int, permission: str):
-    patient = _get_patient(request, pk, permission)
-    return patient, get_object_or_404(EpisodeOfCare.objects.filter(patient=patient),
-                                      pk=episode_pk)
 
 
 def _get_screening(request, pk: int, screening_pk: int, permission: str):

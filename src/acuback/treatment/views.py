@@ -13,8 +13,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import points
-from acuback.patients.models import EpisodeOfCare
-from acuback.patients.views import _get_patient
+from acuback.patients.views import _get_episode, _get_patient
 from acuback.screening.enforcement import NeedlingRefused
 from acuback.screening.selectors import safety_profile
 
@@ -33,12 +32,6 @@ from .forms import (
 from .models import AdverseEvent, Session, TreatmentPlan
 
 
-def _episode(request, pk, episode_pk, permission):
-    patient = _get_patient(request, pk, permission)
-    return patient, get_object_or_404(EpisodeOfCare.objects.filter(patient=patient),
-                                      pk=episode_pk)
-
-
 def _session(request, pk, session_pk, permission) -> tuple:
     patient = _get_patient(request, pk, permission)
     session = get_object_or_404(
@@ -53,7 +46,7 @@ def _session(request, pk, session_pk, permission) -> tuple:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
-    patient, episode = _episode(request, pk, episode_pk, "plan.manage")
+    patient, episode = _get_episode(request, pk, episode_pk, "plan.manage")
     audit_read(request, patient)
     plan = TreatmentPlan.objects.filter(episode=episode, is_current=True).first()
     new = request.GET.get("new") == "1" or request.POST.get("new") == "1"
@@ -82,7 +75,7 @@ def plan_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
-    patient, episode = _episode(request, pk, episode_pk, "session.record")
+    patient, episode = _get_episode(request, pk, episode_pk, "session.record")
     location = patient.clinic.locations.filter(pk=request.POST.get("location") or 0).first() \
         or patient.clinic.locations.filter(is_active=True).first()
     try:
