@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from acuback.clinical.safety import Device
 from acuback.treatment.models import AdverseEvent, Session, TreatmentPlan
-from tests.factories import make_signed_screening
+from tests.factories import make_clinic, make_location, make_signed_screening
 
 PLAN = {"style": "tcm", "rationale": "Local and distal points.", "individualisation":
         "individualised", "planned_sessions": 8, "sessions_per_week": "1",
@@ -118,6 +118,25 @@ def test_removed_above_inserted_is_refused_with_a_message(ready, prac):
     assert response.status_code == 400
     assert "Needles removed (5) cannot be more than needles inserted (2)." in response.context[
         "problems"]
+
+
+@pytest.mark.parametrize("where", ["another clinic", "inactive", "missing"])
+def test_a_location_not_among_the_clinics_active_ones_is_refused_on_its_field(ready, prac,
+                                                                               where):
+    # The form's own choice list is the only check (the model's second read is skipped).
+    if where == "another clinic":
+        location = make_location(make_clinic()).pk
+    elif where == "inactive":
+        location = make_location(ready.patient.clinic).pk
+        type(ready.location).objects.filter(pk=location).update(is_active=False)
+    else:
+        location = 999999
+    session = new_session(ready, prac)
+    response = session_post(prac, ready, session, action="sign", location=location)
+    assert response.status_code == 400
+    assert "Select a valid choice" in " ".join(response.context["form"].errors["location"])
+    session.refresh_from_db()
+    assert session.location_id == ready.location.pk and not session.is_signed
 
 
 def test_a_full_session_saves_and_signs_through_the_page(ready, prac):

@@ -120,6 +120,11 @@ class SessionForm(forms.ModelForm):
         self.fields["location"].queryset = Location.objects.filter(
             clinic_id=patient.clinic_id, is_active=True)
 
+    def _get_validation_exclusions(self):
+        # The field above already read the location from the clinic's active ones, a
+        # narrower check than the model's: its foreign-key check would read it again.
+        return super()._get_validation_exclusions() | {"location"}
+
 
 class InsertionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
