@@ -141,3 +141,30 @@ def test_the_chart_needs_a_fixed_number_of_queries(world, login, django_assert_m
     url = reverse("patient_chart", args=[world.patient.pk])
     with django_assert_max_num_queries(20):  # incl. 2 chained audit events (3 queries each)
         client.get(url)
+
+
+def test_who_may_treat_lists_each_active_practitioner_once_with_every_credential(world):
+    """The selector joins practitioners to credentials: one row per credential, or one
+    with none. Each practitioner must come out once, cleared by any valid licence."""
+    from acuback.accounts.models import Credential, Practitioner
+    from acuback.patients.selectors import who_may_treat
+    from tests.factories import make_practitioner
+
+    today = timezone.localdate()
+    two = make_practitioner(world.clinic, licence_in="US-IL", expires_in_days=-5)
+    Credential.objects.create(practitioner=two, kind="licence", issuer="Board", number="L-2",
+                              jurisdiction="US-IL", issued_on=today - timedelta(days=10),
+                              expires_on=today + timedelta(days=300))
+    none = make_practitioner(world.clinic, licence_in=None)
+    gone = make_practitioner(world.clinic)
+    Practitioner.objects.filter(pk=gone.pk).update(is_active=False)
+    [site] = [c for c in who_may_treat(patient=world.patient, on=today)
+              if c.location == world.location]
+    options = {o.practitioner.pk: o for o in site.options}
+    assert gone.pk not in options
+    assert [o.practitioner.pk for o in site.options].count(two.pk) == 1
+    assert options[two.pk].clearance.cleared  # the renewed licence, not the expired one
+    assert not options[none.pk].clearance.cleared
+    assert options[none.pk].practitioner.get_profession_display() == "Licensed acupuncturist"
+    names = [o.practitioner.display_name for o in site.options]
+    assert names == sorted(names)

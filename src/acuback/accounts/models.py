@@ -162,8 +162,13 @@ class Practitioner(models.Model):
         return self.display_name
 
     def credential_facts(self) -> list[credential_rules.CredentialFacts]:
-        """Uses prefetched credentials when the caller prefetched them."""
-        return [c.facts() for c in self.credentials.all()]
+        """Uses prefetched credentials when the caller prefetched them; else reads only the
+        facts (the safety gate of every session save asks, and needs no instances)."""
+        if "credentials" in getattr(self, "_prefetched_objects_cache", {}):
+            return [c.facts() for c in self.credentials.all()]
+        fields = credential_rules.CredentialFacts.__dataclass_fields__
+        return [credential_rules.CredentialFacts(*row)
+                for row in self.credentials.values_list(*fields)]
 
     def clearance_at(self, location: Location, on: date) -> credential_rules.Clearance:
         if not self.is_active:

@@ -73,26 +73,31 @@ class LocationClearance:
 
 def who_may_treat(*, patient: Patient, on: date) -> list[LocationClearance]:
     """For each location of the patient's clinic, who is cleared to needle there today.
-    Three queries; credentials are read as plain facts (building a model instance for each
-    of a large clinic's practitioners and credentials was most of the cost)."""
-    from collections import defaultdict
-
-    from acuback.accounts.models import Credential
+    Two queries: the locations, and the practitioners joined to their credentials, read
+    as plain facts (building a model instance for each credential was most of the cost)."""
     from acuback.clinical.credentials import CredentialFacts, clearance_to_needle
 
     locations = list(Location.objects.filter(clinic_id=patient.clinic_id, is_active=True))
-    practitioners = list(Practitioner.objects.filter(clinic_id=patient.clinic_id,
-                                                     is_active=True)
-                         .only("pk", "clinic_id", "display_name", "profession", "is_active"))
-    facts = defaultdict(list)
-    for row in Credential.objects.filter(practitioner__in=[p.pk for p in practitioners]).values(
-            "practitioner_id", *CredentialFacts.__dataclass_fields__):
-        facts[row.pop("practitioner_id")].append(CredentialFacts(**row))
+    fields = tuple(CredentialFacts.__dataclass_fields__)
+    practitioners: dict[int, Practitioner] = {}
+    facts: dict[int, list[CredentialFacts]] = {}
+    # One row per credential (or one with no credential): LEFT JOIN, in the model's order.
+    for row in (Practitioner.objects.filter(clinic_id=patient.clinic_id, is_active=True)
+                .values_list("pk", "display_name", "profession",
+                             *(f"credentials__{f}" for f in fields))):
+        pk = row[0]
+        if pk not in practitioners:
+            practitioners[pk] = Practitioner(pk=pk, clinic_id=patient.clinic_id,
+                                             display_name=row[1], profession=row[2],
+                                             is_active=True)
+            facts[pk] = []
+        if row[3] is not None:  # kind is never empty on a credential
+            facts[pk].append(CredentialFacts(*row[3:]))
     return [
         LocationClearance(
             location=location,
             options=[TreatingOption(p, clearance_to_needle(facts[p.pk], location.jurisdiction,
-                                                           on)) for p in practitioners],
+                                                           on)) for p in practitioners.values()],
         )
         for location in locations
     ]

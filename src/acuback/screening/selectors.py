@@ -60,7 +60,9 @@ def safety_profile(*, patient: Patient, on: date,
     `consents_in_force`: the kinds of the patient's consents in force, when the caller has
     just read them (the chart lists them too)."""
     screening = (Screening.objects.filter(patient=patient, status=ScreeningStatus.SIGNED)
-                 .select_related("signed_by")
+                 # The decision holds what the profile needs; the answers are read on the
+                 # screening's own page.
+                 .defer("answers", "changes").select_related("signed_by")
                  .annotate(has_clearance=Exists(ReferralClearance.objects.filter(
                      screening=OuterRef("pk"))))
                  .order_by("-signed_at", "-pk").first())
