@@ -166,9 +166,8 @@ class Practitioner(models.Model):
         facts (the safety gate of every session save asks, and needs no instances)."""
         if "credentials" in getattr(self, "_prefetched_objects_cache", {}):
             return [c.facts() for c in self.credentials.all()]
-        fields = credential_rules.CredentialFacts.__dataclass_fields__
         return [credential_rules.CredentialFacts(*row)
-                for row in self.credentials.values_list(*fields)]
+                for row in self.credentials.values_list(*credential_rules.FACT_FIELDS)]
 
     def clearance_at(self, location: Location, on: date) -> credential_rules.Clearance:
         if not self.is_active:

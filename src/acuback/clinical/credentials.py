@@ -33,6 +33,11 @@ class CredentialFacts:
     expires_on: date | None
 
 
+# The credential columns the rules read, in the order of CredentialFacts' fields: a row
+# read with these (values_list) becomes CredentialFacts(*row).
+FACT_FIELDS = tuple(CredentialFacts.__dataclass_fields__)
+
+
 def currency(cred: CredentialFacts, on: date, warning_days: int = WARNING_DAYS) -> Currency:
     """Where a credential stands on a date. An expiry date is the last valid day."""
     if cred.status != "active":

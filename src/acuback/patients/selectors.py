@@ -75,16 +75,15 @@ def who_may_treat(*, patient: Patient, on: date) -> list[LocationClearance]:
     """For each location of the patient's clinic, who is cleared to needle there today.
     Two queries: the locations, and the practitioners joined to their credentials, read
     as plain facts (building a model instance for each credential was most of the cost)."""
-    from acuback.clinical.credentials import CredentialFacts, clearance_to_needle
+    from acuback.clinical.credentials import FACT_FIELDS, CredentialFacts, clearance_to_needle
 
     locations = list(Location.objects.filter(clinic_id=patient.clinic_id, is_active=True))
-    fields = tuple(CredentialFacts.__dataclass_fields__)
     practitioners: dict[int, Practitioner] = {}
     facts: dict[int, list[CredentialFacts]] = {}
     # One row per credential (or one with no credential): LEFT JOIN, in the model's order.
     for row in (Practitioner.objects.filter(clinic_id=patient.clinic_id, is_active=True)
                 .values_list("pk", "display_name", "profession",
-                             *(f"credentials__{f}" for f in fields))):
+                             *(f"credentials__{f}" for f in FACT_FIELDS))):
         pk = row[0]
         if pk not in practitioners:
             practitioners[pk] = Practitioner(pk=pk, clinic_id=patient.clinic_id,
