@@ -101,6 +101,17 @@ def test_bad_needling_values_are_named_on_their_field(ready, prac, field, value,
     assert message in " ".join(response.context["insertions"].forms[0].errors[name])
 
 
+def test_field_errors_are_announced_at_the_top_of_the_page(ready, prac):
+    # The rows with the errors sit below the fold; the page reloads at the top.
+    session = new_session(ready, prac)
+    page = session_post(prac, ready, session, action="sign",
+                        **{"ins-0-point_code": "XX9"}).content.decode()
+    summary = page.index("Some fields need a look")
+    assert summary < page.index("XX9 is not a known acupoint code.")
+    assert "Some fields need a look" not in prac.get(
+        reverse("session_detail", args=[ready.patient.pk, session.pk])).content.decode()
+
+
 @pytest.mark.parametrize("hz, message", [("0", "greater than or equal to 1"),
                                          ("201", "less than or equal to 200"),
                                          ("", "needs its frequency")])
