@@ -76,8 +76,26 @@ def audit_append(*events: AuditEvent) -> list[AuditEvent]:
         for event in events:
             event.prev_hash = previous
             event.hash = previous = chain.digest_of(event)
-        AuditEvent.objects.bulk_create(events)
+        _insert(cursor, events)
     return list(events)
+
+
+def _insert(cursor, events) -> None:
+    """One INSERT of the events, written out: every page that shows a patient writes one,
+    and `bulk_create` spent about 0.4 ms building it. The ids come back in the order of
+    the rows, as they do for `bulk_create` (both databases take RETURNING)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    cursor.execute(
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - names from the model
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(events))} RETURNING {quote(AuditEvent._meta.pk.column)}",
+        [f.get_db_prep_save(getattr(event, f.attname), connection)
+         for event in events for f in fields])
+    for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+        event.pk = pk
+        event._state.adding, event._state.db = False, connection.alias
 
 
 # The table name comes from the model, never from input.

@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
+from acuback import sql
 from acuback.accounts.models import Location, Practitioner
+from acuback.outcomes.models import ResponseStatus, TimePoint
 from acuback.patients.models import ConsentKind, EpisodeStatus
+from acuback.screening.models import ScreeningStatus
 
 from . import slots
 from .models import (
@@ -116,10 +119,8 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
     from acuback.billing.selectors import coverage_flags
 
     rows = list(qs.values(*_ENTRY_COLUMNS))
-    # The day's patients as a subquery below, not a list of ids: a busy day has 170, and
-    # the queries read faster than the ids are written into them.
-    patients = qs.order_by().values("patient_id")
-    facts = due_facts({r["patient_id"] for r in rows}, patients)
+    patients = {r["patient_id"] for r in rows}
+    facts = due_facts(patients)
     flags = coverage_flags(patient_ids=patients, on=day)
     labels = dict(AppointmentStatus.choices)
     zones: dict[str, ZoneInfo] = {}
@@ -140,38 +141,33 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
     return entries
 
 
-def due_facts(patient_ids: Iterable[int], query=None) -> dict[int, dict[str, bool]]:
-    """What ``due_items`` decides on, for each of these patients, in two queries: their
+def due_facts(patient_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """What ``due_items`` decides on, for each of these patients, in two statements: their
     treatment consents, and their open episodes with whether each has a signed screening
-    and a baseline questionnaire. `query`: the same ids as a query, sent instead of the
-    list. (As EXISTS in the calendar's own query, PostgreSQL planned them over every open
-    episode of the network: 15 ms for a busy day.)"""
-    from django.db.models import Exists, OuterRef
-
-    from acuback.outcomes.models import QuestionnaireResponse
-    from acuback.patients.models import Consent, EpisodeOfCare
-    from acuback.screening.models import Screening
-
+    and a baseline questionnaire. Written in SQL: a busy day has 170 patients, and the ORM
+    took 4.0 ms over what the database answers in 0.5 ms. (As EXISTS in the calendar's own
+    query, PostgreSQL planned them over every open episode of the network: 15 ms.)"""
     facts = {pk: {"has_treatment_consent": False, "has_open_episode": False,
                   "has_signed_intake": False, "has_baseline": False} for pk in patient_ids}
-    consents = Consent.objects.filter(
-        patient_id__in=list(facts) if query is None else query, kind=ConsentKind.TREATMENT,
-        withdrawn_at__isnull=True).order_by()
-    for pk in consents.values_list("patient_id", flat=True):
+    patient_is, ids = sql.id_in("patient_id", facts)
+    for (pk,) in sql.rows(
+            f"SELECT patient_id FROM patients_consent WHERE {patient_is} AND kind = %s"  # noqa: S608 - values are parameters
+            " AND withdrawn_at IS NULL", [*ids, ConsentKind.TREATMENT.value]):
         facts[pk]["has_treatment_consent"] = True
-    episode = OuterRef("pk")
-    # The ids themselves here: given the query, PostgreSQL read every open episode.
-    open_episodes = EpisodeOfCare.objects.filter(patient_id__in=list(facts)).exclude(
-        status=EpisodeStatus.DISCHARGED).order_by().values_list(
-        "patient_id",
-        Exists(Screening.objects.filter(episode=episode, status="signed")),
-        Exists(QuestionnaireResponse.objects.filter(episode=episode, status="submitted",
-                                                    time_point="baseline")))
-    for pk, signed_intake, baseline in open_episodes:
+    episode_patient_is, ids = sql.id_in("e.patient_id", facts)
+    for pk, signed_intake, baseline in sql.rows(
+            "SELECT e.patient_id,"  # noqa: S608 - values are parameters
+            " EXISTS (SELECT 1 FROM screening_screening s WHERE s.episode_id = e.id"
+            " AND s.status = %s),"
+            " EXISTS (SELECT 1 FROM outcomes_questionnaireresponse r WHERE r.episode_id = e.id"
+            " AND r.status = %s AND r.time_point = %s)"
+            f" FROM patients_episodeofcare e WHERE {episode_patient_is} AND e.status <> %s",
+            [ScreeningStatus.SIGNED.value, ResponseStatus.SUBMITTED.value,
+             TimePoint.BASELINE.value, *ids, EpisodeStatus.DISCHARGED.value]):
         patient = facts[pk]
         patient["has_open_episode"] = True
-        patient["has_signed_intake"] |= signed_intake
-        patient["has_baseline"] |= baseline
+        patient["has_signed_intake"] |= bool(signed_intake)
+        patient["has_baseline"] |= bool(baseline)
     return facts
 
 
