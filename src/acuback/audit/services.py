@@ -88,7 +88,7 @@ def _insert(cursor, events) -> None:
     quote = connection.ops.quote_name
     row = f"({', '.join(['%s'] * len(fields))})"
     cursor.execute(
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - names from the model
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
         f"({', '.join(quote(f.column) for f in fields)}) "
         f"VALUES {', '.join([row] * len(events))} RETURNING {quote(AuditEvent._meta.pk.column)}",
         [f.get_db_prep_save(getattr(event, f.attname), connection)

@@ -151,12 +151,12 @@ def due_facts(patient_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
                   "has_signed_intake": False, "has_baseline": False} for pk in patient_ids}
     patient_is, ids = sql.id_in("patient_id", facts)
     for (pk,) in sql.rows(
-            f"SELECT patient_id FROM patients_consent WHERE {patient_is} AND kind = %s"  # noqa: S608 - values are parameters
+            f"SELECT patient_id FROM patients_consent WHERE {patient_is} AND kind = %s"  # noqa: S608 - values are parameters  # nosec B608
             " AND withdrawn_at IS NULL", [*ids, ConsentKind.TREATMENT.value]):
         facts[pk]["has_treatment_consent"] = True
     episode_patient_is, ids = sql.id_in("e.patient_id", facts)
     for pk, signed_intake, baseline in sql.rows(
-            "SELECT e.patient_id,"  # noqa: S608 - values are parameters
+            "SELECT e.patient_id,"  # noqa: S608 - values are parameters  # nosec B608
             " EXISTS (SELECT 1 FROM screening_screening s WHERE s.episode_id = e.id"
             " AND s.status = %s),"
             " EXISTS (SELECT 1 FROM outcomes_questionnaireresponse r WHERE r.episode_id = e.id"
