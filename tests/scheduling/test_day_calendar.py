@@ -119,3 +119,32 @@ def test_the_day_view_filters_by_practitioner_and_location(world, login):
     assert names(practitioner=other.pk) == ["Bruno Baker"]
     assert names(location=world.location.pk) == ["Alice Archer"]
     assert names(location="nonsense", practitioner="") == ["Alice Archer", "Bruno Baker"]
+
+
+def test_the_filters_offer_the_clinics_active_choices_with_the_chosen_one_selected(world, login):
+    from django.urls import reverse
+
+    from acuback.accounts.models import Practitioner
+    from tests.factories import make_location, make_practitioner, make_user
+
+    tricky = make_practitioner(world.clinic, make_user(world.clinic, "practitioner"))
+    tricky.display_name = "Dr <b>Bold</b> & Co"
+    tricky.save()
+    retired = make_practitioner(world.clinic, make_user(world.clinic, "practitioner"))
+    retired.is_active = False
+    retired.save()
+    annex = make_location(world.clinic)
+    client = login(world.front_desk)
+    page = client.get(reverse("calendar_day"), {"practitioner": tricky.pk,
+                                                "location": annex.pk}).content.decode()
+    practitioners = page.split('id="f-prac"')[1].split("</select>")[0]
+    assert (f'<option value="{tricky.pk}" selected>Dr &lt;b&gt;Bold&lt;/b&gt; &amp; Co</option>'
+            in practitioners)
+    assert practitioners.count(" selected") == 1
+    assert f'<option value="{world.practitioner_record.pk}">' in practitioners
+    assert f'value="{retired.pk}"' not in practitioners
+    outsider = Practitioner.objects.get(user=world.outsider)
+    assert f'value="{outsider.pk}"' not in practitioners
+    locations = page.split('id="f-loc"')[1].split("</select>")[0]
+    assert f'<option value="{annex.pk}" selected>' in locations
+    assert f'<option value="{world.location.pk}">' in locations

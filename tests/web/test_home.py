@@ -60,3 +60,19 @@ def test_the_registry_needs_a_fixed_number_of_queries(world, login, django_asser
 
 def test_the_home_page_names_the_role_in_words(world, login):
     assert "Clinic admin" in login(world.admin).get(reverse("home")).content.decode()
+
+
+def _main_nav(page: str) -> str:
+    return page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+
+
+def test_the_main_navigation_links_what_each_role_may_open_and_marks_the_page(world, login):
+    nav = _main_nav(login(world.front_desk).get(reverse("calendar_day")).content.decode())
+    assert f'<a href="{reverse("calendar_day")}" aria-current="page">Calendar</a>' in nav
+    assert f'<a href="{reverse("patient_list")}">Patients</a>' in nav
+    assert reverse("insights_dashboard") not in nav and reverse("admin:index") not in nav
+    nav = _main_nav(login(world.admin).get(reverse("home")).content.decode())
+    assert f'<a href="{reverse("home")}" aria-current="page">Home</a>' in nav
+    assert nav.count("aria-current") == 1
+    assert f'<a href="{reverse("api_tokens")}">API tokens</a>' in nav
+    assert f'<a href="{reverse("insights_dashboard")}">Outcomes</a>' in nav

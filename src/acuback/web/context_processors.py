@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from acuback.accounts import policy
+from acuback.web.links import url_format
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -27,4 +28,7 @@ def navigation(request: HttpRequest) -> dict:
         nav.append(("api_tokens", "API tokens"))
     if policy.can_anywhere(user, "admin.site") or user.is_superuser:
         nav.append(("admin:index", "Admin"))
-    return {"nav": nav}
+    # Each link as (url, label, is the current page): the URLs reversed once per process
+    # (nine {% url %} tags were 0.4 ms of every page).
+    current = getattr(getattr(request, "resolver_match", None), "url_name", None)
+    return {"nav": [(url_format(name), label, name == current) for name, label in nav]}
