@@ -27,6 +27,7 @@ from .models import (
     TimePoint,
 )
 from .schedule import CLINICIAN_ONLY
+from .score_rows import score_rows
 
 
 @login_required
@@ -40,13 +41,13 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
         return [(i, enter.format(pk=patient.pk, episode=episode, instrument=i) +
                  f"?time_point={time_point}") for i in ids]
 
+    can_enter = policy.can(request.user, "outcome.enter", patient.clinic_id)
+    correct_url = correct.replace("{pk}", str(patient.pk)) if can_enter else None
     choices = _link_choices()
     episodes = []
     for o in selectors.patient_outcomes(patient, timezone.localdate()):
-        charts = episode_charts(o.episode, o.progress, o.session_days)
-        for series, _svg in charts:
-            for point in series.points:
-                point.correct_url = correct.format(pk=patient.pk, response=point.pk)
+        charts = [(series, svg, score_rows(series.points, correct_url))
+                  for series, svg in episode_charts(o.episode, o.progress, o.session_days)]
         episodes.append({
             "episode": o.episode, "progress": o.progress, "charts": charts,
             "due": [(d.label, enter_links(o.episode.pk, d.instruments, d.time_point))
@@ -60,7 +61,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
         "patient": patient, "episodes": episodes,
         "alerts": OutcomeAlert.objects.filter(patient=patient, acknowledged_at__isnull=True),
         "alert_form": AlertForm(), "links": patient.links.all()[:5],
-        "can_enter": policy.can(request.user, "outcome.enter", patient.clinic_id),
+        "can_enter": can_enter,
         "can_view_clinical": True,
     })
 
