@@ -20,9 +20,9 @@ from acuback.audit.services import audit_read, audit_record
 from acuback.billing.selectors import coverage_status
 from acuback.screening.selectors import safety_profile
 from acuback.treatment.selectors import timeline
-from acuback.web.links import url_format
 
 from . import body_map, selectors, services
+from .chart_rows import who_may_treat_rows
 from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientSearchForm
 from .models import Consent, EpisodeOfCare, Patient
 
@@ -180,8 +180,8 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "age": patient.age_on(today),
             "consents": consents,
-            "who_may_treat": _with_registry_links(selectors.who_may_treat(patient=patient,
-                                                                         on=today)),
+            "who_may_treat": who_may_treat_rows(selectors.who_may_treat(patient=patient,
+                                                                        on=today)),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
             "can_view_clinical": clinical,
             "profile": safety_profile(patient=patient, on=today, consents_in_force=(
@@ -194,16 +194,6 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "can_respond": policy.can(request.user, "correction.respond", patient.clinic_id),
         },
     )
-
-
-def _with_registry_links(who_may_treat: list) -> list:
-    """Each practitioner's registry link filled into one reversed pattern: a clinic of 25
-    practitioners at 3 locations made 75 reverse() calls a chart."""
-    registry = url_format("practitioner_detail", "pk")
-    for location in who_may_treat:
-        for option in location.options:
-            option.practitioner.registry_url = registry.format(pk=option.practitioner.pk)
-    return who_may_treat
 
 
 @login_required
