@@ -26,8 +26,8 @@ from .models import (
     ResponseStatus,
     TimePoint,
 )
+from .page_html import instrument_checkboxes, link_list, score_rows
 from .schedule import CLINICIAN_ONLY
-from .score_rows import score_rows
 
 
 @login_required
@@ -52,9 +52,11 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
             "episode": o.episode, "progress": o.progress, "charts": charts,
             "due": [(d.label, enter_links(o.episode.pk, d.instruments, d.time_point))
                     for d in o.due],
-            "enter_any": enter_links(o.episode.pk, [c[0] for c in choices] + ["schober", "ffd"],
-                                     "other"),
+            "enter_any": link_list(enter_links(
+                o.episode.pk, [c[0] for c in choices] + ["schober", "ffd"], "other"))
+            if can_enter else "",
             "link_form": LinkForm(choices=choices, initial={"email": patient.email}),
+            "link_checkboxes": instrument_checkboxes(choices, o.episode.pk),
         })
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
     return render(request, "outcomes/patient.html", {

@@ -1,4 +1,4 @@
-"""The outcomes page's score rows (outcomes/score_rows.py): the markup the template had."""
+"""The outcomes page's lists (outcomes/page_html.py): the markup the template had."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from acuback.outcomes.models import QuestionnaireResponse
-from acuback.outcomes.score_rows import score_rows
+from acuback.outcomes.page_html import instrument_checkboxes, link_list, score_rows
 
 
 def response(pk, **fields) -> QuestionnaireResponse:
@@ -38,3 +38,16 @@ def test_the_date_is_the_clinics_local_date(settings):
     with timezone.override("America/Chicago"):
         html = score_rows([response(9, total=4.0, submitted_at=late_evening_in_chicago)], None)
     assert html.startswith("<tr><td>2025-12-31</td>") and "<td>4.0</td>" in html
+
+
+def test_each_episodes_checkboxes_have_ids_of_their_own_with_their_labels():
+    html = instrument_checkboxes([("nrs", "Pain NRS"), ("odi", "Oswestry <ODI>")], 41)
+    assert html == ('<div><label for="link41-i0"><input type="checkbox" name="instruments" '
+                    'value="nrs" id="link41-i0"> Pain NRS</label></div>'
+                    '<div><label for="link41-i1"><input type="checkbox" name="instruments" '
+                    'value="odi" id="link41-i1"> Oswestry &lt;ODI&gt;</label></div>')
+
+
+def test_links_are_escaped_and_joined():
+    assert link_list([("odi", "/a/?time_point=other&x=1"), ("nrs", "/b/")]) == (
+        '<a href="/a/?time_point=other&amp;x=1">odi</a> <a href="/b/">nrs</a>')

@@ -1,14 +1,15 @@
-"""The outcomes page's score tables, one row per response, formatted in Python.
+"""The outcomes page's long lists, formatted in Python: the score tables (one row per
+response), the link form's instrument checkboxes and the "enter any questionnaire" links.
 
-A patient with two episodes has 30–60 scores; through the template language their rows
-were about 2 ms of the page. Formatted here, as the day view's rows are
-(scheduling/day_rows.py), with the markup the template had. Every value from the
-database goes through escape().
+A patient with two episodes has 30–60 scores and about 30 links and checkboxes an
+episode; through the template language these were about 3 ms of the page. Formatted here,
+as the day view's rows are (scheduling/day_rows.py), with the markup the template had.
+Every value goes through escape().
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 from django.template.defaultfilters import floatformat
@@ -40,3 +41,20 @@ def score_rows(points: Iterable[QuestionnaireResponse], correct_url: str | None)
                      if correct_url else ""),
             correction=_MUTED.format("(correction)") if r.supersedes_id else ""))
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)  # nosec B308 B703
+
+
+_CHECKBOX = ('<div><label for="link{prefix}-i{n}"><input type="checkbox" name="instruments" '
+             'value="{value}" id="link{prefix}-i{n}"> {label}</label></div>')
+
+
+def instrument_checkboxes(choices: Sequence[tuple[str, str]], prefix: int) -> SafeString:
+    """The link form's instruments, each checkbox with an id of its own per episode."""
+    return mark_safe("".join(  # noqa: S308 (escaped)  # nosec B308 B703
+        _CHECKBOX.format(prefix=prefix, n=n, value=escape(value), label=escape(label))
+        for n, (value, label) in enumerate(choices)))
+
+
+def link_list(links: Iterable[tuple[str, str]], separator: str = " ") -> SafeString:
+    """(text, url) pairs as links."""
+    return mark_safe(separator.join(  # noqa: S308 (escaped)  # nosec B308 B703
+        f'<a href="{escape(url)}">{escape(text)}</a>' for text, url in links))
