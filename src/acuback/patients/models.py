@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
+from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
 from acuback.clinical.episodes import chronicity
@@ -19,13 +21,41 @@ class PatientQuerySet(models.QuerySet["Patient"]):
         """Staff see their clinic's patients; a patient sees only themself."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(
-            Q(clinic_id__in=policy.clinic_ids_with(user, "patient.view"))
-            | Q(
-                portal_user=user,
-                clinic_id__in=policy.clinic_ids_with(user, "portal.own_record"),
-            )
-        )
+        staff = Q(clinic_id__in=policy.clinic_ids_with(user, "patient.view"))
+        own_record = policy.clinic_ids_with(user, "portal.own_record")
+        if not own_record:  # staff only, the usual case: no OR to build for every page
+            return self.filter(staff)
+        return self.filter(staff | Q(portal_user=user, clinic_id__in=own_record))
+
+    def visible_one(self, user, pk: int) -> Patient | None:
+        """``visible_to(user).select_related("clinic").filter(pk=pk).first()``, the same
+        rule written out in SQL: every patient page opens with it, and the ORM took 0.9 ms
+        to build and read what two statements read in 0.35 ms. Tested against
+        `visible_to` for every role."""
+        if not getattr(user, "is_authenticated", False) or not 0 < pk < 2**63:
+            return None
+        condition, params = sql.id_in("clinic_id", policy.clinic_ids_with(user, "patient.view"))
+        own_record = policy.clinic_ids_with(user, "portal.own_record")
+        if own_record:
+            own_is, own_params = sql.id_in("clinic_id", own_record)
+            condition = f"({condition} OR (portal_user_id = %s AND {own_is}))"
+            params = [*params, user.pk, *own_params]
+        found = list(self.raw(f"SELECT {_columns(self.model)} FROM "  # noqa: S608 - names from the model  # nosec B608
+                              f"{self.model._meta.db_table} WHERE id = %s AND {condition}",
+                              [pk, *params]))
+        if not found:
+            return None
+        [patient] = found
+        [patient.clinic] = Clinic.objects.raw(
+            f"SELECT {_columns(Clinic)} FROM {Clinic._meta.db_table} WHERE id = %s",  # noqa: S608 - names from the model  # nosec B608
+            [patient.clinic_id])
+        return patient
+
+
+@cache
+def _columns(model) -> str:
+    """Every column of the model, for a written-out SELECT that builds its instances."""
+    return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
 
 
 class SexAtBirth(models.TextChoices):

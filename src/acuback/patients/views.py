@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +33,9 @@ def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
     A practitioner opening the clinical record of a patient they have no care
     relationship with must first "break the glass": give a reason, which is logged and
     highlighted for the clinic admin (the grant lasts BREAK_GLASS_HOURS)."""
-    patient = get_object_or_404(
-        Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk
-    )
+    patient = Patient.objects.visible_one(request.user, pk)
+    if patient is None:
+        raise Http404("No such patient.")
     policy.require(request.user, permission, patient.clinic_id)
     if permission in policy.CLINICAL_PERMISSIONS and policy.outside_usual_scope(
             request.user, patient.clinic_id):
