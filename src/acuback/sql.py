@@ -10,6 +10,7 @@ PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection
 from django.db.models import Lookup
@@ -28,6 +29,15 @@ def id_in(column: str, ids: Iterable[int], db=connection) -> tuple[str, list]:
     if not ids:
         return "1 = 0", []
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+@cache
+def columns(model, exclude: tuple[str, ...] = ()) -> str:
+    """The model's columns, quoted, but the fields named in `exclude`: the select list of a
+    written-out SELECT that builds the model's instances with `Model.objects.raw()` (which
+    converts each value as the ORM does; the fields left out are deferred)."""
+    return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields
+                     if f.name not in exclude)
 
 
 def rows(sql: str, params: list) -> list[tuple]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,22 +39,17 @@ class PatientQuerySet(models.QuerySet["Patient"]):
             own_is, own_params = sql.id_in("clinic_id", own_record)
             condition = f"({condition} OR (portal_user_id = %s AND {own_is}))"
             params = [*params, user.pk, *own_params]
-        found = list(self.raw(f"SELECT {_columns(self.model)} FROM "  # noqa: S608 - names from the model  # nosec B608
+        found = list(self.raw(f"SELECT {sql.columns(self.model)} FROM "  # noqa: S608 - names from the model  # nosec B608
                               f"{self.model._meta.db_table} WHERE id = %s AND {condition}",
                               [pk, *params]))
         if not found:
             return None
         [patient] = found
         [patient.clinic] = Clinic.objects.raw(
-            f"SELECT {_columns(Clinic)} FROM {Clinic._meta.db_table} WHERE id = %s",  # noqa: S608 - names from the model  # nosec B608
+            f"SELECT {sql.columns(Clinic)} FROM {Clinic._meta.db_table} WHERE id = %s",  # noqa: S608 - names from the model  # nosec B608
             [patient.clinic_id])
         return patient
 
-
-@cache
-def _columns(model) -> str:
-    """Every column of the model, for a written-out SELECT that builds its instances."""
-    return ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
 
 
 class SexAtBirth(models.TextChoices):

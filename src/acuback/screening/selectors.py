@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.utils import timezone
 
+from acuback import sql
 from acuback.clinical import points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
 from acuback.patients.models import ConsentKind, Patient
@@ -54,18 +55,33 @@ REFERRAL_RULES = frozenset({"RF-01", "RF-02", "RF-03", "RF-04", "RF-05", "RF-06"
                             "RF-09"})
 
 
+def latest_signed_screening(patient: Patient) -> Screening | None:
+    """The patient's latest signed screening, with `has_clearance` (a referral clearance
+    answers it), without its answers and changes (the decision holds what the safety
+    profile needs; the answers are read on the screening's own page).
+
+    Written in SQL: the chart, every session start and every save read it, and the ORM
+    spent about 1 ms building this query. The same order as the ORM's
+    ``order_by("-signed_at", "-pk")``."""
+    screening, clearance = (connection.ops.quote_name(m._meta.db_table)
+                            for m in (Screening, ReferralClearance))
+    found = list(Screening.objects.raw(
+        f"SELECT {sql.columns(Screening, exclude=('answers', 'changes'))}, "  # noqa: S608 - names from the models  # nosec B608
+        f"EXISTS (SELECT 1 FROM {clearance} c WHERE c.screening_id = {screening}.id) "
+        f"AS has_clearance FROM {screening} WHERE patient_id = %s AND status = %s "
+        "ORDER BY signed_at DESC, id DESC LIMIT 1", [patient.pk, ScreeningStatus.SIGNED.value]))
+    if not found:
+        return None
+    found[0].has_clearance = bool(found[0].has_clearance)  # SQLite answers 0 or 1
+    return found[0]
+
+
 def safety_profile(*, patient: Patient, on: date,
                    consents_in_force: set[str] | None = None) -> SafetyProfile:
     """From the latest signed screening, its clearances and acknowledgements, and consents.
     `consents_in_force`: the kinds of the patient's consents in force, when the caller has
     just read them (the chart lists them too)."""
-    screening = (Screening.objects.filter(patient=patient, status=ScreeningStatus.SIGNED)
-                 # The decision holds what the profile needs; the answers are read on the
-                 # screening's own page.
-                 .defer("answers", "changes").select_related("signed_by")
-                 .annotate(has_clearance=Exists(ReferralClearance.objects.filter(
-                     screening=OuterRef("pk"))))
-                 .order_by("-signed_at", "-pk").first())
+    screening = latest_signed_screening(patient)
     kinds_in_force = consents_in_force if consents_in_force is not None else \
         set(patient.consents.in_force().values_list("kind", flat=True))
     reasons: list[str] = []
