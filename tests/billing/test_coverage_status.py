@@ -153,3 +153,25 @@ def test_the_chart_shows_the_initial_window(medicare, login):
     signed_visits(medicare, 3, start_days_ago=20)
     page = login(medicare.front_desk).get(reverse("patient_chart", args=[medicare.patient.pk]))
     assert "initial 90-day window ends" in page.content.decode()
+
+
+def test_the_dashboard_lists_open_episodes_near_a_coverage_limit_and_no_others(medicare,
+                                                                                 login):
+    from acuback.patients.models import EpisodeOfCare
+
+    signed_visits(medicare, 12, start_days_ago=80)
+    other_payer = Payer.objects.create(clinic=medicare.clinic, name="Acme", kind="commercial")
+    CoveragePlan.objects.create(patient=medicare.other_patient, payer=other_payer,
+                                effective_from=date(2025, 1, 1), visit_limit=0)
+    discharged = make_episode(medicare.other_patient, medicare.practitioner)
+    EpisodeOfCare.objects.filter(pk=discharged.pk).update(status="discharged")
+
+    def flagged():
+        page = login(medicare.admin).get(reverse("insights_dashboard"))
+        return set(page.context["coverage_flags"])
+
+    assert flagged() == {medicare.patient.pk}  # the other patient's only episode is closed
+    open_episode = make_episode(medicare.other_patient, medicare.practitioner)
+    assert flagged() == {medicare.patient.pk, medicare.other_patient.pk}
+    EpisodeOfCare.objects.filter(pk=open_episode.pk).update(status="discharged")
+    assert flagged() == {medicare.patient.pk}
