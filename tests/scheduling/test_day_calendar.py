@@ -148,3 +148,32 @@ def test_the_filters_offer_the_clinics_active_choices_with_the_chosen_one_select
     locations = page.split('id="f-loc"')[1].split("</select>")[0]
     assert f'<option value="{annex.pk}" selected>' in locations
     assert f'<option value="{world.location.pk}">' in locations
+
+
+def test_the_day_holds_its_own_visits_in_time_then_practitioner_order(world):
+    from datetime import datetime, time, timedelta
+
+    from tests.factories import make_practitioner, make_user
+
+    chicago = ZoneInfo("America/Chicago")
+    day = timezone.localdate()
+    amy = make_practitioner(world.clinic, make_user(world.clinic, "practitioner"))
+    amy.display_name = "Aaron Amy"
+    amy.save()
+
+    def at(hour, minute=0, days=0, **fields):
+        return make_appointment(world, start=datetime.combine(
+            day + timedelta(days=days), time(hour, minute), tzinfo=chicago), **fields).pk
+
+    midnight = at(0)  # the first minute of the day is in it, the next day's is not
+    late = at(23, 30, patient=world.other_patient)
+    nine_other = at(9, patient=world.other_patient)
+    nine_amy = at(9, practitioner=amy)
+    at(0, days=1)
+    at(23, 59, days=-1)
+    entries = day_calendar(clinic_id=world.clinic.pk, location=None, practitioner=None,
+                           day=day, tz=chicago)
+    assert [e.pk for e in entries] == [midnight, nine_amy, nine_other, late]
+    assert [e.hours for e in entries] == ["00:00–00:45", "09:00–09:45", "09:00–09:45",
+                                          "23:30–00:15"]
+    assert entries[1].practitioner_name == "Aaron Amy"
