@@ -2,9 +2,9 @@
 
 A page's hottest reads are written out where the ORM cost several times what the database
 did: the day view's facts for 170 patients took 4.0 ms through the ORM and 0.5 ms as two
-statements (docs/benchmarks.md, 2026-12-06). Everything else stays in the ORM; each such
-statement names its tables and columns literally and is run by the tests on SQLite and on
-PostgreSQL.
+statements (docs/benchmarks.md, 2026-12-06). Everything else stays in the ORM. Each such
+statement names its tables and columns literally or from the model, takes every value as
+a parameter, and is run by the tests on SQLite and on PostgreSQL (docs/decisions.md).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,17 +39,17 @@ class PatientQuerySet(models.QuerySet["Patient"]):
             own_is, own_params = sql.id_in("clinic_id", own_record)
             condition = f"({condition} OR (portal_user_id = %s AND {own_is}))"
             params = [*params, user.pk, *own_params]
-        found = list(self.raw(f"SELECT {sql.columns(self.model)} FROM "  # noqa: S608 - names from the model  # nosec B608
-                              f"{self.model._meta.db_table} WHERE id = %s AND {condition}",
-                              [pk, *params]))
+        patients, clinics = (connection.ops.quote_name(m._meta.db_table)
+                             for m in (self.model, Clinic))
+        found = list(self.raw(f"SELECT {sql.columns(self.model)} FROM {patients} "  # noqa: S608 - names from the model  # nosec B608
+                              f"WHERE id = %s AND {condition}", [pk, *params]))
         if not found:
             return None
         [patient] = found
         [patient.clinic] = Clinic.objects.raw(
-            f"SELECT {sql.columns(Clinic)} FROM {Clinic._meta.db_table} WHERE id = %s",  # noqa: S608 - names from the model  # nosec B608
+            f"SELECT {sql.columns(Clinic)} FROM {clinics} WHERE id = %s",  # noqa: S608 - names from the model  # nosec B608
             [patient.clinic_id])
         return patient
-
 
 
 class SexAtBirth(models.TextChoices):
