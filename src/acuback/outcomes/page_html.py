@@ -14,6 +14,7 @@ from html import escape
 
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import QuestionnaireResponse
@@ -43,18 +44,14 @@ def score_rows(points: Iterable[QuestionnaireResponse], correct_url: str | None)
     return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped)  # nosec B308 B703
 
 
-_CHECKBOX = ('<div><label for="link{prefix}-i{n}"><input type="checkbox" name="instruments" '
-             'value="{value}" id="link{prefix}-i{n}"> {label}</label></div>')
-
-
 def instrument_checkboxes(choices: Sequence[tuple[str, str]], prefix: int) -> SafeString:
     """The link form's instruments, each checkbox with an id of its own per episode."""
-    return mark_safe("".join(  # noqa: S308 (escaped)  # nosec B308 B703
-        _CHECKBOX.format(prefix=prefix, n=n, value=escape(value), label=escape(label))
-        for n, (value, label) in enumerate(choices)))
+    return format_html_join(
+        "", '<div><label for="link{0}-i{1}"><input type="checkbox" name="instruments" '
+        'value="{2}" id="link{0}-i{1}"> {3}</label></div>',
+        ((prefix, n, value, label) for n, (value, label) in enumerate(choices)))
 
 
 def link_list(links: Iterable[tuple[str, str]], separator: str = " ") -> SafeString:
     """(text, url) pairs as links."""
-    return mark_safe(separator.join(  # noqa: S308 (escaped)  # nosec B308 B703
-        f'<a href="{escape(url)}">{escape(text)}</a>' for text, url in links))
+    return format_html_join(separator, '<a href="{}">{}</a>', ((url, text) for text, url in links))

@@ -120,7 +120,7 @@ ORDER BY a.start, pr.display_name"""
 
 def _aware(value: datetime) -> datetime:
     """SQLite gives back the UTC time it stores without its zone (the ORM adds it)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Practitioner | None,
