@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db import connection
-from django.db.models import Lookup
+from django.db.models import Lookup, Model
 
 
 def id_in(column: str, ids: Iterable[int], db=connection) -> tuple[str, list]:
@@ -44,6 +44,71 @@ def rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# The writes of a session save, written out (docs/decisions.md): each of the ORM's update,
+# delete and bulk_create spent 0.4-0.8 ms building a statement the database ran in 0.1 ms.
+# Same statements, same semantics: no signals (the ORM's update() and bulk_create() send
+# none either), every value converted by its field as the ORM converts it.
+
+def _column_and_value(model, name: str, value) -> tuple[str, object]:
+    field = model._meta.get_field(name)
+    if isinstance(value, Model):  # a foreign key given as its instance
+        value = value.pk
+    return connection.ops.quote_name(field.column), field.get_db_prep_save(value, connection)
+
+
+def _where(model, where: dict) -> tuple[str, list]:
+    pairs = [_column_and_value(model, name, value) for name, value in where.items()]
+    return " AND ".join(f"{column} = %s" for column, _ in pairs), [v for _, v in pairs]
+
+
+def update(model, where: dict, values: dict) -> int:
+    """``model.objects.filter(**where).update(**values)`` for equality filters: the number
+    of rows changed."""
+    pairs = [_column_and_value(model, name, value) for name, value in values.items()]
+    condition, params = _where(model, where)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
+            f"SET {', '.join(f'{column} = %s' for column, _ in pairs)} WHERE {condition}",
+            [*(v for _, v in pairs), *params])
+        return cursor.rowcount
+
+
+def delete(model, where: dict) -> int:
+    """``model.objects.filter(**where).delete()`` for a table nothing refers to (no
+    cascade to follow, no signal): the number of rows deleted."""
+    condition, params = _where(model, where)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
+                       f"WHERE {condition}", params)
+        return cursor.rowcount
+
+
+def insert(model, instances: list, *, returning_pk: bool = False) -> None:
+    """``model.objects.bulk_create(instances)`` in one INSERT, with each field's default
+    where the instance has none; with `returning_pk`, each instance gets its new id (both
+    databases take RETURNING)."""
+    if not instances:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    statement = (f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
+                 f"({', '.join(quote(f.column) for f in fields)}) "
+                 f"VALUES {', '.join([row] * len(instances))}")
+    if returning_pk:
+        statement += f" RETURNING {quote(model._meta.pk.column)}"
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection)
+              for instance in instances for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        if returning_pk:
+            for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
+                instance.pk = pk
+    for instance in instances:
+        instance._state.adding, instance._state.db = False, connection.alias
 
 
 class IdIn(Lookup):

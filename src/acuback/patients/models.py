@@ -174,6 +174,15 @@ class ConsentQuerySet(models.QuerySet["Consent"]):
     def in_force(self) -> ConsentQuerySet:
         return self.filter(withdrawn_at__isnull=True)
 
+    def kinds_in_force(self, patient_id: int) -> set[str]:
+        """The kinds of the patient's consents in force: ``in_force()`` written out in SQL
+        (every session start, save and view asks; the ORM spent 0.35 ms building what the
+        database answers in 0.05). Tested against `in_force`."""
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        return {kind for (kind,) in sql.rows(
+            f"SELECT kind FROM {table} WHERE patient_id = %s AND withdrawn_at IS NULL",  # noqa: S608 - names from the model  # nosec B608
+            [patient_id])}
+
 
 class Consent(models.Model):
     """A signed consent. Never deleted: withdrawal is recorded on the row."""

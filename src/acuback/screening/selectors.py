@@ -11,7 +11,7 @@ from django.utils import timezone
 from acuback import sql
 from acuback.clinical import points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
-from acuback.patients.models import ConsentKind, Patient
+from acuback.patients.models import Consent, ConsentKind, Patient
 
 from .models import ReferralClearance, Screening, ScreeningStatus
 
@@ -83,7 +83,7 @@ def safety_profile(*, patient: Patient, on: date,
     just read them (the chart lists them too)."""
     screening = latest_signed_screening(patient)
     kinds_in_force = consents_in_force if consents_in_force is not None else \
-        set(patient.consents.in_force().values_list("kind", flat=True))
+        Consent.objects.kinds_in_force(patient.pk)
     reasons: list[str] = []
     if ConsentKind.TREATMENT not in kinds_in_force:
         reasons.append("No signed treatment consent is in force.")

@@ -1,0 +1,40 @@
+"""Reads written out in SQL for the session's safety gate, against the ORM's rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from acuback.accounts.models import Credential
+from acuback.clinical import credentials as credential_rules
+from acuback.patients.models import Consent, ConsentKind
+from tests.factories import make_consent, make_patient, make_practitioner
+
+
+def test_kinds_in_force_are_the_kinds_of_the_consents_in_force(world):
+    patient = world.patient
+    assert Consent.objects.kinds_in_force(patient.pk) == set()
+    make_consent(patient, world.practitioner, ConsentKind.TREATMENT)
+    withdrawn = make_consent(patient, world.practitioner, ConsentKind.ELECTROACUPUNCTURE)
+    Consent.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now())
+    expected = set(patient.consents.in_force().values_list("kind", flat=True))
+    assert Consent.objects.kinds_in_force(patient.pk) == expected == {ConsentKind.TREATMENT}
+    assert Consent.objects.kinds_in_force(make_patient(world.clinic).pk) == set()
+
+
+def test_credential_facts_are_the_credentials_rows(world):
+    practitioner = make_practitioner(world.clinic, licence_in=None)
+    assert practitioner.credential_facts() == []
+    Credential.objects.create(practitioner=practitioner, kind="licence", issuer="Board",
+                              jurisdiction="US-IL", status="active",
+                              issued_on=date(2020, 1, 1), expires_on=date(2027, 1, 31))
+    Credential.objects.create(practitioner=practitioner, kind="certification", issuer="NCCAOM",
+                              jurisdiction="US", status="lapsed")
+    expected = sorted((credential_rules.CredentialFacts(*row) for row in
+                      practitioner.credentials.values_list(*credential_rules.FACT_FIELDS)),
+                      key=lambda f: f.kind)
+    facts = practitioner.credential_facts()
+    assert sorted(facts, key=lambda f: f.kind) == expected
+    assert isinstance(facts[0].issued_on, date)  # dates, not text, on both databases
+    assert len(facts) == 2  # not the other practitioners' (the world has some)
