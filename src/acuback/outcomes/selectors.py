@@ -142,13 +142,19 @@ class EpisodeOutcomes:
     session_days: list[date]
 
 
+# The fields of a response that the outcome series use (progress, due, score rows, charts).
+SERIES_FIELDS = ("episode_id", "instrument", "time_point", "total", "band", "score_note",
+                 "submitted_at", "supersedes_id")
+
+
 def _current_and_signed(episodes) -> tuple[dict[int, list], dict[int, list]]:
     """The episodes' current responses and signed sessions, in order: two queries."""
     responses: dict[int, list[QuestionnaireResponse]] = {e.pk: [] for e in episodes}
-    # Not the questionnaire wording or the session notes: read on other pages, and most of
-    # the bytes.
-    for r in QuestionnaireResponse.objects.current().filter(
-            episode__in=episodes).defer("wording", "item_labels").order_by("submitted_at", "pk"):
+    # Only what progress, what is due, the score tables and the charts read: the answers,
+    # subscores and wording are read on each response's own page, and converting them was
+    # 0.45 ms of the outcomes page.
+    for r in QuestionnaireResponse.objects.current().filter(episode__in=episodes).only(
+            *SERIES_FIELDS).order_by("submitted_at", "pk"):
         responses[r.episode_id].append(r)
     sessions: dict[int, list[Session]] = {e.pk: [] for e in episodes}
     for s in Session.objects.filter(episode__in=episodes, status=SessionStatus.SIGNED) \

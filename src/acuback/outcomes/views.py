@@ -62,7 +62,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,
         "alerts": OutcomeAlert.objects.filter(patient=patient, acknowledged_at__isnull=True),
-        "alert_form": AlertForm(), "links": patient.links.all()[:5],
+        "alert_form": AlertForm(),
         "can_enter": can_enter,
         "can_view_clinical": True,
     })
