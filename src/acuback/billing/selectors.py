@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Q
 
+from acuback import sql
 from acuback.clinical import coverage, diagnoses, episodes
 from acuback.patients.models import CauseCategory, EpisodeStatus, Patient
 from acuback.treatment.models import Session, SessionStatus
@@ -31,16 +33,21 @@ class CoverageStatus:
 
 
 def visit_dates(patient: Patient, before: date | None = None) -> list[date]:
-    qs = Session.objects.filter(patient=patient, status=SessionStatus.SIGNED)
+    """The days of the patient's signed sessions, in order (before `before`, if given).
+    Written out in SQL: the chart asks on every view, and the ORM spent 0.4 ms building it."""
+    table = connection.ops.quote_name(Session._meta.db_table)
+    condition, params = "", [patient.pk, SessionStatus.SIGNED.value]
     if before is not None:
-        qs = qs.filter(session_date__lt=before)
-    return list(qs.order_by("session_date").values_list("session_date", flat=True))
+        condition, params = " AND session_date < %s", [
+            *params, connection.ops.adapt_datefield_value(before)]
+    return [day for (day,) in sql.rows(
+        f"SELECT session_date FROM {table} WHERE patient_id = %s AND status = %s"  # noqa: S608 - name from the model  # nosec B608
+        f"{condition} ORDER BY session_date", params)]
 
 
 def coverage_status(*, patient: Patient, on: date) -> CoverageStatus:
     """What the next visit on `on` would mean for the primary coverage (4 queries)."""
-    plan = (CoveragePlan.objects.in_force(on).filter(patient=patient).select_related("payer")
-            .order_by("priority").first())
+    plan = CoveragePlan.objects.primary_in_force(patient.pk, on)
     prior = visit_dates(patient, before=on)
     if plan is None or plan.payer.kind == PayerKind.SELF_PAY:
         return CoverageStatus(plan, "Self-pay", len(prior), None, (), ())

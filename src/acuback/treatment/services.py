@@ -338,8 +338,8 @@ def _min_minutes(session: Session) -> int:
     """The primary payer's minimum face-to-face minutes per unit (payer-rule data)."""
     from acuback.billing.models import CoveragePlan
 
-    minutes = CoveragePlan.objects.primary_min_minutes(session.patient_id, session.session_date)
-    return cpt.DEFAULT_MIN_MINUTES if minutes is None else minutes
+    plan = CoveragePlan.objects.primary_in_force(session.patient_id, session.session_date)
+    return plan.payer.min_minutes_per_unit if plan else cpt.DEFAULT_MIN_MINUTES
 
 
 def addendum_add(*, session: Session, text: str, request: HttpRequest) -> Addendum:
