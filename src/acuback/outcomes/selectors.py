@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Max
 
+from acuback import sql
 from acuback.clinical import instruments, responders
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.treatment.models import Session, SessionStatus
 
-from .models import OutcomeAlert, QuestionnaireResponse, TimePoint
+from .models import OutcomeAlert, QuestionnaireResponse, ResponseStatus, TimePoint
 from .schedule import FOLLOW_UP_DAYS, Schedule, schedule_for
 
 
@@ -148,17 +150,29 @@ SERIES_FIELDS = ("episode_id", "instrument", "time_point", "total", "band", "sco
 
 
 def _current_and_signed(episodes) -> tuple[dict[int, list], dict[int, list]]:
-    """The episodes' current responses and signed sessions, in order: two queries."""
-    responses: dict[int, list[QuestionnaireResponse]] = {e.pk: [] for e in episodes}
-    # Only what progress, what is due, the score tables and the charts read: the answers,
-    # subscores and wording are read on each response's own page, and converting them was
-    # 0.45 ms of the outcomes page.
-    for r in QuestionnaireResponse.objects.current().filter(episode__in=episodes).only(
-            *SERIES_FIELDS).order_by("submitted_at", "pk"):
+    """The episodes' current responses and signed sessions, in order: two queries.
+
+    Written out in SQL (the outcomes page and the dashboard read them; the ORM spent 1.5 ms
+    building the two): the responses are ``current()`` (submitted, and no response
+    supersedes them), with only the fields the series use; tested against ``current()``."""
+    quote = connection.ops.quote_name
+    ids = [e.pk for e in episodes]
+    responses: dict[int, list[QuestionnaireResponse]] = {pk: [] for pk in ids}
+    table = quote(QuestionnaireResponse._meta.db_table)
+    columns = ", ".join(f"r.{quote(QuestionnaireResponse._meta.get_field(f).column)}"
+                        for f in ("id", *SERIES_FIELDS))
+    condition, params = sql.id_in("r.episode_id", ids)
+    for r in QuestionnaireResponse.objects.raw(
+            f"SELECT {columns} FROM {table} r WHERE {condition} AND r.status = %s "  # noqa: S608 - names from the model  # nosec B608
+            f"AND NOT EXISTS (SELECT 1 FROM {table} c WHERE c.supersedes_id = r.id) "
+            "ORDER BY r.submitted_at, r.id", [*params, ResponseStatus.SUBMITTED.value]):
         responses[r.episode_id].append(r)
-    sessions: dict[int, list[Session]] = {e.pk: [] for e in episodes}
-    for s in Session.objects.filter(episode__in=episodes, status=SessionStatus.SIGNED) \
-            .only("episode_id", "session_date", "signed_at").order_by("session_date"):
+    sessions: dict[int, list[Session]] = {pk: [] for pk in ids}
+    condition, params = sql.id_in("episode_id", ids)
+    for s in Session.objects.raw(
+            "SELECT id, episode_id, session_date, signed_at FROM "  # noqa: S608 - names from the model  # nosec B608
+            f"{quote(Session._meta.db_table)} WHERE {condition} AND status = %s "
+            "ORDER BY session_date, id", [*params, SessionStatus.SIGNED.value]):
         sessions[s.episode_id].append(s)
     return responses, sessions
 
