@@ -40,6 +40,15 @@ def columns(model, exclude: tuple[str, ...] = ()) -> str:
                      if f.name not in exclude)
 
 
+def by_pk(model, pk: int):
+    """``model.objects.filter(pk=pk).first()``, written out: the rows every page reads by
+    id (the clinic, the payer), where the ORM spent 0.4 ms building the statement."""
+    found = list(model.objects.raw(
+        f"SELECT {columns(model)} FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
+        f"WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s", [pk]))
+    return found[0] if found else None
+
+
 def rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -66,3 +66,23 @@ def test_visit_dates_are_the_signed_sessions_days_in_order(world):
     assert visit_dates(patient, before=ON) == signed[:2]
     assert visit_dates(patient, before=date(2000, 1, 1)) == []
     assert visit_dates(make_patient(world.clinic)) == []
+
+
+def test_primaries_in_force_of_several_patients_are_each_the_orms(world):
+    medicare = Payer.objects.create(clinic=world.clinic, name="Medicare", kind="medicare")
+    private = Payer.objects.create(clinic=world.clinic, name="Private", kind="commercial")
+    patients = [world.patient, *(make_patient(world.clinic) for _ in range(3))]
+    CoveragePlan.objects.create(patient=patients[0], payer=private, priority=2,
+                                effective_from=date(2025, 1, 1))
+    CoveragePlan.objects.create(patient=patients[0], payer=medicare, priority=1,
+                                effective_from=date(2025, 1, 1))
+    CoveragePlan.objects.create(patient=patients[1], payer=private, priority=1,
+                                effective_from=date(2025, 1, 1), effective_to=ON)
+    CoveragePlan.objects.create(patient=patients[2], payer=medicare, priority=1,
+                                effective_from=ON + timedelta(days=1))
+    found = CoveragePlan.objects.primaries_in_force([p.pk for p in patients], ON)
+    expected = {p.pk: plan for p in patients if (plan := orm_answer(p, ON))}
+    assert {k: v.pk for k, v in found.items()} == {k: v.pk for k, v in expected.items()}
+    assert {k: v.payer.name for k, v in found.items()} == {patients[0].pk: "Medicare",
+                                                           patients[1].pk: "Private"}
+    assert CoveragePlan.objects.primaries_in_force([], ON) == {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
+from acuback import sql
+
 from .models import Clinic, Membership, Role
 
 ADMIN, PRACTITIONER, FRONT_DESK, PATIENT = (
@@ -126,4 +128,4 @@ def home_clinic(user) -> Clinic | None:
     staff = [cid for cid, role in _memberships(user) if role != PATIENT]
     if not staff:
         return None
-    return Clinic.objects.filter(pk__in=staff).order_by("pk").first()
+    return sql.by_pk(Clinic, min(staff))  # the first by id, read by its id

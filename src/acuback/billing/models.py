@@ -55,24 +55,35 @@ class PlanQuerySet(models.QuerySet["CoveragePlan"]):
 
     def primary_in_force(self, patient_id: int, on) -> CoveragePlan | None:
         """The patient's primary plan in force on `on` (the first by priority), with its
-        payer, or None.
+        payer, or None."""
+        return self.primaries_in_force([patient_id], on).get(patient_id)
 
-        ``in_force(on).filter(patient=...).select_related("payer").order_by("priority")``
-        written out in SQL: the chart and every signature read it, and the ORM spent 0.8 ms
-        building what the database answers in 0.06. Tested against that query."""
-        plans, payers = (connection.ops.quote_name(m._meta.db_table)
-                         for m in (CoveragePlan, Payer))
+    def primaries_in_force(self, patient_ids, on) -> dict[int, CoveragePlan]:
+        """Each patient's primary plan in force on `on`, with its payer; patients without
+        one are left out.
+
+        ``in_force(on).filter(patient_id__in=...).select_related("payer")`` ordered by
+        priority, written out in SQL: the chart, every signature and the day view read it,
+        and the ORM spent 0.8 ms building what the database answers in 0.06. Tested
+        against that query."""
+        quote = connection.ops.quote_name
         day = connection.ops.adapt_datefield_value(on)
-        found = list(CoveragePlan.objects.raw(
-            f"SELECT {sql.columns(CoveragePlan)} FROM {plans} WHERE patient_id = %s "  # noqa: S608 - names from the models  # nosec B608
-            "AND effective_from <= %s AND (effective_to IS NULL OR effective_to >= %s) "
-            "ORDER BY priority, id LIMIT 1", [patient_id, day, day]))
-        if not found:
-            return None
-        [plan] = found
-        [plan.payer] = Payer.objects.raw(
-            f"SELECT {sql.columns(Payer)} FROM {payers} WHERE id = %s", [plan.payer_id])  # noqa: S608 - names from the models  # nosec B608
-        return plan
+        condition, params = sql.id_in("patient_id", patient_ids)
+        plans: dict[int, CoveragePlan] = {}
+        for plan in CoveragePlan.objects.raw(
+                f"SELECT {sql.columns(CoveragePlan)} FROM {quote(CoveragePlan._meta.db_table)} "  # noqa: S608 - names from the models  # nosec B608
+                f"WHERE {condition} AND effective_from <= %s "
+                "AND (effective_to IS NULL OR effective_to >= %s) "
+                "ORDER BY patient_id, priority, id", [*params, day, day]):
+            plans.setdefault(plan.patient_id, plan)
+        if plans:
+            condition, params = sql.id_in("id", {p.payer_id for p in plans.values()})
+            payers = {payer.pk: payer for payer in Payer.objects.raw(
+                f"SELECT {sql.columns(Payer)} FROM {quote(Payer._meta.db_table)} "  # noqa: S608 - names from the models  # nosec B608
+                f"WHERE {condition}", params)}
+            for plan in plans.values():
+                plan.payer = payers[plan.payer_id]
+        return plans
 
 
 class CoveragePlan(models.Model):

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Q
 
 from acuback import sql
 from acuback.clinical import coverage, diagnoses, episodes
@@ -103,7 +102,7 @@ def _medicare(patient, plan, prior, on) -> CoverageStatus:
 
 def coverage_flags(*, patient_ids, on: date) -> dict[int, str]:
     """A short coverage warning per patient (a collection of ids, or a query of them), in
-    two queries.
+    at most three queries.
 
     It counts signed visits in the 12 months before `on` against the primary plan
     (Medicare: 12 initial, 20 a year); the chart shows the exact NCD decision.
@@ -116,12 +115,12 @@ def coverage_flags(*, patient_ids, on: date) -> dict[int, str]:
         # patients listed first: SQLite built the list of a clinic's 9,000 active patients
         # on every dashboard view (4 ms) to match a handful of plans, or none.
         match = Exists(patient_ids.filter(patient_id=OuterRef("patient_id")))
-    else:  # ids, as one array parameter (acuback.sql): the day view's 170 made a new statement
-        match = Q(patient_id__id_in=patient_ids)
-    plans: dict[int, CoveragePlan] = {}
-    for plan in (CoveragePlan.objects.in_force(on).filter(match)
-                 .select_related("payer").order_by("patient_id", "priority")):
-        plans.setdefault(plan.patient_id, plan)
+        plans: dict[int, CoveragePlan] = {}
+        for plan in (CoveragePlan.objects.in_force(on).filter(match)
+                     .select_related("payer").order_by("patient_id", "priority", "pk")):
+            plans.setdefault(plan.patient_id, plan)
+    else:  # ids (the day view's 170)
+        plans = CoveragePlan.objects.primaries_in_force(patient_ids, on)
     counts = {} if not plans else dict(Session.objects.filter(
         patient_id__id_in=list(plans), status=SessionStatus.SIGNED,
         session_date__gt=on - timedelta(days=365), session_date__lt=on)

@@ -39,16 +39,13 @@ class PatientQuerySet(models.QuerySet["Patient"]):
             own_is, own_params = sql.id_in("clinic_id", own_record)
             condition = f"({condition} OR (portal_user_id = %s AND {own_is}))"
             params = [*params, user.pk, *own_params]
-        patients, clinics = (connection.ops.quote_name(m._meta.db_table)
-                             for m in (self.model, Clinic))
+        patients = connection.ops.quote_name(self.model._meta.db_table)
         found = list(self.raw(f"SELECT {sql.columns(self.model)} FROM {patients} "  # noqa: S608 - names from the model  # nosec B608
                               f"WHERE id = %s AND {condition}", [pk, *params]))
         if not found:
             return None
         [patient] = found
-        [patient.clinic] = Clinic.objects.raw(
-            f"SELECT {sql.columns(Clinic)} FROM {clinics} WHERE id = %s",  # noqa: S608 - names from the model  # nosec B608
-            [patient.clinic_id])
+        patient.clinic = sql.by_pk(Clinic, patient.clinic_id)
         return patient
 
 

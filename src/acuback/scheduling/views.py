@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
@@ -59,12 +61,14 @@ def _filter_options(clinic, location, practitioner) -> dict:
             (pk, " selected" if chosen is not None and pk == chosen.pk else "", name)
             for pk, name in choices))
 
-    return {
-        "location_options": options(clinic.locations.filter(is_active=True).values_list(
-            "pk", "name"), location),
-        "practitioner_options": options(clinic.practitioners.filter(is_active=True).values_list(
-            "pk", "display_name"), practitioner),
-    }
+    # The two lists written out in SQL too: the ORM spent 0.6 ms building them.
+    quote = connection.ops.quote_name
+    return {name: options(sql.rows(
+        f"SELECT id, {quote(label)} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the models  # nosec B608
+        f"WHERE clinic_id = %s AND is_active ORDER BY {quote(label)}, id", [clinic.pk]), chosen)
+        for name, model, label, chosen in (
+            ("location_options", Location, "name", location),
+            ("practitioner_options", Practitioner, "display_name", practitioner))}
 
 
 @login_required
