@@ -40,13 +40,79 @@ def columns(model, exclude: tuple[str, ...] = ()) -> str:
                      if f.name not in exclude)
 
 
-def by_pk(model, pk: int):
-    """``model.objects.filter(pk=pk).first()``, written out: the rows every page reads by
-    id (the clinic, the payer), where the ORM spent 0.4 ms building the statement."""
-    found = list(model.objects.raw(
-        f"SELECT {columns(model)} FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
-        f"WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s", [pk]))
+def by_pk(model, pk: int, related: tuple[str, ...] = ()):
+    """``model.objects.select_related(*related).filter(pk=pk).first()``, written out: the
+    rows every page reads by id (the clinic, the session), where the ORM spent 0.3 ms
+    building the statement (0.8 ms with two joins)."""
+    found = fetch(model, f"t0.{connection.ops.quote_name(model._meta.pk.column)} = %s", [pk],
+                  related=related)
     return found[0] if found else None
+
+
+def fetch(model, where: str, params: list, *, related: tuple[str, ...] = (),
+          tail: str = "") -> list:
+    """``model``'s instances for ``SELECT … FROM its table AS t0 WHERE {where} {tail}``
+    (columns named ``t0.column``), each foreign key named in `related` joined and its object
+    set on the instance, as ``select_related`` does (None where a nullable key is empty).
+
+    Every value goes through the converters the ORM applies (JSON, SQLite's times and
+    decimals); the instances are built as the ORM builds them, without its statement
+    compiler or ``raw()``'s column matching: 0.15 ms a read by id on PostgreSQL, against
+    0.24 ms through ``raw()`` and 0.44 ms through the ORM (docs/benchmarks.md)."""
+    quote = connection.ops.quote_name
+    tables = [(model, "t0", None)]
+    joins = []
+    for n, name in enumerate(related, start=1):
+        field = model._meta.get_field(name)
+        alias = f"t{n}"
+        joins.append(f"{'LEFT' if field.null else 'INNER'} JOIN "
+                     f"{quote(field.related_model._meta.db_table)} {alias} ON {alias}."
+                     f"{quote(field.target_field.column)} = t0.{quote(field.column)}")
+        tables.append((field.related_model, alias, field))
+    select = ", ".join(f"{alias}.{quote(f.column)}" for m, alias, _ in tables
+                       for f in m._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {quote(model._meta.db_table)} t0 "  # noqa: S608 - names from the models  # nosec B608
+                       f"{' '.join(joins)} WHERE {where} {tail}", params)
+        found = cursor.fetchall()
+    instances = []
+    for row in found:
+        start, objects = 0, []
+        for m, _, _ in tables:
+            width = len(m._meta.concrete_fields)
+            objects.append(_instance(m, row[start:start + width]))
+            start += width
+        instance = objects[0]
+        for (_, _, field), other in zip(tables[1:], objects[1:], strict=True):
+            field.set_cached_value(instance, other)
+        instances.append(instance)
+    return instances
+
+
+def _instance(model, values: tuple):
+    """The model's instance from its columns' values (None for a LEFT JOIN that found none),
+    each converted by the ORM's converters for this database."""
+    if values[model._meta.concrete_fields.index(model._meta.pk)] is None:
+        return None
+    values = list(values)
+    for index, converters, column in _converters(model, connection.vendor):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return model.from_db(connection.alias, None, values)
+
+
+@cache
+def _converters(model, vendor: str) -> list[tuple[int, list, object]]:
+    """(position, converters, column) of each of the model's fields whose value the ORM
+    converts on this database; ``vendor`` keys the cache."""
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = (connection.ops.get_db_converters(column)
+                      + column.get_db_converters(connection))
+        if converters:
+            found.append((index, converters, column))
+    return found
 
 
 def rows(sql: str, params: list) -> list[tuple]:

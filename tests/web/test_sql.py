@@ -84,3 +84,53 @@ def test_delete_removes_only_the_rows_matched(world):
     assert sql.delete(NeedleSet, {"session": one}) == 1
     assert not NeedleSet.objects.filter(session=one).exists()
     assert NeedleSet.objects.filter(session=two).count() == 1
+
+
+# --- the written-out reads: the ORM's instances ---------------------------------------------
+
+def _values(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_fetch_builds_the_orms_instances_with_their_joined_objects(world):
+    from django.utils import timezone
+
+    from acuback.treatment.models import Session
+    from tests.factories import make_session
+
+    signed = make_session(world.patient, world.practitioner_record, world.location,
+                          adjuncts=["cupping"], cpt_codes={"97810": 1}, pain_before=6,
+                          status="signed", signed_by=world.practitioner_record.user,
+                          signed_at=timezone.now())
+    draft = make_session(world.patient, world.practitioner_record, world.location)
+    for session in (signed, draft):
+        orm = Session.objects.select_related("practitioner", "location", "signed_by").get(
+            pk=session.pk)
+        found = sql.by_pk(Session, session.pk, related=("practitioner", "location", "signed_by"))
+        assert _values(found) == _values(orm)  # JSON, dates, aware times, nulls
+        assert _values(found.practitioner) == _values(orm.practitioner)
+        assert _values(found.location) == _values(orm.location)
+        assert (found.signed_by is None) == (session is draft)  # the empty key's LEFT JOIN
+        if found.signed_by is not None:
+            assert _values(found.signed_by) == _values(orm.signed_by)
+        assert not found._state.adding
+    assert type(found.signed_at) is type(orm.signed_at) and found.adjuncts == []
+    assert signed.pk != draft.pk and sql.by_pk(Session, draft.pk + signed.pk) is None
+
+
+def test_fetch_converts_decimals_and_takes_an_ordered_tail(world):
+    from decimal import Decimal
+
+    from acuback.treatment.models import Insertion
+    from tests.factories import make_session
+
+    session = make_session(world.patient, world.practitioner_record, world.location)
+    sql.insert(Insertion, [Insertion(session=session, point_code=code, side="left",
+                                     depth_mm=depth, gauge_mm="0.25", length_mm=40, needles=1,
+                                     retention_minutes=20)
+                           for code, depth in (("GB30", "35.5"), ("BL23", "20"))])
+    found = sql.fetch(Insertion, "t0.session_id = %s", [session.pk], tail="ORDER BY t0.id")
+    orm = list(Insertion.objects.filter(session=session).order_by("pk"))
+    assert [_values(i) for i in found] == [_values(i) for i in orm]
+    assert found[0].depth_mm == Decimal("35.5") and isinstance(found[0].gauge_mm, Decimal)
+    assert sql.fetch(Insertion, "t0.session_id = %s", [0]) == []

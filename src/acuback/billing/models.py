@@ -66,23 +66,14 @@ class PlanQuerySet(models.QuerySet["CoveragePlan"]):
         priority, written out in SQL: the chart, every signature and the day view read it,
         and the ORM spent 0.8 ms building what the database answers in 0.06. Tested
         against that query."""
-        quote = connection.ops.quote_name
         day = connection.ops.adapt_datefield_value(on)
-        condition, params = sql.id_in("patient_id", patient_ids)
+        condition, params = sql.id_in("t0.patient_id", patient_ids)
         plans: dict[int, CoveragePlan] = {}
-        for plan in CoveragePlan.objects.raw(
-                f"SELECT {sql.columns(CoveragePlan)} FROM {quote(CoveragePlan._meta.db_table)} "  # noqa: S608 - names from the models  # nosec B608
-                f"WHERE {condition} AND effective_from <= %s "
-                "AND (effective_to IS NULL OR effective_to >= %s) "
-                "ORDER BY patient_id, priority, id", [*params, day, day]):
+        for plan in sql.fetch(
+                CoveragePlan, f"{condition} AND t0.effective_from <= %s "
+                "AND (t0.effective_to IS NULL OR t0.effective_to >= %s)", [*params, day, day],
+                related=("payer",), tail="ORDER BY t0.patient_id, t0.priority, t0.id"):
             plans.setdefault(plan.patient_id, plan)
-        if plans:
-            condition, params = sql.id_in("id", {p.payer_id for p in plans.values()})
-            payers = {payer.pk: payer for payer in Payer.objects.raw(
-                f"SELECT {sql.columns(Payer)} FROM {quote(Payer._meta.db_table)} "  # noqa: S608 - names from the models  # nosec B608
-                f"WHERE {condition}", params)}
-            for plan in plans.values():
-                plan.payer = payers[plan.payer_id]
         return plans
 
 

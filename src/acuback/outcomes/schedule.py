@@ -31,17 +31,16 @@ class Schedule:
 
 
 def schedule_for(clinic) -> Schedule:
-    from django.db import connection
+    from acuback import sql
 
     from .models import OutcomeSchedule
 
     # A written-out read (the ORM spent 0.4 ms on the reverse one-to-one, and asked again
-    # for every episode of a clinic that keeps no row); raw() converts the JSON columns.
-    table = connection.ops.quote_name(OutcomeSchedule._meta.db_table)
-    row = next(iter(OutcomeSchedule.objects.raw(
-        f"SELECT * FROM {table} WHERE clinic_id = %s", [clinic.pk])), None)  # noqa: S608 - name from the model  # nosec B608
-    if row is None:
+    # for every episode of a clinic that keeps no row).
+    found = sql.fetch(OutcomeSchedule, "t0.clinic_id = %s", [clinic.pk])
+    if not found:
         return Schedule()
+    [row] = found  # one per clinic
     return Schedule(tuple(row.baseline), tuple(row.review), tuple(row.discharge),
                     tuple(row.follow_up), row.review_every_sessions, row.review_every_days,
                     row.not_improving_after_sessions, row.link_valid_days)

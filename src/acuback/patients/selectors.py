@@ -82,9 +82,8 @@ def who_may_treat(*, patient: Patient, on: date) -> list[LocationClearance]:
     from acuback.clinical.credentials import FACT_FIELDS, CredentialFacts, clearance_to_needle
 
     quote = connection.ops.quote_name
-    locations = list(Location.objects.raw(
-        f"SELECT {sql.columns(Location)} FROM {quote(Location._meta.db_table)} "  # noqa: S608 - names from the models  # nosec B608
-        "WHERE clinic_id = %s AND is_active ORDER BY name, id", [patient.clinic_id]))
+    locations = sql.fetch(Location, "t0.clinic_id = %s AND t0.is_active", [patient.clinic_id],
+                          tail="ORDER BY t0.name, t0.id")
     practitioners: dict[int, Practitioner] = {}
     facts: dict[int, list[CredentialFacts]] = {}
     # One row per credential (or one with no credential): LEFT JOIN, in the model's order.
@@ -125,9 +124,8 @@ def consent_status(*, patient: Patient) -> list[ConsentStatus]:
     latest: dict[str, Consent] = {}
     # Written out (the chart and the clinical record read it on every view; the ORM spent
     # 0.4 ms building it): ``in_force().order_by("signed_at")``.
-    for consent in Consent.objects.raw(
-            f"SELECT {sql.columns(Consent)} FROM {connection.ops.quote_name(Consent._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
-            "WHERE patient_id = %s AND withdrawn_at IS NULL ORDER BY signed_at, id", [patient.pk]):
+    for consent in sql.fetch(Consent, "t0.patient_id = %s AND t0.withdrawn_at IS NULL",
+                             [patient.pk], tail="ORDER BY t0.signed_at, t0.id"):
         latest[consent.kind] = consent
     return [ConsentStatus(kind, label, latest.get(kind)) for kind, label in ConsentKind.choices]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
@@ -34,11 +35,11 @@ from .models import AdverseEvent, Session, TreatmentPlan
 
 def _session(request, pk, session_pk, permission) -> tuple:
     patient = _get_patient(request, pk, permission)
-    session = get_object_or_404(
-        # Only what the pages and the safety gate read: each table joined here cost the
-        # ORM about 0.4 ms a request to build and unpack (episode, plan, signer unread).
-        Session.objects.filter(patient=patient).select_related("practitioner", "location"),
-        pk=session_pk)
+    # Only what the pages and the safety gate read (episode, plan, signer unread), joined
+    # in one written-out read: the ORM spent 0.8 ms building and unpacking it.
+    session = sql.by_pk(Session, session_pk, related=("practitioner", "location"))
+    if session is None or session.patient_id != patient.pk:
+        raise Http404("No such session for this patient.")
     session.patient = patient  # already loaded, with its clinic
     return patient, session
 
