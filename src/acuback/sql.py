@@ -161,10 +161,13 @@ def delete(model, where: dict) -> int:
         return cursor.rowcount
 
 
-def insert(model, instances: list, *, returning_pk: bool = False) -> None:
+def insert(model, instances: list, *, returning_pk: bool = False,
+           update_conflicts: tuple[str, ...] = ()) -> None:
     """``model.objects.bulk_create(instances)`` in one INSERT, with each field's default
     where the instance has none; with `returning_pk`, each instance gets its new id (both
-    databases take RETURNING)."""
+    databases take RETURNING). With `update_conflicts` (the fields of a unique constraint),
+    a row that already holds those values gets the instance's other fields instead, as
+    ``bulk_create(update_conflicts=True)`` does (both databases take ON CONFLICT)."""
     if not instances:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -173,6 +176,11 @@ def insert(model, instances: list, *, returning_pk: bool = False) -> None:
     statement = (f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the model  # nosec B608
                  f"({', '.join(quote(f.column) for f in fields)}) "
                  f"VALUES {', '.join([row] * len(instances))}")
+    if update_conflicts:
+        unique = [model._meta.get_field(name).column for name in update_conflicts]
+        statement += (f" ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO UPDATE SET "
+                      + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}"
+                                  for f in fields if f.column not in unique))
     if returning_pk:
         statement += f" RETURNING {quote(model._meta.pk.column)}"
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection)
@@ -184,6 +192,19 @@ def insert(model, instances: list, *, returning_pk: bool = False) -> None:
                 instance.pk = pk
     for instance in instances:
         instance._state.adding, instance._state.db = False, connection.alias
+
+
+def save(instance) -> None:
+    """``instance.save()`` without signals (acuback listens to none): a new instance is
+    INSERTed and gets its id; a stored one has every field UPDATEd, its ``auto_now``
+    fields set to now, as the ORM's save sets them."""
+    model = type(instance)
+    if instance._state.adding:
+        insert(model, [instance], returning_pk=True)
+        return
+    update(model, {model._meta.pk.name: instance.pk}, {
+        f.name: f.pre_save(instance, False)
+        for f in model._meta.concrete_fields if not f.primary_key})
 
 
 class IdIn(Lookup):

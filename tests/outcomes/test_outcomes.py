@@ -304,3 +304,39 @@ def test_the_patient_home_counts_only_what_the_patient_answers(world, episode, l
         submit(world, episode, instrument, answers)
     page = login(world.patient_user).get(reverse("home")).content.decode()
     assert "Questionnaires to complete" not in page  # only the clinician's tests remain
+
+
+def test_open_draft_is_the_orms_first_open_draft_of_exactly_that_questionnaire(world, episode):
+    from django.db import transaction
+
+    def draft(time_point="baseline", **kw):
+        return services.response_save(patient=world.patient, episode=episode,
+                                      instrument_id="nrs", time_point=time_point,
+                                      answers={1: 4}, submit=False, completed_by="staff",
+                                      request=request_for(world.practitioner), **kw)
+
+    def orm(time_point, link=None, supersedes=None):
+        return QuestionnaireResponse.objects.filter(
+            episode=episode, instrument="nrs", time_point=time_point, link=link,
+            supersedes=supersedes, status="draft").first()
+
+    link = services.link_create(episode=episode, instrument_ids=["nrs"], time_point="review",
+                                request=request_for(world.practitioner))
+    submitted = submit(world, episode, "nrs", {1: 6})
+    staff, by_link = draft("review"), draft("review", link=link)
+    correction = draft("baseline", supersedes=submitted)
+    cases = [("baseline", None, None), ("review", None, None), ("review", link, None),
+             ("baseline", None, submitted), ("review", None, submitted), ("discharge", None, None)]
+    for time_point, with_link, supersedes in cases:
+        found = services.open_draft(episode_id=episode.pk, instrument_id="nrs",
+                                    time_point=time_point,
+                                    link_id=with_link.pk if with_link else None,
+                                    supersedes_id=supersedes.pk if supersedes else None)
+        expected = orm(time_point, with_link, supersedes)
+        assert (found and found.pk) == (expected and expected.pk), (time_point, with_link)
+    assert {staff.pk, by_link.pk, correction.pk} == {
+        orm("review").pk, orm("review", link).pk, orm("baseline", supersedes=submitted).pk}
+    with transaction.atomic():  # locked where the database locks rows
+        locked = services.open_draft(episode_id=episode.pk, instrument_id="nrs",
+                                     time_point="review", lock=True)
+    assert locked.pk == staff.pk and locked.answers == {"1": 4}

@@ -134,3 +134,39 @@ def test_fetch_converts_decimals_and_takes_an_ordered_tail(world):
     assert [_values(i) for i in found] == [_values(i) for i in orm]
     assert found[0].depth_mm == Decimal("35.5") and isinstance(found[0].gauge_mm, Decimal)
     assert sql.fetch(Insertion, "t0.session_id = %s", [0]) == []
+
+
+def test_save_inserts_a_new_instance_and_updates_every_field_of_a_stored_one(world):
+    from datetime import timedelta
+
+    from acuback.treatment.models import Session
+    from tests.factories import make_session
+
+    stored = make_session(world.patient, world.practitioner_record, world.location)
+    before = stored.updated_at
+    copy = Session.objects.get(pk=stored.pk)
+    copy.pk, copy._state.adding, copy.subjective = None, True, "copied"
+    sql.save(copy)  # new: INSERTed, with its id
+    assert copy.pk and copy.pk != stored.pk and not copy._state.adding
+    assert Session.objects.get(pk=copy.pk).subjective == "copied"
+    stored.subjective, stored.pain_before = "Worse on waking.", 7
+    stored.updated_at = before - timedelta(days=1)  # auto_now: the save sets it to now
+    sql.save(stored)
+    again = Session.objects.get(pk=stored.pk)
+    assert (again.subjective, again.pain_before) == ("Worse on waking.", 7)
+    assert again.updated_at >= before and again.updated_at == stored.updated_at
+    assert Session.objects.get(pk=copy.pk).subjective == "copied"  # only the row saved
+
+
+def test_insert_with_update_conflicts_replaces_the_row_holding_the_unique_values(world):
+    from acuback.outcomes.models import EpisodeMeasure
+    from tests.factories import make_episode
+
+    episode, other = (make_episode(world.patient, world.practitioner) for _ in range(2))
+    sql.insert(EpisodeMeasure, [EpisodeMeasure(episode=episode, instrument="nrs", latest=6),
+                                EpisodeMeasure(episode=other, instrument="nrs", latest=5)])
+    sql.insert(EpisodeMeasure, [EpisodeMeasure(episode=episode, instrument="nrs", latest=3,
+                                               baseline=7)],
+               update_conflicts=("episode", "instrument"))
+    rows = {m.episode_id: (m.latest, m.baseline) for m in EpisodeMeasure.objects.all()}
+    assert rows == {episode.pk: (3, 7), other.pk: (5, None)}

@@ -55,21 +55,30 @@ def rebuild(Response, Measure, *, episode_ids=None) -> int:  # noqa: N803
 
 def refresh(*, episode_id: int, instrument: str) -> None:
     """After a response of the episode is submitted or corrected (same transaction)."""
+    from django.db import connection
+
+    from acuback import sql
+
     from .models import EpisodeMeasure, QuestionnaireResponse
 
-    scores = (_current(QuestionnaireResponse).filter(episode_id=episode_id, instrument=instrument)
-              .order_by("submitted_at", "pk")
-              .values_list("episode_id", "instrument", "time_point", "total", "submitted_at"))
-    row = next(_rows(EpisodeMeasure, [((episode_id, instrument), list(scores))]))
+    # Written out (acuback.sql; the ORM spent 0.9 ms building these two statements in
+    # every submission): the _current() rule, a response no correction supersedes.
+    table = connection.ops.quote_name(QuestionnaireResponse._meta.db_table)
+    current = ("t0.episode_id = %s AND t0.instrument = %s AND t0.status = 'submitted' AND "  # noqa: S608 - names from the model  # nosec B608
+               f"t0.total IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} c "
+               "WHERE c.supersedes_id = t0.id)")
+    responses = sql.fetch(QuestionnaireResponse, current, [episode_id, instrument],
+                          tail="ORDER BY t0.submitted_at, t0.id")
+    scores = [(r.episode_id, r.instrument, r.time_point, r.total, r.submitted_at)
+              for r in responses]
+    row = next(_rows(EpisodeMeasure, [((episode_id, instrument), scores)]))
     if all(getattr(row, f) is None for f in FIELDS):
         # nothing scored is left (derived data, not a clinical record)
         EpisodeMeasure.objects.filter(episode_id=episode_id, instrument=instrument).delete()
         return
     # One INSERT … ON CONFLICT UPDATE (update_or_create took a savepoint, a read and a
     # write: four round trips in every questionnaire submission).
-    EpisodeMeasure.objects.bulk_create(
-        [row], update_conflicts=True, unique_fields=["episode", "instrument"],
-        update_fields=[*FIELDS, "rule_version"])
+    sql.insert(EpisodeMeasure, [row], update_conflicts=("episode", "instrument"))
 
 
 def stale(Response, Measure) -> list[tuple[int, str]]:  # noqa: N803

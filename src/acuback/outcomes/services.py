@@ -7,11 +7,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback import sql
 from acuback.audit.services import audit_record
 from acuback.clinical import instruments
 from acuback.clinical.instruments.phq import self_harm_alert
@@ -42,12 +43,39 @@ class LinkInvalid(OutcomeError):
 def wording_for(clinic, instrument_id: str) -> tuple[str, dict, str]:
     """("full" | "licensed" | "paraphrase", {item number: text}, copyright notice)."""
     instrument = instruments.get(instrument_id)
-    loaded = InstrumentText.objects.filter(clinic=clinic, instrument=instrument_id).first()
+    # Written out (acuback.sql): each questionnaire page and submission reads it.
+    loaded = next(iter(sql.fetch(InstrumentText, "t0.clinic_id = %s AND t0.instrument = %s",
+                                 [clinic.pk, instrument_id])), None)  # one per clinic
     if loaded is not None:
         texts = {int(k): v.get("text", "") for k, v in loaded.items.items()}
         return "licensed", texts, loaded.copyright
     texts = {item.number: item.topic for item in instrument.items}
     return ("full" if instrument.ship_text else "paraphrase"), texts, ""
+
+
+def open_draft(*, episode_id: int, instrument_id: str, time_point: str,
+               link_id: int | None = None, supersedes_id: int | None = None,
+               lock: bool = False) -> QuestionnaireResponse | None:
+    """The draft of this questionnaire still open, or None; with `lock`, held until the
+    transaction ends (where the database locks rows: PostgreSQL).
+
+    ``QuestionnaireResponse.objects.filter(..., status=DRAFT).first()`` written out: the
+    questionnaire page and its submission each read it, and the ORM spent 0.4 ms
+    building it."""
+    condition = ["t0.episode_id = %s", "t0.instrument = %s", "t0.time_point = %s",
+                 "t0.status = %s"]
+    params: list = [episode_id, instrument_id, time_point, ResponseStatus.DRAFT]
+    for column, value in (("link_id", link_id), ("supersedes_id", supersedes_id)):
+        if value is None:
+            condition.append(f"t0.{column} IS NULL")
+        else:
+            condition.append(f"t0.{column} = %s")
+            params.append(value)
+    tail = "ORDER BY t0.id LIMIT 1"  # the first, as .first() took it
+    if lock and connection.features.has_select_for_update:
+        tail += " FOR UPDATE"
+    found = sql.fetch(QuestionnaireResponse, " AND ".join(condition), params, tail=tail)
+    return found[0] if found else None
 
 
 def response_save(*, patient, episode, instrument_id: str, time_point: str, answers: dict,
@@ -65,9 +93,9 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
         raise OutcomeError("That response has already been corrected: correct the newer one.")
     user = request.user if request is not None and request.user.is_authenticated else None
     with transaction.atomic():
-        draft = QuestionnaireResponse.objects.select_for_update().filter(
-            episode=episode, instrument=instrument_id, time_point=time_point, link=link,
-            status=ResponseStatus.DRAFT, supersedes=supersedes).first()
+        draft = open_draft(episode_id=episode.pk, instrument_id=instrument_id,
+                           time_point=time_point, link_id=link.pk if link else None,
+                           supersedes_id=supersedes.pk if supersedes else None, lock=True)
         response = draft or QuestionnaireResponse(
             patient=patient, episode=episode, instrument=instrument_id, time_point=time_point,
             link=link, supersedes=supersedes)
@@ -89,7 +117,7 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
             response.submitted_at = timezone.now()
         else:
             response.scorer_version = instruments.SCORER_VERSION
-        response.save()
+        sql.save(response)  # written out: the ORM's save spent 0.6 ms building it
         if submit:
             measures.refresh(episode_id=episode.pk, instrument=instrument_id)
             charts_draw_later(episode.pk)

@@ -82,9 +82,8 @@ def response_enter(request: HttpRequest, pk: int, episode_pk: int,
     time_point = request.GET.get("time_point") or request.POST.get("time_point") or "other"
     if time_point not in TimePoint.values:
         time_point = TimePoint.OTHER
-    draft = QuestionnaireResponse.objects.filter(
-        episode=episode, instrument=instrument.id, time_point=time_point, link=None,
-        supersedes=None, status=ResponseStatus.DRAFT).first()
+    draft = services.open_draft(episode_id=episode.pk, instrument_id=instrument.id,
+                                time_point=time_point)
     return _questionnaire(request, patient=patient, episode=episode, instrument=instrument,
                           time_point=time_point, completed_by=CompletedBy.STAFF, draft=draft,
                           done_url=f"/patients/{patient.pk}/outcomes/")

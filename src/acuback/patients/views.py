@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acuback import sql
 from acuback.accounts import policy
 from acuback.audit.services import audit_read, audit_record
 from acuback.billing.selectors import coverage_status
@@ -51,7 +52,11 @@ def _get_episode(request: HttpRequest, pk: int, episode_pk: int, permission: str
     """The patient, as `_get_patient`, and one of their episodes (404 otherwise), with the
     patient already attached (the pages and services read episode.patient)."""
     patient = _get_patient(request, pk, permission)
-    episode = get_object_or_404(EpisodeOfCare.objects.filter(patient=patient), pk=episode_pk)
+    # Written out (acuback.sql): every session and questionnaire write opens with it.
+    found = sql.fetch(EpisodeOfCare, "t0.id = %s AND t0.patient_id = %s", [episode_pk, patient.pk])
+    if not found:
+        raise Http404("No such episode for this patient.")
+    [episode] = found
     episode.patient = patient
     return patient, episode
 
