@@ -178,7 +178,7 @@ def insert(model, instances: list, *, returning_pk: bool = False,
                  f"VALUES {', '.join([row] * len(instances))}")
     if update_conflicts:
         unique = [model._meta.get_field(name).column for name in update_conflicts]
-        statement += (f" ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO UPDATE SET "
+        statement += (f" ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO UPDATE SET "  # noqa: S608 - names from the model  # nosec B608
                       + ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}"
                                   for f in fields if f.column not in unique))
     if returning_pk:
