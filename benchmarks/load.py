@@ -131,13 +131,17 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # The server's access and error log, and the worker's, kept beside the figures: an error
+    # in a run is then traced to its request (status, time) rather than guessed at.
+    server_log = open(Path(args.data_dir) / "server.log", "w")  # noqa: SIM115
+    worker_log = open(Path(args.data_dir) / "worker.log", "w")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "acuback.cli", "serve", "--bind",  # noqa: S603
                                f"127.0.0.1:{port}", "--workers", str(args.workers),
                                "--threads", str(args.threads)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=env, stdout=server_log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     worker = subprocess.Popen([sys.executable, "-m", "acuback.cli", "worker"],  # noqa: S603
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=env, stdout=worker_log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
         for _ in range(100):
