@@ -98,6 +98,9 @@ def test_a_phq9_item_9_above_zero_alerts_until_followed_up(world, episode, prac,
         reverse("home")).content.decode()
     url = reverse("outcome_alert_acknowledge", args=[world.patient.pk, alert.pk])
     prac = login(world.practitioner)
+    page = reverse("patient_outcomes", args=[world.patient.pk])
+    assert "answered the PHQ-9" in (shown := prac.get(page).content.decode())
+    assert "item 9 = 1" in shown and url in shown  # the alert with its response's answer
     prac.post(url, {"note": ""})
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
@@ -105,6 +108,7 @@ def test_a_phq9_item_9_above_zero_alerts_until_followed_up(world, episode, prac,
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None and alert.acknowledged_by == world.practitioner
     assert "thoughts of self-harm" not in prac.get(reverse("home")).content.decode()
+    assert "answered the PHQ-9" not in prac.get(page).content.decode()
 
 
 def test_item_9_at_zero_raises_no_alert(world, episode):

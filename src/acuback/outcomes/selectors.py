@@ -189,7 +189,9 @@ def patient_outcomes(patient, on: date) -> list[EpisodeOutcomes]:
     """Every episode of a patient with its progress and what is due, in four queries
     whatever the number of episodes."""
     schedule = schedule_for(patient.clinic)
-    episodes = list(patient.episodes.all())
+    # Written out (acuback.sql), in the model's order (newest opened first).
+    episodes = sql.fetch(EpisodeOfCare, "t0.patient_id = %s", [patient.pk],
+                         tail="ORDER BY t0.opened_on DESC, t0.id DESC")
     responses, sessions = _current_and_signed(episodes)
     return [EpisodeOutcomes(
         e, progress(e, schedule=schedule, responses=responses[e.pk], sessions=sessions[e.pk]),

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acuback import sql
 from acuback.accounts import policy
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
@@ -61,7 +62,10 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,
-        "alerts": OutcomeAlert.objects.filter(patient=patient, acknowledged_at__isnull=True),
+        # Written out, with the response each alert shows (the ORM read it once per alert).
+        "alerts": sql.fetch(OutcomeAlert, "t0.patient_id = %s AND t0.acknowledged_at IS NULL",
+                            [patient.pk], related=("response",),
+                            tail="ORDER BY t0.created_at DESC, t0.id DESC"),
         "alert_form": AlertForm(),
         "can_enter": can_enter,
         "can_view_clinical": True,
