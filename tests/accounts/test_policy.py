@@ -62,3 +62,15 @@ def test_anonymous_sees_no_patient(world):
     from django.contrib.auth.models import AnonymousUser
 
     assert not Patient.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_a_user_on_several_staffs_works_in_the_clinic_they_joined_first(db):
+    from tests.factories import make_clinic, make_user
+
+    older, newer = make_clinic("Older"), make_clinic("Newer")
+    user = make_user(newer, Role.PRACTITIONER)  # joins the newer clinic (higher id) first
+    Membership.objects.create(user=user, clinic=older, role=Role.CLINIC_ADMIN)
+    assert older.pk < newer.pk
+    assert policy.home_clinic(user) == newer
+    patient_only = make_user(older, Role.PATIENT)
+    assert policy.home_clinic(patient_only) is None  # a patient works in no clinic

@@ -86,7 +86,8 @@ def _memberships(user) -> list[tuple[int, str]]:
         return []
     cached = getattr(user, "_acuback_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("clinic_id", "role"))
+        cached = list(Membership.objects.filter(user=user).order_by("pk")  # joining order
+                      .values_list("clinic_id", "role"))
         user._acuback_memberships = cached
     return cached
 
@@ -128,4 +129,4 @@ def home_clinic(user) -> Clinic | None:
     staff = [cid for cid, role in _memberships(user) if role != PATIENT]
     if not staff:
         return None
-    return sql.by_pk(Clinic, min(staff))  # the first by id, read by its id
+    return sql.by_pk(Clinic, staff[0])
