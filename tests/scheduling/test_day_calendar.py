@@ -177,3 +177,35 @@ def test_the_day_holds_its_own_visits_in_time_then_practitioner_order(world):
     assert [e.hours for e in entries] == ["00:00–00:45", "09:00–09:45", "09:00–09:45",
                                           "23:30–00:15"]
     assert entries[1].practitioner_name == "Aaron Amy"
+
+
+def test_moving_in_time_keeps_the_filters_and_a_malformed_date_is_named(world, login):
+    from django.urls import reverse
+
+    from tests.factories import make_location
+
+    annex = make_location(world.clinic)
+    client = login(world.front_desk)
+    kept = f"location={annex.pk}&amp;practitioner={world.practitioner_record.pk}"
+    page = client.get(reverse("calendar_day"), {
+        "date": "2026-03-10", "location": annex.pk,
+        "practitioner": world.practitioner_record.pk}).content.decode()
+    assert f'href="?date=2026-03-09&amp;{kept}"' in page  # previous day
+    assert f'href="?date=2026-03-11&amp;{kept}"' in page  # next day
+    assert f'href="?{kept}"' in page  # today
+    assert f'href="{reverse("calendar_week")}?date=2026-03-10&amp;{kept}"' in page
+    week = client.get(reverse("calendar_week"), {
+        "date": "2026-03-10", "location": annex.pk,
+        "practitioner": world.practitioner_record.pk}).content.decode()
+    assert f'&amp;{kept}">← Previous week' in week and f'href="?{kept}"' in week
+    assert f'{reverse("calendar_day")}?date=2026-03-10&amp;{kept}"' in week
+    plain = client.get(reverse("calendar_day"), {"date": "2026-03-10"}).content.decode()
+    assert 'href="?date=2026-03-09"' in plain and 'href="?"' in plain  # nothing to keep
+    assert "is not a date" not in plain
+    wrong = client.get(reverse("calendar_day"), {"date": "10/03/2026"})
+    assert wrong.status_code == 200
+    text = wrong.content.decode()
+    assert "Date: “10/03/2026” is not a date (YYYY-MM-DD), so this is today." in text
+    assert timezone.localdate().strftime("%Y-%m-%d") in text
+    assert "is not a date" in client.get(reverse("calendar_week"),
+                                         {"date": "2026-02-30"}).content.decode()

@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
@@ -36,10 +37,22 @@ def _clinic(request):
 
 
 def _day(request) -> date:
-    try:
-        return date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
+    """The day asked for; today when none is, or (saying so) when it is not a date."""
+    asked = request.GET.get("date", "").strip()
+    if asked:
+        try:
+            return date.fromisoformat(asked)
+        except ValueError:
+            messages.warning(request, f"Date: “{asked[:40]}” is not a date (YYYY-MM-DD), so "
+                             "this is today.")
+    return timezone.localdate()
+
+
+def _kept_filters(location, practitioner) -> str:
+    """The filters as query parameters, for the links to other days and the week: moving
+    in time keeps what the user chose to see."""
+    return urlencode({name: chosen.pk for name, chosen in
+                      (("location", location), ("practitioner", practitioner)) if chosen})
 
 
 def _filters(request, clinic):
@@ -85,6 +98,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "practitioner": practitioner, **_filter_options(clinic, location, practitioner),
         "previous": date.fromordinal(day.toordinal() - 1),
         "next": date.fromordinal(day.toordinal() + 1), "tz": tz,
+        "kept": _kept_filters(location, practitioner),
     })
 
 
@@ -112,6 +126,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         "practitioner": practitioner, **_filter_options(clinic, location, practitioner),
         "previous": date.fromordinal(days[0].toordinal() - 7),
         "next": date.fromordinal(days[0].toordinal() + 7),
+        "kept": _kept_filters(location, practitioner),
     })
 
 
