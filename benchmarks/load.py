@@ -16,6 +16,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -28,6 +29,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = {"dashboard": (8, 10)}
 DEFAULT_BUDGET = (3, 4)
+# Each journey's requests in the server's access log (method, path), for the server-side
+# times: what gunicorn spent on the request, without the load generator, which shares
+# the two cores and adds its own time to every request it measures.
+SERVER_PATHS = [
+    ("minimal view", "GET", r"/account/ping/$"),
+    ("day view", "GET", r"/calendar/\?date="),
+    ("chart", "GET", r"/patients/\d+/$"),
+    ("outcomes page", "GET", r"/patients/\d+/outcomes/$"),
+    ("dashboard", "GET", r"/insights/$"),
+    ("FHIR search", "GET", r"/fhir/Observation\?patient="),
+    ("session: start", "POST", r"/patients/\d+/episodes/\d+/sessions/$"),
+    ("session: record and sign", "POST", r"/patients/\d+/sessions/\d+/$"),
+    ("questionnaire: submit", "POST", r"/patients/\d+/episodes/\d+/outcomes/nrs/"),
+]
+ACCESS_LINE = re.compile(r'"(GET|POST) (\S+) HTTP/[\d.]+" (\d{3}) .* (\d+)$')
 
 
 def _env(args) -> dict:
@@ -133,12 +149,14 @@ def main() -> None:
         port = s.getsockname()[1]
     # The server's access and error log, and the worker's, kept beside the figures: an error
     # in a run is then traced to its request (status, time) rather than guessed at.
-    server_log = open(Path(args.data_dir) / "server.log", "w")  # noqa: SIM115
+    args.server_log = Path(args.data_dir) / "server.log"
+    server_log = open(args.server_log, "w")  # noqa: SIM115
     worker_log = open(Path(args.data_dir) / "worker.log", "w")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "acuback.cli", "serve", "--bind",  # noqa: S603
                                f"127.0.0.1:{port}", "--workers", str(args.workers),
                                "--threads", str(args.threads)],
-                              env=env, stdout=server_log, stderr=subprocess.STDOUT,
+                              env={**env, "PYTHONUNBUFFERED": "1"}, stdout=server_log,
+                              stderr=subprocess.STDOUT,
                               start_new_session=True)
     worker = subprocess.Popen([sys.executable, "-m", "acuback.cli", "worker"],  # noqa: S603
                               env=env, stdout=worker_log, stderr=subprocess.STDOUT,
@@ -184,7 +202,11 @@ def _locust(users: int, seconds: int, port: int, env, setup_file: Path, prefix: 
 
 def _run(users: int, port: int, args, env, setup_file: Path) -> None:
     prefix = Path(args.data_dir) / f"locust-{users}"
+    log_start = args.server_log.stat().st_size
     _locust(users, args.seconds, port, env, setup_file, prefix)
+    with open(args.server_log, encoding="utf-8", errors="replace") as log:
+        log.seek(log_start)
+        server_times = _server_times(log.read().splitlines())
     rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))  # noqa: SIM115
             if int(r["Request Count"])}
     samples = json.loads(Path(f"{prefix}_samples.json").read_text())
@@ -207,7 +229,40 @@ def _run(users: int, port: int, args, env, setup_file: Path) -> None:
     total = rows["Aggregated"]
     print(f"\nAll requests: {float(total['Requests/s']):.1f} req/s, "
           f"{total['Failure Count']} errors.\n")
+    _print_server_times(server_times)
     json.dump(rows, open(f"{prefix}.json", "w"))  # noqa: SIM115
+
+
+def _server_times(lines: list[str]) -> dict[str, list[float]]:
+    """Each journey's requests' times in the server (ms), from its access-log lines."""
+    times: dict[str, list[float]] = {}
+    for line in lines:
+        found = ACCESS_LINE.search(line)
+        if not found:
+            continue
+        method, path, _status, micros = found.groups()
+        for name, wanted, pattern in SERVER_PATHS:
+            if method == wanted and re.match(pattern, path):
+                times.setdefault(name, []).append(int(micros) / 1000)
+                break
+    return times
+
+
+def _print_server_times(times: dict[str, list[float]]) -> None:
+    """The same run seen from the server: not the budget's measure (the issue sets it
+    on the client), but the one the load generator's own time does not enter."""
+    if "minimal view" not in times:
+        return
+    base50, base95 = _percentiles(times["minimal view"])[:2]
+    print("In the server (gunicorn's time per request, from its access log):\n")
+    print("| Journey | requests | p50 ms | p95 ms | p50 ÷ minimal | p95 ÷ minimal |")
+    print("|---|---|---|---|---|---|")
+    for name, _, _ in SERVER_PATHS:
+        if name in times:
+            p50, p95, _ = _percentiles(times[name])
+            print(f"| {name} | {len(times[name])} | {p50:.1f} | {p95:.1f} | "
+                  f"{p50 / base50:.1f} | {p95 / base95:.1f} |")
+    print()
 
 
 def _percentiles(times: list[float]) -> tuple[float, float, float]:

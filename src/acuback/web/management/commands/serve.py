@@ -50,6 +50,10 @@ class Command(BaseCommand):
                 "workers": workers,
                 "threads": threads,
                 "accesslog": "-",
+                # gunicorn's default line and, last, the microseconds the request took in
+                # the server (the load benchmark reads it; docs/deployment.md).
+                "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" '
+                                     '"%(a)s" %(D)s',
                 "timeout": 60,
                 # Longer than a browser's pause between clicks: fewer connections closed
                 # by the server just as the client reuses them (seen as resets in the load
