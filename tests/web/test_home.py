@@ -76,3 +76,47 @@ def test_the_main_navigation_links_what_each_role_may_open_and_marks_the_page(wo
     assert nav.count("aria-current") == 1
     assert f'<a href="{reverse("api_tokens")}">API tokens</a>' in nav
     assert f'<a href="{reverse("insights_dashboard")}">Outcomes</a>' in nav
+
+
+def test_the_practitioners_due_questionnaires_cost_the_same_for_more_episodes(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from acuback.outcomes import services as outcomes
+    from acuback.outcomes.selectors import due_for, questionnaires_due_for_practitioner
+    from acuback.treatment.models import Session
+    from tests.factories import make_episode, make_patient, make_session, request_for
+
+    def treat(family_name: str, baseline: bool):
+        patient = make_patient(world.clinic, family_name=family_name)
+        episode = make_episode(patient, world.practitioner)
+        session = make_session(patient, world.practitioner_record, world.location,
+                               episode=episode)
+        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
+        if baseline:
+            outcomes.response_save(patient=patient, episode=episode, instrument_id="nrs",
+                                   time_point="baseline", answers={1: 5}, submit=True,
+                                   completed_by="staff", request=request_for(world.practitioner))
+
+    client = login(world.practitioner)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).status_code == 200
+        return len(captured)
+
+    treat("Early", baseline=False)
+    count()  # warm
+    before = count()
+    for k in range(4):
+        treat(f"Later{k}", baseline=k % 2 == 0)
+    assert count() <= before
+    today = timezone.localdate()
+    listed = questionnaires_due_for_practitioner(practitioner=world.practitioner_record,
+                                                 on=today)
+    # The same as asking each episode on its own, which the page did before.
+    assert [(e.pk, d) for e, d in listed] == [(e.pk, due_for(e, today)) for e, _ in listed]
+    assert {e.patient.family_name for e, _ in listed} >= {"Early", "Later1", "Later3"}
+    page = client.get(reverse("home")).content.decode()
+    assert "Baseline" in page and "Later1" in page

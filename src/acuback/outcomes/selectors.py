@@ -222,10 +222,19 @@ def questionnaires_due_for_practitioner(*, practitioner, on: date, limit: int = 
     episode_ids = (Session.objects.filter(practitioner=practitioner,
                                           session_date__gte=on - timedelta(days=60))
                    .values_list("episode_id", flat=True).distinct())
-    episodes = (EpisodeOfCare.objects.filter(pk__in=episode_ids)
-                .exclude(status=EpisodeStatus.DISCHARGED).select_related("patient__clinic")
-                .order_by("patient__family_name")[:limit])
-    return [(e, due) for e in episodes if (due := due_for(e, on))]
+    episodes = list(EpisodeOfCare.objects.filter(pk__in=episode_ids)
+                    .exclude(status=EpisodeStatus.DISCHARGED).select_related("patient__clinic")
+                    .order_by("patient__family_name")[:limit])
+    # Every episode's responses and sessions in two queries, a schedule per clinic: the
+    # home page asked three queries of each of up to 15 episodes (45, 36-62 ms).
+    responses, sessions = _current_and_signed(episodes)
+    schedules: dict[int, Schedule] = {}
+    for e in episodes:
+        if e.patient.clinic_id not in schedules:
+            schedules[e.patient.clinic_id] = schedule_for(e.patient.clinic)
+    return [(e, due) for e in episodes
+            if (due := due_for(e, on, schedules[e.patient.clinic_id], responses[e.pk],
+                               sessions[e.pk]))]
 
 
 def patient_due(due: Due) -> Due | None:

@@ -153,7 +153,11 @@ class Session(models.Model):
                    # An episode's signed sessions in date order (outcomes page, dashboard);
                    # without it SQLite walks the status index over every signed session.
                    models.Index(fields=["episode", "status", "session_date"],
-                                name="session_episode_idx")]
+                                name="session_episode_idx"),
+                   # A practitioner's recent sessions (their home page's questionnaires
+                   # due): the practitioner's index alone read all 5,000 of theirs.
+                   models.Index(fields=["practitioner", "session_date"],
+                                name="session_practitioner_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(needles_removed__lte=models.F("needles_inserted")),
                                    name="removed_not_above_inserted"),
