@@ -29,14 +29,13 @@ def _preload() -> None:
 
     matplotlib.use("svg")
     import matplotlib.figure  # noqa: F401
+    from django.template.loader import get_template
+    from django.urls import reverse
 
     import acuback.interop.mapping  # noqa: F401
 
     # The URL resolver and the template every page extends, built once before the fork
     # rather than in each worker thread's first page (90 ms of a first home page).
-    from django.template.loader import get_template
-    from django.urls import reverse
-
     reverse("home")
     get_template("web/base.html")
 
