@@ -50,10 +50,12 @@ def by_pk(model, pk: int, related: tuple[str, ...] = ()):
 
 
 def fetch(model, where: str, params: list, *, related: tuple[str, ...] = (),
-          tail: str = "") -> list:
+          tail: str = "", only: tuple[str, ...] = ()) -> list:
     """``model``'s instances for ``SELECT … FROM its table AS t0 WHERE {where} {tail}``
     (columns named ``t0.column``), each foreign key named in `related` joined and its object
     set on the instance, as ``select_related`` does (None where a nullable key is empty).
+    With `only` (field names; the primary key is always read), the model's other fields
+    are deferred, as ``only()`` defers them: read from the database if used.
 
     Every value goes through the converters the ORM applies (JSON, SQLite's times and
     decimals); the instances are built as the ORM builds them, without its statement
@@ -61,6 +63,8 @@ def fetch(model, where: str, params: list, *, related: tuple[str, ...] = (),
     0.24 ms through ``raw()`` and 0.44 ms through the ORM (docs/benchmarks.md)."""
     quote = connection.ops.quote_name
     tables = [(model, "t0", None)]
+    fields = {m: _read_fields(m, only if m is model else ()) for m in
+              [model, *(model._meta.get_field(name).related_model for name in related)]}
     joins = []
     for n, name in enumerate(related, start=1):
         field = model._meta.get_field(name)
@@ -70,7 +74,7 @@ def fetch(model, where: str, params: list, *, related: tuple[str, ...] = (),
                      f"{quote(field.target_field.column)} = t0.{quote(field.column)}")
         tables.append((field.related_model, alias, field))
     select = ", ".join(f"{alias}.{quote(f.column)}" for m, alias, _ in tables
-                       for f in m._meta.concrete_fields)
+                       for f in fields[m])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {select} FROM {quote(model._meta.db_table)} t0 "  # noqa: S608 - names from the models  # nosec B608
                        f"{' '.join(joins)} WHERE {where} {tail}", params)
@@ -79,8 +83,8 @@ def fetch(model, where: str, params: list, *, related: tuple[str, ...] = (),
     for row in found:
         start, objects = 0, []
         for m, _, _ in tables:
-            width = len(m._meta.concrete_fields)
-            objects.append(_instance(m, row[start:start + width]))
+            width = len(fields[m])
+            objects.append(_instance(m, fields[m], row[start:start + width]))
             start += width
         instance = objects[0]
         for (_, _, field), other in zip(tables[1:], objects[1:], strict=True):
@@ -89,24 +93,36 @@ def fetch(model, where: str, params: list, *, related: tuple[str, ...] = (),
     return instances
 
 
-def _instance(model, values: tuple):
-    """The model's instance from its columns' values (None for a LEFT JOIN that found none),
-    each converted by the ORM's converters for this database."""
-    if values[model._meta.concrete_fields.index(model._meta.pk)] is None:
+@cache
+def _read_fields(model, only: tuple[str, ...]) -> tuple:
+    """The concrete fields a fetch reads: all of them, or the primary key and `only`."""
+    if not only:
+        return tuple(model._meta.concrete_fields)
+    return tuple(f for f in model._meta.concrete_fields
+                 if f.primary_key or f.name in only or f.attname in only)
+
+
+def _instance(model, fields: tuple, values: tuple):
+    """The model's instance from the values of `fields` (None for a LEFT JOIN that found
+    none), each converted by the ORM's converters for this database; fields not read are
+    deferred."""
+    if values[fields.index(model._meta.pk)] is None:
         return None
     values = list(values)
-    for index, converters, column in _converters(model, connection.vendor):
+    for index, converters, column in _converters(model, fields, connection.vendor):
         for converter in converters:
             values[index] = converter(values[index], column, connection)
-    return model.from_db(connection.alias, None, values)
+    names = None if len(fields) == len(model._meta.concrete_fields) else \
+        [f.attname for f in fields]
+    return model.from_db(connection.alias, names, values)
 
 
 @cache
-def _converters(model, vendor: str) -> list[tuple[int, list, object]]:
-    """(position, converters, column) of each of the model's fields whose value the ORM
-    converts on this database; ``vendor`` keys the cache."""
+def _converters(model, fields: tuple, vendor: str) -> list[tuple[int, list, object]]:
+    """(position, converters, column) of each of `fields` whose value the ORM converts on
+    this database; ``vendor`` keys the cache."""
     found = []
-    for index, field in enumerate(model._meta.concrete_fields):
+    for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
         converters = (connection.ops.get_db_converters(column)
                       + column.get_db_converters(connection))

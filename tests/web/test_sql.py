@@ -170,3 +170,18 @@ def test_insert_with_update_conflicts_replaces_the_row_holding_the_unique_values
                update_conflicts=("episode", "instrument"))
     rows = {m.episode_id: (m.latest, m.baseline) for m in EpisodeMeasure.objects.all()}
     assert rows == {episode.pk: (3, 7), other.pk: (5, None)}
+
+
+def test_fetch_with_only_reads_those_fields_and_defers_the_rest(world):
+    from acuback.treatment.models import Session
+    from tests.factories import make_session
+
+    session = make_session(world.patient, world.practitioner_record, world.location,
+                           subjective="Stiff in the morning.", cpt_codes={"97810": 1})
+    [found] = sql.fetch(Session, "t0.id = %s", [session.pk],
+                        only=("episode_id", "session_date", "cpt_codes"))
+    assert found.get_deferred_fields() >= {"subjective", "status", "signed_at"}
+    assert "cpt_codes" not in found.get_deferred_fields()
+    assert (found.pk, found.episode_id, found.session_date, found.cpt_codes) == (
+        session.pk, session.episode_id, session.session_date, {"97810": 1})  # JSON converted
+    assert found.subjective == "Stiff in the morning."  # a deferred field, read when used

@@ -155,24 +155,20 @@ def _current_and_signed(episodes) -> tuple[dict[int, list], dict[int, list]]:
     Written out in SQL (the outcomes page and the dashboard read them; the ORM spent 1.5 ms
     building the two): the responses are ``current()`` (submitted, and no response
     supersedes them), with only the fields the series use; tested against ``current()``."""
-    quote = connection.ops.quote_name
     ids = [e.pk for e in episodes]
+    table = connection.ops.quote_name(QuestionnaireResponse._meta.db_table)
     responses: dict[int, list[QuestionnaireResponse]] = {pk: [] for pk in ids}
-    table = quote(QuestionnaireResponse._meta.db_table)
-    columns = ", ".join(f"r.{quote(QuestionnaireResponse._meta.get_field(f).column)}"
-                        for f in ("id", *SERIES_FIELDS))
-    condition, params = sql.id_in("r.episode_id", ids)
-    for r in QuestionnaireResponse.objects.raw(
-            f"SELECT {columns} FROM {table} r WHERE {condition} AND r.status = %s "  # noqa: S608 - names from the model  # nosec B608
-            f"AND NOT EXISTS (SELECT 1 FROM {table} c WHERE c.supersedes_id = r.id) "
-            "ORDER BY r.submitted_at, r.id", [*params, ResponseStatus.SUBMITTED.value]):
+    condition, params = sql.id_in("t0.episode_id", ids)
+    current = (f"{condition} AND t0.status = %s AND NOT EXISTS (SELECT 1 FROM {table} c "  # noqa: S608 - names from the model  # nosec B608
+               "WHERE c.supersedes_id = t0.id)")
+    for r in sql.fetch(QuestionnaireResponse, current, [*params, ResponseStatus.SUBMITTED.value],
+                       only=SERIES_FIELDS, tail="ORDER BY t0.submitted_at, t0.id"):
         responses[r.episode_id].append(r)
     sessions: dict[int, list[Session]] = {pk: [] for pk in ids}
-    condition, params = sql.id_in("episode_id", ids)
-    for s in Session.objects.raw(
-            "SELECT id, episode_id, session_date, signed_at FROM "  # noqa: S608 - names from the model  # nosec B608
-            f"{quote(Session._meta.db_table)} WHERE {condition} AND status = %s "
-            "ORDER BY session_date, id", [*params, SessionStatus.SIGNED.value]):
+    for s in sql.fetch(Session, f"{condition} AND t0.status = %s",
+                       [*params, SessionStatus.SIGNED.value],
+                       only=("episode_id", "session_date", "signed_at"),
+                       tail="ORDER BY t0.session_date, t0.id"):
         sessions[s.episode_id].append(s)
     return responses, sessions
 
