@@ -115,6 +115,8 @@ def test_fetch_builds_the_orms_instances_with_their_joined_objects(world):
             assert _values(found.signed_by) == _values(orm.signed_by)
         assert not found._state.adding
     assert type(found.signed_at) is type(orm.signed_at) and found.adjuncts == []
+    assert found.electroacupuncture is False  # a bool, not SQLite's 0
+    assert found.location.is_active is True
     assert signed.pk != draft.pk and sql.by_pk(Session, draft.pk + signed.pk) is None
 
 
