@@ -347,3 +347,32 @@ def test_the_not_improving_list_names_treated_episodes_without_an_mcid_change(wo
     assert section.count("<li>") == 2 and "(7 sessions)" in section and "(6 sessions)" in section
     assert section.index("(7 sessions)") < section.index("(6 sessions)")
     assert f"/patients/{stuck_seven.patient_id}/outcomes/" in section and stuck_six
+
+
+def test_expired_figures_are_recomputed_by_one_viewer_while_the_others_see_the_old(
+        cohort, login, settings):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+
+    from acuback.insights.dashboard import _figures_key
+
+    settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
+    client = login(cohort.admin)
+    url = reverse("insights_dashboard")
+    assert "<td>Review</td><td>2</td><td>1</td>" in client.get(url).content.decode()
+    _, _, _, d = cohort.episodes
+    score(cohort, d, "review", 3)  # 3 of 3 at review once recomputed
+    key = _figures_key(cohort.clinic, None)
+    figures = cache.get(key)
+    figures["figures_computed_at"] -= timedelta(seconds=301)  # now due
+    cache.set(key, figures, 900)
+    cache.add(key + ":recomputing", True, 120)  # another viewer is recomputing them
+    page = client.get(url).content.decode()
+    assert "<td>Review</td><td>2</td><td>1</td>" in page  # the old figures meanwhile
+    cache.delete(key + ":recomputing")  # that viewer failed, or its turn ran out
+    assert "<td>Review</td><td>3</td><td>2</td>" in client.get(url).content.decode()
+    assert cache.get(key + ":recomputing") is None  # the turn is given back
+    recomputed = cache.get(key)["figures_computed_at"]
+    client.get(url)  # fresh again: reused, not recomputed
+    assert cache.get(key)["figures_computed_at"] == recomputed
