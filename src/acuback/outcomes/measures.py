@@ -55,20 +55,17 @@ def rebuild(Response, Measure, *, episode_ids=None) -> int:  # noqa: N803
 
 def refresh(*, episode_id: int, instrument: str) -> None:
     """After a response of the episode is submitted or corrected (same transaction)."""
-    from django.db import connection
-
     from acuback import sql
 
-    from .models import EpisodeMeasure, QuestionnaireResponse
+    from .models import EpisodeMeasure, QuestionnaireResponse, current_sql
 
     # Written out (acuback.sql; the ORM spent 0.9 ms building these two statements in
-    # every submission): the _current() rule, a response no correction supersedes.
-    table = connection.ops.quote_name(QuestionnaireResponse._meta.db_table)
-    current = ("t0.episode_id = %s AND t0.instrument = %s AND t0.status = 'submitted' AND "  # noqa: S608 - names from the model  # nosec B608
-               f"t0.total IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} c "
-               "WHERE c.supersedes_id = t0.id)")
-    responses = sql.fetch(QuestionnaireResponse, current, [episode_id, instrument],
-                          tail="ORDER BY t0.submitted_at, t0.id")
+    # every submission): the _current() rule.
+    responses = sql.fetch(
+        QuestionnaireResponse, "t0.episode_id = %s AND t0.instrument = %s AND "
+        f"t0.total IS NOT NULL AND {current_sql('t0')}", [episode_id, instrument],
+        only=("episode_id", "instrument", "time_point", "total", "submitted_at"),
+        tail="ORDER BY t0.submitted_at, t0.id")
     scores = [(r.episode_id, r.instrument, r.time_point, r.total, r.submitted_at)
               for r in responses]
     row = next(_rows(EpisodeMeasure, [((episode_id, instrument), scores)]))

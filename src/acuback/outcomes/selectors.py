@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connection
 from django.db.models import Max
 
 from acuback import sql
@@ -13,7 +12,7 @@ from acuback.clinical import instruments, responders
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.treatment.models import Session, SessionStatus
 
-from .models import OutcomeAlert, QuestionnaireResponse, ResponseStatus, TimePoint
+from .models import OutcomeAlert, QuestionnaireResponse, TimePoint, current_sql
 from .schedule import FOLLOW_UP_DAYS, Schedule, schedule_for
 
 
@@ -156,12 +155,9 @@ def _current_and_signed(episodes) -> tuple[dict[int, list], dict[int, list]]:
     building the two): the responses are ``current()`` (submitted, and no response
     supersedes them), with only the fields the series use; tested against ``current()``."""
     ids = [e.pk for e in episodes]
-    table = connection.ops.quote_name(QuestionnaireResponse._meta.db_table)
     responses: dict[int, list[QuestionnaireResponse]] = {pk: [] for pk in ids}
     condition, params = sql.id_in("t0.episode_id", ids)
-    current = (f"{condition} AND t0.status = %s AND NOT EXISTS (SELECT 1 FROM {table} c "  # noqa: S608 - names from the model  # nosec B608
-               "WHERE c.supersedes_id = t0.id)")
-    for r in sql.fetch(QuestionnaireResponse, current, [*params, ResponseStatus.SUBMITTED.value],
+    for r in sql.fetch(QuestionnaireResponse, f"{condition} AND {current_sql('t0')}", params,
                        only=SERIES_FIELDS, tail="ORDER BY t0.submitted_at, t0.id"):
         responses[r.episode_id].append(r)
     sessions: dict[int, list[Session]] = {pk: [] for pk in ids}
