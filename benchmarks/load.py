@@ -43,6 +43,7 @@ SERVER_PATHS = [
     ("session: record and sign", "POST", r"/patients/\d+/sessions/\d+/$"),
     ("questionnaire: submit", "POST", r"/patients/\d+/episodes/\d+/outcomes/nrs/"),
 ]
+RELEASED_LINE = re.compile(r"memory released in worker (\d+): (\d+) -> (\d+) KiB")
 ACCESS_LINE = re.compile(r'"(GET|POST) (\S+) HTTP/[\d.]+" (\d{3}) .* (\d+)$')
 
 
@@ -155,7 +156,9 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "acuback.cli", "serve", "--bind",  # noqa: S603
                                f"127.0.0.1:{port}", "--workers", str(args.workers),
                                "--threads", str(args.threads)],
-                              env={**env, "PYTHONUNBUFFERED": "1"}, stdout=server_log,
+                              env={**env, "PYTHONUNBUFFERED": "1",
+                                   # the workers' "memory released" lines, for the soak
+                                   "ACUBACK_LOG_LEVEL": "INFO"}, stdout=server_log,
                               stderr=subprocess.STDOUT,
                               start_new_session=True)
     worker = subprocess.Popen([sys.executable, "-m", "acuback.cli", "worker"],  # noqa: S603
@@ -298,6 +301,7 @@ def _soak(master: int, port: int, args, env, setup_file: Path) -> None:
     first sample is taken after a minute (imports, caches and pools filled), the growth
     is last / first."""
     prefix = Path(args.data_dir) / "soak"
+    log_start = args.server_log.stat().st_size
     runner = _locust(4, args.soak, port, env, setup_file, prefix, wait=False)
     samples: dict[int, list[tuple[float, int]]] = {}
     started = time.monotonic()
@@ -313,14 +317,23 @@ def _soak(master: int, port: int, args, env, setup_file: Path) -> None:
     print(f"{total['Request Count']} requests, {total['Failure Count']} errors, "
           f"{float(total['Requests/s']):.1f} req/s; p50 {float(total['50%']):.0f} ms, "
           f"p95 {float(total['95%']):.0f} ms.\n")
-    print("| Worker | samples | RSS at 1 min (MiB) | RSS at end (MiB) | peak (MiB) | growth |")
-    print("|---|---|---|---|---|---|")
-    for n, (_pid, points) in enumerate(sorted(samples.items()), 1):
+    # What the workers handed back after requests that grew them (acuback.web.memory).
+    released: dict[int, list[int]] = {}
+    with open(args.server_log, encoding="utf-8", errors="replace") as log:
+        log.seek(log_start)
+        for match in RELEASED_LINE.finditer(log.read()):
+            pid, before, after = map(int, match.groups())
+            released.setdefault(pid, []).append(before - after)
+    print("| Worker | samples | RSS at 1 min (MiB) | RSS at end (MiB) | peak (MiB) | growth "
+          "| releases (MiB handed back) |")
+    print("|---|---|---|---|---|---|---|")
+    for n, (pid, points) in enumerate(sorted(samples.items()), 1):
         settled = [rss for t, rss in points if t >= 60] or [rss for _, rss in points]
         first, last, peak = settled[0], settled[-1], max(settled)
         growth = 100 * (last - first) / first
         print(f"| {n} | {len(points)} | {first / 1024:.0f} | {last / 1024:.0f} | "
-              f"{peak / 1024:.0f} | {growth:+.1f} % {'(within 10 %)' if growth < 10 else 'OVER'} |")
+              f"{peak / 1024:.0f} | {growth:+.1f} % {'(within 10 %)' if growth < 10 else 'OVER'} "
+              f"| {len(released.get(pid, []))} ({sum(released.get(pid, [])) / 1024:.1f}) |")
     json.dump({"samples": samples, "stats": rows},
               open(Path(args.data_dir) / "soak.json", "w"))  # noqa: SIM115
 

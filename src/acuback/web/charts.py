@@ -144,3 +144,16 @@ def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_labe
     figure.autofmt_xdate()
     figure.tight_layout()
     return _svg(figure)
+
+
+def warm() -> None:
+    """Draw one chart of each kind, without caching them: the fonts, text layout and
+    renderer state matplotlib builds on its first drawing are then built once, in the
+    server before it forks, rather than in each worker on its first uncached chart
+    (docs/benchmarks.md: the soak)."""
+    start = date(2026, 1, 5)
+    _draw("warm", [ChartPoint(start, 6.0), ChartPoint(date(2026, 2, 2), 3.5)], 0, 10, 6.0,
+          (4.0, 8.0), [start, date(2026, 1, 19)], "score")
+    _draw_comparison("warm", [Series("reference", ((0, 0.0), (8, -10.0))),
+                              Series("clinic", ((0, 0.0), (8, -12.0)), "clinic")],
+                     "weeks", "change")
