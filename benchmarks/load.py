@@ -152,7 +152,8 @@ def main() -> None:
     # in a run is then traced to its request (status, time) rather than guessed at.
     args.server_log = Path(args.data_dir) / "server.log"
     server_log = open(args.server_log, "w")  # noqa: SIM115
-    worker_log = open(Path(args.data_dir) / "worker.log", "w")  # noqa: SIM115
+    args.worker_log = Path(args.data_dir) / "worker.log"
+    worker_log = open(args.worker_log, "w")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "acuback.cli", "serve", "--bind",  # noqa: S603
                                f"127.0.0.1:{port}", "--workers", str(args.workers),
                                "--threads", str(args.threads)],
@@ -162,7 +163,8 @@ def main() -> None:
                               stderr=subprocess.STDOUT,
                               start_new_session=True)
     worker = subprocess.Popen([sys.executable, "-m", "acuback.cli", "worker"],  # noqa: S603
-                              env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+                              env={**env, "ACUBACK_LOG_LEVEL": "INFO"}, stdout=worker_log,
+                              stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
         for _ in range(100):
@@ -178,7 +180,7 @@ def main() -> None:
         for users in (int(u) for u in args.users.split(",") if u):
             _run(users, port, args, env, setup_file)
         if args.soak:
-            _soak(server.pid, port, args, env, setup_file)
+            _soak(server.pid, worker.pid, port, args, env, setup_file)
     finally:
         import signal
 
@@ -296,19 +298,19 @@ def _workers(master: int) -> list[int]:
     return sorted(children)
 
 
-def _soak(master: int, port: int, args, env, setup_file: Path) -> None:
-    """A bounded run at 4 users; each worker's resident memory sampled every 10 s. The
-    first sample is taken after a minute (imports, caches and pools filled), the growth
-    is last / first."""
+def _soak(master: int, task_worker: int, port: int, args, env, setup_file: Path) -> None:
+    """A bounded run at 4 users; each web worker's resident memory, and the task
+    worker's, sampled every 10 s. The first sample is taken after a minute (imports,
+    caches and pools filled), the growth is last / first."""
     prefix = Path(args.data_dir) / "soak"
-    log_start = args.server_log.stat().st_size
+    log_starts = {log: log.stat().st_size for log in (args.server_log, args.worker_log)}
     runner = _locust(4, args.soak, port, env, setup_file, prefix, wait=False)
     samples: dict[int, list[tuple[float, int]]] = {}
     started = time.monotonic()
     while runner.poll() is None:
         time.sleep(10)
         elapsed = time.monotonic() - started
-        for pid in _workers(master):
+        for pid in [*_workers(master), task_worker]:
             with contextlib.suppress(OSError):  # a worker may be replaced between reads
                 samples.setdefault(pid, []).append((elapsed, _rss_kib(pid)))
     rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))}  # noqa: SIM115
@@ -317,21 +319,25 @@ def _soak(master: int, port: int, args, env, setup_file: Path) -> None:
     print(f"{total['Request Count']} requests, {total['Failure Count']} errors, "
           f"{float(total['Requests/s']):.1f} req/s; p50 {float(total['50%']):.0f} ms, "
           f"p95 {float(total['95%']):.0f} ms.\n")
-    # What the workers handed back after requests that grew them (acuback.web.memory).
+    # What the workers handed back after requests or tasks that grew them
+    # (acuback.web.memory).
     released: dict[int, list[int]] = {}
-    with open(args.server_log, encoding="utf-8", errors="replace") as log:
-        log.seek(log_start)
-        for match in RELEASED_LINE.finditer(log.read()):
-            pid, before, after = map(int, match.groups())
-            released.setdefault(pid, []).append(before - after)
+    for path, start in log_starts.items():
+        with open(path, encoding="utf-8", errors="replace") as log:
+            log.seek(start)
+            for match in RELEASED_LINE.finditer(log.read()):
+                pid, before, after = map(int, match.groups())
+                released.setdefault(pid, []).append(before - after)
     print("| Worker | samples | RSS at 1 min (MiB) | RSS at end (MiB) | peak (MiB) | growth "
           "| releases (MiB handed back) |")
     print("|---|---|---|---|---|---|---|")
-    for n, (pid, points) in enumerate(sorted(samples.items()), 1):
+    for n, (pid, points) in enumerate(sorted(samples.items(), key=lambda s: s[0] == task_worker),
+                                      1):
         settled = [rss for t, rss in points if t >= 60] or [rss for _, rss in points]
         first, last, peak = settled[0], settled[-1], max(settled)
         growth = 100 * (last - first) / first
-        print(f"| {n} | {len(points)} | {first / 1024:.0f} | {last / 1024:.0f} | "
+        name = "task worker" if pid == task_worker else n
+        print(f"| {name} | {len(points)} | {first / 1024:.0f} | {last / 1024:.0f} | "
               f"{peak / 1024:.0f} | {growth:+.1f} % {'(within 10 %)' if growth < 10 else 'OVER'} "
               f"| {len(released.get(pid, []))} ({sum(released.get(pid, [])) / 1024:.1f}) |")
     json.dump({"samples": samples, "stats": rows},

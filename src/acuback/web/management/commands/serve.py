@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
-from acuback.web.memory import FreedMemory, glibc_trim
+from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
 from acuback.wsgi import application
 
 
@@ -26,8 +26,6 @@ def _preload() -> None:
     """Import what the first chart and the first FHIR request would, before the workers
     fork: they share these pages instead of each growing by ~40 MB on its first chart
     (seen as a step in the soak's memory samples) and paying the import in a request."""
-    import gc
-
     from django.template.loader import get_template
     from django.urls import reverse
 
@@ -42,18 +40,15 @@ def _preload() -> None:
     # rather than in each worker thread's first page (90 ms of a first home page).
     reverse("home")
     get_template("web/base.html")
-    # What is loaded now lives as long as the server: moved out of the collector's reach
-    # (gc.freeze), so a worker's full collection scans only what the worker allocated
-    # (3-10 ms instead of about 90 ms at 130 MiB), and runs as often as that garbage calls
-    # for rather than once per quarter of the whole heap (the second collect resets that
-    # count). A chart's figure is a cycle of ~4,000 objects freed only by a full collection.
-    gc.collect()
-    gc.freeze()
-    gc.collect()
+    freeze_loaded()
+
+
+def _before_request(worker, req) -> None:
+    freed_memory.request_started()
 
 
 def _after_request(worker, req, environ, resp) -> None:
-    freed_memory.after_request()
+    freed_memory.request_finished()
 
 
 freed_memory = FreedMemory(trim=glibc_trim())  # one per worker, copied at the fork
@@ -85,6 +80,7 @@ class Command(BaseCommand):
                 # by the server just as the client reuses them (seen as resets in the load
                 # benchmark with the 2 s default).
                 "keepalive": 5,
+                "pre_request": _before_request,
                 "post_request": _after_request,
             }
         ).run()

@@ -14,6 +14,17 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+RELEASE_UID = "acuback-worker-freed-memory"
+
+
+def release_memory_after_tasks(freed) -> None:
+    """Chart drawings and exports leave freed memory behind, as in a web worker: handed
+    back after a task that grew the process (acuback.web.memory)."""
+    from django_tasks.signals import task_finished
+
+    task_finished.connect(lambda **_: freed.release_if_grown(), weak=False,
+                          dispatch_uid=RELEASE_UID)
+
 
 class Command(BaseCommand):
     help = "Run background tasks (reminders, questionnaire invitations)."
@@ -25,6 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, **options):
         from acuback.scheduling.notifications import tick
         from acuback.scheduling.tasks import reminders_tick
+        from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
 
         if once:
             self.stdout.write(str(tick()))
@@ -39,6 +51,8 @@ class Command(BaseCommand):
                     close_old_connections()
                 stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
 
+        freeze_loaded()
+        release_memory_after_tasks(FreedMemory(trim=glibc_trim()))
         threading.Thread(target=clock, name="acuback-clock", daemon=True).start()
         self.stdout.write("acuback worker started (Ctrl+C stops it)")
         try:
