@@ -99,3 +99,13 @@ def test_everything_holds_the_patient_and_their_record_only(record):
                     .get("reference") for r in resources if r["resourceType"] in (
                         "Condition", "Observation", "Consent", "Coverage", "AdverseEvent")}
     assert patient_refs == {f"Patient/{record.patient.pk}"}
+
+
+def test_the_server_preloads_a_model_for_every_resource_type_it_writes():
+    """`acuback serve` loads these before forking; a name R4B does not know fails here
+    rather than in a worker's first FHIR request."""
+    import sys
+
+    mapping.load_models()
+    for resource_type in mapping.RESOURCE_TYPES:
+        assert f"fhir.resources.R4B.{resource_type.lower()}" in sys.modules

@@ -32,6 +32,15 @@ RESOURCE_TYPES = ("Patient", "Practitioner", "PractitionerRole", "Organization",
                   "QuestionnaireResponse", "AdverseEvent", "Consent", "Appointment", "Coverage")
 
 
+def load_models() -> None:
+    """Import the R4B model of every resource type acuback writes. Imported on first use,
+    they cost a worker's first FHIR search 65 ms instead of 12 and 4 MiB; loaded by
+    `acuback serve` before its workers fork, 30 ms and 1 MiB (a few datatypes the models
+    still import on first use)."""
+    for resource_type in RESOURCE_TYPES:
+        get_fhir_model_class(resource_type)
+
+
 class InvalidResource(ValueError):
     pass
 

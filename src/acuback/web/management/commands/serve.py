@@ -29,8 +29,10 @@ def _preload() -> None:
     from django.template.loader import get_template
     from django.urls import reverse
 
-    import acuback.interop.mapping  # noqa: F401
+    from acuback.interop import mapping
     from acuback.web import charts
+
+    mapping.load_models()
 
     # A first drawing builds fonts and text layout (about 4 MiB): built here once, shared
     # by the workers, instead of in each worker on its first uncached chart.
