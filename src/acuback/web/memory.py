@@ -22,13 +22,14 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 GROWTH_KIB = 4096  # a chart drawing is 2-9 MiB; ordinary pages stay under 1.5 MiB
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 
 
 def resident_kib() -> int:
     """This process's resident memory (Linux); 0 where /proc is not there."""
     try:
         with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4
+            return int(statm.read().split()[1]) * PAGE_KIB
     except (OSError, IndexError, ValueError):
         return 0
 
