@@ -2,12 +2,21 @@ from __future__ import annotations
 
 import pytest
 
+from acuback import signing
 from tests.factories import make_world
 
 
 @pytest.fixture
 def world(db):
     return make_world()
+
+
+@pytest.fixture
+def operator(db):
+    """A platform operator: a superuser who belongs to no clinic."""
+    from acuback.accounts.models import User
+
+    return User.objects.create_superuser("operator", "operator@example.org", "unused-pw-1")
 
 
 @pytest.fixture
@@ -59,10 +68,11 @@ def world_with_consent(world):
         request_for,
     )
 
-    world.consent = Consent.objects.create(
-        patient=world.patient, form=world.consent_form, kind="treatment", version="1",
-        text_sha256=world.consent_form.text_sha256, signature_name="Alice Archer",
-        signed_at="2026-01-01T10:00:00Z", recorded_by=world.practitioner)
+    with signing.signing():  # arranging data signed earlier
+        world.consent = Consent.objects.create(
+            patient=world.patient, form=world.consent_form, kind="treatment", version="1",
+            text_sha256=world.consent_form.text_sha256, signature_name="Alice Archer",
+            signed_at="2026-01-01T10:00:00Z", recorded_by=world.practitioner)
     world.screening = make_signed_screening(
         world.patient, world.practitioner, saddle_numbness=True,
         referred_to="Emergency department", patient_told="Go to the ED now.")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from acuback import signing
 from acuback.accounts.models import (
     Clinic,
     Credential,
@@ -175,9 +176,10 @@ def make_consent(patient: Patient, user: User, kind: str = ConsentKind.TREATMENT
 
     form = ConsentForm.objects.filter(clinic=patient.clinic, kind=kind).first() \
         or make_consent_form(patient.clinic, kind)
-    return Consent.objects.create(patient=patient, form=form, kind=kind, version=form.version,
-                                  text_sha256=form.text_sha256, signature_name=patient.full_name,
-                                  signed_at=timezone.now(), recorded_by=user)
+    with signing.signing():  # arranging data signed earlier
+        return Consent.objects.create(patient=patient, form=form, kind=kind, version=form.version,
+                                      text_sha256=form.text_sha256, signature_name=patient.full_name,
+                                      signed_at=timezone.now(), recorded_by=user)
 
 
 def make_session(patient: Patient, practitioner: Practitioner, location: Location, **fields):
@@ -235,8 +237,9 @@ def make_record(world):
                                  depth_mm=Decimal("25.0"), gauge_mm=Decimal("0.25"),
                                  length_mm=40, retention_minutes=20, stimulation="electrical",
                                  frequency_hz=Decimal("2.0"))
-    Session.objects.filter(pk=w.session.pk).update(
-        status="signed", signed_at=timezone.now(), cpt_codes={"97813": 1, "97814": 1})
+    with signing.signing():  # arranging data signed earlier
+        Session.objects.filter(pk=w.session.pk).update(
+            status="signed", signed_at=timezone.now(), cpt_codes={"97813": 1, "97814": 1})
     w.session.refresh_from_db()
     request = request_for(w.practitioner)
     w.odi = outcomes.response_save(patient=w.patient, episode=w.episode, instrument_id="odi",

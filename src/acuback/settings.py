@@ -19,7 +19,8 @@ ALLOWED_HOSTS = env_list("ACUBACK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("ACUBACK_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, for platform operators (superusers) only.
+    "acuback.web.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

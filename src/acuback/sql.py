@@ -15,6 +15,8 @@ from functools import cache
 from django.db import connection
 from django.db.models import Lookup, Model
 
+from acuback import signing
+
 
 def id_in(column: str, ids: Iterable[int], db=connection) -> tuple[str, list]:
     """`column` is one of `ids`, as SQL and its parameters.
@@ -157,6 +159,11 @@ def _where(model, where: dict) -> tuple[str, list]:
 def update(model, where: dict, values: dict) -> int:
     """``model.objects.filter(**where).update(**values)`` for equality filters: the number
     of rows changed."""
+    signing.check_fields(model, values)
+    return _update(model, where, values)
+
+
+def _update(model, where: dict, values: dict) -> int:
     pairs = [_column_and_value(model, name, value) for name, value in values.items()]
     condition, params = _where(model, where)
     with connection.cursor() as cursor:
@@ -186,6 +193,7 @@ def insert(model, instances: list, *, returning_pk: bool = False,
     ``bulk_create(update_conflicts=True)`` does (both databases take ON CONFLICT)."""
     if not instances:
         return
+    signing.check_new(model, instances)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     row = f"({', '.join(['%s'] * len(fields))})"
@@ -218,7 +226,8 @@ def save(instance) -> None:
     if instance._state.adding:
         insert(model, [instance], returning_pk=True)
         return
-    update(model, {model._meta.pk.name: instance.pk}, {
+    signing.check_save(instance)  # every field is written: the changed ones are checked
+    _update(model, {model._meta.pk.name: instance.pk}, {
         f.name: f.pre_save(instance, False)
         for f in model._meta.concrete_fields if not f.primary_key})
 

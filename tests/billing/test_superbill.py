@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback import signing
 from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
 from acuback.treatment.models import Session
 from tests.factories import make_episode, make_session
@@ -25,9 +26,10 @@ def billed(world):
     episode = make_episode(world.patient, world.practitioner, diagnosis_codes=["M54.50"])
     session = make_session(world.patient, world.practitioner_record, world.location,
                            episode=episode)
-    Session.objects.filter(pk=session.pk).update(
-        status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1, "97814": 1},
-        session_date=timezone.localdate() - timedelta(days=2))
+    with signing.signing():  # arranging data signed earlier
+        Session.objects.filter(pk=session.pk).update(
+            status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1, "97814": 1},
+            session_date=timezone.localdate() - timedelta(days=2))
     world.payer = payer
     return world
 

@@ -4,6 +4,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
+from acuback import signing
+
 pytestmark = pytest.mark.e2e
 
 
@@ -28,9 +30,10 @@ def test_visit_13_warns_until_improvement_is_documented_then_books_with_kx(world
     for i in range(12):
         session = make_session(world.patient, world.practitioner_record, world.location,
                                episode=episode)
-        Session.objects.filter(pk=session.pk).update(
-            status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1},
-            session_date=today - timedelta(days=80 - 6 * i))
+        with signing.signing():  # arranging data signed earlier
+            Session.objects.filter(pk=session.pk).update(
+                status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1},
+                session_date=today - timedelta(days=80 - 6 * i))
     outcomes.response_save(patient=world.patient, episode=episode, instrument_id="nrs",
                            time_point="baseline", answers={1: 7}, submit=True,
                            completed_by="staff", request=request_for(world.practitioner))
@@ -72,8 +75,9 @@ def test_visit_13_warns_until_improvement_is_documented_then_books_with_kx(world
     # Visit 13 is treated and signed; the superbill carries KX.
     thirteenth = make_session(world.patient, world.practitioner_record, world.location,
                               episode=episode)
-    Session.objects.filter(pk=thirteenth.pk).update(status="signed", signed_at=timezone.now(),
-                                                    cpt_codes={"97810": 1}, session_date=day)
+    with signing.signing():  # arranging data signed earlier
+        Session.objects.filter(pk=thirteenth.pk).update(status="signed", signed_at=timezone.now(),
+                                                        cpt_codes={"97810": 1}, session_date=day)
     page.goto(f"/patients/{world.patient.pk}/superbill/?from={day.isoformat()}"
               f"&to={day.isoformat()}")
     row = page.locator("table.list tbody tr").first.text_content()

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback import signing
 from acuback.outcomes import services as outcomes
 from acuback.treatment.models import Session
 from tests.factories import make_episode, make_session, make_signed_screening, request_for
@@ -28,8 +29,9 @@ def reported(world):
                            discharged_on=timezone.localdate())
     session = make_session(world.patient, world.practitioner_record, world.location,
                            episode=episode)
-    Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now(),
-                                                 pain_before=6, pain_after=3)
+    with signing.signing():  # arranging data signed earlier
+        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now(),
+                                                     pain_before=6, pain_after=3)
     request = request_for(world.practitioner)
     for time_point, value in (("baseline", 40), ("discharge", 18)):
         outcomes.response_save(patient=world.patient, episode=episode, instrument_id="odi",

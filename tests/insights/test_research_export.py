@@ -9,6 +9,7 @@ from datetime import date
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback import signing
 from acuback.audit.models import AuditEvent
 from acuback.insights.export import MAX_SHIFT_DAYS, pseudonym, shift
 from acuback.outcomes import services as outcomes
@@ -25,7 +26,8 @@ def test_the_export_has_no_name_mrn_email_phone_or_birth_date(world, login):
                            goals="Alice wants to garden again")
     session = make_session(patient, world.practitioner_record, world.location, episode=episode,
                            subjective="Alice Archer says her back is better")
-    Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
+    with signing.signing():  # arranging data signed earlier
+        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
     outcomes.response_save(patient=patient, episode=episode, instrument_id="nrs",
                            time_point="baseline", answers={1: 6}, submit=True,
                            completed_by="staff", request=request_for(world.practitioner))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from acuback import signing
 from acuback.outcomes import services
 from acuback.outcomes.models import QuestionnaireResponse
 from acuback.outcomes.selectors import SERIES_FIELDS, _current_and_signed
@@ -33,9 +34,10 @@ def test_current_responses_and_signed_sessions_match_the_orm(world):
                                            (one, "signed"), (other, "signed")]):
         session = make_session(world.patient, world.practitioner_record, world.location,
                                episode=episode)
-        Session.objects.filter(pk=session.pk).update(
-            status=status, signed_at=timezone.now() if status == "signed" else None,
-            session_date=timezone.localdate() - timedelta(days=10 - n))
+        with signing.signing():  # arranging data signed earlier
+            Session.objects.filter(pk=session.pk).update(
+                status=status, signed_at=timezone.now() if status == "signed" else None,
+                session_date=timezone.localdate() - timedelta(days=10 - n))
     responses, sessions = _current_and_signed([one, two])
     assert set(responses) == set(sessions) == {one.pk, two.pk}
     for episode in (one, two):

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from acuback import signing
 from acuback.accounts.models import Credential
 from acuback.clinical import credentials as credential_rules
 from acuback.patients.models import Consent, ConsentKind
@@ -48,7 +49,8 @@ def test_consent_status_shows_the_latest_consent_in_force_of_each_kind(world):
     patient = world.patient
     old = make_consent(patient, world.practitioner, ConsentKind.TREATMENT)
     new = make_consent(patient, world.practitioner, ConsentKind.TREATMENT)
-    Consent.objects.filter(pk=old.pk).update(signed_at=timezone.now() - timedelta(days=30))
+    with signing.signing():  # arranging data signed earlier
+        Consent.objects.filter(pk=old.pk).update(signed_at=timezone.now() - timedelta(days=30))
     newest_withdrawn = make_consent(patient, world.practitioner, ConsentKind.TREATMENT)
     Consent.objects.filter(pk=newest_withdrawn.pk).update(withdrawn_at=timezone.now())
     status = {c.kind: c.consent for c in consent_status(patient=patient)}

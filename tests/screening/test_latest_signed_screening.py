@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from acuback import signing
 from acuback.screening.models import ReferralClearance, Screening
 from acuback.screening.selectors import latest_signed_screening
 from tests.factories import make_signed_screening
@@ -26,7 +27,8 @@ def test_none_before_any_screening_is_signed(world):
 def test_the_latest_signed_with_its_clearance_as_the_orm_reads_it(world):
     older = make_signed_screening(world.patient, world.practitioner)
     newer = make_signed_screening(world.patient, world.practitioner)
-    Screening.objects.filter(pk=older.pk).update(signed_at=timezone.now() - timedelta(days=3))
+    with signing.signing():  # arranging data signed earlier
+        Screening.objects.filter(pk=older.pk).update(signed_at=timezone.now() - timedelta(days=3))
     ReferralClearance.objects.create(screening=older, kind="medical_clearance", note="ok",
                                      recorded_by=world.practitioner)
     found = latest_signed_screening(world.patient)
@@ -38,5 +40,6 @@ def test_the_latest_signed_with_its_clearance_as_the_orm_reads_it(world):
     ReferralClearance.objects.create(screening=newer, kind="medical_clearance", note="ok",
                                      recorded_by=world.practitioner)
     assert latest_signed_screening(world.patient).has_clearance is True
-    Screening.objects.filter(pk=older.pk).update(signed_at=timezone.now() + timedelta(days=1))
+    with signing.signing():  # arranging data signed earlier
+        Screening.objects.filter(pk=older.pk).update(signed_at=timezone.now() + timedelta(days=1))
     assert latest_signed_screening(world.patient).pk == older.pk == _orm(world.patient).pk

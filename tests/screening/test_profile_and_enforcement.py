@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback import signing
 from acuback.patients.models import ConsentKind
 from acuback.screening import services
 from acuback.screening.enforcement import NeedlingRefused, needling_check, require_needling_allowed
@@ -167,7 +168,8 @@ def test_a_user_who_is_not_a_practitioner_is_refused(ready):
 
 
 def test_an_old_screening_needs_todays_pre_treatment_check(ready):
-    Screening.objects.update(signed_at=timezone.now() - timedelta(days=7))
+    with signing.signing():  # arranging data signed earlier
+        Screening.objects.update(signed_at=timezone.now() - timedelta(days=7))
     result = check(ready)
     assert "No pre-treatment check today: record one before needling." in result.problems
 

@@ -177,10 +177,10 @@ def test_posting_to_a_signed_session_changes_nothing(ready, prac):
     assert session.insertions.get().point_code == "BL23"
 
 
-def test_the_admin_shows_a_signed_session_read_only(ready, prac, login):
+def test_the_admin_shows_a_signed_session_read_only(ready, prac, login, operator):
     session = new_session(ready, prac)
     session_post(prac, ready, session, action="sign")
-    admin = login(ready.admin)
+    admin = login(operator)
     url = reverse("admin:treatment_session_change", args=[session.pk])
     page = admin.get(url).content.decode()
     assert 'name="_save"' not in page

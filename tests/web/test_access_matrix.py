@@ -213,8 +213,8 @@ MATRIX = {
     "logout": (lambda w: reverse("logout"), "post", dict.fromkeys(ROLES, 302)),
     "admin:index": (lambda w: reverse("admin:index"), "get",
                     {"anonymous": 302, "patient": 302, "other_patient": 302,
-                     "front_desk": 302, "practitioner": 302, "clinic_admin": 200,
-                     "other_clinic": 302}),
+                     "front_desk": 302, "practitioner": 302, "clinic_admin": 302,
+                     "other_clinic": 302}),  # platform operators only (tests/web/test_admin.py)
 }
 
 

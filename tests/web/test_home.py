@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from acuback import signing
 from acuback.audit.models import AuditEvent
 
 
@@ -93,7 +94,8 @@ def test_the_practitioners_due_questionnaires_cost_the_same_for_more_episodes(wo
         episode = make_episode(patient, world.practitioner)
         session = make_session(patient, world.practitioner_record, world.location,
                                episode=episode)
-        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
+        with signing.signing():  # arranging data signed earlier
+            Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now())
         if baseline:
             outcomes.response_save(patient=patient, episode=episode, instrument_id="nrs",
                                    time_point="baseline", answers={1: 5}, submit=True,

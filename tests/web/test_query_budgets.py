@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from acuback import signing
 from tests.factories import make_episode, make_patient, make_session, request_for
 from tests.web.test_access_matrix import MATRIX
 
@@ -44,8 +45,9 @@ def _grow(world, n=6):
             episode = make_episode(target, world.practitioner)
             session = make_session(target, world.practitioner_record, world.location,
                                    episode=episode)
-            Session.objects.filter(pk=session.pk).update(status="signed",
-                                                         signed_at=timezone.now())
+            with signing.signing():  # arranging data signed earlier
+                Session.objects.filter(pk=session.pk).update(status="signed",
+                                                             signed_at=timezone.now())
             outcomes.response_save(patient=target, episode=episode, instrument_id="nrs",
                                    time_point="baseline", answers={1: 5}, submit=True,
                                    completed_by="staff", request=request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from acuback import sql
+from acuback import signing, sql
 from acuback.patients.models import Patient
 
 
@@ -98,10 +98,11 @@ def test_fetch_builds_the_orms_instances_with_their_joined_objects(world):
     from acuback.treatment.models import Session
     from tests.factories import make_session
 
-    signed = make_session(world.patient, world.practitioner_record, world.location,
-                          adjuncts=["cupping"], cpt_codes={"97810": 1}, pain_before=6,
-                          status="signed", signed_by=world.practitioner_record.user,
-                          signed_at=timezone.now())
+    with signing.signing():  # arranging data signed earlier
+        signed = make_session(world.patient, world.practitioner_record, world.location,
+                              adjuncts=["cupping"], cpt_codes={"97810": 1}, pain_before=6,
+                              status="signed", signed_by=world.practitioner_record.user,
+                              signed_at=timezone.now())
     draft = make_session(world.patient, world.practitioner_record, world.location)
     for session in (signed, draft):
         orm = Session.objects.select_related("practitioner", "location", "signed_by").get(

@@ -1,42 +1,28 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import Clinic, Credential, Location, Membership, Practitioner, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, ScopedAdmin):
-    clinic_path = "memberships__clinic"
+class UserAdmin(DjangoUserAdmin, OperatorAdmin):
     can_delete_rows = False
-
-    def get_queryset(self, request):
-        return ScopedAdmin.get_queryset(self, request).distinct()
-
-    def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
-            return ()
-        # Only a superuser may grant superuser or Django permissions.
-        return ("is_superuser", "groups", "user_permissions", "last_login", "date_joined")
 
 
 @admin.register(Clinic)
-class ClinicAdmin(ScopedAdmin):
-    clinic_path = None
+class ClinicAdmin(OperatorAdmin):
     list_display = ("name", "slug", "time_zone")
-
-    def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser
 
 
 @admin.register(Location)
-class LocationAdmin(ScopedAdmin):
+class LocationAdmin(OperatorAdmin):
     list_display = ("name", "clinic", "jurisdiction", "time_zone", "is_active")
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedAdmin):
+class MembershipAdmin(OperatorAdmin):
     list_display = ("user", "clinic", "role")
     list_filter = ("role",)
     can_delete_rows = True  # removing a role is how access is taken away
@@ -50,13 +36,12 @@ class CredentialInline(admin.TabularInline):
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(ScopedAdmin):
+class PractitionerAdmin(OperatorAdmin):
     list_display = ("display_name", "profession", "clinic", "is_active")
     inlines = [CredentialInline]
 
 
 @admin.register(Credential)
-class CredentialAdmin(ScopedAdmin):
-    clinic_path = "practitioner__clinic"
+class CredentialAdmin(OperatorAdmin):
     list_display = ("practitioner", "kind", "jurisdiction", "status", "expires_on")
     list_filter = ("kind", "status")

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import AuditEvent
 from .services import audit_record
@@ -15,7 +15,7 @@ CSV_COLUMNS = ("id", "at", "actor_label", "action", "clinic_id", "patient_id", "
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ScopedAdmin):
+class AuditEventAdmin(OperatorAdmin):
     """The audit viewer: filter by patient, user, action and date; export what is shown."""
 
     list_display = ("at", "actor_label", "action", "patient", "target", "ip_address",

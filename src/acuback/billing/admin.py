@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import Abn, Authorisation, CoveragePlan, FeeSchedule, Payer
 
 
 @admin.register(Payer)
-class PayerAdmin(ScopedAdmin):
+class PayerAdmin(OperatorAdmin):
     list_display = ("name", "kind", "clinic")
 
 
@@ -16,25 +16,22 @@ class AuthorisationInline(admin.TabularInline):
 
 
 @admin.register(CoveragePlan)
-class CoveragePlanAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class CoveragePlanAdmin(OperatorAdmin):
     list_display = ("patient", "payer", "priority", "effective_from", "effective_to")
     inlines = [AuthorisationInline]
     can_delete_rows = True  # an entry error in a plan is not clinical data
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(ScopedAdmin):
-    clinic_path = "plan__patient__clinic"
+class AuthorisationAdmin(OperatorAdmin):
     list_display = ("plan", "number", "visits", "valid_from", "expires_on")
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(ScopedAdmin):
+class FeeScheduleAdmin(OperatorAdmin):
     list_display = ("code", "amount", "clinic")
 
 
 @admin.register(Abn)
-class AbnAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class AbnAdmin(OperatorAdmin):
     list_display = ("patient", "visit_date", "reason", "signed_at")

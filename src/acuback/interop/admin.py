@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import ApiToken, BulkExport
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ScopedAdmin):
+class ApiTokenAdmin(OperatorAdmin):
     """Read-mostly: tokens are made on the API tokens page, where the secret is shown once."""
 
     list_display = ("name", "user", "prefix", "expires_at", "revoked_at", "last_used_at")
@@ -17,7 +17,7 @@ class ApiTokenAdmin(ScopedAdmin):
 
 
 @admin.register(BulkExport)
-class BulkExportAdmin(ScopedAdmin):
+class BulkExportAdmin(OperatorAdmin):
     list_display = ("pk", "requested_by", "status", "created_at", "finished_at")
     readonly_fields = ("requested_by", "request_url", "types", "since", "status", "progress",
                        "output", "error", "created_at", "transaction_time", "finished_at")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -17,6 +19,11 @@ class Scope(models.TextChoices):
     WRITE = "user/*.write", "Import patients, practitioners and conditions (clinic admins)"
 
 
+MAX_TOKEN_DAYS = 365
+# What a token was made as; a change would be a different token (make a new one).
+TOKEN_FIXED_FIELDS = ("clinic", "user", "digest", "prefix", "scopes", "created_by")
+
+
 def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -24,6 +31,15 @@ def token_digest(raw: str) -> str:
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def update(self, **kwargs):
+        # Row by row, so that each token's own limits are checked (save() checks them).
+        fixed = {"expires_at", *TOKEN_FIXED_FIELDS} & set(kwargs)
+        if fixed or ("revoked_at" in kwargs and kwargs["revoked_at"] is None):
+            raise ValidationError(dict.fromkeys(
+                fixed or {"revoked_at"},
+                "Change a token through its own record, where its limits are checked."))
+        return super().update(**kwargs)
 
 
 class ApiToken(models.Model):
@@ -51,6 +67,37 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def save(self, *args, **kwargs):
+        self.check_limits()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.check_limits()
+
+    def check_limits(self) -> None:
+        """The limits every token keeps, however it is written: at most MAX_TOKEN_DAYS
+        from when it was made; a revocation is final; what it was made as is fixed."""
+        errors = {}
+        made = self.created_at or timezone.now()
+        if self.expires_at and self.expires_at > made + timedelta(days=MAX_TOKEN_DAYS,
+                                                                  minutes=1):
+            errors["expires_at"] = (f"A token lasts at most {MAX_TOKEN_DAYS} days from when "
+                                    "it was made; make a new one.")
+        if not self._state.adding:  # one read: tokens are saved only when revoked
+            fields = [self._meta.get_field(n) for n in ("revoked_at", *TOKEN_FIXED_FIELDS)]
+            stored = type(self)._base_manager.filter(pk=self.pk).values(
+                *(f.attname for f in fields)).first() or {}
+            for field in fields:
+                if field.attname not in stored or field.attname in self.get_deferred_fields():
+                    continue
+                before, now = stored[field.attname], getattr(self, field.attname)
+                if field.name == "revoked_at" and before is not None and now != before:
+                    errors["revoked_at"] = "A revoked token stays revoked; make a new one."
+                elif field.name != "revoked_at" and now != before:
+                    errors[field.name] = "A token keeps what it was made as; make a new one."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_usable(self) -> bool:

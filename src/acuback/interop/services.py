@@ -17,11 +17,10 @@ from acuback.accounts.models import Clinic, Membership, Role
 from acuback.audit.services import audit_record
 
 from . import mapping
-from .models import ApiToken, BulkExport, ExportStatus, Scope, token_digest
+from .models import MAX_TOKEN_DAYS, ApiToken, BulkExport, ExportStatus, Scope, token_digest
 from .resources import KINDS, Kind
 
 TOKEN_PREFIX = "acb_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret  # nosec
-MAX_TOKEN_DAYS = 365
 # What each scope needs from the user's role, checked when the token is made and used.
 SCOPE_PERMISSION = {Scope.READ: "patient.view", Scope.EXPORT: "admin.site",
                     Scope.WRITE: "admin.site"}

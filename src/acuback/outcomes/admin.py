@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import (
     CollectionLink,
@@ -14,8 +14,7 @@ from .schedule import Schedule
 
 
 @admin.register(QuestionnaireResponse)
-class ResponseAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class ResponseAdmin(OperatorAdmin):
     list_display = ("patient", "instrument", "time_point", "status", "total", "submitted_at")
     list_filter = ("instrument", "time_point", "status")
     readonly_fields = [f.name for f in QuestionnaireResponse._meta.fields]
@@ -25,8 +24,7 @@ class ResponseAdmin(ScopedAdmin):
 
 
 @admin.register(CollectionLink)
-class LinkAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class LinkAdmin(OperatorAdmin):
     list_display = ("patient", "time_point", "expires_at", "used_at")
     readonly_fields = [f.name for f in CollectionLink._meta.fields]
 
@@ -35,8 +33,7 @@ class LinkAdmin(ScopedAdmin):
 
 
 @admin.register(OutcomeAlert)
-class AlertAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class AlertAdmin(OperatorAdmin):
     list_display = ("patient", "kind", "created_at", "acknowledged_at")
     readonly_fields = [f.name for f in OutcomeAlert._meta.fields]
 
@@ -45,12 +42,12 @@ class AlertAdmin(ScopedAdmin):
 
 
 @admin.register(InstrumentText)
-class InstrumentTextAdmin(ScopedAdmin):
+class InstrumentTextAdmin(OperatorAdmin):
     list_display = ("instrument", "clinic", "version", "language", "loaded_at")
 
 
 @admin.register(OutcomeSchedule)
-class OutcomeScheduleAdmin(ScopedAdmin):
+class OutcomeScheduleAdmin(OperatorAdmin):
     list_display = ("clinic", "review_every_sessions", "review_every_days",
                     "not_improving_after_sessions")
 
@@ -61,10 +58,9 @@ class OutcomeScheduleAdmin(ScopedAdmin):
 
 
 @admin.register(EpisodeMeasure)
-class EpisodeMeasureAdmin(ScopedAdmin):
+class EpisodeMeasureAdmin(OperatorAdmin):
     """Read only: derived rows (`acuback measures check|rebuild`), never edited by hand."""
 
-    clinic_path = "episode__patient__clinic"
     list_display = ("episode", "instrument", "baseline", "review", "latest", "rule_version")
     list_filter = ("instrument", "rule_version")
     readonly_fields = [f.name for f in EpisodeMeasure._meta.fields]

@@ -13,6 +13,7 @@ from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
 from acuback.clinical.episodes import chronicity
+from acuback.signing import SignedModel, SignedQuerySet
 
 
 class PatientQuerySet(models.QuerySet["Patient"]):
@@ -163,7 +164,7 @@ class ConsentForm(models.Model):
         return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
 
 
-class ConsentQuerySet(models.QuerySet["Consent"]):
+class ConsentQuerySet(SignedQuerySet):
     def visible_to(self, user) -> ConsentQuerySet:
         return self.filter(patient__in=Patient.objects.visible_to(user))
 
@@ -180,8 +181,12 @@ class ConsentQuerySet(models.QuerySet["Consent"]):
             [patient_id])}
 
 
-class Consent(models.Model):
+class Consent(SignedModel):
     """A signed consent. Never deleted: withdrawal is recorded on the row."""
+
+    SIGNED_ON_CREATE = True  # recorded through the consent service only
+    SIGNATURE_FIELDS = ("patient", "form", "kind", "version", "text_sha256", "signature_name",
+                        "signed_by_representative", "signed_at", "recorded_by")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     form = models.ForeignKey(ConsentForm, on_delete=models.PROTECT, related_name="signatures")

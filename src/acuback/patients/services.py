@@ -7,6 +7,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback import signing
 from acuback.accounts.models import Clinic
 from acuback.audit.services import audit_record
 
@@ -99,7 +100,7 @@ def consent_record(
 ) -> Consent:
     if form.clinic_id != patient.clinic_id or not form.is_current:
         raise ConsentError("That consent form is not a current form of this patient's clinic.")
-    with transaction.atomic():
+    with transaction.atomic(), signing.signing():
         consent = Consent.objects.create(
             patient=patient,
             form=form,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import (
     Appointment,
@@ -12,27 +12,25 @@ from .models import (
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(ScopedAdmin):
+class AppointmentTypeAdmin(OperatorAdmin):
     list_display = ("name", "kind", "duration_minutes", "buffer_minutes", "is_active", "clinic")
 
 
 @admin.register(WeeklyAvailability)
-class WeeklyAvailabilityAdmin(ScopedAdmin):
-    clinic_path = "practitioner__clinic"
+class WeeklyAvailabilityAdmin(OperatorAdmin):
     list_display = ("practitioner", "location", "weekday", "start_time", "end_time")
     list_filter = ("weekday",)
     can_delete_rows = True  # a template row is not clinical data
 
 
 @admin.register(AvailabilityException)
-class AvailabilityExceptionAdmin(ScopedAdmin):
-    clinic_path = "location__clinic"
+class AvailabilityExceptionAdmin(OperatorAdmin):
     list_display = ("date", "kind", "location", "practitioner", "reason")
     can_delete_rows = True
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ScopedAdmin):
+class AppointmentAdmin(OperatorAdmin):
     list_display = ("start", "patient", "practitioner", "location", "status")
     list_filter = ("status",)
     # Booking goes through the calendar, which checks availability and overlaps.
@@ -43,7 +41,7 @@ class AppointmentAdmin(ScopedAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ScopedAdmin):
+class NotificationAdmin(OperatorAdmin):
     list_display = ("due_at", "kind", "channel", "to", "status", "attempts", "last_error")
     list_filter = ("status", "kind", "channel")
     readonly_fields = [f.name for f in Notification._meta.fields]

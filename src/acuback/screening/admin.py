@@ -1,13 +1,12 @@
 from django.contrib import admin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import Acknowledgement, ReferralClearance, Screening
 
 
 @admin.register(Screening)
-class ScreeningAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class ScreeningAdmin(OperatorAdmin):
     list_display = ("patient", "kind", "status", "outcome", "signed_at")
     list_filter = ("kind", "status", "outcome")
     # Screenings are written through the intake pages, where the rules run.
@@ -18,8 +17,7 @@ class ScreeningAdmin(ScopedAdmin):
 
 
 @admin.register(ReferralClearance)
-class ReferralClearanceAdmin(ScopedAdmin):
-    clinic_path = "screening__patient__clinic"
+class ReferralClearanceAdmin(OperatorAdmin):
     readonly_fields = [f.name for f in ReferralClearance._meta.fields]
 
     def has_add_permission(self, request) -> bool:
@@ -27,8 +25,7 @@ class ReferralClearanceAdmin(ScopedAdmin):
 
 
 @admin.register(Acknowledgement)
-class AcknowledgementAdmin(ScopedAdmin):
-    clinic_path = "screening__patient__clinic"
+class AcknowledgementAdmin(OperatorAdmin):
     readonly_fields = [f.name for f in Acknowledgement._meta.fields]
 
     def has_add_permission(self, request) -> bool:

@@ -8,6 +8,7 @@ from django.db import models
 from acuback.accounts import policy
 from acuback.clinical.safety import Outcome, answers_from_json
 from acuback.patients.models import EpisodeOfCare, Patient
+from acuback.signing import SignedModel, SignedQuerySet
 
 
 class ScreeningKind(models.TextChoices):
@@ -23,7 +24,7 @@ class ScreeningStatus(models.TextChoices):
 OUTCOME_CHOICES = [(o.name, o.label) for o in Outcome]
 
 
-class ScreeningQuerySet(models.QuerySet["Screening"]):
+class ScreeningQuerySet(SignedQuerySet):
     def visible_to(self, user) -> ScreeningQuerySet:
         return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
             user, "patient.view_clinical"))
@@ -32,12 +33,14 @@ class ScreeningQuerySet(models.QuerySet["Screening"]):
         return self.filter(status=ScreeningStatus.SIGNED)
 
 
-class Screening(models.Model):
+class Screening(SignedModel):
     """The answers, the decision the rules made of them, and who signed it.
 
     A draft may be saved and resumed; once signed the row never changes
     (services refuse it), except for clearances, which are rows of their own.
     """
+
+    SIGNATURE_FIELDS = ("status", "signed_by", "signed_at")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT,

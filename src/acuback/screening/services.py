@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback import signing
 from acuback.audit.services import audit_record
 from acuback.clinical.safety import Outcome, answers_from_json, decide
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
@@ -113,7 +114,7 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
     if missing:
         raise IncompleteSignature(missing)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), signing.signing():
         updated = Screening.objects.filter(
             pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
         ).update(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.operator_admin import OperatorAdmin
 
 from .models import Addendum, AdverseEvent, Insertion, NeedleSet, Session, TreatmentPlan
 
@@ -43,19 +43,18 @@ class AddendumInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(ReadOnlyWhenSigned, ScopedAdmin):
-    clinic_path = "patient__clinic"
+class SessionAdmin(ReadOnlyWhenSigned, OperatorAdmin):
     list_display = ("patient", "session_date", "practitioner", "status")
     list_filter = ("status",)
     inlines = [NeedleSetInline, InsertionInline, AddendumInline]
+    readonly_fields = Session.SIGNATURE_FIELDS  # written by the signing service only
 
     def has_add_permission(self, request) -> bool:
         return False  # sessions are recorded through the session pages, past the safety gate
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class TreatmentPlanAdmin(OperatorAdmin):
     list_display = ("patient", "style", "planned_sessions", "review_date", "is_current")
 
     def has_add_permission(self, request) -> bool:
@@ -63,15 +62,13 @@ class TreatmentPlanAdmin(ScopedAdmin):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(ScopedAdmin):
-    clinic_path = "patient__clinic"
+class AdverseEventAdmin(OperatorAdmin):
     list_display = ("patient", "type", "severity", "onset_at", "admin_acknowledged_at")
     list_filter = ("type", "severity")
 
 
 @admin.register(Addendum)
-class AddendumAdmin(ScopedAdmin):
-    clinic_path = "session__patient__clinic"
+class AddendumAdmin(OperatorAdmin):
     readonly_fields = ("session", "text", "author", "created_at")
 
     def has_add_permission(self, request) -> bool:
@@ -82,8 +79,7 @@ class AddendumAdmin(ScopedAdmin):
 
 
 @admin.register(NeedleSet)
-class NeedleSetAdmin(ReadOnlyWhenSigned, ScopedAdmin):
-    clinic_path = "session__patient__clinic"
+class NeedleSetAdmin(ReadOnlyWhenSigned, OperatorAdmin):
     list_display = ("session", "order", "face_to_face_minutes", "electrical")
 
     def has_add_permission(self, request) -> bool:
@@ -91,8 +87,7 @@ class NeedleSetAdmin(ReadOnlyWhenSigned, ScopedAdmin):
 
 
 @admin.register(Insertion)
-class InsertionAdmin(ReadOnlyWhenSigned, ScopedAdmin):
-    clinic_path = "session__patient__clinic"
+class InsertionAdmin(ReadOnlyWhenSigned, OperatorAdmin):
     list_display = ("session", "point_code", "side", "depth_mm", "retention_minutes")
 
     def has_add_permission(self, request) -> bool:

@@ -16,6 +16,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.patients.models import EpisodeOfCare, Patient
 from acuback.screening.models import Screening
+from acuback.signing import SignedModel, SignedQuerySet
 
 
 class Style(models.TextChoices):
@@ -54,7 +55,7 @@ def clinical_scope(user) -> Q:
     return Q(patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(SignedQuerySet):
     def visible_to(self, user):
         return self.filter(clinical_scope(user))
 
@@ -102,8 +103,10 @@ class SessionStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
-class Session(models.Model):
+class Session(SignedModel):
     """One treatment encounter."""
+
+    SIGNATURE_FIELDS = ("status", "signed_by", "signed_at")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
     episode = models.ForeignKey(EpisodeOfCare, on_delete=models.PROTECT, related_name="sessions")
@@ -271,14 +274,19 @@ class Insertion(models.Model):
         return f"{where}{side}"
 
 
-class Addendum(models.Model):
+class Addendum(SignedModel):
     """A correction or addition to a signed session; never edited."""
+
+    SIGNED_ON_CREATE = True  # written by its author through the addendum service only
+    SIGNATURE_FIELDS = ("session", "text", "author", "created_at")
 
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="addenda")
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SignedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from acuback import sql
+from acuback import signing, sql
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
@@ -274,7 +274,8 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
         events = [audit_event(request=request, action="session.save", patient=session.patient,
                               target=session)]
         if signature:  # after the rows: the database refuses changes to a signed session's
-            sql.update(Session, {"id": session.pk}, signature)
+            with signing.signing():
+                sql.update(Session, {"id": session.pk}, signature)
             fields.update(signature)
             events.append(_signed(session, request))
         audit_append(*events)  # both events chained with one lock and one INSERT
@@ -294,7 +295,7 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
     _gate(session, insertions, needle_sets)
     signature = _signature(session, insertions, needle_sets, request,
                            version=expected_version + 1)
-    with transaction.atomic():
+    with transaction.atomic(), signing.signing():
         if not sql.update(Session, {"id": session.pk, "version": expected_version,
                                     "status": SessionStatus.DRAFT}, signature):
             raise StaleDraft("This session changed since you opened it. Reload it, check it, "
@@ -349,7 +350,8 @@ def addendum_add(*, session: Session, text: str, request: HttpRequest) -> Addend
     if not text:
         raise TreatmentError("Write the addendum.")
     with transaction.atomic():
-        addendum = Addendum.objects.create(session=session, text=text, author=request.user)
+        with signing.signing():
+            addendum = Addendum.objects.create(session=session, text=text, author=request.user)
         audit_record(request=request, action="session.addendum", patient=session.patient,
                      target=addendum)
     return addendum

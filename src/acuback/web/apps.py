@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class WebConfig(AppConfig):
@@ -13,3 +14,21 @@ class WebConfig(AppConfig):
 
         Field.register_lookup(IdIn)
         ForeignObject.register_lookup(IdIn)  # foreign keys keep their own lookups
+
+
+class OperatorAdminConfig(admin_apps.AdminConfig):
+    """In INSTALLED_APPS instead of django.contrib.admin: the same admin, for platform
+    operators only, with every change it logs also in the audit chain."""
+
+    default = False  # named in INSTALLED_APPS; WebConfig stays this module's default
+    default_site = "acuback.web.operator_admin.OperatorAdminSite"
+
+    def ready(self):
+        super().ready()
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        from acuback.web.operator_admin import audit_admin_change
+
+        post_save.connect(audit_admin_change, sender=LogEntry,
+                          dispatch_uid="acuback.operator_admin.change")

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from acuback import signing
 from acuback.accounts.models import (
     Clinic,
     Credential,
@@ -195,6 +196,7 @@ def _patients(clinic: Clinic, count: int, rng: random.Random, recorder: User,
 
 
 @transaction.atomic
+@signing.signing()  # the demo's notes and consents are signed as its practitioners sign them
 def seed_demo(today: date | None = None) -> None:
     today = today or timezone.localdate()
     rng = random.Random(2026)  # noqa: S311 - demo data, not security  # nosec

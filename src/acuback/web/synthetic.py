@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from acuback import signing
 from acuback.clinical import cpt
 from acuback.clinical.instruments import SCORER_VERSION
 
@@ -76,7 +77,8 @@ def generate(*, patients: int, clinics: int, seed: int, today: date | None = Non
         done = 0
         while done < count:
             size = min(BATCH, count - done)
-            with transaction.atomic():
+            # Synthetic notes arrive signed, as a clinic's history would.
+            with transaction.atomic(), signing.signing():
                 _patients(network, size, done, rng, today, report)
             done += size
             if progress:
