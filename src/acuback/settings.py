@@ -144,6 +144,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("ACUBACK_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ACUBACK_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "acuback.client_address.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
@@ -198,9 +199,15 @@ SECURE_HSTS_SECONDS = env_int("ACUBACK_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # The header only allows preloading; a domain is added to browsers' lists by hand.
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("ACUBACK_HSTS_PRELOAD", True)
-if env_bool("ACUBACK_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("ACUBACK_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     # The reverse proxy terminates TLS and says so in this header (docs/deployment).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies whose X-Forwarded-For is believed (addresses or networks): the client's address
+# for the audit log, the log-in lockout and rate limits (acuback.client_address). Behind a
+# proxy on the same host, loopback by default; nobody's otherwise.
+ACUBACK_TRUSTED_PROXIES = env_list("ACUBACK_TRUSTED_PROXIES",
+                                   ["127.0.0.1", "::1"] if BEHIND_PROXY else [])
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

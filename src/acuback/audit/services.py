@@ -9,20 +9,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import sql
+from acuback.client_address import client_ip
 
 from . import chain
 from .models import AuditEvent
 
 # Any constant: the advisory lock that makes audit events join the chain one at a time.
 CHAIN_LOCK = 0x61756469  # "audi"
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
-    # proxy rewrites it, and a forged address in an audit log is worse than none.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_event(
