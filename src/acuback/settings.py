@@ -206,6 +206,9 @@ if BEHIND_PROXY:
 # Proxies whose X-Forwarded-For is believed (addresses or networks): the client's address
 # for the audit log, the log-in lockout and rate limits (acuback.client_address). Behind a
 # proxy on the same host, loopback by default; nobody's otherwise.
+# An age public key (age1…): `acuback backup` encrypts to it; the operator keeps the
+# matching secret key away from this server (docs/deployment.md).
+ACUBACK_BACKUP_RECIPIENT = env_str("ACUBACK_BACKUP_RECIPIENT", "")
 ACUBACK_TRUSTED_PROXIES = env_list("ACUBACK_TRUSTED_PROXIES",
                                    ["127.0.0.1", "::1"] if BEHIND_PROXY else [])
 X_FRAME_OPTIONS = "DENY"

@@ -25,6 +25,12 @@ def _key() -> bytes:
     return hashlib.sha256(b"acuback-audit-chain:" + settings.SECRET_KEY.encode()).digest()
 
 
+def key_fingerprint() -> str:
+    """Names the key the chain is signed with, without revealing it: a backup records it
+    so that a restore under another key says so instead of calling every event changed."""
+    return hashlib.sha256(b"acuback-audit-key-fingerprint:" + _key()).hexdigest()[:16]
+
+
 def normalise_detail(detail: dict | None) -> dict:
     """The detail as the database will give it back (so the hash is reproducible)."""
     return json.loads(json.dumps(detail or {}, default=str))

@@ -21,4 +21,6 @@ class Command(BaseCommand):
         rows = sum(made.manifest["row_counts"].values())
         self.stdout.write(self.style.SUCCESS(
             f"Backed up {rows} rows to {made.path} (manifest beside it; audit head "
-            f"{made.manifest['audit_head'][:16]}…)."))
+            f"{made.manifest['audit_head'][:16]}…"
+            f"{'; encrypted to ACUBACK_BACKUP_RECIPIENT' if made.manifest['encrypted'] else ''})."))
+        self.stdout.write(backup.KEY_REMINDER)

@@ -15,12 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--yes", action="store_true",
                             help="confirm that the current database is to be replaced")
+        parser.add_argument("--identity", help="the age secret-key file of an encrypted backup")
 
-    def handle(self, *args, file: str, yes: bool, **options):
+    def handle(self, *args, file: str, yes: bool, identity: str | None = None, **options):
         if not yes:
             raise CommandError("This replaces the whole database: add --yes to confirm.")
         try:
-            report = backup.restore(file)
+            report = backup.restore(file, identity=identity)
         except (backup.BackupError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         for line in report.differences + report.audit_problems:
