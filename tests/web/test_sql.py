@@ -64,13 +64,13 @@ def test_update_changes_only_the_rows_matched_and_converts_values(world):
                       {"subjective": "stale"}) == 0  # a version that is not the row's
     changed = sql.update(Session, {"id": session.pk, "version": session.version},
                          {"subjective": "Better since Monday", "adjuncts": ["cupping"],
-                          "cpt_codes": {"97810": 1}, "signed_by": world.practitioner})
+                          "cpt_codes": {"97810": 1}, "created_by": world.admin})
     assert changed == 1
     session.refresh_from_db()
-    assert (session.subjective, session.adjuncts, session.cpt_codes, session.signed_by_id) == \
-        ("Better since Monday", ["cupping"], {"97810": 1}, world.practitioner.pk)
+    assert (session.subjective, session.adjuncts, session.cpt_codes, session.created_by_id) == \
+        ("Better since Monday", ["cupping"], {"97810": 1}, world.admin.pk)
     other.refresh_from_db()
-    assert other.subjective == "" and other.signed_by_id is None
+    assert other.subjective == "" and other.created_by_id != world.admin.pk
 
 
 def test_delete_removes_only_the_rows_matched(world):
