@@ -249,8 +249,11 @@ def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
     with transaction.atomic():
         if not isinstance(instance, Clinic):
             instance.clinic = clinic
+        # Compared with the stored row: a ModelForm has already set its values on instance.
+        stored = (type(instance)._default_manager.get(pk=instance.pk)
+                  if instance.pk is not None else None)
         changed = sorted(name for name, value in data.items()
-                         if instance.pk is None or getattr(instance, name) != value)
+                         if stored is None or getattr(stored, name) != value)
         for name, value in data.items():
             setattr(instance, name, value)
         instance.full_clean()

@@ -1,0 +1,179 @@
+"""The clinic's settings rows (practitioners, locations, appointment types, fees, payers)
+and the clinic settings: the clinic admin of this clinic changes them, through a service
+that audits; another clinic's admin gets 404; bad input names the field."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from acuback.accounts.models import Clinic, Location, Practitioner, Role
+from acuback.audit.models import AuditEvent
+from acuback.billing.models import FeeSchedule, Payer
+from acuback.scheduling.models import AppointmentType
+from tests.factories import make_location, make_practitioner, make_user
+
+
+@pytest.fixture
+def rows(world):
+    """One row of each section in each clinic."""
+    beta = Clinic.objects.get(memberships__user=world.outsider)
+    made = {}
+    for clinic in (world.clinic, beta):
+        made[clinic.pk] = {
+            "practitioners": Practitioner.objects.filter(clinic=clinic).first(),
+            "locations": Location.objects.filter(clinic=clinic).first(),
+            "appointment-types": AppointmentType.objects.create(
+                clinic=clinic, name="Follow-up", kind="follow_up", duration_minutes=45),
+            "fees": FeeSchedule.objects.create(clinic=clinic, code="97810", amount="80.00"),
+            "payers": Payer.objects.create(clinic=clinic, name="Acme", kind="commercial"),
+        }
+    world.beta = beta
+    world.rows = made
+    return world
+
+
+SECTIONS = ["practitioners", "locations", "appointment-types", "fees", "payers"]
+GOOD = {
+    "practitioners": {"display_name": "Dr New", "profession": "acupuncturist", "npi": "",
+                      "is_active": "on"},
+    "locations": {"name": "Annex", "address_line1": "2 Side St", "city": "Chicago",
+                  "country": "US", "jurisdiction": "us-il", "time_zone": "America/Chicago",
+                  "is_active": "on"},
+    "appointment-types": {"name": "Long", "kind": "initial", "duration_minutes": "90",
+                          "buffer_minutes": "10", "bookable_online": "on", "is_active": "on"},
+    "fees": {"code": "97813", "amount": "95.50"},
+    "payers": {"name": "Medicare", "kind": "medicare", "year_convention": "calendar",
+               "min_minutes_per_unit": "15"},
+}
+BAD = {  # field -> a value the model refuses, and the words of the refusal
+    "practitioners": ("npi", "123", b"NPI"),
+    "locations": ("time_zone", "Mars/Olympus", b"time zone"),
+    "appointment-types": ("duration_minutes", "1", b"greater than or equal to 5"),
+    "fees": ("amount", "-1", b"greater than or equal to 0"),
+    "payers": ("kind", "barter", b"Select a valid choice"),
+}
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_the_clinic_admin_adds_a_row_to_their_clinic(rows, login, section):
+    model = type(rows.rows[rows.clinic.pk][section])
+    before = model.objects.filter(clinic=rows.clinic).count()
+    response = login(rows.admin).post(reverse("clinic_rows", args=[section]), GOOD[section])
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert model.objects.filter(clinic=rows.clinic).count() == before + 1
+    event = AuditEvent.objects.filter(actor=rows.admin, clinic=rows.clinic).latest("pk")
+    assert event.detail["created"] is True and event.target.startswith(model._meta.label_lower)
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_bad_input_names_the_field_and_saves_nothing(rows, login, section):
+    model = type(rows.rows[rows.clinic.pk][section])
+    before = model.objects.count()
+    field, value, words = BAD[section]
+    response = login(rows.admin).post(reverse("clinic_rows", args=[section]),
+                                      {**GOOD[section], field: value})
+    assert response.status_code == 400 and words in response.content
+    assert f'id="id_{field}_error"'.encode() in response.content
+    assert model.objects.count() == before
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_the_clinic_admin_changes_a_row_and_another_clinics_admin_gets_404(rows, login,
+                                                                          section):
+    own = rows.rows[rows.clinic.pk][section]
+    theirs = rows.rows[rows.beta.pk][section]
+    client = login(rows.admin)
+    assert client.get(reverse("clinic_row_edit", args=[section, own.pk])).status_code == 200
+    assert client.get(reverse("clinic_row_edit", args=[section, theirs.pk])).status_code == 404
+    assert client.post(reverse("clinic_row_edit", args=[section, theirs.pk]),
+                       GOOD[section]).status_code == 404
+    beta_admin = make_user(rows.beta, Role.CLINIC_ADMIN, "beta_admin")
+    assert login(beta_admin).get(
+        reverse("clinic_row_edit", args=[section, own.pk])).status_code == 404
+    page = login(beta_admin).get(reverse("clinic_rows", args=[section])).content.decode()
+    assert f"/clinic/{section}/{own.pk}/" not in page
+
+
+def test_a_change_is_audited_with_the_fields_that_changed(rows, login):
+    fee = rows.rows[rows.clinic.pk]["fees"]
+    login(rows.admin).post(reverse("clinic_row_edit", args=["fees", fee.pk]),
+                           {"code": "97810", "amount": "82.00"})
+    fee.refresh_from_db()
+    assert str(fee.amount) == "82.00"
+    assert AuditEvent.objects.get(action="fee.save").detail == {"created": False,
+                                                                "fields": ["amount"]}
+
+
+def test_a_practitioners_login_and_supervisor_are_chosen_from_this_clinic_only(rows, login):
+    other_supervisor = make_practitioner(rows.beta, licence_in=None)
+    other_supervisor.profession = "physician"
+    other_supervisor.save()
+    response = login(rows.admin).post(reverse("clinic_rows", args=["practitioners"]), {
+        **GOOD["practitioners"], "user": rows.outsider.pk})
+    assert response.status_code == 400 and b"Select a valid choice" in response.content
+    response = login(rows.admin).post(reverse("clinic_rows", args=["practitioners"]), {
+        **GOOD["practitioners"], "supervisor": other_supervisor.pk})
+    assert response.status_code == 400 and b"Select a valid choice" in response.content
+
+
+def test_an_unknown_section_is_404_for_the_admin_and_403_for_others(world, login):
+    assert login(world.admin).get("/clinic/nothing/").status_code == 404
+    assert login(world.front_desk).get("/clinic/nothing/").status_code == 403
+
+
+def test_the_clinic_settings_are_changed_and_audited(world, login):
+    response = login(world.admin).post(reverse("clinic_admin"), {
+        "name": world.clinic.name, "time_zone": "America/Chicago",
+        "reminder_hours_before": "48", "cancellation_notice_hours": "12",
+        "record_retention_years": "7"})
+    assert response.status_code == 302
+    world.clinic.refresh_from_db()
+    assert (world.clinic.reminder_hours_before, world.clinic.cancellation_notice_hours,
+            world.clinic.record_retention_years) == (48, 12, 7)
+    assert set(AuditEvent.objects.get(action="clinic.settings").detail["fields"]) == {
+        "reminder_hours_before", "cancellation_notice_hours", "record_retention_years"}
+    response = login(world.admin).post(reverse("clinic_admin"), {
+        "name": world.clinic.name, "time_zone": "America/Chicago",
+        "reminder_hours_before": "48", "cancellation_notice_hours": "12",
+        "record_retention_years": "0"})
+    assert response.status_code == 400 and b'id="id_record_retention_years_error"' in \
+        response.content
+
+
+# --- query counts: no queries per row ------------------------------------------------------------
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured)
+
+
+def _grow(world, k: int) -> None:
+    from acuback.audit.services import audit_record
+    from tests.factories import request_for
+
+    for n in range(k):
+        user = make_user(world.clinic, Role.PRACTITIONER, f"grow{k}_{n}")
+        make_practitioner(world.clinic, user)
+        make_location(world.clinic)
+        AppointmentType.objects.create(clinic=world.clinic, name=f"T{k}{n}", kind="follow_up",
+                                       duration_minutes=30)
+        FeeSchedule.objects.create(clinic=world.clinic, code=f"X{k}{n}", amount="1.00")
+        Payer.objects.create(clinic=world.clinic, name=f"P{k}{n}", kind="commercial")
+        audit_record(request=request_for(user), action="page.view", patient=world.patient)
+
+
+@pytest.mark.parametrize("url", [
+    "/clinic/", "/clinic/staff/", "/clinic/audit/", "/clinic/audit/export.csv",
+    *[f"/clinic/{s}/" for s in SECTIONS]])
+def test_the_admin_pages_cost_the_same_with_more_rows(world, login, url):
+    client = login(world.admin)
+    _grow(world, 1)
+    _count(client, url)
+    before = _count(client, url)
+    _grow(world, 6)
+    after = _count(client, url)
+    assert after <= before, f"{url}: {before} queries, then {after} with more rows"
