@@ -4,6 +4,8 @@ that audits; another clinic's admin gets 404; bad input names the field."""
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +14,7 @@ from django.urls import reverse
 from acuback.accounts.models import Clinic, Location, Practitioner, Role
 from acuback.audit.models import AuditEvent
 from acuback.billing.models import FeeSchedule, Payer
-from acuback.scheduling.models import AppointmentType
+from acuback.scheduling.models import AppointmentType, WeeklyAvailability
 from tests.factories import make_location, make_practitioner, make_user
 
 
@@ -30,12 +32,16 @@ def rows(world):
             "fees": FeeSchedule.objects.create(clinic=clinic, code="97810", amount="80.00"),
             "payers": Payer.objects.create(clinic=clinic, name="Acme", kind="commercial"),
         }
+        made[clinic.pk]["hours"] = WeeklyAvailability.objects.create(
+            practitioner=made[clinic.pk]["practitioners"],
+            location=made[clinic.pk]["locations"], weekday=0, start_time=time(9),
+            end_time=time(17))
     world.beta = beta
     world.rows = made
     return world
 
 
-SECTIONS = ["practitioners", "locations", "appointment-types", "fees", "payers"]
+SECTIONS = ["practitioners", "locations", "appointment-types", "fees", "payers", "hours"]
 GOOD = {
     "practitioners": {"display_name": "Dr New", "profession": "acupuncturist", "npi": "",
                       "is_active": "on"},
@@ -47,6 +53,7 @@ GOOD = {
     "fees": {"code": "97813", "amount": "95.50"},
     "payers": {"name": "Medicare", "kind": "medicare", "year_convention": "calendar",
                "min_minutes_per_unit": "15"},
+    "hours": {"weekday": "2", "start_time": "08:00", "end_time": "12:00"},
 }
 BAD = {  # field -> a value the model refuses, and the words of the refusal
     "practitioners": ("npi", "123", b"NPI"),
@@ -54,16 +61,32 @@ BAD = {  # field -> a value the model refuses, and the words of the refusal
     "appointment-types": ("duration_minutes", "1", b"greater than or equal to 5"),
     "fees": ("amount", "-1", b"greater than or equal to 0"),
     "payers": ("kind", "barter", b"Select a valid choice"),
+    "hours": ("end_time", "07:00", b"The end is before the start"),
 }
+
+
+def _good(world, section: str, clinic=None) -> dict:
+    data = dict(GOOD[section])
+    if section == "hours":  # this clinic's practitioner at this clinic's location
+        own = world.rows[(clinic or world.clinic).pk]
+        data.update(practitioner=own["practitioners"].pk, location=own["locations"].pk)
+    return data
+
+
+def _count_rows(section: str, clinic) -> int:
+    from acuback.clinicadmin.views import _rows_of
+
+    return _rows_of(section, clinic).count()
 
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_the_clinic_admin_adds_a_row_to_their_clinic(rows, login, section):
     model = type(rows.rows[rows.clinic.pk][section])
-    before = model.objects.filter(clinic=rows.clinic).count()
-    response = login(rows.admin).post(reverse("clinic_rows", args=[section]), GOOD[section])
+    before = _count_rows(section, rows.clinic)
+    response = login(rows.admin).post(reverse("clinic_rows", args=[section]),
+                                      _good(rows, section))
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert model.objects.filter(clinic=rows.clinic).count() == before + 1
+    assert _count_rows(section, rows.clinic) == before + 1
     event = AuditEvent.objects.filter(actor=rows.admin, clinic=rows.clinic).latest("pk")
     assert event.detail["created"] is True and event.target.startswith(model._meta.label_lower)
 
@@ -74,7 +97,7 @@ def test_bad_input_names_the_field_and_saves_nothing(rows, login, section):
     before = model.objects.count()
     field, value, words = BAD[section]
     response = login(rows.admin).post(reverse("clinic_rows", args=[section]),
-                                      {**GOOD[section], field: value})
+                                      {**_good(rows, section), field: value})
     assert response.status_code == 400 and words in response.content
     assert f'id="id_{field}_error"'.encode() in response.content
     assert model.objects.count() == before
@@ -89,7 +112,7 @@ def test_the_clinic_admin_changes_a_row_and_another_clinics_admin_gets_404(rows,
     assert client.get(reverse("clinic_row_edit", args=[section, own.pk])).status_code == 200
     assert client.get(reverse("clinic_row_edit", args=[section, theirs.pk])).status_code == 404
     assert client.post(reverse("clinic_row_edit", args=[section, theirs.pk]),
-                       GOOD[section]).status_code == 404
+                       _good(rows, section)).status_code == 404
     beta_admin = make_user(rows.beta, Role.CLINIC_ADMIN, "beta_admin")
     assert login(beta_admin).get(
         reverse("clinic_row_edit", args=[section, own.pk])).status_code == 404
@@ -117,6 +140,33 @@ def test_a_practitioners_login_and_supervisor_are_chosen_from_this_clinic_only(r
     response = login(rows.admin).post(reverse("clinic_rows", args=["practitioners"]), {
         **GOOD["practitioners"], "supervisor": other_supervisor.pk})
     assert response.status_code == 400 and b"Select a valid choice" in response.content
+
+
+def test_hours_are_set_only_with_this_clinics_practitioners_and_locations(rows, login):
+    theirs = rows.rows[rows.beta.pk]
+    client = login(rows.admin)
+    for field in ("practitioner", "location"):
+        response = client.post(reverse("clinic_rows", args=["hours"]), {
+            **_good(rows, "hours"), field: theirs[f"{field}s"].pk})
+        assert response.status_code == 400 and b"Select a valid choice" in response.content
+
+
+def test_the_questionnaire_schedule_starts_from_the_default_and_is_saved(world, login):
+    from acuback.outcomes.schedule import DEFAULT_BASELINE, schedule_for
+
+    client = login(world.admin)
+    page = client.get(reverse("clinic_questionnaires")).content.decode()
+    assert 'value="odi" id="id_baseline_' in page and "checked" in page
+    data = {"baseline": ["nrs", "odi"], "review": ["nrs"], "discharge": ["nrs"],
+            "follow_up": ["nrs"], "review_every_sessions": "3", "review_every_days": "21",
+            "not_improving_after_sessions": "6", "link_valid_days": "7"}
+    assert client.post(reverse("clinic_questionnaires"), data).status_code == 302
+    schedule = schedule_for(world.clinic)
+    assert schedule.baseline == ("nrs", "odi") and schedule.review_every_days == 21
+    assert schedule.baseline != DEFAULT_BASELINE
+    response = client.post(reverse("clinic_questionnaires"), {**data, "review": ["tarot"]})
+    assert response.status_code == 400 and b'id="id_review_error"' in response.content
+    assert AuditEvent.objects.filter(action="questionnaire_schedule.save").count() == 1
 
 
 def test_an_unknown_section_is_404_for_the_admin_and_403_for_others(world, login):
@@ -163,11 +213,14 @@ def _grow(world, k: int) -> None:
                                        duration_minutes=30)
         FeeSchedule.objects.create(clinic=world.clinic, code=f"X{k}{n}", amount="1.00")
         Payer.objects.create(clinic=world.clinic, name=f"P{k}{n}", kind="commercial")
+        WeeklyAvailability.objects.create(practitioner=user.practitioner,
+                                          location=world.location, weekday=n % 7,
+                                          start_time=time(9), end_time=time(12))
         audit_record(request=request_for(user), action="page.view", patient=world.patient)
 
 
 @pytest.mark.parametrize("url", [
-    "/clinic/", "/clinic/staff/", "/clinic/audit/", "/clinic/audit/export.csv",
+    "/clinic/", "/clinic/staff/", "/clinic/audit/", "/clinic/questionnaires/", "/clinic/audit/export.csv",
     *[f"/clinic/{s}/" for s in SECTIONS]])
 def test_the_admin_pages_cost_the_same_with_more_rows(world, login, url):
     client = login(world.admin)

@@ -236,6 +236,8 @@ MATRIX = {
                                                 args=[w.front_desk.pk]), "post",
                               {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
     "clinic_audit": (lambda w: reverse("clinic_audit"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_questionnaires": (lambda w: reverse("clinic_questionnaires"), "get",
+                              CLINIC_ADMIN_ONLY),
     "clinic_audit_csv": (lambda w: reverse("clinic_audit_csv"), "get", CLINIC_ADMIN_ONLY),
     "clinic_rows": (lambda w: reverse("clinic_rows", args=["locations"]), "get",
                     CLINIC_ADMIN_ONLY),

@@ -239,15 +239,15 @@ def staff_password_set(*, clinic: Clinic, account: User, password: str,
 def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
                     request: HttpRequest):
     """Create or change one of the clinic's own settings rows (a location, an appointment
-    type, a fee, a payer, a practitioner) or the clinic itself, from a form's cleaned data:
-    validated by the model, saved and audited together, with the names of the fields that
-    changed. The row must be the clinic's: the caller fetched it scoped to the clinic."""
+    type, a fee, a payer, a practitioner, weekly hours, the questionnaire schedule) or the
+    clinic itself, from a form's cleaned data: validated by the model, saved and audited
+    together, with the names of the fields that changed. The row, and every row it points
+    to, must be the clinic's."""
     policy.require(request.user, "clinic.manage", clinic)
-    owner = instance.pk if isinstance(instance, Clinic) else getattr(instance, "clinic_id", None)
-    if instance.pk is not None and owner != clinic.pk:
+    if instance.pk is not None and _clinic_of(instance) != clinic.pk:
         raise PermissionDenied("This row belongs to another clinic.")
     with transaction.atomic():
-        if not isinstance(instance, Clinic):
+        if hasattr(instance, "clinic_id"):
             instance.clinic = clinic
         # Compared with the stored row: a ModelForm has already set its values on instance.
         stored = (type(instance)._default_manager.get(pk=instance.pk)
@@ -255,6 +255,8 @@ def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
         changed = sorted(name for name, value in data.items()
                          if stored is None or getattr(stored, name) != value)
         for name, value in data.items():
+            if hasattr(value, "_meta") and _clinic_of(value) not in (None, clinic.pk):
+                raise PermissionDenied(f"The {name} belongs to another clinic.")
             setattr(instance, name, value)
         instance.full_clean()
         created = instance.pk is None
@@ -262,3 +264,18 @@ def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
         audit_record(request=request, action=action, clinic=clinic, target=instance,
                      detail={"created": created, "fields": changed})
     return instance
+
+
+def _clinic_of(row) -> int | None:
+    """The clinic a settings row belongs to: its own, or that of the row it hangs from
+    (weekly hours hang from a practitioner). None for rows of no clinic (a user)."""
+    if isinstance(row, Clinic):
+        return row.pk
+    if hasattr(row, "clinic_id"):
+        return row.clinic_id
+    for field in row._meta.concrete_fields:
+        if field.is_relation and hasattr(field.related_model, "clinic"):
+            parent = getattr(row, field.name)
+            if parent is not None:
+                return parent.clinic_id
+    return None

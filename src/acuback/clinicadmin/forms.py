@@ -16,7 +16,9 @@ from acuback.accounts.models import (
     User,
 )
 from acuback.billing.models import FeeSchedule, Payer
-from acuback.scheduling.models import AppointmentType
+from acuback.clinical import instruments
+from acuback.outcomes.models import OutcomeSchedule
+from acuback.scheduling.models import AppointmentType, WeeklyAvailability
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
 
@@ -117,6 +119,47 @@ class PayerForm(forms.ModelForm):
     class Meta:
         model = Payer
         fields = ["name", "kind", "year_convention", "min_minutes_per_unit"]
+
+
+class HoursForm(forms.ModelForm):
+    """A practitioner's weekly hours at one of the clinic's locations."""
+
+    class Meta:
+        model = WeeklyAvailability
+        fields = ["practitioner", "location", "weekday", "start_time", "end_time",
+                  "valid_from", "valid_to"]
+        widgets = {"start_time": forms.TimeInput(attrs={"type": "time"}),
+                   "end_time": forms.TimeInput(attrs={"type": "time"}),
+                   "valid_from": forms.DateInput(attrs={"type": "date"}),
+                   "valid_to": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, clinic: Clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(clinic=clinic)
+        self.fields["location"].queryset = Location.objects.filter(clinic=clinic).select_related(
+            "clinic")  # its label names the clinic
+
+
+INSTRUMENT_CHOICES = sorted((i.id, i.name) for i in instruments.REGISTRY.values())
+
+
+class QuestionnaireScheduleForm(forms.ModelForm):
+    """Which questionnaires are asked when (the outcome schedule's instrument lists)."""
+
+    baseline = forms.MultipleChoiceField(choices=INSTRUMENT_CHOICES,
+                                         widget=forms.CheckboxSelectMultiple)
+    review = forms.MultipleChoiceField(choices=INSTRUMENT_CHOICES,
+                                       widget=forms.CheckboxSelectMultiple)
+    discharge = forms.MultipleChoiceField(choices=INSTRUMENT_CHOICES,
+                                          widget=forms.CheckboxSelectMultiple)
+    follow_up = forms.MultipleChoiceField(choices=INSTRUMENT_CHOICES,
+                                          widget=forms.CheckboxSelectMultiple,
+                                          label="Follow-up (3 and 6 months)")
+
+    class Meta:
+        model = OutcomeSchedule
+        fields = ["baseline", "review", "discharge", "follow_up", "review_every_sessions",
+                  "review_every_days", "not_improving_after_sessions", "link_valid_days"]
 
 
 class AuditFilterForm(forms.Form):

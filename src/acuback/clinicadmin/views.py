@@ -25,7 +25,9 @@ from acuback.accounts.models import STAFF_ROLES, Clinic, Location, Membership, P
 from acuback.audit import selectors as audit_selectors
 from acuback.audit.services import audit_record
 from acuback.billing.models import FeeSchedule, Payer
-from acuback.scheduling.models import AppointmentType
+from acuback.outcomes.models import OutcomeSchedule
+from acuback.outcomes.schedule import Schedule
+from acuback.scheduling.models import AppointmentType, WeeklyAvailability
 
 from . import forms as admin_forms
 
@@ -239,8 +241,19 @@ SECTIONS: dict[str, tuple] = {
              ("code", "amount")),
     "payers": (Payer, admin_forms.PayerForm, "Payers and plans", "payer.save",
                ("name", "get_kind_display", "year_convention", "min_minutes_per_unit")),
+    "hours": (WeeklyAvailability, admin_forms.HoursForm, "Weekly hours", "hours.save",
+              ("practitioner", "location", "get_weekday_display", "start_time", "end_time",
+               "valid_from", "valid_to")),
 }
-SELECT_RELATED = {"practitioners": ("user",)}
+SELECT_RELATED = {"practitioners": ("user",), "hours": ("practitioner", "location__clinic")}
+# How a section's rows reach their clinic, where it is not their own `clinic`.
+CLINIC_PATH = {"hours": "practitioner__clinic"}
+
+
+def _rows_of(section: str, clinic: Clinic):
+    model = SECTIONS[section][0]
+    return model.objects.filter(**{CLINIC_PATH.get(section, "clinic"): clinic}).select_related(
+        *SELECT_RELATED.get(section, ()))
 
 
 def _form(section: str, clinic: Clinic, data=None, instance=None) -> forms.ModelForm:
@@ -275,9 +288,7 @@ def rows(request: HttpRequest, section: str) -> HttpResponse:
     if request.method == "POST" and _save(request, section, clinic, form, model()):
         messages.success(request, "Saved.")
         return redirect("clinic_rows", section=section)
-    listed = model.objects.filter(clinic=clinic).select_related(
-        *SELECT_RELATED.get(section, ()))
-    table = [(row.pk, [_value(row, c) for c in columns]) for row in listed]
+    table = [(row.pk, [_value(row, c) for c in columns]) for row in _rows_of(section, clinic)]
     return render(request, "clinicadmin/rows.html", {
         "clinic": clinic, "section": section, "title": title, "form": form, "table": table,
         "headers": [_header(model, c) for c in columns],
@@ -291,7 +302,7 @@ def row_edit(request: HttpRequest, section: str, pk: int) -> HttpResponse:
     if section not in SECTIONS:
         raise _not_found()
     model, _form_class, title, _action, _columns = SECTIONS[section]
-    instance = get_object_or_404(model, pk=pk, clinic=clinic)
+    instance = get_object_or_404(_rows_of(section, clinic), pk=pk)
     form = _form(section, clinic, request.POST or None, instance=instance)
     if request.method == "POST" and _save(request, section, clinic, form, instance):
         messages.success(request, "Saved.")
@@ -315,6 +326,35 @@ def _value(row, column: str):
 def _header(model, column: str) -> str:
     name = column.removeprefix("get_").removesuffix("_display")
     return str(model._meta.get_field(name).verbose_name).capitalize()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
+    """Which questionnaires the clinic asks when (without a row, the default schedule)."""
+    clinic = _clinic(request)
+    instance = OutcomeSchedule.objects.filter(clinic=clinic).first()
+    if instance is None:
+        default = Schedule()
+        instance = OutcomeSchedule(
+            clinic=clinic, baseline=list(default.baseline), review=list(default.review),
+            discharge=list(default.discharge), follow_up=list(default.follow_up),
+            review_every_sessions=default.review_every_sessions,
+            review_every_days=default.review_every_days,
+            not_improving_after_sessions=default.not_improving_after_sessions,
+            link_valid_days=default.link_valid_days)
+    form = admin_forms.QuestionnaireScheduleForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_row_save(clinic=clinic, instance=instance, data=form.cleaned_data,
+                                     action="questionnaire_schedule.save", request=request)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Questionnaire schedule saved.")
+            return redirect("clinic_questionnaires")
+    return render(request, "clinicadmin/questionnaires.html", {"clinic": clinic, "form": form},
+                  status=400 if form.errors else 200)
 
 
 # --- the audit log -----------------------------------------------------------------------------
