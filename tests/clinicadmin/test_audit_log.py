@@ -108,3 +108,14 @@ def test_the_viewer_pages_and_records_what_was_looked_at(events, login):
     second = client.get(reverse("clinic_audit"), {"page": 2}).content.decode()
     assert "bulk.0<" in second
     assert AuditEvent.objects.filter(action="audit.view", actor=events.admin).count() == 2
+
+
+def test_the_home_pages_break_the_glass_link_opens_the_filtered_log(events, login):
+    import re
+
+    client = login(events.admin)
+    home = client.get(reverse("home")).content.decode()
+    href = re.search(r'href="([^"]+)">All of them in the audit log', home).group(1)
+    assert "/admin/" not in href  # the Django admin is the platform operators'
+    page = client.get(href.replace("&amp;", "&")).content.decode()
+    assert "covering a colleague" in page and "session.sign" not in page
