@@ -169,6 +169,35 @@ def test_the_questionnaire_schedule_starts_from_the_default_and_is_saved(world, 
     assert AuditEvent.objects.filter(action="questionnaire_schedule.save").count() == 1
 
 
+def test_a_new_consent_text_is_a_new_version_and_the_signed_one_is_kept(
+        world_with_consent, login):
+    from acuback.patients.models import Consent, ConsentForm
+
+    world = world_with_consent
+    old = world.consent_form
+    signed_hash = world.consent.text_sha256
+    client = login(world.admin)
+    data = {"kind": "treatment", "version": "2", "title": "Consent, revised",
+            "body": "The revised text."}
+    assert client.post(reverse("clinic_consent_forms"), data).status_code == 302
+    current = ConsentForm.objects.get(clinic=world.clinic, kind="treatment", is_current=True)
+    assert (current.version, current.body) == ("2", "The revised text.")
+    old.refresh_from_db()
+    assert not old.is_current and old.body == "Text of the treatment form."
+    assert Consent.objects.get(pk=world.consent.pk).text_sha256 == signed_hash
+    event = AuditEvent.objects.get(action="consent_form.publish")
+    assert event.detail["replaces"] == ["1"] and event.detail["sha256"] == current.text_sha256
+    # the same version twice is refused, naming the field, and nothing changes
+    response = client.post(reverse("clinic_consent_forms"), {**data, "body": "Other"})
+    assert response.status_code == 400 and b'id="id_version_error"' in response.content
+    assert ConsentForm.objects.filter(clinic=world.clinic, kind="treatment").count() == 2
+    # another clinic's forms are not listed
+    beta_form = ConsentForm.objects.create(clinic=Clinic.objects.get(
+        memberships__user=world.outsider), kind="treatment", version="B9",
+        title="Beta's own consent", body="x")
+    assert beta_form.title.encode() not in client.get(reverse("clinic_consent_forms")).content
+
+
 def test_an_unknown_section_is_404_for_the_admin_and_403_for_others(world, login):
     assert login(world.admin).get("/clinic/nothing/").status_code == 404
     assert login(world.front_desk).get("/clinic/nothing/").status_code == 403
@@ -220,7 +249,8 @@ def _grow(world, k: int) -> None:
 
 
 @pytest.mark.parametrize("url", [
-    "/clinic/", "/clinic/staff/", "/clinic/audit/", "/clinic/questionnaires/", "/clinic/audit/export.csv",
+    "/clinic/", "/clinic/staff/", "/clinic/audit/", "/clinic/questionnaires/",
+    "/clinic/consent-forms/", "/clinic/audit/export.csv",
     *[f"/clinic/{s}/" for s in SECTIONS]])
 def test_the_admin_pages_cost_the_same_with_more_rows(world, login, url):
     client = login(world.admin)

@@ -238,6 +238,8 @@ MATRIX = {
     "clinic_audit": (lambda w: reverse("clinic_audit"), "get", CLINIC_ADMIN_ONLY),
     "clinic_questionnaires": (lambda w: reverse("clinic_questionnaires"), "get",
                               CLINIC_ADMIN_ONLY),
+    "clinic_consent_forms": (lambda w: reverse("clinic_consent_forms"), "get",
+                             CLINIC_ADMIN_ONLY),
     "clinic_audit_csv": (lambda w: reverse("clinic_audit_csv"), "get", CLINIC_ADMIN_ONLY),
     "clinic_rows": (lambda w: reverse("clinic_rows", args=["locations"]), "get",
                     CLINIC_ADMIN_ONLY),

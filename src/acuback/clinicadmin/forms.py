@@ -18,6 +18,7 @@ from acuback.accounts.models import (
 from acuback.billing.models import FeeSchedule, Payer
 from acuback.clinical import instruments
 from acuback.outcomes.models import OutcomeSchedule
+from acuback.patients.models import ConsentForm
 from acuback.scheduling.models import AppointmentType, WeeklyAvailability
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
@@ -160,6 +161,14 @@ class QuestionnaireScheduleForm(forms.ModelForm):
         model = OutcomeSchedule
         fields = ["baseline", "review", "discharge", "follow_up", "review_every_sessions",
                   "review_every_days", "not_improving_after_sessions", "link_valid_days"]
+
+
+class ConsentFormVersionForm(forms.ModelForm):
+    class Meta:
+        model = ConsentForm
+        fields = ["kind", "version", "title", "body"]
+        help_texts = {"version": "e.g. 2026-2: a new text is always a new version.",
+                      "body": "The exact text the patient reads and signs."}
 
 
 class AuditFilterForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
          name="clinic_staff_2fa_reset"),
     path("staff/<int:pk>/unlock/", views.staff_unlock, name="clinic_staff_unlock"),
     path("staff/<int:pk>/password/", views.staff_password, name="clinic_staff_password"),
+    path("consent-forms/", views.consent_forms, name="clinic_consent_forms"),
     path("questionnaires/", views.questionnaire_schedule, name="clinic_questionnaires"),
     path("audit/", views.audit_log, name="clinic_audit"),
     path("audit/export.csv", views.audit_csv, name="clinic_audit_csv"),

@@ -27,6 +27,8 @@ from acuback.audit.services import audit_record
 from acuback.billing.models import FeeSchedule, Payer
 from acuback.outcomes.models import OutcomeSchedule
 from acuback.outcomes.schedule import Schedule
+from acuback.patients import services as patient_services
+from acuback.patients.models import ConsentForm
 from acuback.scheduling.models import AppointmentType, WeeklyAvailability
 
 from . import forms as admin_forms
@@ -354,6 +356,28 @@ def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Questionnaire schedule saved.")
             return redirect("clinic_questionnaires")
     return render(request, "clinicadmin/questionnaires.html", {"clinic": clinic, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_forms(request: HttpRequest) -> HttpResponse:
+    """The clinic's consent forms, every version; a new text is published as a new version
+    (the signed ones keep theirs)."""
+    clinic = _clinic(request)
+    form = admin_forms.ConsentFormVersionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_services.consent_form_publish(clinic=clinic, request=request,
+                                                  **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The new version is now the one patients sign.")
+            return redirect("clinic_consent_forms")
+    versions = ConsentForm.objects.filter(clinic=clinic).order_by("kind", "-created_at")
+    return render(request, "clinicadmin/consent_forms.html",
+                  {"clinic": clinic, "form": form, "versions": versions},
                   status=400 if form.errors else 200)
 
 

@@ -18,7 +18,7 @@ from acuback.audit.services import audit_record
 from acuback.billing.models import FeeSchedule
 from acuback.outcomes import schedule as outcome_schedule
 from acuback.outcomes.models import OutcomeSchedule
-from acuback.patients.models import ConsentForm
+from acuback.patients.services import consent_form_publish
 from acuback.scheduling.models import AppointmentType
 
 # The clinic's appointment types when the description names none (the kinds the calendar
@@ -98,11 +98,14 @@ def clinic_setup(spec: dict, *, admin_password: str | None = None) -> SetupResul
                 f"locations[{n}]"), f"locations[{n}]")
         admin = _first_admin(clinic, admin_spec, admin_password)
         for n, form in enumerate(spec.get("consent_forms") or [], 1):
-            _model(ConsentForm(clinic=clinic, kind=_need(form, "kind", f"consent_forms[{n}]"),
-                               version=str(form.get("version", "1")),
-                               title=_need(form, "title", f"consent_forms[{n}]"),
-                               body=_need(form, "body", f"consent_forms[{n}]")),
-                   f"consent_forms[{n}]")
+            where = f"consent_forms[{n}]"
+            try:
+                consent_form_publish(clinic=clinic, kind=_need(form, "kind", where),
+                                     version=str(form.get("version", "1")),
+                                     title=_need(form, "title", where),
+                                     body=_need(form, "body", where), request=None)
+            except ValidationError as error:
+                raise SetupError(f"{where}: {'; '.join(error.messages)}") from None
         if not spec.get("consent_forms"):
             warnings.append("No consent forms: patients cannot sign a consent until a "
                             "platform operator loads your forms (run setup with them).")
