@@ -60,8 +60,8 @@ def password_reset_request(*, email: str, request: HttpRequest) -> None:
                           f"{password_link(user)}\n\nIf you did not ask, ignore this e-mail: "
                           "your password stays as it is.",
                   from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
-        audit_record(request=request, action="auth.password.reset_request", actor=user,
-                     target=user)
+        # No actor: whoever asked has not proved who they are; the account is the target.
+        audit_record(request=request, action="auth.password.reset_request", target=user)
 
 
 def password_set(*, user: User, password: str, request: HttpRequest, how: str) -> None:
@@ -93,7 +93,7 @@ def staff_invite(*, clinic: Clinic, email: str, username: str, first_name: str, 
     with transaction.atomic():
         existing = User.objects.filter(email__iexact=email).first()
         if existing is not None:
-            if existing not in _staff_accounts_with_email(email):
+            if not _staff_accounts_with_email(email).filter(pk=existing.pk).exists():
                 raise AccountError("An account with this e-mail address exists and cannot "
                                    "be added here: ask a platform operator.")
             account, new = existing, False
