@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from acuback.web.setup import SetupError, clinic_setup
 
-PASSWORD_ENV = "ACUBACK_SETUP_ADMIN_PASSWORD"  # noqa: S105 - a variable name
+PASSWORD_ENV = "ACUBACK_SETUP_ADMIN_PASSWORD"  # noqa: S105 - a variable name  # nosec B105
 
 
 class Command(BaseCommand):
