@@ -260,3 +260,28 @@ def test_the_admin_pages_cost_the_same_with_more_rows(world, login, url):
     _grow(world, 6)
     after = _count(client, url)
     assert after <= before, f"{url}: {before} queries, then {after} with more rows"
+
+
+def test_the_service_refuses_rows_pointing_at_another_clinic(rows):
+    """Beyond the forms' choices: the one service refuses a row of another clinic, or one
+    that points at another clinic's rows or people."""
+    from django.core.exceptions import PermissionDenied
+
+    from acuback.accounts.services import clinic_row_save
+    from tests.factories import request_for
+
+    request = request_for(rows.admin)
+    theirs = rows.rows[rows.beta.pk]
+    own = rows.rows[rows.clinic.pk]
+    cases = [
+        (theirs["fees"], {"amount": "1.00"}),                       # their row
+        (own["hours"], {"location": theirs["locations"]}),          # points at their row
+        (own["practitioners"], {"user": rows.outsider}),            # their person
+        (own["practitioners"], {"user": rows.patient_user}),        # a patient
+    ]
+    for instance, data in cases:
+        with pytest.raises(PermissionDenied):
+            clinic_row_save(clinic=rows.clinic, instance=instance, data=data,
+                            action="x.save", request=request)
+    assert not AuditEvent.objects.filter(action="x.save").exists()
+    assert str(FeeSchedule.objects.get(pk=theirs["fees"].pk).amount) == "80.00"

@@ -212,9 +212,16 @@ def test_a_clinic_admin_cannot_change_a_platform_operators_account(world, login)
 
 
 def test_deactivating_ends_log_ins_and_is_audited(world, login):
+    from django.test import Client
+
+    desk = Client()
+    desk.login(username="alpha_desk", password=PASSWORD)
+    assert desk.get(reverse("patient_list")).status_code == 200
     response = login(world.admin).post(reverse("clinic_staff_deactivate",
                                                args=[world.front_desk.pk]))
     assert response.status_code == 302
+    # the session they had open ends too
+    assert desk.get(reverse("patient_list")).status_code == 302
     world.front_desk.refresh_from_db()
     assert not world.front_desk.is_active
     assert authenticate(username="alpha_desk", password=PASSWORD) is None

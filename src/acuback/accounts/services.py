@@ -257,6 +257,9 @@ def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
         for name, value in data.items():
             if hasattr(value, "_meta") and _clinic_of(value) not in (None, clinic.pk):
                 raise PermissionDenied(f"The {name} belongs to another clinic.")
+            if isinstance(value, User) and not Membership.objects.filter(
+                    user=value, clinic=clinic, role__in=STAFF_ROLES).exists():
+                raise PermissionDenied(f"The {name} is not on this clinic's staff.")
             setattr(instance, name, value)
         instance.full_clean()
         created = instance.pk is None
