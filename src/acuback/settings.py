@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "acuback.billing",
     "acuback.insights",
     "acuback.interop",
+    "acuback.clinicadmin",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "acuback.accounts.middleware.IdleTimeoutMiddleware",
     "acuback.accounts.middleware.TwoFactorMiddleware",
+    "acuback.accounts.middleware.PasswordChangeRequiredMiddleware",
     "acuback.accounts.middleware.BreakGlassMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from acuback.accounts import two_factor
+from acuback.accounts import views as account_views
 from acuback.accounts.views import LoginView
 from acuback.billing import urls as billing_urls
 from acuback.insights import urls as insights_urls
@@ -16,6 +17,11 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/ping/", web_views.ping, name="ping"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path("account/password/reset/", account_views.password_reset, name="password_reset"),
+    path("account/password/reset/<uidb64>/<token>/",
+         account_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("clinic/", include("acuback.clinicadmin.urls")),
     path("account/2fa/setup/", two_factor.setup, name="two_factor_setup"),
     path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("account/2fa/recovery/", two_factor.recovery, name="two_factor_recovery"),

@@ -25,6 +25,10 @@ STAFF_PAGE = {"anonymous": 302, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic":
 # Signing, clearing referrals and the needling gate are the practitioner's alone.
 PRACTITIONER_ONLY = {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 403}
 
+CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
+    ("patient", "other_patient", "front_desk", "practitioner", "other_clinic"), 403),
+    "clinic_admin": 200}
+
 # url name -> (how to build the URL from the world, method, expected status per role)
 MATRIX = {
     "home": (lambda w: reverse("home"), "get",
@@ -211,6 +215,43 @@ MATRIX = {
               {"anonymous": 200, "patient": 302, "other_patient": 302, "front_desk": 302,
                "practitioner": 302, "clinic_admin": 302, "other_clinic": 302}),
     "logout": (lambda w: reverse("logout"), "post", dict.fromkeys(ROLES, 302)),
+    # Clinic administration: the clinic admin of this clinic only (another clinic's admin
+    # gets 404 for this clinic's rows: tests/clinicadmin/test_pages.py).
+    "clinic_admin": (lambda w: reverse("clinic_admin"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_staff": (lambda w: reverse("clinic_staff"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_staff_detail": (lambda w: reverse("clinic_staff_detail", args=[w.front_desk.pk]),
+                            "get", CLINIC_ADMIN_ONLY),
+    "clinic_staff_deactivate": (lambda w: reverse("clinic_staff_deactivate",
+                                                  args=[w.front_desk.pk]), "post",
+                                {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_staff_reactivate": (lambda w: reverse("clinic_staff_reactivate",
+                                                  args=[w.front_desk.pk]), "post",
+                                {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_staff_2fa_reset": (lambda w: reverse("clinic_staff_2fa_reset",
+                                                 args=[w.front_desk.pk]), "post",
+                               {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_staff_unlock": (lambda w: reverse("clinic_staff_unlock", args=[w.front_desk.pk]),
+                            "post", {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_staff_password": (lambda w: reverse("clinic_staff_password",
+                                                args=[w.front_desk.pk]), "post",
+                              {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_audit": (lambda w: reverse("clinic_audit"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_questionnaires": (lambda w: reverse("clinic_questionnaires"), "get",
+                              CLINIC_ADMIN_ONLY),
+    "clinic_consent_forms": (lambda w: reverse("clinic_consent_forms"), "get",
+                             CLINIC_ADMIN_ONLY),
+    "clinic_audit_csv": (lambda w: reverse("clinic_audit_csv"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_rows": (lambda w: reverse("clinic_rows", args=["locations"]), "get",
+                    CLINIC_ADMIN_ONLY),
+    "clinic_row_edit": (lambda w: reverse("clinic_row_edit", args=["locations", w.location.pk]),
+                        "get", CLINIC_ADMIN_ONLY),
+    # One's own password: anyone logged in; the reset pages: anyone.
+    "password_change": (lambda w: reverse("password_change"), "get",
+                        {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
+    "password_reset": (lambda w: reverse("password_reset"), "get", dict.fromkeys(ROLES, 200)),
+    "password_reset_confirm": (lambda w: reverse("password_reset_confirm",
+                                                 args=["MQ", "set-password"]), "get",
+                               dict.fromkeys(ROLES, 200)),
     "admin:index": (lambda w: reverse("admin:index"), "get",
                     {"anonymous": 302, "patient": 302, "other_patient": 302,
                      "front_desk": 302, "practitioner": 302, "clinic_admin": 302,

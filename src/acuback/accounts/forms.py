@@ -14,6 +14,11 @@ class LoginForm(AuthenticationForm):
     }
 
 
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label="Your e-mail address",
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
 class CredentialForm(forms.ModelForm):
     class Meta:
         model = Credential

@@ -104,6 +104,28 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
 
+class PasswordChangeRequiredMiddleware:
+    """An account whose password someone else chose (`acuback setup`, a clinic admin's
+    temporary password) reaches only the password change page, two-factor and log-out
+    until its owner chooses their own."""
+
+    ALLOWED_PREFIXES = ("/account/password/", "/account/2fa/", "/logout/", "/static/",
+                        "/login/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated
+                and getattr(user, "must_change_password", False)
+                and not request.path.startswith(self.ALLOWED_PREFIXES)):
+            from django.shortcuts import redirect
+
+            return redirect("password_change")
+        return self.get_response(request)
+
+
 class BreakGlassMiddleware:
     """Turns a clinical page refused for lack of a care relationship into the
     break-the-glass page (patients/views.py)."""

@@ -26,6 +26,10 @@ class HttpsURLField(models.URLField):
 class User(AbstractUser):
     """A person who logs in: staff of one or more clinics, or a patient."""
 
+    # Set when someone else chose the password (`acuback setup`, a clinic admin's
+    # temporary password): the owner must choose their own at the next log-in.
+    must_change_password = models.BooleanField(default=False)
+
     class Meta:
         db_table = "accounts_user"
 

@@ -59,6 +59,8 @@ RULES: dict[str, frozenset[str]] = {
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),
     "admin.site": frozenset({ADMIN}),
+    # Clinic administration inside the application (staff, settings, audit log).
+    "clinic.manage": frozenset({ADMIN}),
     # A patient's own record, through the portal.
     "portal.own_record": frozenset({PATIENT}),
 }
@@ -130,3 +132,42 @@ def home_clinic(user) -> Clinic | None:
     if not staff:
         return None
     return sql.by_pk(Clinic, staff[0])
+
+
+def managed_clinic(user) -> Clinic | None:
+    """The clinic whose administration pages the user works in: the first they may manage
+    (docs/decisions.md: switching clinics is not built yet)."""
+    ids = [cid for cid, role in _memberships(user) if role in RULES["clinic.manage"]]
+    return sql.by_pk(Clinic, ids[0]) if ids else None
+
+
+def account_change_refusal(actor, account, clinic: Clinic | int) -> str | None:
+    """Why `actor` may not change `account` itself (password, e-mail, name, two-factor,
+    lockout, whether it is active) on behalf of `clinic`; None when they may.
+
+    An account is the person's, not the clinic's: one that also belongs to another clinic
+    (a practitioner who works at two) or is a platform operator's is changed only by its
+    owner or a platform operator, never by one clinic's admin. Every clinic-admin action
+    on an account asks this one rule."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    if getattr(actor, "is_superuser", False) and actor.is_active:
+        return None
+    if not can(actor, "clinic.manage", clinic_id):
+        return "Your role does not allow clinic administration."
+    if account.pk == actor.pk:
+        return None  # the owner
+    if account.is_superuser:
+        return "This is a platform operator's account: only a platform operator changes it."
+    clinic_ids = set(Membership.objects.filter(user=account).values_list("clinic_id", flat=True))
+    if clinic_id not in clinic_ids:
+        return "This account does not belong to your clinic."
+    if clinic_ids != {clinic_id}:
+        return ("This account also belongs to another clinic: only its owner or a platform "
+                "operator changes it. You can change its roles in your clinic.")
+    return None
+
+
+def require_account_change(actor, account, clinic: Clinic | int) -> None:
+    refusal = account_change_refusal(actor, account, clinic)
+    if refusal is not None:
+        raise PermissionDenied(refusal)

@@ -1,11 +1,25 @@
+"""Writes for accounts: credentials, staff accounts and their roles, passwords and the
+second factor, the clinic's own settings. Each is atomic and audited; each action on an
+account asks policy.account_change_refusal first."""
+
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from acuback.audit.services import audit_record
+from acuback.base_url import absolute_url
 
-from .models import Credential, Practitioner
+from . import policy
+from .models import STAFF_ROLES, Clinic, Credential, Membership, Practitioner, Role, User
 
 
 def credential_add(*, practitioner: Practitioner, data: dict, request: HttpRequest) -> Credential:
@@ -18,3 +32,253 @@ def credential_add(*, practitioner: Practitioner, data: dict, request: HttpReque
         audit_record(request=request, action="credential.add", clinic=practitioner.clinic_id,
                      target=credential, detail={"kind": credential.kind})
     return credential
+
+
+# --- links that set a password ------------------------------------------------------------
+
+def password_link(user: User) -> str:
+    """A single-use link that lets `user` choose a password (Django's reset token: it stops
+    working once the password changes, and after PASSWORD_RESET_TIMEOUT)."""
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user)})
+    return absolute_url(path)
+
+
+def _staff_accounts_with_email(email: str):
+    staff = Membership.objects.filter(role__in=STAFF_ROLES).values("user_id")
+    return User.objects.filter(email__iexact=email.strip(), is_active=True, pk__in=staff)
+
+
+def password_reset_request(*, email: str, request: HttpRequest) -> None:
+    """E-mail a password link to the staff account with this address. The answer is the
+    same whether or not there is one, so the form does not reveal who works here."""
+    for user in _staff_accounts_with_email(email):
+        send_mail(subject="acuback: choose a new password",
+                  message=f"Someone (we hope you) asked to reset the password of the acuback "
+                          f"account '{user.username}'. Open this link to choose a new one:\n"
+                          f"{password_link(user)}\n\nIf you did not ask, ignore this e-mail: "
+                          "your password stays as it is.",
+                  from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
+        # No actor: whoever asked has not proved who they are; the account is the target.
+        audit_record(request=request, action="auth.password.reset_request", target=user)
+
+
+def password_set(*, user: User, password: str, request: HttpRequest, how: str) -> None:
+    """The owner chose a password (from a link, or by changing their own): any
+    must-change flag is cleared and any login lockout lifted."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        audit_record(request=request, action=f"auth.password.{how}", actor=user, target=user)
+    _axes_reset(user.username)
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+class AccountError(Exception):
+    """An account action refused for a reason the admin should read."""
+
+
+def staff_invite(*, clinic: Clinic, email: str, username: str, first_name: str, last_name: str,
+                 roles: list[str], request: HttpRequest) -> User:
+    """A colleague joins the clinic with `roles`. A new account gets an e-mail with a link to
+    choose its password (and enrols two-factor at its first log-in); an existing staff
+    account with this address (someone who works at another clinic too) is given the roles
+    here and told so, and is otherwise unchanged."""
+    policy.require(request.user, "clinic.manage", clinic)
+    _check_roles(roles)
+    email = email.strip()
+    with transaction.atomic():
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None:
+            if not _staff_accounts_with_email(email).filter(pk=existing.pk).exists():
+                raise AccountError("An account with this e-mail address exists and cannot "
+                                   "be added here: ask a platform operator.")
+            account, new = existing, False
+        else:
+            if User.objects.filter(username__iexact=username).exists():
+                raise ValidationError({"username": "This username is taken: choose another."})
+            account = User(username=username, email=email, first_name=first_name,
+                           last_name=last_name)
+            account.set_unusable_password()
+            account.full_clean(exclude=["password"])
+            account.save()
+            new = True
+        added = [role for role in roles
+                 if not Membership.objects.filter(user=account, clinic=clinic,
+                                                  role=role).exists()]
+        Membership.objects.bulk_create(
+            Membership(user=account, clinic=clinic, role=role) for role in added)
+        audit_record(request=request, action="staff.invite", clinic=clinic, target=account,
+                     detail={"roles": sorted(roles), "new_account": new})
+    if new:
+        message = (f"{clinic.name} has made you an acuback account, '{account.username}'. "
+                   f"Open this link to choose your password:\n{password_link(account)}\n\n"
+                   "Then log in; you will set up a second factor (an authenticator app) "
+                   "at your first log-in.")
+    else:
+        message = (f"{clinic.name} has added you to its staff in acuback. Log in as "
+                   f"'{account.username}' at {absolute_url(reverse('login'))} as usual.")
+    send_mail(subject=f"{clinic.name}: your acuback account", message=message,
+              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[account.email])
+    return account
+
+
+def _check_roles(roles: list[str]) -> None:
+    unknown = [r for r in roles if r not in STAFF_ROLES]
+    if unknown:
+        raise ValidationError({"roles": f"Not a staff role: {', '.join(unknown)}."})
+
+
+def staff_roles_set(*, clinic: Clinic, account: User, roles: list[str],
+                    request: HttpRequest) -> None:
+    """The account's staff roles in this clinic become `roles` (none: it leaves the clinic's
+    staff). Its roles elsewhere are not touched. The clinic keeps at least one admin."""
+    policy.require(request.user, "clinic.manage", clinic)
+    _check_roles(roles)
+    with transaction.atomic():
+        # Lock the clinic's admin rows so two admins cannot remove each other at once.
+        admins = set(Membership.objects.select_for_update().filter(
+            clinic=clinic, role=Role.CLINIC_ADMIN).values_list("user_id", flat=True))
+        if not Membership.objects.filter(user=account, clinic=clinic).exists():
+            raise PermissionDenied("This account does not belong to your clinic.")
+        before = sorted(Membership.objects.filter(user=account, clinic=clinic,
+                                                  role__in=STAFF_ROLES)
+                        .values_list("role", flat=True))
+        if Role.CLINIC_ADMIN not in roles and admins == {account.pk}:
+            raise AccountError("The clinic needs at least one clinic admin: make someone "
+                               "else clinic admin first.")
+        Membership.objects.filter(user=account, clinic=clinic, role__in=STAFF_ROLES) \
+            .exclude(role__in=roles).delete()
+        Membership.objects.bulk_create(
+            Membership(user=account, clinic=clinic, role=role)
+            for role in roles if role not in before)
+        audit_record(request=request, action="staff.roles", clinic=clinic, target=account,
+                     detail={"before": before, "after": sorted(roles)})
+
+
+def staff_details_update(*, clinic: Clinic, account: User, email: str, first_name: str,
+                         last_name: str, request: HttpRequest) -> None:
+    policy.require_account_change(request.user, account, clinic)
+    email = email.strip()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exclude(pk=account.pk).exists():
+            raise ValidationError({"email": "Another account uses this e-mail address."})
+        before = {"email": account.email, "first_name": account.first_name,
+                  "last_name": account.last_name}
+        account.email, account.first_name, account.last_name = email, first_name, last_name
+        account.full_clean(exclude=["password"])
+        account.save(update_fields=["email", "first_name", "last_name"])
+        audit_record(request=request, action="staff.details", clinic=clinic, target=account,
+                     detail={k: {"before": v, "after": getattr(account, k)}
+                             for k, v in before.items() if v != getattr(account, k)})
+
+
+def staff_active_set(*, clinic: Clinic, account: User, active: bool,
+                     request: HttpRequest) -> None:
+    """Deactivate (no more log-ins; records it made keep its name) or reactivate."""
+    policy.require_account_change(request.user, account, clinic)
+    if not active and account.pk == request.user.pk:
+        raise AccountError("You cannot deactivate your own account.")
+    with transaction.atomic():
+        account.is_active = active
+        account.save(update_fields=["is_active"])
+        audit_record(request=request, clinic=clinic, target=account,
+                     action="staff.reactivate" if active else "staff.deactivate")
+
+
+def staff_two_factor_reset(*, clinic: Clinic, account: User, request: HttpRequest) -> int:
+    """Remove a colleague's lost authenticator and recovery codes: they enrol a new device
+    at their next log-in. Returns how many devices were removed."""
+    from django_otp import devices_for_user
+
+    policy.require_account_change(request.user, account, clinic)
+    with transaction.atomic():
+        devices = list(devices_for_user(account, confirmed=None))
+        for device in devices:
+            device.delete()
+        audit_record(request=request, action="staff.2fa_reset", clinic=clinic, target=account,
+                     detail={"devices": len(devices)})
+    return len(devices)
+
+
+def staff_unlock(*, clinic: Clinic, account: User, request: HttpRequest) -> int:
+    """Lift a login lockout (django-axes) before it runs out. Returns the attempts cleared."""
+    policy.require_account_change(request.user, account, clinic)
+    with transaction.atomic():
+        cleared = _axes_reset(account.username)
+        audit_record(request=request, action="staff.unlock", clinic=clinic, target=account,
+                     detail={"attempts": cleared})
+    return cleared
+
+
+def _axes_reset(username: str) -> int:
+    from axes.utils import reset
+
+    return reset(username=username)
+
+
+def staff_password_set(*, clinic: Clinic, account: User, password: str,
+                       request: HttpRequest) -> None:
+    """A temporary password the colleague must replace at their next log-in."""
+    policy.require_account_change(request.user, account, clinic)
+    validate_password(password, account)
+    with transaction.atomic():
+        account.set_password(password)
+        account.must_change_password = True
+        account.save(update_fields=["password", "must_change_password"])
+        audit_record(request=request, action="staff.password_set", clinic=clinic,
+                     target=account)
+    _axes_reset(account.username)
+
+
+# --- the clinic's own rows and settings -----------------------------------------------------
+
+def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
+                    request: HttpRequest):
+    """Create or change one of the clinic's own settings rows (a location, an appointment
+    type, a fee, a payer, a practitioner, weekly hours, the questionnaire schedule) or the
+    clinic itself, from a form's cleaned data: validated by the model, saved and audited
+    together, with the names of the fields that changed. The row, and every row it points
+    to, must be the clinic's."""
+    policy.require(request.user, "clinic.manage", clinic)
+    if instance.pk is not None and _clinic_of(instance) != clinic.pk:
+        raise PermissionDenied("This row belongs to another clinic.")
+    with transaction.atomic():
+        if hasattr(instance, "clinic_id"):
+            instance.clinic = clinic
+        # Compared with the stored row: a ModelForm has already set its values on instance.
+        stored = (type(instance)._default_manager.get(pk=instance.pk)
+                  if instance.pk is not None else None)
+        changed = sorted(name for name, value in data.items()
+                         if stored is None or getattr(stored, name) != value)
+        for name, value in data.items():
+            if hasattr(value, "_meta") and _clinic_of(value) not in (None, clinic.pk):
+                raise PermissionDenied(f"The {name} belongs to another clinic.")
+            if isinstance(value, User) and not Membership.objects.filter(
+                    user=value, clinic=clinic, role__in=STAFF_ROLES).exists():
+                raise PermissionDenied(f"The {name} is not on this clinic's staff.")
+            setattr(instance, name, value)
+        instance.full_clean()
+        created = instance.pk is None
+        instance.save()
+        audit_record(request=request, action=action, clinic=clinic, target=instance,
+                     detail={"created": created, "fields": changed})
+    return instance
+
+
+def _clinic_of(row) -> int | None:
+    """The clinic a settings row belongs to: its own, or that of the row it hangs from
+    (weekly hours hang from a practitioner). None for rows of no clinic (a user)."""
+    if isinstance(row, Clinic):
+        return row.pk
+    if hasattr(row, "clinic_id"):
+        return row.clinic_id
+    for field in row._meta.concrete_fields:
+        if field.is_relation and hasattr(field.related_model, "clinic"):
+            parent = getattr(row, field.name)
+            if parent is not None:
+                return parent.clinic_id
+    return None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import policy, selectors, services
-from .forms import CredentialForm, LoginForm
+from .forms import CredentialForm, LoginForm, PasswordResetRequestForm
 from .models import Practitioner
 
 
@@ -20,6 +22,50 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+# --- passwords: change one's own; reset a forgotten one by e-mail ------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; the page a must-change account is sent to."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_set(user=request.user, password=form.cleaned_data["new_password1"],
+                              request=request, how="change")
+        update_session_auth_hash(request, request.user)  # stay logged in
+        messages.success(request, "Password changed.")
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a password link by e-mail (staff; patients use the portal's e-mailed link).
+    The rate limit of this view belongs with the other public forms' limits."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(email=form.cleaned_data["email"], request=request)
+        return render(request, "accounts/password_reset_sent.html")
+    return render(request, "accounts/password_reset.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choose a password from an e-mailed link (a reset, or a new colleague's invitation).
+    Django checks the single-use token; the service saves and audits."""
+
+    template_name = "accounts/password_set.html"
+    success_url = "/login/?password=set"
+
+    def form_valid(self, form):
+        services.password_set(user=form.user, password=form.cleaned_data["new_password1"],
+                              request=self.request, how="reset")
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, "Your password is set: log in with it now.")
+        return redirect(self.success_url)
 
 
 @login_required

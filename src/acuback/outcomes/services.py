@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from acuback import sql
 from acuback.audit.services import audit_record
+from acuback.base_url import absolute_url
 from acuback.clinical import instruments
 from acuback.clinical.instruments.phq import self_harm_alert
 
@@ -156,8 +157,10 @@ def link_token(link: CollectionLink) -> str:
 
 
 def link_url(request: HttpRequest | None, link: CollectionLink) -> str:
+    """The link the patient is sent, on ACUBACK_BASE_URL (never the request's Host);
+    without a request, the path alone (the worker adds the base)."""
     path = reverse("questionnaire_link", args=[link_token(link)])
-    return request.build_absolute_uri(path) if request is not None else path
+    return absolute_url(path) if request is not None else path
 
 
 def link_create(*, episode, instrument_ids: list[str], time_point: str, request: HttpRequest,

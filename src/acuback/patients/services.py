@@ -117,6 +117,31 @@ def consent_record(
     return consent
 
 
+def consent_form_publish(*, clinic: Clinic, kind: str, version: str, title: str, body: str,
+                         request: HttpRequest | None) -> ConsentForm:
+    """A new version of one of the clinic's consent forms becomes the current one. A form
+    is never edited: signatures record the hash of the exact text the patient was shown,
+    so a changed text is a new version and the old one stays, no longer offered."""
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        if ConsentForm.objects.filter(clinic=clinic, kind=kind, version=version).exists():
+            raise ValidationError({"version": "This version exists: give the new text a new "
+                                              "version."})
+        retired = list(ConsentForm.objects.select_for_update().filter(
+            clinic=clinic, kind=kind, is_current=True).values_list("version", flat=True))
+        ConsentForm.objects.filter(clinic=clinic, kind=kind, is_current=True) \
+            .update(is_current=False)
+        form = ConsentForm(clinic=clinic, kind=kind, version=version, title=title, body=body,
+                           is_current=True)
+        form.full_clean()
+        form.save()
+        audit_record(request=request, action="consent_form.publish", clinic=clinic,
+                     target=form, detail={"kind": kind, "version": version,
+                                          "replaces": retired, "sha256": form.text_sha256})
+    return form
+
+
 def consent_withdraw(*, consent: Consent, reason: str, request: HttpRequest) -> Consent:
     with transaction.atomic():
         updated = Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(

@@ -25,7 +25,8 @@ def navigation(request: HttpRequest) -> dict:
         nav.append(("insights_dashboard", "Outcomes"))
     if policy.can_anywhere(user, "registry.view"):
         nav.append(("registry", "Practitioners"))
-    if policy.can_anywhere(user, "admin.site"):
+    if policy.can_anywhere(user, "clinic.manage"):
+        nav.append(("clinic_admin", "Clinic admin"))
         nav.append(("api_tokens", "API tokens"))
     if operator_admin.is_operator(user):
         nav.append(("admin:index", "Platform admin"))

@@ -68,7 +68,7 @@ DEMO_LOGINS = [
     DemoLogin("dokafor", "practitioner", "Riverside", "licence expired: not cleared"),
     DemoLogin("swhitfield", "practitioner", "Riverside", "licence expires within 60 days"),
     DemoLogin("frontdesk", "front_desk", "Riverside"),
-    DemoLogin("admin", "clinic_admin", "Riverside", "also opens /admin/"),
+    DemoLogin("admin", "clinic_admin", "Riverside", "runs the clinic under Clinic admin"),
     DemoLogin("patient", "patient", "Riverside", "the patient Grace Thompson"),
     DemoLogin("harbor", "practitioner", "Harbor Street", "the other clinic"),
 ]

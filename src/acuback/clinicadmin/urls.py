@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.overview, name="clinic_admin"),
+    path("staff/", views.staff_list, name="clinic_staff"),
+    path("staff/<int:pk>/", views.staff_detail, name="clinic_staff_detail"),
+    path("staff/<int:pk>/deactivate/", views.staff_deactivate, name="clinic_staff_deactivate"),
+    path("staff/<int:pk>/reactivate/", views.staff_reactivate, name="clinic_staff_reactivate"),
+    path("staff/<int:pk>/two-factor-reset/", views.staff_two_factor_reset,
+         name="clinic_staff_2fa_reset"),
+    path("staff/<int:pk>/unlock/", views.staff_unlock, name="clinic_staff_unlock"),
+    path("staff/<int:pk>/password/", views.staff_password, name="clinic_staff_password"),
+    path("consent-forms/", views.consent_forms, name="clinic_consent_forms"),
+    path("questionnaires/", views.questionnaire_schedule, name="clinic_questionnaires"),
+    path("audit/", views.audit_log, name="clinic_audit"),
+    path("audit/export.csv", views.audit_csv, name="clinic_audit_csv"),
+    path("<slug:section>/", views.rows, name="clinic_rows"),
+    path("<slug:section>/<int:pk>/", views.row_edit, name="clinic_row_edit"),
+]
