@@ -119,3 +119,8 @@ def test_the_home_pages_break_the_glass_link_opens_the_filtered_log(events, logi
     assert "/admin/" not in href  # the Django admin is the platform operators'
     page = client.get(href.replace("&amp;", "&")).content.decode()
     assert "covering a colleague" in page and "session.sign" not in page
+
+
+def test_a_filter_that_matches_nothing_says_so(events, login):
+    page = login(events.admin).get(reverse("clinic_audit"), {"action": "nothing."})
+    assert b"No events match." in page.content and b"0 events" in page.content
