@@ -19,6 +19,7 @@ from acuback.patients.models import EpisodeOfCare, EpisodeStatus, Patient
 from acuback.patients.services import _next_mrn
 
 from . import mapping
+from .search import row_id
 
 IMPORTABLE = ("Patient", "Practitioner", "Condition")
 ORDER = {"Patient": 0, "Practitioner": 0, "Condition": 1}  # conditions need their patient
@@ -254,8 +255,8 @@ def _condition(r: dict, clinic, request, local_refs) -> EpisodeOfCare:
     reference = (r.get("subject") or {}).get("reference", "")
     patient = local_refs.get(reference)
     if patient is None and reference.startswith("Patient/"):
-        pk = reference.removeprefix("Patient/")
-        patient = Patient.objects.filter(clinic=clinic, pk=pk).first() if pk.isdigit() else None
+        pk = row_id(reference.removeprefix("Patient/"))
+        patient = Patient.objects.filter(clinic=clinic, pk=pk).first() if pk else None
     if patient is None:
         raise Refused(f"subject {reference!r} is neither a Patient in this Bundle nor a "
                       "patient of this clinic")

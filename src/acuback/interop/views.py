@@ -19,6 +19,17 @@ from . import mapping, services
 from .importer import transaction_import
 from .models import BulkExport, ExportStatus, Scope
 from .resources import KINDS, SearchError, search
+from .search import (
+    DEFAULT_COUNT,
+    FORMAT_VALUES,
+    MAX_COUNT,
+    RESULT_PARAMS,
+    SUMMARY_VALUES,
+    TOTAL_VALUES,
+    documentation,
+    row_id,
+    search_parameter,
+)
 
 logger = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -86,16 +97,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: public, as the specification expects."""
     resources = []
     for kind in KINDS.values():
-        params = [{"name": "_id", "type": "token"}]
-        if kind.patient_path and kind.name != "Patient":
-            params += [{"name": "patient", "type": "reference"},
-                       {"name": "subject", "type": "reference"}]
-        if kind.date_param:
-            params.append({"name": kind.date_param, "type": "date"})
-        if kind.code:
-            params.append({"name": "code", "type": "token"})
-        params += [{"name": name, "type": "token" if name == "identifier" else "string"}
-                   for name in kind.params]
+        params = [{"name": p.name, "type": p.type, "documentation": documentation(p),
+                   "definition": search_parameter(mapping.NS, kind.name, p)["url"]}
+                  for p in kind.params.values()]
         entry = {"type": kind.name, "interaction": [{"code": "read"}, {"code": "search-type"}],
                  "searchParam": params}
         if kind.name == "Patient":
@@ -115,6 +119,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
                                         "($export) and user/*.write (transaction import)."},
             "resource": resources,
             "interaction": [{"code": "transaction"}],
+            "searchParam": [{"name": name, "type": "special" if name == "_format" else "number"
+                             if name in ("_count", "_offset") else "token",
+                             "documentation": RESULT_DOCS[name]} for name in RESULT_PARAMS],
             "operation": [{"name": "export", "definition":
                            "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],
         }],
@@ -122,19 +129,45 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return _json(mapping.validate(statement))
 
 
+RESULT_DOCS = {
+    "_count": f"page size, 0-{MAX_COUNT} (default {DEFAULT_COUNT}); 0 returns the total only",
+    "_offset": "where the page starts (the next/previous links carry it)",
+    "_summary": f"honoured values: {', '.join(SUMMARY_VALUES)}",
+    "_total": f"honoured values: {', '.join(TOTAL_VALUES)} (the total is always exact)",
+    "_format": f"honoured values: {', '.join(FORMAT_VALUES)}",
+}
+
+
+@csrf_exempt
+def search_parameter_read(request: HttpRequest, pk: str) -> HttpResponse:
+    """The definition of each declared search parameter (public, like the metadata)."""
+    type_name, _, code = pk.partition("-")
+    kind = KINDS.get(type_name)
+    param = next((p for p in kind.params.values() if p.definition_id == code), None) \
+        if kind else None
+    if param is None:
+        return outcome(404, "not-found", f"SearchParameter/{pk} is not known here")
+    return _json(mapping.validate(search_parameter(mapping.NS, kind.name, param)))
+
+
 @fhir_api("GET")
 def search_type(request: HttpRequest, caller, resource_type: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
     params = {k: request.GET.getlist(k) for k in request.GET}
-    qs, offset, count = search(kind, caller.user, params, clinic_id=caller.clinic_id)
+    qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id)
     total = qs.count()
-    rows = list(qs[offset:offset + count])
+    offset, count = options.offset, options.count
+    # No rows past the end (and no OFFSET the database cannot hold).
+    rows = list(qs[offset:offset + count]) if options.entries_wanted and offset < total \
+        else []
     links = {"self": request.build_absolute_uri()}
-    if offset + count < total:
+    # A next link only moves forward: with _count=0 or _summary=count there is no page to
+    # turn to, so paging always ends.
+    if options.entries_wanted and offset + count < total:
         links["next"] = _page_url(request, offset + count, count)
-    if offset > 0:
-        links["previous"] = _page_url(request, max(0, offset - count), count)
+    if options.entries_wanted and offset > 0:
+        links["previous"] = _page_url(request, max(0, min(offset, total) - count), count)
     patient_ids = {getattr(r, "patient_id", None) for r in rows} - {None}
     audit_record(request=request, action="fhir.search", clinic=caller.clinic_id,
                  patient=Patient.objects.get(pk=next(iter(patient_ids)))
@@ -143,7 +176,8 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
                          "returned": len(rows), "patients": sorted(patient_ids)[:100]})
     return _json(services.searchset(base=_base(request), resources=[kind.to_fhir(r)
                                                                      for r in rows],
-                                    total=total, links=links))
+                                    total=None if options.total == "none" else total,
+                                    links=links))
 
 
 def _page_url(request: HttpRequest, offset: int, count: int) -> str:
@@ -156,8 +190,9 @@ def _page_url(request: HttpRequest, offset: int, count: int) -> str:
 def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
-    obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=pk).first() \
-        if pk.isdigit() else None
+    number = row_id(pk)
+    obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=number).first() \
+        if number else None
     if obj is None:
         return outcome(404, "not-found", f"{resource_type}/{pk} is not known here")
     patient_id = obj.pk if isinstance(obj, Patient) else getattr(obj, "patient_id", None)
@@ -170,8 +205,9 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
 @fhir_api("GET")
 def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
     caller.require(Scope.READ)
-    patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=pk).first() \
-        if pk.isdigit() else None
+    number = row_id(pk)
+    patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=number) \
+        .first() if number else None
     if patient is None:
         return outcome(404, "not-found", f"Patient/{pk} is not known here")
     resources = services.everything(patient=patient, user=caller.user,
@@ -224,6 +260,8 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
 def _own_job(caller, pk: int) -> BulkExport | None:
     """An export job is visible only to the user who asked for it, with the export scope."""
     caller.require(Scope.EXPORT)
+    if row_id(str(pk)) is None:  # the URL's <int:pk> takes any length of digits
+        return None
     return BulkExport.objects.filter(pk=pk, clinic_id=caller.clinic_id,
                                      requested_by=caller.user).first()
 
