@@ -4,6 +4,7 @@ and the report says, entry by entry, what was or would have been created and why
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,11 +44,13 @@ class Report:
     ok: bool
     outcomes: list[Outcome]
     message: str = ""
+    issues: list[dict] = field(default_factory=list)  # about the Bundle as a whole
 
     def operation_outcome(self) -> dict:
         issues = []
         if self.message:
             issues.append({"severity": "error", "code": "invalid", "diagnostics": self.message})
+        issues += self.issues
         for o in self.outcomes:
             where = [f"Bundle.entry[{o.index}]"]
             if o.refused:
@@ -91,7 +94,8 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
     try:
         mapping.validate(bundle)
     except mapping.InvalidResource as error:
-        return Report(False, [], f"the Bundle is not valid FHIR R4: {error}")
+        return Report(False, [], "the Bundle is not valid FHIR R4; nothing was imported",
+                      error.operation_issues())
     entries = bundle.get("entry") or []
     outcomes = [Outcome(i, (e.get("resource") or {}).get("resourceType", "?"))
                 for i, e in enumerate(entries)]
@@ -237,7 +241,8 @@ def _practitioner(r: dict, clinic, outcome: Outcome) -> Practitioner:
             number=(_first(q.get("identifier")).get("value", "")),
             jurisdiction=values.get("jurisdiction", ""),
             status=values.get("status", CredentialStatus.ACTIVE),
-            issued_on=_day(period.get("start")), expires_on=_day(period.get("end")))
+            issued_on=_full_day(period.get("start"), f"qualification {n + 1}: period.start"),
+            expires_on=_full_day(period.get("end"), f"qualification {n + 1}: period.end"))
         try:
             credential.full_clean(exclude=["practitioner", "verified_by"])
         except ValidationError as error:
@@ -247,8 +252,32 @@ def _practitioner(r: dict, clinic, outcome: Outcome) -> Practitioner:
     return practitioner
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
+FHIR_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T.*)?)?)?")
+
+
+def _partial_day(value: str | None, element: str) -> tuple[date | None, str]:
+    """A FHIR date or dateTime -> (the first day it covers, its precision: "year", "month"
+    or "day"). A partial date ("2024", "2024-05") is valid FHIR and is kept as such."""
+    if not value:
+        return None, "day"
+    found = FHIR_DATE.fullmatch(value) if isinstance(value, str) else None
+    if not found:
+        raise Refused(f"{element}: {value!r} is not a FHIR date")
+    year, month, day = found.groups()
+    try:
+        first = date(int(year), int(month or 1), int(day or 1))
+    except ValueError as error:
+        raise Refused(f"{element}: {value!r} is not a valid date ({error})") from error
+    return first, "day" if day else "month" if month else "year"
+
+
+def _full_day(value: str | None, element: str) -> date | None:
+    """A date the system decides by (a licence's dates gate needling): a full date only."""
+    day, precision = _partial_day(value, element)
+    if precision != "day":
+        raise Refused(f"{element}: {value!r} needs a full date (YYYY-MM-DD): a licence's "
+                      "dates decide whether its holder may needle")
+    return day
 
 
 def _condition(r: dict, clinic, request, local_refs) -> EpisodeOfCare:
@@ -271,17 +300,29 @@ def _condition(r: dict, clinic, request, local_refs) -> EpisodeOfCare:
     if not codes:
         raise Refused("code: at least one ICD-10-CM coding from the low-back-pain list is "
                       "required")
+    onset_element = "onsetDateTime" if r.get("onsetDateTime") else "onsetPeriod.start"
     onset = r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start")
     if not onset:
         raise Refused("onsetDateTime is required (when the back pain began)")
     status = _first((r.get("clinicalStatus") or {}).get("coding"))
     resolved = status.get("code") in ("resolved", "inactive", "remission")
-    opened = _day(r.get("recordedDate")) or timezone.localdate()
+    precision = {}
+    onset_date, precision["onset_date"] = _partial_day(onset, onset_element)
+    opened, precision["opened_on"] = _partial_day(r.get("recordedDate"), "recordedDate")
+    if opened is None:
+        opened = timezone.localdate()
+    discharged = None
+    if resolved:
+        discharged, precision["discharged_on"] = _partial_day(r.get("abatementDateTime"),
+                                                              "abatementDateTime")
+        if discharged is None:
+            discharged, precision["discharged_on"] = opened, precision["opened_on"]
     episode = EpisodeOfCare(
-        patient=patient, onset_date=_day(onset), diagnosis_codes=codes, opened_on=opened,
+        patient=patient, onset_date=onset_date, diagnosis_codes=codes, opened_on=opened,
         status=EpisodeStatus.DISCHARGED if resolved else EpisodeStatus.OPEN,
-        discharged_on=(_day(r.get("abatementDateTime")) or opened) if resolved else None,
+        discharged_on=discharged,
         discharge_reason="imported as resolved" if resolved else "",
+        date_precision={k: v for k, v in precision.items() if v != "day"},
         created_by=request.user)
     episode.full_clean(exclude=["patient", "created_by"])
     episode.save()

@@ -143,6 +143,12 @@ def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
                 data.setdefault("discharged_on", episode.discharged_on or timezone.localdate())
             elif "status" in data:
                 data["discharged_on"] = None
+            # A partial date (year or month, from an import) stays partial until someone
+            # enters another date in its place.
+            precision = {name: p for name, p in episode.date_precision.items()
+                         if data.get(name, getattr(episode, name)) == getattr(episode, name)}
+            if precision != episode.date_precision:
+                data["date_precision"] = precision
             version = episode.version if expected_version is None else expected_version
             updated = EpisodeOfCare.objects.filter(pk=episode.pk, version=version).update(
                 **data, version=version + 1, updated_at=timezone.now())
