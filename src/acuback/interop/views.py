@@ -174,10 +174,11 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
                  if len(patient_ids) == 1 else None,
                  detail={"type": kind.name, "query": request.GET.urlencode()[:500],
                          "returned": len(rows), "patients": sorted(patient_ids)[:100]})
-    return _json(services.searchset(base=_base(request), resources=[kind.to_fhir(r)
-                                                                     for r in rows],
+    issues: list[dict] = []
+    resources = services.express(kind, rows, issues)
+    return _json(services.searchset(base=_base(request), resources=resources,
                                     total=None if options.total == "none" else total,
-                                    links=links))
+                                    links=links, issues=issues))
 
 
 def _page_url(request: HttpRequest, offset: int, count: int) -> str:
@@ -199,7 +200,12 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
     audit_record(request=request, action="fhir.read", clinic=caller.clinic_id,
                  patient=Patient.objects.get(pk=patient_id) if patient_id else None,
                  target=f"{resource_type}:{pk}")
-    return _json(kind.to_fhir(obj))
+    issues: list[dict] = []
+    resource = next(iter(services.express(kind, [obj], issues)), None)
+    if resource is None:  # held here, but not expressible until someone corrects it
+        return _json({"resourceType": "OperationOutcome", "issue": [
+            {**issue, "severity": "error"} for issue in issues]}, 422)
+    return _json(resource)
 
 
 @fhir_api("GET")
@@ -210,13 +216,12 @@ def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
         .first() if number else None
     if patient is None:
         return outcome(404, "not-found", f"Patient/{pk} is not known here")
-    resources = services.everything(patient=patient, user=caller.user,
-                                    clinic_id=caller.clinic_id)
+    bundle = services.everything_bundle(patient=patient, user=caller.user,
+                                        clinic_id=caller.clinic_id, base=_base(request),
+                                        self_url=request.build_absolute_uri())
     audit_record(request=request, action="fhir.everything", patient=patient, target=patient,
-                 detail={"resources": len(resources)})
-    return _json(services.searchset(base=_base(request), resources=resources,
-                                    total=len(resources),
-                                    links={"self": request.build_absolute_uri()}))
+                 detail={"resources": bundle["total"]})
+    return _json(bundle)
 
 
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
@@ -292,8 +297,11 @@ def export_status(request: HttpRequest, caller, pk: int) -> HttpResponse:
         "request": job.request_url, "requiresAccessToken": True,
         "output": [{"type": o["type"], "count": o["count"],
                     "url": request.build_absolute_uri(f"/fhir/bulk-files/{job.pk}/{o['file']}")}
-                   for o in job.output],
-        "error": [],
+                   for o in job.output if not o.get("error")],
+        # Records left out because they cannot be expressed: OperationOutcome NDJSON.
+        "error": [{"type": o["type"], "count": o["count"],
+                   "url": request.build_absolute_uri(f"/fhir/bulk-files/{job.pk}/{o['file']}")}
+                  for o in job.output if o.get("error")],
     }
     return HttpResponse(json.dumps(manifest), content_type="application/json")
 
