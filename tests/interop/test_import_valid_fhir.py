@@ -115,3 +115,72 @@ def test_deeply_nested_json_is_refused(record, fhir, writer, depth):
             '{"resourceType": "Patient", "extension": ' + nested + '}}]}')
     status, outcome, _ = fhir("POST", "", writer, body=body)
     assert status == 400 and "nests deeper" in outcome["issue"][0]["diagnostics"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_checked_while_the_write_lock_is_held(record, fhir, writer, monkeypatch):
+    """On SQLite a transaction holds the only write lock (IMMEDIATE): the checks (FHIR
+    validation, ICD-10-CM codes, model validation) run before it is taken, so a long
+    import does not keep the worker and the pages waiting."""
+    from django.db import connection
+    from django.db.models import Model
+
+    from acuback.clinical import diagnoses
+    from acuback.interop import importer
+
+    under_lock = []
+
+    def watch(name, original):
+        def checked(*args, **kwargs):
+            under_lock.append((name, connection.in_atomic_block))
+            return original(*args, **kwargs)
+        return checked
+
+    monkeypatch.setattr(Model, "full_clean", watch("full_clean", Model.full_clean))
+    monkeypatch.setattr(diagnoses, "check", watch("diagnoses.check", diagnoses.check))
+    monkeypatch.setattr(importer.mapping, "validate",
+                        watch("validate", importer.mapping.validate))
+    bundle = transaction(*(patient_resource(name=[{"family": f"Lock{n}", "given": ["A"]}])
+                           for n in range(5)),
+                         *(condition_resource(subject=f"urn:uuid:00000000-0000-4000-8000-"
+                                                      f"{n:012d}") for n in range(5)))
+    status, body, _ = fhir("POST", "", writer, body=bundle)
+    assert status == 200, body
+    assert {name for name, _ in under_lock} == {"full_clean", "diagnoses.check", "validate"}
+    assert not [name for name, locked in under_lock if locked]
+
+
+def test_the_write_takes_the_same_statements_for_3_or_30_entries(record, writer, fhir,
+                                                                 monkeypatch):
+    """What runs under the write lock does not grow with the Bundle (bulk INSERTs)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from acuback.interop import importer
+
+    counts = []
+    write = importer.transaction_import.__globals__.get("_write")
+
+    def counted(*args, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            write(*args, **kwargs)
+        counts.append(len(queries))
+
+    monkeypatch.setattr(importer, "_write", counted, raising=False)
+    for size in (3, 30):
+        bundle = transaction(*(patient_resource(name=[{"family": f"S{size}x{n}",
+                                                       "given": ["A"]}]) for n in range(size)),
+                             *(condition_resource(subject=f"urn:uuid:00000000-0000-4000-8000-"
+                                                          f"{n:012d}") for n in range(size)))
+        assert fhir("POST", "", writer, body=bundle)[0] == 200
+    assert len(counts) == 2 and counts[0] == counts[1]
+
+
+def test_a_bundle_over_the_entry_limit_is_413(record, fhir, writer, monkeypatch):
+    from acuback.interop import importer
+
+    monkeypatch.setattr(importer, "MAX_IMPORT_ENTRIES", 3, raising=False)
+    bundle = transaction(*(patient_resource(name=[{"family": f"Big{n}", "given": ["A"]}])
+                           for n in range(4)))
+    status, body, _ = fhir("POST", "", writer, body=bundle)
+    assert status == 413 and "at most 3 entries" in body["issue"][0]["diagnostics"]

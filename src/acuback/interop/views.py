@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 
-from . import mapping, services
+from . import importer, mapping, services
 from .importer import transaction_import
 from .models import BulkExport, ExportStatus, Scope
 from .resources import KINDS, SearchError, search
@@ -369,6 +369,11 @@ def transaction(request: HttpRequest, caller) -> HttpResponse:
         return outcome(400, "structure", f"the body is not JSON: {error}")
     if _depth(bundle) > MAX_JSON_DEPTH:
         return outcome(400, "structure", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+    entries = bundle.get("entry") if isinstance(bundle, dict) else None
+    if isinstance(entries, list) and len(entries) > importer.MAX_IMPORT_ENTRIES:
+        return outcome(413, "too-costly", f"a Bundle may have at most "
+                                          f"{importer.MAX_IMPORT_ENTRIES:,} entries (this one "
+                                          f"has {len(entries):,}); split it into several")
     report = transaction_import(bundle=bundle, clinic=caller.token.clinic, request=request)
     audit_record(request=request, action="fhir.import", clinic=caller.clinic_id,
                  detail={"ok": report.ok, "created": [o.created for o in report.outcomes
