@@ -218,3 +218,24 @@ def test_the_capability_statement_declares_exactly_the_parameters_honoured(fhir)
         assert declared == set(KINDS[entry["type"]].params), entry["type"]
     result = {p["name"] for p in metadata["rest"][0]["searchParam"]}
     assert result == {"_count", "_offset", "_summary", "_total", "_format"}
+
+
+@pytest.mark.parametrize("path", [
+    "Patient/{pid}?_elements=name", "Patient/{pid}?_format=xml", "Patient/{pid}?_summary=true",
+    "Patient/{pid}/$everything?_type=Observation", "Patient/{pid}/$everything?start=2026-01-01",
+    "Patient/{pid}/$everything?_count=1", "metadata?mode=terminology", "metadata?_format=xml",
+    "SearchParameter/Patient-family?_elements=code"])
+def test_other_interactions_refuse_parameters_they_do_not_honour(record, fhir, token, path):
+    path = path.format(pid=record.patient.pk)
+    status, body, _ = fhir("GET", path, token)
+    assert status == 400, path
+    name = path.split("?", 1)[1].split("=", 1)[0]
+    assert name in body["issue"][0]["diagnostics"] or "_format" in body["issue"][0][
+        "diagnostics"], path
+
+
+def test_other_interactions_accept_the_json_format(record, fhir, token):
+    pid = record.patient.pk
+    for path in (f"Patient/{pid}?_format=json", f"Patient/{pid}/$everything?_format=json",
+                 "metadata?_format=application/fhir%2Bjson"):
+        assert fhir("GET", path, token)[0] == 200, path

@@ -27,6 +27,7 @@ from .search import (
     SUMMARY_VALUES,
     TOTAL_VALUES,
     documentation,
+    result_options,
     row_id,
     search_parameter,
 )
@@ -84,6 +85,17 @@ def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir").rstrip("/")
 
 
+def _only_format(request: HttpRequest, what: str) -> None:
+    """Interactions other than search take no parameters but _format: one they ignored
+    (say $everything?_type=Observation) would change the answer without saying so."""
+    unknown = sorted(set(request.GET) - {"_format"})
+    if unknown:
+        raise SearchError(f"{what} takes no parameter {', '.join(map(repr, unknown))} "
+                          "(only _format)")
+    result_options({"_format": request.GET.getlist("_format")} if "_format" in request.GET
+                   else {})
+
+
 def _kind(resource_type: str):
     kind = KINDS.get(resource_type)
     if kind is None:
@@ -95,6 +107,10 @@ def _kind(resource_type: str):
 @csrf_exempt
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: public, as the specification expects."""
+    try:
+        _only_format(request, "metadata")
+    except SearchError as error:
+        return outcome(400, "invalid", str(error))
     resources = []
     for kind in KINDS.values():
         params = [{"name": p.name, "type": p.type, "documentation": documentation(p),
@@ -141,6 +157,10 @@ RESULT_DOCS = {
 @csrf_exempt
 def search_parameter_read(request: HttpRequest, pk: str) -> HttpResponse:
     """The definition of each declared search parameter (public, like the metadata)."""
+    try:
+        _only_format(request, "read")
+    except SearchError as error:
+        return outcome(400, "invalid", str(error))
     type_name, _, code = pk.partition("-")
     kind = KINDS.get(type_name)
     param = next((p for p in kind.params.values() if p.definition_id == code), None) \
@@ -191,6 +211,7 @@ def _page_url(request: HttpRequest, offset: int, count: int) -> str:
 def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
+    _only_format(request, "read")
     number = row_id(pk)
     obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=number).first() \
         if number else None
@@ -211,6 +232,7 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
 @fhir_api("GET")
 def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
     caller.require(Scope.READ)
+    _only_format(request, "$everything")
     number = row_id(pk)
     patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=number) \
         .first() if number else None
