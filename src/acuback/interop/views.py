@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -261,6 +261,9 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
                                              f"{', '.join(sorted(unknown))}")
     if request.headers.get("Prefer", "").lower() != "respond-async":
         return outcome(400, "invalid", "$export needs the header 'Prefer: respond-async'")
+    repeated = sorted(n for n in ("_since", "_outputFormat") if len(request.GET.getlist(n)) > 1)
+    if repeated:
+        return outcome(400, "invalid", f"{', '.join(repeated)} is given more than once")
     output_format = request.GET.get("_outputFormat", "application/fhir+ndjson")
     if output_format not in OUTPUT_FORMATS:
         return outcome(400, "not-supported", f"_outputFormat {output_format!r}: only NDJSON")
@@ -271,11 +274,12 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
     if request.GET.get("_since"):
         try:
             since = datetime.fromisoformat(request.GET["_since"].replace("Z", "+00:00"))
-        except ValueError:
+            if timezone.is_naive(since):
+                return outcome(400, "invalid", "_since needs a time zone, e.g. ...Z")
+            since = since.astimezone(UTC)  # as the database compares it
+        except (ValueError, OverflowError):
             return outcome(400, "invalid", "_since must be an instant, e.g. "
                                            "2026-01-31T00:00:00Z")
-        if timezone.is_naive(since):
-            return outcome(400, "invalid", "_since needs a time zone, e.g. ...Z")
     job = services.export_request(caller=caller, types=types, since=since, request=request)
     status_url = request.build_absolute_uri(f"/fhir/bulk-status/{job.pk}")
     return _json({"resourceType": "OperationOutcome", "issue": [{
