@@ -121,3 +121,16 @@ def test_the_demo_clinic_exports_completely_and_every_line_validates(db, setting
         for line in lines:
             mapping.validate(json.loads(line))
             assert "Harbor" not in line  # the demo's other clinic stays out
+
+
+@pytest.mark.parametrize("query, words", [
+    ("_since=9999-12-31T23:59:59-23:59", "_since"), ("_since=0001-01-01T00:00:00%2B14:00", "_since"),
+    ("_since=%D9%A2%D9%A0%D9%A2%D9%A6-01-01T00:00:00Z", "_since"),
+    ("_since=2026-01-01T00:00:00Z&_since=2025-01-01T00:00:00Z", "_since"),
+    ("_outputFormat=ndjson&_outputFormat=application/ndjson", "_outputFormat")])
+def test_export_parameters_that_cannot_be_honoured_are_400(record, fhir, make_token,
+                                                            immediate_tasks, query, words):
+    token = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
+    status, body, _ = fhir("GET", f"$export?{query}", token, **ASYNC)
+    assert status == 400 and words in body["issue"][0]["diagnostics"], query
+    assert not BulkExport.objects.exists()

@@ -124,7 +124,7 @@ def test_bad_searches_get_400_naming_the_parameter(record, fhir, make_token):
     for query, words in (("Patient?colour=blue", "colour"),
                          ("Encounter?date=yesterday", "not a FHIR date"),
                          ("Encounter?date=2026-02-30", "not a valid date"),
-                         ("Encounter?date=ne2026-01-01", "prefix"),
+                         ("Encounter?date=ap2026-01-01", "prefix"),
                          ("Observation?patient=Practitioner/1", "reference to Patient"),
                          ("Patient?_count=-1", "_count"),
                          ("Spaceship", "unknown or unsupported resource type")):

@@ -82,7 +82,10 @@ class CoveragePlan(models.Model):
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="plans")
     plan_name = models.CharField(max_length=120, blank=True)
     member_id = models.CharField(max_length=60, blank=True)
-    priority = models.PositiveSmallIntegerField(default=1, help_text="1 = primary.")
+    # At least 1: FHIR's Coverage.order is a positiveInt, and a plan of priority 0 could
+    # not be sent to any other system.
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 = primary.",
+                                                validators=[MinValueValidator(1)])
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     visit_limit = models.PositiveSmallIntegerField(null=True, blank=True,

@@ -4,6 +4,7 @@ and the report says, entry by entry, what was or would have been created and why
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,14 +14,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback.accounts.models import Credential, CredentialKind, CredentialStatus, Practitioner
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_append, audit_event
 from acuback.clinical import diagnoses
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus, Patient
-from acuback.patients.services import _next_mrn
+from acuback.patients.services import next_mrns
 
 from . import mapping
+from .search import row_id
 
 IMPORTABLE = ("Patient", "Practitioner", "Condition")
+# The entries of one Bundle are written in one transaction, which on SQLite holds the only
+# write lock: about 1 ms an entry on the benchmark machine, so 5,000 entries keep it
+# a few seconds, well inside the 20 s other writers (the worker, the pages) wait.
+MAX_IMPORT_ENTRIES = 5000
 ORDER = {"Patient": 0, "Practitioner": 0, "Condition": 1}  # conditions need their patient
 
 
@@ -42,11 +48,13 @@ class Report:
     ok: bool
     outcomes: list[Outcome]
     message: str = ""
+    issues: list[dict] = field(default_factory=list)  # about the Bundle as a whole
 
     def operation_outcome(self) -> dict:
         issues = []
         if self.message:
             issues.append({"severity": "error", "code": "invalid", "diagnostics": self.message})
+        issues += self.issues
         for o in self.outcomes:
             where = [f"Bundle.entry[{o.index}]"]
             if o.refused:
@@ -90,18 +98,25 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
     try:
         mapping.validate(bundle)
     except mapping.InvalidResource as error:
-        return Report(False, [], f"the Bundle is not valid FHIR R4: {error}")
+        return Report(False, [], "the Bundle is not valid FHIR R4; nothing was imported",
+                      error.operation_issues())
     entries = bundle.get("entry") or []
     outcomes = [Outcome(i, (e.get("resource") or {}).get("resourceType", "?"))
                 for i, e in enumerate(entries)]
+    # Every entry is checked before anything is written, outside the write transaction:
+    # on SQLite (IMMEDIATE transactions) the write lock is held only for the inserts, so
+    # a long import does not make the worker and the pages wait past their timeout.
+    known = Known(clinic, entries)
     local_refs: dict[str, Patient] = {}
+    plans = []
+    for i in sorted(range(len(entries)), key=lambda n: ORDER.get(outcomes[n].resource_type, 0)):
+        plan = _plan_entry(entries[i], outcomes[i], clinic, local_refs, known)
+        if plan is not None:
+            plans.append(plan)
     try:
-        with transaction.atomic():
-            for i in sorted(range(len(entries)),
-                            key=lambda n: ORDER.get(outcomes[n].resource_type, 0)):
-                _import_entry(entries[i], outcomes[i], clinic, request, local_refs)
-            if any(o.refused for o in outcomes):
-                raise Refused
+        if any(o.refused for o in outcomes):
+            raise Refused
+        _write(plans, clinic, entries, request)
     except Refused:
         for o in outcomes:
             o.created = ""
@@ -110,34 +125,126 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
     return Report(True, outcomes)
 
 
-def _import_entry(entry: dict, outcome: Outcome, clinic, request, local_refs) -> None:
+@dataclass
+class Plan:
+    """What one entry will create: the row, then the rows that hang on it."""
+
+    outcome: Outcome
+    row: Patient | Practitioner | EpisodeOfCare
+    credentials: list[Credential] = field(default_factory=list)
+    source_ids: list[str] = field(default_factory=list)  # a patient's identifiers
+
+
+class Known:
+    """The clinic's patients and practitioners an import may duplicate, read in two
+    queries (not two per entry), plus those planned earlier in the same Bundle."""
+
+    def __init__(self, clinic, entries: list):
+        births = sorted({b for e in entries if isinstance(
+            b := (e.get("resource") or {}).get("birthDate"), str) and len(b) == 10})
+        self.patients = {}
+        for start in range(0, len(births), 500):  # within SQLite's bound variables
+            for p in Patient.objects.filter(clinic=clinic,
+                                            date_of_birth__in=births[start:start + 500]):
+                self.patients[(p.family_name.lower(), p.given_name.lower(),
+                               p.date_of_birth)] = p
+        practitioners = list(Practitioner.objects.filter(clinic=clinic))
+        self.npis = {p.npi for p in practitioners if p.npi}
+        self.names = {p.display_name.lower() for p in practitioners}
+
+    def patient(self, row: Patient):
+        return self.patients.get((row.family_name.lower(), row.given_name.lower(),
+                                  row.date_of_birth))
+
+    def practitioner(self, row: Practitioner) -> str:
+        if row.npi and row.npi in self.npis:
+            return f"a practitioner with NPI {row.npi} exists already in this clinic"
+        if row.display_name.lower() in self.names:
+            return f"a practitioner named {row.display_name!r} exists already in this clinic"
+        return ""
+
+    def add(self, row) -> None:
+        if isinstance(row, Patient):
+            self.patients[(row.family_name.lower(), row.given_name.lower(),
+                           row.date_of_birth)] = row
+        else:
+            self.npis |= {row.npi} - {""}
+            self.names.add(row.display_name.lower())
+
+
+def _plan_entry(entry: dict, outcome: Outcome, clinic, local_refs, known: Known) -> Plan | None:
     resource = entry.get("resource") or {}
     method = (entry.get("request") or {}).get("method")
     if outcome.resource_type not in IMPORTABLE:
         outcome.refused = f"only {', '.join(IMPORTABLE)} can be imported"
-        return
+        return None
     if method != "POST":
         outcome.refused = f"request.method must be POST (create), got {method!r}"
-        return
+        return None
     try:
-        with transaction.atomic():  # a savepoint: a refused entry leaves nothing behind
-            if outcome.resource_type == "Patient":
-                obj = _patient(resource, clinic, outcome, request)
-                if entry.get("fullUrl"):
-                    local_refs[entry["fullUrl"]] = obj
-            elif outcome.resource_type == "Practitioner":
-                obj = _practitioner(resource, clinic, outcome)
-            else:
-                obj = _condition(resource, clinic, request, local_refs)
-            outcome.created = f"{outcome.resource_type}/{obj.pk}"
-            audit_record(request=request, action="fhir.import.create", clinic=clinic,
-                         patient=obj if isinstance(obj, Patient) else
-                         getattr(obj, "patient", None), target=obj)
+        if outcome.resource_type == "Patient":
+            plan = Plan(outcome, *_patient(resource, clinic, known))
+            if entry.get("fullUrl"):
+                local_refs[entry["fullUrl"]] = plan.row
+        elif outcome.resource_type == "Practitioner":
+            plan = Plan(outcome, *_practitioner(resource, clinic, outcome, known))
+        else:
+            plan = Plan(outcome, _condition(resource, clinic, local_refs))
     except Refused as error:
         outcome.refused = str(error)
+        return None
     except ValidationError as error:
         outcome.refused = "; ".join(f"{name}: {' '.join(messages)}"
                                     for name, messages in error.message_dict.items())
+        return None
+    if not isinstance(plan.row, EpisodeOfCare):
+        known.add(plan.row)
+    return plan
+
+
+def _write(plans: list[Plan], clinic, entries: list, request) -> None:
+    """Create the planned rows in one short transaction: a few INSERTs per type and one
+    for the audit events, whatever the Bundle's size."""
+    with transaction.atomic():
+        again = Known(clinic, entries)  # anyone added meanwhile (checked under the lock)
+        for plan in plans:
+            row = plan.row
+            existing = again.patient(row) if isinstance(row, Patient) else None
+            clash = (f"a patient with this name and date of birth was added meanwhile "
+                     f"(MRN {existing.mrn})" if existing else again.practitioner(row)
+                     if isinstance(row, Practitioner) else "")
+            if clash:
+                plan.outcome.refused = clash
+                raise Refused
+        patients = [p for p in plans if isinstance(p.row, Patient)]
+        for plan, mrn in zip(patients, next_mrns(clinic, len(patients)), strict=True):
+            plan.row.mrn = mrn
+            if plan.source_ids:
+                plan.outcome.warnings.append(f"new MRN {mrn}; identifiers from the source "
+                                             "system: " + ", ".join(plan.source_ids))
+        Patient.objects.bulk_create([p.row for p in patients])
+        Practitioner.objects.bulk_create([p.row for p in plans
+                                          if isinstance(p.row, Practitioner)])
+        credentials = []
+        for plan in plans:
+            for credential in plan.credentials:
+                credential.practitioner = plan.row
+                credentials.append(credential)
+        Credential.objects.bulk_create(credentials)
+        episodes = [p.row for p in plans if isinstance(p.row, EpisodeOfCare)]
+        for episode in episodes:
+            episode.created_by = request.user
+            episode.patient = episode.patient  # a patient of this Bundle has its id now
+        EpisodeOfCare.objects.bulk_create(episodes)
+        events = []
+        for plan in plans:
+            row = plan.row
+            plan.outcome.created = f"{plan.outcome.resource_type}/{row.pk}"
+            events.append(audit_event(request=request, action="fhir.import.create",
+                                      clinic=clinic, target=row,
+                                      patient=row if isinstance(row, Patient) else
+                                      getattr(row, "patient", None)))
+        audit_append(*events)
 
 
 def _first(items: list | None, **match) -> dict:
@@ -147,7 +254,7 @@ def _first(items: list | None, **match) -> dict:
     return {}
 
 
-def _patient(r: dict, clinic, outcome: Outcome, request) -> Patient:
+def _patient(r: dict, clinic, known: Known) -> tuple[Patient, list, list[str]]:
     name = _first(r.get("name"), use="official") or _first(r.get("name"))
     usual = _first(r.get("name"), use="usual")
     family, given = name.get("family", ""), (name.get("given") or [""])[0]
@@ -166,11 +273,6 @@ def _patient(r: dict, clinic, outcome: Outcome, request) -> Patient:
     birth = date.fromisoformat(r["birthDate"]) if len(r["birthDate"]) == 10 else None
     if birth is None:
         raise Refused("birthDate must be a full date (YYYY-MM-DD)")
-    duplicate = Patient.objects.filter(clinic=clinic, family_name__iexact=family,
-                                       given_name__iexact=given, date_of_birth=birth).first()
-    if duplicate:
-        raise Refused(f"a patient with this name and date of birth exists already "
-                      f"(Patient/{duplicate.pk}, MRN {duplicate.mrn})")
     patient = Patient(
         clinic=clinic, mrn="pending", given_name=given, family_name=family,
         preferred_name=(usual.get("given") or [""])[0], date_of_birth=birth,
@@ -186,18 +288,19 @@ def _patient(r: dict, clinic, outcome: Outcome, request) -> Patient:
                                         .get("text", "")),
         emergency_contact_phone=_first(contact.get("telecom"), system="phone").get("value", ""),
         is_active=r.get("active", True))
+    duplicate = known.patient(patient)
+    if duplicate:
+        where = f"Patient/{duplicate.pk}, MRN {duplicate.mrn}" if duplicate.pk else \
+            "earlier in this Bundle"
+        raise Refused(f"a patient with this name and date of birth exists already ({where})")
     patient.full_clean(exclude=["mrn", "portal_user"])
-    patient.mrn = _next_mrn(clinic)
-    patient.save()
-    source = [i for i in r.get("identifier") or [] if i.get("value")]
-    if source:
-        outcome.warnings.append(
-            "new MRN " + patient.mrn + "; identifiers from the source system: " +
-            ", ".join(f"{i.get('system', '?')}|{i['value']}" for i in source))
-    return patient
+    source = [f"{i.get('system', '?')}|{i['value']}" for i in r.get("identifier") or []
+              if i.get("value")]
+    return patient, [], source
 
 
-def _practitioner(r: dict, clinic, outcome: Outcome) -> Practitioner:
+def _practitioner(r: dict, clinic, outcome: Outcome,
+                  known: Known) -> tuple[Practitioner, list[Credential]]:
     name = (r.get("name") or [{}])[0]
     display = name.get("text") or " ".join([*(name.get("prefix") or []),
                                             *(name.get("given") or []),
@@ -205,10 +308,6 @@ def _practitioner(r: dict, clinic, outcome: Outcome) -> Practitioner:
     if not display:
         raise Refused("name is required")
     npi = _first(r.get("identifier"), system=mapping.NPI).get("value", "")
-    if npi and Practitioner.objects.filter(clinic=clinic, npi=npi).exists():
-        raise Refused(f"a practitioner with NPI {npi} exists already in this clinic")
-    if Practitioner.objects.filter(clinic=clinic, display_name__iexact=display).exists():
-        raise Refused(f"a practitioner named {display!r} exists already in this clinic")
     profession = next((e.get("valueCode") for e in r.get("extension") or []
                        if e.get("url") == f"{mapping.EXT}/profession"), None)
     if profession is None:
@@ -217,8 +316,11 @@ def _practitioner(r: dict, clinic, outcome: Outcome) -> Practitioner:
                                 "check it in the registry")
     practitioner = Practitioner(clinic=clinic, display_name=display, npi=npi,
                                 profession=profession, is_active=r.get("active", True))
+    clash = known.practitioner(practitioner)
+    if clash:
+        raise Refused(clash)
     practitioner.full_clean(exclude=["user", "supervisor"])
-    practitioner.save()
+    credentials = []
     for n, q in enumerate(r.get("qualification") or []):
         facts = next((e for e in q.get("extension") or []
                       if e.get("url") == f"{mapping.EXT}/credential"), None)
@@ -236,26 +338,51 @@ def _practitioner(r: dict, clinic, outcome: Outcome) -> Practitioner:
             number=(_first(q.get("identifier")).get("value", "")),
             jurisdiction=values.get("jurisdiction", ""),
             status=values.get("status", CredentialStatus.ACTIVE),
-            issued_on=_day(period.get("start")), expires_on=_day(period.get("end")))
+            issued_on=_full_day(period.get("start"), f"qualification {n + 1}: period.start"),
+            expires_on=_full_day(period.get("end"), f"qualification {n + 1}: period.end"))
         try:
             credential.full_clean(exclude=["practitioner", "verified_by"])
         except ValidationError as error:
             raise Refused(f"qualification {n + 1}: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
-        credential.save()
-    return practitioner
+        credentials.append(credential)
+    return practitioner, credentials
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
+FHIR_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T.*)?)?)?")
 
 
-def _condition(r: dict, clinic, request, local_refs) -> EpisodeOfCare:
+def _partial_day(value: str | None, element: str) -> tuple[date | None, str]:
+    """A FHIR date or dateTime -> (the first day it covers, its precision: "year", "month"
+    or "day"). A partial date ("2024", "2024-05") is valid FHIR and is kept as such."""
+    if not value:
+        return None, "day"
+    found = FHIR_DATE.fullmatch(value) if isinstance(value, str) else None
+    if not found:
+        raise Refused(f"{element}: {value!r} is not a FHIR date")
+    year, month, day = found.groups()
+    try:
+        first = date(int(year), int(month or 1), int(day or 1))
+    except ValueError as error:
+        raise Refused(f"{element}: {value!r} is not a valid date ({error})") from error
+    return first, "day" if day else "month" if month else "year"
+
+
+def _full_day(value: str | None, element: str) -> date | None:
+    """A date the system decides by (a licence's dates gate needling): a full date only."""
+    day, precision = _partial_day(value, element)
+    if precision != "day":
+        raise Refused(f"{element}: {value!r} needs a full date (YYYY-MM-DD): a licence's "
+                      "dates decide whether its holder may needle")
+    return day
+
+
+def _condition(r: dict, clinic, local_refs) -> EpisodeOfCare:
     reference = (r.get("subject") or {}).get("reference", "")
     patient = local_refs.get(reference)
     if patient is None and reference.startswith("Patient/"):
-        pk = reference.removeprefix("Patient/")
-        patient = Patient.objects.filter(clinic=clinic, pk=pk).first() if pk.isdigit() else None
+        pk = row_id(reference.removeprefix("Patient/"))
+        patient = Patient.objects.filter(clinic=clinic, pk=pk).first() if pk else None
     if patient is None:
         raise Refused(f"subject {reference!r} is neither a Patient in this Bundle nor a "
                       "patient of this clinic")
@@ -270,18 +397,28 @@ def _condition(r: dict, clinic, request, local_refs) -> EpisodeOfCare:
     if not codes:
         raise Refused("code: at least one ICD-10-CM coding from the low-back-pain list is "
                       "required")
+    onset_element = "onsetDateTime" if r.get("onsetDateTime") else "onsetPeriod.start"
     onset = r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start")
     if not onset:
         raise Refused("onsetDateTime is required (when the back pain began)")
     status = _first((r.get("clinicalStatus") or {}).get("coding"))
     resolved = status.get("code") in ("resolved", "inactive", "remission")
-    opened = _day(r.get("recordedDate")) or timezone.localdate()
+    precision = {}
+    onset_date, precision["onset_date"] = _partial_day(onset, onset_element)
+    opened, precision["opened_on"] = _partial_day(r.get("recordedDate"), "recordedDate")
+    if opened is None:
+        opened = timezone.localdate()
+    discharged = None
+    if resolved:
+        discharged, precision["discharged_on"] = _partial_day(r.get("abatementDateTime"),
+                                                              "abatementDateTime")
+        if discharged is None:
+            discharged, precision["discharged_on"] = opened, precision["opened_on"]
     episode = EpisodeOfCare(
-        patient=patient, onset_date=_day(onset), diagnosis_codes=codes, opened_on=opened,
+        patient=patient, onset_date=onset_date, diagnosis_codes=codes, opened_on=opened,
         status=EpisodeStatus.DISCHARGED if resolved else EpisodeStatus.OPEN,
-        discharged_on=(_day(r.get("abatementDateTime")) or opened) if resolved else None,
+        discharged_on=discharged,
         discharge_reason="imported as resolved" if resolved else "",
-        created_by=request.user)
+        date_precision={k: v for k, v in precision.items() if v != "day"})
     episode.full_clean(exclude=["patient", "created_by"])
-    episode.save()
     return episode

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError as PydanticValidationError
 
 from acuback.clinical import diagnoses, instruments, points
 
@@ -42,17 +43,49 @@ def load_models() -> None:
 
 
 class InvalidResource(ValueError):
-    pass
+    """Not valid FHIR R4. `issues` are (FHIRPath of the element, what is wrong), in FHIR's
+    words: the validation library's internals (its error types, links, version) stay here."""
+
+    def __init__(self, label: str, issues: list[tuple[str, str]]):
+        self.label, self.issues = label, issues
+        super().__init__(f"{label}: " + "; ".join(f"{where}: {what}" for where, what in issues))
+
+    def operation_issues(self, severity: str = "error", prefix: str = "") -> list[dict]:
+        return [{"severity": severity, "code": "invalid" if severity == "error" else "processing",
+                 "diagnostics": prefix + what, "expression": [where]}
+                for where, what in self.issues]
+
+
+def _fhirpath(resource_type: str, loc: tuple) -> str:
+    path = resource_type
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _issues(resource_type: str, error: Exception) -> list[tuple[str, str]]:
+    if isinstance(error, PydanticValidationError):
+        return [(_fhirpath(resource_type, e["loc"]),
+                 e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, "))
+                for e in error.errors(include_url=False)]
+    return [(resource_type, "not a valid FHIR R4 resource")]
 
 
 def validate(resource: dict) -> dict:
     """Check a resource against the R4B model; return it unchanged."""
-    model = get_fhir_model_class(resource["resourceType"])
+    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    label = f"{resource_type}/{resource.get('id')}" if resource_type else "resource"
+    try:
+        model = get_fhir_model_class(resource_type)
+    except (KeyError, ValueError, TypeError) as error:
+        raise InvalidResource(label, [("resourceType", f"{resource_type!r} is not a FHIR R4 "
+                                                       "resource type")]) from error
     try:
         model.model_validate(resource)
-    except Exception as error:  # pydantic's ValidationError, or a model lookup error
-        raise InvalidResource(f"{resource['resourceType']}/{resource.get('id')}: "
-                              f"{error}") from error
+    except RecursionError as error:
+        raise InvalidResource(label, [(resource_type, "nested too deeply")]) from error
+    except Exception as error:  # pydantic's ValidationError, or a model's own check
+        raise InvalidResource(label, _issues(resource_type, error)) from error
     return resource
 
 
@@ -73,6 +106,14 @@ def _instant(value: datetime | None) -> str | None:
 
 def _date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _partial(value: date | None, precision: str | None) -> str | None:
+    """A date at the precision it was recorded with ("2024", "2024-05" or "2024-05-17")."""
+    if value is None:
+        return None
+    return {"year": f"{value:%Y}", "month": f"{value:%Y-%m}"}.get(precision or "",
+                                                                   value.isoformat())
 
 
 def _local(kind: str, code: str, display: str | None = None) -> dict:
@@ -225,9 +266,10 @@ def condition(e) -> dict:
         "code": {"coding": codings, "text": "Back pain episode of care"},
         "bodySite": [{"text": region} for region in e.pain_regions],
         "subject": ref("Patient", e.patient_id),
-        "onsetDateTime": _date(e.onset_date),
-        "abatementDateTime": _date(e.discharged_on) if discharged else None,
-        "recordedDate": _date(e.opened_on),
+        "onsetDateTime": _partial(e.onset_date, e.date_precision.get("onset_date")),
+        "abatementDateTime": _partial(e.discharged_on, e.date_precision.get("discharged_on"))
+        if discharged else None,
+        "recordedDate": _partial(e.opened_on, e.date_precision.get("opened_on")),
         "extension": [{"url": f"{EXT}/episode-status", "valueCode": e.status}],
     })
 

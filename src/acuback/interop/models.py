@@ -139,3 +139,25 @@ class BulkExport(models.Model):
     @property
     def directory(self):
         return settings.DATA_DIR / "exports" / str(self.pk)
+
+
+class UnexpressibleRecord(models.Model):
+    """A stored record the FHIR API cannot express as valid FHIR R4 (say, a coverage with
+    priority 0): it is left out of searches, $everything and exports, each time with a
+    warning, until a person corrects it. Clinic admins see the list on the API tokens
+    page, which drops the rows that have since been corrected."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    resource_type = models.CharField(max_length=40)
+    record_id = models.PositiveBigIntegerField()
+    problem = models.TextField(help_text="Which elements are invalid, in FHIR terms.")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["resource_type", "record_id"]
+        constraints = [models.UniqueConstraint(fields=["resource_type", "record_id"],
+                                               name="unexpressible_record_once")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.record_id}"

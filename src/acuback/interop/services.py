@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,9 +18,18 @@ from acuback.accounts.models import Clinic, Membership, Role
 from acuback.audit.services import audit_record
 
 from . import mapping
-from .models import MAX_TOKEN_DAYS, ApiToken, BulkExport, ExportStatus, Scope, token_digest
+from .models import (
+    MAX_TOKEN_DAYS,
+    ApiToken,
+    BulkExport,
+    ExportStatus,
+    Scope,
+    UnexpressibleRecord,
+    token_digest,
+)
 from .resources import KINDS, Kind
 
+logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "acb_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret  # nosec
 # What each scope needs from the user's role, checked when the token is made and used.
 SCOPE_PERMISSION = {Scope.READ: "patient.view", Scope.EXPORT: "admin.site",
@@ -137,11 +147,17 @@ def entry(base: str, resource: dict, mode: str | None = "match") -> dict:
 
 
 def searchset(*, base: str, resources: list[dict], total: int | None,
-              links: dict[str, str]) -> dict:
+              links: dict[str, str], issues: list[dict] | None = None) -> dict:
+    """A searchset Bundle; `issues` (records left out, see express) come as one
+    OperationOutcome entry with search mode "outcome"."""
+    entries = [entry(base, r) for r in resources]
+    if issues:
+        entries.append({"resource": {"resourceType": "OperationOutcome", "issue": issues},
+                        "search": {"mode": "outcome"}})
     bundle = {"resourceType": "Bundle", "type": "searchset",
               "timestamp": timezone.now().isoformat(),
               "link": [{"relation": rel, "url": url} for rel, url in links.items()],
-              "entry": [entry(base, r) for r in resources]}
+              "entry": entries}
     if total is not None:
         bundle["total"] = total
     # Each resource was validated when it was mapped; validating the whole Bundle again
@@ -149,13 +165,65 @@ def searchset(*, base: str, resources: list[dict], total: int | None,
     return mapping._clean(bundle)
 
 
-def everything(*, patient, user=None, clinic_id: int | None = None) -> list[dict]:
+def express(kind: Kind, rows, issues: list[dict]) -> list[dict]:
+    """Each row as FHIR. A row that cannot be expressed as valid FHIR R4 is left out,
+    reported for a person to fix (UnexpressibleRecord) and described in `issues` as a
+    warning: one bad record never breaks the rest of a response."""
+    resources = []
+    for obj in rows:
+        try:
+            resources.append(kind.to_fhir(obj))
+        except mapping.InvalidResource as error:
+            issues += unexpressible_report(kind, obj, error)
+    return resources
+
+
+def unexpressible_report(kind: Kind, obj, error: mapping.InvalidResource) -> list[dict]:
+    """Record the problem for the clinic admin; the warning issues for the response."""
+    label = f"{kind.name}/{obj.pk}"
+    problem = "; ".join(f"{where}: {what}" for where, what in error.issues)
+    logger.warning("FHIR: %s cannot be expressed (%s); left out", label, problem)
+    UnexpressibleRecord.objects.update_or_create(
+        resource_type=kind.name, record_id=obj.pk,
+        defaults={"clinic_id": _clinic_id(kind, obj), "problem": problem})
+    return error.operation_issues(
+        "warning", prefix=f"{label} is left out: it cannot be sent as valid FHIR R4 and has "
+                          "been reported to the clinic admin for correction: ")
+
+
+def _clinic_id(kind: Kind, obj) -> int:
+    *path, last = kind.clinic_path.split("__")
+    for name in path:
+        obj = getattr(obj, name)
+    return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
+
+
+def unexpressible_list(*, clinic_id: int) -> list[UnexpressibleRecord]:
+    """The clinic's records the API cannot send; rows corrected since are dropped."""
+    current = []
+    for report in UnexpressibleRecord.objects.filter(clinic_id=clinic_id):
+        kind = KINDS.get(report.resource_type)
+        obj = kind.source().filter(pk=report.record_id).first() if kind else None
+        try:
+            if obj is not None:
+                kind.to_fhir(obj)
+            report.delete()  # corrected (or gone): nothing left to fix
+        except mapping.InvalidResource:
+            current.append(report)
+    return current
+
+
+def everything(*, patient, user=None, clinic_id: int | None = None,
+               issues: list[dict] | None = None) -> list[dict]:
     """Every resource about one patient (FHIR Patient/$everything), the patient first,
     then the clinic, the practitioners and locations they met, and the clinical record.
-    user=None is the patient's own copy (the portal has checked it is theirs)."""
+    user=None is the patient's own copy (the portal has checked it is theirs). Records
+    that cannot be expressed are left out and described in `issues`."""
     from acuback.accounts.models import Location, Practitioner
 
-    resources = [mapping.patient(patient), mapping.organization(patient.clinic)]
+    issues = [] if issues is None else issues
+    resources = [*express(KINDS["Patient"], [patient], issues),
+                 *express(KINDS["Organization"], [patient.clinic], issues)]
     practitioner_ids: set[int] = set()
     location_ids: set[int] = set()
     clinical: list[dict] = []
@@ -168,16 +236,25 @@ def everything(*, patient, user=None, clinic_id: int | None = None) -> list[dict
                 rows = rows.filter(status="signed")
         else:
             rows = kind.scoped(user, clinic_id).filter(**{kind.patient_path: patient.pk})
+        rows = list(rows)
+        clinical += express(kind, rows, issues)
         for obj in rows:
-            clinical.append(kind.to_fhir(obj))
             practitioner_ids.add(getattr(obj, "practitioner_id", None))
             location_ids.add(getattr(obj, "location_id", None))
-    for pr in (Practitioner.objects.filter(pk__in=practitioner_ids - {None})
-               .prefetch_related("credentials")):
-        resources.append(mapping.practitioner(pr, list(pr.credentials.all())))
-    for loc in Location.objects.filter(pk__in=location_ids - {None}):
-        resources.append(mapping.location(loc))
+    resources += express(KINDS["Practitioner"], Practitioner.objects.filter(
+        pk__in=practitioner_ids - {None}).prefetch_related("credentials"), issues)
+    resources += express(KINDS["Location"],
+                         Location.objects.filter(pk__in=location_ids - {None}), issues)
     return resources + clinical
+
+
+def everything_bundle(*, patient, base: str, self_url: str, user=None,
+                      clinic_id: int | None = None) -> dict:
+    """$everything as a searchset Bundle (the API's and the portal's download alike)."""
+    issues: list[dict] = []
+    resources = everything(patient=patient, user=user, clinic_id=clinic_id, issues=issues)
+    return searchset(base=base, resources=resources, total=len(resources),
+                     links={"self": self_url}, issues=issues)
 
 
 # --- bulk export ---------------------------------------------------------------------------
@@ -204,10 +281,12 @@ def export_run(job: BulkExport) -> BulkExport:
     job.save(update_fields=["status", "transaction_time"])
     job.directory.mkdir(parents=True, exist_ok=True)
     output = []
+    issues: list[dict] = []
+    type_name = ""
     try:
         for n, type_name in enumerate(job.types, 1):
             kind = KINDS[type_name]
-            count = _export_kind(job, kind)
+            count = _export_kind(job, kind, issues)
             if count:
                 output.append({"type": type_name, "file": f"{type_name}.ndjson", "count": count})
             BulkExport.objects.filter(pk=job.pk).update(
@@ -215,10 +294,20 @@ def export_run(job: BulkExport) -> BulkExport:
             job.refresh_from_db(fields=["status"])
             if job.status == ExportStatus.CANCELLED:
                 return job
-    except Exception as error:  # recorded on the job for the status poll, then re-raised
-        BulkExport.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED,
-                                                    error=str(error)[:2000],
-                                                    finished_at=timezone.now())
+        if issues:  # the Bulk Data manifest's "error" files: one OperationOutcome a line
+            with open(job.directory / ERROR_FILE, "w", encoding="utf-8") as out:
+                for issue in issues:
+                    out.write(json.dumps({"resourceType": "OperationOutcome",
+                                          "issue": [issue]}, separators=(",", ":")) + "\n")
+            output.append({"type": "OperationOutcome", "file": ERROR_FILE,
+                           "count": len(issues), "error": True})
+    except Exception:  # recorded on the job for the status poll, then re-raised
+        # The caller reads this: what failed, not the internals (the log has those).
+        logger.exception("FHIR export %s failed at %s", job.pk, type_name)
+        BulkExport.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now(),
+            error=f"an internal error while writing {type_name or 'the export'}; it has been "
+                  "logged for the operator")
         raise
     BulkExport.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
         status=ExportStatus.DONE, output=output, finished_at=timezone.now(), progress="done")
@@ -226,7 +315,10 @@ def export_run(job: BulkExport) -> BulkExport:
     return job
 
 
-def _export_kind(job: BulkExport, kind: Kind) -> int:
+ERROR_FILE = "errors.ndjson"
+
+
+def _export_kind(job: BulkExport, kind: Kind, issues: list[dict]) -> int:
     qs = kind.scoped(job.requested_by, job.clinic_id)
     if job.since is not None and kind.since_field:
         qs = qs.filter(**{f"{kind.since_field}__gte": job.since})
@@ -234,9 +326,10 @@ def _export_kind(job: BulkExport, kind: Kind) -> int:
     path = job.directory / f"{kind.name}.ndjson"
     with open(path, "w", encoding="utf-8") as out:
         for obj in qs.iterator(chunk_size=500):
-            out.write(json.dumps(kind.to_fhir(obj), separators=(",", ":")))
-            out.write("\n")
-            count += 1
+            for resource in express(kind, [obj], issues):
+                out.write(json.dumps(resource, separators=(",", ":")))
+                out.write("\n")
+                count += 1
     if not count:
         path.unlink()
     return count

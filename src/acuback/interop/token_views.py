@@ -61,8 +61,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     tokens = ApiToken.objects.filter(clinic=clinic).select_related("user")
-    return render(request, "interop/tokens.html", {"form": form, "tokens": tokens,
-                                                   "secret": secret}, status=status)
+    return render(request, "interop/tokens.html", {
+        "form": form, "tokens": tokens, "secret": secret,
+        "unexpressible": services.unexpressible_list(clinic_id=clinic.pk)}, status=status)
 
 
 @login_required

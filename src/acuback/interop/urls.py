@@ -8,6 +8,8 @@ urlpatterns = [
     path("$export", views.export_kickoff, name="fhir_export"),
     path("bulk-status/<int:pk>", views.export_status, name="fhir_export_status"),
     path("bulk-files/<int:pk>/<str:name>", views.export_file, name="fhir_export_file"),
+    path("SearchParameter/<str:pk>", views.search_parameter_read,
+         name="fhir_search_parameter"),
     path("Patient/<str:pk>/$everything", views.patient_everything, name="fhir_everything"),
     path("<str:resource_type>/<str:pk>", views.read, name="fhir_read"),
     path("<str:resource_type>", views.search_type, name="fhir_search"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -15,10 +15,22 @@ from django.views.decorators.csrf import csrf_exempt
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 
-from . import mapping, services
+from . import importer, mapping, services
 from .importer import transaction_import
 from .models import BulkExport, ExportStatus, Scope
 from .resources import KINDS, SearchError, search
+from .search import (
+    DEFAULT_COUNT,
+    FORMAT_VALUES,
+    MAX_COUNT,
+    RESULT_PARAMS,
+    SUMMARY_VALUES,
+    TOTAL_VALUES,
+    documentation,
+    result_options,
+    row_id,
+    search_parameter,
+)
 
 logger = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -73,6 +85,17 @@ def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir").rstrip("/")
 
 
+def _only_format(request: HttpRequest, what: str) -> None:
+    """Interactions other than search take no parameters but _format: one they ignored
+    (say $everything?_type=Observation) would change the answer without saying so."""
+    unknown = sorted(set(request.GET) - {"_format"})
+    if unknown:
+        raise SearchError(f"{what} takes no parameter {', '.join(map(repr, unknown))} "
+                          "(only _format)")
+    result_options({"_format": request.GET.getlist("_format")} if "_format" in request.GET
+                   else {})
+
+
 def _kind(resource_type: str):
     kind = KINDS.get(resource_type)
     if kind is None:
@@ -84,18 +107,15 @@ def _kind(resource_type: str):
 @csrf_exempt
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: public, as the specification expects."""
+    try:
+        _only_format(request, "metadata")
+    except SearchError as error:
+        return outcome(400, "invalid", str(error))
     resources = []
     for kind in KINDS.values():
-        params = [{"name": "_id", "type": "token"}]
-        if kind.patient_path and kind.name != "Patient":
-            params += [{"name": "patient", "type": "reference"},
-                       {"name": "subject", "type": "reference"}]
-        if kind.date_param:
-            params.append({"name": kind.date_param, "type": "date"})
-        if kind.code:
-            params.append({"name": "code", "type": "token"})
-        params += [{"name": name, "type": "token" if name == "identifier" else "string"}
-                   for name in kind.params]
+        params = [{"name": p.name, "type": p.type, "documentation": documentation(p),
+                   "definition": search_parameter(mapping.NS, kind.name, p)["url"]}
+                  for p in kind.params.values()]
         entry = {"type": kind.name, "interaction": [{"code": "read"}, {"code": "search-type"}],
                  "searchParam": params}
         if kind.name == "Patient":
@@ -115,6 +135,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
                                         "($export) and user/*.write (transaction import)."},
             "resource": resources,
             "interaction": [{"code": "transaction"}],
+            "searchParam": [{"name": name, "type": "special" if name == "_format" else "number"
+                             if name in ("_count", "_offset") else "token",
+                             "documentation": RESULT_DOCS[name]} for name in RESULT_PARAMS],
             "operation": [{"name": "export", "definition":
                            "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],
         }],
@@ -122,28 +145,60 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return _json(mapping.validate(statement))
 
 
+RESULT_DOCS = {
+    "_count": f"page size, 0-{MAX_COUNT} (default {DEFAULT_COUNT}); 0 returns the total only",
+    "_offset": "where the page starts (the next/previous links carry it)",
+    "_summary": f"honoured values: {', '.join(SUMMARY_VALUES)}",
+    "_total": f"honoured values: {', '.join(TOTAL_VALUES)} (the total is always exact)",
+    "_format": f"honoured values: {', '.join(FORMAT_VALUES)}",
+}
+
+
+@csrf_exempt
+def search_parameter_read(request: HttpRequest, pk: str) -> HttpResponse:
+    """The definition of each declared search parameter (public, like the metadata)."""
+    try:
+        _only_format(request, "read")
+    except SearchError as error:
+        return outcome(400, "invalid", str(error))
+    type_name, _, code = pk.partition("-")
+    kind = KINDS.get(type_name)
+    param = next((p for p in kind.params.values() if p.definition_id == code), None) \
+        if kind else None
+    if param is None:
+        return outcome(404, "not-found", f"SearchParameter/{pk} is not known here")
+    return _json(mapping.validate(search_parameter(mapping.NS, kind.name, param)))
+
+
 @fhir_api("GET")
 def search_type(request: HttpRequest, caller, resource_type: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
     params = {k: request.GET.getlist(k) for k in request.GET}
-    qs, offset, count = search(kind, caller.user, params, clinic_id=caller.clinic_id)
+    qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id)
     total = qs.count()
-    rows = list(qs[offset:offset + count])
+    offset, count = options.offset, options.count
+    # No rows past the end (and no OFFSET the database cannot hold).
+    rows = list(qs[offset:offset + count]) if options.entries_wanted and offset < total \
+        else []
     links = {"self": request.build_absolute_uri()}
-    if offset + count < total:
+    # A next link only moves forward: with _count=0 or _summary=count there is no page to
+    # turn to, so paging always ends.
+    if options.entries_wanted and offset + count < total:
         links["next"] = _page_url(request, offset + count, count)
-    if offset > 0:
-        links["previous"] = _page_url(request, max(0, offset - count), count)
+    if options.entries_wanted and offset > 0:
+        links["previous"] = _page_url(request, max(0, min(offset, total) - count), count)
     patient_ids = {getattr(r, "patient_id", None) for r in rows} - {None}
     audit_record(request=request, action="fhir.search", clinic=caller.clinic_id,
                  patient=Patient.objects.get(pk=next(iter(patient_ids)))
                  if len(patient_ids) == 1 else None,
                  detail={"type": kind.name, "query": request.GET.urlencode()[:500],
                          "returned": len(rows), "patients": sorted(patient_ids)[:100]})
-    return _json(services.searchset(base=_base(request), resources=[kind.to_fhir(r)
-                                                                     for r in rows],
-                                    total=total, links=links))
+    issues: list[dict] = []
+    resources = services.express(kind, rows, issues)
+    return _json(services.searchset(base=_base(request), resources=resources,
+                                    total=None if options.total == "none" else total,
+                                    links=links, issues=issues))
 
 
 def _page_url(request: HttpRequest, offset: int, count: int) -> str:
@@ -156,31 +211,39 @@ def _page_url(request: HttpRequest, offset: int, count: int) -> str:
 def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
-    obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=pk).first() \
-        if pk.isdigit() else None
+    _only_format(request, "read")
+    number = row_id(pk)
+    obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=number).first() \
+        if number else None
     if obj is None:
         return outcome(404, "not-found", f"{resource_type}/{pk} is not known here")
     patient_id = obj.pk if isinstance(obj, Patient) else getattr(obj, "patient_id", None)
     audit_record(request=request, action="fhir.read", clinic=caller.clinic_id,
                  patient=Patient.objects.get(pk=patient_id) if patient_id else None,
                  target=f"{resource_type}:{pk}")
-    return _json(kind.to_fhir(obj))
+    issues: list[dict] = []
+    resource = next(iter(services.express(kind, [obj], issues)), None)
+    if resource is None:  # held here, but not expressible until someone corrects it
+        return _json({"resourceType": "OperationOutcome", "issue": [
+            {**issue, "severity": "error"} for issue in issues]}, 422)
+    return _json(resource)
 
 
 @fhir_api("GET")
 def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
     caller.require(Scope.READ)
-    patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=pk).first() \
-        if pk.isdigit() else None
+    _only_format(request, "$everything")
+    number = row_id(pk)
+    patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=number) \
+        .first() if number else None
     if patient is None:
         return outcome(404, "not-found", f"Patient/{pk} is not known here")
-    resources = services.everything(patient=patient, user=caller.user,
-                                    clinic_id=caller.clinic_id)
+    bundle = services.everything_bundle(patient=patient, user=caller.user,
+                                        clinic_id=caller.clinic_id, base=_base(request),
+                                        self_url=request.build_absolute_uri())
     audit_record(request=request, action="fhir.everything", patient=patient, target=patient,
-                 detail={"resources": len(resources)})
-    return _json(services.searchset(base=_base(request), resources=resources,
-                                    total=len(resources),
-                                    links={"self": request.build_absolute_uri()}))
+                 detail={"resources": bundle["total"]})
+    return _json(bundle)
 
 
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
@@ -198,6 +261,9 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
                                              f"{', '.join(sorted(unknown))}")
     if request.headers.get("Prefer", "").lower() != "respond-async":
         return outcome(400, "invalid", "$export needs the header 'Prefer: respond-async'")
+    repeated = sorted(n for n in ("_since", "_outputFormat") if len(request.GET.getlist(n)) > 1)
+    if repeated:
+        return outcome(400, "invalid", f"{', '.join(repeated)} is given more than once")
     output_format = request.GET.get("_outputFormat", "application/fhir+ndjson")
     if output_format not in OUTPUT_FORMATS:
         return outcome(400, "not-supported", f"_outputFormat {output_format!r}: only NDJSON")
@@ -208,11 +274,12 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
     if request.GET.get("_since"):
         try:
             since = datetime.fromisoformat(request.GET["_since"].replace("Z", "+00:00"))
-        except ValueError:
+            if timezone.is_naive(since):
+                return outcome(400, "invalid", "_since needs a time zone, e.g. ...Z")
+            since = since.astimezone(UTC)  # as the database compares it
+        except (ValueError, OverflowError):
             return outcome(400, "invalid", "_since must be an instant, e.g. "
                                            "2026-01-31T00:00:00Z")
-        if timezone.is_naive(since):
-            return outcome(400, "invalid", "_since needs a time zone, e.g. ...Z")
     job = services.export_request(caller=caller, types=types, since=since, request=request)
     status_url = request.build_absolute_uri(f"/fhir/bulk-status/{job.pk}")
     return _json({"resourceType": "OperationOutcome", "issue": [{
@@ -224,6 +291,8 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
 def _own_job(caller, pk: int) -> BulkExport | None:
     """An export job is visible only to the user who asked for it, with the export scope."""
     caller.require(Scope.EXPORT)
+    if row_id(str(pk)) is None:  # the URL's <int:pk> takes any length of digits
+        return None
     return BulkExport.objects.filter(pk=pk, clinic_id=caller.clinic_id,
                                      requested_by=caller.user).first()
 
@@ -254,8 +323,11 @@ def export_status(request: HttpRequest, caller, pk: int) -> HttpResponse:
         "request": job.request_url, "requiresAccessToken": True,
         "output": [{"type": o["type"], "count": o["count"],
                     "url": request.build_absolute_uri(f"/fhir/bulk-files/{job.pk}/{o['file']}")}
-                   for o in job.output],
-        "error": [],
+                   for o in job.output if not o.get("error")],
+        # Records left out because they cannot be expressed: OperationOutcome NDJSON.
+        "error": [{"type": o["type"], "count": o["count"],
+                   "url": request.build_absolute_uri(f"/fhir/bulk-files/{job.pk}/{o['file']}")}
+                  for o in job.output if o.get("error")],
     }
     return HttpResponse(json.dumps(manifest), content_type="application/json")
 
@@ -272,6 +344,36 @@ def export_file(request: HttpRequest, caller, pk: int, name: str) -> HttpRespons
 
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+# FHIR resources nest a few dozen levels at most (extensions in extensions); deeper JSON
+# is refused before the validator recurses into it.
+MAX_JSON_DEPTH = 64
+
+
+def _limited_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The request body, or None when it is larger than `limit`. Read here rather than
+    through request.body, whose own limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB) is
+    meant for forms and raised an error the FHIR contract turned into a 500."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    body = request.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+def _depth(value) -> int:
+    """How deeply a parsed JSON value nests (iteratively: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                stack.extend((child, level + 1) for child in
+                             (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 @fhir_api("POST")
@@ -281,13 +383,23 @@ def transaction(request: HttpRequest, caller) -> HttpResponse:
         return outcome(401, "login", "import needs a Bearer token with the user/*.write scope",
                        WWW_Authenticate='Bearer realm="acuback"')
     caller.require(Scope.WRITE)
-    if len(request.body) > MAX_IMPORT_BYTES:
+    body = _limited_body(request, MAX_IMPORT_BYTES)
+    if body is None:
         return outcome(413, "too-costly", f"a Bundle may be at most "
                                           f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
     try:
-        bundle = json.loads(request.body)
+        bundle = json.loads(body)
+    except RecursionError:
+        return outcome(400, "structure", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     except (ValueError, UnicodeDecodeError) as error:
         return outcome(400, "structure", f"the body is not JSON: {error}")
+    if _depth(bundle) > MAX_JSON_DEPTH:
+        return outcome(400, "structure", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+    entries = bundle.get("entry") if isinstance(bundle, dict) else None
+    if isinstance(entries, list) and len(entries) > importer.MAX_IMPORT_ENTRIES:
+        return outcome(413, "too-costly", f"a Bundle may have at most "
+                                          f"{importer.MAX_IMPORT_ENTRIES:,} entries (this one "
+                                          f"has {len(entries):,}); split it into several")
     report = transaction_import(bundle=bundle, clinic=caller.token.clinic, request=request)
     audit_record(request=request, action="fhir.import", clinic=caller.clinic_id,
                  detail={"ok": report.ok, "created": [o.created for o in report.outcomes

@@ -258,6 +258,10 @@ class EpisodeOfCare(models.Model):
     discharge_reason = models.CharField(max_length=300, blank=True)
     discharged_on = models.DateField(null=True, blank=True)
     opened_on = models.DateField()
+    # A date known only to the year or month (FHIR allows "2024" and "2024-05", and an
+    # import keeps them so): field name -> "year" or "month"; the field holds the first
+    # day of that year or month. Absent: a full date.
+    date_precision = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -31,16 +31,29 @@ class ConsentError(Exception):
 
 
 def _next_mrn(clinic: Clinic) -> str:
-    """The clinic's next free numeric MRN (called inside a transaction).
+    """The clinic's next free numeric MRN (called inside a transaction)."""
+    return next_mrns(clinic, 1)[0]
+
+
+def next_mrns(clinic: Clinic, count: int) -> list[str]:
+    """The clinic's next `count` free numeric MRNs (called inside a transaction).
 
     The counter row is bumped with an UPDATE, which locks it until commit, so
-    two registrations at once never take the same number.
+    two registrations at once never take the same number; an import takes its
+    whole block with one UPDATE.
     """
-    while True:
-        Clinic.objects.filter(pk=clinic.pk).update(mrn_counter=F("mrn_counter") + 1)
-        candidate = str(Clinic.objects.values_list("mrn_counter", flat=True).get(pk=clinic.pk))
-        if not Patient.objects.filter(clinic=clinic, mrn=candidate).exists():
-            return candidate
+    found: list[str] = []
+    while len(found) < count:
+        need = count - len(found)
+        Clinic.objects.filter(pk=clinic.pk).update(mrn_counter=F("mrn_counter") + need)
+        top = Clinic.objects.values_list("mrn_counter", flat=True).get(pk=clinic.pk)
+        candidates = [str(n) for n in range(top - need + 1, top + 1)]
+        taken: set[str] = set()
+        for start in range(0, len(candidates), 500):  # within SQLite's bound variables
+            taken.update(Patient.objects.filter(clinic=clinic, mrn__in=candidates[
+                start:start + 500]).values_list("mrn", flat=True))
+        found += [c for c in candidates if c not in taken]
+    return found
 
 
 def patient_create(*, clinic: Clinic, data: dict, request: HttpRequest) -> Patient:
@@ -169,6 +182,12 @@ def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
                 data.setdefault("discharged_on", episode.discharged_on or timezone.localdate())
             elif "status" in data:
                 data["discharged_on"] = None
+            # A partial date (year or month, from an import) stays partial until someone
+            # enters another date in its place.
+            precision = {name: p for name, p in episode.date_precision.items()
+                         if data.get(name, getattr(episode, name)) == getattr(episode, name)}
+            if precision != episode.date_precision:
+                data["date_precision"] = precision
             version = episode.version if expected_version is None else expected_version
             updated = EpisodeOfCare.objects.filter(pk=episode.pk, version=version).update(
                 **data, version=version + 1, updated_at=timezone.now())

@@ -217,15 +217,14 @@ def portal_record_fhir(request: HttpRequest) -> HttpResponse:
     """Right of access: the patient's whole record as a FHIR R4 Bundle ($everything)."""
     import json
 
-    from acuback.interop.services import everything, searchset
+    from acuback.interop.services import everything_bundle
 
     patient = _patient(request)
-    resources = everything(patient=patient)
-    base = request.build_absolute_uri("/fhir").rstrip("/")
-    bundle = searchset(base=base, resources=resources, total=len(resources),
-                       links={"self": request.build_absolute_uri()})
+    bundle = everything_bundle(patient=patient,
+                               base=request.build_absolute_uri("/fhir").rstrip("/"),
+                               self_url=request.build_absolute_uri())
     audit_record(request=request, action="portal.download_record_fhir", patient=patient,
-                 detail={"resources": len(resources)})
+                 detail={"resources": bundle["total"]})
     response = HttpResponse(json.dumps(bundle, indent=1), content_type="application/fhir+json")
     response["Content-Disposition"] = (f'attachment; filename="record-{patient.mrn}-'
                                        f'{timezone.localdate()}.fhir.json"')

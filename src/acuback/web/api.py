@@ -4,6 +4,8 @@ uses the FHIR API under /fhir/; this one serves lookups the pages need."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from datetime import date, datetime
 
 from django.http import HttpRequest
@@ -37,7 +39,23 @@ class TokenAuth(HttpBearer):
 api = NinjaAPI(title="acuback API", version="1", urls_namespace="api",
                auth=[TokenAuth(), django_auth],
                description="Lookups for acuback's own pages and tools. Records for other "
-                           "systems: the FHIR R4 API at /fhir/.")
+                           "systems: the FHIR R4 API at /fhir/. A query parameter an "
+                           "operation does not declare is refused with 400.")
+
+
+def known_parameters_only(view):
+    """Refuse a query parameter the operation does not declare: django-ninja ignores it,
+    and an answer that ignored part of the question (say ?meridian=LU) looks right."""
+    declared = set(inspect.signature(view).parameters) - {"request"}
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs):
+        unknown = sorted(set(request.GET) - declared)
+        if unknown:
+            raise HttpError(400, f"unknown query parameter(s): {', '.join(unknown)}; this "
+                                 f"operation takes: {', '.join(sorted(declared)) or 'none'}")
+        return view(request, *args, **kwargs)
+    return checked
 
 
 class Error(Schema):
@@ -100,15 +118,17 @@ def _staff(request: HttpRequest, permission: str = "patient.view") -> list[int]:
     return clinic_ids
 
 
-@api.get("/acupoints", response={200: list[PointOut], 401: Error, 403: Error},
+@api.get("/acupoints", response={200: list[PointOut], 400: Error, 401: Error, 403: Error},
          summary="Search the acupoint catalogue by code (aliases accepted), pinyin or hanzi")
+@known_parameters_only
 def acupoint_search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=40),
                     limit: int = Query(20, ge=1, le=100)):
     _staff(request)
     return [_point(p) for p in points.search(q, limit=limit)]
 
 
-@api.get("/acupoints/{code}", response={200: PointOut, 401: Error, 403: Error, 404: Error})
+@api.get("/acupoints/{code}", response={200: PointOut, 400: Error, 401: Error, 403: Error, 404: Error})
+@known_parameters_only
 def acupoint_detail(request: HttpRequest, code: str):
     _staff(request)
     point = points.lookup(code)
@@ -117,7 +137,8 @@ def acupoint_detail(request: HttpRequest, code: str):
     return _point(point)
 
 
-@api.get("/instruments", response={200: list[InstrumentOut], 401: Error, 403: Error})
+@api.get("/instruments", response={200: list[InstrumentOut], 400: Error, 401: Error, 403: Error})
+@known_parameters_only
 def instrument_list(request: HttpRequest):
     _staff(request)
     return [InstrumentOut(
@@ -129,8 +150,9 @@ def instrument_list(request: HttpRequest):
 
 
 @api.get("/patients/{patient_id}/scores",
-         response={200: list[ScoreOut], 401: Error, 403: Error, 404: Error},
+         response={200: list[ScoreOut], 400: Error, 401: Error, 403: Error, 404: Error},
          summary="A patient's current questionnaire scores, oldest first")
+@known_parameters_only
 def patient_scores(request: HttpRequest, patient_id: int):
     from acuback.audit.services import audit_record
 
@@ -147,8 +169,9 @@ def patient_scores(request: HttpRequest, patient_id: int):
             for r in rows]
 
 
-@api.get("/slots", response={200: list[SlotOut], 401: Error, 403: Error, 404: Error},
+@api.get("/slots", response={200: list[SlotOut], 400: Error, 401: Error, 403: Error, 404: Error},
          summary="Free appointment slots for one practitioner, location, type and day")
+@known_parameters_only
 def free_slot_list(request: HttpRequest, practitioner_id: int, location_id: int,
                    type_id: int, day: date):
     from acuback.scheduling.models import AppointmentType

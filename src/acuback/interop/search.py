@@ -1,0 +1,382 @@
+"""FHIR search parameters: what each one means, how its values are read, and which
+modifiers and prefixes it honours.
+
+What is declared here is exactly what the server honours: the search, the
+CapabilityStatement and the SearchParameter resources are all written from these
+declarations. A parameter, modifier, prefix or result parameter that is not declared is
+refused with a 400 naming it, never silently dropped (a dropped ``subject:Patient=3``
+would answer with every patient's records).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import reduce
+from operator import or_
+
+from django.db.models import DateTimeField, Q
+
+NOTHING = Q(pk__in=[])
+# Primary keys are 64-bit (BigAutoField): a larger number names no row, and would
+# overflow SQLite's integer before the query could say so.
+MAX_ROW_ID = 2**63 - 1
+ASCII_ID = re.compile(r"[0-9]{1,64}")  # str.isdigit() also accepts "²" and "١"
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+NUMBER = re.compile(r"[0-9]{1,18}")  # at most 18 digits: fits a 64-bit OFFSET
+
+# Every modifier FHIR R4 defines (search-modifier-code), as written after the colon;
+# a resource type name (":Patient") is the "type" modifier.
+FHIR_MODIFIERS = ("missing", "exact", "contains", "not", "text", "in", "not-in", "below",
+                  "above", "identifier", "of-type", "iterate")
+FHIR_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
+# Result parameters the server honours, and the values it honours for each.
+SUMMARY_VALUES = ("false", "count")
+TOTAL_VALUES = ("none", "estimate", "accurate")
+FORMAT_VALUES = ("json", "application/json", "application/fhir+json")
+RESULT_PARAMS = ("_count", "_offset", "_summary", "_total", "_format")
+MAX_COUNT = 500
+DEFAULT_COUNT = 50
+
+
+class SearchError(ValueError):
+    """A search the server cannot do; the message names the parameter."""
+
+
+def row_id(value: str) -> int | None:
+    """The primary key an id of ours names: ASCII digits only, and within a 64-bit key;
+    None when the text cannot name a row here (the caller answers 404 or no match)."""
+    if not isinstance(value, str) or not ASCII_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
+# --- reading values ------------------------------------------------------------------------
+
+def split_or(value: str) -> list[str]:
+    """A value's comma-separated alternatives (OR); '\\,' is a comma inside a value."""
+    parts, current, escaped = [], [], False
+    for char in value:
+        if escaped:
+            current.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if escaped:
+        current.append("\\")
+    parts.append("".join(current))
+    return parts
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\([\\,$|])", r"\1", value)
+
+
+def split_token(value: str) -> tuple[str | None, str]:
+    """'code' (any system), '|code' (no system) or 'system|code' -> (system, code)."""
+    parts = re.split(r"(?<!\\)\|", value)
+    if len(parts) > 2:
+        raise SearchError(f"{value!r} has more than one '|'; use system|code")
+    if len(parts) == 1:
+        return None, _unescape(parts[0])
+    system, code = (_unescape(p) for p in parts)
+    if not code:
+        raise SearchError(f"{value!r}: a code is needed after '|' (searching a whole code "
+                          "system is not supported)")
+    return system, code
+
+
+# --- parameter declarations ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # the FHIR search parameter type
+    expression: str  # FHIRPath into the resource acuback sends
+    description: str
+    match: Callable[[str, str | None, type], Q]  # (one value, modifier, model) -> Q
+    modifiers: tuple[str, ...] = ()  # honoured, as written after the colon
+    comparators: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+
+    @property
+    def definition_id(self) -> str:
+        return self.name.lstrip("_")
+
+
+def string(name: str, fields: tuple[str, ...], expression: str, description: str,
+           *, word_start: bool = False) -> Param:
+    """A string parameter on one or more text fields. Default: a field equals or starts
+    with the value, ignoring case (word_start: any word of the field does); :exact is the
+    whole field, case included; :contains anywhere, ignoring case. Accents are compared
+    as written (docs/fhir.md)."""
+    def match(value: str, modifier: str | None, model) -> Q:
+        value = _unescape(value)
+        clauses = []
+        for f in fields:
+            if modifier == "exact":
+                clauses.append(Q(**{f: value}))
+            elif modifier == "contains":
+                clauses.append(Q(**{f"{f}__icontains": value}))
+            else:
+                clauses.append(Q(**{f"{f}__istartswith": value}))
+                if word_start:
+                    clauses.append(Q(**{f"{f}__icontains": " " + value}))
+        return reduce(or_, clauses)
+    return Param(name, "string", expression, description, match, ("exact", "contains"))
+
+
+def token(name: str, match_code: Callable[[str | None, str], Q], expression: str,
+          description: str) -> Param:
+    """A token parameter: 'code', '|code' or 'system|code'; :not excludes the matches."""
+    def match(value: str, modifier: str | None, model) -> Q:
+        system, code = split_token(value)
+        return match_code(system, code)
+    return Param(name, "token", expression, description, match, ("not",))
+
+
+def reference(name: str, path: str, target: str, expression: str, description: str) -> Param:
+    """A reference to one of our resources: '12', 'Target/12', or ':Target' with '12'."""
+    def match(value: str, modifier: str | None, model) -> Q:
+        value = _unescape(value)
+        type_name, _, pk = value.rpartition("/")
+        if type_name and type_name != target:
+            raise SearchError(f"expected a reference to {target} ('{target}/12' or '12'), "
+                              f"got {value!r}")
+        if not ASCII_ID.fullmatch(pk):
+            raise SearchError(f"{value!r} is not an id here (ids are ASCII digits)")
+        number = row_id(pk)
+        return Q(**{path: number}) if number else NOTHING
+    return Param(name, "reference", expression, description, match, (target,),
+                 target=(target,))
+
+
+DATE_RE = re.compile(r"(eq|ne|gt|ge|lt|le|sa|eb|ap)?([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})"
+                     r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?"
+                     r"(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
+DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
+
+
+def date_range(value: str) -> tuple[str, datetime, datetime]:
+    """A FHIR date search value -> (prefix, start, end): the implicit range of the value
+    at its precision, as aware datetimes, end exclusive. A value without a time zone is
+    read as UTC."""
+    found = DATE_RE.fullmatch(value)
+    if not found:
+        raise SearchError(f"not a FHIR date: {value!r} (use e.g. ge2026-01-31)")
+    prefix, year, month, day, hour, minute, second, zone = found.groups()
+    if prefix == "ap":
+        raise SearchError("date prefix 'ap' (approximately) is not supported; use "
+                          f"{', '.join(DATE_PREFIXES)}")
+    try:
+        if hour is not None:
+            tz = UTC if zone in (None, "Z") else datetime.strptime(zone, "%z").tzinfo
+            start = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                             int(second or 0), tzinfo=tz)
+            end = start + (timedelta(seconds=1) if second else timedelta(minutes=1))
+        elif day is not None:
+            start = datetime(int(year), int(month), int(day), tzinfo=UTC)
+            end = start + timedelta(days=1)
+        elif month is not None:
+            start = datetime(int(year), int(month), 1, tzinfo=UTC)
+            end = datetime(int(year) + (int(month) == 12), int(month) % 12 + 1, 1,
+                           tzinfo=UTC)
+        else:
+            start = datetime(int(year), 1, 1, tzinfo=UTC)
+            end = datetime(int(year) + 1, 1, 1, tzinfo=UTC)
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise SearchError(f"not a valid date: {value!r} ({error})") from error
+    return prefix or "eq", start, end
+
+
+def _day_floor(moment: datetime) -> date:
+    return moment.date()
+
+
+def _day_ceiling(moment: datetime) -> date:
+    day = moment.date()
+    return day if moment.time() == datetime.min.time() else day + timedelta(days=1)
+
+
+def date_clause(field_name: str, is_datetime: bool, value: str) -> Q:
+    """The FHIR R4 prefix rules, comparing the search value's range [s0, s1) with the
+    stored value's range [t0, t1): a timestamp is a point, a date the whole (UTC) day.
+      eq: s0 <= t0 and t1 <= s1    ne: not eq
+      gt: t1 > s1    lt: t0 < s0    ge: gt or eq    le: lt or eq
+      sa: t0 >= s1   eb: t1 <= s0"""
+    prefix, s0, s1 = date_range(value)
+    f = field_name
+    if is_datetime:
+        def t0_ge(x): return Q(**{f"{f}__gte": x})
+        def t0_lt(x): return Q(**{f"{f}__lt": x})
+        def t1_gt(x): return Q(**{f"{f}__gte": x})
+        def t1_le(x): return Q(**{f"{f}__lt": x})
+    else:  # a stored day d covers [d, d + 1 day)
+        def t0_ge(x): return Q(**{f"{f}__gte": _day_ceiling(x)})
+        def t0_lt(x): return Q(**{f"{f}__lt": _day_ceiling(x)})
+        def t1_gt(x): return Q(**{f"{f}__gte": _day_floor(x)})
+        def t1_le(x): return Q(**{f"{f}__lt": _day_floor(x)})
+    eq = t0_ge(s0) & t1_le(s1)
+    clauses = {"eq": eq, "ne": Q(**{f"{f}__isnull": False}) & ~eq,
+               "gt": t1_gt(s1), "lt": t0_lt(s0), "ge": t1_gt(s1) | eq, "le": t0_lt(s0) | eq,
+               "sa": t0_ge(s1), "eb": t1_le(s0)}
+    return clauses[prefix]
+
+
+def date_param(name: str, field_name: str, expression: str, description: str) -> Param:
+    def match(value: str, modifier: str | None, model) -> Q:
+        is_datetime = isinstance(model._meta.get_field(field_name), DateTimeField)
+        return date_clause(field_name, is_datetime, _unescape(value))
+    return Param(name, "date", expression, description, match, comparators=DATE_PREFIXES)
+
+
+def _id_match(value: str, modifier: str | None, model) -> Q:
+    value = _unescape(value)
+    if not FHIR_ID.fullmatch(value):
+        raise SearchError(f"{value!r} is not a FHIR id")
+    number = row_id(value)  # a valid id that is not ours matches nothing
+    return Q(pk=number) if number else NOTHING
+
+
+ID_PARAM = Param("_id", "token", "Resource.id", "The resource's logical id.", _id_match,
+                 ("not",))
+
+
+# --- the search itself ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Options:
+    """The result parameters: which page, and what the Bundle carries."""
+
+    offset: int = 0
+    count: int = DEFAULT_COUNT
+    summary: str = "false"  # "count": the total only
+    total: str = "accurate"  # "none": no total
+
+    @property
+    def entries_wanted(self) -> bool:
+        return self.summary != "count" and self.count > 0
+
+
+def parse_modifier(raw_name: str) -> tuple[str, str | None]:
+    name, colon, modifier = raw_name.partition(":")
+    return name, (modifier if colon else None)
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise SearchError(f"{name} is given {len(values)} times; give it once")
+    return values[0]
+
+
+def _whole_number(params, name: str, default: int) -> int:
+    raw = _one(params, name)
+    if raw is None:
+        return default
+    if not NUMBER.fullmatch(raw):
+        raise SearchError(f"{name} must be a whole number ≥ 0 written in ASCII digits "
+                          f"(at most 18), got {raw!r}")
+    return int(raw)
+
+
+def _choice(params, name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = _one(params, name)
+    if raw is None:
+        return default
+    if raw not in allowed:
+        raise SearchError(f"{name}={raw!r} is not supported; supported: {', '.join(allowed)}")
+    return raw
+
+
+def result_options(params: dict[str, list[str]]) -> Options:
+    _choice(params, "_format", FORMAT_VALUES, "json")
+    return Options(offset=_whole_number(params, "_offset", 0),
+                   count=min(_whole_number(params, "_count", DEFAULT_COUNT), MAX_COUNT),
+                   summary=_choice(params, "_summary", SUMMARY_VALUES, "false"),
+                   total=_choice(params, "_total", TOTAL_VALUES, "accurate"))
+
+
+def filter_clauses(declared: dict[str, Param], params: dict[str, list[str]],
+                   model, type_name: str) -> list[Q]:
+    """One Q per parameter occurrence (AND between them; commas inside are OR). Raises
+    SearchError naming the parameter for anything not honoured exactly."""
+    clauses = []
+    for raw_name, values in params.items():
+        name, modifier = parse_modifier(raw_name)
+        if name in RESULT_PARAMS:
+            if modifier is not None:
+                raise SearchError(f"{raw_name!r}: {name} takes no modifier")
+            continue
+        param = declared.get(name)
+        if param is None:
+            raise SearchError(f"unknown search parameter {raw_name!r} for {type_name}; "
+                              f"supported: {', '.join(sorted([*declared, *RESULT_PARAMS]))}")
+        if modifier is not None and modifier not in param.modifiers:
+            honoured = ", ".join(f":{m}" for m in param.modifiers) or "none"
+            raise SearchError(f"modifier {raw_name!r} is not supported for {name} "
+                              f"({param.type}); supported modifiers: {honoured}")
+        for value in values:
+            try:
+                alternatives = split_or(value)
+                if any(not a for a in alternatives):
+                    raise SearchError("an empty value")
+                q = reduce(or_, (param.match(a, None if modifier == "not" else modifier,
+                                             model) for a in alternatives))
+            except SearchError as error:
+                raise SearchError(f"{raw_name}: {error}") from error
+            if modifier == "not":  # none of the alternatives (a subquery is null-safe)
+                q = ~Q(pk__in=model._default_manager.filter(q).values("pk"))
+            clauses.append(q)
+    return clauses
+
+
+# --- declarations as FHIR ------------------------------------------------------------------
+
+MODIFIER_CODE = {"exact": "exact", "contains": "contains", "not": "not"}
+
+
+def search_parameter(ns: str, type_name: str, param: Param) -> dict:
+    """The SearchParameter resource for one declared parameter: its modifiers and
+    comparators are exactly those honoured."""
+    modifiers = sorted({MODIFIER_CODE.get(m, "type") for m in param.modifiers})
+    resource = {
+        "resourceType": "SearchParameter", "id": f"{type_name}-{param.definition_id}",
+        "url": f"{ns}/SearchParameter/{type_name}-{param.definition_id}",
+        "name": f"{type_name}_{param.definition_id}".replace("-", "_"),
+        "status": "active", "publisher": "acuback",
+        "description": param.description, "code": param.name, "base": [type_name],
+        "type": param.type, "expression": param.expression,
+        "multipleOr": True, "multipleAnd": True,
+    }
+    if param.target:
+        resource["target"] = list(param.target)
+    if param.comparators:
+        resource["comparator"] = list(param.comparators)
+    if modifiers:
+        resource["modifier"] = modifiers
+    return resource
+
+
+def documentation(param: Param) -> str:
+    """The CapabilityStatement's words for what is honoured."""
+    parts = []
+    if param.modifiers:
+        parts.append("modifiers " + ", ".join(f":{m}" for m in param.modifiers))
+    else:
+        parts.append("no modifiers")
+    if param.comparators:
+        parts.append("prefixes " + ", ".join(param.comparators))
+    parts.append("comma = OR, repeated = AND")
+    return param.description + " (" + "; ".join(parts) + ")"
