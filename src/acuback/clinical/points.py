@@ -59,6 +59,17 @@ class Point:
         return self.regions[0] if self.regions else None
 
     @property
+    def caution_note(self) -> str:
+        """“pleura, deeper than 14.6 mm needs acknowledging” for lists and pickers."""
+        parts = []
+        for c in self.cautions:
+            where = f" ({'/'.join(c.sides)})" if c.sides else ""
+            limit = f" ≤ {c.ceiling_mm:g} mm" if c.ceiling_mm is not None else ""
+            angle = ", not perpendicular" if c.avoid_perpendicular else ""
+            parts.append(f"{c.structure.replace('_', ' ')}{where}{limit}{angle}")
+        return "; ".join(dict.fromkeys(parts))
+
+    @property
     def midline(self) -> bool:
         """GV and CV points lie on the midline: no left or right."""
         return self.meridian in ("GV", "CV")
