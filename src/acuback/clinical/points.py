@@ -64,7 +64,7 @@ class Point:
         parts = []
         for c in self.cautions:
             where = f" ({'/'.join(c.sides)})" if c.sides else ""
-            limit = f" ≤ {c.ceiling_mm:g} mm" if c.ceiling_mm is not None else ""
+            limit = f" ≤ {_mm(c.ceiling_mm)} mm" if c.ceiling_mm is not None else ""
             angle = ", not perpendicular" if c.avoid_perpendicular else ""
             parts.append(f"{c.structure.replace('_', ' ')}{where}{limit}{angle}")
         return "; ".join(dict.fromkeys(parts))
@@ -199,6 +199,11 @@ class SiteProblem:
     message: str
 
 
+def _mm(value: Decimal) -> str:
+    """60.0 -> "60", 14.6 -> "14.6"."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def site_label(point: Point | None, side: str | None, location: str = "") -> str:
     where = point.code if point else f"Ashi ({location or 'no location'})"
     return f"{where} {side}" if side and side != "midline" else where
@@ -223,15 +228,15 @@ def site_problems(*, point: Point | None, side: str | None, depth_mm: Decimal | 
         return problems
     depth = Decimal(depth_mm)
     if length_mm is not None and depth > length_mm:
-        problems.append(SiteProblem("depth_mm", f"{label}: the depth ({depth:g} mm) is more "
+        problems.append(SiteProblem("depth_mm", f"{label}: the depth ({_mm(depth)} mm) is more "
                                     f"than the needle's length ({length_mm} mm)."))
     cautions = cautions_at(point, side)
     ceiling = depth_ceiling(point, side)
     if ceiling is not None and depth > ceiling and not acknowledged:
         over = ", ".join(sorted({c.structure.replace("_", " ") for c in cautions
                                  if c.ceiling_mm is not None and depth > c.ceiling_mm}))
-        problems.append(SiteProblem("depth_mm", f"{label}: {depth:g} mm is deeper than the "
-                                    f"{ceiling:g} mm ceiling for this point ({over}). Needle "
+        problems.append(SiteProblem("depth_mm", f"{label}: {_mm(depth)} mm is deeper than the "
+                                    f"{_mm(ceiling)} mm ceiling for this point ({over}). Needle "
                                     "shallower, or tick “Caution acknowledged”."))
     if angle == "perpendicular" and not acknowledged:
         avoid = sorted({c.structure.replace("_", " ") for c in cautions
