@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 import pytest
@@ -308,11 +309,9 @@ def test_a_signed_note_never_holds_a_forbidden_pair_or_an_unacknowledged_depth(r
     rows, electrical, chest_check = attempt
     session = start(ready)
     needles = sum(services.needles_at(r["side"]) for r in rows)
-    try:
+    with contextlib.suppress(services.TreatmentError):
         save_and_sign(ready, session, rows, removed=needles, chest_check=chest_check,
                       needle_sets=[{**SET1[0], "electrical": electrical}])
-    except services.TreatmentError:
-        pass
     session.refresh_from_db()
     event("signed" if session.is_signed else "refused")  # --hypothesis-show-statistics
     if not session.is_signed:

@@ -9,7 +9,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from acuback.clinical import points
-
 from acuback.patients.models import Patient
 from acuback.screening.models import Screening
 

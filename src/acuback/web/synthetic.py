@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from acuback.clinical import cpt
+from acuback.clinical import points as catalogue
 from acuback.clinical.instruments import SCORER_VERSION
 
 POINTS = ("BL23", "BL25", "BL52", "GV4", "GV3", "GB30", "GB34", "BL40", "BL60", "KI3",
@@ -271,11 +272,15 @@ def _patients(net: Network, size: int, offset: int, rng: random.Random, today: d
         sites = rng.sample(POINTS, 4 + rng.randrange(7))
         counts[s["id"]] = len(sites)
         for code in sites:
+            side = "midline" if code.startswith("GV") else "bilateral"
+            point = catalogue.lookup(code)
+            # Within the point's ceiling (BL52: the kidney), at an angle its caution allows.
+            ceiling = catalogue.depth_ceiling(point, side)
+            depth = Decimal(10 + rng.randrange(30))
             insertions.append({
-                "session_id": s["id"], "point_code": code,
-                "side": "bilateral" if code[:2] in ("BL", "GB")
-                else "midline" if code.startswith("GV") else "bilateral",
-                "depth_mm": Decimal(10 + rng.randrange(30)), "gauge_mm": Decimal("0.25"),
+                "session_id": s["id"], "point_code": code, "side": side,
+                "depth_mm": depth if ceiling is None else min(depth, ceiling),
+                "angle": catalogue.default_angle(point, side), "gauge_mm": Decimal("0.25"),
                 "length_mm": 40, "retention_minutes": 20})
     _insert(Insertion, insertions)
     # Signed last: the database refuses new needle rows on a signed session.
