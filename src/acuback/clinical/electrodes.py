@@ -147,17 +147,17 @@ def pair_problems(rows: list[dict]) -> list[PairProblem]:
             problems.append(PairProblem(index, "paired_side", f"{where}: {exc}."))
             continue
         sites = _sites(rows, row.get("needle_set", 1))
-        for a, b in pairs:
-            if (b.point.code, b.side) not in sites:
-                problems.append(PairProblem(index, "paired_with", f"{where}: the paired "
-                                            f"needle {b.label} is not among the needle sites "
-                                            f"of set {row.get('needle_set', 1)}."))
-                break
-            reason = refusal(a, b)
-            if reason:
-                problems.append(PairProblem(index, "paired_with", f"Electrode pair {a.label} "
-                                            f"↔ {b.label} refused: {reason}."))
-                break
+        # The placement rule first: its reason matters more than a missing needle.
+        refused = [(a, b, refusal(a, b)) for a, b in pairs if refusal(a, b)]
+        missing = [b for _, b in pairs if (b.point.code, b.side) not in sites]
+        if refused:
+            a, b, reason = refused[0]
+            problems.append(PairProblem(index, "paired_with", f"Electrode pair {a.label} "
+                                        f"↔ {b.label} refused: {reason}."))
+        elif missing:
+            problems.append(PairProblem(index, "paired_with", f"{where}: the paired needle "
+                                        f"{missing[0].label} is not among the needle sites "
+                                        f"of set {row.get('needle_set', 1)}."))
     return problems
 
 
