@@ -71,6 +71,9 @@ def test_a_chest_wall_point_past_its_ceiling_is_named_then_acknowledged(ready, p
     page.click("button:has-text('Save plan')")
     assert "LI4 left ↔ LI4 right refused" in page.text_content("main")
     page.fill("#id_ea_pairs", "BL23 bilateral - BL25")
+    assert "Read the cautions of GB21" in page.text_content("main")
+    assert "Jianjing" in page.text_content("#point-cautions")
+    page.check("#id_acknowledge_cautions")
     page.click("button:has-text('Save plan')")
     assert "Treatment plan saved." in page.text_content(".messages")
 

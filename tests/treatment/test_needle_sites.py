@@ -190,7 +190,8 @@ def test_an_allowed_pair_signs_and_bills_electrical_stimulation(ready):
 PLAN = {"style": "tcm", "rationale": "Local and distal points.", "individualisation":
         "individualised", "planned_sessions": 8, "sessions_per_week": "1",
         "prescription": "BL23 bilateral\nBL25 bilateral\nLI4 bilateral\nBL15 bilateral\n"
-        "GV14\nGV4", "review_date": "2027-01-15", "planned_electroacupuncture": "on"}
+        "GV14\nGV4", "review_date": "2027-01-15", "planned_electroacupuncture": "on",
+        "acknowledge_cautions": "on"}
 
 
 @pytest.fixture
@@ -216,12 +217,25 @@ def test_a_plan_refuses_forbidden_or_missing_electrode_pairs_on_the_field(ready,
     assert not TreatmentPlan.objects.exists()
 
 
+def test_a_plan_with_caution_points_needs_them_acknowledged(ready, prac):
+    url = reverse("plan_edit", args=[ready.patient.pk, ready.episode.pk])
+    response = prac.post(url, {**PLAN, "ea_pairs": "BL23 bilateral - BL25",
+                               "acknowledge_cautions": ""})
+    assert response.status_code == 400
+    assert "Read the cautions of BL15 (listed below)" in " ".join(
+        response.context["form"].errors["acknowledge_cautions"])
+    assert "Point cautions in this plan" in response.content.decode()
+    assert not TreatmentPlan.objects.exists()
+
+
 def test_a_plan_with_allowed_pairs_is_saved_and_shows_its_point_cautions(ready, prac):
     url = reverse("plan_edit", args=[ready.patient.pk, ready.episode.pk])
     response = prac.post(url, {**PLAN, "ea_pairs": "BL23 bilateral - BL25"})
     assert response.status_code == 302
-    assert TreatmentPlan.objects.get().ea_pairs == [
+    saved = TreatmentPlan.objects.get()
+    assert saved.ea_pairs == [
         {"code": "BL23", "side": "bilateral", "paired_with": "BL25", "paired_side": ""}]
+    assert saved.caution_acknowledgements == ["BL15"]
     page = prac.get(url).content.decode()
     assert "Point cautions in this plan" in page and "BL15" in page
     assert "BL23 bilateral - BL25" in page

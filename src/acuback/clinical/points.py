@@ -167,6 +167,12 @@ def cautions_at(point: Point | None, side: str | None) -> tuple[Caution, ...]:
     return tuple(c for c in point.cautions if c.applies_to(side)) if point else ()
 
 
+def caution_codes(codes) -> list[str]:
+    """The codes among these whose points carry a caution, normalised, each once, in order."""
+    found = (lookup(code or "") for code in codes)
+    return list(dict.fromkeys(p.code for p in found if p and p.cautions))
+
+
 def depth_ceiling(point: Point | None, side: str | None) -> Decimal | None:
     """The shallowest ceiling of the point's cautions on that side; None when it has none."""
     ceilings = [c.ceiling_mm for c in cautions_at(point, side) if c.ceiling_mm is not None]

@@ -67,6 +67,10 @@ class PlanForm(forms.ModelForm):
         "“GB30 left - BL40 left”. Pairs across the chest or heart, along the cervical or "
         "thoracic spine, or across the head are refused.")
 
+    acknowledge_cautions = forms.BooleanField(
+        required=False, label="I have read the cautions of the prescribed points (listed below) "
+        "and will needle them accordingly")
+
     class Meta:
         model = TreatmentPlan
         fields = ["style", "style_other", "rationale", "individualisation", "planned_sessions",
@@ -86,6 +90,7 @@ class PlanForm(forms.ModelForm):
                 f"{p['code']} {p['side']} - {p['paired_with']} {p.get('paired_side') or ''}"
                 .strip() for p in self.instance.ea_pairs)
             self.initial["version"] = self.instance.version
+            self.initial["acknowledge_cautions"] = bool(self.instance.caution_acknowledgements)
 
     def clean_prescription(self) -> list[dict]:
         items, errors = [], []
@@ -139,6 +144,15 @@ class PlanForm(forms.ModelForm):
         if errors:
             raise forms.ValidationError(errors)
         return pairs
+
+    def plan_data(self) -> dict:
+        """What the plan service saves: the model's fields, and the caution points the
+        planner acknowledged by ticking the box."""
+        data = {k: self.cleaned_data[k] for k in self.Meta.fields}
+        data["caution_acknowledgements"] = points.caution_codes(
+            i.get("code") for i in data["prescription"]) \
+            if self.cleaned_data.get("acknowledge_cautions") else []
+        return data
 
     def clean(self):
         cleaned = super().clean()

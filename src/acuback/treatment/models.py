@@ -78,6 +78,9 @@ class TreatmentPlan(models.Model):
     # [{"code": "BL23", "side": "bilateral", "paired_with": "BL25", "paired_side": ""}]:
     # every planned electrical stimulation names its lead pair (safety.md §3.3).
     ea_pairs = models.JSONField("electroacupuncture pairs", default=list, blank=True)
+    # The prescribed points whose cautions (safety.md §5) the planner acknowledged.
+    caution_acknowledgements = models.JSONField("point cautions acknowledged", default=list,
+                                                blank=True)
     adjuncts = models.JSONField(default=list, blank=True)
     adjunct_other = models.CharField(max_length=200, blank=True)
     goals = models.TextField(blank=True)

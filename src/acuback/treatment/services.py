@@ -54,10 +54,10 @@ class PlanProblem:
 # --- plans -------------------------------------------------------------------------
 
 def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
-                  planned_electroacupuncture: bool,
-                  ea_pairs: list[dict] = ()) -> list[PlanProblem]:
-    """A plan is checked against the safety profile, and its electrode pairs against the
-    placement rule, when saved."""
+                  planned_electroacupuncture: bool, ea_pairs: list[dict] = (),
+                  caution_acknowledgements: list[str] = ()) -> list[PlanProblem]:
+    """A plan is checked against the safety profile, its caution points must be
+    acknowledged (safety.md §5) and its electrode pairs pass the placement rule (§3.3)."""
     profile = safety_profile(patient=episode.patient, on=timezone.localdate())
     problems = []
     blocked = set(profile.blocked_points)
@@ -72,8 +72,15 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
     if planned_electroacupuncture and ea_blocks:
         problems.append(PlanProblem("planned_electroacupuncture", "Electroacupuncture is not "
                                     "allowed for this patient: " + "; ".join(ea_blocks) + "."))
+    unacknowledged = [c for c in points.caution_codes(i.get("code") for i in prescription)
+                      if c not in caution_acknowledgements]
+    if unacknowledged:
+        problems.append(PlanProblem("acknowledge_cautions", "Read the cautions of "
+                                    f"{', '.join(unacknowledged)} (listed below) and acknowledge "
+                                    "them before saving the plan."))
     return problems + ea_pair_problems(prescription=prescription, ea_pairs=list(ea_pairs),
                                        planned_electroacupuncture=planned_electroacupuncture)
+
 
 
 def ea_pair_problems(*, prescription: list[dict], ea_pairs: list[dict],
@@ -100,7 +107,8 @@ def plan_save(*, episode: EpisodeOfCare, data: dict, request: HttpRequest,
               expected_version: int | None = None) -> TreatmentPlan:
     problems = plan_problems(episode=episode, prescription=data["prescription"],
                              planned_electroacupuncture=data["planned_electroacupuncture"],
-                             ea_pairs=data.get("ea_pairs", []))
+                             ea_pairs=data.get("ea_pairs", []),
+                             caution_acknowledgements=data.get("caution_acknowledgements", []))
     if problems:
         raise PlanRefused(problems)
     with transaction.atomic():

@@ -53,7 +53,7 @@ def plan_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     new = request.GET.get("new") == "1" or request.POST.get("new") == "1"
     form = PlanForm(request.POST or None, instance=None if new else plan)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in PlanForm.Meta.fields}
+        data = form.plan_data()
         try:
             services.plan_save(episode=episode, data=data, request=request,
                                plan=None if new else plan,

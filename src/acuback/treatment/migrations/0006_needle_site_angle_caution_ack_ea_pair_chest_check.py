@@ -37,6 +37,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='treatmentplan',
+            name='caution_acknowledgements',
+            field=models.JSONField(blank=True, default=list, verbose_name='point cautions acknowledged'),
+        ),
+        migrations.AddField(
+            model_name='treatmentplan',
             name='ea_pairs',
             field=models.JSONField(blank=True, default=list, verbose_name='electroacupuncture pairs'),
         ),
