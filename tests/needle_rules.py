@@ -33,6 +33,9 @@ def violations(sessions) -> list[str]:
         if any(points.needs_chest_check(points.lookup(i.point_code or "")) for i in rows) \
                 and not session.chest_check:
             found.append(f"session {session.pk}: chest-wall point without the symptom check")
+        if session.electroacupuncture and not any(i.stimulation == "electrical" and i.paired_with
+                                                  for i in rows):
+            found.append(f"session {session.pk}: electrical stimulation without a pair")
         rows_as_dicts = [{"needle_set": i.needle_set, "stimulation": i.stimulation}
                          for i in rows]
         sets = [{"order": s.order, "electrical": s.electrical} for s in session.needle_sets.all()]

@@ -282,6 +282,17 @@ def _patients(net: Network, size: int, offset: int, rng: random.Random, today: d
                 "depth_mm": depth if ceiling is None else min(depth, ceiling),
                 "angle": catalogue.default_angle(point, side), "gauge_mm": Decimal("0.25"),
                 "length_mm": 40, "retention_minutes": 20})
+        if s["electroacupuncture"]:
+            # The electrical re-insertion records its lead pairs: each BL23 to the BL25 of
+            # its own side, a pair the placement rule allows (safety.md §3.3).
+            counts[s["id"]] += 2
+            for code, pair in (("BL23", {"stimulation": "electrical", "frequency_hz": 2,
+                                         "paired_with": "BL25"}), ("BL25", {})):
+                insertions.append({
+                    "session_id": s["id"], "needle_set": 2, "point_code": code,
+                    "side": "bilateral", "depth_mm": Decimal(20), "angle": "perpendicular",
+                    "gauge_mm": Decimal("0.25"), "length_mm": 40, "retention_minutes": 20,
+                    **pair})
     _insert(Insertion, insertions)
     # Signed last: the database refuses new needle rows on a signed session.
     by_count: dict[int, list[int]] = {}
