@@ -228,6 +228,20 @@ def test_a_plan_with_caution_points_needs_them_acknowledged(ready, prac):
     assert not TreatmentPlan.objects.exists()
 
 
+def test_a_caution_point_added_to_a_plan_needs_its_own_acknowledgement(ready, prac):
+    url = reverse("plan_edit", args=[ready.patient.pk, ready.episode.pk])
+    base = {**PLAN, "ea_pairs": "BL23 bilateral - BL25"}
+    assert prac.post(url, base).status_code == 302
+    edit = {**base, "version": 1, "acknowledge_cautions": ""}
+    assert prac.post(url, edit).status_code == 302  # BL15 was acknowledged before
+    response = prac.post(url, {**edit, "version": 2,
+                               "prescription": base["prescription"] + "\nGB21 left"})
+    assert "Read the cautions of GB21 (listed below)" in " ".join(
+        response.context["form"].errors["acknowledge_cautions"])
+    assert "GB21" in response.content.decode().split("Point cautions in this plan")[1]
+    assert TreatmentPlan.objects.get().caution_acknowledgements == ["BL15"]
+
+
 def test_a_plan_with_allowed_pairs_is_saved_and_shows_its_point_cautions(ready, prac):
     url = reverse("plan_edit", args=[ready.patient.pk, ready.episode.pk])
     response = prac.post(url, {**PLAN, "ea_pairs": "BL23 bilateral - BL25"})

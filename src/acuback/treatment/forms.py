@@ -69,7 +69,8 @@ class PlanForm(forms.ModelForm):
 
     acknowledge_cautions = forms.BooleanField(
         required=False, label="I have read the cautions of the prescribed points (listed below) "
-        "and will needle them accordingly")
+        "and will needle them accordingly",
+        help_text="Needed once for each prescribed point that carries a caution.")
 
     class Meta:
         model = TreatmentPlan
@@ -90,7 +91,6 @@ class PlanForm(forms.ModelForm):
                 f"{p['code']} {p['side']} - {p['paired_with']} {p.get('paired_side') or ''}"
                 .strip() for p in self.instance.ea_pairs)
             self.initial["version"] = self.instance.version
-            self.initial["acknowledge_cautions"] = bool(self.instance.caution_acknowledgements)
 
     def clean_prescription(self) -> list[dict]:
         items, errors = [], []
@@ -149,9 +149,12 @@ class PlanForm(forms.ModelForm):
         """What the plan service saves: the model's fields, and the caution points the
         planner acknowledged by ticking the box."""
         data = {k: self.cleaned_data[k] for k in self.Meta.fields}
-        data["caution_acknowledgements"] = points.caution_codes(
-            i.get("code") for i in data["prescription"]) \
+        # What was acknowledged before stays so; the box acknowledges the points listed
+        # now (the page lists the prescription's cautions once it has been entered).
+        earlier = list(self.instance.caution_acknowledgements) if self.instance.pk else []
+        now = points.caution_codes(i.get("code") for i in data["prescription"]) \
             if self.cleaned_data.get("acknowledge_cautions") else []
+        data["caution_acknowledgements"] = list(dict.fromkeys(earlier + now))
         return data
 
     def clean(self):
@@ -268,7 +271,7 @@ class InsertionForm(forms.ModelForm):
                 self.add_error("paired_with", f"{cleaned['paired_with']} is not a known code.")
             else:
                 cleaned["paired_with"] = paired.code
-        if "point_code" not in self.errors and "angle" not in self.errors:
+        if "point_code" not in self.errors:
             point = points.lookup(cleaned.get("point_code") or "")
             for problem in points.site_problems(
                     point=point, side=cleaned.get("side"), depth_mm=cleaned.get("depth_mm"),
