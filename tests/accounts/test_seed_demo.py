@@ -123,3 +123,26 @@ def test_the_demo_shows_progress_and_one_patient_not_improving():
     flags = [progress(e).not_improving for e in treated]
     assert flags.count(True) == 1
     assert [progress(e).overall for e in treated].count("improving") >= 6
+
+
+def test_the_demo_sessions_and_plans_obey_the_needle_site_rules():
+    from acuback.clinical import points
+    from acuback.treatment.models import Insertion, Session, TreatmentPlan
+    from acuback.treatment.services import ea_pair_problems
+    from tests.needle_rules import violations
+
+    seed()
+    assert violations(Session.objects.all()) == []
+    # One session shows a chest-wall point needled deeper than its ceiling, acknowledged,
+    # and the symptom check recorded.
+    acknowledged = Insertion.objects.filter(caution_acknowledged=True,
+                                            session__status="signed").select_related("session")
+    assert any(points.needs_chest_check(points.lookup(i.point_code))
+               and i.depth_mm > points.depth_ceiling(points.lookup(i.point_code), i.side)
+               and i.session.chest_check == "clear" for i in acknowledged)
+    # Electroacupuncture is shown too, with its pairs, in a plan and its sessions.
+    assert Session.objects.filter(status="signed", electroacupuncture=True).exists()
+    for plan in TreatmentPlan.objects.all():
+        assert ea_pair_problems(prescription=plan.prescription, ea_pairs=plan.ea_pairs,
+                                planned_electroacupuncture=plan.planned_electroacupuncture) == []
+    assert TreatmentPlan.objects.filter(planned_electroacupuncture=True).exists()

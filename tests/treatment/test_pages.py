@@ -79,6 +79,7 @@ def session_post(prac, ready, session, action="save", **overrides):
             "set-0-face_to_face_minutes": 15,
             "ins-TOTAL_FORMS": 1, "ins-INITIAL_FORMS": 0, "ins-0-needle_set": 1,
             "ins-0-point_code": "bl23", "ins-0-side": "bilateral", "ins-0-depth_mm": "20",
+            "ins-0-angle": "perpendicular",
             "ins-0-gauge_mm": "0.25", "ins-0-length_mm": 40, "ins-0-material": "stainless_steel",
             "ins-0-response_sought": "deqi", "ins-0-stimulation": "manual",
             "ins-0-retention_minutes": 20}

@@ -58,8 +58,8 @@ def test_estim_with_an_implanted_device_is_refused(ready, kind):
                           devices=(Device(kind, "chest"),))
     session = start(ready)
     with pytest.raises(NeedlingRefused) as excinfo:
-        save(ready, session, [site(stimulation="electrical", frequency_hz=2, paired_with="BL25")],
-             needle_sets=[{**SET1[0], "electrical": True}])
+        save(ready, session, [site(stimulation="electrical", frequency_hz=2, paired_with="BL25"),
+                              site("BL25")], needle_sets=[{**SET1[0], "electrical": True}])
     assert any("CI-DEVICE" in p for p in excinfo.value.problems)
     assert not Insertion.objects.filter(session=session).exists()
 
@@ -220,8 +220,10 @@ def test_adverse_event_rates_come_from_sql_aggregates(ready, django_assert_num_q
 def test_signing_stores_the_cpt_units_with_the_rule_version(ready):
     sets = [{"order": 1, "position": "prone", "face_to_face_minutes": 15, "electrical": False},
             {"order": 2, "position": "supine", "face_to_face_minutes": 15, "electrical": True}]
-    session = save(ready, start(ready), [site("BL23"), site("ST36", needle_set=2)],
-                   needle_sets=sets, removed=4)
+    session = save(ready, start(ready), [
+        site("BL23"), site("ST36", needle_set=2, stimulation="electrical", frequency_hz=2,
+                           paired_with="ST37"), site("ST37", needle_set=2)],
+        needle_sets=sets, removed=6)
     signed = sign(ready, session)
     assert signed.cpt_codes == {"97810": 1, "97814": 1}
     assert signed.cpt_rule_version == "cpt-2026.1"
@@ -281,7 +283,8 @@ def test_save_and_sign_refused_by_the_gate_saves_nothing(ready):
     with pytest.raises(NeedlingRefused):
         services.session_save_and_sign(
             session=session, data={"needles_removed": 2, "pain_before": 6, "pain_after": 3},
-            insertions=[site(stimulation="electrical", frequency_hz=2, paired_with="BL25")],
+            insertions=[site(stimulation="electrical", frequency_hz=2, paired_with="BL25"),
+                        site("BL25")],
             needle_sets=[{**SET1[0], "electrical": True}], expected_version=session.version,
             request=request_for(ready.practitioner))
     assert not Insertion.objects.filter(session=session).exists()

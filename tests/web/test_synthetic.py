@@ -97,3 +97,13 @@ def test_rows_written_in_bulk_read_back_as_the_models_expect():
     assert AdverseEvent.objects.count() == report.adverse_events
     insertion = Insertion.objects.first()
     assert str(insertion.gauge_mm) == "0.25" and insertion.needle_set == 1
+
+
+def test_the_synthetic_sessions_obey_the_needle_site_rules(db):
+    from datetime import date
+
+    from acuback.web.synthetic import generate
+    from tests.needle_rules import violations
+
+    generate(patients=40, clinics=1, seed=5, today=date(2026, 11, 1))
+    assert violations(Session.objects.all()) == []

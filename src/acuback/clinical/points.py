@@ -1,7 +1,8 @@
-"""The acupoint catalogue: the 361 WHO 2008 standard points and extra points.
+"""The acupoint catalogue: the 361 WHO 2008 standard points and extra points, with the
+per-point cautions of the safety reference (§5) and the checks of one needle site.
 
-Data and provenance: data/acupoints.csv, data/extra_points.csv, data/README.md
-(copied from shared/data; attribution in NOTICE).
+Data and provenance: data/acupoints.csv, data/extra_points.csv, data/point_cautions.csv,
+data/README.md (copied from shared/data; attribution in NOTICE).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +21,23 @@ MERIDIANS = ("LU", "LI", "ST", "SP", "HT", "SI", "BL", "KI", "PC", "TE", "GB", "
 ALIASES = {"UB": "BL", "TW": "TE", "SJ": "TE", "TH": "TE", "LV": "LR", "LIV": "LR", "DU": "GV",
            "REN": "CV", "RN": "CV"}
 _CODE_RE = re.compile(r"^([A-Z]+)[\s\-.]*0*(\d+)$")
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A structure beneath a point that a needle can injure (safety.md §5)."""
+
+    structure: str  # pleura, heart, kidney, gallbladder, eye, vessel, spinal_cord
+    hazard: str
+    sides: tuple[str, ...]  # the sides it applies to; () for both
+    ceiling_mm: Decimal | None  # deeper than this needs the caution acknowledged
+    ceiling_from_source: bool  # False: the project's conservative ceiling (see data/README.md)
+    avoid_perpendicular: bool  # a perpendicular needle needs the caution acknowledged
+    sources: tuple[str, ...]
+
+    def applies_to(self, side: str | None) -> bool:
+        # An unknown side or a bilateral row includes both sides.
+        return not self.sides or side in (None, "", "bilateral") or side in self.sides
 
 
 @dataclass(frozen=True)
@@ -33,10 +52,22 @@ class Point:
     pneumothorax_caution: bool
     pregnancy_caution: bool
     is_standard: bool
+    cautions: tuple[Caution, ...] = ()
 
     @property
     def region(self) -> str | None:
         return self.regions[0] if self.regions else None
+
+    @property
+    def caution_note(self) -> str:
+        """“pleura, deeper than 14.6 mm needs acknowledging” for lists and pickers."""
+        parts = []
+        for c in self.cautions:
+            where = f" ({'/'.join(c.sides)})" if c.sides else ""
+            limit = f" ≤ {_mm(c.ceiling_mm)} mm" if c.ceiling_mm is not None else ""
+            angle = ", not perpendicular" if c.avoid_perpendicular else ""
+            parts.append(f"{c.structure.replace('_', ' ')}{where}{limit}{angle}")
+        return "; ".join(dict.fromkeys(parts))
 
     @property
     def midline(self) -> bool:
@@ -44,9 +75,24 @@ class Point:
         return self.meridian in ("GV", "CV")
 
 
+def _cautions() -> dict[str, tuple[Caution, ...]]:
+    found: dict[str, list[Caution]] = {}
+    with (DATA / "point_cautions.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            found.setdefault(row["code"], []).append(Caution(
+                structure=row["structure"], hazard=row["hazard"],
+                sides=tuple(s for s in row["sides"].split(";") if s),
+                ceiling_mm=Decimal(row["ceiling_mm"]) if row["ceiling_mm"] else None,
+                ceiling_from_source=row["ceiling_basis"] == "source",
+                avoid_perpendicular=row["angle"] == "not_perpendicular",
+                sources=tuple(row["sources"].split(";"))))
+    return {code: tuple(cautions) for code, cautions in found.items()}
+
+
 @cache
 def _catalogue() -> dict[str, Point]:
     points: dict[str, Point] = {}
+    cautions = _cautions()
     with (DATA / "acupoints.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             points[row["code"]] = Point(
@@ -54,14 +100,15 @@ def _catalogue() -> dict[str, Point]:
                 pinyin=row["pinyin"], hanzi=row["hanzi"], regions=(row["region"],),
                 categories=tuple(c for c in row["categories"].split(";") if c),
                 pneumothorax_caution=row["pneumothorax_caution"] == "true",
-                pregnancy_caution=row["pregnancy_caution"] == "true", is_standard=True)
+                pregnancy_caution=row["pregnancy_caution"] == "true", is_standard=True,
+                cautions=cautions.get(row["code"], ()))
     with (DATA / "extra_points.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             points[row["code"]] = Point(
                 code=row["code"], meridian=None, number=None, pinyin=row["pinyin"],
                 hanzi=row["hanzi"], regions=tuple(r for r in row["region"].split(";") if r),
                 categories=(), pneumothorax_caution=False, pregnancy_caution=False,
-                is_standard=False)
+                is_standard=False, cautions=cautions.get(row["code"], ()))
     return points
 
 
@@ -103,3 +150,116 @@ def search(text: str, limit: int = 20) -> list[Point]:
 
 def in_regions(regions: frozenset[str] | set[str]) -> list[Point]:
     return [p for p in all_points() if set(p.regions) & set(regions)]
+
+
+# --- one needle site (safety.md §5, §7) --------------------------------------------
+
+ANGLES = ("perpendicular", "oblique", "horizontal")
+# Project rule: what a new row is pre-filled with; the practitioner adjusts it. At a
+# caution point it starts well inside the ceiling, at an angle the caution allows.
+DEFAULT_DEPTH_MM = Decimal(15)
+CAUTION_DEFAULT_DEPTH_MM = Decimal(10)
+# Regions whose needling needs the symptom check before the patient leaves (§5).
+CHEST_WALL_REGIONS = frozenset({"chest", "upper_back"})
+
+
+def cautions_at(point: Point | None, side: str | None) -> tuple[Caution, ...]:
+    return tuple(c for c in point.cautions if c.applies_to(side)) if point else ()
+
+
+def caution_codes(codes) -> list[str]:
+    """The codes among these whose points carry a caution, normalised, each once, in order."""
+    found = (lookup(code or "") for code in codes)
+    return list(dict.fromkeys(p.code for p in found if p and p.cautions))
+
+
+def depth_ceiling(point: Point | None, side: str | None) -> Decimal | None:
+    """The shallowest ceiling of the point's cautions on that side; None when it has none."""
+    ceilings = [c.ceiling_mm for c in cautions_at(point, side) if c.ceiling_mm is not None]
+    return min(ceilings) if ceilings else None
+
+
+def default_depth(point: Point | None, side: str | None) -> Decimal:
+    ceiling = depth_ceiling(point, side)
+    return DEFAULT_DEPTH_MM if ceiling is None else min(DEFAULT_DEPTH_MM,
+                                                        CAUTION_DEFAULT_DEPTH_MM, ceiling)
+
+
+def default_angle(point: Point | None, side: str | None) -> str:
+    avoid = any(c.avoid_perpendicular for c in cautions_at(point, side))
+    return "oblique" if avoid else "perpendicular"
+
+
+def needs_chest_check(point: Point | None) -> bool:
+    """A chest-wall, upper-back or supraclavicular point: the practitioner records the
+    pneumothorax symptom check before the patient leaves (safety.md §5, project rule)."""
+    if point is None:
+        return False
+    return (point.pneumothorax_caution or bool(CHEST_WALL_REGIONS & set(point.regions))
+            or any(c.structure in ("pleura", "heart") for c in point.cautions))
+
+
+@dataclass(frozen=True)
+class SiteProblem:
+    field: str  # the insertion field the message belongs to
+    message: str
+
+
+def _mm(value: Decimal) -> str:
+    """60.0 -> "60", 14.6 -> "14.6"."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def site_label(point: Point | None, side: str | None, location: str = "") -> str:
+    where = point.code if point else f"Ashi ({location or 'no location'})"
+    return f"{where} {side}" if side and side != "midline" else where
+
+
+def site_problems(*, point: Point | None, side: str | None, depth_mm: Decimal | None,
+                  angle: str | None, length_mm: int | None, acknowledged: bool,
+                  location: str = "") -> list[SiteProblem]:
+    """Why this needle site may not be recorded as it stands; empty when it may.
+
+    A depth longer than the needle is refused outright; a depth above the point's
+    ceiling, or a perpendicular needle where the caution asks for oblique or
+    horizontal, needs the caution acknowledged on the row (safety.md §5)."""
+    label = site_label(point, side, location)
+    problems = []
+    if not angle:
+        problems.append(SiteProblem("angle", f"{label}: record the angle of insertion."))
+    elif angle not in ANGLES:
+        problems.append(SiteProblem("angle", f"{label}: “{angle}” is not an angle: use "
+                                    "perpendicular, oblique or horizontal."))
+    if depth_mm is None:
+        return problems
+    depth = Decimal(depth_mm)
+    if length_mm is not None and depth > length_mm:
+        problems.append(SiteProblem("depth_mm", f"{label}: the depth ({_mm(depth)} mm) is more "
+                                    f"than the needle's length ({length_mm} mm)."))
+    cautions = cautions_at(point, side)
+    ceiling = depth_ceiling(point, side)
+    if ceiling is not None and depth > ceiling and not acknowledged:
+        over = ", ".join(sorted({c.structure.replace("_", " ") for c in cautions
+                                 if c.ceiling_mm is not None and depth > c.ceiling_mm}))
+        problems.append(SiteProblem("depth_mm", f"{label}: {_mm(depth)} mm is deeper than the "
+                                    f"{_mm(ceiling)} mm ceiling for this point ({over}). Needle "
+                                    "shallower, or tick “Caution acknowledged”."))
+    if angle == "perpendicular" and not acknowledged:
+        avoid = sorted({c.structure.replace("_", " ") for c in cautions
+                        if c.avoid_perpendicular})
+        if avoid:
+            problems.append(SiteProblem("angle", f"{label}: needle obliquely or horizontally "
+                                        f"here ({', '.join(avoid)}), or tick “Caution "
+                                        "acknowledged”."))
+    return problems
+
+
+def acknowledgement_needed(*, point: Point | None, side: str | None,
+                           depth_mm: Decimal | None, angle: str | None) -> bool:
+    """Whether this site, as recorded, needs its caution acknowledged: deeper than the
+    point's ceiling, or perpendicular where the caution asks for oblique or horizontal."""
+    ceiling = depth_ceiling(point, side)
+    deep = ceiling is not None and depth_mm is not None and Decimal(depth_mm) > ceiling
+    straight = angle == "perpendicular" and any(c.avoid_perpendicular
+                                                for c in cautions_at(point, side))
+    return deep or straight

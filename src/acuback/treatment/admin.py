@@ -17,15 +17,18 @@ class ReadOnlyWhenSigned:
 
 
 class InsertionInline(admin.TabularInline):
+    """Shown, never written here: needle sites are recorded on the session page, past the
+    depth, angle and electrode-pair checks (safety.md §3.3, §5)."""
+
     model = Insertion
     extra = 0
     can_delete = False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_signed)
+        return False
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return not (obj and obj.is_signed)
+        return False
 
 
 class NeedleSetInline(InsertionInline):
@@ -56,6 +59,8 @@ class SessionAdmin(ReadOnlyWhenSigned, OperatorAdmin):
 @admin.register(TreatmentPlan)
 class TreatmentPlanAdmin(OperatorAdmin):
     list_display = ("patient", "style", "planned_sessions", "review_date", "is_current")
+    # Points and electrode pairs change on the plan page, past the safety checks.
+    readonly_fields = ("prescription", "planned_electroacupuncture", "ea_pairs")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -88,7 +93,10 @@ class NeedleSetAdmin(ReadOnlyWhenSigned, OperatorAdmin):
 
 @admin.register(Insertion)
 class InsertionAdmin(ReadOnlyWhenSigned, OperatorAdmin):
-    list_display = ("session", "point_code", "side", "depth_mm", "retention_minutes")
+    list_display = ("session", "point_code", "side", "depth_mm", "angle", "retention_minutes")
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # see InsertionInline

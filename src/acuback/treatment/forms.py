@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 
 from acuback import sql
 from acuback.accounts.models import Location
-from acuback.clinical import points
+from acuback.clinical import electrodes, points
 
 from .models import (
     Adjunct,
     AdverseEvent,
+    Angle,
     Insertion,
     NeedleSet,
     Session,
@@ -33,6 +36,21 @@ def parse_point(code: str, side: str | None = None) -> tuple[str, str]:
     return point.code, side or (Side.MIDLINE if point.midline else Side.BILATERAL)
 
 
+def _point_and_side(text: str) -> tuple[str, str]:
+    """“BL23 bilateral” -> ("BL23", "bilateral"); a side left out is "" (the same side)."""
+    code, *rest = text.split()
+    side = rest[0].lower() if rest else ""
+    if side and side not in Side.values:
+        raise forms.ValidationError(f"“{rest[0]}” is not a side: use left, right, bilateral or "
+                                    "midline.")
+    point = points.lookup(code)
+    if point is None:
+        raise forms.ValidationError(f"{code} is not a known acupoint code.")
+    if point.midline:
+        return point.code, Side.MIDLINE
+    return parse_point(code, side)[0], side
+
+
 class PlanForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     prescription = forms.CharField(
@@ -41,12 +59,24 @@ class PlanForm(forms.ModelForm):
         "“GV4”, “GB30 left”, or “Ashi: left L4 paraspinal”.")
     adjuncts = forms.MultipleChoiceField(choices=Adjunct.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple)
+    ea_pairs = forms.CharField(
+        label="Electroacupuncture pairs", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One electrode pair per line: a point and side, a dash, the paired point "
+        "and side, e.g. “BL23 bilateral - BL25” (each side to its own side) or "
+        "“GB30 left - BL40 left”. Pairs across the chest or heart, along the cervical or "
+        "thoracic spine, or across the head are refused.")
+
+    acknowledge_cautions = forms.BooleanField(
+        required=False, label="I have read the cautions of the prescribed points (listed below) "
+        "and will needle them accordingly",
+        help_text="Needed once for each prescribed point that carries a caution.")
 
     class Meta:
         model = TreatmentPlan
         fields = ["style", "style_other", "rationale", "individualisation", "planned_sessions",
-                  "sessions_per_week", "prescription", "planned_electroacupuncture", "adjuncts",
-                  "adjunct_other", "goals", "review_date"]
+                  "sessions_per_week", "prescription", "planned_electroacupuncture", "ea_pairs",
+                  "adjuncts", "adjunct_other", "goals", "review_date"]
         widgets = {"review_date": forms.DateInput(attrs={"type": "date"}),
                    "rationale": forms.Textarea(attrs={"rows": 3}),
                    "goals": forms.Textarea(attrs={"rows": 2})}
@@ -57,6 +87,9 @@ class PlanForm(forms.ModelForm):
             self.initial["prescription"] = "\n".join(
                 f"{i['code']} {i['side']}" if i.get("code") else f"Ashi: {i['location']}"
                 for i in self.instance.prescription)
+            self.initial["ea_pairs"] = "\n".join(
+                f"{p['code']} {p['side']} - {p['paired_with']} {p.get('paired_side') or ''}"
+                .strip() for p in self.instance.ea_pairs)
             self.initial["version"] = self.instance.version
 
     def clean_prescription(self) -> list[dict]:
@@ -90,6 +123,39 @@ class PlanForm(forms.ModelForm):
         if not items:
             raise forms.ValidationError("Prescribe at least one point.")
         return items
+
+    def clean_ea_pairs(self) -> list[dict]:
+        pairs, errors = [], []
+        for raw in self.cleaned_data["ea_pairs"].splitlines():
+            text = raw.strip()
+            if not text:
+                continue
+            halves = re.split(r"\s*(?:-|–|—|↔|\bto\b)\s*(?=[A-Za-z])", text, maxsplit=1)
+            if len(halves) != 2:
+                errors.append(f"“{text}”: write a pair as “BL23 bilateral - BL25”.")
+                continue
+            try:
+                (code, side), (paired, paired_side) = (_point_and_side(h) for h in halves)
+            except forms.ValidationError as exc:
+                errors.extend(f"“{text}”: {m}" for m in exc.messages)
+                continue
+            pairs.append({"code": code, "side": side, "paired_with": paired,
+                          "paired_side": "" if paired_side == Side.BILATERAL else paired_side})
+        if errors:
+            raise forms.ValidationError(errors)
+        return pairs
+
+    def plan_data(self) -> dict:
+        """What the plan service saves: the model's fields, and the caution points the
+        planner acknowledged by ticking the box."""
+        data = {k: self.cleaned_data[k] for k in self.Meta.fields}
+        # What was acknowledged before stays so; the box acknowledges the points listed
+        # now (the page lists the prescription's cautions once it has been entered).
+        earlier = list(self.instance.caution_acknowledgements) if self.instance.pk else []
+        now = points.caution_codes(i.get("code") for i in data["prescription"]) \
+            if self.cleaned_data.get("acknowledge_cautions") else []
+        data["caution_acknowledgements"] = list(dict.fromkeys(earlier + now))
+        return data
 
     def clean(self):
         cleaned = super().clean()
@@ -131,13 +197,18 @@ class SessionForm(forms.ModelForm):
         model = Session
         fields = ["location", "subjective", "objective", "assessment", "plan_notes",
                   "deviation_from_plan", "patient_information_given", "pain_before",
-                  "pain_after", "adjuncts", "needles_removed"]
+                  "pain_after", "adjuncts", "needles_removed", "chest_check"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in (
             "subjective", "objective", "assessment", "plan_notes", "deviation_from_plan",
             "patient_information_given")}
         labels = {"pain_before": "Pain now, before treatment (0–10)",
                   "pain_after": "Pain after treatment (0–10)",
-                  "needles_removed": "Needles removed (count them)"}
+                  "needles_removed": "Needles removed (count them)",
+                  "chest_check": "Pneumothorax symptom check, before the patient leaves"}
+        help_texts = {"chest_check": "Needed after any chest-wall, upper-back or "
+                      "supraclavicular point. Ask about chest pain, breathlessness and cough, "
+                      "and give the written advice to seek care if they appear later. "
+                      "Symptoms open a suspected-pneumothorax adverse event."}
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,18 +229,26 @@ class InsertionForm(forms.ModelForm):
         # The page's <datalist id="acupoints"> offers every code with its pinyin.
         self.fields["point_code"].widget.attrs["list"] = "acupoints"
         self.fields["paired_with"].widget.attrs["list"] = "acupoints"
+        # The model's range first, so a depth of 101 mm is named as out of range rather
+        # than compared with the needle.
+        self.fields["depth_mm"].validators += Insertion._meta.get_field("depth_mm").validators
+        # Every site records its angle (safety.md §5, §7); old rows may lack it.
+        self.fields["angle"].required = True
+        self.fields["angle"].choices = [("", "—"), *Angle.choices]
 
     class Meta:
         model = Insertion
-        fields = ["needle_set", "point_code", "location_text", "side", "depth_mm", "gauge_mm",
-                  "length_mm", "material", "response_sought", "response_obtained",
-                  "stimulation", "manual_technique", "frequency_hz", "intensity", "paired_with",
+        fields = ["needle_set", "point_code", "location_text", "side", "depth_mm", "angle",
+                  "caution_acknowledged", "gauge_mm", "length_mm", "material",
+                  "response_sought", "response_obtained", "stimulation", "manual_technique",
+                  "frequency_hz", "intensity", "paired_with", "paired_side",
                   "retention_minutes"]
         labels = {"point_code": "Point", "location_text": "or Ashi location",
                   "depth_mm": "Depth (mm)", "gauge_mm": "Ø (mm)", "length_mm": "Length (mm)",
                   "retention_minutes": "Retention (min)", "frequency_hz": "Hz",
                   "response_obtained": "Obtained", "response_sought": "Response sought",
-                  "needle_set": "Set"}
+                  "needle_set": "Set", "caution_acknowledged": "Caution acknowledged",
+                  "paired_with": "Paired with", "paired_side": "Pair side"}
 
     def clean(self):
         cleaned = super().clean()
@@ -192,7 +271,26 @@ class InsertionForm(forms.ModelForm):
                 self.add_error("paired_with", f"{cleaned['paired_with']} is not a known code.")
             else:
                 cleaned["paired_with"] = paired.code
+        if "point_code" not in self.errors:
+            point = points.lookup(cleaned.get("point_code") or "")
+            for problem in points.site_problems(
+                    point=point, side=cleaned.get("side"), depth_mm=cleaned.get("depth_mm"),
+                    angle=cleaned.get("angle"), length_mm=cleaned.get("length_mm"),
+                    acknowledged=bool(cleaned.get("caution_acknowledged")),
+                    location=cleaned.get("location_text", "")):
+                if problem.field not in self.errors:
+                    self.add_error(problem.field, problem.message)
         return cleaned
+
+
+class BaseInsertionFormSet(BaseFormSet):
+    def clean(self):
+        """Electrode pairs refer to other rows: checked across the whole set of sites."""
+        if any(self.errors):
+            return
+        filled = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        for problem in electrodes.pair_problems([f.cleaned_data for f in filled]):
+            filled[problem.row].add_error(problem.field, problem.message)
 
 
 class NeedleSetForm(forms.ModelForm):
@@ -203,7 +301,8 @@ class NeedleSetForm(forms.ModelForm):
                   "electrical": "Electrical stimulation"}
 
 
-InsertionFormSet = formset_factory(InsertionForm, extra=4, can_delete=True, max_num=60)
+InsertionFormSet = formset_factory(InsertionForm, formset=BaseInsertionFormSet, extra=4,
+                                   can_delete=True, max_num=60)
 NeedleSetFormSet = formset_factory(NeedleSetForm, extra=1, can_delete=True, max_num=6)
 
 

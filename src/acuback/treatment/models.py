@@ -76,6 +76,12 @@ class TreatmentPlan(models.Model):
     # [{"code": "BL23", "side": "bilateral"}, {"location": "Ashi, L3 left", "side": "left"}]
     prescription = models.JSONField(default=list)
     planned_electroacupuncture = models.BooleanField(default=False)
+    # [{"code": "BL23", "side": "bilateral", "paired_with": "BL25", "paired_side": ""}]:
+    # every planned electrical stimulation names its lead pair (safety.md §3.3).
+    ea_pairs = models.JSONField("electroacupuncture pairs", default=list, blank=True)
+    # The prescribed points whose cautions (safety.md §5) the planner acknowledged.
+    caution_acknowledgements = models.JSONField("point cautions acknowledged", default=list,
+                                                blank=True)
     adjuncts = models.JSONField(default=list, blank=True)
     adjunct_other = models.CharField(max_length=200, blank=True)
     goals = models.TextField(blank=True)
@@ -96,6 +102,15 @@ class TreatmentPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_style_display()} plan — {self.patient}"
+
+
+class ChestCheck(models.TextChoices):
+    """Before a patient needled on the chest wall, upper back or supraclavicular fossa
+    leaves (safety.md §5)."""
+
+    NOT_RECORDED = "", "Not recorded"
+    CLEAR = "clear", "No chest pain, breathlessness or cough; advised to seek care if they appear"
+    SYMPTOMS = "symptoms", "Chest pain, breathlessness or cough: suspected pneumothorax"
 
 
 class SessionStatus(models.TextChoices):
@@ -133,6 +148,8 @@ class Session(SignedModel):
     needles_removed = models.PositiveSmallIntegerField(default=0)
     electroacupuncture = models.BooleanField(default=False)
     acknowledgements = models.JSONField(default=list, blank=True)
+    chest_check = models.CharField("pneumothorax symptom check", max_length=10,
+                                   choices=ChestCheck.choices, blank=True)
     # Stored at signing with the rule version, so billing and dashboards read them in SQL.
     cpt_codes = models.JSONField(default=dict, blank=True)
     cpt_rule_version = models.CharField(max_length=20, blank=True)
@@ -230,6 +247,19 @@ class Stimulation(models.TextChoices):
     ELECTRICAL = "electrical", "Electrical"
 
 
+class Angle(models.TextChoices):
+    PERPENDICULAR = "perpendicular", "Perpendicular"
+    OBLIQUE = "oblique", "Oblique"
+    HORIZONTAL = "horizontal", "Horizontal"
+
+
+class PairedSide(models.TextChoices):
+    SAME = "", "Same side"
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    MIDLINE = "midline", "Midline"
+
+
 class Insertion(models.Model):
     """One needle site (STRICTA 2b–2g)."""
 
@@ -241,6 +271,11 @@ class Insertion(models.Model):
     side = models.CharField(max_length=10, choices=Side.choices)
     depth_mm = models.DecimalField(max_digits=4, decimal_places=1,
                                    validators=[MinValueValidator(0), MaxValueValidator(100)])
+    # Blank only on rows recorded before the angle was asked for; every save asks it.
+    angle = models.CharField(max_length=14, choices=Angle.choices, blank=True)
+    # Deeper than the point's ceiling, or perpendicular where its caution asks for
+    # oblique (acuback.clinical.points): the practitioner's explicit acknowledgement.
+    caution_acknowledged = models.BooleanField(default=False)
     gauge_mm = models.DecimalField("needle diameter (mm)", max_digits=3, decimal_places=2,
                                    validators=[MinValueValidator(0.1), MaxValueValidator(0.5)])
     length_mm = models.PositiveSmallIntegerField(validators=[MinValueValidator(5),
@@ -258,6 +293,7 @@ class Insertion(models.Model):
     intensity = models.CharField(max_length=60, blank=True)
     paired_with = models.CharField(max_length=12, blank=True,
                                    help_text="Point code of the electrode pair.")
+    paired_side = models.CharField(max_length=10, choices=PairedSide.choices, blank=True)
     retention_minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(120)])
     needles = models.PositiveSmallIntegerField(default=1)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from acuback.clinical import points
 from acuback.patients.models import Patient
 from acuback.screening.models import Screening
 
@@ -41,10 +42,33 @@ def _at(value: datetime) -> datetime:
     return value or timezone.now()
 
 
+@dataclass(frozen=True)
+class SiteCaution:
+    code: str
+    pinyin: str
+    caution: points.Caution
+    chest_check: bool
+
+
+def site_cautions(codes) -> list[SiteCaution]:
+    """The cautions of these points (safety.md §5), in the order given, each point once:
+    what the plan and session pages show beside the needle sites."""
+    found = []
+    for code in dict.fromkeys(c for c in codes if c):
+        point = points.lookup(code)
+        if point is None:
+            continue
+        found += [SiteCaution(point.code, point.pinyin, c, points.needs_chest_check(point))
+                  for c in point.cautions]
+    return found
+
+
 def alerts_for_admin(*, user) -> QuerySet[AdverseEvent]:
-    """Serious events and retained needles not yet acknowledged by a clinic admin."""
+    """Serious events, suspected pneumothoraces (safety.md §5: EMERGENCY tier) and
+    retained needles not yet acknowledged by a clinic admin."""
     return (AdverseEvent.objects.visible_to(user)
-            .filter(Q(severity=Severity.SERIOUS) | Q(type=AEType.RETAINED),
+            .filter(Q(severity=Severity.SERIOUS) | Q(type=AEType.RETAINED)
+                    | Q(type=AEType.PNEUMOTHORAX),
                     admin_acknowledged_at__isnull=True)
             .select_related("patient", "session"))
 

@@ -17,7 +17,7 @@ from acuback import signing, sql
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
-from acuback.clinical import cpt, points
+from acuback.clinical import cpt, electrodes, points
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.screening.enforcement import NeedlingRefused, needling_check
@@ -27,6 +27,7 @@ from .models import (
     Addendum,
     AdverseEvent,
     AEType,
+    ChestCheck,
     Insertion,
     NeedleSet,
     Session,
@@ -53,8 +54,10 @@ class PlanProblem:
 # --- plans -------------------------------------------------------------------------
 
 def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
-                  planned_electroacupuncture: bool) -> list[PlanProblem]:
-    """A plan is checked against the safety profile when saved."""
+                  planned_electroacupuncture: bool, ea_pairs: list[dict] = (),
+                  caution_acknowledgements: list[str] = ()) -> list[PlanProblem]:
+    """A plan is checked against the safety profile, its caution points must be
+    acknowledged (safety.md §5) and its electrode pairs pass the placement rule (§3.3)."""
     profile = safety_profile(patient=episode.patient, on=timezone.localdate())
     problems = []
     blocked = set(profile.blocked_points)
@@ -69,14 +72,43 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
     if planned_electroacupuncture and ea_blocks:
         problems.append(PlanProblem("planned_electroacupuncture", "Electroacupuncture is not "
                                     "allowed for this patient: " + "; ".join(ea_blocks) + "."))
-    return problems
+    unacknowledged = [c for c in points.caution_codes(i.get("code") for i in prescription)
+                      if c not in caution_acknowledgements]
+    if unacknowledged:
+        problems.append(PlanProblem("acknowledge_cautions", "Read the cautions of "
+                                    f"{', '.join(unacknowledged)} (listed below) and acknowledge "
+                                    "them before saving the plan."))
+    return problems + ea_pair_problems(prescription=prescription, ea_pairs=list(ea_pairs),
+                                       planned_electroacupuncture=planned_electroacupuncture)
+
+
+
+def ea_pair_problems(*, prescription: list[dict], ea_pairs: list[dict],
+                     planned_electroacupuncture: bool) -> list[PlanProblem]:
+    """Planned electrical stimulation names its pairs, between prescribed points, that
+    the placement rule allows (safety.md §3.3)."""
+    if planned_electroacupuncture and not ea_pairs:
+        return [PlanProblem("ea_pairs", "Electroacupuncture is planned without its electrode "
+                            "pairs: name each pair, e.g. “BL23 bilateral - BL25”.")]
+    if ea_pairs and not planned_electroacupuncture:
+        return [PlanProblem("planned_electroacupuncture", "Electrode pairs are listed: tick "
+                            "planned electroacupuncture, or remove the pairs.")]
+    rows = [{"point_code": item["code"], "side": item["side"], "needle_set": 1}
+            for item in prescription if item.get("code")]
+    rows += [{"point_code": pair["code"], "side": pair["side"], "needle_set": 1,
+              "stimulation": "electrical", "paired_with": pair["paired_with"],
+              "paired_side": pair.get("paired_side", "")} for pair in ea_pairs]
+    return [PlanProblem("ea_pairs", p.message.replace("of set 1", "of the prescription"))
+            for p in electrodes.pair_problems(rows)]
 
 
 def plan_save(*, episode: EpisodeOfCare, data: dict, request: HttpRequest,
               plan: TreatmentPlan | None = None,
               expected_version: int | None = None) -> TreatmentPlan:
     problems = plan_problems(episode=episode, prescription=data["prescription"],
-                             planned_electroacupuncture=data["planned_electroacupuncture"])
+                             planned_electroacupuncture=data["planned_electroacupuncture"],
+                             ea_pairs=data.get("ea_pairs", []),
+                             caution_acknowledgements=data.get("caution_acknowledgements", []))
     if problems:
         raise PlanRefused(problems)
     with transaction.atomic():
@@ -143,7 +175,9 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
                 .order_by("-session_date", "-pk").first())
         if last is None:
             raise TreatmentError("There is no signed session to copy yet.")
-        insertions = list(last.insertions.values(*INSERTION_FIELDS))
+        # A caution is acknowledged afresh at each session, never copied.
+        insertions = [dict(row, caution_acknowledged=False)
+                      for row in last.insertions.values(*INSERTION_FIELDS)]
         needle_sets = list(last.needle_sets.values("order", "position",
                                                    "face_to_face_minutes", "electrical"))
         adjuncts = list(last.adjuncts)
@@ -164,20 +198,26 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
     return session
 
 
-INSERTION_FIELDS = ("needle_set", "point_code", "location_text", "side", "depth_mm", "gauge_mm",
-                    "length_mm", "material", "response_sought", "response_obtained",
-                    "stimulation", "manual_technique", "frequency_hz", "intensity",
-                    "paired_with", "retention_minutes")
+INSERTION_FIELDS = ("needle_set", "point_code", "location_text", "side", "depth_mm", "angle",
+                    "caution_acknowledged", "gauge_mm", "length_mm", "material",
+                    "response_sought", "response_obtained", "stimulation", "manual_technique",
+                    "frequency_hz", "intensity", "paired_with", "paired_side",
+                    "retention_minutes")
 
 
 def _from_plan(item: dict) -> dict:
-    """A planned point as an insertion row with the usual needle; the practitioner adjusts."""
+    """A planned point as an insertion row with the usual needle, at a depth within the
+    point's ceiling and an angle its caution allows; the practitioner adjusts."""
+    point = points.lookup(item.get("code") or "")
+    side = item.get("side", "bilateral")
     return {"needle_set": 1, "point_code": item.get("code", ""),
-            "location_text": item.get("location", ""), "side": item.get("side", "bilateral"),
-            "depth_mm": 15, "gauge_mm": "0.25", "length_mm": 40, "material": "stainless_steel",
+            "location_text": item.get("location", ""), "side": side,
+            "depth_mm": points.default_depth(point, side),
+            "angle": points.default_angle(point, side), "caution_acknowledged": False,
+            "gauge_mm": "0.25", "length_mm": 40, "material": "stainless_steel",
             "response_sought": "deqi", "response_obtained": False, "stimulation": "manual",
             "manual_technique": "", "frequency_hz": None, "intensity": "", "paired_with": "",
-            "retention_minutes": 20}
+            "paired_side": "", "retention_minutes": 20}
 
 
 def _write_rows(session: Session, insertions: list[dict], needle_sets: list[dict],
@@ -251,6 +291,28 @@ def _check_rows(session: Session, data: dict, insertions: list[dict],
     if orphans:
         raise TreatmentError(f"Insertions refer to needle set {orphans[0]}, which is not "
                              "recorded: add it under Needle sets.")
+    _check_sites(insertions, needle_sets)
+
+
+def needle_site_problems(insertions: list[dict], needle_sets: list[dict]) -> list[str]:
+    """Depth, angle and caution of every site (safety.md §5), and the electrode pairs
+    (§3.3): each message names the point and the field."""
+    problems = []
+    for row in insertions:
+        point = points.lookup(row.get("point_code") or "")
+        problems += [p.message for p in points.site_problems(
+            point=point, side=row.get("side"), depth_mm=row.get("depth_mm"),
+            angle=row.get("angle"), length_mm=row.get("length_mm"),
+            acknowledged=bool(row.get("caution_acknowledged")),
+            location=row.get("location_text", ""))]
+    problems += [p.message for p in electrodes.pair_problems(insertions)]
+    return problems + electrodes.needle_set_problems(needle_sets, insertions)
+
+
+def _check_sites(insertions: list[dict], needle_sets: list[dict]) -> None:
+    problems = needle_site_problems(insertions, needle_sets)
+    if problems:
+        raise TreatmentError(" ".join(problems))
 
 
 def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: list[dict],
@@ -273,6 +335,9 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
         _write_rows(session, insertions, needle_sets)
         events = [audit_event(request=request, action="session.save", patient=session.patient,
                               target=session)]
+        suspected = _suspected_pneumothorax(session, insertions, request)
+        if suspected:
+            events.append(suspected)
         if signature:  # after the rows: the database refuses changes to a signed session's
             with signing.signing():
                 sql.update(Session, {"id": session.pk}, signature)
@@ -292,6 +357,7 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
     insertions = list(session.insertions.values(*INSERTION_FIELDS))
     needle_sets = list(session.needle_sets.values("order", "electrical",
                                                   "face_to_face_minutes"))
+    _check_sites(insertions, needle_sets)  # a draft from before these rules, or copied
     _gate(session, insertions, needle_sets)
     signature = _signature(session, insertions, needle_sets, request,
                            version=expected_version + 1)
@@ -313,6 +379,11 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
         raise TreatmentError("Only the practitioner who gave the treatment signs the session.")
     if not insertions:
         raise TreatmentError("Record at least one needle site before signing.")
+    chest = chest_wall_sites(insertions)
+    if chest and not session.chest_check:
+        raise TreatmentError(f"Needled on the chest wall or upper back ({', '.join(chest)}): "
+                             "record the pneumothorax symptom check (chest pain, "
+                             "breathlessness, cough) before the patient leaves.")
     if session.needles_removed != session.needles_inserted and not \
             session.adverse_events.filter(type=AEType.RETAINED).exists():
         raise TreatmentError(
@@ -325,6 +396,31 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
     return {"status": SessionStatus.SIGNED, "signed_by": request.user,
             "signed_at": timezone.now(), "version": version, "cpt_codes": units,
             "cpt_rule_version": cpt.RULE_VERSION}
+
+
+def chest_wall_sites(insertions: list[dict]) -> list[str]:
+    """The points of these sites that need the pneumothorax symptom check."""
+    return sorted({p.code for p in (points.lookup(i.get("point_code") or "")
+                                    for i in insertions) if points.needs_chest_check(p)})
+
+
+def _suspected_pneumothorax(session: Session, insertions: list[dict],
+                            request: HttpRequest) -> AuditEvent | None:
+    """A positive symptom check opens a suspected-pneumothorax adverse event, once per
+    session (safety.md §5: EMERGENCY tier); the clinic admin is alerted to it."""
+    if session.chest_check != ChestCheck.SYMPTOMS or session.adverse_events.filter(
+            type=AEType.PNEUMOTHORAX).exists():
+        return None
+    chest = ", ".join(chest_wall_sites(insertions)) or "no chest-wall point recorded"
+    event = AdverseEvent.objects.create(
+        patient=session.patient, session=session, type=AEType.PNEUMOTHORAX,
+        severity="needed_treatment", causality="possible", onset_at=timezone.now(),
+        created_by=request.user, outcome="ongoing",
+        description=f"Suspected pneumothorax: chest pain, breathlessness or cough at the "
+        f"symptom check after needling ({chest}). EMERGENCY: needs same-day emergency "
+        "assessment.")
+    return audit_event(request=request, action="adverse_event.record", patient=session.patient,
+                       target=event, detail={"type": event.type, "severity": event.severity})
 
 
 def _signed(session: Session, request: HttpRequest) -> AuditEvent:

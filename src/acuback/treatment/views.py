@@ -18,7 +18,7 @@ from acuback.patients.views import _get_episode, _get_patient
 from acuback.screening.enforcement import NeedlingRefused
 from acuback.screening.selectors import safety_profile
 
-from . import services
+from . import selectors, services
 from .forms import (
     AddendumForm,
     AdverseEventForm,
@@ -53,7 +53,7 @@ def plan_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     new = request.GET.get("new") == "1" or request.POST.get("new") == "1"
     form = PlanForm(request.POST or None, instance=None if new else plan)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in PlanForm.Meta.fields}
+        data = form.plan_data()
         try:
             services.plan_save(episode=episode, data=data, request=request,
                                plan=None if new else plan,
@@ -69,8 +69,16 @@ def plan_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     return render(request, "treatment/plan_form.html", {
         "patient": patient, "episode": episode, "form": form, "plan": None if new else plan,
         "new": new or plan is None,
+        "cautions": selectors.site_cautions(_prescribed_codes(form, None if new else plan)),
         "profile": safety_profile(patient=patient, on=timezone.localdate()),
     }, status=400 if form.errors else 200)
+
+
+def _prescribed_codes(form: PlanForm, plan: TreatmentPlan | None) -> list[str]:
+    """The codes the plan page shows cautions for: as entered, else as saved."""
+    entered = getattr(form, "cleaned_data", {}).get("prescription")
+    items = entered if isinstance(entered, list) else (plan.prescription if plan else [])
+    return [item.get("code", "") for item in items]
 
 
 @login_required
@@ -144,15 +152,21 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
     if form is None:
         form = SessionForm(instance=session, patient=patient,
                            initial={"version": session.version})
-        insertions = InsertionFormSet(prefix="ins", initial=list(
-            session.insertions.values(*services.INSERTION_FIELDS)))
+        rows = list(session.insertions.values(*services.INSERTION_FIELDS))
+        insertions = InsertionFormSet(prefix="ins", initial=rows)
         needle_sets = NeedleSetFormSet(prefix="set", initial=list(
             session.needle_sets.values("order", "position", "face_to_face_minutes",
                                        "electrical")))
+        codes = [r["point_code"] for r in rows]
+    else:
+        codes = [f.data.get(f.add_prefix("point_code"), "") for f in insertions.forms]
+    cautions = selectors.site_cautions(codes)
     can_record = policy.can(request.user, "session.record", patient.clinic_id)
     return render(request, "treatment/session.html", {
         "patient": patient, "session": session, "form": form, "insertions": insertions,
-        "needle_sets": needle_sets, "problems": problems,
+        "needle_sets": needle_sets, "problems": problems, "cautions": cautions,
+        "chest_check_needed": any(c.chest_check for c in cautions),
+        "site_errors": _site_errors(insertions),
         "profile": safety_profile(patient=patient, on=session.session_date),
         "can_edit": can_record and not session.is_signed,
         "can_sign": can_record and session.practitioner.user_id == request.user.pk,
@@ -161,6 +175,16 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
         "events": session.adverse_events.all(),
         "catalogue": points.all_points() if not session.is_signed else [],
     }, status=status)
+
+
+def _site_errors(insertions) -> list[str]:
+    """Each needle-site error with its row and column, for the summary above the form."""
+    if not insertions.is_bound:
+        return []
+    return [f"Needle site {number}, {form.fields[name].label}: {message}"
+            for number, form in enumerate(insertions.forms, start=1)
+            for name, messages in form.errors.items() if name in form.fields
+            for message in messages]
 
 
 @login_required

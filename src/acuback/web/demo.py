@@ -26,7 +26,7 @@ from acuback.accounts.models import (
     Role,
     User,
 )
-from acuback.clinical import instruments
+from acuback.clinical import instruments, points
 from acuback.clinical.safety import Answers, Device, Outcome, answers_to_json, decide
 from acuback.outcomes import measures
 from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
@@ -365,38 +365,66 @@ DEMO_PRESCRIPTION = [{"code": "BL23", "side": "bilateral"}, {"code": "BL25", "si
                      {"location": "left L4 paraspinal", "side": "left"}]
 
 
+# One patient is treated with electroacupuncture: each BL23 to the BL25 of its own side,
+# along the lumbar back, below the spinal cord (safety.md §3.3).
+DEMO_EA_PAIRS = [{"code": "BL23", "side": "bilateral", "paired_with": "BL25", "paired_side": ""}]
+
+
 def _demo_treatment(patients: list[Patient], practitioner: Practitioner, location: Location,
                     today: date) -> None:
-    """Plans and a few weeks of signed sessions, so the timeline has something to show."""
+    """Plans and a few weeks of signed sessions, so the timeline has something to show.
+    They obey the needle-site rules the session form enforces: depth and angle within
+    each point's caution, electrode pairs that the placement rule allows."""
     user = practitioner.user
     clinic_tz = zoneinfo.ZoneInfo(location.time_zone)
+    ea_patient = next((p for p in patients[1:] if ConsentKind.ELECTROACUPUNCTURE
+                       in Consent.objects.kinds_in_force(p.pk)), None)
     for index, patient in enumerate(patients):
         episode = patient.episodes.first()
+        electrical = patient == ea_patient
         plan = TreatmentPlan.objects.create(
             patient=patient, episode=episode, style="tcm", individualisation="semi",
             rationale="Local points over the lumbar region with distal BL40 (command point of "
             "the back); kidney-tonifying BL23 for chronic pain.", planned_sessions=8,
             sessions_per_week=1, prescription=DEMO_PRESCRIPTION, adjuncts=["heat"],
+            planned_electroacupuncture=electrical, ea_pairs=DEMO_EA_PAIRS if electrical else [],
             goals=episode.goals, review_date=today + timedelta(weeks=4), created_by=user)
         TreatmentPlan.objects.filter(pk=plan.pk).update(
             created_at=datetime.combine(today - timedelta(days=41), time(10), tzinfo=clinic_tz))
         for week in range(3 + index % 4, 0, -1):  # weekly, ending last week
             day = today - timedelta(weeks=week)
+            # The first patient's latest session adds GB21 for shoulder tension: a
+            # chest-wall point, needled past its ceiling with the caution acknowledged,
+            # and the symptom check recorded before the patient left.
+            shoulder = index == 0 and week == 1
             session = Session.objects.create(
                 patient=patient, episode=episode, plan=plan, practitioner=practitioner,
                 location=location, session_date=day, created_by=user,
-                subjective=f"Pain {min(8, 4 + week)}/10 this week.", adjuncts=["heat"],
+                subjective=f"Pain {min(8, 4 + week)}/10 this week."
+                + (" Tight across the left shoulder." if shoulder else ""), adjuncts=["heat"],
+                deviation_from_plan="Added GB21 left (upper trapezius), 18 mm oblique in a "
+                "well-built patient, pleura caution acknowledged." if shoulder else "",
                 pain_before=min(8, 4 + week), pain_after=max(1, 2 + week - 1),
-                needles_inserted=8, needles_removed=8)
+                needles_inserted=9 if shoulder else 8, needles_removed=9 if shoulder else 8,
+                electroacupuncture=electrical, chest_check="clear" if shoulder else "")
             NeedleSet.objects.create(session=session, order=1, position="prone",
-                                     face_to_face_minutes=20)
-            Insertion.objects.bulk_create([
-                Insertion(session=session, point_code=item.get("code", ""),
-                          location_text=item.get("location", ""), side=item["side"],
-                          depth_mm=20 if item.get("code") != "GV4" else 10, gauge_mm="0.25",
-                          length_mm=40, response_obtained=True, retention_minutes=20,
-                          needles=2 if item["side"] == "bilateral" else 1)
-                for item in DEMO_PRESCRIPTION])
+                                     face_to_face_minutes=20, electrical=electrical)
+            rows = [Insertion(session=session, point_code=item.get("code", ""),
+                              location_text=item.get("location", ""), side=item["side"],
+                              depth_mm=20 if item.get("code") != "GV4" else 10,
+                              angle=points.default_angle(points.lookup(item.get("code", "")),
+                                                         item["side"]),
+                              gauge_mm="0.25", length_mm=40, response_obtained=True,
+                              retention_minutes=20,
+                              needles=2 if item["side"] == "bilateral" else 1,
+                              **(_demo_ea(item) if electrical else {}))
+                    for item in DEMO_PRESCRIPTION]
+            if shoulder:
+                rows.append(Insertion(session=session, point_code="GB21", side="left",
+                                      depth_mm=18, angle="oblique", caution_acknowledged=True,
+                                      gauge_mm="0.25", length_mm=30, response_obtained=True,
+                                      retention_minutes=20, needles=1))
+            Insertion.objects.bulk_create(rows)
             signed_at = datetime.combine(day, time(16, 30), tzinfo=clinic_tz)
             Session.objects.filter(pk=session.pk).update(status="signed", signed_by=user,
                                                          signed_at=signed_at)
@@ -412,6 +440,15 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                 description="Felt faint on sitting up; lay down, water, recovered in 10 "
                 "minutes.", action_taken="Lay flat, legs raised; observed 30 minutes.",
                 outcome="resolved", created_by=user)
+
+
+def _demo_ea(item: dict) -> dict:
+    """The electrical fields of a planned point, from the demo's electrode pairs."""
+    for pair in DEMO_EA_PAIRS:
+        if pair["code"] == item.get("code"):
+            return {"stimulation": "electrical", "frequency_hz": 2, "intensity": "to comfort",
+                    "paired_with": pair["paired_with"], "paired_side": pair["paired_side"]}
+    return {}
 
 
 def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from acuback import signing
 from acuback.clinical import cpt
+from acuback.clinical import points as catalogue
 from acuback.clinical.instruments import SCORER_VERSION
 
 POINTS = ("BL23", "BL25", "BL52", "GV4", "GV3", "GB30", "GB34", "BL40", "BL60", "KI3",
@@ -273,12 +274,27 @@ def _patients(net: Network, size: int, offset: int, rng: random.Random, today: d
         sites = rng.sample(POINTS, 4 + rng.randrange(7))
         counts[s["id"]] = len(sites)
         for code in sites:
+            side = "midline" if code.startswith("GV") else "bilateral"
+            point = catalogue.lookup(code)
+            # Within the point's ceiling (BL52: the kidney), at an angle its caution allows.
+            ceiling = catalogue.depth_ceiling(point, side)
+            depth = Decimal(10 + rng.randrange(30))
             insertions.append({
-                "session_id": s["id"], "point_code": code,
-                "side": "bilateral" if code[:2] in ("BL", "GB")
-                else "midline" if code.startswith("GV") else "bilateral",
-                "depth_mm": Decimal(10 + rng.randrange(30)), "gauge_mm": Decimal("0.25"),
+                "session_id": s["id"], "point_code": code, "side": side,
+                "depth_mm": depth if ceiling is None else min(depth, ceiling),
+                "angle": catalogue.default_angle(point, side), "gauge_mm": Decimal("0.25"),
                 "length_mm": 40, "retention_minutes": 20})
+        if s["electroacupuncture"]:
+            # The electrical re-insertion records its lead pairs: each BL23 to the BL25 of
+            # its own side, a pair the placement rule allows (safety.md §3.3).
+            counts[s["id"]] += 2
+            for code, pair in (("BL23", {"stimulation": "electrical", "frequency_hz": 2,
+                                         "paired_with": "BL25"}), ("BL25", {})):
+                insertions.append({
+                    "session_id": s["id"], "needle_set": 2, "point_code": code,
+                    "side": "bilateral", "depth_mm": Decimal(20), "angle": "perpendicular",
+                    "gauge_mm": Decimal("0.25"), "length_mm": 40, "retention_minutes": 20,
+                    **pair})
     _insert(Insertion, insertions)
     # Signed last: the database refuses new needle rows on a signed session.
     by_count: dict[int, list[int]] = {}
