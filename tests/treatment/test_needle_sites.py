@@ -361,14 +361,14 @@ def test_a_signed_note_never_holds_a_forbidden_pair_or_an_unacknowledged_depth(r
     assert session.electroacupuncture == any(r["stimulation"] == "electrical" for r in stored)
 
 
-def test_the_admin_cannot_write_needle_sites_or_a_plans_points_and_pairs(ready, login):
-    # The admin is no way round the checks: needle sites and a plan's points and
-    # electrode pairs are written on their own pages only.
+def test_the_admin_cannot_write_needle_sites_or_a_plans_points_and_pairs(ready, login, operator):
+    # The Django admin (platform operators only) is no way round the checks: needle
+    # sites and a plan's points and electrode pairs are written on their own pages only.
     session = start(ready)
     save(ready, session, [site("BL13", "left")], removed=0)
     insertion = Insertion.objects.get(session=session)
     a_plan = plan(ready, [{"code": "BL23", "side": "bilateral"}])
-    admin = login(ready.admin)
+    admin = login(operator)
     url = reverse("admin:treatment_insertion_change", args=[insertion.pk])
     assert admin.post(url, {"depth_mm": "60", "point_code": "BL13"}).status_code == 403
     assert Insertion.objects.get(pk=insertion.pk).depth_mm == Decimal(10)
