@@ -5,19 +5,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint migrations clean bench
+.PHONY: run test lint migrations clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Installs take the exact versions in requirements.lock (reproducible; `make lock`
+# re-resolves it after a dependency changes in pyproject.toml).
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-emit-index-url \
+	  --no-emit-trusted-host --no-emit-find-links -o requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/acuback migrate --noinput
@@ -47,7 +54,7 @@ bench: $(TEST_STAMP)
 	@# Not part of `make test`: the figures in docs/benchmarks.md. The load benchmark uses
 	@# ACUBACK_DATABASE_URL when set (PostgreSQL), else SQLite in var/bench (generated once
 	@# and reused; BENCH_PATIENTS and BENCH_SOAK=seconds change the size and the soak).
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,bench]'
 	$(BIN)/python benchmarks/fhir_export.py --patients 2000
 	export ACUBACK_DATA_DIR=$${ACUBACK_DATA_DIR:-$(CURDIR)/var/bench}; mkdir -p $$ACUBACK_DATA_DIR; \
 	$(BIN)/python benchmarks/load.py --patients $${BENCH_PATIENTS:-100000} --clinics 10 \

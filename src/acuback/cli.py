@@ -10,8 +10,23 @@ import os
 import sys
 
 
+def version_line() -> str:
+    """acuback's own version first (Django's `--version` printed only Django's)."""
+    import platform
+
+    import django
+
+    from acuback import __version__
+
+    return (f"acuback {__version__} (Django {django.get_version()}, "
+            f"Python {platform.python_version()})")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
+    if args[1:] in (["--version"], ["version"]):
+        print(version_line())
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "acuback.settings")
     if len(args) > 1 and not args[1].startswith("-"):
         args[1] = args[1].replace("-", "_")

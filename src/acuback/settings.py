@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -217,6 +218,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# matplotlib keeps its font cache under $HOME unless told otherwise, and a service user's
+# home is often not writable: keep it in the data folder, which must be.
+os.environ.setdefault("MPLCONFIGDIR", str(DATA_DIR / "matplotlib"))
 
 # Content Security Policy: no inline script, nothing from another origin. Inline style
 # is allowed only because matplotlib's SVG charts, shown inline, style with attributes.

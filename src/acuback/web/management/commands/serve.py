@@ -78,6 +78,9 @@ class Command(BaseCommand):
                 "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" '
                                      '"%(a)s" %(D)s',
                 "timeout": 60,
+                # No gunicornc control socket: acuback does not use it, and its default
+                # home ($HOME/.gunicorn) is not writable for a service user.
+                "control_socket_disable": True,
                 # Longer than a browser's pause between clicks: fewer connections closed
                 # by the server just as the client reuses them (seen as resets in the load
                 # benchmark with the 2 s default).
