@@ -273,11 +273,13 @@ def test_the_service_refuses_rows_pointing_at_another_clinic(rows):
     request = request_for(rows.admin)
     theirs = rows.rows[rows.beta.pk]
     own = rows.rows[rows.clinic.pk]
+    unlinked = Practitioner.objects.create(clinic=rows.clinic, display_name="Not yet linked",
+                                           profession="acupuncturist")
     cases = [
         (theirs["fees"], {"amount": "1.00"}),                       # their row
         (own["hours"], {"location": theirs["locations"]}),          # points at their row
-        (own["practitioners"], {"user": rows.outsider}),            # their person
-        (own["practitioners"], {"user": rows.patient_user}),        # a patient
+        (unlinked, {"user": rows.outsider}),                        # their person
+        (unlinked, {"user": rows.patient_user}),                    # a patient
     ]
     for instance, data in cases:
         with pytest.raises(PermissionDenied):
@@ -285,3 +287,53 @@ def test_the_service_refuses_rows_pointing_at_another_clinic(rows):
                             action="x.save", request=request)
     assert not AuditEvent.objects.filter(action="x.save").exists()
     assert str(FeeSchedule.objects.get(pk=theirs["fees"].pk).amount) == "80.00"
+
+
+def test_a_practitioner_records_account_cannot_be_relinked_to_another_account(rows, login):
+    # Found by an attacker (issue #25 §1 re-test): relinking Sarah Whitfield's record to an
+    # account the admin controlled let that account sign notes as her, with her licence.
+    from acuback.accounts.services import clinic_row_save
+
+    theirs = rows.rows[rows.clinic.pk]["practitioners"]
+    owner = theirs.user
+    puppet = make_user(rows.clinic, Role.PRACTITIONER, "puppet")
+    url = reverse("clinic_row_edit", args=["practitioners", theirs.pk])
+    client = login(rows.admin)
+    page = client.get(url).content.decode()
+    assert 'name="user"' in page and "disabled" in page.split('name="user"')[1].split(">")[0]
+    response = client.post(url, {"display_name": theirs.display_name, "profession":
+                                 theirs.profession, "npi": theirs.npi, "user": puppet.pk,
+                                 "is_active": "on"})
+    theirs.refresh_from_db()
+    assert theirs.user == owner  # the posted account is ignored
+    from tests.factories import request_for
+
+    for value in (puppet, None):  # and the service refuses it from any caller
+        request = request_for(rows.admin)
+        with pytest.raises(Exception, match="cannot be changed"):
+            clinic_row_save(clinic=rows.clinic, instance=theirs, action="practitioner.save",
+                            data={"user": value}, request=request)
+        theirs.refresh_from_db()
+        assert theirs.user == owner
+    assert response.status_code in (302, 400)
+
+
+def test_a_second_practitioner_record_with_a_colleagues_npi_is_refused(rows, login):
+    theirs = rows.rows[rows.clinic.pk]["practitioners"]
+    theirs.npi = "1234567893"  # a valid check digit
+    theirs.save()
+    response = login(rows.admin).post(reverse("clinic_rows", args=["practitioners"]), {
+        **GOOD["practitioners"], "npi": "1234567893"})
+    assert response.status_code == 400 and b"an NPI belongs to one person" in response.content
+    assert Practitioner.objects.filter(npi="1234567893").count() == 1
+
+
+def test_who_a_practitioner_is_is_audited_with_the_values_before_and_after(rows, login):
+    theirs = rows.rows[rows.clinic.pk]["practitioners"]
+    old_name = theirs.display_name
+    login(rows.admin).post(reverse("clinic_row_edit", args=["practitioners", theirs.pk]), {
+        "display_name": "Renamed", "profession": theirs.profession, "npi": theirs.npi,
+        "is_active": "on"})
+    detail = AuditEvent.objects.get(action="practitioner.save").detail
+    assert detail["before"] == {"display_name": old_name}
+    assert detail["after"] == {"display_name": "Renamed"}

@@ -165,6 +165,10 @@ MATRIX = {
     # FHIR API with a browser session (tokens: tests/interop). Errors are OperationOutcomes:
     # 401 without credentials; the staff see what their pages show; patients use the portal.
     "fhir_metadata": (lambda w: reverse("fhir_metadata"), "get", dict.fromkeys(ROLES, 200)),
+    # The search parameters' definitions are public, like the metadata that names them.
+    "fhir_search_parameter": (lambda w: reverse("fhir_search_parameter",
+                                                args=["Patient-family"]), "get",
+                              dict.fromkeys(ROLES, 200)),
     "fhir_search": (lambda w: reverse("fhir_search", args=["Patient"]), "get",
                     {"anonymous": 401, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic": 200}),
     "fhir_read": (lambda w: reverse("fhir_read", args=["Patient", w.patient.pk]), "get",

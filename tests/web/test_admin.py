@@ -32,6 +32,33 @@ def test_a_clinic_admin_with_django_staff_status_still_cannot_get_in(world, logi
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
+def test_the_admins_own_log_in_form_is_no_second_door(world, client, operator):
+    # Found by the re-test of issue #25 §1: POST /admin/login/ with a staff-status clinic
+    # admin's password logged them into the application with the password alone. The
+    # admin's log-in hands over to the application's (lockout, two-factor).
+    world.admin.is_staff = True
+    world.admin.set_password("Admin-pw-2026!")
+    world.admin.save()
+    response = client.post(reverse("admin:login"), {"username": world.admin.username,
+                                                    "password": "Admin-pw-2026!"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("admin:login")).status_code == 302
+    client.force_login(world.admin)
+    assert client.get(reverse("admin:login")).status_code == 403
+    client.force_login(operator)
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+
+
+def test_no_demo_account_has_django_staff_status(db):
+    from acuback.accounts.models import User
+    from acuback.web.demo import seed_demo
+
+    seed_demo()
+    assert not User.objects.filter(is_staff=True).exists()
+
+
 def test_a_clinic_admin_cannot_take_over_another_clinics_account(world, login):
     """The attack of issue #25 §1: join the victim to one's own clinic, then set its
     password. Both requests are refused and nothing changes."""

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
@@ -165,6 +166,14 @@ class Practitioner(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        # An NPI identifies one person: a second record with a colleague's NPI would sign
+        # and bill as them.
+        if self.npi and Practitioner.objects.filter(clinic_id=self.clinic_id, npi=self.npi).exclude(
+                pk=self.pk).exists():
+            raise ValidationError({"npi": "Another practitioner of this clinic has this NPI: "
+                                          "an NPI belongs to one person."})
 
     def credential_facts(self) -> list[credential_rules.CredentialFacts]:
         """Uses prefetched credentials when the caller prefetched them; else reads only the

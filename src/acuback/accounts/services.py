@@ -254,6 +254,7 @@ def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
                   if instance.pk is not None else None)
         changed = sorted(name for name, value in data.items()
                          if stored is None or getattr(stored, name) != value)
+        _refuse_identity_change(stored, data)
         for name, value in data.items():
             if hasattr(value, "_meta") and _clinic_of(value) not in (None, clinic.pk):
                 raise PermissionDenied(f"The {name} belongs to another clinic.")
@@ -264,9 +265,38 @@ def clinic_row_save(*, clinic: Clinic, instance, data: dict, action: str,
         instance.full_clean()
         created = instance.pk is None
         instance.save()
+        detail = {"created": created, "fields": changed}
+        identity = [name for name in IDENTITY_FIELDS.get(type(instance), ()) if name in changed]
+        if identity:  # who a practitioner is: the values, before and after, for the record
+            detail["before"] = {n: _audit_value(stored, n) for n in identity} if stored else {}
+            detail["after"] = {n: _audit_value(instance, n) for n in identity}
         audit_record(request=request, action=action, clinic=clinic, target=instance,
-                     detail={"created": created, "fields": changed})
+                     detail=detail)
     return instance
+
+
+# The fields that say who a practitioner is. The account a practitioner record is linked
+# to is fixed once set: relinking it gave another account the practitioner's name,
+# licence and NPI on every note it signs (issue #25). A different person gets a record of
+# their own; a mistaken link is corrected by a platform operator.
+IDENTITY_FIELDS = {Practitioner: ("user", "display_name", "npi", "profession", "supervisor")}
+FIXED_ONCE_SET = {Practitioner: ("user",)}
+
+
+def _refuse_identity_change(stored, data: dict) -> None:
+    if stored is None:
+        return
+    for name in FIXED_ONCE_SET.get(type(stored), ()):
+        current = getattr(stored, f"{name}_id")
+        if current is not None and name in data and getattr(data[name], "pk", None) != current:
+            raise ValidationError({name: (
+                "The account of a practitioner record cannot be changed: it is who signs as "
+                "this practitioner. Add a new practitioner record for another person.")})
+
+
+def _audit_value(row, name: str):
+    value = getattr(row, name)
+    return str(value) if value is not None else None
 
 
 def _clinic_of(row) -> int | None:

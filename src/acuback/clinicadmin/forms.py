@@ -87,6 +87,12 @@ class PractitionerForm(forms.ModelForm):
         self.fields["user"].queryset = staff_of(clinic).exclude(
             pk__in=taken.values("user_id"))
         self.fields["user"].help_text = "The staff account that logs in as this practitioner."
+        if self.instance.user_id:  # fixed once set (accounts.services.FIXED_ONCE_SET)
+            self.fields["user"].disabled = True
+            self.fields["user"].queryset = User.objects.filter(pk=self.instance.user_id)
+            self.fields["user"].help_text = (
+                "Who signs as this practitioner; it cannot be changed here. Another person "
+                "gets a practitioner record of their own.")
         self.fields["supervisor"].queryset = Practitioner.objects.filter(
             clinic=clinic, profession__in=sorted(SUPERVISING_PROFESSIONS)).exclude(
             pk=self.instance.pk)

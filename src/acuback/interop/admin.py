@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from acuback.web.operator_admin import OperatorAdmin
 
-from .models import ApiToken, BulkExport
+from .models import ApiToken, BulkExport, UnexpressibleRecord
 
 
 @admin.register(ApiToken)
@@ -23,4 +23,20 @@ class BulkExportAdmin(OperatorAdmin):
                        "output", "error", "created_at", "transaction_time", "finished_at")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(UnexpressibleRecord)
+class UnexpressibleRecordAdmin(OperatorAdmin):
+    """Read-only: the FHIR API writes these reports; clinic admins see theirs on the API
+    tokens page and correct the record itself."""
+
+    list_display = ("resource_type", "record_id", "clinic", "last_seen_at")
+    readonly_fields = ("clinic", "resource_type", "record_id", "problem", "first_seen_at",
+                       "last_seen_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

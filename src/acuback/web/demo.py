@@ -120,9 +120,11 @@ CONSENT_TEXTS = {
 }
 
 
-def _user(username: str, first: str, last: str, *, is_staff: bool = False) -> User:
+def _user(username: str, first: str, last: str) -> User:
+    # No Django "staff status" for anyone: it means nothing in acuback (operators are
+    # superusers), and the demo should not suggest otherwise.
     user = User(username=username, first_name=first, last_name=last,
-                email=f"{username}@example.org", is_staff=is_staff)
+                email=f"{username}@example.org")
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user
@@ -223,7 +225,7 @@ def seed_demo(today: date | None = None) -> None:
     }
     users = {}
     for username, (first, last, role) in people.items():
-        users[username] = _user(username, first, last, is_staff=role == Role.CLINIC_ADMIN)
+        users[username] = _user(username, first, last)
         Membership.objects.create(user=users[username], clinic=clinic, role=role)
 
     porter = Practitioner.objects.create(clinic=clinic, user=users["jporter"],

@@ -28,6 +28,22 @@ class OperatorAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         return is_operator(request.user)
 
+    def login(self, request, extra_context=None):
+        """One door in: the application's log-in, with its lockout and two-factor step.
+        The admin's own form logged people in with a password alone."""
+        from django.conf import settings
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect, resolve_url
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        if request.user.is_authenticated:
+            if is_operator(request.user):
+                return redirect(reverse("admin:index", current_app=self.name))
+            raise PermissionDenied("The platform administration is for platform operators.")
+        target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        return redirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}")
+
     def admin_view(self, view, cacheable=False):
         wrapped = super().admin_view(view, cacheable)
 
