@@ -61,6 +61,9 @@ class IntakeForm(forms.Form):
     gestational_weeks = forms.IntegerField(label="If pregnant: weeks of pregnancy",
                                            required=False, min_value=0,
                                            max_value=MAX_GESTATIONAL_WEEKS)
+    first_back_pain_age = forms.IntegerField(
+        label="How old were you when you first had back pain (any back pain, ever)?",
+        required=False, min_value=0, max_value=130)
     skin_problem_regions = forms.MultipleChoiceField(
         label="Skin infection, ulcer, burn, wound, scar or varicose veins in these areas",
         required=False, widget=forms.CheckboxSelectMultiple, choices=REGION_CHOICES)
@@ -103,6 +106,7 @@ class IntakeForm(forms.Form):
         initial.update(
             medication_classes=sorted(answers.medication_classes),
             pregnant=_from_bool(answers.pregnant), gestational_weeks=answers.gestational_weeks,
+            first_back_pain_age=answers.first_back_pain_age,
             skin_problem_regions=sorted(answers.skin_problem_regions),
             tumour_regions=sorted(answers.tumour_regions),
             lymphoedema_regions=sorted(answers.lymphoedema_regions))
@@ -158,6 +162,7 @@ class IntakeForm(forms.Form):
             medication_classes=frozenset(data.get("medication_classes") or []),
             pregnant=_to_bool(data.get("pregnant", "")),
             gestational_weeks=data.get("gestational_weeks"),
+            first_back_pain_age=data.get("first_back_pain_age"),
             skin_problem_regions=frozenset(data.get("skin_problem_regions") or []),
             tumour_regions=frozenset(data.get("tumour_regions") or []),
             lymphoedema_regions=frozenset(data.get("lymphoedema_regions") or []),
@@ -177,6 +182,9 @@ def derived_answers(*, patient: Patient, episode: EpisodeOfCare, on: date) -> di
         "leg_pain": episode.radiating_leg_pain,
         "back_pain_onset_age": patient.age_on(onset),
         "back_pain_duration_weeks": round((on - onset).days / 7, 1),
+        # A coded serious cause raises its safety rule (clinical.diagnoses.safety_rule).
+        "diagnosis_codes": frozenset(c for c in episode.diagnosis_codes
+                                     if c in diagnoses.BY_CODE),
     }
 
 
@@ -187,6 +195,9 @@ def reset_today_only(stored: dict) -> dict:
 
 def raise_on_field(form: forms.Form, error: InvalidAnswer) -> None:
     name = error.field if error.field in form.fields else None
+    if error.field == "diagnosis_codes":
+        form.add_error(None, f"Episode diagnosis codes: {error.message}")
+        return
     if error.field == "devices":
         name = "device_1_kind"
     form.add_error(name, error.message)

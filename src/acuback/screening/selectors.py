@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,11 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from acuback import sql
-from acuback.clinical import points
+from acuback.clinical import diagnoses, points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
-from acuback.patients.models import Consent, ConsentKind, Patient
+from acuback.patients.models import Consent, ConsentKind, EpisodeOfCare, Patient
 
 from .models import ReferralClearance, Screening, ScreeningStatus
+from .questions import QUESTION_TEXT
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class SafetyProfile:
     ea_reasons: tuple[str, ...]  # why electroacupuncture is not allowed
     findings: tuple[dict, ...] = ()
     checked_today: bool = False
+    unanswered: tuple[tuple[str, str], ...] = ()  # (field, question) that must be answered
 
     @property
     def blocked_region_labels(self) -> list[str]:
@@ -63,17 +66,30 @@ def latest_signed_screening(patient: Patient) -> Screening | None:
     Written in SQL: the chart, every session start and every save read it, and the ORM
     spent about 1 ms building this query. The same order as the ORM's
     ``order_by("-signed_at", "-pk")``."""
-    screening, clearance = (connection.ops.quote_name(m._meta.db_table)
-                            for m in (Screening, ReferralClearance))
+    screening, clearance, episode = (connection.ops.quote_name(m._meta.db_table)
+                                     for m in (Screening, ReferralClearance, EpisodeOfCare))
     found = list(Screening.objects.raw(
         f"SELECT {sql.columns(Screening, exclude=('answers', 'changes'))}, "  # noqa: S608 - names from the models  # nosec B608
         f"EXISTS (SELECT 1 FROM {clearance} c WHERE c.screening_id = {screening}.id) "
-        f"AS has_clearance FROM {screening} WHERE patient_id = %s AND status = %s "
+        f"AS has_clearance, (SELECT e.diagnosis_codes FROM {episode} e "
+        f"WHERE e.id = {screening}.episode_id) AS episode_codes "
+        f"FROM {screening} WHERE patient_id = %s AND status = %s "
         "ORDER BY signed_at DESC, id DESC LIMIT 1", [patient.pk, ScreeningStatus.SIGNED.value]))
     if not found:
         return None
     found[0].has_clearance = bool(found[0].has_clearance)  # SQLite answers 0 or 1
+    codes = found[0].episode_codes
+    found[0].episode_codes = json.loads(codes) if isinstance(codes, str) else (codes or [])
     return found[0]
+
+
+def _coded_since(screening: Screening) -> list[str]:
+    """Serious causes coded on the episode that the screening's decision does not name:
+    coded after it was signed."""
+    named = " ".join(f["note"] for f in (screening.decision or {}).get("findings", []))
+    return [f"{d.code} {d.description}" for d in
+            (diagnoses.BY_CODE.get(c) for c in screening.episode_codes)
+            if d is not None and d.safety_rule and d.code not in named]
 
 
 def safety_profile(*, patient: Patient, on: date,
@@ -102,7 +118,15 @@ def safety_profile(*, patient: Patient, on: date,
     if open_referral:
         reasons.append(f"{outcome.label} is open: needs medical assessment before any needling.")
     findings = tuple(decision.get("findings", []))
+    reasons += [f"Diagnosis {coded} was coded after the last screening: record a new "
+                "pre-treatment check." for coded in _coded_since(screening)]
+    unanswered = tuple((q, QUESTION_TEXT.get(q, q.replace("_", " ")))
+                       for f in findings for q in f.get("questions", ()))
     for f in findings:
+        if f.get("questions"):
+            # Rule ASK: each question on its own line, in the words it is asked in.
+            reasons += [f"Not yet answered: {text}" for _, text in unanswered]
+            continue
         blocks = {"BLOCK_NEEDLING", "DEFER_REFER"} & set(f["actions"])
         # A clearance lifts the block of the referral it answers, not of other findings.
         if blocks and not (cleared and f["rule"] in REFERRAL_RULES):
@@ -137,4 +161,5 @@ def safety_profile(*, patient: Patient, on: date,
         ea_reasons=tuple(ea_reasons),
         findings=findings,
         checked_today=timezone.localtime(screening.signed_at).date() == on,
+        unanswered=unanswered,
     )

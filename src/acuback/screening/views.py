@@ -30,7 +30,7 @@ from .forms import (
     SignForm,
     raise_on_field,
 )
-from .models import Screening, ScreeningKind
+from .models import Screening, ScreeningKind, ScreeningStatus
 from .selectors import safety_profile
 
 
@@ -235,7 +235,15 @@ def needling_check(request: HttpRequest, pk: int) -> HttpResponse:
                      detail={"allowed": result.allowed, "problems": len(result.problems)})
     profile = result.profile if result else safety_profile(patient=patient,
                                                            on=timezone.localdate())
+    # Unanswered questions link to where they can be answered: an open draft, else the
+    # signed screening (whose page offers today's check).
+    answer_at = None
+    if profile.unanswered:
+        answer_at = Screening.objects.filter(
+            patient=patient, status=ScreeningStatus.DRAFT).order_by("-pk").first() \
+            or profile.screening
     return render(request, "screening/needling_check.html", {
         "patient": patient, "form": form, "result": result, "profile": profile,
+        "answer_at": answer_at,
         "open_episode": patient.episodes.exclude(status=EpisodeStatus.DISCHARGED).first(),
     }, status=400 if form.errors else 200)
