@@ -22,7 +22,7 @@ from acuback.clinical.safety import (
 from acuback.patients import body_map
 from acuback.patients.models import EpisodeOfCare, Patient
 
-from .models import ClearanceKind
+from .models import ClearanceAllows, ClearanceKind
 from .questions import GROUPS, TODAY_ONLY, YES_NO_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -302,9 +302,40 @@ class EpisodeForm(forms.ModelForm):
 
 
 class ClearanceForm(forms.Form):
-    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How the referral was closed")
-    note = forms.CharField(label="Details (who assessed, what they found, or your reasoning)",
+    """Clears open findings that block needling (selectors.finding_clearances)."""
+
+    rules = forms.MultipleChoiceField(label="Findings this clearance answers",
+                                      widget=forms.CheckboxSelectMultiple)
+    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How it was cleared")
+    cleared_by_name = forms.CharField(label="Cleared by (name and role)", max_length=200)
+    cleared_on = forms.DateField(label="Date of the assessment or decision",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    letter = forms.CharField(label="The clearance letter (author, date, what it says, where "
+                             "it is filed)", required=False, max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    allows = forms.ChoiceField(choices=ClearanceAllows.choices, label="What it allows")
+    note = forms.CharField(label="Details (what they found, or your reasoning)",
                            widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, open_findings: list[dict] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rules"].choices = [(f["rule"], f"{f['rule']} {f['title']}: {f['note']}")
+                                        for f in open_findings]
+        self.fields["rules"].initial = [f["rule"] for f in open_findings
+                                        if f["outcome"] in ("URGENT", "EMERGENCY")]
+
+    def clean_cleared_on(self):
+        day = self.cleaned_data["cleared_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("This date is in the future.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == ClearanceKind.MEDICAL_CLEARANCE and \
+                not cleaned.get("letter", "").strip():
+            self.add_error("letter", "A medical clearance needs its letter.")
+        return cleaned
 
 
 class NeedlingCheckForm(forms.Form):

@@ -14,7 +14,7 @@ from acuback.clinical import diagnoses, points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
 from acuback.patients.models import Consent, ConsentKind, EpisodeOfCare, Patient
 
-from .models import ReferralClearance, Screening, ScreeningStatus
+from .models import ClearanceAllows, ReferralClearance, Screening, ScreeningStatus
 from .questions import QUESTION_TEXT
 
 
@@ -36,6 +36,8 @@ class SafetyProfile:
     findings: tuple[dict, ...] = ()
     checked_today: bool = False
     unanswered: tuple[tuple[str, str], ...] = ()  # (field, question) that must be answered
+    # (rule id, who cleared it and when) for each blocking finding a clearance lifts
+    cleared_findings: tuple[tuple[str, str], ...] = ()
 
     @property
     def blocked_region_labels(self) -> list[str]:
@@ -56,6 +58,55 @@ PREGNANCY_POINTS = tuple(p.code for p in points.all_points() if p.pregnancy_caut
 # Referrals a medical clearance answers (safety.md §1.1: URGENT and EMERGENCY tiers).
 REFERRAL_RULES = frozenset({"RF-01", "RF-02", "RF-03", "RF-04", "RF-05", "RF-06", "RF-07",
                             "RF-09"})
+
+
+# Findings cleared by answering the questions they name, not by a clearance.
+CLEARED_BY_ANSWERING = frozenset({"ASK", "RF-01-ASK"})
+
+
+def needs_clearance(finding: dict) -> bool:
+    """A finding that blocks needling (or is an URGENT or EMERGENCY referral) until a
+    clearance is recorded."""
+    return finding["rule"] not in CLEARED_BY_ANSWERING and bool(
+        {"BLOCK_NEEDLING", "DEFER_REFER"} & set(finding["actions"])
+        or Outcome[finding["outcome"]] >= Outcome.URGENT)
+
+
+def patient_clearances(patient_id: int) -> list[ReferralClearance]:
+    """Every clearance recorded for the patient, newest first, with its episode."""
+    return list(ReferralClearance.objects.filter(screening__patient_id=patient_id)
+                .select_related("screening").order_by("-recorded_at", "-pk"))
+
+
+def clearance_of(finding: dict, screening: Screening,
+                 clearances: list[ReferralClearance]) -> ReferralClearance | None:
+    """The clearance that lifts this finding of `screening`, or None.
+
+    Carried forward while the same answers raise it (the same note), across screenings;
+    a red flag's (RF-) only within its episode, since a new episode is screened afresh
+    (NG59). A row from before rule ids were recorded clears its own screening's
+    referral findings."""
+    for c in clearances:
+        if not c.rule_id:
+            if c.screening_id == screening.pk and finding["rule"] in REFERRAL_RULES:
+                return c
+        elif c.rule_id == finding["rule"] and c.raised_by == finding["note"]:
+            if finding["rule"].startswith("RF-") and \
+                    c.screening.episode_id != screening.episode_id:
+                continue
+            return c
+    return None
+
+
+def finding_clearances(screening: Screening, clearances: list[ReferralClearance] | None = None
+                       ) -> list[tuple[dict, ReferralClearance | None]]:
+    """Each finding of the screening that needs a clearance, with the one that lifts it."""
+    blocking = [f for f in (screening.decision or {}).get("findings", []) if needs_clearance(f)]
+    if not blocking:
+        return []
+    if clearances is None:
+        clearances = patient_clearances(screening.patient_id)
+    return [(f, clearance_of(f, screening, clearances)) for f in blocking]
 
 
 def latest_signed_screening(patient: Patient) -> Screening | None:
@@ -113,10 +164,15 @@ def safety_profile(*, patient: Patient, on: date,
                              tuple(reasons), tuple(ea_reasons))
     decision = screening.decision or {}
     outcome = Outcome[screening.outcome]
-    cleared = outcome >= Outcome.URGENT and screening.has_clearance
-    open_referral = outcome >= Outcome.URGENT and not cleared
+    # Most screenings have no blocking finding: then no clearance is read.
+    cleared_by = {f["rule"]: c for f, c in finding_clearances(screening) if c is not None}
+    open_referrals = [Outcome[f["outcome"]] for f in decision.get("findings", [])
+                      if Outcome[f["outcome"]] >= Outcome.URGENT and f["rule"] not in cleared_by]
+    open_referral = bool(open_referrals)
+    cleared = outcome >= Outcome.URGENT and not open_referral
     if open_referral:
-        reasons.append(f"{outcome.label} is open: needs medical assessment before any needling.")
+        reasons.append(f"{max(open_referrals).label} is open: needs medical assessment before "
+                       "any needling.")
     findings = tuple(decision.get("findings", []))
     reasons += [f"Diagnosis {coded} was coded after the last screening: record a new "
                 "pre-treatment check." for coded in _coded_since(screening)]
@@ -128,11 +184,13 @@ def safety_profile(*, patient: Patient, on: date,
             reasons += [f"Not yet answered: {text}" for _, text in unanswered]
             continue
         blocks = {"BLOCK_NEEDLING", "DEFER_REFER"} & set(f["actions"])
-        # A clearance lifts the block of the referral it answers, not of other findings.
-        if blocks and not (cleared and f["rule"] in REFERRAL_RULES):
+        # A clearance lifts the block of the finding it names, not of other findings.
+        if blocks and f["rule"] not in cleared_by:
             reasons.append(f"{f['rule']} {f['title']}: {f['note']}")
     ea_reasons = [f"{f['rule']} {f['title']}: {f['note']}" for f in findings
                   if "BLOCK_EA" in f["actions"]]
+    ea_reasons += [f"{rule} was cleared for manual needling only." for rule, c in
+                   cleared_by.items() if c.allows == ClearanceAllows.MANUAL_ONLY]
     if not ea_consent:
         ea_reasons.append("No signed electroacupuncture consent is in force.")
     if reasons:
@@ -162,4 +220,12 @@ def safety_profile(*, patient: Patient, on: date,
         findings=findings,
         checked_today=timezone.localtime(screening.signed_at).date() == on,
         unanswered=unanswered,
+        cleared_findings=tuple((rule, clearance_summary(c)) for rule, c in cleared_by.items()),
     )
+
+
+def clearance_summary(c: ReferralClearance) -> str:
+    who = c.cleared_by_name or "a clinician"
+    when = f" on {c.cleared_on:%Y-%m-%d}" if c.cleared_on else \
+        f" (recorded {timezone.localtime(c.recorded_at):%Y-%m-%d})"
+    return f"cleared by {who}{when}: {c.get_allows_display().lower()}"
