@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback.clinical.safety import Answers, answers_to_json
 from acuback.patients.models import ConsentKind, EpisodeStatus
 from acuback.screening import services
 from acuback.screening.enforcement import needling_check
 from acuback.screening.models import ReferralClearance
-from acuback.clinical.safety import Answers, answers_to_json
 from tests.factories import (
     CLEAR_ANSWERS,
     make_consent,

@@ -10,6 +10,11 @@ from .models import Clinic, Credential, Location, Membership, Practitioner, User
 class UserAdmin(DjangoUserAdmin, ScopedAdmin):
     clinic_path = "memberships__clinic"
     can_delete_rows = False
+    # The mobile number is where urgent safety alerts go by SMS.
+    fieldsets = tuple(
+        (name, {**opts, "fields": (*opts["fields"], "mobile_phone")})
+        if name == "Personal info" else (name, opts)
+        for name, opts in DjangoUserAdmin.fieldsets)
 
     def get_queryset(self, request):
         return ScopedAdmin.get_queryset(self, request).distinct()

@@ -26,6 +26,10 @@ class HttpsURLField(models.URLField):
 class User(AbstractUser):
     """A person who logs in: staff of one or more clinics, or a patient."""
 
+    # Staff: where safety alerts go by SMS (safety.md §2: real time, not an inbox).
+    mobile_phone = models.CharField(max_length=30, blank=True,
+                                    help_text="For urgent safety alerts by SMS.")
+
     class Meta:
         db_table = "accounts_user"
 
