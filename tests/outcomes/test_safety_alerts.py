@@ -217,3 +217,18 @@ def test_the_clinic_admin_sets_the_mobile_number_alerts_go_to(world, login):
     page = login(world.admin).get(reverse("admin:accounts_user_change",
                                           args=[world.practitioner.pk]))
     assert 'name="mobile_phone"' in page.content.decode()
+
+
+def test_a_home_intake_reporting_an_emergency_again_after_the_follow_up_alerts_again(
+        world, login):
+    make_episode(world.patient, world.practitioner)
+    patient = login(world.patient_user)
+    patient.post(reverse("portal_intake"), {"saddle_numbness": "yes"})
+    patient.post(reverse("portal_intake"), {"saddle_numbness": "yes"})
+    assert OutcomeAlert.objects.count() == 1  # still open: not twice
+    first = OutcomeAlert.objects.get()
+    services.alert_acknowledge(alert=first, note="Phoned: on the way to the ED.",
+                               request=request_for(world.practitioner))
+    patient = login(world.patient_user)
+    patient.post(reverse("portal_intake"), {"saddle_numbness": "yes", "bilateral_leg_weakness": "yes"})
+    assert OutcomeAlert.objects.filter(acknowledged_at__isnull=True).count() == 1

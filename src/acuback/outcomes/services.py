@@ -230,10 +230,14 @@ def alert_raise(*, patient, kind: str, request: HttpRequest | None, response=Non
 
     from .selectors import clinic_admins, responsible_clinicians
 
+    # A response alerts once (its item 9 was followed up); an intake the patient sends
+    # again after the follow-up is a new report and alerts again.
     existing = OutcomeAlert.objects.filter(patient=patient, kind=kind, response=response,
-                                           screening=screening).first()
-    if existing is not None:
-        return existing  # each response or intake alerts once
+                                           screening=screening)
+    if screening is not None:
+        existing = existing.filter(acknowledged_at__isnull=True)
+    if (found := existing.first()) is not None:
+        return found
     recipients = responsible_clinicians(patient)
     # A practitioner with neither e-mail nor mobile cannot be reached: the admins are told.
     if not any(u.email or u.mobile_phone for u in recipients):
