@@ -101,6 +101,20 @@ def test_a_clearance_reopens_when_the_answers_that_raised_it_change(ready):
     assert not clear_rule.exists() and not check(ready).allowed
 
 
+@pytest.mark.parametrize(("answers", "rules"), [
+    ({"major_trauma": True}, None),  # a new trauma in the same episode
+    ({"bleeding_disorder": True}, ["CI-BLEEDING"]),
+])
+def test_a_finding_that_went_away_and_came_back_is_open_again(ready, answers, rules):
+    first = screen(ready, kind="intake", **answers)
+    clear(ready, first, rules=rules)
+    screen(ready)  # a check in between: the finding is gone
+    assert check(ready).allowed
+    screen(ready, **answers)  # and back: the old clearance was for the old answers
+    result = check(ready)
+    assert not result.allowed and not result.profile.cleared_findings
+
+
 def test_a_changed_finding_note_reopens_it(ready):
     first = screen(ready, kind="intake", unexplained_weight_loss=True, night_pain=True)
     clear(ready, first)  # RF-05, URGENT

@@ -78,24 +78,55 @@ def patient_clearances(patient_id: int) -> list[ReferralClearance]:
                 .select_related("screening").order_by("-recorded_at", "-pk"))
 
 
-def clearance_of(finding: dict, screening: Screening,
-                 clearances: list[ReferralClearance]) -> ReferralClearance | None:
+def clearance_of(finding: dict, screening: Screening, clearances: list[ReferralClearance],
+                 history: list[Screening] | None = None) -> ReferralClearance | None:
     """The clearance that lifts this finding of `screening`, or None.
 
-    Carried forward while the same answers raise it (the same note), across screenings;
-    a red flag's (RF-) only within its episode, since a new episode is screened afresh
-    (NG59). A row from before rule ids were recorded clears its own screening's
-    referral findings."""
+    Carried forward while the same answers raise it (the same note) at every signed
+    screening from the cleared one to this one: a finding that went away and came back
+    is open again. A red flag's (RF-) only within its episode, since a new episode is
+    screened afresh (NG59). A row from before rule ids were recorded clears its own
+    screening's referral findings. `history`: the patient's signed screenings in the
+    order signed (read when None)."""
     for c in clearances:
         if not c.rule_id:
             if c.screening_id == screening.pk and finding["rule"] in REFERRAL_RULES:
                 return c
         elif c.rule_id == finding["rule"] and c.raised_by == finding["note"]:
-            if finding["rule"].startswith("RF-") and \
-                    c.screening.episode_id != screening.episode_id:
+            red_flag = finding["rule"].startswith("RF-")
+            if red_flag and c.screening.episode_id != screening.episode_id:
                 continue
-            return c
+            if c.screening_id == screening.pk:
+                return c
+            if history is None:
+                history = _signed_history(screening.patient_id)
+            if _raised_throughout(c, screening, history, same_episode=red_flag):
+                return c
     return None
+
+
+def _signed_history(patient_id: int) -> list[Screening]:
+    return list(Screening.objects.filter(patient_id=patient_id, status=ScreeningStatus.SIGNED)
+                .only("pk", "episode_id", "signed_at", "decision").order_by("signed_at", "pk"))
+
+
+def _raised_throughout(c: ReferralClearance, screening: Screening, history: list[Screening],
+                       *, same_episode: bool) -> bool:
+    """Every signed screening from the cleared one to `screening` raised the finding with
+    the note it had when cleared (its answers unchanged)."""
+    order = [s.pk for s in history]
+    if c.screening_id not in order or screening.pk not in order:
+        return False
+    start, end = order.index(c.screening_id), order.index(screening.pk)
+    if start > end:
+        return False  # cleared later: it does not reach back
+    for s in history[start:end + 1]:
+        if same_episode and s.episode_id != screening.episode_id:
+            continue
+        if not any(f["rule"] == c.rule_id and f["note"] == c.raised_by
+                   for f in (s.decision or {}).get("findings", [])):
+            return False
+    return True
 
 
 def finding_clearances(screening: Screening, clearances: list[ReferralClearance] | None = None
@@ -106,7 +137,10 @@ def finding_clearances(screening: Screening, clearances: list[ReferralClearance]
         return []
     if clearances is None:
         clearances = patient_clearances(screening.patient_id)
-    return [(f, clearance_of(f, screening, clearances)) for f in blocking]
+    # The screenings in between are read only when a clearance comes from another one.
+    history = _signed_history(screening.patient_id) if any(
+        c.screening_id != screening.pk for c in clearances) else []
+    return [(f, clearance_of(f, screening, clearances, history)) for f in blocking]
 
 
 def latest_signed_screening(patient: Patient) -> Screening | None:
