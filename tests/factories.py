@@ -142,9 +142,17 @@ def request_for(user):
     return request
 
 
-CLEAR_ANSWERS = {"bladder_disturbance": False, "bowel_disturbance": False,
-                 "saddle_numbness": False, "sexual_dysfunction": False,
-                 "bilateral_leg_pain": False, "bilateral_leg_weakness": False}
+def _all_no() -> dict:
+    """Every intake question answered "no": a blank is unknown, and an unknown that could
+    change the decision blocks needling (rule ASK)."""
+    from dataclasses import fields
+
+    from acuback.clinical.safety import Answers
+
+    return {f.name: False for f in fields(Answers) if f.type == "bool | None"}
+
+
+CLEAR_ANSWERS = _all_no()
 
 
 def make_episode(patient: Patient, user: User, **fields):

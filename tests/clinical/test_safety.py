@@ -23,8 +23,10 @@ from acuback.clinical.safety import (
     rules_markdown,
 )
 
-# All cauda-equina questions answered "no": the baseline of a clean intake.
-CLEAR = Answers(**{name: False for name, _ in CES_ITEMS})
+# Every question answered "no": the baseline of a clean intake (a blank is unknown, and
+# an unknown that could change the decision blocks needling: rule ASK).
+CLEAR = Answers(**{f.name: False for f in dataclasses.fields(Answers)
+                   if f.type == "bool | None"})
 
 
 def with_(**changes) -> Answers:
@@ -104,11 +106,13 @@ def test_rf05_no_improvement_counts_only_in_a_new_unassessed_episode():
     assert decide(unassessed).outcome is Outcome.SOON
 
 
-def test_rf06_fever_is_an_emergency_and_a_risk_factor_alone_urgent():
+def test_rf06_fever_is_an_emergency_and_a_risk_factor_with_new_pain_urgent():
     assert decide(with_(fever_or_chills=True)).outcome is Outcome.EMERGENCY
-    assert decide(with_(iv_drug_use=True)).outcome is Outcome.URGENT
-    assert decide(with_(medication_classes=frozenset({"immunosuppressant"}))).outcome \
-        is Outcome.URGENT
+    assert decide(with_(iv_drug_use=True, new_episode=True)).outcome is Outcome.URGENT
+    assert decide(with_(medication_classes=frozenset({"immunosuppressant"}),
+                        new_episode=True)).outcome is Outcome.URGENT
+    # Issue #26: a risk factor with unchanged pain is a precaution, not a referral.
+    assert decide(with_(iv_drug_use=True)).outcome is Outcome.PRECAUTIONS
 
 
 def test_rf07_major_trauma_is_an_emergency():
@@ -306,7 +310,7 @@ def test_every_rule_cites_a_source_listed_in_the_safety_document():
              "WHO1999-TOC", "WHO1999-2.1", "Physiopedia", "AACP", "AACP-list", "Goldfields",
              "Sierpina", "Rapson", "AIM-contra", "BAcC-anticoag", "BAcC-pacemaker",
              "Cummings2011", "NZASA", "ShenNong", "Stason", "EA-clinic", "Nickel",
-             "Cochrane-GERAC", "Cochrane-Cherkin"}
+             "Cochrane-GERAC", "Cochrane-Cherkin", "Williams2013"}
     for rule in RULES:
         assert rule.sources and set(rule.sources) <= known, rule.id
     assert len({r.id for r in RULES}) == len(RULES)

@@ -9,6 +9,11 @@ from .models import Clinic, Credential, Location, Membership, Practitioner, User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, OperatorAdmin):
     can_delete_rows = False
+    # The mobile number is where urgent safety alerts go by SMS.
+    fieldsets = tuple(
+        (name, {**opts, "fields": (*opts["fields"], "mobile_phone")})
+        if name == "Personal info" else (name, opts)
+        for name, opts in DjangoUserAdmin.fieldsets)
 
 
 @admin.register(Clinic)

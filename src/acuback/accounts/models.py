@@ -30,6 +30,9 @@ class User(AbstractUser):
     # Set when someone else chose the password (`acuback setup`, a clinic admin's
     # temporary password): the owner must choose their own at the next log-in.
     must_change_password = models.BooleanField(default=False)
+    # Staff: where safety alerts go by SMS (safety.md §2: real time, not an inbox).
+    mobile_phone = models.CharField(max_length=30, blank=True,
+                                    help_text="For urgent safety alerts by SMS.")
 
     class Meta:
         db_table = "accounts_user"

@@ -15,6 +15,8 @@ class Diagnosis:
     code: str
     description: str
     specific_cause: bool = False  # feeds the "not nonspecific" exclusion
+    # The safety rule (clinical.safety) a coded serious cause raises until it is cleared.
+    safety_rule: str = ""
 
 
 CODES: tuple[Diagnosis, ...] = (
@@ -45,18 +47,40 @@ CODES: tuple[Diagnosis, ...] = (
     Diagnosis("M47.817", "Spondylosis without myelopathy or radiculopathy, lumbosacral"),
     Diagnosis("M48.061", "Spinal stenosis, lumbar, without neurogenic claudication"),
     Diagnosis("M48.062", "Spinal stenosis, lumbar, with neurogenic claudication"),
-    Diagnosis("M53.2X6", "Spinal instability, lumbar"),
+    Diagnosis("M53.2X6", "Spinal instabilities, lumbar region",
+              safety_rule="CI-SPINE"),
+    Diagnosis("M53.2X7", "Spinal instabilities, lumbosacral region",
+              safety_rule="CI-SPINE"),
     Diagnosis("M53.86", "Other specified dorsopathies, lumbar"),
     Diagnosis("M51.86", "Other intervertebral disc disorders, lumbar"),
     Diagnosis("M54.89", "Other dorsalgia"),
     Diagnosis("M99.03", "Segmental and somatic dysfunction, lumbar"),
     Diagnosis("S33.5XXA", "Sprain of ligaments of lumbar spine, initial encounter"),
     Diagnosis("S39.012A", "Strain of muscle, fascia and tendon of lower back, initial encounter"),
-    Diagnosis("G83.4", "Cauda equina syndrome", specific_cause=True),
+    Diagnosis("G83.4", "Cauda equina syndrome", specific_cause=True, safety_rule="RF-01"),
     Diagnosis("M45.6", "Ankylosing spondylitis, lumbar", specific_cause=True),
     Diagnosis("M45.7", "Ankylosing spondylitis, lumbosacral", specific_cause=True),
-    Diagnosis("M46.46", "Discitis, lumbar", specific_cause=True),
-    Diagnosis("M46.47", "Discitis, lumbosacral", specific_cause=True),
+    Diagnosis("M46.46", "Discitis, unspecified, lumbar region", specific_cause=True,
+              safety_rule="RF-06"),
+    Diagnosis("M46.47", "Discitis, unspecified, lumbosacral region", specific_cause=True,
+              safety_rule="RF-06"),
+    # Serious specific causes a referral letter or an imported record may code. Each was
+    # checked against the ICD-10-CM code set (simple-icd-10-cm; a test checks them all).
+    Diagnosis("M46.26", "Osteomyelitis of vertebra, lumbar region", specific_cause=True,
+              safety_rule="RF-06"),
+    Diagnosis("M46.27", "Osteomyelitis of vertebra, lumbosacral region", specific_cause=True,
+              safety_rule="RF-06"),
+    Diagnosis("C41.2", "Malignant neoplasm of vertebral column", specific_cause=True,
+              safety_rule="RF-04"),
+    Diagnosis("C79.51", "Secondary malignant neoplasm of bone", specific_cause=True,
+              safety_rule="RF-04"),
+    Diagnosis("S32.009A", "Unspecified fracture of unspecified lumbar vertebra, initial "
+              "encounter for closed fracture", specific_cause=True, safety_rule="RF-07"),
+    Diagnosis("M48.56XA", "Collapsed vertebra, not elsewhere classified, lumbar region, "
+              "initial encounter for fracture", specific_cause=True, safety_rule="RF-08"),
+    Diagnosis("M80.08XA", "Age-related osteoporosis with current pathological fracture, "
+              "vertebra(e), initial encounter for fracture", specific_cause=True,
+              safety_rule="RF-08"),
 )
 BY_CODE = {d.code: d for d in CODES}
 # Category headers that are not billable, with their billable replacements.
@@ -65,6 +89,12 @@ HEADERS = {
     "M51.36": ("M51.360", "M51.361", "M51.362", "M51.369"),
     "M51.37": ("M51.370", "M51.371", "M51.372", "M51.379"),
 }
+
+
+def coded_for(codes, rule_id: str) -> list[Diagnosis]:
+    """The diagnoses among `codes` that raise the safety rule `rule_id`."""
+    return [BY_CODE[c] for c in sorted(codes) if c in BY_CODE
+            and BY_CODE[c].safety_rule == rule_id]
 
 
 def check(code: str) -> str | None:

@@ -10,15 +10,20 @@ keeps the two identical.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import IntEnum, StrEnum
 
-RULESET_VERSION = "safety-2026.1"
+from acuback.clinical import diagnoses
+
+RULESET_VERSION = "safety-2026.2"
 
 # RF-05 counts age above this as a weaker cancer feature (configurable per
 # safety.md §1.2; some UK pathways use 55).
 DEFAULT_AGE_THRESHOLD = 50
+# RF-05: back pain starting before this age is a weaker feature too (safety.md §1.2,
+# "or < 20").
+YOUNG_ONSET_AGE = 20
 
 
 class Outcome(IntEnum):
@@ -93,8 +98,9 @@ class Answers:
     sex_at_birth: str | None = None
     # Back-pain history
     leg_pain: bool | None = None
-    back_pain_onset_age: int | None = None
-    back_pain_duration_weeks: float | None = None
+    back_pain_onset_age: int | None = None  # age at the onset of this episode
+    back_pain_duration_weeks: float | None = None  # of this episode
+    first_back_pain_age: int | None = None  # age at the first back pain ever (NG65)
     new_episode: bool | None = None  # new (or newly changed) back pain
     medically_assessed: bool | None = None  # this episode already assessed by a physician
     no_improvement_after_month: bool | None = None
@@ -159,6 +165,8 @@ class Answers:
     skin_problem_regions: frozenset[str] = frozenset()
     medication_classes: frozenset[str] = frozenset()
     devices: tuple[Device, ...] = ()
+    # ICD-10-CM codes of the episode (from the chart)
+    diagnosis_codes: frozenset[str] = frozenset()
     # Pregnancy
     pregnant: bool | None = None
     gestational_weeks: int | None = None
@@ -207,6 +215,19 @@ def validate(answers: Answers) -> None:
         raise InvalidAnswer("back_pain_onset_age", "Back pain cannot start after today's age.")
     if answers.back_pain_duration_weeks is not None and answers.back_pain_duration_weeks < 0:
         raise InvalidAnswer("back_pain_duration_weeks", "Duration cannot be negative.")
+    first = answers.first_back_pain_age
+    if first is not None:
+        if first < 0 or (answers.age is not None and first > answers.age):
+            raise InvalidAnswer("first_back_pain_age",
+                                "The age at the first back pain must be between 0 and today's "
+                                "age.")
+        if answers.back_pain_onset_age is not None and first > answers.back_pain_onset_age:
+            raise InvalidAnswer("first_back_pain_age",
+                                "The first back pain cannot start after this episode began.")
+    unknown_codes = [c for c in sorted(answers.diagnosis_codes) if diagnoses.check(c)]
+    if unknown_codes:
+        raise InvalidAnswer("diagnosis_codes",
+                            f"Not on the diagnosis code list: {', '.join(unknown_codes)}.")
     for name in ("lymphoedema_regions", "tumour_regions", "skin_problem_regions"):
         unknown = set(getattr(answers, name)) - set(REGIONS)
         if unknown:
@@ -232,6 +253,7 @@ class Effect:
     blocked_regions: frozenset[str] = frozenset()
     acknowledgement: str = ""  # what the practitioner acknowledges, with technique adjustments
     note: str = ""  # why, in the case at hand
+    questions: tuple[str, ...] = ()  # ASK: the unanswered questions (Answers fields)
 
 
 @dataclass(frozen=True)
@@ -254,6 +276,7 @@ class Finding:
     note: str
     sources: tuple[str, ...]
     acknowledgement: str = ""
+    questions: tuple[str, ...] = ()  # ASK: the unanswered questions (Answers fields)
 
 
 @dataclass(frozen=True)
@@ -283,7 +306,8 @@ class Decision:
             "findings": [
                 {"rule": f.rule_id, "title": f.title, "outcome": f.outcome.name,
                  "actions": sorted(a.value for a in f.actions), "note": f.note,
-                 "sources": list(f.sources), "acknowledgement": f.acknowledgement}
+                 "sources": list(f.sources), "acknowledgement": f.acknowledgement,
+                 "questions": list(f.questions)}
                 for f in self.findings
             ],
         }
@@ -295,6 +319,23 @@ def _yes(*values: bool | None) -> list[bool]:
 
 def _names(pairs: list[tuple[bool | None, str]]) -> list[str]:
     return [label for value, label in pairs if value is True]
+
+
+def _coded(a: Answers, rule_id: str) -> list[str]:
+    """The episode's diagnosis codes that raise `rule_id`, each with its description."""
+    return [f"coded {d.code} {d.description}"
+            for d in diagnoses.coded_for(a.diagnosis_codes, rule_id)]
+
+
+def _coded_effect(a: Answers, rule_id: str, outcome: Outcome) -> Effect | None:
+    """A coded serious cause raises its rule at the rule's tier and blocks needling until
+    cleared (project rule: a confirmed cause is not weaker than a suspected one)."""
+    coded = _coded(a, rule_id)
+    if not coded:
+        return None
+    actions = {Action.BLOCK_NEEDLING} | ({Action.DEFER_REFER}
+                                         if outcome >= Outcome.EMERGENCY else set())
+    return Effect(outcome, frozenset(actions), note="; ".join(coded))
 
 
 # --- red flags (safety.md §1.2) --------------------------------------------------
@@ -316,10 +357,10 @@ MUST_ASK = ("bladder_disturbance", "bowel_disturbance", "saddle_numbness",
 def _rf01(a: Answers, _: int) -> Effect | None:
     present = [label for name, label in CES_ITEMS if getattr(a, name) is True]
     if not present:
-        return None
+        return _coded_effect(a, "RF-01", Outcome.EMERGENCY)
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note="; ".join(present) + ". Retention with overflow is a late sign: its "
-                  "absence does not reassure.")
+                  note="; ".join(present + _coded(a, "RF-01")) + ". Retention with overflow "
+                  "is a late sign: its absence does not reassure.")
 
 
 def _rf01_unasked(a: Answers, _: int) -> Effect | None:
@@ -345,28 +386,38 @@ def _neuro_symptoms(a: Answers) -> list[str]:
                    (a.bladder_disturbance, "bladder change"), (a.bowel_disturbance, "bowel change")])
 
 
+def _cancer_with_back_pain(a: Answers) -> list[str]:
+    """History of cancer with new back pain, or a coded spinal malignancy (whose back
+    pain is its own, new or not)."""
+    reasons = ["history of cancer and new back pain"] if (a.history_of_cancer
+                                                          and a.new_episode) else []
+    return reasons + _coded(a, "RF-04")
+
+
 def _rf03(a: Answers, _: int) -> Effect | None:
-    if not (a.history_of_cancer and a.new_episode):
-        return None
+    cancer = _cancer_with_back_pain(a)
     neuro = _neuro_symptoms(a)
-    if not neuro:
+    if not (cancer and neuro):
         return None
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note="history of cancer, new back pain and " + ", ".join(neuro))
+                  note="; ".join(cancer) + ", with " + ", ".join(neuro))
 
 
 def _rf04(a: Answers, _: int) -> Effect | None:
-    if not (a.history_of_cancer and a.new_episode) or _neuro_symptoms(a):
+    cancer = _cancer_with_back_pain(a)
+    if not cancer or _neuro_symptoms(a):
         return None
-    return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}),
-                  note="history of cancer and new back pain")
+    return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}), note="; ".join(cancer))
 
 
 def _rf05(a: Answers, age_threshold: int) -> Effect | None:
     unassessed_no_improvement = bool(a.no_improvement_after_month and a.new_episode
                                      and a.medically_assessed is not True)
+    onset_age = a.back_pain_onset_age if a.back_pain_onset_age is not None else a.age
     features = _names([
         (a.age is not None and a.age > age_threshold, f"age over {age_threshold}"),
+        (onset_age is not None and onset_age < YOUNG_ONSET_AGE,
+         f"onset before {YOUNG_ONSET_AGE}"),
         (a.unexplained_weight_loss, "unexplained weight loss"),
         (a.night_pain, "persistent night pain"),
         (a.pain_multiple_sites, "pain at several sites"),
@@ -377,7 +428,7 @@ def _rf05(a: Answers, age_threshold: int) -> Effect | None:
     if len(features) >= 2:
         return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}),
                       note="several weaker cancer features: " + ", ".join(features))
-    if len(features) == 1 and not features[0].startswith("age over"):
+    if len(features) == 1 and not features[0].startswith(("age over", "onset before")):
         return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
                       acknowledgement="One weaker cancer feature: re-check at 4 weeks.",
                       note=features[0] + "; re-check at 4 weeks")
@@ -390,20 +441,32 @@ def _rf06(a: Answers, _: int) -> Effect | None:
     if systemic:
         return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
                       note="back pain with " + ", ".join(systemic))
+    coded = _coded_effect(a, "RF-06", Outcome.URGENT)
+    if coded:
+        return coded
     risks = _names([(a.iv_drug_use, "IV drug use"), (a.immunosuppressed, "immunosuppression"),
                     (a.recent_bacterial_infection, "recent bacterial infection"),
                     (a.penetrating_wound, "penetrating wound")])
-    if risks:
+    if not risks:
+        return None
+    if a.new_episode:
         return Effect(Outcome.URGENT, frozenset({Action.BLOCK_NEEDLING}),
-                      note="back pain with an infection risk factor: " + ", ".join(risks))
-    return None
+                      note="new or changed back pain with an infection risk factor: "
+                      + ", ".join(risks))
+    # A risk factor with long-standing, unchanged pain and no systemic feature is a
+    # precaution, not a referral (project rule).
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement="Infection risk factor: strict asepsis; re-screen at once if "
+                  "the pain becomes new or worse, or fever or feeling unwell appears.",
+                  note="infection risk factor (" + ", ".join(risks) + ") with unchanged back "
+                  "pain and no systemic feature")
 
 
 def _rf07(a: Answers, _: int) -> Effect | None:
     if not a.major_trauma:
-        return None
+        return _coded_effect(a, "RF-07", Outcome.EMERGENCY)
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note="major trauma with back pain")
+                  note="; ".join(["major trauma with back pain"] + _coded(a, "RF-07")))
 
 
 def _older_for_fracture(a: Answers) -> bool:
@@ -417,14 +480,31 @@ def _older_for_fracture(a: Answers) -> bool:
     return a.age > 65  # sex not recorded: the lower threshold, conservatively
 
 
+def _fragility_risks(a: Answers) -> list[str]:
+    return _names([(_older_for_fracture(a), "older age"), (a.osteoporosis, "osteoporosis"),
+                   (a.corticosteroid_use, "corticosteroid use")])
+
+
 def _rf08(a: Answers, _: int) -> Effect | None:
     reasons = []
     if a.minor_trauma and (a.osteoporosis or a.corticosteroid_use):
         reasons.append("minor trauma with osteoporosis or corticosteroid use")
     if a.minor_trauma and _older_for_fracture(a):
         reasons.append("minor trauma at older age")
+    # A fragility fracture needs no trauma: older age and corticosteroid use are red flags
+    # on their own, and combined they say more (Williams 2013); two of the three with new
+    # pain fire (project rule: how many).
+    risks = _fragility_risks(a)
+    if a.new_episode and not a.minor_trauma and len(risks) >= 2:
+        reasons.append("new back pain without trauma, with " + " and ".join(risks))
     if a.abrupt_midline_pain_eased_lying:
         reasons.append("abrupt severe midline pain that settles lying flat")
+    coded = _coded(a, "RF-08")
+    if coded:
+        # A coded vertebral fracture is no longer a suspicion: blocked until cleared.
+        return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK, Action.BLOCK_NEEDLING}),
+                      acknowledgement="Vertebral fracture: no pressure or deep needling over "
+                      "the spine.", note="; ".join(coded + reasons))
     if not reasons:
         return None
     return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
@@ -434,24 +514,47 @@ def _rf08(a: Answers, _: int) -> Effect | None:
 
 
 def _rf09(a: Answers, _: int) -> Effect | None:
-    if not a.abdominal_or_flank_pain:
-        return None
+    # safety.md RF-09: abdominal and/or back or flank pain. Every patient screened here
+    # has back pain, so the signs alone decide.
     signs = _names([(a.collapse, "collapse or loss of consciousness"),
                     (a.pulsatile_abdominal_mass, "pulsatile abdominal mass")])
     if not signs:
         return None
+    pain = "abdominal or flank and back pain" if a.abdominal_or_flank_pain else "back pain"
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note="new abdominal, back or flank pain with " + ", ".join(signs))
+                  note=f"{pain} with " + ", ".join(signs))
+
+
+def _first_onset(a: Answers) -> tuple[int | None, float | None]:
+    """(age at the first back pain, weeks of back pain since then, at least).
+
+    NG65 counts from the first onset of back pain, not from this episode's."""
+    onset, weeks, first = a.back_pain_onset_age, a.back_pain_duration_weeks, \
+        a.first_back_pain_age
+    if first is None:
+        return onset, weeks
+    if onset is None:
+        return first, weeks
+    if first >= onset:
+        return onset, weeks
+    # Ages are whole years: the first pain began at least (onset - first - 1) whole
+    # years before this episode did.
+    earlier = (onset - first - 1) * 52.0
+    if weeks is None and not earlier:
+        return first, None
+    return first, (weeks or 0.0) + earlier
 
 
 def _rf10(a: Answers, _: int) -> Effect | None:
-    # NICE NG65 (safety.md §1.3): onset before 45 and lasting more than 3 months.
-    if a.back_pain_onset_age is None or a.back_pain_duration_weeks is None:
+    # NICE NG65 (safety.md §1.3): back pain that began before 45 and has lasted more
+    # than 3 months.
+    onset, weeks = _first_onset(a)
+    if onset is None or weeks is None:
         return None
-    if not (a.back_pain_onset_age < 45 and a.back_pain_duration_weeks > 13):
+    if not (onset < 45 and weeks > 13):
         return None
     features = _names([
-        (a.back_pain_onset_age < 35, "onset before 35"),
+        (onset < 35, "onset before 35"),
         (a.wakes_second_half_of_night, "wakes in the second half of the night"),
         (a.buttock_pain, "buttock pain"),
         (a.improves_with_movement, "improves with movement"),
@@ -546,6 +649,14 @@ def _prohibited(a: Answers, _: int) -> Effect:
                   note="nipple (ST17) and umbilicus (CV8) are never needled")
 
 
+def _spinal_instability(a: Answers, _: int) -> Effect | None:
+    reasons = (["spinal instability"] if a.spinal_instability else []) + _coded(a, "CI-SPINE")
+    if not reasons:
+        return None
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_NEEDLING}),
+                  note="; ".join(reasons) + ": specialist clearance needed")
+
+
 BLOCK = frozenset({Action.BLOCK_NEEDLING})
 DEFER_BLOCK = frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING})
 ACK = frozenset({Action.REQUIRE_ACK})
@@ -553,46 +664,71 @@ ACK = frozenset({Action.REQUIRE_ACK})
 RULES: tuple[Rule, ...] = (
     Rule("RF-01", "Cauda equina syndrome",
          "back or leg pain with any new: bladder or bowel disturbance, saddle numbness, sexual "
-         "dysfunction, bilateral radicular leg pain, severe/progressive weakness of both legs",
-         "EMERGENCY; needling blocked", ("Glos", "Cornwall-BASS", "BMJ-CES", "ACP2011"), _rf01),
+         "dysfunction, bilateral radicular leg pain, severe/progressive weakness of both legs; "
+         "or the episode coded G83.4",
+         "EMERGENCY; needling blocked until cleared", ("Glos", "Cornwall-BASS", "BMJ-CES",
+                                                      "ACP2011"), _rf01,
+         project_rule="a coded cause raises its rule until cleared"),
     Rule("RF-01-ASK", "Cauda equina questions not answered",
          "bladder, bowel, saddle sensation or leg weakness question left unanswered",
          "needling blocked until asked in person and recorded", ("CKS",), _rf01_unasked,
          project_rule="safety.md §1.1 project rule"),
+    Rule("ASK", "Questions not answered",
+         "any other question left blank whose answer could change the decision for this "
+         "patient (pregnancy unless the sex at birth is male; the follow-up questions of a "
+         "yes)", "needling blocked until each is answered; the check lists and links them",
+         ("CKS",), lambda a, t: _unanswered(a, t),
+         project_rule="extends the §1.1 rule to every question: a blank is unknown, not no"),
     Rule("RF-02", "Severe or progressive neurological deficit",
          "progressive motor weakness, or motor deficit at more than one root level",
          "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02),
     Rule("RF-03", "Suspected metastatic spinal cord compression",
-         "history of cancer and new back pain and any neurological symptom",
+         "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C79.51) "
+         "and any neurological symptom",
          "EMERGENCY; needling blocked", ("NG234", "Glos", "HeyNeuro"), _rf03),
     Rule("RF-04", "Known cancer, new back pain",
-         "history of cancer and new back pain, no neurological symptom",
-         "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04),
+         "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C79.51); "
+         "no neurological symptom",
+         "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04,
+         project_rule="a coded spinal malignancy counts whether the pain is new or not"),
     Rule("RF-05", "Weaker cancer features",
-         "count of: age over 50 (configurable), unexplained weight loss, night pain, pain at "
-         "several sites, structural deformity, thoracic pain, no improvement after a month in a "
-         "new episode not yet assessed",
+         "count of: age over 50 (configurable), onset of this back pain before 20, unexplained "
+         "weight loss, night pain, pain at several sites, structural deformity, thoracic pain, "
+         "no improvement after a month in a new episode not yet assessed",
          "2 or more: URGENT, needling blocked; 1 other than age: SOON with acknowledgement; "
-         "age alone: nothing", ("ACP2011", "Glos", "HeyNeuro"), _rf05,
+         "age (over 50 or onset before 20) alone: nothing", ("ACP2011", "Glos", "HeyNeuro"),
+         _rf05,
          project_rule="the count of 2, the age-alone exception and the not-yet-assessed condition"),
     Rule("RF-06", "Spinal infection",
          "back pain with fever/chills or systemically unwell; or with IV drug use, "
-         "immunosuppression, recent bacterial infection or penetrating wound",
-         "systemic features: EMERGENCY; risk factor only: URGENT; needling blocked",
-         ("Glos", "ACP2011", "NHS-slide"), _rf06, project_rule="the split between the two tiers"),
-    Rule("RF-07", "Fracture after major trauma", "major trauma with back pain",
-         "EMERGENCY; needling blocked", ("Glos", "NHS-slide"), _rf07),
+         "immunosuppression, recent bacterial infection or penetrating wound; or the episode "
+         "coded M46.26, M46.27, M46.46 or M46.47",
+         "systemic features: EMERGENCY; a risk factor with new or changed pain, or a coded "
+         "infection: URGENT, needling blocked until cleared; a risk factor with unchanged pain: "
+         "precaution with acknowledgement",
+         ("Glos", "ACP2011", "NHS-slide"), _rf06,
+         project_rule="the split between the tiers; a risk factor alone is a precaution"),
+    Rule("RF-07", "Fracture after major trauma",
+         "major trauma with back pain, or the episode coded S32.009A",
+         "EMERGENCY; needling blocked until cleared", ("Glos", "NHS-slide"), _rf07,
+         project_rule="a coded cause raises its rule until cleared"),
     Rule("RF-08", "Suspected fragility fracture",
          "minor trauma with osteoporosis or corticosteroid use, or at older age (men over 65, "
-         "women over 75); abrupt severe midline pain that settles lying flat",
-         "SOON with acknowledgement", ("Glos", "ACP2011", "NHS-slide"), _rf08,
-         project_rule="how the listed features combine"),
+         "women over 75); new pain without trauma with two of older age, osteoporosis and "
+         "corticosteroid use; abrupt severe midline pain that settles lying flat; or the "
+         "episode coded M48.56XA or M80.08XA",
+         "SOON with acknowledgement; a coded fracture also blocks needling until cleared",
+         ("Glos", "ACP2011", "NHS-slide", "Williams2013"), _rf08,
+         project_rule="how the listed features combine (two of three without trauma)"),
     Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
-         "new abdominal, back or flank pain with collapse or a pulsatile abdominal mass",
+         "back pain (every patient here), with or without abdominal or flank pain, with "
+         "collapse or a pulsatile abdominal mass",
          "EMERGENCY; needling blocked", ("BMJ-AAA", "Relias"), _rf09,
          project_rule="age, smoking, sex and family history do not fire alone"),
     Rule("RF-10", "Axial spondyloarthritis (NICE NG65)",
-         "onset before 45 and lasting more than 3 months; count of the nine NG65 features",
+         "first back pain ever before 45 and back pain for more than 3 months since (the age "
+         "at the first back pain is asked; this episode's onset when it is the first); count "
+         "of the nine NG65 features",
          "4 or more: SOON, refer to rheumatology; 3: SOON, HLA-B27 via a physician",
          ("NG65", "NHSL-axSpA", "BJGP"), _rf10),
     Rule("CI-UNSTABLE", "Medical emergency or unstable/undiagnosed condition",
@@ -642,11 +778,9 @@ RULES: tuple[Rule, ...] = (
                                              note="damaged heart valve",
                                              acknowledgement="Damaged heart valve: endocarditis "
                                              "risk; strict asepsis, no indwelling needles."))),
-    Rule("CI-SPINE", "Spinal instability", "spinal instability",
-         "BLOCK_NEEDLING until specialist clearance", ("AACP-list",),
-         _flag("spinal_instability", Effect(Outcome.PRECAUTIONS, BLOCK,
-                                            note="spinal instability: specialist clearance "
-                                            "needed"))),
+    Rule("CI-SPINE", "Spinal instability", "spinal instability, or a coded spinal instability "
+         "(M53.2X6, M53.2X7)",
+         "BLOCK_NEEDLING until specialist clearance", ("AACP-list",), _spinal_instability),
     Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
          "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
          _regions("lymphoedema_regions", "lymphoedema")),
@@ -706,6 +840,94 @@ RULES: tuple[Rule, ...] = (
 _ALWAYS = frozenset({"CI-PROHIBITED"})
 
 
+def _effects(answers: Answers, age_threshold: int) -> list[tuple[Rule, Effect]]:
+    """Every rule that fires on the answers as given (a blank counts as not present)."""
+    fired = []
+    for rule in RULES:
+        if rule.id == "ASK":
+            continue
+        effect = rule.evaluate(answers, age_threshold)
+        if effect is not None:
+            fired.append((rule, effect))
+    return fired
+
+
+def _signature(answers: Answers, age_threshold: int) -> frozenset:
+    """What a decision allows and why: two answers with the same signature lead to the
+    same decision, for the same reasons."""
+    return frozenset((rule.id, effect.outcome, effect.actions, effect.blocked_points,
+                      effect.blocked_regions, effect.acknowledgement, effect.note)
+                     for rule, effect in _effects(answers, age_threshold))
+
+
+# The facts a question asks for: every yes/no fact, and the age at the first back pain.
+# `leg_pain` comes from the chart, never blank there.
+QUESTION_FIELDS = tuple(f.name for f in fields(Answers)
+                        if f.type == "bool | None" and f.name != "leg_pain") \
+    + ("first_back_pain_age",)
+# The answer that could make the decision most restrictive, where it is not "yes".
+_WORST = {"medically_assessed": False, "first_back_pain_age": 0}
+
+
+def _possible_values(name: str, a: Answers) -> tuple:
+    if name == "first_back_pain_age":
+        # No earlier back pain, or the earliest possible: the NG65 rule reads it.
+        return (a.back_pain_onset_age, 0)
+    return (True, False)
+
+
+# The only questions whose answer validate() can refuse for a patient.
+_CONSTRAINED = frozenset({"pregnant", "first_back_pain_age"})
+
+
+def _with(a: Answers, name: str, value) -> Answers | None:
+    candidate = replace(a, **{name: value})
+    if name not in _CONSTRAINED:
+        return candidate
+    try:
+        validate(candidate)
+    except InvalidAnswer:
+        return None  # not a possible answer for this patient (pregnant, sex at birth male)
+    return candidate
+
+
+def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_THRESHOLD
+                           ) -> tuple[str, ...]:
+    """The blank questions whose answer could change today's decision for this patient.
+
+    A question matters when its possible answers give different decisions, with the
+    other blank answers as they are (blank) or at their most restrictive (so that a
+    rule needing two blank facts is caught). Which questions that is follows from what
+    is known: pregnancy not for a patient whose sex at birth is male, the follow-up
+    questions of a "yes" only after the "yes"."""
+    blank = [n for n in QUESTION_FIELDS if getattr(answers, n) is None]
+    if not blank:
+        return ()
+    worst = answers
+    for name in blank:
+        worst = _with(worst, name, _WORST.get(name, True)) or worst
+    matters = []
+    for name in blank:
+        if name in MUST_ASK:
+            continue  # RF-01-ASK names them
+        for context in (answers, worst):
+            outcomes = {_signature(c, age_threshold) for value in _possible_values(name, answers)
+                        if (c := _with(context, name, value)) is not None}
+            if len(outcomes) > 1:
+                matters.append(name)
+                break
+    return tuple(matters)
+
+
+def _unanswered(a: Answers, age_threshold: int) -> Effect | None:
+    questions = unanswered_that_matter(a, age_threshold)
+    if not questions:
+        return None
+    return Effect(Outcome.PRECAUTIONS, BLOCK, questions=questions,
+                  note="not yet answered: " + ", ".join(q.replace("_", " ") for q in questions)
+                  + ". Ask and record each before needling.")
+
+
 def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> Decision:
     """Run every rule. Deterministic: same answers, same decision."""
     validate(answers)
@@ -725,7 +947,8 @@ def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> D
         actions |= effect.actions
         outcome = max(outcome, effect.outcome)
         findings.append(Finding(rule.id, rule.title, effect.outcome, effect.actions,
-                                effect.note, rule.sources, effect.acknowledgement))
+                                effect.note, rule.sources, effect.acknowledgement,
+                                effect.questions))
     if outcome == Outcome.PROCEED and findings:
         outcome = Outcome.PRECAUTIONS
     needling = not (actions & {Action.BLOCK_NEEDLING, Action.DEFER_REFER}) and outcome not in (

@@ -189,13 +189,23 @@ class OutcomeSchedule(models.Model):
 
 class AlertKind(models.TextChoices):
     SELF_HARM = "self_harm", "PHQ-9 item 9: thoughts of self-harm"
+    INTAKE_EMERGENCY = "intake_emergency", "Home intake: emergency red flag"
 
 
 class OutcomeAlert(models.Model):
+    """A safety alert that needs same-day follow-up by a clinician (safety.md §2): PHQ-9
+    item 9, or an emergency red flag in an intake answered at home. While open it
+    blocks starting a session; the responsible clinician is notified at once."""
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="outcome_alerts")
     response = models.ForeignKey(QuestionnaireResponse, on_delete=models.PROTECT,
-                                 related_name="alerts")
+                                 null=True, blank=True, related_name="alerts")
+    screening = models.ForeignKey("screening.Screening", on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="alerts")
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    # Who was notified: the patient's practitioner, else the clinic's admin.
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -192,12 +192,54 @@ def patient_outcomes(patient, on: date) -> list[EpisodeOutcomes]:
 
 
 def open_alerts(*, user):
+    """Open safety alerts the user may see; those they are responsible for first."""
+    from django.db.models import Case, IntegerField, Value, When
+
     from acuback.accounts import policy
 
     return (OutcomeAlert.objects.filter(
         acknowledged_at__isnull=True,
         patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
+        .annotate(mine=Case(When(responsible=user.pk, then=Value(0)), default=Value(1),
+                            output_field=IntegerField()))
+        .order_by("mine", "created_at")
         .select_related("patient", "response"))
+
+
+def open_alerts_for(patient_id: int) -> list[OutcomeAlert]:
+    """The patient's safety alerts whose follow-up is not recorded yet."""
+    return list(OutcomeAlert.objects.filter(patient_id=patient_id, acknowledged_at__isnull=True))
+
+
+def responsible_clinicians(patient) -> list:
+    """Who is told of a safety alert: the patient's practitioner (who treated them last,
+    else who they are booked with next, else who saw them last), else the clinic's
+    admins. Users with a login only."""
+    from django.utils import timezone
+
+    from acuback.scheduling.models import Appointment, AppointmentStatus
+
+    session = (Session.objects.filter(patient=patient, practitioner__user__is_active=True)
+               .select_related("practitioner__user").order_by("-session_date", "-pk").first())
+    if session is not None:
+        return [session.practitioner.user]
+    appointments = Appointment.objects.filter(
+        patient=patient, practitioner__user__is_active=True).select_related("practitioner__user")
+    appointment = (appointments.filter(status=AppointmentStatus.BOOKED,
+                                       start__gte=timezone.now()).order_by("start").first()
+                   or appointments.order_by("-start").first())
+    if appointment is not None:
+        return [appointment.practitioner.user]
+    return clinic_admins(patient.clinic_id)
+
+
+def clinic_admins(clinic_id: int) -> list:
+    """The clinic's active admins, oldest account first."""
+    from acuback.accounts.models import Membership, Role
+
+    return [m.user for m in Membership.objects.filter(
+        clinic_id=clinic_id, role=Role.CLINIC_ADMIN, user__is_active=True)
+        .select_related("user").order_by("user_id")]
 
 
 def drafts_for_link(link) -> dict[str, QuestionnaireResponse]:

@@ -122,12 +122,10 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
         if submit:
             measures.refresh(episode_id=episode.pk, instrument=instrument_id)
             charts_draw_later(episode.pk)
-        if submit and instrument_id == "phq9" and self_harm_alert(
-                {int(k): v for k, v in answers.items()}):
-            OutcomeAlert.objects.create(patient=patient, response=response,
-                                        kind=AlertKind.SELF_HARM)
-            audit_record(request=request, action="outcome.alert.self_harm", patient=patient,
-                         target=response, actor=user)
+        if instrument_id == "phq9" and self_harm_alert(
+                {int(k): v for k, v in answers.items()}, submitted=submit):
+            alert_raise(patient=patient, kind=AlertKind.SELF_HARM, response=response,
+                        request=request)
         audit_record(request=request, action="outcome.submit" if submit else "outcome.draft",
                      patient=patient, target=response, actor=user,
                      detail={"instrument": instrument_id, "by": completed_by})
@@ -217,6 +215,51 @@ def link_finish_if_done(link: CollectionLink) -> bool:
 
 
 # --- alerts and wording ----------------------------------------------------------------
+
+ALERT_TEXT = {
+    AlertKind.SELF_HARM: "A patient's PHQ-9 answer to item 9 (thoughts of self-harm) needs "
+                         "same-day follow-up under the clinic's crisis protocol.",
+    AlertKind.INTAKE_EMERGENCY: "A patient's intake answered at home reports an emergency "
+                                "red flag: contact the patient now.",
+}
+
+
+def alert_raise(*, patient, kind: str, request: HttpRequest | None, response=None,
+                screening=None) -> OutcomeAlert:
+    """Open a safety alert once per response or intake, and notify the responsible
+    clinician at once by e-mail and SMS through the outbox (safety.md §2)."""
+    from acuback.scheduling.notifications import plan_safety_alert
+    from acuback.scheduling.tasks import notifications_send_soon
+
+    from .selectors import clinic_admins, responsible_clinicians
+
+    # A response alerts once (its item 9 was followed up); an intake the patient sends
+    # again after the follow-up is a new report and alerts again.
+    existing = OutcomeAlert.objects.filter(patient=patient, kind=kind, response=response,
+                                           screening=screening)
+    if screening is not None:
+        existing = existing.filter(acknowledged_at__isnull=True)
+    if (found := existing.first()) is not None:
+        return found
+    recipients = responsible_clinicians(patient)
+    # A practitioner with neither e-mail nor mobile cannot be reached: the admins are told.
+    if not any(u.email or u.mobile_phone for u in recipients):
+        recipients += [u for u in clinic_admins(patient.clinic_id) if u not in recipients]
+    user = request.user if request is not None and request.user.is_authenticated else None
+    with transaction.atomic():
+        alert = OutcomeAlert.objects.create(patient=patient, kind=kind, response=response,
+                                            screening=screening,
+                                            responsible=recipients[0] if recipients else None)
+        sent = plan_safety_alert(
+            clinic=patient.clinic, patient=patient, recipients=recipients,
+            subject=f"{patient.clinic.name}: urgent safety alert", text=ALERT_TEXT[kind],
+            link=reverse("patient_outcomes", args=[patient.pk]))
+        audit_record(request=request, action=f"outcome.alert.{kind}", patient=patient,
+                     target=alert, actor=user,
+                     detail={"notified": [u.pk for u in recipients], "messages": sent})
+        notifications_send_soon()
+    return alert
+
 
 def alert_acknowledge(*, alert: OutcomeAlert, note: str, request: HttpRequest) -> None:
     if not note.strip():

@@ -14,6 +14,7 @@ from acuback import sql
 from acuback.accounts import policy
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
+from acuback.clinical.instruments.phq import submittable_unscored
 from acuback.patients.views import _get_episode, _get_patient
 from acuback.web.links import url_format
 
@@ -133,7 +134,8 @@ def _questionnaire(request, *, patient, episode, instrument, time_point, complet
         if valid:
             answers = form.answers()
             result = instruments.score(instrument.id, answers) if submit else None
-            if submit and result.total is None:
+            if submit and result.total is None and not (
+                    instrument.id == "phq9" and submittable_unscored(answers)):
                 form.add_error(None, f"Not complete yet: {result.note}. Answer the remaining "
                                "questions, or save and come back later.")
             else:

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
 from acuback.outcomes import selectors as outcome_selectors
+from acuback.outcomes import services as outcome_services
 from acuback.outcomes.charts import episode_charts
+from acuback.outcomes.models import AlertKind
 from acuback.patients import services as patient_services
 from acuback.patients.forms import ConsentRecordForm
 from acuback.patients.models import Consent
@@ -334,6 +336,10 @@ def portal_intake(request: HttpRequest) -> HttpResponse:
                 return redirect("home")
             audit_record(request=request, action="portal.intake_emergency", patient=patient,
                          target=draft)
+            # The same path as PHQ-9 item 9 (safety.md §2): the responsible clinician is
+            # told at once, and no session starts until the follow-up is recorded.
+            outcome_services.alert_raise(patient=patient, kind=AlertKind.INTAKE_EMERGENCY,
+                                         screening=draft, request=request)
     return render(request, "portal/intake.html", {
         "patient": patient, "form": form, "emergency": emergency},
         status=400 if form.errors else 200)

@@ -181,6 +181,7 @@ class Appointment(models.Model):
 class NotificationKind(models.TextChoices):
     APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
     QUESTIONNAIRE_INVITATION = "questionnaire_invitation", "Questionnaire invitation"
+    SAFETY_ALERT = "safety_alert", "Safety alert to the responsible clinician"
 
 
 class NotificationStatus(models.TextChoices):

@@ -128,6 +128,23 @@ def plan_questionnaire_invitations(now: datetime) -> int:
     return created
 
 
+def plan_safety_alert(*, clinic, patient, recipients, subject: str, text: str,
+                      link: str) -> int:
+    """E-mail and SMS to each responsible clinician, due now (safety.md §2: real time,
+    not an inbox). The message names no patient: the link opens the record after login."""
+    now = timezone.now()
+    url = settings.ACUBACK_BASE_URL + link
+    rows = []
+    for user in recipients:
+        channels = [("email", user.email), ("sms", user.mobile_phone)]
+        rows += [Notification(clinic=clinic, patient=patient, kind=NotificationKind.SAFETY_ALERT,
+                              channel=channel, to=to, subject=subject,
+                              body=f"{text}\n{url}", due_at=now)
+                 for channel, to in channels if to]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
 def send_due(now: datetime) -> tuple[int, int]:
     """Send what is due; returns (sent, failed). A failure is retried with back-off."""
     sent = failed = 0

@@ -14,6 +14,21 @@ CHART_PRUNE_EVERY_SECONDS = 86400
 
 
 @task()
+def notifications_send_now() -> tuple[int, int]:
+    """Send what is due at once (a safety alert), without waiting for the next tick."""
+    from django.utils import timezone
+
+    return notifications.send_due(timezone.now())
+
+
+def notifications_send_soon() -> None:
+    """Queue notifications_send_now once the caller's transaction commits."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: notifications_send_now.enqueue())
+
+
+@task()
 def reminders_tick() -> dict:
     """Plan reminders and questionnaire invitations, and send what is due; once a day,
     drop chart files nobody has looked at for 30 days and refresh SQLite's query-planner

@@ -22,7 +22,7 @@ from acuback.clinical.safety import (
 from acuback.patients import body_map
 from acuback.patients.models import EpisodeOfCare, Patient
 
-from .models import ClearanceKind
+from .models import ClearanceAllows, ClearanceKind
 from .questions import GROUPS, TODAY_ONLY, YES_NO_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -61,6 +61,9 @@ class IntakeForm(forms.Form):
     gestational_weeks = forms.IntegerField(label="If pregnant: weeks of pregnancy",
                                            required=False, min_value=0,
                                            max_value=MAX_GESTATIONAL_WEEKS)
+    first_back_pain_age = forms.IntegerField(
+        label="How old were you when you first had back pain (any back pain, ever)?",
+        required=False, min_value=0, max_value=130)
     skin_problem_regions = forms.MultipleChoiceField(
         label="Skin infection, ulcer, burn, wound, scar or varicose veins in these areas",
         required=False, widget=forms.CheckboxSelectMultiple, choices=REGION_CHOICES)
@@ -103,6 +106,7 @@ class IntakeForm(forms.Form):
         initial.update(
             medication_classes=sorted(answers.medication_classes),
             pregnant=_from_bool(answers.pregnant), gestational_weeks=answers.gestational_weeks,
+            first_back_pain_age=answers.first_back_pain_age,
             skin_problem_regions=sorted(answers.skin_problem_regions),
             tumour_regions=sorted(answers.tumour_regions),
             lymphoedema_regions=sorted(answers.lymphoedema_regions))
@@ -158,6 +162,7 @@ class IntakeForm(forms.Form):
             medication_classes=frozenset(data.get("medication_classes") or []),
             pregnant=_to_bool(data.get("pregnant", "")),
             gestational_weeks=data.get("gestational_weeks"),
+            first_back_pain_age=data.get("first_back_pain_age"),
             skin_problem_regions=frozenset(data.get("skin_problem_regions") or []),
             tumour_regions=frozenset(data.get("tumour_regions") or []),
             lymphoedema_regions=frozenset(data.get("lymphoedema_regions") or []),
@@ -177,6 +182,9 @@ def derived_answers(*, patient: Patient, episode: EpisodeOfCare, on: date) -> di
         "leg_pain": episode.radiating_leg_pain,
         "back_pain_onset_age": patient.age_on(onset),
         "back_pain_duration_weeks": round((on - onset).days / 7, 1),
+        # A coded serious cause raises its safety rule (clinical.diagnoses.safety_rule).
+        "diagnosis_codes": frozenset(c for c in episode.diagnosis_codes
+                                     if c in diagnoses.BY_CODE),
     }
 
 
@@ -187,6 +195,9 @@ def reset_today_only(stored: dict) -> dict:
 
 def raise_on_field(form: forms.Form, error: InvalidAnswer) -> None:
     name = error.field if error.field in form.fields else None
+    if error.field == "diagnosis_codes":
+        form.add_error(None, f"Episode diagnosis codes: {error.message}")
+        return
     if error.field == "devices":
         name = "device_1_kind"
     form.add_error(name, error.message)
@@ -291,9 +302,40 @@ class EpisodeForm(forms.ModelForm):
 
 
 class ClearanceForm(forms.Form):
-    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How the referral was closed")
-    note = forms.CharField(label="Details (who assessed, what they found, or your reasoning)",
+    """Clears open findings that block needling (selectors.finding_clearances)."""
+
+    rules = forms.MultipleChoiceField(label="Findings this clearance answers",
+                                      widget=forms.CheckboxSelectMultiple)
+    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How it was cleared")
+    cleared_by_name = forms.CharField(label="Cleared by (name and role)", max_length=200)
+    cleared_on = forms.DateField(label="Date of the assessment or decision",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    letter = forms.CharField(label="The clearance letter (author, date, what it says, where "
+                             "it is filed)", required=False, max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    allows = forms.ChoiceField(choices=ClearanceAllows.choices, label="What it allows")
+    note = forms.CharField(label="Details (what they found, or your reasoning)",
                            widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, open_findings: list[dict] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rules"].choices = [(f["rule"], f"{f['rule']} {f['title']}: {f['note']}")
+                                        for f in open_findings]
+        self.fields["rules"].initial = [f["rule"] for f in open_findings
+                                        if f["outcome"] in ("URGENT", "EMERGENCY")]
+
+    def clean_cleared_on(self):
+        day = self.cleaned_data["cleared_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("This date is in the future.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == ClearanceKind.MEDICAL_CLEARANCE and \
+                not cleaned.get("letter", "").strip():
+            self.add_error("letter", "A medical clearance needs its letter.")
+        return cleaned
 
 
 class NeedlingCheckForm(forms.Form):

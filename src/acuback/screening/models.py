@@ -98,12 +98,34 @@ class ClearanceKind(models.TextChoices):
     REASONED_DECISION = "reasoned_decision", "Reasoned decision to proceed"
 
 
+class ClearanceAllows(models.TextChoices):
+    NEEDLING = "needling", "Needling, as the other findings allow"
+    MANUAL_ONLY = "manual_only", "Manual needling only, no electroacupuncture"
+
+
 class ReferralClearance(models.Model):
-    """Closes an URGENT or EMERGENCY referral: who cleared it, how, and why."""
+    """Clears one finding that blocks needling (a referral, or a "block until cleared"
+    condition): who cleared it, when, the letter, and what it allows.
+
+    It is carried forward to later screenings while the finding is raised by the same
+    answers (`raised_by`, the finding's note, is unchanged); when they change, the
+    finding is open again. A red flag's clearance holds within its episode of care.
+    Rows written before rule ids were recorded (`rule_id` blank) clear the URGENT and
+    EMERGENCY findings of their own screening only."""
 
     screening = models.ForeignKey(Screening, on_delete=models.PROTECT,
                                   related_name="clearances")
+    rule_id = models.CharField(max_length=20, blank=True)
+    raised_by = models.TextField(blank=True, help_text="The finding's note when cleared: what "
+                                 "raised it.")
     kind = models.CharField(max_length=30, choices=ClearanceKind.choices)
+    cleared_by_name = models.CharField(max_length=200, blank=True,
+                                       help_text="Who assessed and cleared it.")
+    cleared_on = models.DateField(null=True, blank=True)
+    letter = models.TextField(blank=True, help_text="The clearance letter: its author, date and "
+                              "what it says, or where the scanned letter is filed.")
+    allows = models.CharField(max_length=20, choices=ClearanceAllows.choices,
+                              default=ClearanceAllows.NEEDLING)
     note = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
@@ -113,7 +135,8 @@ class ReferralClearance(models.Model):
         ordering = ["recorded_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.recorded_at:%Y-%m-%d})"
+        return f"{self.rule_id or 'referral'}: {self.get_kind_display()} " \
+               f"({self.recorded_at:%Y-%m-%d})"
 
 
 class Acknowledgement(models.Model):

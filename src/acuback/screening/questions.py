@@ -117,14 +117,23 @@ GROUPS: tuple[Group, ...] = (
 )
 
 # Answers computed from the chart rather than asked.
-DERIVED = ("age", "sex_at_birth", "leg_pain", "back_pain_onset_age", "back_pain_duration_weeks")
-# Asked by dedicated widgets: regions, medicines, devices, pregnancy.
+DERIVED = ("age", "sex_at_birth", "leg_pain", "back_pain_onset_age", "back_pain_duration_weeks",
+           "diagnosis_codes")
+# Asked by dedicated widgets: regions, medicines, devices, pregnancy, first back pain.
 SPECIAL = ("lymphoedema_regions", "tumour_regions", "skin_problem_regions", "medication_classes",
-           "devices", "pregnant", "gestational_weeks")
+           "devices", "pregnant", "gestational_weeks", "first_back_pain_age")
 # Reset at every new check: they describe the day, not the patient.
 TODAY_ONLY = ("hungry_or_exhausted_today", "intoxicated_today")
 
 YES_NO_FIELDS = tuple(q.field for g in GROUPS for q in g.questions)
+
+# Every question by its Answers field, in plain words (the pre-needling check lists the
+# unanswered ones; rule ASK).
+QUESTION_TEXT = {q.field: q.text for g in GROUPS for q in g.questions} | {
+    "pregnant": "Are you pregnant, or could you be?",
+    "first_back_pain_age": "How old were you when you first had back pain (any back pain, "
+                           "ever)?",
+}
 
 # Answered by the clinician, never by the patient on the portal.
 CLINICIAN_FIELDS = tuple(q.field for g in GROUPS for q in g.questions if q.clinician)

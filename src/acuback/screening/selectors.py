@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,11 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from acuback import sql
-from acuback.clinical import points
+from acuback.clinical import diagnoses, points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
-from acuback.patients.models import Consent, ConsentKind, Patient
+from acuback.patients.models import Consent, ConsentKind, EpisodeOfCare, Patient
 
-from .models import ReferralClearance, Screening, ScreeningStatus
+from .models import ClearanceAllows, ReferralClearance, Screening, ScreeningStatus
+from .questions import QUESTION_TEXT
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class SafetyProfile:
     ea_reasons: tuple[str, ...]  # why electroacupuncture is not allowed
     findings: tuple[dict, ...] = ()
     checked_today: bool = False
+    unanswered: tuple[tuple[str, str], ...] = ()  # (field, question) that must be answered
+    # (rule id, who cleared it and when) for each blocking finding a clearance lifts
+    cleared_findings: tuple[tuple[str, str], ...] = ()
 
     @property
     def blocked_region_labels(self) -> list[str]:
@@ -55,6 +60,89 @@ REFERRAL_RULES = frozenset({"RF-01", "RF-02", "RF-03", "RF-04", "RF-05", "RF-06"
                             "RF-09"})
 
 
+# Findings cleared by answering the questions they name, not by a clearance.
+CLEARED_BY_ANSWERING = frozenset({"ASK", "RF-01-ASK"})
+
+
+def needs_clearance(finding: dict) -> bool:
+    """A finding that blocks needling (or is an URGENT or EMERGENCY referral) until a
+    clearance is recorded."""
+    return finding["rule"] not in CLEARED_BY_ANSWERING and bool(
+        {"BLOCK_NEEDLING", "DEFER_REFER"} & set(finding["actions"])
+        or Outcome[finding["outcome"]] >= Outcome.URGENT)
+
+
+def patient_clearances(patient_id: int) -> list[ReferralClearance]:
+    """Every clearance recorded for the patient, newest first, with its episode."""
+    return list(ReferralClearance.objects.filter(screening__patient_id=patient_id)
+                .select_related("screening").order_by("-recorded_at", "-pk"))
+
+
+def clearance_of(finding: dict, screening: Screening, clearances: list[ReferralClearance],
+                 history: list[Screening] | None = None) -> ReferralClearance | None:
+    """The clearance that lifts this finding of `screening`, or None.
+
+    Carried forward while the same answers raise it (the same note) at every signed
+    screening from the cleared one to this one: a finding that went away and came back
+    is open again. A red flag's (RF-) only within its episode, since a new episode is
+    screened afresh (NG59). A row from before rule ids were recorded clears its own
+    screening's referral findings. `history`: the patient's signed screenings in the
+    order signed (read when None)."""
+    for c in clearances:
+        if not c.rule_id:
+            if c.screening_id == screening.pk and finding["rule"] in REFERRAL_RULES:
+                return c
+        elif c.rule_id == finding["rule"] and c.raised_by == finding["note"]:
+            red_flag = finding["rule"].startswith("RF-")
+            if red_flag and c.screening.episode_id != screening.episode_id:
+                continue
+            if c.screening_id == screening.pk:
+                return c
+            if history is None:
+                history = _signed_history(screening.patient_id)
+            if _raised_throughout(c, screening, history, same_episode=red_flag):
+                return c
+    return None
+
+
+def _signed_history(patient_id: int) -> list[Screening]:
+    return list(Screening.objects.filter(patient_id=patient_id, status=ScreeningStatus.SIGNED)
+                .only("pk", "episode_id", "signed_at", "decision").order_by("signed_at", "pk"))
+
+
+def _raised_throughout(c: ReferralClearance, screening: Screening, history: list[Screening],
+                       *, same_episode: bool) -> bool:
+    """Every signed screening from the cleared one to `screening` raised the finding with
+    the note it had when cleared (its answers unchanged)."""
+    order = [s.pk for s in history]
+    if c.screening_id not in order or screening.pk not in order:
+        return False
+    start, end = order.index(c.screening_id), order.index(screening.pk)
+    if start > end:
+        return False  # cleared later: it does not reach back
+    for s in history[start:end + 1]:
+        if same_episode and s.episode_id != screening.episode_id:
+            continue
+        if not any(f["rule"] == c.rule_id and f["note"] == c.raised_by
+                   for f in (s.decision or {}).get("findings", [])):
+            return False
+    return True
+
+
+def finding_clearances(screening: Screening, clearances: list[ReferralClearance] | None = None
+                       ) -> list[tuple[dict, ReferralClearance | None]]:
+    """Each finding of the screening that needs a clearance, with the one that lifts it."""
+    blocking = [f for f in (screening.decision or {}).get("findings", []) if needs_clearance(f)]
+    if not blocking:
+        return []
+    if clearances is None:
+        clearances = patient_clearances(screening.patient_id)
+    # The screenings in between are read only when a clearance comes from another one.
+    history = _signed_history(screening.patient_id) if any(
+        c.screening_id != screening.pk for c in clearances) else []
+    return [(f, clearance_of(f, screening, clearances, history)) for f in blocking]
+
+
 def latest_signed_screening(patient: Patient) -> Screening | None:
     """The patient's latest signed screening, with `has_clearance` (a referral clearance
     answers it), without its answers and changes (the decision holds what the safety
@@ -63,17 +151,30 @@ def latest_signed_screening(patient: Patient) -> Screening | None:
     Written in SQL: the chart, every session start and every save read it, and the ORM
     spent about 1 ms building this query. The same order as the ORM's
     ``order_by("-signed_at", "-pk")``."""
-    screening, clearance = (connection.ops.quote_name(m._meta.db_table)
-                            for m in (Screening, ReferralClearance))
+    screening, clearance, episode = (connection.ops.quote_name(m._meta.db_table)
+                                     for m in (Screening, ReferralClearance, EpisodeOfCare))
     found = list(Screening.objects.raw(
         f"SELECT {sql.columns(Screening, exclude=('answers', 'changes'))}, "  # noqa: S608 - names from the models  # nosec B608
         f"EXISTS (SELECT 1 FROM {clearance} c WHERE c.screening_id = {screening}.id) "
-        f"AS has_clearance FROM {screening} WHERE patient_id = %s AND status = %s "
+        f"AS has_clearance, (SELECT e.diagnosis_codes FROM {episode} e "
+        f"WHERE e.id = {screening}.episode_id) AS episode_codes "
+        f"FROM {screening} WHERE patient_id = %s AND status = %s "
         "ORDER BY signed_at DESC, id DESC LIMIT 1", [patient.pk, ScreeningStatus.SIGNED.value]))
     if not found:
         return None
     found[0].has_clearance = bool(found[0].has_clearance)  # SQLite answers 0 or 1
+    codes = found[0].episode_codes
+    found[0].episode_codes = json.loads(codes) if isinstance(codes, str) else (codes or [])
     return found[0]
+
+
+def _coded_since(screening: Screening) -> list[str]:
+    """Serious causes coded on the episode that the screening's decision does not name:
+    coded after it was signed."""
+    named = " ".join(f["note"] for f in (screening.decision or {}).get("findings", []))
+    return [f"{d.code} {d.description}" for d in
+            (diagnoses.BY_CODE.get(c) for c in screening.episode_codes)
+            if d is not None and d.safety_rule and d.code not in named]
 
 
 def safety_profile(*, patient: Patient, on: date,
@@ -97,18 +198,33 @@ def safety_profile(*, patient: Patient, on: date,
                              tuple(reasons), tuple(ea_reasons))
     decision = screening.decision or {}
     outcome = Outcome[screening.outcome]
-    cleared = outcome >= Outcome.URGENT and screening.has_clearance
-    open_referral = outcome >= Outcome.URGENT and not cleared
+    # Most screenings have no blocking finding: then no clearance is read.
+    cleared_by = {f["rule"]: c for f, c in finding_clearances(screening) if c is not None}
+    open_referrals = [Outcome[f["outcome"]] for f in decision.get("findings", [])
+                      if Outcome[f["outcome"]] >= Outcome.URGENT and f["rule"] not in cleared_by]
+    open_referral = bool(open_referrals)
+    cleared = outcome >= Outcome.URGENT and not open_referral
     if open_referral:
-        reasons.append(f"{outcome.label} is open: needs medical assessment before any needling.")
+        reasons.append(f"{max(open_referrals).label} is open: needs medical assessment before "
+                       "any needling.")
     findings = tuple(decision.get("findings", []))
+    reasons += [f"Diagnosis {coded} was coded after the last screening: record a new "
+                "pre-treatment check." for coded in _coded_since(screening)]
+    unanswered = tuple((q, QUESTION_TEXT.get(q, q.replace("_", " ")))
+                       for f in findings for q in f.get("questions", ()))
     for f in findings:
+        if f.get("questions"):
+            # Rule ASK: each question on its own line, in the words it is asked in.
+            reasons += [f"Not yet answered: {text}" for _, text in unanswered]
+            continue
         blocks = {"BLOCK_NEEDLING", "DEFER_REFER"} & set(f["actions"])
-        # A clearance lifts the block of the referral it answers, not of other findings.
-        if blocks and not (cleared and f["rule"] in REFERRAL_RULES):
+        # A clearance lifts the block of the finding it names, not of other findings.
+        if blocks and f["rule"] not in cleared_by:
             reasons.append(f"{f['rule']} {f['title']}: {f['note']}")
     ea_reasons = [f"{f['rule']} {f['title']}: {f['note']}" for f in findings
                   if "BLOCK_EA" in f["actions"]]
+    ea_reasons += [f"{rule} was cleared for manual needling only." for rule, c in
+                   cleared_by.items() if c.allows == ClearanceAllows.MANUAL_ONLY]
     if not ea_consent:
         ea_reasons.append("No signed electroacupuncture consent is in force.")
     if reasons:
@@ -137,4 +253,13 @@ def safety_profile(*, patient: Patient, on: date,
         ea_reasons=tuple(ea_reasons),
         findings=findings,
         checked_today=timezone.localtime(screening.signed_at).date() == on,
+        unanswered=unanswered,
+        cleared_findings=tuple((rule, clearance_summary(c)) for rule, c in cleared_by.items()),
     )
+
+
+def clearance_summary(c: ReferralClearance) -> str:
+    who = c.cleared_by_name or "a clinician"
+    when = f" on {c.cleared_on:%Y-%m-%d}" if c.cleared_on else \
+        f" (recorded {timezone.localtime(c.recorded_at):%Y-%m-%d})"
+    return f"cleared by {who}{when}: {c.get_allows_display().lower()}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,15 +16,26 @@ from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from .forms import reset_today_only
 from .models import (
     Acknowledgement,
+    ClearanceAllows,
+    ClearanceKind,
     ReferralClearance,
     Screening,
     ScreeningKind,
     ScreeningStatus,
 )
+from .selectors import finding_clearances
 
 
 class ScreeningError(Exception):
     """A write the rules refuse; the message is for the user."""
+
+
+class IncompleteClearance(ScreeningError):
+    """A clearance needs more: `missing` maps each field to its message."""
+
+    def __init__(self, missing: dict[str, str]):
+        super().__init__(" ".join(missing.values()))
+        self.missing = missing
 
 
 class IncompleteSignature(ScreeningError):
@@ -127,7 +140,9 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
             signed_by=request.user, signed_at=now, version=expected_version + 1, updated_at=now)
         if not updated:
             raise ScreeningError(_why_not_updated(screening))
-        if decision.outcome >= Outcome.URGENT:
+        screening.refresh_from_db()
+        # On hold until cleared, unless a clearance carried forward already lifts it.
+        if decision.outcome >= Outcome.URGENT and _open_referral(screening):
             EpisodeOfCare.objects.filter(pk=screening.episode_id).update(
                 status=EpisodeStatus.ON_HOLD)
         audit_record(request=request, action="screening.sign", patient=screening.patient,
@@ -137,20 +152,57 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
     return screening
 
 
-def referral_clear(*, screening: Screening, kind: str, note: str,
-                   request: HttpRequest) -> ReferralClearance:
-    if not (screening.is_signed and screening.outcome_enum
-            and screening.outcome_enum >= Outcome.URGENT):
-        raise ScreeningError("Only a signed URGENT or EMERGENCY referral needs clearing.")
+def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpRequest,
+                   cleared_by_name: str, cleared_on: date | None, letter: str = "",
+                   allows: str = ClearanceAllows.NEEDLING,
+                   rule_ids: list[str] | None = None) -> list[ReferralClearance]:
+    """Clear findings of a signed screening that block needling: who cleared them, when,
+    the letter and what it allows. `rule_ids`: which findings; by default the URGENT
+    and EMERGENCY referrals. Each clearance is carried forward to later screenings while
+    the same answers raise the finding (selectors.clearance_of)."""
+    if not screening.is_signed:
+        raise ScreeningError("Only a signed screening's findings can be cleared.")
+    open_findings = {f["rule"]: f for f, c in finding_clearances(screening) if c is None}
+    if rule_ids is None:
+        rule_ids = [r for r, f in open_findings.items()
+                    if Outcome[f["outcome"]] >= Outcome.URGENT]
+    if not rule_ids:
+        raise ScreeningError("Nothing on this screening is waiting for a clearance.")
+    unknown = [r for r in rule_ids if r not in open_findings]
+    if unknown:
+        raise ScreeningError(f"Not an open finding that needs a clearance: {', '.join(unknown)}.")
+    missing = {"cleared_by_name": "Say who assessed and cleared it." if not
+               cleared_by_name.strip() else "",
+               "cleared_on": "Give the date of the assessment or decision." if cleared_on is None
+               else "This date is in the future." if cleared_on > timezone.localdate() else "",
+               "letter": "A medical clearance needs its letter." if
+               kind == ClearanceKind.MEDICAL_CLEARANCE and not letter.strip() else "",
+               "note": "Give the details or your reasoning." if not note.strip() else "",
+               "allows": "" if allows in ClearanceAllows.values else "Choose what it allows.",
+               "kind": "" if kind in ClearanceKind.values else "Choose how it was cleared."}
+    missing = {k: v for k, v in missing.items() if v}
+    if missing:
+        raise IncompleteClearance(missing)
     with transaction.atomic():
-        clearance = ReferralClearance.objects.create(screening=screening, kind=kind, note=note,
-                                                     recorded_by=request.user)
-        EpisodeOfCare.objects.filter(pk=screening.episode_id,
-                                     status=EpisodeStatus.ON_HOLD).update(
-            status=EpisodeStatus.OPEN)
+        clearances = [ReferralClearance.objects.create(
+            screening=screening, rule_id=rule, raised_by=open_findings[rule]["note"], kind=kind,
+            cleared_by_name=cleared_by_name.strip(), cleared_on=cleared_on,
+            letter=letter.strip(), allows=allows, note=note.strip(), recorded_by=request.user)
+            for rule in rule_ids]
+        if not _open_referral(screening):
+            EpisodeOfCare.objects.filter(pk=screening.episode_id,
+                                         status=EpisodeStatus.ON_HOLD).update(
+                status=EpisodeStatus.OPEN)
         audit_record(request=request, action="referral.clear", patient=screening.patient,
-                     target=clearance, detail={"kind": kind})
-    return clearance
+                     target=screening, detail={"kind": kind, "rules": list(rule_ids),
+                                               "allows": allows})
+    return clearances
+
+
+def _open_referral(screening: Screening) -> bool:
+    """An URGENT or EMERGENCY finding no clearance lifts."""
+    return any(c is None and Outcome[f["outcome"]] >= Outcome.URGENT
+               for f, c in finding_clearances(screening))
 
 
 def precautions_acknowledge(*, screening: Screening, texts: list[str],

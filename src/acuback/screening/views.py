@@ -30,8 +30,8 @@ from .forms import (
     SignForm,
     raise_on_field,
 )
-from .models import Screening, ScreeningKind
-from .selectors import safety_profile
+from .models import Screening, ScreeningKind, ScreeningStatus
+from .selectors import clearance_summary, finding_clearances, safety_profile
 
 
 def _get_screening(request, pk: int, screening_pk: int, permission: str):
@@ -145,6 +145,7 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
 
 def _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
                       status=200, changes_form=None) -> HttpResponse:
+    clearances = finding_clearances(screening) if screening.is_signed else []
     preview = None
     if not screening.is_signed and screening.answers:
         try:
@@ -159,7 +160,8 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
         "can_sign": can_sign and not screening.is_signed,
         "can_clear": policy.can(request.user, "referral.clear", patient.clinic_id),
         "preview": preview, "decision": screening.decision,
-        "clearance_form": ClearanceForm(),
+        "clearance_form": ClearanceForm(open_findings=[f for f, c in clearances if c is None]),
+        "clearances": [(f, c, clearance_summary(c) if c else "") for f, c in clearances],
         "acknowledged": {a.text for a in screening.acknowledgements.all()},
     }, status=status)
 
@@ -188,19 +190,24 @@ def referral_letter(request: HttpRequest, pk: int, screening_pk: int) -> HttpRes
 @login_required
 @require_POST
 def referral_clear(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
-    _, screening = _get_screening(request, pk, screening_pk, "referral.clear")
-    form = ClearanceForm(request.POST)
+    patient, screening = _get_screening(request, pk, screening_pk, "referral.clear")
+    open_findings = [f for f, c in finding_clearances(screening) if c is None]
+    form = ClearanceForm(request.POST, open_findings=open_findings)
     if not form.is_valid():
-        messages.error(request, "To clear the referral, choose how it was closed and give the "
-                       "details.")
+        messages.error(request, "The clearance was not recorded: " + "; ".join(
+            f"{form.fields[name].label if name in form.fields else 'form'}: {' '.join(errs)}"
+            for name, errs in form.errors.items()))
         return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+    data = form.cleaned_data
     try:
-        services.referral_clear(screening=screening, kind=form.cleaned_data["kind"],
-                                note=form.cleaned_data["note"], request=request)
+        services.referral_clear(screening=screening, kind=data["kind"], note=data["note"],
+                                cleared_by_name=data["cleared_by_name"],
+                                cleared_on=data["cleared_on"], letter=data["letter"],
+                                allows=data["allows"], rule_ids=data["rules"], request=request)
     except services.ScreeningError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Referral cleared and recorded.")
+        messages.success(request, "Clearance recorded.")
     return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
 
 
@@ -235,7 +242,15 @@ def needling_check(request: HttpRequest, pk: int) -> HttpResponse:
                      detail={"allowed": result.allowed, "problems": len(result.problems)})
     profile = result.profile if result else safety_profile(patient=patient,
                                                            on=timezone.localdate())
+    # Unanswered questions link to where they can be answered: an open draft, else the
+    # signed screening (whose page offers today's check).
+    answer_at = None
+    if profile.unanswered:
+        answer_at = Screening.objects.filter(
+            patient=patient, status=ScreeningStatus.DRAFT).order_by("-pk").first() \
+            or profile.screening
     return render(request, "screening/needling_check.html", {
         "patient": patient, "form": form, "result": result, "profile": profile,
+        "answer_at": answer_at,
         "open_episode": patient.episodes.exclude(status=EpisodeStatus.DISCHARGED).first(),
     }, status=400 if form.errors else 200)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -296,10 +296,8 @@ def seed_demo(today: date | None = None) -> None:
     _patients(other, 6, rng, harbor_user, _consent_forms(other), "Boston", "MA", today, 500001)
 
 
-CLEAR = {"bladder_disturbance": False, "bowel_disturbance": False, "saddle_numbness": False,
-         "sexual_dysfunction": False, "bilateral_leg_pain": False,
-         "bilateral_leg_weakness": False, "new_episode": False, "history_of_cancer": False,
-         "fever_or_chills": False, "major_trauma": False}
+# Every intake question answered "no" (a blank is unknown and blocks needling: rule ASK).
+CLEAR = {f.name: False for f in fields(Answers) if f.type == "bool | None"}
 
 
 def _rename(patient: Patient, given: str, family: str) -> None:
@@ -351,8 +349,12 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
     urgent = _screen(patients[6], user, today, 3, signed_days_ago=10, new_episode=True,
                      history_of_cancer=True, referred_to="Dr Patel (oncology)",
                      patient_told="Your doctor needs to see you this week before acupuncture.")
+    referral = next(f for f in urgent.decision["findings"] if f["rule"] == "RF-04")
     ReferralClearance.objects.create(
-        screening=urgent, kind=ClearanceKind.MEDICAL_CLEARANCE, recorded_by=user,
+        screening=urgent, rule_id="RF-04", raised_by=referral["note"],
+        kind=ClearanceKind.MEDICAL_CLEARANCE, recorded_by=user,
+        cleared_by_name="Dr Patel (oncology)", cleared_on=today - timedelta(days=3),
+        letter="Letter from Dr Patel, oncology clinic, filed in the patient's documents.",
         note="Seen by oncology; imaging shows no metastasis. Cleared for acupuncture.")
     EpisodeOfCare.objects.filter(pk=urgent.episode_id).update(status=EpisodeStatus.OPEN)
     treated = {p.pk for p in [patients[0]] + patients[7:15]}  # see _demo_treatment

@@ -54,10 +54,20 @@ def score_phq9(answers: dict[int, float]) -> Score:
     return Score(total=total, band=next(label for upper, label in BANDS if total <= upper))
 
 
-def self_harm_alert(answers: dict) -> bool:
-    """Item 9 above 0, or left blank on a PHQ-9, needs same-day follow-up (safety.md §2)."""
+def self_harm_alert(answers: dict, *, submitted: bool = True) -> bool:
+    """Item 9 above 0 needs same-day follow-up at once, in a draft too; left blank on a
+    submitted PHQ-9 it is unknown and alerts as well (safety.md §2)."""
     value = answers.get(SELF_HARM_ITEM, answers.get(str(SELF_HARM_ITEM)))
-    return value is None or value > 0
+    if value is None:
+        return submitted
+    return value > 0
+
+
+def submittable_unscored(answers: dict) -> bool:
+    """A PHQ-9 may be submitted with item 9 left blank (the patient need not answer it; the
+    blank alerts and the clinician asks directly); it then has no total."""
+    scored = {int(k) for k, v in answers.items() if v is not None and int(k) <= 9}
+    return scored == set(range(1, SELF_HARM_ITEM))
 
 
 PHQ2 = Instrument(
