@@ -124,3 +124,23 @@ def test_the_home_pages_break_the_glass_link_opens_the_filtered_log(events, logi
 def test_a_filter_that_matches_nothing_says_so(events, login):
     page = login(events.admin).get(reverse("clinic_audit"), {"action": "nothing."})
     assert b"No events match." in page.content and b"0 events" in page.content
+
+
+def test_the_calendars_last_and_first_days_filter_without_a_500(events, login):
+    # Found by the re-test of issue #25 §1: until=9999-12-31 was a 500 (a day past it).
+    client = login(events.admin)
+    for query in ({"until": "9999-12-31"}, {"since": "0001-01-01"},
+                  {"since": "0001-01-01", "until": "9999-12-31"}):
+        assert client.get(reverse("clinic_audit"), query).status_code == 200, query
+        rows = _csv(client.get(reverse("clinic_audit_csv"), query))
+        assert rows, query
+
+
+def test_the_csv_gives_the_detail_as_json_and_the_patients_mrn(events, login):
+    import json
+
+    rows = _csv(login(events.admin).get(reverse("clinic_audit_csv"),
+                                        {"patient": events.patient.mrn}))
+    assert rows and all(r["patient_mrn"] == events.patient.mrn for r in rows)
+    for row in rows:
+        assert isinstance(json.loads(row["detail"]), dict)

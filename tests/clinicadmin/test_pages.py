@@ -337,3 +337,33 @@ def test_who_a_practitioner_is_is_audited_with_the_values_before_and_after(rows,
     detail = AuditEvent.objects.get(action="practitioner.save").detail
     assert detail["before"] == {"display_name": old_name}
     assert detail["after"] == {"display_name": "Renamed"}
+
+
+@pytest.mark.parametrize("section, data, field", [
+    # found by the re-test of issue #25 §1: each was accepted
+    ("hours", {"valid_from": "2027-01-01", "valid_to": "2026-01-01"}, "valid_to"),
+    ("payers", {"min_minutes_per_unit": "99999999999"}, "min_minutes_per_unit"),
+    ("payers", {"min_minutes_per_unit": "0"}, "min_minutes_per_unit"),
+    ("fees", {"code": "=1+1"}, "code"),
+    ("fees", {"code": "9781"}, "code"),
+])
+def test_impossible_settings_are_refused_naming_the_field(rows, login, section, data, field):
+    before = _count_rows(section, rows.clinic)
+    response = login(rows.admin).post(reverse("clinic_rows", args=[section]),
+                                      {**_good(rows, section), **data})
+    assert response.status_code == 400
+    assert f'id="id_{field}_error"'.encode() in response.content
+    assert _count_rows(section, rows.clinic) == before
+
+
+def test_an_admin_sets_no_temporary_password_on_their_own_account(world, login):
+    # Anyone at an unattended admin session could have taken the account: one's own
+    # password changes on the password page, which asks for the current one.
+    password = world.admin.password
+    response = login(world.admin).post(
+        reverse("clinic_staff_password", args=[world.admin.pk]),
+        {"password": "A-new-own-password-2026"}, follow=True)
+    world.admin.refresh_from_db()
+    assert world.admin.password == password and not world.admin.must_change_password
+    assert b"Change your own password on the Change password page" in response.content
+    assert not AuditEvent.objects.filter(action="staff.password_set").exists()

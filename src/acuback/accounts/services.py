@@ -224,6 +224,10 @@ def staff_password_set(*, clinic: Clinic, account: User, password: str,
                        request: HttpRequest) -> None:
     """A temporary password the colleague must replace at their next log-in."""
     policy.require_account_change(request.user, account, clinic)
+    if account.pk == request.user.pk:
+        # One's own password changes on the password page, which asks for the current
+        # one: otherwise anyone at an unattended admin session could take the account.
+        raise ValidationError("Change your own password on the Change password page.")
     validate_password(password, account)
     with transaction.atomic():
         account.set_password(password)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
@@ -10,8 +11,8 @@ from django.utils import timezone
 
 from .models import AuditEvent
 
-CSV_COLUMNS = ("id", "at", "actor_label", "action", "clinic_id", "patient_id", "target",
-               "ip_address", "break_glass", "detail", "prev_hash", "hash")
+CSV_COLUMNS = ("id", "at", "actor_label", "action", "clinic_id", "patient_id", "patient_mrn",
+               "target", "ip_address", "break_glass", "detail", "prev_hash", "hash")
 
 
 def events_for(*, clinic_id: int, action: str = "", actor=None, patient_mrn: str = "",
@@ -27,9 +28,10 @@ def events_for(*, clinic_id: int, action: str = "", actor=None, patient_mrn: str
     if patient_mrn:
         events = events.filter(patient__mrn__iexact=patient_mrn.strip())
     zone = timezone.get_current_timezone()
-    if since:
+    # Days at the ends of the calendar bound nothing (and 9999-12-31 + 1 day overflowed).
+    if since and since > date.min + timedelta(days=1):
         events = events.filter(at__gte=datetime.combine(since, time.min, tzinfo=zone))
-    if until:
+    if until and until < date.max - timedelta(days=1):
         events = events.filter(at__lt=datetime.combine(until + timedelta(days=1), time.min,
                                                        tzinfo=zone))
     if break_glass:
@@ -44,10 +46,20 @@ def events_csv(events: QuerySet[AuditEvent], out) -> int:
     writer.writerow(CSV_COLUMNS)
     count = 0
     for event in events.order_by("pk").iterator(chunk_size=2000):
-        event.at = timezone.localtime(event.at)
-        writer.writerow([_cell(getattr(event, c)) for c in CSV_COLUMNS])
+        writer.writerow([_cell(value) for value in _csv_row(event)])
         count += 1
     return count
+
+
+def _csv_row(event: AuditEvent) -> list:
+    """One event's cells: its time in the active zone, the patient's MRN beside the id
+    people cannot look up, and the detail as JSON (a spreadsheet or script reads it)."""
+    values = {c: getattr(event, c, None) for c in CSV_COLUMNS}
+    values["at"] = timezone.localtime(event.at)
+    values["patient_mrn"] = event.patient.mrn if event.patient_id else ""
+    values["detail"] = json.dumps(event.detail, sort_keys=True, ensure_ascii=False,
+                                  default=str)
+    return [values[c] for c in CSV_COLUMNS]
 
 
 def _cell(value):

@@ -3,7 +3,10 @@ clinic's own: a picker never lists another clinic's accounts or rows."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from acuback.accounts.models import (
     STAFF_ROLES,
@@ -116,6 +119,11 @@ class FeeForm(forms.ModelForm):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
+        # CPT (five digits, or four and a letter) and HCPCS Level II (a letter and four
+        # digits) codes are five letters and digits (AMA CPT; CMS HCPCS).
+        if not re.fullmatch(r"[A-Z0-9]{5}", code):
+            raise forms.ValidationError("A CPT or HCPCS code: five letters and digits, "
+                                        "e.g. 97810.")
         if FeeSchedule.objects.filter(clinic=self.clinic, code=code).exclude(
                 pk=self.instance.pk).exists():
             raise forms.ValidationError("This code already has a fee: change that one.")
@@ -126,6 +134,15 @@ class PayerForm(forms.ModelForm):
     class Meta:
         model = Payer
         fields = ["name", "kind", "year_convention", "min_minutes_per_unit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Project rule: a billing unit of 1 to 60 minutes (the timed acupuncture codes
+        # are 15-minute units); 99,999,999,999 was accepted.
+        field = self.fields["min_minutes_per_unit"]
+        field.min_value, field.max_value = 1, 60
+        field.validators += [MinValueValidator(1), MaxValueValidator(60)]
+        field.widget.attrs.update(min=1, max=60)
 
 
 class HoursForm(forms.ModelForm):

@@ -72,6 +72,8 @@ class WeeklyAvailability(models.Model):
     def clean(self):
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "The end is before the start."})
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "The last day is before the first day."})
         if self.practitioner_id and self.location_id and \
                 self.location.clinic_id != self.practitioner.clinic_id:
             raise ValidationError({"location": "The location belongs to another clinic."})
