@@ -257,9 +257,18 @@ def test_unlocking_lifts_a_lockout(world, login, settings, client):
 
     AccessAttempt.objects.create(username="alpha_desk", ip_address="10.0.0.1",
                                  user_agent="x", failures_since_start=9)
-    login(world.admin).post(reverse("clinic_staff_unlock", args=[world.front_desk.pk]))
+    AccessAttempt.objects.create(username="alpha_desk", ip_address="10.0.0.2",
+                                 user_agent="x", failures_since_start=2)
+    client = login(world.admin)
+    # Found by the re-test of issue #25 §1: the staff page said "Active" for a locked-out
+    # account, and the unlock event counted rows ("attempts: 1"), not failed log-ins.
+    page = client.get(reverse("clinic_staff_detail", args=[world.front_desk.pk])).content
+    assert b"Locked out until" in page and b"(11 failed log-ins)" in page
+    client.post(reverse("clinic_staff_unlock", args=[world.front_desk.pk]))
     assert not AccessAttempt.objects.filter(username="alpha_desk").exists()
-    assert _events("staff.unlock").get().detail == {"attempts": 1}
+    assert _events("staff.unlock").get().detail == {"failures": 11, "was_locked": True}
+    page = client.get(reverse("clinic_staff_detail", args=[world.front_desk.pk])).content
+    assert b"Locked out" not in page and b"failed log-in" not in page
 
 
 def test_a_temporary_password_must_be_changed_at_the_next_log_in(world, login, client):

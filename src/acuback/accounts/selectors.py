@@ -1,9 +1,9 @@
-"""Reads for the practitioner registry."""
+"""Reads for the practitioner registry and the staff pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 
@@ -98,3 +98,28 @@ def credentials_needing_attention(*, user, on: date) -> list[CredentialRow]:
     )
 
 
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Failed log-ins counted against an account (django-axes), and until when it is locked
+    out (None: it is not)."""
+
+    failures: int
+    locked_until: datetime | None
+
+
+def lockout_of(username: str) -> Lockout:
+    """The staff page's view of the log-in lockout (settings AXES_*): failures since the
+    last success from any address, and the latest lock still running."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Max, Sum
+    from django.utils import timezone
+
+    attempts = AccessAttempt.objects.filter(username=username)
+    totals = attempts.aggregate(failures=Sum("failures_since_start"))
+    locked = attempts.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).aggregate(
+        last=Max("attempt_time"))["last"]
+    until = locked + settings.AXES_COOLOFF_TIME if locked else None
+    return Lockout(totals["failures"] or 0, until if until and until > timezone.now() else None)

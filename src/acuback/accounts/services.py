@@ -206,12 +206,16 @@ def staff_two_factor_reset(*, clinic: Clinic, account: User, request: HttpReques
 
 def staff_unlock(*, clinic: Clinic, account: User, request: HttpRequest) -> int:
     """Lift a login lockout (django-axes) before it runs out. Returns the attempts cleared."""
+    from .selectors import lockout_of
+
     policy.require_account_change(request.user, account, clinic)
     with transaction.atomic():
-        cleared = _axes_reset(account.username)
+        lockout = lockout_of(account.username)
+        _axes_reset(account.username)
         audit_record(request=request, action="staff.unlock", clinic=clinic, target=account,
-                     detail={"attempts": cleared})
-    return cleared
+                     detail={"failures": lockout.failures,
+                             "was_locked": lockout.locked_until is not None})
+    return lockout.failures
 
 
 def _axes_reset(username: str) -> int:

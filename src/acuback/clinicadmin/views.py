@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy, services
 from acuback.accounts.models import STAFF_ROLES, Clinic, Location, Membership, Practitioner
+from acuback.accounts.selectors import lockout_of
 from acuback.audit import selectors as audit_selectors
 from acuback.audit.services import audit_record
 from acuback.billing.models import FeeSchedule, Payer
@@ -149,6 +150,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "clinic": clinic, "account": account, "refusal": refusal, "roles_form": roles_form,
         "details_form": details_form, "password_form": admin_forms.TemporaryPasswordForm(),
         "has_device": user_has_device(account, confirmed=None),
+        "lockout": lockout_of(account.username),
     }, status=400 if roles_form.errors or details_form.errors else 200)
 
 
