@@ -153,7 +153,9 @@ def searchset(*, base: str, resources: list[dict], total: int | None,
 def everything(*, patient, user=None, clinic_id: int | None = None) -> list[dict]:
     """Every resource about one patient (FHIR Patient/$everything), the patient first,
     then the clinic, the practitioners and locations they met, and the clinical record.
-    user=None is the patient's own copy (the portal has checked it is theirs)."""
+    user=None is the patient's own copy (the portal has checked it is theirs); for staff
+    the caller has decided the access to the clinical record (``care.clinical_access``),
+    and what the user's role opens is included."""
     from acuback.accounts.models import Location, Practitioner
 
     resources = [mapping.patient(patient), mapping.organization(patient.clinic)]
@@ -168,7 +170,7 @@ def everything(*, patient, user=None, clinic_id: int | None = None) -> list[dict
             if kind.name in ("Encounter", "Procedure"):
                 rows = rows.filter(status="signed")
         else:
-            rows = kind.scoped(user, clinic_id).filter(**{kind.patient_path: patient.pk})
+            rows = kind.in_clinics(user, clinic_id).filter(**{kind.patient_path: patient.pk})
         for obj in rows:
             clinical.append(kind.to_fhir(obj))
             practitioner_ids.add(getattr(obj, "practitioner_id", None))

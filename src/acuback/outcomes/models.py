@@ -38,10 +38,10 @@ class Wording(models.TextChoices):
 
 class ResponseQuerySet(models.QuerySet["QuestionnaireResponse"]):
     def visible_to(self, user) -> ResponseQuerySet:
-        from acuback.accounts import policy
+        """Responses the user may see without breaking the glass (patients.care)."""
+        from acuback.patients.care import clinical_scope
 
-        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
-            user, "patient.view_clinical"))
+        return self.filter(clinical_scope(user))
 
     def current(self) -> ResponseQuerySet:
         """Submitted, and not superseded by a correction."""

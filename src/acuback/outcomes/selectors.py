@@ -192,12 +192,11 @@ def patient_outcomes(patient, on: date) -> list[EpisodeOutcomes]:
 
 
 def open_alerts(*, user):
-    from acuback.accounts import policy
+    """Alerts of the patients the user may see without breaking the glass."""
+    from acuback.patients.care import clinical_scope
 
-    return (OutcomeAlert.objects.filter(
-        acknowledged_at__isnull=True,
-        patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
-        .select_related("patient", "response"))
+    return (OutcomeAlert.objects.filter(clinical_scope(user), acknowledged_at__isnull=True)
+            .select_related("patient", "response"))
 
 
 def drafts_for_link(link) -> dict[str, QuestionnaireResponse]:
