@@ -130,3 +130,35 @@ def home_clinic(user) -> Clinic | None:
     if not staff:
         return None
     return sql.by_pk(Clinic, staff[0])
+
+
+# Who changes a draft that belongs to one clinician (a session note, a screening, a
+# plan): its author, or the supervisor named on the author's practitioner record.
+AUTHOR, SUPERVISOR, CLINICAL_LEAD, UNOWNED = "author", "supervisor", "clinical_lead", "unowned"
+
+
+def draft_editor(user, author_id: int | None, clinic: Clinic | int) -> str | None:
+    """In what capacity `user` may change a draft written by the user `author_id`:
+    AUTHOR (their own), SUPERVISOR (the supervisor named on the author's practitioner
+    record), CLINICAL_LEAD (the clinic admin, where their role lets them change that kind
+    of draft at all: screenings), UNOWNED (the author treats nobody in this clinic, e.g. the
+    clinic admin typing in intake answers: any clinician of the clinic may go on), or
+    None (a colleague: they write their own record, or an addendum). The capacity other
+    than AUTHOR is recorded with the write. Asked on every save, not only at signing. No
+    query for the author's own draft."""
+    from .models import Practitioner
+
+    if not getattr(user, "is_authenticated", False) or author_id is None:
+        return None
+    if user.pk == author_id:
+        return AUTHOR
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    if Practitioner.objects.filter(user_id=author_id, clinic_id=clinic_id, is_active=True,
+                                   supervisor__user_id=user.pk).exists():
+        return SUPERVISOR
+    if ADMIN in roles(user, clinic_id):
+        return CLINICAL_LEAD
+    if not Membership.objects.filter(user_id=author_id, clinic_id=clinic_id,
+                                     role=PRACTITIONER).exists():
+        return UNOWNED
+    return None

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback.accounts import policy
 from acuback.audit.services import audit_record
 from acuback.clinical.safety import Outcome, answers_from_json, decide
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
@@ -73,8 +74,24 @@ def screening_submit(*, screening: Screening, answers: dict, sign: bool, expecte
                                 expected_version=expected_version, request=request)
 
 
+def _editor(screening: Screening, request: HttpRequest) -> str:
+    """A draft screening is its author's (or their supervisor's, recorded as such):
+    a colleague starts their own (issue #25)."""
+    capacity = policy.draft_editor(request.user, screening.created_by_id,
+                                   screening.patient.clinic_id)
+    if capacity is None:
+        raise ScreeningError("This draft screening is a colleague's: only its author (or "
+                             "their supervisor) changes or signs it. Start your own.")
+    return capacity
+
+
+def _as(capacity: str) -> dict:
+    return {} if capacity == policy.AUTHOR else {"as": capacity}
+
+
 def screening_save_draft(*, screening: Screening, answers: dict, expected_version: int,
                          request: HttpRequest) -> Screening:
+    capacity = _editor(screening, request)
     with transaction.atomic():
         updated = Screening.objects.filter(
             pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
@@ -82,7 +99,7 @@ def screening_save_draft(*, screening: Screening, answers: dict, expected_versio
         if not updated:
             raise ScreeningError(_why_not_updated(screening))
         audit_record(request=request, action="screening.save_draft", patient=screening.patient,
-                     target=screening)
+                     target=screening, detail=_as(capacity))
     screening.refresh_from_db()
     return screening
 
@@ -99,6 +116,7 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                    referred_to: str, patient_told: str, request: HttpRequest,
                    changes: dict | None = None) -> Screening:
     """Run the rules on the answers and sign. The decision is stored with the rule version."""
+    capacity = _editor(screening, request)
     decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
     missing: dict[str, str] = {}
     if screening.kind == ScreeningKind.PRE_TREATMENT:
@@ -131,7 +149,8 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                 status=EpisodeStatus.ON_HOLD)
         audit_record(request=request, action="screening.sign", patient=screening.patient,
                      target=screening, detail={"outcome": decision.outcome.name,
-                                               "rule_version": decision.rule_version})
+                                               "rule_version": decision.rule_version,
+                                               **_as(capacity)})
     screening.refresh_from_db()
     return screening
 

@@ -149,7 +149,10 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
         needle_sets = NeedleSetFormSet(prefix="set", initial=list(
             session.needle_sets.values("order", "position", "face_to_face_minutes",
                                        "electrical")))
-    can_record = policy.can(request.user, "session.record", patient.clinic_id)
+    # A draft is its practitioner's (or their supervisor's): a colleague reads it only.
+    can_record = policy.can(request.user, "session.record", patient.clinic_id) and (
+        session.is_signed or policy.draft_editor(request.user, session.practitioner.user_id,
+                                                 patient.clinic_id) is not None)
     return render(request, "treatment/session.html", {
         "patient": patient, "session": session, "form": form, "insertions": insertions,
         "needle_sets": needle_sets, "problems": problems,
