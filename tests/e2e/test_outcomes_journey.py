@@ -17,7 +17,8 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
                            time_point="baseline", answers=dict.fromkeys(range(1, 11), 3),
                            submit=True, completed_by="staff", request=request)
     link = services.link_create(episode=episode, instrument_ids=["odi", "nrs"],
-                                time_point="review", request=request)
+                                time_point="review", request=request,
+                                delivery="in_person")
     token = services.link_token(link)
 
     phone_context = browser.new_context(base_url=live_server.url,
