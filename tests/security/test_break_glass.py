@@ -48,3 +48,30 @@ def test_a_new_patient_without_a_record_is_anyones_to_start(world, login):
     make_practitioner(world.clinic, colleague)
     response = login(colleague).get(reverse("patient_clinical", args=[world.patient.pk]))
     assert response.status_code == 200
+
+
+def test_the_chart_shows_the_safety_profile_only_inside_the_care_relationship(world, login):
+    """The chart (a non-clinical page) showed the safety profile (screening outcome,
+    blocked points) and the patient's correction requests to a practitioner with no
+    care relationship, without breaking the glass (issue #25, section 2)."""
+    from acuback.patients.models import CorrectionRequest
+
+    make_episode(world.patient, world.practitioner)
+    CorrectionRequest.objects.create(patient=world.patient, text="My migraine history is wrong.")
+    colleague = make_user(world.clinic, "practitioner", "colleague")
+    make_practitioner(world.clinic, colleague)
+    chart = reverse("patient_chart", args=[world.patient.pk])
+    client = login(colleague)
+    page = client.get(chart).content.decode()
+    assert 'aria-label="Safety profile"' not in page and "migraine" not in page
+    assert reverse("patient_clinical", args=[world.patient.pk]) in page  # the way in
+    for user in (world.practitioner, world.admin):
+        page = login(user).get(chart).content.decode()
+        assert 'aria-label="Safety profile"' in page and "migraine" in page
+    client = login(colleague)
+    client.post(reverse("break_glass", args=[world.patient.pk]),
+                {"reason": "Covering for alpha_prac today"})
+    page = client.get(chart).content.decode()
+    assert 'aria-label="Safety profile"' in page and "migraine" in page
+    assert AuditEvent.objects.filter(actor=colleague, action="patient.view",
+                                     break_glass=True).exists()

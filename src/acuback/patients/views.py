@@ -165,9 +165,14 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "patient.view")
     today = timezone.localdate()
+    # The safety profile and correction requests are the clinical record: shown only
+    # where it is open without the glass, or through a grant (then flagged).
+    access = care.clinical_access(request.user, patient)
+    if access is care.Access.GLASS:
+        mark_break_glass(request, patient)
+    clinical = access in (care.Access.CARE, care.Access.GLASS)
     audit_record(request=request, action="patient.view", patient=patient, target=patient,
                  detail={"page": "chart"})
-    clinical = policy.can(request.user, "patient.view_clinical", patient.clinic_id)
     consents = selectors.consent_status(patient=patient)
     return render(
         request,
@@ -179,7 +184,7 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "who_may_treat": who_may_treat_rows(selectors.who_may_treat(patient=patient,
                                                                         on=today)),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
-            "can_view_clinical": clinical,
+            "can_view_clinical": access is not care.Access.NONE,
             "profile": safety_profile(patient=patient, on=today, consents_in_force=(
                 selectors.kinds_in_force(consents))) if clinical else None,
             "coverage": coverage_status(patient=patient, on=today),
