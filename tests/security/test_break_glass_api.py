@@ -173,3 +173,37 @@ def test_a_grant_expires_after_eight_hours(record, login):
     later = timezone.now() + timedelta(hours=8, minutes=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert client.get(url, **headers).status_code == 403
+
+
+def _clinical_ids(w) -> dict[str, int]:
+    """One resource of Alice's clinical record of each FHIR type."""
+    return {"Condition": w.episode.pk, "Encounter": w.session.pk, "Procedure": w.session.pk,
+            "Observation": w.odi.pk, "QuestionnaireResponse": w.odi.pk,
+            "AdverseEvent": w.event.pk, "Consent": w.consent.pk}
+
+
+# A read of one resource of each clinical type, and a search of that type for Alice.
+READ_ANY = {"front_desk": 404, "practitioner": 200, "colleague": 403, "colleague_glass": 200,
+            "clinic_admin": 200, "other_clinic": 404}
+FOUND_ANY = {"front_desk": False, "practitioner": True, "colleague": False,
+             "colleague_glass": False, "clinic_admin": True, "other_clinic": False}
+
+
+@pytest.mark.parametrize("resource_type", sorted(CLINICAL))
+@pytest.mark.parametrize("actor", sorted(READ_ANY))
+def test_every_clinical_resource_type_obeys_the_care_relationship(record, login, actor,
+                                                                  resource_type):
+    assert set(_clinical_ids(record)) == CLINICAL
+    client, headers = _client(record, actor, "token", login)
+    pk = _clinical_ids(record)[resource_type]
+    status, body = _get(client, headers, f"/fhir/{resource_type}/{pk}")
+    assert status == READ_ANY[actor], (actor, resource_type, body)
+    if status == 403:
+        assert body["resourceType"] == "OperationOutcome"
+        assert "outside your care relationship" in body["issue"][0]["diagnostics"]
+    status, body = _get(client, headers, f"/fhir/{resource_type}?patient={record.patient.pk}")
+    if status == 200:
+        assert (body["total"] > 0) == FOUND_ANY[actor], (actor, resource_type, body["total"])
+    if actor == "colleague_glass":
+        assert AuditEvent.objects.filter(actor=record.colleague, action="fhir.read",
+                                         break_glass=True).exists()

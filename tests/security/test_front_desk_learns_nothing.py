@@ -42,7 +42,7 @@ def _clinical_routes() -> list[tuple[str, list[str]]]:
         args = [a for a in CLINICAL_IDS if f":{a}>" in route]
         if args:
             routes.append((name, args))
-    return sorted(set((name, tuple(args)) for name, args in routes))
+    return sorted({(name, tuple(args)) for name, args in routes})
 
 
 def test_every_clinical_id_argument_is_covered():

@@ -149,3 +149,39 @@ def test_the_clinic_admin_types_into_a_draft_screening_recorded_as_clinical_lead
                                             request=request_for(ready.admin))
     event = AuditEvent.objects.filter(action="screening.save_draft").latest("pk")
     assert event.actor == ready.admin and event.detail == {"as": "clinical_lead"}
+
+
+@pytest.fixture
+def lead_who_treats(ready):
+    """A clinic admin who also treats: the clinical lead types into screening drafts, but
+    a colleague's plan and a colleague's signature stay the colleague's."""
+    from acuback.accounts.models import Membership
+
+    user = make_user(ready.clinic, "practitioner", "lead_practitioner")
+    Membership.objects.create(user=user, clinic=ready.clinic, role="clinic_admin")
+    user.record = make_practitioner(ready.clinic, user)
+    return user
+
+
+def test_a_clinical_lead_who_treats_does_not_sign_a_colleagues_screening(ready,
+                                                                         lead_who_treats):
+    draft = screening_services.screening_start(episode=ready.episode, kind="pre_treatment",
+                                               request=request_for(ready.practitioner))
+    with pytest.raises(screening_services.ScreeningError, match="a colleague's"):
+        screening_services.screening_sign(screening=draft, answers=draft.answers,
+                                          expected_version=draft.version, referred_to="",
+                                          patient_told="", request=request_for(lead_who_treats),
+                                          changes=dict.fromkeys(
+                                              screening_services.CHANGE_QUESTIONS, False))
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.signed_by is None
+
+
+def test_a_clinical_lead_who_treats_makes_a_new_plan_rather_than_change_a_colleagues(
+        ready, lead_who_treats, login):
+    url = reverse("plan_edit", args=[ready.patient.pk, ready.episode.pk])
+    assert login(ready.practitioner).post(url, PLAN).status_code == 302
+    response = login(lead_who_treats).post(url, {**PLAN, "prescription": "BL25",
+                                                 "version": TreatmentPlan.objects.get().version})
+    assert response.status_code == 400
+    assert TreatmentPlan.objects.get().prescription[0]["code"] == "BL23"

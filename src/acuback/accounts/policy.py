@@ -137,11 +137,13 @@ def home_clinic(user) -> Clinic | None:
 AUTHOR, SUPERVISOR, CLINICAL_LEAD, UNOWNED = "author", "supervisor", "clinical_lead", "unowned"
 
 
-def draft_editor(user, author_id: int | None, clinic: Clinic | int) -> str | None:
+def draft_editor(user, author_id: int | None, clinic: Clinic | int, *,
+                 lead_may_type: bool = False) -> str | None:
     """In what capacity `user` may change a draft written by the user `author_id`:
     AUTHOR (their own), SUPERVISOR (the supervisor named on the author's practitioner
-    record), CLINICAL_LEAD (the clinic admin, where their role lets them change that kind
-    of draft at all: screenings), UNOWNED (the author treats nobody in this clinic, e.g. the
+    record), CLINICAL_LEAD (the clinic admin typing answers into a draft, only where the
+    caller says so with `lead_may_type`: a screening's answers, never a signature, a plan
+    or a session note), UNOWNED (the author treats nobody in this clinic, e.g. the
     clinic admin typing in intake answers: any clinician of the clinic may go on), or
     None (a colleague: they write their own record, or an addendum). The capacity other
     than AUTHOR is recorded with the write. Asked on every save, not only at signing. No
@@ -156,7 +158,7 @@ def draft_editor(user, author_id: int | None, clinic: Clinic | int) -> str | Non
     if Practitioner.objects.filter(user_id=author_id, clinic_id=clinic_id, is_active=True,
                                    supervisor__user_id=user.pk).exists():
         return SUPERVISOR
-    if ADMIN in roles(user, clinic_id):
+    if lead_may_type and ADMIN in roles(user, clinic_id):
         return CLINICAL_LEAD
     if not Membership.objects.filter(user_id=author_id, clinic_id=clinic_id,
                                      role=PRACTITIONER).exists():

@@ -74,11 +74,12 @@ def screening_submit(*, screening: Screening, answers: dict, sign: bool, expecte
                                 expected_version=expected_version, request=request)
 
 
-def _editor(screening: Screening, request: HttpRequest) -> str:
-    """A draft screening is its author's (or their supervisor's, recorded as such):
-    a colleague starts their own (issue #25)."""
+def _editor(screening: Screening, request: HttpRequest, *, signing: bool) -> str:
+    """A draft screening is its author's (or their supervisor's, recorded as such; the
+    clinical lead may type answers in, but the signature is the author's or their
+    supervisor's): a colleague starts their own (issue #25)."""
     capacity = policy.draft_editor(request.user, screening.created_by_id,
-                                   screening.patient.clinic_id)
+                                   screening.patient.clinic_id, lead_may_type=not signing)
     if capacity is None:
         raise ScreeningError("This draft screening is a colleague's: only its author (or "
                              "their supervisor) changes or signs it. Start your own.")
@@ -91,7 +92,7 @@ def _as(capacity: str) -> dict:
 
 def screening_save_draft(*, screening: Screening, answers: dict, expected_version: int,
                          request: HttpRequest) -> Screening:
-    capacity = _editor(screening, request)
+    capacity = _editor(screening, request, signing=False)
     with transaction.atomic():
         updated = Screening.objects.filter(
             pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
@@ -116,7 +117,7 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                    referred_to: str, patient_told: str, request: HttpRequest,
                    changes: dict | None = None) -> Screening:
     """Run the rules on the answers and sign. The decision is stored with the rule version."""
-    capacity = _editor(screening, request)
+    capacity = _editor(screening, request, signing=True)
     decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
     missing: dict[str, str] = {}
     if screening.kind == ScreeningKind.PRE_TREATMENT:
