@@ -110,3 +110,18 @@ def test_no_address_on_the_record_is_said_plainly(world, episode, login):
     assert response.status_code == 302
     assert any("no e-mail address on" in m for m in _messages(response))
     assert not CollectionLink.objects.exists() and not mail.outbox
+
+
+def test_the_alert_says_how_the_answers_came_in_and_who_invited_them(world, episode, login,
+                                                                     client):
+    """The clinician judging a self-harm alert sees the channel and the inviter."""
+    _send(login(world.front_desk), world, episode.pk, delivery="email")
+    [message] = mail.outbox
+    token = message.body.split("/q/")[1].split("/")[0]
+    client.logout()
+    client.post(reverse("questionnaire_link_item", args=[token, "phq9"]),
+                {**PHQ9_ALL_3, "action": "submit"})
+    page = login(world.practitioner).get(reverse("patient_outcomes", args=[world.patient.pk]))
+    text = page.content.decode()
+    assert "link e-mailed to the address on the patient&#x27;s record" in text
+    assert f"invited by {world.front_desk.get_full_name() or world.front_desk.username}" in text

@@ -4,6 +4,7 @@ patient's own link pages (no account needed)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -64,12 +65,19 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
             "link_checkboxes": instrument_checkboxes(choices, o.episode.pk),
         })
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
+    # Written out, with the response each alert shows (the ORM read it once per alert).
+    alerts = sql.fetch(OutcomeAlert, "t0.patient_id = %s AND t0.acknowledged_at IS NULL",
+                       [patient.pk], related=("response",),
+                       tail="ORDER BY t0.created_at DESC, t0.id DESC")
+    # Who invited each alert's answers (one query, only when there is an alert): the
+    # clinician judges an alert knowing how the answers came in (issue #25).
+    inviters = get_user_model().objects.in_bulk(
+        {a.response.invited_by_id for a in alerts} - {None}) if alerts else {}
+    for a in alerts:
+        a.response.inviter = inviters.get(a.response.invited_by_id)
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,
-        # Written out, with the response each alert shows (the ORM read it once per alert).
-        "alerts": sql.fetch(OutcomeAlert, "t0.patient_id = %s AND t0.acknowledged_at IS NULL",
-                            [patient.pk], related=("response",),
-                            tail="ORDER BY t0.created_at DESC, t0.id DESC"),
+        "alerts": alerts,
         "alert_form": AlertForm(),
         "can_enter": can_enter,
         "can_view_clinical": True,
