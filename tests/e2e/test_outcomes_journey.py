@@ -64,8 +64,10 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
     assert page.is_checked("label:has-text('Pain numeric rating scale') input")
     page.select_option(f"#link{episode.pk}-tp", "discharge")
     page.click("button:has-text('Create link')")
-    assert "Link: " in page.text_content("main")
+    # No address on Alice's record: the link is handed over in person, by this user.
+    assert "Hand this link to Alice now: " in page.text_content("main")
     from acuback.outcomes.models import CollectionLink
 
     newest = CollectionLink.objects.order_by("-pk").first()
     assert newest.instruments == ["nrs"] and newest.time_point == "discharge"
+    assert newest.delivery == "in_person" and newest.sent_to == ""
