@@ -89,7 +89,8 @@ def world_with_consent(world):
         completed_by="staff", request=request)
     world.alert = world.response.alerts.get()
     link = outcome_services.link_create(episode=world.episode, instrument_ids=["nrs"],
-                                        time_point="review", request=request)
+                                        time_point="review", request=request,
+                                        delivery="in_person")
     world.token = outcome_services.link_token(link)
     world.appointment = make_appointment(world)
     from acuback.patients.models import CorrectionRequest

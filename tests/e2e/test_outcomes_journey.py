@@ -17,7 +17,8 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
                            time_point="baseline", answers=dict.fromkeys(range(1, 11), 3),
                            submit=True, completed_by="staff", request=request)
     link = services.link_create(episode=episode, instrument_ids=["odi", "nrs"],
-                                time_point="review", request=request)
+                                time_point="review", request=request,
+                                delivery="in_person")
     token = services.link_token(link)
 
     phone_context = browser.new_context(base_url=live_server.url,
@@ -63,8 +64,10 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
     assert page.is_checked("label:has-text('Pain numeric rating scale') input")
     page.select_option(f"#link{episode.pk}-tp", "discharge")
     page.click("button:has-text('Create link')")
-    assert "Link: " in page.text_content("main")
+    # No address on Alice's record: the link is handed over in person, by this user.
+    assert "Hand this link to Alice now: " in page.text_content("main")
     from acuback.outcomes.models import CollectionLink
 
     newest = CollectionLink.objects.order_by("-pk").first()
     assert newest.instruments == ["nrs"] and newest.time_point == "discharge"
+    assert newest.delivery == "in_person" and newest.sent_to == ""

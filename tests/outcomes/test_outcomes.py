@@ -143,9 +143,13 @@ def test_the_form_says_which_wording_is_in_use(world, episode, prac):
 
 @pytest.fixture
 def link(world, episode):
-    return services.link_create(episode=episode, instrument_ids=["odi", "nrs"],
+    world.patient.email = "alice@example.com"
+    world.patient.save(update_fields=["email"])
+    link = services.link_create(episode=episode, instrument_ids=["odi", "nrs"],
                                 time_point="review", request=request_for(world.practitioner),
-                                email="alice@example.com")
+                                delivery="email")
+    services.link_email(link=link, request=None)
+    return link
 
 
 def test_a_link_is_emailed_and_opens_without_an_account(world, link, client):
@@ -293,7 +297,7 @@ def test_a_clinic_schedule_changes_what_is_due(world, episode):
 
 def test_a_positive_phq2_on_a_link_adds_the_phq9_to_it(world, episode, client):
     link = services.link_create(episode=episode, instrument_ids=["phq2"], time_point="baseline",
-                                request=request_for(world.practitioner))
+                                request=request_for(world.practitioner), delivery="in_person")
     token = services.link_token(link)
     client.post(reverse("questionnaire_link_item", args=[token, "phq2"]),
                 {"item_1": "2", "item_2": "2", "action": "submit"})
@@ -328,7 +332,7 @@ def test_open_draft_is_the_orms_first_open_draft_of_exactly_that_questionnaire(w
             supersedes=supersedes, status="draft").first()
 
     link = services.link_create(episode=episode, instrument_ids=["nrs"], time_point="review",
-                                request=request_for(world.practitioner))
+                                request=request_for(world.practitioner), delivery="in_person")
     submitted = submit(world, episode, "nrs", {1: 6})
     staff, by_link = draft("review"), draft("review", link=link)
     correction = draft("baseline", supersedes=submitted)

@@ -26,9 +26,11 @@ def test_a_practitioner_outside_the_care_team_breaks_the_glass(world, login):
         "reason": "Covering for alpha_prac: patient phoned about pain", "next": clinical})
     assert done.status_code == 302 and done["Location"] == clinical
     assert client.get(clinical).status_code == 200  # granted for the next hours
-    event = AuditEvent.objects.get(break_glass=True)
-    assert event.actor == colleague and event.patient == world.patient
+    event = AuditEvent.objects.get(action="break_glass")
+    assert event.break_glass and event.actor == colleague and event.patient == world.patient
     assert event.detail["reason"].startswith("Covering")
+    # The page read through the grant is flagged too (the clinic admin reviews both).
+    assert AuditEvent.objects.filter(break_glass=True).exclude(action="break_glass").exists()
     home = login(world.admin).get(reverse("home")).content.decode()
     assert "outside the usual care team" in home and "Covering for alpha_prac" in home
 
@@ -46,3 +48,30 @@ def test_a_new_patient_without_a_record_is_anyones_to_start(world, login):
     make_practitioner(world.clinic, colleague)
     response = login(colleague).get(reverse("patient_clinical", args=[world.patient.pk]))
     assert response.status_code == 200
+
+
+def test_the_chart_shows_the_safety_profile_only_inside_the_care_relationship(world, login):
+    """The chart (a non-clinical page) showed the safety profile (screening outcome,
+    blocked points) and the patient's correction requests to a practitioner with no
+    care relationship, without breaking the glass (issue #25, section 2)."""
+    from acuback.patients.models import CorrectionRequest
+
+    make_episode(world.patient, world.practitioner)
+    CorrectionRequest.objects.create(patient=world.patient, text="My migraine history is wrong.")
+    colleague = make_user(world.clinic, "practitioner", "colleague")
+    make_practitioner(world.clinic, colleague)
+    chart = reverse("patient_chart", args=[world.patient.pk])
+    client = login(colleague)
+    page = client.get(chart).content.decode()
+    assert 'aria-label="Safety profile"' not in page and "migraine" not in page
+    assert reverse("patient_clinical", args=[world.patient.pk]) in page  # the way in
+    for user in (world.practitioner, world.admin):
+        page = login(user).get(chart).content.decode()
+        assert 'aria-label="Safety profile"' in page and "migraine" in page
+    client = login(colleague)
+    client.post(reverse("break_glass", args=[world.patient.pk]),
+                {"reason": "Covering for alpha_prac today"})
+    page = client.get(chart).content.decode()
+    assert 'aria-label="Safety profile"' in page and "migraine" in page
+    assert AuditEvent.objects.filter(actor=colleague, action="patient.view",
+                                     break_glass=True).exists()

@@ -171,3 +171,37 @@ def require_account_change(actor, account, clinic: Clinic | int) -> None:
     refusal = account_change_refusal(actor, account, clinic)
     if refusal is not None:
         raise PermissionDenied(refusal)
+
+
+# Who changes a draft that belongs to one clinician (a session note, a screening, a
+# plan): its author, or the supervisor named on the author's practitioner record.
+AUTHOR, SUPERVISOR, CLINICAL_LEAD, UNOWNED = "author", "supervisor", "clinical_lead", "unowned"
+
+
+def draft_editor(user, author_id: int | None, clinic: Clinic | int, *,
+                 lead_may_type: bool = False) -> str | None:
+    """In what capacity `user` may change a draft written by the user `author_id`:
+    AUTHOR (their own), SUPERVISOR (the supervisor named on the author's practitioner
+    record), CLINICAL_LEAD (the clinic admin typing answers into a draft, only where the
+    caller says so with `lead_may_type`: a screening's answers, never a signature, a plan
+    or a session note), UNOWNED (the author treats nobody in this clinic, e.g. the
+    clinic admin typing in intake answers: any clinician of the clinic may go on), or
+    None (a colleague: they write their own record, or an addendum). The capacity other
+    than AUTHOR is recorded with the write. Asked on every save, not only at signing. No
+    query for the author's own draft."""
+    from .models import Practitioner
+
+    if not getattr(user, "is_authenticated", False) or author_id is None:
+        return None
+    if user.pk == author_id:
+        return AUTHOR
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    if Practitioner.objects.filter(user_id=author_id, clinic_id=clinic_id, is_active=True,
+                                   supervisor__user_id=user.pk).exists():
+        return SUPERVISOR
+    if lead_may_type and ADMIN in roles(user, clinic_id):
+        return CLINICAL_LEAD
+    if not Membership.objects.filter(user_id=author_id, clinic_id=clinic_id,
+                                     role=PRACTITIONER).exists():
+        return UNOWNED
+    return None

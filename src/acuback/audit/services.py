@@ -18,6 +18,18 @@ from .models import AuditEvent
 CHAIN_LOCK = 0x61756469  # "audi"
 
 
+GLASS_ATTRIBUTE = "acuback_break_glass_patients"
+
+
+def mark_break_glass(request: HttpRequest | None, patient) -> None:
+    """This request reads `patient`'s record through a break-the-glass grant: every event
+    it writes about that patient carries the flag (the clinic admin reviews them)."""
+    if request is not None:
+        marked = getattr(request, GLASS_ATTRIBUTE, None) or set()
+        marked.add(patient.pk)
+        setattr(request, GLASS_ATTRIBUTE, marked)
+
+
 def audit_event(
     *,
     request: HttpRequest | None,
@@ -37,6 +49,8 @@ def audit_event(
         clinic = patient.clinic_id
     if target is not None and not isinstance(target, str):
         target = f"{target._meta.label_lower}:{target.pk}"
+    if patient is not None and patient.pk in getattr(request, GLASS_ATTRIBUTE, ()):
+        break_glass = True
     return AuditEvent(
         at=timezone.now(),
         actor=actor,

@@ -17,6 +17,7 @@ from acuback.accounts.policy import clinic_ids_with
 from acuback.billing.models import CoveragePlan
 from acuback.clinical import instruments
 from acuback.outcomes.models import QuestionnaireResponse, ResponseStatus
+from acuback.patients.care import clinical_scope
 from acuback.patients.models import Consent, EpisodeOfCare, Patient
 from acuback.scheduling.models import Appointment
 from acuback.treatment.models import AdverseEvent, Session
@@ -60,8 +61,21 @@ class Kind:
         return self.source().filter(**{self.patient_path: patient_id}).order_by("pk")
 
     def scoped(self, user, clinic_id: int | None = None) -> QuerySet:
-        """What the user may see; a token is further held to its own clinic."""
+        """What the user may see (clinical records: without breaking the glass,
+        patients.care); a token is further held to its own clinic."""
         qs = self.visible(self.source(), user)
+        if clinic_id is not None:
+            qs = qs.filter(**{self.clinic_path: clinic_id})
+        return qs.order_by("pk")
+
+    def in_clinics(self, user, clinic_id: int | None = None) -> QuerySet:
+        """What the user's role opens, care relationship or not: for one patient whose
+        access the caller has decided (``care.clinical_access``: in care, or through the
+        glass), and to tell a refusal from an unknown id."""
+        if self.name not in CLINICAL_KINDS:
+            return self.scoped(user, clinic_id)
+        qs = self.source().filter(patient__clinic_id__in=clinic_ids_with(
+            user, "patient.view_clinical"))
         if clinic_id is not None:
             qs = qs.filter(**{self.clinic_path: clinic_id})
         return qs.order_by("pk")
@@ -128,7 +142,13 @@ def _own(qs, user):
 
 
 def _clinical(qs, user):
-    return qs.filter(patient__clinic_id__in=clinic_ids_with(user, "patient.view_clinical"))
+    return qs.filter(clinical_scope(user))
+
+
+# The clinical record: seen without breaking the glass only in the care relationship
+# (patients.care); demographics, appointments and coverage follow the role alone.
+CLINICAL_KINDS = frozenset({"Condition", "Encounter", "Procedure", "Observation",
+                            "QuestionnaireResponse", "AdverseEvent", "Consent"})
 
 
 def _submitted():

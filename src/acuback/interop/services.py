@@ -217,8 +217,10 @@ def everything(*, patient, user=None, clinic_id: int | None = None,
                issues: list[dict] | None = None) -> list[dict]:
     """Every resource about one patient (FHIR Patient/$everything), the patient first,
     then the clinic, the practitioners and locations they met, and the clinical record.
-    user=None is the patient's own copy (the portal has checked it is theirs). Records
-    that cannot be expressed are left out and described in `issues`."""
+    user=None is the patient's own copy (the portal has checked it is theirs); for staff
+    the caller has decided the access to the clinical record (``care.clinical_access``),
+    and what the user's role opens is included. Records that cannot be expressed are left
+    out and described in `issues`."""
     from acuback.accounts.models import Location, Practitioner
 
     issues = [] if issues is None else issues
@@ -235,7 +237,7 @@ def everything(*, patient, user=None, clinic_id: int | None = None,
             if kind.name in ("Encounter", "Procedure"):
                 rows = rows.filter(status="signed")
         else:
-            rows = kind.scoped(user, clinic_id).filter(**{kind.patient_path: patient.pk})
+            rows = kind.in_clinics(user, clinic_id).filter(**{kind.patient_path: patient.pk})
         rows = list(rows)
         clinical += express(kind, rows, issues)
         for obj in rows:

@@ -12,7 +12,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_record, mark_break_glass
+from acuback.patients import care
 from acuback.patients.models import Patient
 
 from . import importer, mapping, services
@@ -201,6 +202,24 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
                                     links=links, issues=issues))
 
 
+def _refused_outside_care(request: HttpRequest, caller, patient: Patient) -> bool:
+    """The break-the-glass rule (patients.care) at the API's door: outside the care
+    relationship, a record is served only while a grant made on the web lasts, and the
+    request is then audited with the flag."""
+    access = care.clinical_access(caller.user, patient)
+    if access is care.Access.GLASS:
+        mark_break_glass(request, patient)
+    return access is care.Access.NEEDS_GLASS
+
+
+def _outside_care(what: str) -> HttpResponse:
+    return outcome(403, "forbidden", f"{what} belongs to a patient outside your care "
+                                     "relationship. Open the patient's clinical record on the "
+                                     "web and break the glass (give the reason) first; the "
+                                     f"access then lasts {care.BREAK_GLASS_HOURS} hours and is "
+                                     "audited.")
+
+
 def _page_url(request: HttpRequest, offset: int, count: int) -> str:
     query = request.GET.copy()
     query["_offset"], query["_count"] = str(offset), str(count)
@@ -215,6 +234,10 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
     number = row_id(pk)
     obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=number).first() \
         if number else None
+    if obj is None and number:
+        obj = kind.in_clinics(caller.user, caller.clinic_id).filter(pk=number).first()
+        if obj is not None and _refused_outside_care(request, caller, obj.patient):
+            return _outside_care(f"{resource_type}/{pk}")
     if obj is None:
         return outcome(404, "not-found", f"{resource_type}/{pk} is not known here")
     patient_id = obj.pk if isinstance(obj, Patient) else getattr(obj, "patient_id", None)
@@ -238,6 +261,8 @@ def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
         .first() if number else None
     if patient is None:
         return outcome(404, "not-found", f"Patient/{pk} is not known here")
+    if _refused_outside_care(request, caller, patient):
+        return _outside_care(f"Patient/{pk}/$everything")
     bundle = services.everything_bundle(patient=patient, user=caller.user,
                                         clinic_id=caller.clinic_id, base=_base(request),
                                         self_url=request.build_absolute_uri())

@@ -8,7 +8,7 @@ from django import forms
 
 from acuback.clinical.instruments import Instrument
 
-from .models import TimePoint
+from .models import Channel, TimePoint
 
 
 class ResponseForm(forms.Form):
@@ -83,13 +83,34 @@ def _key(value) -> str:
 
 
 class LinkForm(forms.Form):
+    """Which questionnaires, and how the link reaches the patient: only to the e-mail
+    address on their record, or handed over in person by someone who may see the
+    clinical record (they are recorded as handing it over). No address is typed in."""
+
     instruments = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, choices=())
     time_point = forms.ChoiceField(choices=TimePoint.choices)
-    email = forms.EmailField(required=False, help_text="Leave empty to copy the link instead.")
+    delivery = forms.ChoiceField(label="How the patient gets it", widget=forms.RadioSelect,
+                                 choices=())
 
-    def __init__(self, *args, choices, **kwargs):
+    def __init__(self, *args, choices, patient, in_person: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.patient = patient
         self.fields["instruments"].choices = choices
+        email = (Channel.EMAIL, f"E-mail it to the address on the record ({patient.email})"
+                 if patient.email else "E-mail it to the address on the record (none yet)")
+        self.fields["delivery"].choices = [email] + (
+            [(Channel.IN_PERSON, "Hand it over in person now (you are recorded as handing "
+                                 "it over)")] if in_person else [])
+        self.initial.setdefault("delivery", Channel.EMAIL if patient.email or not in_person
+                                else Channel.IN_PERSON)
+
+    def clean_delivery(self):
+        delivery = self.cleaned_data["delivery"]
+        if delivery == Channel.EMAIL and not self.patient.email:
+            raise forms.ValidationError(
+                f"There is no e-mail address on {self.patient.given_name}'s record: add it "
+                "under Edit details, or hand the link over in person.")
+        return delivery
 
 
 class CorrectionForm(forms.Form):

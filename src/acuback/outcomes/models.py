@@ -30,6 +30,17 @@ class CompletedBy(models.TextChoices):
     STAFF = "staff", "Staff on the patient's behalf"
 
 
+class Channel(models.TextChoices):
+    """How a questionnaire reached the patient (a link's delivery; a response's channel).
+    A link goes only to the contact details on the patient's record, or is handed over in
+    person by someone recorded as handing it over (issue #25)."""
+
+    STAFF = "staff", "Entered by staff"
+    EMAIL = "email", "Link e-mailed to the address on the patient's record"
+    IN_PERSON = "in_person", "Link handed over in person"
+    PORTAL = "portal", "The patient's own portal log-in"
+
+
 class Wording(models.TextChoices):
     FULL = "full", "Full wording (licence allows)"
     LICENSED = "licensed", "Clinic's licensed wording"
@@ -38,10 +49,10 @@ class Wording(models.TextChoices):
 
 class ResponseQuerySet(models.QuerySet["QuestionnaireResponse"]):
     def visible_to(self, user) -> ResponseQuerySet:
-        from acuback.accounts import policy
+        """Responses the user may see without breaking the glass (patients.care)."""
+        from acuback.patients.care import clinical_scope
 
-        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
-            user, "patient.view_clinical"))
+        return self.filter(clinical_scope(user))
 
     def current(self) -> ResponseQuerySet:
         """Submitted, and not superseded by a correction."""
@@ -84,6 +95,11 @@ class QuestionnaireResponse(models.Model):
                                    null=True, blank=True, related_name="+")
     link = models.ForeignKey("CollectionLink", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="responses")
+    # Who invited the patient (the link's maker) and how the answers came in; blank on
+    # responses stored before this was recorded.
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="corrections")
     correction_reason = models.CharField(max_length=300, blank=True)
@@ -121,7 +137,9 @@ class CollectionLink(models.Model):
     time_point = models.CharField(max_length=20, choices=TimePoint.choices)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The address on the patient's record it was e-mailed to (EMAIL), if any.
     sent_to = models.EmailField(blank=True)
+    delivery = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -192,18 +192,17 @@ def patient_outcomes(patient, on: date) -> list[EpisodeOutcomes]:
 
 
 def open_alerts(*, user):
-    """Open safety alerts the user may see; those they are responsible for first."""
+    """Open safety alerts of the patients the user may see without breaking the glass;
+    those they are responsible for first."""
     from django.db.models import Case, IntegerField, Value, When
 
-    from acuback.accounts import policy
+    from acuback.patients.care import clinical_scope
 
-    return (OutcomeAlert.objects.filter(
-        acknowledged_at__isnull=True,
-        patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
-        .annotate(mine=Case(When(responsible=user.pk, then=Value(0)), default=Value(1),
-                            output_field=IntegerField()))
-        .order_by("mine", "created_at")
-        .select_related("patient", "response"))
+    return (OutcomeAlert.objects.filter(clinical_scope(user), acknowledged_at__isnull=True)
+            .annotate(mine=Case(When(responsible=user.pk, then=Value(0)), default=Value(1),
+                                output_field=IntegerField()))
+            .order_by("mine", "created_at")
+            .select_related("patient", "response"))
 
 
 def open_alerts_for(patient_id: int) -> list[OutcomeAlert]:

@@ -21,6 +21,7 @@ from acuback.clinical.instruments.phq import self_harm_alert
 from . import measures
 from .models import (
     AlertKind,
+    Channel,
     CollectionLink,
     InstrumentText,
     OutcomeAlert,
@@ -108,6 +109,9 @@ def response_save(*, patient, episode, instrument_id: str, time_point: str, answ
         response.wording = wording
         response.completed_by = completed_by
         response.entered_by = user
+        # Who invited the patient and how the answers came in (issue #25).
+        response.invited_by_id = link.created_by_id if link else None
+        response.channel = link.delivery if link else Channel.STAFF
         response.correction_reason = correction_reason
         if submit:
             result = instruments.score(instrument_id, answers)
@@ -162,30 +166,46 @@ def link_url(request: HttpRequest | None, link: CollectionLink) -> str:
 
 
 def link_create(*, episode, instrument_ids: list[str], time_point: str, request: HttpRequest,
-                email: str = "") -> CollectionLink:
+                delivery: str) -> CollectionLink:
+    """A link, recorded with who made it and how it reaches the patient: EMAIL to the
+    address on the patient's record (never one typed in), IN_PERSON (handed over by its
+    maker), PORTAL (the patient's own log-in). Sending the e-mail is `link_email`'s."""
     unknown = [i for i in instrument_ids if i not in instruments.REGISTRY]
     if unknown or not instrument_ids:
         raise OutcomeError("Choose at least one known questionnaire.")
-    days = schedule_for(episode.patient.clinic).link_valid_days
+    if delivery not in (Channel.EMAIL, Channel.IN_PERSON, Channel.PORTAL):
+        raise OutcomeError(f"Unknown delivery {delivery!r}.")
+    patient = episode.patient
+    if delivery == Channel.EMAIL and not patient.email:
+        raise OutcomeError(f"There is no e-mail address on {patient.given_name}'s record.")
+    maker = request.user if request is not None and request.user.is_authenticated else None
+    if delivery == Channel.IN_PERSON and maker is None:
+        raise OutcomeError("A link handed over in person needs the person handing it over.")
+    days = schedule_for(patient.clinic).link_valid_days
     with transaction.atomic():
         link = CollectionLink.objects.create(
-            patient=episode.patient, episode=episode, instruments=instrument_ids,
+            patient=patient, episode=episode, instruments=instrument_ids,
             time_point=time_point, expires_at=timezone.now() + timedelta(days=days),
-            sent_to=email,
-            created_by=request.user if request is not None and request.user.is_authenticated
-            else None)
-        audit_record(request=request, action="outcome.link.create", patient=episode.patient,
-                     target=link, detail={"instruments": instrument_ids})
-    if email:
-        clinic = episode.patient.clinic
-        send_mail(
-            subject=f"{clinic.name}: a few questions before your next visit",
-            message=(f"Hello {episode.patient.preferred_name or episode.patient.given_name},\n\n"
-                     f"Please answer a few short questions about your back:\n"
-                     f"{link_url(request, link)}\n\n"
-                     f"The link works once and expires in {days} days.\n\n{clinic.name}"),
-            from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
+            sent_to=patient.email if delivery == Channel.EMAIL else "", delivery=delivery,
+            created_by=maker)
+        audit_record(request=request, action="outcome.link.create", patient=patient,
+                     target=link, detail={"instruments": instrument_ids, "delivery": delivery})
     return link
+
+
+def link_email(*, link: CollectionLink, request: HttpRequest | None) -> None:
+    """E-mail an EMAIL link to the address it was made for (the patient's record)."""
+    if link.delivery != Channel.EMAIL or not link.sent_to:
+        raise OutcomeError("This link is not one to e-mail.")
+    patient, clinic = link.patient, link.patient.clinic
+    days = schedule_for(clinic).link_valid_days
+    send_mail(
+        subject=f"{clinic.name}: a few questions before your next visit",
+        message=(f"Hello {patient.preferred_name or patient.given_name},\n\n"
+                 f"Please answer a few short questions about your back:\n"
+                 f"{link_url(request, link)}\n\n"
+                 f"The link works once and expires in {days} days.\n\n{clinic.name}"),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[link.sent_to])
 
 
 def link_open(token: str) -> CollectionLink:

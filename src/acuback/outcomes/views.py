@@ -4,17 +4,20 @@ patient's own link pages (no account needed)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
 from acuback.accounts import policy
-from acuback.audit.services import audit_read, audit_record
+from acuback.audit.services import audit_read, audit_record, mark_break_glass
 from acuback.clinical import instruments
 from acuback.clinical.instruments.phq import submittable_unscored
+from acuback.patients import care
+from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_episode, _get_patient
 from acuback.web.links import url_format
 
@@ -22,6 +25,7 @@ from . import selectors, services
 from .charts import episode_charts
 from .forms import AlertForm, CorrectionForm, LinkForm, ResponseForm
 from .models import (
+    Channel,
     CompletedBy,
     OutcomeAlert,
     QuestionnaireResponse,
@@ -46,6 +50,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     can_enter = policy.can(request.user, "outcome.enter", patient.clinic_id)
     correct_url = correct.replace("{pk}", str(patient.pk)) if can_enter else None
     choices = _link_choices()
+    link_form = LinkForm(choices=choices, patient=patient, in_person=True)
     episodes = []
     for o in selectors.patient_outcomes(patient, timezone.localdate()):
         charts = [(series, svg, score_rows(series.points, correct_url))
@@ -57,16 +62,23 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
             "enter_any": link_list(enter_links(
                 o.episode.pk, [c[0] for c in choices] + ["schober", "ffd"], "other"))
             if can_enter else "",
-            "link_form": LinkForm(choices=choices, initial={"email": patient.email}),
+            "link_form": link_form,
             "link_checkboxes": instrument_checkboxes(choices, o.episode.pk),
         })
     audit_record(request=request, action="outcomes.view", patient=patient, target=patient)
+    # Written out, with the response each alert shows (the ORM read it once per alert).
+    alerts = sql.fetch(OutcomeAlert, "t0.patient_id = %s AND t0.acknowledged_at IS NULL",
+                       [patient.pk], related=("response",),
+                       tail="ORDER BY t0.created_at DESC, t0.id DESC")
+    # Who invited each alert's answers (one query, only when there is an alert): the
+    # clinician judges an alert knowing how the answers came in (issue #25).
+    inviters = get_user_model().objects.in_bulk(
+        {a.response.invited_by_id for a in alerts} - {None}) if alerts else {}
+    for a in alerts:
+        a.response.inviter = inviters.get(a.response.invited_by_id)
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,
-        # Written out, with the response each alert shows (the ORM read it once per alert).
-        "alerts": sql.fetch(OutcomeAlert, "t0.patient_id = %s AND t0.acknowledged_at IS NULL",
-                            [patient.pk], related=("response",),
-                            tail="ORDER BY t0.created_at DESC, t0.id DESC"),
+        "alerts": alerts,
         "alert_form": AlertForm(),
         "can_enter": can_enter,
         "can_view_clinical": True,
@@ -178,21 +190,48 @@ def _option_labels(clinic, instrument_id: str, mode: str) -> dict[int, dict]:
 @login_required
 @require_POST
 def link_send(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
-    patient, episode = _get_episode(request, pk, episode_pk, "outcome.send_link")
-    form = LinkForm(request.POST, choices=_link_choices())
+    """Make a questionnaire link: e-mailed to the address on the patient's record, or
+    handed over in person by someone who may see the clinical record. Whoever may not
+    (front desk, a colleague outside the care relationship) gets the same answer whether
+    or not the episode exists: they learn nothing of the clinical record (issue #25)."""
+    patient = _get_patient(request, pk, "outcome.send_link")
+    access = care.clinical_access(request.user, patient)
+    sees_record = access in (care.Access.CARE, care.Access.GLASS)
+    if access is care.Access.GLASS:
+        mark_break_glass(request, patient)
+    # Written out (acuback.sql), as _get_episode reads it.
+    episode = next(iter(sql.fetch(EpisodeOfCare, "t0.id = %s AND t0.patient_id = %s",
+                                  [episode_pk, patient.pk])), None)
+    if episode is None and sees_record:
+        raise Http404("No such episode for this patient.")
+    form = LinkForm(request.POST, choices=_link_choices(), patient=patient,
+                    in_person=sees_record)
     if not form.is_valid():
-        messages.error(request, "Choose the questionnaires and the time point; check the "
-                       "e-mail address.")
-    else:
-        link = services.link_create(episode=episode, request=request,
-                                    instrument_ids=form.cleaned_data["instruments"],
-                                    time_point=form.cleaned_data["time_point"],
-                                    email=form.cleaned_data["email"])
-        messages.success(request, ("E-mailed to " + link.sent_to + ". " if link.sent_to else "")
-                         + "Link: " + services.link_url(request, link))
-    if policy.can(request.user, "patient.view_clinical", patient.clinic_id):
-        return redirect("patient_outcomes", pk=patient.pk)
-    return redirect("patient_chart", pk=patient.pk)
+        messages.error(request, "Choose the questionnaires and the time point. " + " ".join(
+            form.errors.get("delivery", [])))
+    elif episode is not None:
+        episode.patient = patient
+        try:
+            link = services.link_create(episode=episode, request=request,
+                                        instrument_ids=form.cleaned_data["instruments"],
+                                        time_point=form.cleaned_data["time_point"],
+                                        delivery=form.cleaned_data["delivery"])
+            if link.delivery == Channel.EMAIL:
+                services.link_email(link=link, request=request)
+        except services.OutcomeError as exc:
+            if sees_record:
+                messages.error(request, str(exc))
+        else:
+            if sees_record:
+                messages.success(request, f"E-mailed to {link.sent_to}." if link.sent_to else
+                                 f"Hand this link to {patient.given_name} now: "
+                                 f"{services.link_url(request, link)}")
+    if not sees_record:
+        if form.is_valid():
+            messages.success(request, f"If {patient.given_name} has that episode of care, the "
+                             "link is on its way to the e-mail address on the record.")
+        return redirect("patient_chart", pk=patient.pk)
+    return redirect("patient_outcomes", pk=patient.pk)
 
 
 @login_required
@@ -272,7 +311,7 @@ def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str
         messages.info(request, "Nothing is due for you to answer just now. Thank you.")
         return redirect("home")
     link = services.link_create(episode=episode, time_point=time_point, request=request,
-                                instrument_ids=own)
+                                instrument_ids=own, delivery=Channel.PORTAL)
     return redirect("questionnaire_link", token=services.link_token(link))
 
 

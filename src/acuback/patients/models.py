@@ -234,8 +234,10 @@ class CauseCategory(models.TextChoices):
 
 class EpisodeQuerySet(models.QuerySet["EpisodeOfCare"]):
     def visible_to(self, user) -> EpisodeQuerySet:
-        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
-            user, "patient.view_clinical"))
+        """Episodes the user may see without breaking the glass (patients.care)."""
+        from .care import clinical_scope
+
+        return self.filter(clinical_scope(user))
 
 
 class EpisodeOfCare(models.Model):

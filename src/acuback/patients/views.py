@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,12 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
 from acuback.accounts import policy
-from acuback.audit.services import audit_read, audit_record
+from acuback.audit.services import audit_read, audit_record, mark_break_glass
 from acuback.billing.selectors import coverage_status
 from acuback.screening.selectors import safety_profile
 from acuback.treatment.selectors import timeline
 
-from . import body_map, selectors, services
+from . import body_map, care, selectors, services
 from .chart_rows import who_may_treat_rows
 from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientSearchForm
 from .models import Consent, EpisodeOfCare, Patient
@@ -32,19 +30,19 @@ def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
     """A patient the user may see (404 otherwise) and may act on (403 otherwise).
 
     A practitioner opening the clinical record of a patient they have no care
-    relationship with must first "break the glass": give a reason, which is logged and
-    highlighted for the clinic admin (the grant lasts BREAK_GLASS_HOURS)."""
+    relationship with must first "break the glass" (patients.care): give a reason,
+    which is logged and highlighted for the clinic admin; while the grant lasts, every
+    event of the request is audited with the break-the-glass flag."""
     patient = Patient.objects.visible_one(request.user, pk)
     if patient is None:
         raise Http404("No such patient.")
     policy.require(request.user, permission, patient.clinic_id)
-    if permission in policy.CLINICAL_PERMISSIONS and policy.outside_usual_scope(
-            request.user, patient.clinic_id):
-        grants = request.session.get(BREAK_GLASS_KEY, {}) if hasattr(request, "session") else {}
-        granted = grants.get(str(patient.pk), 0) > timezone.now().timestamp()
-        if not granted and not selectors.has_care_relationship(user=request.user,
-                                                                patient=patient):
+    if permission in policy.CLINICAL_PERMISSIONS:
+        access = care.clinical_access(request.user, patient)
+        if access is care.Access.NEEDS_GLASS:
             raise BreakGlassRequired(patient)
+        if access is care.Access.GLASS:
+            mark_break_glass(request, patient)
     return patient
 
 
@@ -59,10 +57,6 @@ def _get_episode(request: HttpRequest, pk: int, episode_pk: int, permission: str
     [episode] = found
     episode.patient = patient
     return patient, episode
-
-
-BREAK_GLASS_KEY = "acuback_break_glass"
-BREAK_GLASS_HOURS = 8
 
 
 class BreakGlassRequired(Exception):
@@ -89,16 +83,13 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
         if len(reason) < 10:
             error = "Give the reason in a few words (at least 10 characters)."
         else:
-            grants = request.session.get(BREAK_GLASS_KEY, {})
-            grants[str(patient.pk)] = (timezone.now() + timedelta(
-                hours=BREAK_GLASS_HOURS)).timestamp()
-            request.session[BREAK_GLASS_KEY] = grants
-            audit_record(request=request, action="break_glass", patient=patient,
+            # The audit event is the grant (patients.care): every door honours it.
+            audit_record(request=request, action=care.GRANT_ACTION, patient=patient,
                          target=patient, break_glass=True, detail={"reason": reason[:500]})
             return redirect(target)
     return render(request, "patients/break_glass.html", {
         "patient": patient, "next": target, "error": error,
-        "hours": BREAK_GLASS_HOURS}, status=400 if error else 200)
+        "hours": care.BREAK_GLASS_HOURS}, status=400 if error else 200)
 
 
 @login_required
@@ -174,9 +165,14 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "patient.view")
     today = timezone.localdate()
+    # The safety profile and correction requests are the clinical record: shown only
+    # where it is open without the glass, or through a grant (then flagged).
+    access = care.clinical_access(request.user, patient)
+    if access is care.Access.GLASS:
+        mark_break_glass(request, patient)
+    clinical = access in (care.Access.CARE, care.Access.GLASS)
     audit_record(request=request, action="patient.view", patient=patient, target=patient,
                  detail={"page": "chart"})
-    clinical = policy.can(request.user, "patient.view_clinical", patient.clinic_id)
     consents = selectors.consent_status(patient=patient)
     return render(
         request,
@@ -188,7 +184,7 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "who_may_treat": who_may_treat_rows(selectors.who_may_treat(patient=patient,
                                                                         on=today)),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
-            "can_view_clinical": clinical,
+            "can_view_clinical": access is not care.Access.NONE,
             "profile": safety_profile(patient=patient, on=today, consents_in_force=(
                 selectors.kinds_in_force(consents))) if clinical else None,
             "coverage": coverage_status(patient=patient, on=today),

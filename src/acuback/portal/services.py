@@ -110,6 +110,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
     from acuback.accounts.models import Membership, Role
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
+    from acuback.outcomes.models import Channel
     from acuback.outcomes.schedule import CLINICIAN_ONLY
     from acuback.patients.models import EpisodeOfCare
 
@@ -142,7 +143,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
         due = next((d for d in outcome_selectors.due_for(episode, timezone.localdate())
                     if d.time_point == "baseline"), None)
         link = outcome_services.link_create(
-            episode=episode, time_point="baseline", request=request, email="",
+            episode=episode, time_point="baseline", request=request, delivery=Channel.EMAIL,
             instrument_ids=[i for i in due.instruments if i not in CLINICIAN_ONLY]) \
             if due else None
     local = appointment.start.astimezone(ZoneInfo(location.time_zone))

@@ -98,6 +98,7 @@ def plan_questionnaire_invitations(now: datetime) -> int:
     """
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
+    from acuback.outcomes.models import Channel
     from acuback.outcomes.schedule import CLINICIAN_ONLY
     from acuback.patients.models import EpisodeOfCare
 
@@ -113,7 +114,8 @@ def plan_questionnaire_invitations(now: datetime) -> int:
             if not own or (episode.pk, due.time_point) in recent:
                 continue
             link = outcome_services.link_create(episode=episode, instrument_ids=own,
-                                                time_point=due.time_point, request=None)
+                                                time_point=due.time_point, request=None,
+                                                delivery=Channel.EMAIL)
             url = settings.ACUBACK_BASE_URL + outcome_services.link_url(None, link)
             patient = episode.patient
             Notification.objects.create(

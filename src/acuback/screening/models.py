@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from acuback.accounts import policy
 from acuback.clinical.safety import Outcome, answers_from_json
+from acuback.patients.care import clinical_scope
 from acuback.patients.models import EpisodeOfCare, Patient
 from acuback.signing import SignedModel, SignedQuerySet
 
@@ -26,8 +26,8 @@ OUTCOME_CHOICES = [(o.name, o.label) for o in Outcome]
 
 class ScreeningQuerySet(SignedQuerySet):
     def visible_to(self, user) -> ScreeningQuerySet:
-        return self.filter(patient__clinic_id__in=policy.clinic_ids_with(
-            user, "patient.view_clinical"))
+        """Screenings the user may see without breaking the glass (patients.care)."""
+        return self.filter(clinical_scope(user))
 
     def signed(self) -> ScreeningQuerySet:
         return self.filter(status=ScreeningStatus.SIGNED)

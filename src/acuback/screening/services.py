@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import signing
+from acuback.accounts import policy
 from acuback.audit.services import audit_record
 from acuback.clinical.safety import Outcome, answers_from_json, decide
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
@@ -87,8 +88,25 @@ def screening_submit(*, screening: Screening, answers: dict, sign: bool, expecte
                                 expected_version=expected_version, request=request)
 
 
+def _editor(screening: Screening, request: HttpRequest, *, signing: bool) -> str:
+    """A draft screening is its author's (or their supervisor's, recorded as such; the
+    clinical lead may type answers in, but the signature is the author's or their
+    supervisor's): a colleague starts their own (issue #25)."""
+    capacity = policy.draft_editor(request.user, screening.created_by_id,
+                                   screening.patient.clinic_id, lead_may_type=not signing)
+    if capacity is None:
+        raise ScreeningError("This draft screening is a colleague's: only its author (or "
+                             "their supervisor) changes or signs it. Start your own.")
+    return capacity
+
+
+def _as(capacity: str) -> dict:
+    return {} if capacity == policy.AUTHOR else {"as": capacity}
+
+
 def screening_save_draft(*, screening: Screening, answers: dict, expected_version: int,
                          request: HttpRequest) -> Screening:
+    capacity = _editor(screening, request, signing=False)
     with transaction.atomic():
         updated = Screening.objects.filter(
             pk=screening.pk, status=ScreeningStatus.DRAFT, version=expected_version
@@ -96,7 +114,7 @@ def screening_save_draft(*, screening: Screening, answers: dict, expected_versio
         if not updated:
             raise ScreeningError(_why_not_updated(screening))
         audit_record(request=request, action="screening.save_draft", patient=screening.patient,
-                     target=screening)
+                     target=screening, detail=_as(capacity))
     screening.refresh_from_db()
     return screening
 
@@ -113,6 +131,7 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                    referred_to: str, patient_told: str, request: HttpRequest,
                    changes: dict | None = None) -> Screening:
     """Run the rules on the answers and sign. The decision is stored with the rule version."""
+    capacity = _editor(screening, request, signing=True)
     decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
     missing: dict[str, str] = {}
     if screening.kind == ScreeningKind.PRE_TREATMENT:
@@ -147,7 +166,8 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                 status=EpisodeStatus.ON_HOLD)
         audit_record(request=request, action="screening.sign", patient=screening.patient,
                      target=screening, detail={"outcome": decision.outcome.name,
-                                               "rule_version": decision.rule_version})
+                                               "rule_version": decision.rule_version,
+                                               **_as(capacity)})
     screening.refresh_from_db()
     return screening
 

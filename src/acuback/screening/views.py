@@ -40,6 +40,7 @@ def _get_screening(request, pk: int, screening_pk: int, permission: str):
         Screening.objects.filter(patient=patient).select_related("episode", "signed_by",
                                                                  "created_by"),
         pk=screening_pk)
+    screening.patient = patient  # already loaded, with its clinic
     return patient, screening
 
 
@@ -94,8 +95,15 @@ def screening_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
     patient, screening = _get_screening(request, pk, screening_pk, "patient.view_clinical")
-    can_edit = policy.can(request.user, "screening.edit", patient.clinic_id)
-    can_sign = policy.can(request.user, "screening.sign", patient.clinic_id)
+    # A draft is its author's (or their supervisor's; the clinical lead may type answers
+    # in, not sign): a colleague sees it, read only.
+    def editor(signing: bool) -> bool:
+        return screening.is_signed or policy.draft_editor(
+            request.user, screening.created_by_id, patient.clinic_id,
+            lead_may_type=not signing) is not None
+
+    can_edit = editor(False) and policy.can(request.user, "screening.edit", patient.clinic_id)
+    can_sign = editor(True) and policy.can(request.user, "screening.sign", patient.clinic_id)
     if screening.is_signed or request.method == "GET":
         if request.method == "POST":
             messages.error(request, "This screening is signed and cannot be changed.")

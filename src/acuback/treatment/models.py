@@ -12,8 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
+from acuback.patients.care import clinical_scope
 from acuback.patients.models import EpisodeOfCare, Patient
 from acuback.screening.models import Screening
 from acuback.signing import SignedModel, SignedQuerySet
@@ -51,12 +51,9 @@ class Side(models.TextChoices):
     MIDLINE = "midline", "Midline"
 
 
-def clinical_scope(user) -> Q:
-    return Q(patient__clinic_id__in=policy.clinic_ids_with(user, "patient.view_clinical"))
-
-
 class ScopedQuerySet(SignedQuerySet):
     def visible_to(self, user):
+        """What the user may see without breaking the glass (patients.care)."""
         return self.filter(clinical_scope(user))
 
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import signing, sql
+from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
@@ -112,6 +113,7 @@ def plan_save(*, episode: EpisodeOfCare, data: dict, request: HttpRequest,
                              caution_acknowledgements=data.get("caution_acknowledgements", []))
     if problems:
         raise PlanRefused(problems)
+    capacity = policy.AUTHOR
     with transaction.atomic():
         if plan is None:
             TreatmentPlan.objects.filter(episode=episode, is_current=True).update(
@@ -120,13 +122,22 @@ def plan_save(*, episode: EpisodeOfCare, data: dict, request: HttpRequest,
                                                 created_by=request.user, **data)
             action = "plan.create"
         else:
+            capacity = policy.draft_editor(request.user, plan.created_by_id,
+                                           episode.patient.clinic_id)
+            if capacity is None:
+                raise PlanRefused([PlanProblem("__all__", "This plan is a colleague's: only "
+                                               "its author (or their supervisor) changes it. "
+                                               "Make a new plan instead; it replaces this one "
+                                               "under your name.")])
             version = plan.version if expected_version is None else expected_version
             if not TreatmentPlan.objects.filter(pk=plan.pk, version=version).update(
                     **data, version=version + 1, updated_at=timezone.now()):
                 raise StaleDraft("Someone else changed this plan while you were editing. "
                                  "Reload it and make your changes again.")
             action = "plan.update"
-        audit_record(request=request, action=action, patient=episode.patient, target=plan)
+        audit_record(request=request, action=action, patient=episode.patient, target=plan,
+                     detail={"as": capacity} if action == "plan.update"
+                     and capacity != policy.AUTHOR else None)
     plan.refresh_from_db()
     return plan
 
@@ -143,17 +154,43 @@ def needles_at(side: str) -> int:
     return 2 if side == Side.BILATERAL else 1
 
 
-def _gate(session: Session, insertions: list[dict], needle_sets: list[dict]):
-    """The safety gate for what this save would record. Raises NeedlingRefused."""
+def _gate(session: Session, insertions: list[dict], needle_sets: list[dict],
+          recorder: Practitioner | None):
+    """The safety gate for what this save would record, for the person recording it (and
+    the session's own practitioner, when a supervisor records). Raises NeedlingRefused."""
     electrical = any(s.get("electrical") for s in needle_sets) or any(
         i.get("stimulation") == "electrical" for i in insertions)
     codes = [i["point_code"] for i in insertions if i.get("point_code")]
-    check = needling_check(patient=session.patient, practitioner=session.practitioner,
-                           location=session.location, on=session.session_date,
-                           electroacupuncture=electrical, point_codes=codes)
-    if not check.allowed:
-        raise NeedlingRefused(check.problems)
-    return check
+    checks = [needling_check(patient=session.patient, practitioner=practitioner,
+                             location=session.location, on=session.session_date,
+                             electroacupuncture=electrical, point_codes=codes)
+              for practitioner in _distinct(recorder, session.practitioner)]
+    problems = list(dict.fromkeys(p for check in checks for p in check.problems))
+    if problems:
+        raise NeedlingRefused(tuple(problems))
+    return checks[0]
+
+
+def _distinct(recorder: Practitioner | None, treating: Practitioner) -> list:
+    if recorder is not None and recorder.pk == treating.pk:
+        return [recorder]
+    return [recorder, treating]
+
+
+def _recorder(session: Session, request: HttpRequest) -> tuple[Practitioner | None, str]:
+    """Who records on this draft, and as what: the session's own practitioner, or the
+    supervisor named on their record. A colleague is refused (issue #25: a practitioner
+    recorded needling in a colleague's note); they start their own session."""
+    capacity = policy.draft_editor(request.user, session.practitioner.user_id,
+                                   session.patient.clinic_id)
+    if capacity == policy.AUTHOR:
+        return session.practitioner, capacity
+    if capacity == policy.SUPERVISOR:
+        return Practitioner.objects.filter(user=request.user,
+                                           clinic_id=session.patient.clinic_id).first(), capacity
+    raise TreatmentError(f"This session is {session.practitioner.display_name}'s: only they "
+                         "(or their supervisor) change it. Start your own session, or add an "
+                         "addendum once it is signed.")
 
 
 def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
@@ -192,7 +229,7 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
                       practitioner=practitioner, location=location,
                       session_date=timezone.localdate(), created_by=request.user,
                       adjuncts=adjuncts)
-    check = _gate(session, insertions, needle_sets)
+    check = _gate(session, insertions, needle_sets, practitioner)
     with transaction.atomic():
         session.pre_treatment_check = check.profile.screening
         session.acknowledgements = list(check.profile.required_acknowledgements)
@@ -327,9 +364,10 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
     """Write a draft's fields and rows after the safety gate; with `signature`, sign it in
     the same transaction."""
     _check_rows(session, data, insertions, needle_sets)
+    recorder, capacity = _recorder(session, request)
     for field, value in data.items():
         setattr(session, field, value)
-    check = _gate(session, insertions, needle_sets)
+    check = _gate(session, insertions, needle_sets, recorder)
     with transaction.atomic():
         fields = dict(data, pre_treatment_check=check.profile.screening,
                       acknowledgements=list(check.profile.required_acknowledgements),
@@ -341,7 +379,8 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
                              "it to see their changes, then make yours again.")
         _write_rows(session, insertions, needle_sets)
         events = [audit_event(request=request, action="session.save", patient=session.patient,
-                              target=session)]
+                              target=session, detail={"as": capacity}
+                              if capacity != policy.AUTHOR else None)]
         suspected = _suspected_pneumothorax(session, insertions, request)
         if suspected:
             events.append(suspected)
@@ -365,7 +404,8 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
     needle_sets = list(session.needle_sets.values("order", "electrical",
                                                   "face_to_face_minutes"))
     _check_sites(insertions, needle_sets)  # a draft from before these rules, or copied
-    _gate(session, insertions, needle_sets)
+    # Only the treating practitioner signs (_signature refuses anyone else).
+    _gate(session, insertions, needle_sets, session.practitioner)
     signature = _signature(session, insertions, needle_sets, request,
                            version=expected_version + 1)
     with transaction.atomic(), signing.signing():

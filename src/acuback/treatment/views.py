@@ -161,7 +161,10 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
     else:
         codes = [f.data.get(f.add_prefix("point_code"), "") for f in insertions.forms]
     cautions = selectors.site_cautions(codes)
-    can_record = policy.can(request.user, "session.record", patient.clinic_id)
+    # A draft is its practitioner's (or their supervisor's): a colleague reads it only.
+    can_record = policy.can(request.user, "session.record", patient.clinic_id) and (
+        session.is_signed or policy.draft_editor(request.user, session.practitioner.user_id,
+                                                 patient.clinic_id) is not None)
     return render(request, "treatment/session.html", {
         "patient": patient, "session": session, "form": form, "insertions": insertions,
         "needle_sets": needle_sets, "problems": problems, "cautions": cautions,

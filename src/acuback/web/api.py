@@ -154,15 +154,24 @@ def instrument_list(request: HttpRequest):
          summary="A patient's current questionnaire scores, oldest first")
 @known_parameters_only
 def patient_scores(request: HttpRequest, patient_id: int):
-    from acuback.audit.services import audit_record
+    from acuback.audit.services import audit_record, mark_break_glass
+    from acuback.patients import care
 
     clinic_ids = _staff(request, "patient.view_clinical")
     patient = (Patient.objects.visible_to(request.user)
                .filter(pk=patient_id, clinic_id__in=clinic_ids).first())
     if patient is None:
         return Status(404, {"detail": "no such patient"})
-    rows = (QuestionnaireResponse.objects.visible_to(request.user).current()
-            .filter(patient=patient).order_by("submitted_at", "pk"))
+    access = care.clinical_access(request.user, patient)
+    if access is care.Access.NEEDS_GLASS:
+        return Status(403, {"detail": "this patient is outside your care relationship: open "
+                                      "their clinical record on the web and break the glass "
+                                      "(give the reason) first"})
+    if access is care.Access.GLASS:
+        mark_break_glass(request, patient)
+    # The access is decided: the patient's responses, care relationship or glass.
+    rows = (QuestionnaireResponse.objects.current().filter(patient=patient)
+            .order_by("submitted_at", "pk"))
     audit_record(request=request, action="api.patient_scores", patient=patient)
     return [ScoreOut(instrument=r.instrument, time_point=r.time_point, total=r.total,
                      band=r.band, submitted_at=r.submitted_at, episode_id=r.episode_id)

@@ -64,9 +64,12 @@ def home(request: HttpRequest) -> HttpResponse:
                 Notification.objects.filter(clinic=clinic, status=NotificationStatus.FAILED)
                 .select_related("patient").order_by("-due_at")[:10])
             from acuback.audit.models import AuditEvent
+            from acuback.patients.care import GRANT_ACTION
 
+            # The grants, each with its reason (the reads under them carry the flag too,
+            # in the audit log).
             context["break_glass"] = list(
-                AuditEvent.objects.filter(clinic=clinic, break_glass=True,
+                AuditEvent.objects.filter(clinic=clinic, break_glass=True, action=GRANT_ACTION,
                                           at__gte=timezone.now() - timedelta(days=7))
                 .select_related("patient").order_by("-at")[:10])
         if policy.can(user, "registry.manage", clinic):

@@ -1,0 +1,96 @@
+"""The one rule that decides whether a person may see a patient's clinical record
+without breaking the glass. Every door asks it: the web pages and PDFs (through
+`patients.views._get_patient`), the FHIR API (read, search, $everything, $export), the
+JSON API, and the clinical querysets' ``visible_to`` (``clinical_scope``).
+
+- The role must allow the clinical record in the patient's clinic (accounts.policy).
+- The clinic admin (the clinical lead) oversees every patient of the clinic.
+- A practitioner sees the patients they treat: a care relationship
+  (``patients.selectors.has_care_relationship``; a cancelled or no-show appointment
+  is not one).
+- Anyone else of the clinical staff breaks the glass on the web (a reason, audited with
+  the flag); the grant is that audit event and lasts BREAK_GLASS_HOURS. Searches and
+  lists never include a patient seen only through the glass.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from acuback.accounts import policy
+
+BREAK_GLASS_HOURS = 8
+GRANT_ACTION = "break_glass"  # the audit action of a grant (patients.views.break_glass)
+
+
+class Access(enum.Enum):
+    NONE = "none"  # the role does not open the clinical record here
+    CARE = "care"  # usual scope: the clinical lead, or a care relationship
+    GLASS = "glass"  # outside the usual scope, with an unexpired break-the-glass grant
+    NEEDS_GLASS = "needs_glass"  # outside the usual scope, no grant: ask for a reason
+
+
+def grant_since():
+    """Grants made after this instant are still in force."""
+    return timezone.now() - timedelta(hours=BREAK_GLASS_HOURS)
+
+
+def clinical_access(user, patient) -> Access:
+    """How `user` may see `patient`'s clinical record (at most one query)."""
+    from .selectors import care_and_grant
+
+    if not policy.can(user, "patient.view_clinical", patient.clinic_id):
+        return Access.NONE
+    if not policy.outside_usual_scope(user, patient.clinic_id):
+        return Access.CARE
+    in_care, granted = care_and_grant(user=user, patient=patient, since=grant_since())
+    if in_care:
+        return Access.CARE
+    return Access.GLASS if granted else Access.NEEDS_GLASS
+
+
+def clinical_scope(user, path: str = "patient") -> Q:
+    """A filter on the rows (whose patient is at `path`; "" for patients themselves)
+    that the user may see without breaking the glass: the clinics they oversee, and in
+    the clinics where they treat, the patients they have a care relationship with."""
+    clinic_field = f"{path}__clinic_id" if path else "clinic_id"
+    patient_field = f"{path}_id" if path else "pk"
+    clinics = policy.clinic_ids_with(user, "patient.view_clinical")
+    overseen = [c for c in clinics if not policy.outside_usual_scope(user, c)]
+    treating = [c for c in clinics if c not in overseen]
+    scope = Q(**{f"{clinic_field}__in": overseen})
+    if treating:
+        scope |= Q(**{f"{clinic_field}__in": treating}) & care_relationship(user,
+                                                                           patient_field)
+    return scope
+
+
+def care_relationship(user, patient_field: str) -> Q:
+    """The care relationship as a filter on `patient_field` (a patient id): the same rule
+    as ``selectors.has_care_relationship`` (one patient, written in SQL), tested against
+    it for each kind of link."""
+    from acuback.audit.models import AuditEvent
+    from acuback.scheduling.models import ACTIVE_STATUSES, Appointment
+    from acuback.screening.models import Screening
+    from acuback.treatment.models import Session
+
+    from .models import EpisodeOfCare
+
+    return (
+        ~Exists(EpisodeOfCare.objects.filter(patient_id=OuterRef(patient_field)))
+        | Q(**{f"{patient_field}__in": Appointment.objects.filter(
+            practitioner__user=user, status__in=ACTIVE_STATUSES).values("patient_id")})
+        | Q(**{f"{patient_field}__in": Session.objects.filter(
+            practitioner__user=user).values("patient_id")})
+        | Q(**{f"{patient_field}__in": EpisodeOfCare.objects.filter(
+            created_by=user).values("patient_id")})
+        | Q(**{f"{patient_field}__in": Screening.objects.filter(
+            created_by=user).values("episode__patient_id")})
+        | Q(**{f"{patient_field}__in": AuditEvent.objects.filter(
+            actor=user, action="patient.create").values("patient_id")})
+    )
+
