@@ -47,6 +47,6 @@ def test_a_questionnaire_link_ignores_the_host_header(world, forged_host):
     request = request_for(world.practitioner)
     request.META["HTTP_HOST"] = EVIL
     link = services.link_create(episode=episode, instrument_ids=["nrs"], time_point="review",
-                                request=request)
+                                request=request, delivery="in_person")
     url = services.link_url(request, link)
     assert url.startswith("https://clinic.example.org/") and EVIL not in url

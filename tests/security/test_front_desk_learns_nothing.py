@@ -72,10 +72,13 @@ def records(world_with_consent):
         request=request_for(w.practitioner))
     o.alert = o.response.alerts.get()
     o.event = make_adverse_event(other, w.practitioner)
-    o.consent = Consent.objects.create(
-        patient=other, form=w.consent_form, kind="treatment", version="1",
-        text_sha256=w.consent_form.text_sha256, signature_name="Other",
-        signed_at="2026-01-01T10:00:00Z", recorded_by=w.practitioner)
+    from acuback import signing
+
+    with signing.signing():  # arranging a consent signed earlier
+        o.consent = Consent.objects.create(
+            patient=other, form=w.consent_form, kind="treatment", version="1",
+            text_sha256=w.consent_form.text_sha256, signature_name="Other",
+            signed_at="2026-01-01T10:00:00Z", recorded_by=w.practitioner)
     o.correction = CorrectionRequest.objects.create(patient=other, text="Wrong birth date.")
     w.other = o
     # A second episode for this patient, so that "has an episode" is not the only fact.
