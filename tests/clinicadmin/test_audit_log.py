@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_record
+from acuback.patients.care import GRANT_ACTION
 from tests.factories import request_for
 
 
@@ -24,7 +25,7 @@ def events(world):
                  patient=world.other_patient)
     audit_record(request=request_for(world.outsider), action="page.view",
                  patient=world.outsider_patient)
-    audit_record(request=mine, action="patient.break_glass", patient=world.other_patient,
+    audit_record(request=mine, action=GRANT_ACTION, patient=world.other_patient,
                  break_glass=True, detail={"reason": "covering a colleague"})
     return world
 
@@ -42,7 +43,7 @@ def test_the_log_shows_this_clinics_events_only(events, login):
 
 @pytest.mark.parametrize(("query", "expected"), [
     ({"action": "session."}, {"session.sign"}),
-    ({"break_glass": "on"}, {"patient.break_glass"}),
+    ({"break_glass": "on"}, {GRANT_ACTION}),
 ])
 def test_the_filters_select_events(events, login, query, expected):
     rows = _csv(login(events.admin).get(reverse("clinic_audit_csv"), query))

@@ -34,7 +34,7 @@ def episode(world):
 @pytest.fixture
 def link_item(world, episode):
     link = services.link_create(episode=episode, instrument_ids=["phq9"], time_point="baseline",
-                                request=request_for(world.practitioner))
+                                request=request_for(world.practitioner), delivery="in_person")
     return reverse("questionnaire_link_item", args=[services.link_token(link), "phq9"])
 
 
@@ -214,9 +214,18 @@ def test_an_emergency_in_a_home_intake_alerts_and_blocks_the_next_session(world,
 
 
 def test_the_clinic_admin_sets_the_mobile_number_alerts_go_to(world, login):
-    page = login(world.admin).get(reverse("admin:accounts_user_change",
-                                          args=[world.practitioner.pk]))
-    assert 'name="mobile_phone"' in page.content.decode()
+    # In the application's clinic administration (the Django admin is operators-only).
+    client = login(world.admin)
+    url = reverse("clinic_staff_detail", args=[world.practitioner.pk])
+    assert 'name="mobile_phone"' in client.get(url).content.decode()
+    details = {"email": world.practitioner.email or "p@example.org",
+               "first_name": "Pat", "last_name": "Lee"}
+    response = client.post(url, {**details, "mobile_phone": "+1 503 555 0100"})
+    assert response.status_code == 302
+    world.practitioner.refresh_from_db()
+    assert world.practitioner.mobile_phone == "+1 503 555 0100"
+    response = client.post(url, {**details, "mobile_phone": "call me"})
+    assert response.status_code == 400 and b'id="id_mobile_phone_error"' in response.content
 
 
 def test_a_home_intake_reporting_an_emergency_again_after_the_follow_up_alerts_again(

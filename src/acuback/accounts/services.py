@@ -160,17 +160,20 @@ def staff_roles_set(*, clinic: Clinic, account: User, roles: list[str],
 
 
 def staff_details_update(*, clinic: Clinic, account: User, email: str, first_name: str,
-                         last_name: str, request: HttpRequest) -> None:
+                         last_name: str, request: HttpRequest, mobile_phone: str = "") -> None:
+    """A colleague's name, e-mail address and the mobile number urgent safety alerts go to
+    by SMS."""
     policy.require_account_change(request.user, account, clinic)
     email = email.strip()
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exclude(pk=account.pk).exists():
             raise ValidationError({"email": "Another account uses this e-mail address."})
-        before = {"email": account.email, "first_name": account.first_name,
-                  "last_name": account.last_name}
+        fields = ["email", "first_name", "last_name", "mobile_phone"]
+        before = {name: getattr(account, name) for name in fields}
         account.email, account.first_name, account.last_name = email, first_name, last_name
+        account.mobile_phone = mobile_phone.strip()
         account.full_clean(exclude=["password"])
-        account.save(update_fields=["email", "first_name", "last_name"])
+        account.save(update_fields=fields)
         audit_record(request=request, action="staff.details", clinic=clinic, target=account,
                      detail={k: {"before": v, "after": getattr(account, k)}
                              for k, v in before.items() if v != getattr(account, k)})

@@ -53,6 +53,10 @@ class DetailsForm(forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
+    mobile_phone = forms.RegexField(
+        regex=r"^\+?[0-9 ()-]{6,30}\Z", max_length=30, required=False,
+        label="Mobile number", help_text="Where urgent safety alerts go by SMS, e.g. "
+                                         "+1 503 555 0100.")
 
 
 class TemporaryPasswordForm(forms.Form):

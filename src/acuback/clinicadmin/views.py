@@ -117,7 +117,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roles_form = admin_forms.RolesForm(initial={"roles": roles})
     details_form = admin_forms.DetailsForm(initial={
         "email": account.email, "first_name": account.first_name,
-        "last_name": account.last_name})
+        "last_name": account.last_name, "mobile_phone": account.mobile_phone})
     if request.method == "POST":
         # Which form was sent: the roles, or the account's details.
         if "roles_form" in request.POST:

@@ -72,9 +72,11 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
                        tail="ORDER BY t0.created_at DESC, t0.id DESC")
     # Who invited each alert's answers (one query, only when there is an alert): the
     # clinician judges an alert knowing how the answers came in (issue #25).
+    # An alert from a home intake has no questionnaire response.
+    answered = [a for a in alerts if a.response_id]
     inviters = get_user_model().objects.in_bulk(
-        {a.response.invited_by_id for a in alerts} - {None}) if alerts else {}
-    for a in alerts:
+        {a.response.invited_by_id for a in answered} - {None}) if answered else {}
+    for a in answered:
         a.response.inviter = inviters.get(a.response.invited_by_id)
     return render(request, "outcomes/patient.html", {
         "patient": patient, "episodes": episodes,
