@@ -1,11 +1,10 @@
-import csv
-
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 
 from acuback.web.admin_scoping import ScopedAdmin
+from acuback.web.csv_cells import csv_writer
 
 from .models import AuditEvent
 from .services import audit_record
@@ -52,7 +51,7 @@ class AuditEventAdmin(ScopedAdmin):
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = (f'attachment; filename="audit-'
                                            f'{timezone.localdate()}.csv"')
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(CSV_COLUMNS)
         count = 0
         for event in events.iterator(chunk_size=2000):

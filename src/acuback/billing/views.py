@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from acuback.accounts import policy
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 from acuback.patients.views import _get_patient
+from acuback.web.csv_cells import csv_writer
 from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import superbill
@@ -73,9 +73,9 @@ def claim_export(request: HttpRequest) -> HttpResponse:
                                         "lines": rows}, indent=2),
                             content_type="application/json")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=superbill.CLAIM_FIELDS)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv_writer(buffer)
+    writer.writerow(superbill.CLAIM_FIELDS)
+    writer.writerows([row[f] for f in superbill.CLAIM_FIELDS] for row in rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="claims-{start}-{end}.csv"'
     return response
