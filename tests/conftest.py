@@ -106,7 +106,20 @@ def _empty_cache(settings):
     # the deployment uses has its own tests (tests/insights/test_shared_cache.py).
     from django.core.cache import cache
 
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "tests"},
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                   "LOCATION": "tests-limits"}}
     cache.clear()
     settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    # Rate limits are tested on their own (tests/security/test_rate_limits.py), which sets
+    # each one it needs; elsewhere a test's requests are never refused for their number.
+    from django.core.cache import caches
+
+    settings.ACUBACK_RATE_LIMITS = {}
+    caches["limits"].clear()

@@ -26,6 +26,7 @@ from acuback.scheduling import selectors as scheduling_selectors
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment
+from acuback.web import limits
 
 from . import services
 from .forms import BookingSearchForm, MagicLinkForm
@@ -43,6 +44,11 @@ def portal_login(request: HttpRequest) -> HttpResponse:
     form = MagicLinkForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
+        wait = limits.retry_after(
+            request, ("magic_link_per_email", form.cleaned_data["email"].strip().lower()),
+            ("magic_link_per_client", limits.client_address(request)))
+        if wait is not None:
+            return limits.too_many_page(request, wait)
         services.magic_link_send(email=form.cleaned_data["email"], request=request)
         sent = True
     return render(request, "portal/login.html", {"form": form, "sent": sent},
@@ -273,6 +279,10 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             chosen = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_id).first(),
                       start_text)
         if request.method == "POST" and chosen and chosen[0] and details.is_valid():
+            wait = limits.retry_after(request, ("booking_per_clinic", clinic.slug),
+                                      ("booking_per_client", limits.client_address(request)))
+            if wait is not None:
+                return limits.too_many_page(request, wait)
             start = parse_aware(start_text)
             try:
                 if start is None:
