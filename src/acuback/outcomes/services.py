@@ -16,6 +16,7 @@ from acuback import sql
 from acuback.audit.services import audit_record
 from acuback.clinical import instruments
 from acuback.clinical.instruments.phq import self_harm_alert
+from acuback.web.links import public_url
 
 from . import measures
 from .models import (
@@ -156,8 +157,10 @@ def link_token(link: CollectionLink) -> str:
 
 
 def link_url(request: HttpRequest | None, link: CollectionLink) -> str:
+    """The link's full public address (ACUBACK_BASE_URL, never the request's Host); with
+    no request (the worker), its path only."""
     path = reverse("questionnaire_link", args=[link_token(link)])
-    return request.build_absolute_uri(path) if request is not None else path
+    return public_url(path) if request is not None else path
 
 
 def link_create(*, episode, instrument_ids: list[str], time_point: str, request: HttpRequest,

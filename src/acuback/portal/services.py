@@ -18,6 +18,7 @@ from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.models import Appointment, AppointmentStatus
+from acuback.web.links import public_url
 
 MAGIC_SALT = "acuback.portal.magic"
 MAGIC_MAX_AGE = 15 * 60  # seconds
@@ -34,7 +35,7 @@ def magic_link_send(*, email: str, request: HttpRequest) -> None:
     if user is None:
         return
     token = magic_link_token(user)
-    url = request.build_absolute_uri(reverse("portal_magic", args=[token]))
+    url = public_url(reverse("portal_magic", args=[token]))
     send_mail(subject="Your acuback login link",
               message=f"Open this link within 15 minutes to log in:\n{url}\n\n"
                       "If you did not ask for it, ignore this e-mail.",
@@ -152,7 +153,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
         lines += ["Before your visit, please answer a few questions about your back:",
                   outcome_services.link_url(request, link), ""]
     lines += ["To see or change your booking, log in with your e-mail address at "
-              f"{request.build_absolute_uri(reverse('portal_login'))}", "", clinic.name]
+              f"{public_url(reverse('portal_login'))}", "", clinic.name]
     send_mail(subject=f"{clinic.name}: your appointment and intake", message="\n".join(lines),
               from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
     return appointment
