@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -27,6 +26,7 @@ from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment
 from acuback.web import limits
+from acuback.web.params import int_or, parse_date
 
 from . import services
 from .forms import BookingSearchForm, MagicLinkForm
@@ -80,7 +80,7 @@ def portal_book(request: HttpRequest) -> HttpResponse:
         c = form.cleaned_data
         if request.method == "POST":
             practitioner = get_object_or_404(Practitioner.objects.filter(
-                clinic=patient.clinic, is_active=True), pk=request.POST.get("practitioner"))
+                clinic=patient.clinic, is_active=True), pk=int_or(request.POST.get("practitioner"), 0))
             start = parse_aware(request.POST.get("start", ""))
             try:
                 if start is None:
@@ -142,10 +142,9 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
                                     pk=appointment_pk)
     day_text = request.POST.get("day") or request.GET.get("day") or ""
     problem, free = None, []
-    try:
-        day = datetime.fromisoformat(day_text).date() if day_text else None
-    except ValueError:
-        day, problem = None, "Choose a valid date."
+    day = parse_date(day_text) if day_text else None
+    if day_text and day is None:
+        problem = "Choose a valid date."
     if request.method == "POST" and "start" in request.POST:
         start = parse_aware(request.POST["start"])
         try:
@@ -183,7 +182,7 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
     form = ConsentRecordForm(request.POST or None, patient=patient)
     if request.method == "POST" and request.POST.get("withdraw"):
         consent = get_object_or_404(Consent.objects.filter(patient=patient),
-                                    pk=request.POST["withdraw"])
+                                    pk=int_or(request.POST["withdraw"], 0))
         try:
             patient_services.consent_withdraw(consent=consent, request=request,
                                               reason="Withdrawn by the patient online")
@@ -276,7 +275,8 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         practitioner_id = data.get("practitioner")
         start_text = data.get("start")
         if practitioner_id and start_text:
-            chosen = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_id).first(),
+            chosen = (Practitioner.objects.filter(clinic=clinic,
+                                                  pk=int_or(practitioner_id, 0)).first(),
                       start_text)
         if request.method == "POST" and chosen and chosen[0] and details.is_valid():
             wait = limits.retry_after(request, ("booking_per_clinic", clinic.slug),

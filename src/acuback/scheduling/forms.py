@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from acuback.accounts.models import Location, Practitioner
 from acuback.patients.models import Patient
+from acuback.web.params import DateField
 
 from .models import AppointmentType
 
@@ -17,7 +18,7 @@ class SlotSearchForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     type = forms.ModelChoiceField(queryset=AppointmentType.objects.none(),
                                   label="Appointment type")
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    day = DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
