@@ -293,9 +293,12 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             except (services.PortalError, scheduling_services.BookingRefused) as exc:
                 problem = str(exc)
             else:
+                # The same words whether or not the address was known (and booked).
                 return render(request, "outcomes/link_error.html", {"message": (
-                    "You are booked. We have e-mailed the details and a link to a few "
-                    "questions to answer before your visit.")})
+                    "Thank you. We have sent an e-mail to the address you gave: it confirms "
+                    "your appointment and brings a link to a few questions to answer before "
+                    "your visit. If that address already has a record with us, the e-mail "
+                    "says how to book instead.")})
         if chosen is None or problem:
             options = _options(clinic, c)
     return render(request, "portal/public_book.html", {
