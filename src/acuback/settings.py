@@ -163,6 +163,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("ACUBACK_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ACUBACK_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address the audit log and the rate limits use (the client, behind the proxy too).
+AXES_CLIENT_IP_CALLABLE = "acuback.audit.services.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
@@ -217,8 +219,10 @@ SECURE_HSTS_SECONDS = env_int("ACUBACK_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # The header only allows preloading; a domain is added to browsers' lists by hand.
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("ACUBACK_HSTS_PRELOAD", True)
-if env_bool("ACUBACK_BEHIND_PROXY", False):
-    # The reverse proxy terminates TLS and says so in this header (docs/deployment).
+# Behind the reverse proxy: it terminates TLS and says so in X-Forwarded-Proto, and it
+# appends the client's address to X-Forwarded-For (audit.services.client_ip).
+ACUBACK_BEHIND_PROXY = env_bool("ACUBACK_BEHIND_PROXY", False)
+if ACUBACK_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

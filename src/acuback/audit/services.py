@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,10 +20,21 @@ CHAIN_LOCK = 0x61756469  # "audi"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, for the audit log and the per-client rate limits.
+
+    REMOTE_ADDR, unless acuback runs behind the reverse proxy of docs/deployment.md
+    (ACUBACK_BEHIND_PROXY): then every request comes from the proxy, and the client is
+    the last address in X-Forwarded-For, the one the proxy appended. The addresses
+    before it are whatever the client wrote, and a forged address is worse than none.
+    """
     if request is None:
         return None
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted
-    # proxy rewrites it, and a forged address in an audit log is worse than none.
+    if getattr(settings, "ACUBACK_BEHIND_PROXY", False):
+        last = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            pass  # no header, or not an address: the peer, as without a proxy
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -21,14 +21,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
+from acuback.audit.services import client_ip
+
 logger = logging.getLogger(__name__)
 
 CACHE = "limits"
 
 
 def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only, as the audit log: X-Forwarded-For is whatever the client wrote.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    # The address the audit log records (behind the proxy, the client the proxy saw).
+    return client_ip(request) or "unknown"
 
 
 def retry_after(request: HttpRequest, *counts: tuple[str, str]) -> int | None:
