@@ -111,6 +111,7 @@ ACUBACK_RATE_LIMITS = {
     "magic_link_per_client": env_rate("ACUBACK_LIMIT_MAGIC_LINK_PER_CLIENT", "20/h"),
     "booking_per_clinic": env_rate("ACUBACK_LIMIT_BOOKING_PER_CLINIC", "60/h"),
     "booking_per_client": env_rate("ACUBACK_LIMIT_BOOKING_PER_CLIENT", "10/h"),
+    "booking_per_email": env_rate("ACUBACK_LIMIT_BOOKING_PER_EMAIL", "5/h"),
     "link_submit_per_link": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_LINK", "60/h"),
     "link_submit_per_client": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_CLIENT", "120/h"),
     "api_per_token": env_rate("ACUBACK_LIMIT_API_PER_TOKEN", "600/m"),

@@ -85,6 +85,25 @@ def test_new_patient_bookings_are_limited_per_client(bookable, client, limits): 
                             "day": bookable.day.isoformat()}).status_code == 200
 
 
+def test_new_patient_bookings_are_limited_per_email_address(bookable, client, limits):  # noqa: F811
+    """Each booking e-mails the address given (a confirmation, or to a known address a
+    notice), so the form must not mail one address without end, known or not."""
+    limits(booking_per_email="2/h")
+    Patient.objects.filter(pk=bookable.patient.pk).update(email="alice@example.com")
+    url = reverse("public_book", args=[bookable.clinic.slug])
+    for n in range(2):
+        assert client.post(url, new_patient_data(bookable, email="alice@example.com"),
+                           REMOTE_ADDR=f"10.0.3.{n}").status_code == 200
+    _retry_after(client.post(url, new_patient_data(bookable, email=" Alice@Example.com"),
+                             REMOTE_ADDR="10.0.3.9"))
+    assert len(mail.outbox) == 2
+    # another address is still served, and a new one the same way as a known one
+    for email in ("nia@example.com", "nia@example.com", "nia@example.com"):
+        client.post(url, new_patient_data(bookable, email=email), REMOTE_ADDR="10.0.3.10")
+    assert client.post(url, new_patient_data(bookable, email="nia@example.com"),
+                       REMOTE_ADDR="10.0.3.11").status_code == 429
+
+
 def test_questionnaire_link_submissions_are_limited_per_link_and_per_client(
         world_with_consent, client, limits):
     limits(link_submit_per_link="2/h", link_submit_per_client="3/h")
@@ -128,7 +147,8 @@ def test_the_json_api_is_limited_per_token_with_a_json_error(world, client, limi
 def test_the_deployment_limits_every_public_and_costly_endpoint_by_default():
     rates = deployed.ACUBACK_RATE_LIMITS
     assert set(rates) == {"magic_link_per_email", "magic_link_per_client",
-                          "booking_per_clinic", "booking_per_client", "link_submit_per_link",
+                          "booking_per_clinic", "booking_per_client", "booking_per_email",
+                          "link_submit_per_link",
                           "link_submit_per_client", "api_per_token"}
     assert all(rates.values())
     assert deployed.RATELIMIT_USE_CACHE == "limits"

@@ -279,8 +279,10 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
                                                   pk=int_or(practitioner_id, 0)).first(),
                       start_text)
         if request.method == "POST" and chosen and chosen[0] and details.is_valid():
-            wait = limits.retry_after(request, ("booking_per_clinic", clinic.slug),
-                                      ("booking_per_client", limits.client_address(request)))
+            wait = limits.retry_after(
+                request, ("booking_per_clinic", clinic.slug),
+                ("booking_per_client", limits.client_address(request)),
+                ("booking_per_email", details.cleaned_data["email"].strip().lower()))
             if wait is not None:
                 return limits.too_many_page(request, wait)
             start = parse_aware(start_text)
