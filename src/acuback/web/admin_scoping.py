@@ -7,15 +7,32 @@ clinical can be deleted there; each change page of patient data is audited.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 
 from acuback.accounts import policy
+
+
+class BoundedDatesChangeList(ChangeList):
+    """Django admin's change list, with a date drill-down (date_hierarchy) at the end of
+    the calendar (`?at__year=9999&at__month=12`) taken as a bad filter, as Django takes a
+    malformed one: Django steps to the next month or year and overflows (a 500)."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
 
 
 class ScopedAdmin(admin.ModelAdmin):
     # Path from this model to its clinic, e.g. "patient__clinic". None: the model is a Clinic.
     clinic_path: str | None = "clinic"
     can_delete_rows = False
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedDatesChangeList
 
     def _clinic_ids(self, request) -> list[int]:
         return policy.clinic_ids_with(request.user, "admin.site")
