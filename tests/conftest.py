@@ -6,6 +6,29 @@ from acuback import signing
 from tests.factories import make_world
 
 
+def pytest_configure(config):
+    """Emptying the tables after a test that committed (browser tests, transaction=True):
+    signed rows and audit events refuse DELETE in the database, so the flush lifts the
+    guards and puts them back, as a database administrator would (acuback.row_guards).
+    Every other test's rows go with its transaction's rollback."""
+    from contextlib import ExitStack
+
+    from django.db import connections
+    from django.test import TransactionTestCase
+
+    from acuback import row_guards
+
+    flush = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self):
+        with ExitStack() as lifted:
+            for alias in self._databases_names(include_mirrors=False):
+                lifted.enter_context(row_guards.lifted(connections[alias]))
+            flush(self)
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown
+
+
 @pytest.fixture
 def world(db):
     return make_world()
@@ -117,7 +140,20 @@ def _empty_cache(settings):
     # the deployment uses has its own tests (tests/insights/test_shared_cache.py).
     from django.core.cache import cache
 
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "tests"},
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                   "LOCATION": "tests-limits"}}
     cache.clear()
     settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    # Rate limits are tested on their own (tests/security/test_rate_limits.py), which sets
+    # each one it needs; elsewhere a test's requests are never refused for their number.
+    from django.core.cache import caches
+
+    settings.ACUBACK_RATE_LIMITS = {}
+    caches["limits"].clear()

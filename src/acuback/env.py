@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -29,6 +30,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"(\d+)/(\d*)([smhd])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A rate limit such as `5/h` or `20/10m` (count / period of s, m, h or d, at most
+    a day); `off` for none. A malformed value stops the start with a message."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if value == "off":
+        return None
+    match = _RATE.fullmatch(value)
+    if match is None or int(match[1]) < 1 or \
+            int(match[2] or 1) * _SECONDS[match[3]] > _SECONDS["d"]:
+        raise ValueError(f"{name}={value!r}: write a rate such as 5/h or 20/10m "
+                         "(at most a day), or off")
+    return value
 
 
 def secret_key(data_dir: Path) -> str:

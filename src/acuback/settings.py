@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from acuback.env import env_bool, env_int, env_list, env_str, secret_key
+from acuback.env import env_bool, env_int, env_list, env_rate, env_str, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("ACUBACK_DATA_DIR", "./var")).resolve()
@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "acuback.accounts.middleware.TwoFactorMiddleware",
     "acuback.accounts.middleware.PasswordChangeRequiredMiddleware",
     "acuback.accounts.middleware.BreakGlassMiddleware",
+    "acuback.web.limits.ApiRateLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     "acuback.accounts.middleware.ClinicTimezoneMiddleware",
@@ -97,7 +98,27 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "acuback_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    # The rate limits' counters (acuback.web.limits), in a table of their own so the
+    # dashboard's entries never push them out; kept a day, the longest period a limit has.
+    "limits": {
+        "BACKEND": "acuback.web.limits.LimitsCache",
+        "LOCATION": "acuback_limits",
+        "TIMEOUT": 86400 + 60,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+# Requests per client address and per target (docs/security.md); "off" turns one off.
+RATELIMIT_USE_CACHE = "limits"
+ACUBACK_RATE_LIMITS = {
+    "magic_link_per_email": env_rate("ACUBACK_LIMIT_MAGIC_LINK_PER_EMAIL", "5/h"),
+    "magic_link_per_client": env_rate("ACUBACK_LIMIT_MAGIC_LINK_PER_CLIENT", "20/h"),
+    "booking_per_clinic": env_rate("ACUBACK_LIMIT_BOOKING_PER_CLINIC", "60/h"),
+    "booking_per_client": env_rate("ACUBACK_LIMIT_BOOKING_PER_CLIENT", "10/h"),
+    "booking_per_email": env_rate("ACUBACK_LIMIT_BOOKING_PER_EMAIL", "5/h"),
+    "link_submit_per_link": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_LINK", "60/h"),
+    "link_submit_per_client": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_CLIENT", "120/h"),
+    "api_per_token": env_rate("ACUBACK_LIMIT_API_PER_TOKEN", "600/m"),
 }
 
 SQLITE_PATH = DATA_DIR / "acuback.sqlite3"

@@ -31,7 +31,11 @@ def verify() -> str:
 
 
 def sql(statement, params):
-    with connection.cursor() as cursor:
+    """Tampering by someone with full database access, who drops the triggers that
+    refuse UPDATE and DELETE first (rolled back with the test)."""
+    from acuback import row_guards
+
+    with row_guards.lifted(connection, ("audit_auditevent",)), connection.cursor() as cursor:
         cursor.execute(statement, params)
 
 

@@ -99,7 +99,7 @@ def test_a_new_patient_books_online_on_a_phone_and_the_desk_sees_it(world, brows
     assert "cannot be in the future" in phone.text_content("main")
     phone.fill("#id_date_of_birth", "1979-04-02")
     phone.click("button:has-text('Book')")
-    assert "You are booked" in phone.text_content("main")
+    assert "it confirms your appointment" in phone.text_content("main")
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
     confirmation = mail.outbox[-1]

@@ -205,7 +205,8 @@ def test_moving_in_time_keeps_the_filters_and_a_malformed_date_is_named(world, l
     wrong = client.get(reverse("calendar_day"), {"date": "10/03/2026"})
     assert wrong.status_code == 200
     text = wrong.content.decode()
-    assert "Date: “10/03/2026” is not a date (YYYY-MM-DD), so this is today." in text
+    assert ("Date: “10/03/2026” is not a date (YYYY-MM-DD) from 1900 to 2199, so this is "
+            "today.") in text
     assert timezone.localdate().strftime("%Y-%m-%d") in text
     assert "is not a date" in client.get(reverse("calendar_week"),
                                          {"date": "2026-02-30"}).content.decode()

@@ -1,10 +1,10 @@
-import csv
-
 from django.contrib import admin
-from django.http import HttpResponse
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path
 from django.utils import timezone
 
+from acuback.web.csv_cells import csv_writer
 from acuback.web.operator_admin import OperatorAdmin
 
 from .models import AuditEvent
@@ -48,11 +48,17 @@ class AuditEventAdmin(OperatorAdmin):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        events = self.get_changelist_instance(request).get_queryset(request).order_by("pk")
+        try:
+            events = self.get_changelist_instance(request).get_queryset(request).order_by("pk")
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(
+                "These filters are not valid (a date that does not exist, or a malformed "
+                "value): choose them again in the audit viewer, then export.",
+                content_type="text/plain; charset=utf-8")
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = (f'attachment; filename="audit-'
                                            f'{timezone.localdate()}.csv"')
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(CSV_COLUMNS)
         count = 0
         for event in events.iterator(chunk_size=2000):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from acuback.web.csv_cells import csv_writer
 
 from .models import AuditEvent
 
@@ -42,11 +43,11 @@ def events_for(*, clinic_id: int, action: str = "", actor=None, patient_mrn: str
 def events_csv(events: QuerySet[AuditEvent], out) -> int:
     """Write the events to `out` as CSV (times in the active time zone, ISO 8601), oldest
     first; streamed in chunks. Returns the number of events written."""
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     count = 0
     for event in events.order_by("pk").iterator(chunk_size=2000):
-        writer.writerow([_cell(value) for value in _csv_row(event)])
+        writer.writerow(_csv_row(event))
         count += 1
     return count
 
@@ -60,11 +61,3 @@ def _csv_row(event: AuditEvent) -> list:
     values["detail"] = json.dumps(event.detail, sort_keys=True, ensure_ascii=False,
                                   default=str)
     return [values[c] for c in CSV_COLUMNS]
-
-
-def _cell(value):
-    """A text cell that a spreadsheet would run as a formula is written as text (OWASP's
-    CSV injection advice): usernames and targets come from users."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
-    return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date, timedelta
@@ -17,6 +16,8 @@ from acuback.accounts import policy
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 from acuback.patients.views import _get_patient
+from acuback.web.csv_cells import csv_writer
+from acuback.web.params import date_or, int_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import superbill
@@ -25,14 +26,8 @@ from .models import Payer
 
 def _period(request) -> tuple[date, date]:
     today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today - timedelta(days=30)
-    try:
-        end = date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
+    start = date_or(request.GET.get("from"), today - timedelta(days=30))
+    end = date_or(request.GET.get("to"), today)
     return (start, end) if start <= end else (end, start)
 
 
@@ -56,7 +51,7 @@ def claim_export(request: HttpRequest) -> HttpResponse:
     if clinic is None or not policy.can(request.user, "billing.export", clinic):
         raise PermissionDenied
     start, end = _period(request)
-    payer = Payer.objects.filter(clinic=clinic, pk=request.GET.get("payer") or 0).first()
+    payer = Payer.objects.filter(clinic=clinic, pk=int_or(request.GET.get("payer"), 0)).first()
     patients = Patient.objects.filter(clinic=clinic, sessions__status="signed",
                                       sessions__session_date__range=(start, end)).distinct()
     if payer is not None:
@@ -73,9 +68,9 @@ def claim_export(request: HttpRequest) -> HttpResponse:
                                         "lines": rows}, indent=2),
                             content_type="application/json")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=superbill.CLAIM_FIELDS)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv_writer(buffer)
+    writer.writerow(superbill.CLAIM_FIELDS)
+    writer.writerows([row[f] for f in superbill.CLAIM_FIELDS] for row in rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="claims-{start}-{end}.csv"'
     return response

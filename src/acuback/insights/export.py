@@ -9,7 +9,6 @@ are grouped as "90+"; free text is dropped. With the optional ``parquet`` extra
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -21,6 +20,7 @@ from django.conf import settings
 from acuback.outcomes.models import QuestionnaireResponse
 from acuback.patients.models import EpisodeOfCare
 from acuback.treatment.models import AdverseEvent, Insertion, Session, SessionStatus
+from acuback.web.csv_cells import csv_writer
 
 MAX_SHIFT_DAYS = 180
 
@@ -126,7 +126,7 @@ def build_zip(*, clinic_ids: list[int], on: date) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in files.items():
             text = io.StringIO()
-            csv.writer(text).writerows(rows)
+            csv_writer(text).writerows(rows)
             archive.writestr(name, text.getvalue())
             parquet = _parquet(rows)
             if parquet is not None:

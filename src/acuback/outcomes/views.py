@@ -19,6 +19,7 @@ from acuback.clinical.instruments.phq import submittable_unscored
 from acuback.patients import care
 from acuback.patients.models import EpisodeOfCare
 from acuback.patients.views import _get_episode, _get_patient
+from acuback.web import limits
 from acuback.web.links import url_format
 
 from . import selectors, services
@@ -284,6 +285,11 @@ def questionnaire_link_item(request: HttpRequest, token: str, instrument_id: str
     link, error = _link_or_error(request, token)
     if error:
         return error
+    if request.method == "POST":
+        wait = limits.retry_after(request, ("link_submit_per_link", str(link.pk)),
+                                  ("link_submit_per_client", limits.client_address(request)))
+        if wait is not None:
+            return limits.too_many_page(request, wait)
     if instrument_id not in link.instruments:
         return render(request, "outcomes/link_error.html",
                       {"message": "This questionnaire is not part of your link."}, status=404)

@@ -102,10 +102,12 @@ def patient_reschedule(*, appointment: Appointment, start, request: HttpRequest)
 
 
 def new_patient_book(*, clinic, details: dict, practitioner, location, type, start,
-                     request: HttpRequest) -> Appointment:
+                     request: HttpRequest) -> Appointment | None:
     """A new patient books online: record, portal account, episode, booking, intake link.
 
-    All or nothing: if the slot is gone, no patient record is left behind.
+    All or nothing: if the slot is gone, no patient record is left behind. An address the
+    clinic already knows books nothing and returns None; its owner is told by e-mail, so
+    the page (the same either way) tells a stranger nothing about the address.
     """
     from acuback.accounts.models import Membership, Role
     from acuback.outcomes import selectors as outcome_selectors
@@ -116,10 +118,16 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
 
     email = details["email"].strip().lower()
     user_model = get_user_model()
+    # The slot first, for every address alike: a refusal here says nothing about the address.
+    problem = scheduling_services.slot_refusal(practitioner=practitioner, location=location,
+                                               type=type, start=start)
+    if problem:
+        raise PortalError(problem)
     if Patient.objects.filter(clinic=clinic, email__iexact=email).exists() or \
             user_model.objects.filter(username__iexact=email).exists():
-        raise PortalError("You may already have a record with us: log in with your e-mail "
-                          "address (we send you a link), or call the clinic.")
+        _known_address_notice(clinic=clinic, email=email, type=type, location=location,
+                              start=start)
+        return None
     with transaction.atomic():
         user = user_model.objects.create_user(username=email, email=email,
                                               first_name=details["given_name"],
@@ -158,6 +166,21 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
     send_mail(subject=f"{clinic.name}: your appointment and intake", message="\n".join(lines),
               from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
     return appointment
+
+
+def _known_address_notice(*, clinic, email: str, type, location, start) -> None:
+    """Tell the owner of a known address that a new-patient booking was asked for with it.
+    Only the clinic's own words: nothing the person at the form typed is passed on."""
+    local = start.astimezone(ZoneInfo(location.time_zone))
+    send_mail(subject=f"{clinic.name}: your booking request", message="\n".join([
+        "Hello,", "",
+        f"Someone, perhaps you, asked to book {type.name} on {local:%A %d %B at %H:%M} at "
+        f"{location.name} as a new patient, with this e-mail address. We already have a "
+        "record for this address, so nothing was booked.", "",
+        "To book, log in with your e-mail address at "
+        f"{absolute_url(reverse('portal_login'))} (we send you a link), or call the clinic. "
+        "If it was not you, you need do nothing.", "", clinic.name]),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
 
 
 def intake_draft(*, patient: Patient, request: HttpRequest):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -28,6 +27,8 @@ from acuback.scheduling import selectors as scheduling_selectors
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment
+from acuback.web import limits
+from acuback.web.params import int_or, parse_date
 
 from . import services
 from .forms import BookingSearchForm, MagicLinkForm
@@ -45,6 +46,11 @@ def portal_login(request: HttpRequest) -> HttpResponse:
     form = MagicLinkForm(request.POST or None)
     sent = False
     if request.method == "POST" and form.is_valid():
+        wait = limits.retry_after(
+            request, ("magic_link_per_email", form.cleaned_data["email"].strip().lower()),
+            ("magic_link_per_client", limits.client_address(request)))
+        if wait is not None:
+            return limits.too_many_page(request, wait)
         services.magic_link_send(email=form.cleaned_data["email"], request=request)
         sent = True
     return render(request, "portal/login.html", {"form": form, "sent": sent},
@@ -76,7 +82,7 @@ def portal_book(request: HttpRequest) -> HttpResponse:
         c = form.cleaned_data
         if request.method == "POST":
             practitioner = get_object_or_404(Practitioner.objects.filter(
-                clinic=patient.clinic, is_active=True), pk=request.POST.get("practitioner"))
+                clinic=patient.clinic, is_active=True), pk=int_or(request.POST.get("practitioner"), 0))
             start = parse_aware(request.POST.get("start", ""))
             try:
                 if start is None:
@@ -138,10 +144,9 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
                                     pk=appointment_pk)
     day_text = request.POST.get("day") or request.GET.get("day") or ""
     problem, free = None, []
-    try:
-        day = datetime.fromisoformat(day_text).date() if day_text else None
-    except ValueError:
-        day, problem = None, "Choose a valid date."
+    day = parse_date(day_text) if day_text else None
+    if day_text and day is None:
+        problem = "Choose a valid date."
     if request.method == "POST" and "start" in request.POST:
         start = parse_aware(request.POST["start"])
         try:
@@ -179,7 +184,7 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
     form = ConsentRecordForm(request.POST or None, patient=patient)
     if request.method == "POST" and request.POST.get("withdraw"):
         consent = get_object_or_404(Consent.objects.filter(patient=patient),
-                                    pk=request.POST["withdraw"])
+                                    pk=int_or(request.POST["withdraw"], 0))
         try:
             patient_services.consent_withdraw(consent=consent, request=request,
                                               reason="Withdrawn by the patient online")
@@ -271,9 +276,16 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         practitioner_id = data.get("practitioner")
         start_text = data.get("start")
         if practitioner_id and start_text:
-            chosen = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_id).first(),
+            chosen = (Practitioner.objects.filter(clinic=clinic,
+                                                  pk=int_or(practitioner_id, 0)).first(),
                       start_text)
         if request.method == "POST" and chosen and chosen[0] and details.is_valid():
+            wait = limits.retry_after(
+                request, ("booking_per_clinic", clinic.slug),
+                ("booking_per_client", limits.client_address(request)),
+                ("booking_per_email", details.cleaned_data["email"].strip().lower()))
+            if wait is not None:
+                return limits.too_many_page(request, wait)
             start = parse_aware(start_text)
             try:
                 if start is None:
@@ -284,9 +296,12 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             except (services.PortalError, scheduling_services.BookingRefused) as exc:
                 problem = str(exc)
             else:
+                # The same words whether or not the address was known (and booked).
                 return render(request, "outcomes/link_error.html", {"message": (
-                    "You are booked. We have e-mailed the details and a link to a few "
-                    "questions to answer before your visit.")})
+                    "Thank you. We have sent an e-mail to the address you gave: it confirms "
+                    "your appointment and brings a link to a few questions to answer before "
+                    "your visit. If that address already has a record with us, the e-mail "
+                    "says how to book instead.")})
         if chosen is None or problem:
             options = _options(clinic, c)
     return render(request, "portal/public_book.html", {

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from acuback.accounts.models import Location, Practitioner
 from acuback.patients.models import Patient
+from acuback.web.params import EARLIEST, LATEST, DateField
 
 from .models import AppointmentType
 
@@ -17,7 +18,7 @@ class SlotSearchForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     type = forms.ModelChoiceField(queryset=AppointmentType.objects.none(),
                                   label="Appointment type")
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    day = DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,9 +43,13 @@ class CancelForm(forms.Form):
 
 
 def parse_aware(text: str) -> datetime | None:
-    """A time-zone-aware datetime from a posted slot value, or None."""
+    """A time-zone-aware datetime from a posted slot value, or None; also None outside
+    the dates the system handles (web.params), where turning it into the location's
+    time would step past Python's last date."""
     try:
         value = datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
-    return value if value.tzinfo is not None else None
+    if value.tzinfo is None or not EARLIEST <= value.date() <= LATEST:
+        return None
+    return value

@@ -21,27 +21,46 @@ class BookingRefused(Exception):
     """The booking cannot be made; the message says why."""
 
 
+def slot_refusal(*, practitioner: Practitioner, location: Location, type: AppointmentType,
+                 start: datetime, check_free: bool = True) -> str | None:
+    """Why this slot cannot be booked with anyone (past, another clinic, type withdrawn,
+    practitioner not cleared, outside availability or taken), or None. With check_free,
+    without the lock appointment_book takes: a look before booking, not a promise."""
+    if start <= timezone.now():
+        return "That time is in the past."
+    if len({practitioner.clinic_id, location.clinic_id, type.clinic_id}) != 1:
+        return "Patient, practitioner, location and type must be of one clinic."
+    if not type.is_active:
+        return "That appointment type is no longer offered."
+    tz = ZoneInfo(location.time_zone)
+    day = start.astimezone(tz).date()
+    clearance = practitioner.clearance_at(location, day)
+    if not clearance.cleared:
+        return (f"{practitioner.display_name} is not cleared to needle at "
+                f"{location.name} on that day: {clearance.reason}.")
+    if check_free:
+        return slots.fits(start, selectors.open_intervals(practitioner, location, day),
+                          selectors.busy_for(practitioner, day, tz),
+                          duration=type.duration, buffer=type.buffer) or None
+    return None
+
+
 def appointment_book(*, patient: Patient, practitioner: Practitioner, location: Location,
                      type: AppointmentType, start: datetime, request: HttpRequest | None,
                      ) -> Appointment:
     """Book, or refuse with the reason: past, another clinic, not cleared, outside
     availability, or taken. Two requests for one slot: one booking, one refusal."""
-    if start <= timezone.now():
-        raise BookingRefused("That time is in the past.")
-    clinic_ids = {patient.clinic_id, practitioner.clinic_id, location.clinic_id, type.clinic_id}
-    if len(clinic_ids) != 1:
+    if patient.clinic_id != practitioner.clinic_id:
         raise BookingRefused("Patient, practitioner, location and type must be of one clinic.")
-    if not type.is_active:
-        raise BookingRefused("That appointment type is no longer offered.")
     if patient.archived_at is not None:
         raise BookingRefused("This patient's record is archived: the clinic admin can restore "
                              "it first.")
+    problem = slot_refusal(practitioner=practitioner, location=location, type=type,
+                           start=start, check_free=False)  # checked below, under the lock
+    if problem:
+        raise BookingRefused(problem)
     tz = ZoneInfo(location.time_zone)
     day = start.astimezone(tz).date()
-    clearance = practitioner.clearance_at(location, day)
-    if not clearance.cleared:
-        raise BookingRefused(f"{practitioner.display_name} is not cleared to needle at "
-                             f"{location.name} on that day: {clearance.reason}.")
     try:
         with transaction.atomic():
             # Serialise bookings of this practitioner: the second request waits here,

@@ -21,7 +21,7 @@ from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
-from acuback.web.params import int_or
+from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
 
 from . import selectors, services
 from .day_rows import day_rows
@@ -40,11 +40,11 @@ def _day(request) -> date:
     """The day asked for; today when none is, or (saying so) when it is not a date."""
     asked = request.GET.get("date", "").strip()
     if asked:
-        try:
-            return date.fromisoformat(asked)
-        except ValueError:
-            messages.warning(request, f"Date: “{asked[:40]}” is not a date (YYYY-MM-DD), so "
-                             "this is today.")
+        day = parse_date(asked)
+        if day is not None:
+            return day
+        messages.warning(request, f"Date: “{asked[:40]}” is not a date (YYYY-MM-DD) "
+                         f"from {EARLIEST.year} to {LATEST.year}, so this is today.")
     return timezone.localdate()
 
 

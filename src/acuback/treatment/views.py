@@ -17,6 +17,7 @@ from acuback.clinical import points
 from acuback.patients.views import _get_episode, _get_patient
 from acuback.screening.enforcement import NeedlingRefused
 from acuback.screening.selectors import safety_profile
+from acuback.web.params import int_or
 
 from . import selectors, services
 from .forms import (
@@ -85,7 +86,7 @@ def _prescribed_codes(form: PlanForm, plan: TreatmentPlan | None) -> list[str]:
 @require_POST
 def session_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     patient, episode = _get_episode(request, pk, episode_pk, "session.record")
-    location = patient.clinic.locations.filter(pk=request.POST.get("location") or 0).first() \
+    location = patient.clinic.locations.filter(pk=int_or(request.POST.get("location"), 0)).first() \
         or patient.clinic.locations.filter(is_active=True).first()
     try:
         session = services.session_start(
@@ -232,7 +233,7 @@ def needle_incident(request: HttpRequest, pk: int, session_pk: int) -> HttpRespo
 def adverse_event_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "adverse_event.record")
     audit_read(request, patient)
-    session = Session.objects.filter(patient=patient, pk=request.GET.get("session") or 0).first()
+    session = Session.objects.filter(patient=patient, pk=int_or(request.GET.get("session"), 0)).first()
     form = AdverseEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.adverse_event_record(patient=patient, session=session, request=request,

@@ -18,6 +18,7 @@ from acuback.accounts.models import Location, Practitioner
 from acuback.clinical import instruments, points
 from acuback.outcomes.models import QuestionnaireResponse
 from acuback.patients.models import Patient
+from acuback.web.params import EARLIEST, LATEST, parse_date
 
 
 class TokenAuth(HttpBearer):
@@ -178,7 +179,8 @@ def patient_scores(request: HttpRequest, patient_id: int):
             for r in rows]
 
 
-@api.get("/slots", response={200: list[SlotOut], 400: Error, 401: Error, 403: Error, 404: Error},
+@api.get("/slots", response={200: list[SlotOut], 400: Error, 401: Error, 403: Error,
+                             404: Error},
          summary="Free appointment slots for one practitioner, location, type and day")
 @known_parameters_only
 def free_slot_list(request: HttpRequest, practitioner_id: int, location_id: int,
@@ -187,6 +189,8 @@ def free_slot_list(request: HttpRequest, practitioner_id: int, location_id: int,
     from acuback.scheduling.selectors import free_slots
 
     clinic_ids = _staff(request, "schedule.view")
+    if parse_date(day.isoformat()) is None:
+        return Status(400, {"detail": f"day: give a date from {EARLIEST} to {LATEST}"})
     practitioner = Practitioner.objects.filter(pk=practitioner_id,
                                                clinic_id__in=clinic_ids).first()
     location = Location.objects.filter(pk=location_id, clinic_id__in=clinic_ids).first()

@@ -1,5 +1,5 @@
-"""Links for long lists: reverse() once, then fill in each row's values (170 reverse()
-calls were 8 ms of the busiest day view)."""
+"""Links: for long lists, reverse() once, then fill in each row's values (170 reverse()
+calls were 8 ms of the busiest day view); and the full address of links sent out."""
 
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 
 
 def is_operator(user) -> bool:
@@ -56,10 +58,25 @@ class OperatorAdminSite(admin.AdminSite):
         return audited
 
 
+class BoundedDatesChangeList(ChangeList):
+    """Django admin's change list, with a date drill-down (date_hierarchy) at the end of
+    the calendar (`?at__year=9999&at__month=12`) taken as a bad filter, as Django takes a
+    malformed one: Django steps to the next month or year and overflows (a 500)."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class OperatorAdmin(admin.ModelAdmin):
     """acuback's models in the operator admin: nothing clinical is deleted there."""
 
     can_delete_rows = False
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedDatesChangeList
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.can_delete_rows and super().has_delete_permission(request, obj)

@@ -1,7 +1,17 @@
-"""Whole numbers from a query string or a form field, which a user or a stale link may
-have mangled: a default instead of a server error."""
+"""Numbers and dates from a query string or a form field, which a user or a stale link
+may have mangled: a default instead of a server error."""
 
 from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+# The dates the system handles (a project rule): a birth, a visit, a claim or a calendar
+# page. Far enough from Python's date.min and date.max (years 1 and 9999) that a view may
+# step a week, a month or a year either side without an OverflowError.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
 
 
 def int_or(value, default: int) -> int:
@@ -11,3 +21,33 @@ def int_or(value, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def parse_date(value) -> date | None:
+    """`value` (YYYY-MM-DD) as a date within EARLIEST..LATEST; None when it is missing,
+    not such a date, or outside the range."""
+    if not isinstance(value, str):
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if EARLIEST <= day <= LATEST and len(value.strip()) == 10 else None
+
+
+def date_or(value, default: date) -> date:
+    """`value` as a date (parse_date); `default` when it is not one."""
+    return parse_date(value) or default
+
+
+class DateField(forms.DateField):
+    """A form's date field that refuses a date outside EARLIEST..LATEST with a message
+    (the form shows it by the field), so no view steps past Python's last date."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise forms.ValidationError(
+                f"Give a date from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}.",
+                code="out_of_range")
+        return day

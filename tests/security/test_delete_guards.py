@@ -1,0 +1,147 @@
+"""Signed clinical rows and audit events refuse DELETE in the database itself, on SQLite
+and PostgreSQL, whatever the write path (issue #25 §8: a raw DELETE of a signed session
+and its needle rows succeeded while an UPDATE was refused)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from acuback import row_guards
+from acuback.audit.models import AuditEvent
+from acuback.audit.services import audit_record
+from acuback.patients.models import Consent
+from acuback.screening.models import Acknowledgement, ReferralClearance, Screening
+from acuback.treatment import services
+from acuback.treatment.models import Addendum, Insertion, NeedleSet, Session
+from tests.factories import make_consent, make_signed_screening, request_for
+from tests.treatment.conftest import ready  # noqa: F401 (fixture)
+from tests.treatment.test_sessions import save, sign, site, start
+
+
+def sql(statement: str, params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def refused(statement: str, params) -> bool:
+    try:
+        with transaction.atomic():
+            sql(statement, params)
+    except (IntegrityError, DatabaseError):
+        return True
+    return False
+
+
+@pytest.fixture
+def signed(ready):  # noqa: F811
+    session = sign(ready, save(ready, start(ready), [site("BL23")], removed=2))
+    services.addendum_add(session=session, text="Bruise at BL23.",
+                          request=request_for(ready.practitioner))
+    ready.session = session
+    return ready
+
+
+def test_a_signed_session_and_its_needle_rows_refuse_a_raw_delete(signed):  # noqa: F811
+    pk = signed.session.pk
+    for table, column in (("treatment_insertion", "session_id"),
+                          ("treatment_needleset", "session_id"),
+                          ("treatment_addendum", "session_id"),
+                          ("treatment_session", "id")):
+        assert refused(f"DELETE FROM {table} WHERE {column} = %s", [pk]), table  # noqa: S608
+    assert Insertion.objects.filter(session_id=pk).count() == 1
+    assert NeedleSet.objects.filter(session_id=pk).exists()
+    assert Session.objects.filter(pk=pk, status="signed").exists()
+    assert Addendum.objects.filter(session_id=pk).exists()
+
+
+def test_the_orm_cannot_delete_them_either(signed):  # noqa: F811
+    for attempt in (lambda: Insertion.objects.filter(session=signed.session).delete(),
+                    lambda: Addendum.objects.filter(session=signed.session).delete()):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            attempt()
+    assert signed.session.insertions.exists() and signed.session.addenda.exists()
+
+
+def test_an_addendum_refuses_an_update(signed):  # noqa: F811
+    assert refused("UPDATE treatment_addendum SET text = %s WHERE session_id = %s",
+                   ["rewritten", signed.session.pk])
+
+
+def test_a_draft_session_can_still_be_deleted_with_its_rows(ready):  # noqa: F811
+    session = save(ready, start(ready), [site("BL23")], removed=2)
+    with transaction.atomic():
+        Insertion.objects.filter(session=session).delete()
+        NeedleSet.objects.filter(session=session).delete()
+        Session.objects.filter(pk=session.pk).delete()
+    assert not Session.objects.filter(pk=session.pk).exists()
+
+
+def test_a_signed_screening_and_its_clearances_refuse_a_raw_delete(world):
+    screening = make_signed_screening(world.patient, world.practitioner, saddle_numbness=True,
+                                      referred_to="Emergency department",
+                                      patient_told="Go to the ED now.")
+    ReferralClearance.objects.create(screening=screening, kind="medical_clearance", note="Seen in ED.",
+                                     recorded_by=world.practitioner)
+    Acknowledgement.objects.create(screening=screening, text="Precaution read.",
+                                   acknowledged_by=world.practitioner)
+    for table in ("screening_referralclearance", "screening_acknowledgement"):
+        assert refused(f"DELETE FROM {table} WHERE screening_id = %s",  # noqa: S608
+                       [screening.pk]), table
+    assert refused("DELETE FROM screening_screening WHERE id = %s", [screening.pk])
+    assert Screening.objects.filter(pk=screening.pk, status="signed").exists()
+
+
+def test_a_draft_screening_can_be_deleted(world):
+    from acuback.screening import services as screening_services
+    from tests.factories import make_episode
+
+    draft = screening_services.screening_start(
+        episode=make_episode(world.patient, world.practitioner), kind="intake",
+        request=request_for(world.practitioner))
+    assert not refused("DELETE FROM screening_screening WHERE id = %s", [draft.pk])
+
+
+def test_a_consent_signature_refuses_a_raw_delete(world):
+    consent = make_consent(world.patient, world.practitioner)
+    assert refused("DELETE FROM patients_consent WHERE id = %s", [consent.pk])
+    assert Consent.objects.filter(pk=consent.pk).exists()
+
+
+def test_an_audit_event_refuses_a_raw_update_and_delete(world):
+    event = audit_record(request=request_for(world.practitioner), action="test.kept",
+                         patient=world.patient)
+    assert refused("UPDATE audit_auditevent SET action = %s WHERE id = %s", ["x", event.pk])
+    assert refused("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert refused("DELETE FROM audit_auditevent", [])
+    assert AuditEvent.objects.filter(pk=event.pk, action="test.kept").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
+def test_truncate_is_refused_on_postgresql(world):
+    for guard in row_guards.all_guards():
+        assert refused(f"TRUNCATE {guard.table} CASCADE", []), guard.table
+
+
+def test_every_guard_is_in_place_after_all_migrations(db):
+    """A migration that rebuilds a guarded table on SQLite drops its triggers: it must
+    create them again (acuback.row_guards)."""
+    if connection.vendor == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        present = {row[0] for row in cursor.fetchall()}
+    expected = {name for guard in row_guards.all_guards()
+                for name in row_guards.trigger_names(guard, connection.vendor)}
+    assert expected - present == set()
+    assert {g.table for g in row_guards.all_guards()} <= set(
+        connection.introspection.table_names())
+
+
+def test_no_setting_turns_the_guards_off():
+    from pathlib import Path
+
+    text = Path(row_guards.__file__).read_text(encoding="utf-8")
+    assert "settings" not in text.replace("no setting", "") and "environ" not in text
