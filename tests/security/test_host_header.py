@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback import signing
 from acuback.outcomes import services as outcome_services
 from acuback.treatment.models import Session
 from acuback.web import pdf
@@ -57,9 +58,11 @@ def test_the_new_patient_e_mail_links_to_the_configured_address(bookable, client
 def test_the_questionnaire_link_e_mail_links_to_the_configured_address(world, login,
                                                                         forged_host):
     episode = make_episode(world.patient, world.practitioner)
+    world.patient.email = "alice@example.com"  # links go only to the record's address
+    world.patient.save(update_fields=["email"])
     login(world.practitioner).post(
         reverse("link_send", args=[world.patient.pk, episode.pk]),
-        {"instruments": ["nrs"], "time_point": "baseline", "email": "alice@example.com"},
+        {"instruments": ["nrs"], "time_point": "baseline", "delivery": "email"},
         **forged_host)
     [message] = mail.outbox
     links = _links(message.body)
@@ -108,8 +111,9 @@ def _every_pdf(world):
                            goals=PAYLOAD)
     session = make_session(world.patient, world.practitioner_record, world.location,
                            episode=episode, subjective=PAYLOAD)
-    Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now(),
-                                                 cpt_codes={"97810": 1})
+    with signing.signing():  # arranging a note signed earlier
+        Session.objects.filter(pk=session.pk).update(status="signed", signed_at=timezone.now(),
+                                                     cpt_codes={"97810": 1})
     payer = Payer.objects.create(clinic=world.clinic, name=PAYLOAD, kind="commercial")
     CoveragePlan.objects.create(patient=world.patient, payer=payer, member_id="M-1",
                                 effective_from=date(2025, 1, 1))
