@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -98,13 +99,14 @@ def test_status_changes_follow_the_rules(setup):
     with pytest.raises(services.BookingRefused, match="reason"):
         services.appointment_transition(appointment=appointment, action="cancel",
                                         request=request)
-    services.appointment_transition(appointment=appointment, action="check_in",
-                                    request=request)
-    with pytest.raises(services.BookingRefused, match="cannot become No-show"):
-        services.appointment_transition(appointment=appointment, action="no_show",
+    with time_machine.travel(appointment.start - timedelta(hours=1)):  # on the day
+        services.appointment_transition(appointment=appointment, action="check_in",
                                         request=request)
-    done = services.appointment_transition(appointment=appointment, action="complete",
-                                           request=request)
+        with pytest.raises(services.BookingRefused, match="cannot become No-show"):
+            services.appointment_transition(appointment=appointment, action="no_show",
+                                            request=request)
+        done = services.appointment_transition(appointment=appointment, action="complete",
+                                               request=request)
     assert done.status == "completed"
 
 
@@ -180,7 +182,8 @@ def test_the_day_view_query_count_does_not_grow(setup, login, django_assert_max_
 
 def test_check_in_from_the_day_view(setup, login):
     appointment = book(setup)
-    client = login(setup.front_desk)
-    client.post(reverse("appointment_action", args=[appointment.pk, "check_in"]))
+    with time_machine.travel(appointment.start - timedelta(minutes=10)):
+        client = login(setup.front_desk)
+        client.post(reverse("appointment_action", args=[appointment.pk, "check_in"]))
     appointment.refresh_from_db()
     assert appointment.status == "checked_in" and appointment.checked_in_at

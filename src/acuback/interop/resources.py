@@ -154,7 +154,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          **PATIENT_LINKED, date_param="date", date_field="onset_at", since_field="created_at"),
     Kind("Consent", lambda: Consent.objects.select_related("form"), _clinical, mapping.consent,
          **PATIENT_LINKED, date_param="date", date_field="signed_at", since_field="signed_at"),
-    Kind("Appointment", lambda: Appointment.objects.select_related("type"), _own,
+    Kind("Appointment", lambda: Appointment.objects.select_related("type", "location"), _own,
          mapping.appointment, "clinic", patient_path="patient", date_param="date",
          date_field="start", since_field="updated_at"),
     Kind("Coverage", lambda: CoveragePlan.objects.select_related("payer"), _own,
