@@ -28,7 +28,7 @@ from .models import (
     TimePoint,
 )
 from .page_html import instrument_checkboxes, link_list, score_rows
-from .schedule import CLINICIAN_ONLY
+from .schedule import patient_answerable
 
 
 @login_required
@@ -44,7 +44,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
 
     can_enter = policy.can(request.user, "outcome.enter", patient.clinic_id)
     correct_url = correct.replace("{pk}", str(patient.pk)) if can_enter else None
-    choices = _link_choices()
+    choices = _link_choices(patient.clinic)
     episodes = []
     for o in selectors.patient_outcomes(patient, timezone.localdate()):
         charts = [(series, svg, score_rows(series.points, correct_url))
@@ -72,8 +72,10 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _link_choices():
-    return [(i.id, i.name) for i in instruments.all_instruments() if i.id not in CLINICIAN_ONLY]
+def _link_choices(clinic):
+    """What a link may carry: questionnaires whose wording the patient can be shown."""
+    answerable = set(patient_answerable(clinic, instruments.REGISTRY))
+    return [(i.id, i.name) for i in instruments.all_instruments() if i.id in answerable]
 
 
 @login_required
@@ -177,7 +179,7 @@ def _option_labels(clinic, instrument_id: str, mode: str) -> dict[int, dict]:
 @require_POST
 def link_send(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     patient, episode = _get_episode(request, pk, episode_pk, "outcome.send_link")
-    form = LinkForm(request.POST, choices=_link_choices())
+    form = LinkForm(request.POST, choices=_link_choices(patient.clinic))
     if not form.is_valid():
         messages.error(request, "Choose the questionnaires and the time point; check the "
                        "e-mail address.")
@@ -226,7 +228,7 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
     if error:
         return error
     responses = selectors.drafts_for_link(link)
-    items = [(instruments.get(i), responses.get(i)) for i in link.instruments]
+    items = [(instruments.get(i), responses.get(i)) for i in services.link_instruments(link)]
     done = sum(1 for _, r in items if r and r.status == ResponseStatus.SUBMITTED)
     audit_record(request=request, action="outcome.link.open", patient=link.patient,
                  target=link)
@@ -241,7 +243,7 @@ def questionnaire_link_item(request: HttpRequest, token: str, instrument_id: str
     link, error = _link_or_error(request, token)
     if error:
         return error
-    if instrument_id not in link.instruments:
+    if instrument_id not in services.link_instruments(link):
         return render(request, "outcomes/link_error.html",
                       {"message": "This questionnaire is not part of your link."}, status=404)
     existing = link.responses.filter(instrument=instrument_id).first()
@@ -265,7 +267,7 @@ def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str
     episode = get_object_or_404(patient.episodes.all(), pk=episode_pk)
     due = next((d for d in selectors.due_for(episode, timezone.localdate())
                 if d.time_point == time_point), None)
-    own = [i for i in due.instruments if i not in CLINICIAN_ONLY] if due else []
+    own = list(patient_answerable(patient.clinic, due.instruments)) if due else []
     if not own:
         messages.info(request, "Nothing is due for you to answer just now. Thank you.")
         return redirect("home")

@@ -109,7 +109,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
     from acuback.accounts.models import Membership, Role
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
-    from acuback.outcomes.schedule import CLINICIAN_ONLY
+    from acuback.outcomes.schedule import patient_answerable
     from acuback.patients.models import EpisodeOfCare
 
     email = details["email"].strip().lower()
@@ -143,8 +143,8 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
                     if d.time_point == "baseline"), None)
         link = outcome_services.link_create(
             episode=episode, time_point="baseline", request=request, email="",
-            instrument_ids=[i for i in due.instruments if i not in CLINICIAN_ONLY]) \
-            if due else None
+            instrument_ids=list(patient_answerable(clinic, due.instruments))) \
+            if due and patient_answerable(clinic, due.instruments) else None
     lines = [f"Hello {patient.given_name},", "",
              f"You are booked: {type.name} with {practitioner.display_name} on "
              f"{zones.local_text(appointment.start, location)} at {location.name}, "

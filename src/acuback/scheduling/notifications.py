@@ -102,7 +102,7 @@ def plan_questionnaire_invitations(now: datetime) -> int:
     """
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
-    from acuback.outcomes.schedule import CLINICIAN_ONLY
+    from acuback.outcomes.schedule import patient_answerable
     from acuback.patients.models import EpisodeOfCare
 
     recent = set(Notification.objects.filter(
@@ -115,7 +115,7 @@ def plan_questionnaire_invitations(now: datetime) -> int:
         # Due by the clinic's calendar: `now` is UTC, and so is its date.
         for due in outcome_selectors.due_for(episode, zones.today_at(episode.patient.clinic,
                                                                      now)):
-            own = [i for i in due.instruments if i not in CLINICIAN_ONLY]
+            own = list(patient_answerable(episode.patient.clinic, due.instruments))
             if not own or (episode.pk, due.time_point) in recent:
                 continue
             link = outcome_services.link_create(episode=episode, instrument_ids=own,

@@ -13,6 +13,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credential_row, credentials_needing_attention
 from acuback.audit.services import audit_record
+from acuback.outcomes.schedule import waiting_for_wording
 from acuback.outcomes.selectors import (
     due_for,
     open_alerts,
@@ -70,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
                                           at__gte=timezone.now() - timedelta(days=7))
                 .select_related("patient").order_by("-at")[:10])
         if policy.can(user, "registry.manage", clinic):
+            context["waiting_for_wording"] = waiting_for_wording(clinic)
             context["attention"] = credentials_needing_attention(user=user, on=today)
             context["patient_count"] = Patient.objects.visible_to(user).filter(
                 clinic=clinic, is_active=True
@@ -83,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["consents"] = consent_status(patient=patient)
         context["due"] = [(e, own) for e in patient.episodes.exclude(status="discharged")
                           for d in due_for(e, today)
-                          if (own := patient_due(d)) is not None]
+                          if (own := patient_due(d, patient.clinic)) is not None]
         appointments = list(patient.appointments.select_related(
             "practitioner", "location", "type", "clinic").order_by("start"))
         now = timezone.now()
