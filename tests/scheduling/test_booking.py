@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from acuback.scheduling import services
 from acuback.scheduling.models import (
