@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/ping/", web_views.ping, name="ping"),
+    path("dev/mailbox/", web_views.mailbox, name="mailbox"),
     path("account/2fa/setup/", two_factor.setup, name="two_factor_setup"),
     path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("account/2fa/recovery/", two_factor.recovery, name="two_factor_recovery"),

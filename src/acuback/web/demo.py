@@ -72,6 +72,16 @@ DEMO_LOGINS = [
     DemoLogin("harbor", "practitioner", "Harbor Street", "the other clinic"),
 ]
 
+
+def demo_login_lines() -> list[str]:
+    """The demo logins as `seed-demo` and `welcome` print them."""
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    for login in DEMO_LOGINS:
+        note = f" — {login.note}" if login.note else ""
+        lines.append(f"  {login.username:<11} {login.role:<13} {login.clinic}{note}")
+    return lines
+
+
 GIVEN_F = ["Grace", "Maria", "Aisha", "Emily", "Sofia", "Hannah", "Mei", "Priya", "Olivia",
            "Fatima", "Chloe", "Isabel", "Naomi", "Keiko", "Rosa", "Julia", "Amara", "Ingrid",
            "Lucia", "Yara", "Helen", "Beatriz", "Nadia", "Claire"]

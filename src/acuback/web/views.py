@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from acuback.patients.selectors import consent_status
 from acuback.portal.services import can_change
 from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
+from acuback.web import mailbox as mailbox_messages
 
 
 @login_required
@@ -32,6 +34,20 @@ def ping(request: HttpRequest) -> HttpResponse:
     """The smallest authenticated page: the whole middleware stack and a session, nothing
     else. A health check for a logged-in browser, and the benchmarks' yardstick."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def mailbox(request: HttpRequest) -> HttpResponse:
+    """The developer's mailbox (web/mailbox.py): only where messages go there, only for a
+    clinic admin (the messages are every clinic's)."""
+    if not mailbox_messages.in_use():
+        raise Http404("No mailbox: e-mail and SMS go to their real backends.")
+    if not (request.user.is_superuser or policy.can_anywhere(request.user, "registry.manage")):
+        raise PermissionDenied("The mailbox is for a clinic admin.")
+    found = mailbox_messages.messages()
+    audit_record(request=request, action="mailbox.view", detail={"messages": len(found)})
+    return render(request, "web/mailbox.html", {"messages": found,
+                                                "folder": mailbox_messages.folder()})
 
 
 @login_required
