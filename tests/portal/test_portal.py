@@ -243,3 +243,17 @@ def test_impossible_intake_answers_are_refused_on_the_field(world, login):
                                               {"pregnant": "yes", "gestational_weeks": "50"})
     assert response.status_code == 400
     assert response.context["form"].errors["gestational_weeks"]
+
+
+def test_the_public_booking_page_takes_today_on_the_locations_calendar(bookable, client):
+    import time_machine
+
+    # 21:00 on 7 December in Chicago: the server (UTC+14 in tests) is on the 8th already.
+    evening = datetime(2026, 12, 7, 21, 0, tzinfo=CHICAGO)
+    with time_machine.travel(evening, tick=False):
+        url = reverse("public_book", args=[bookable.clinic.slug])
+        search = {"location": bookable.location.pk, "type": bookable.type.pk}
+        today = client.get(url, {**search, "day": "2026-12-07"}).context["form"]
+        assert "day" not in today.errors
+        yesterday = client.get(url, {**search, "day": "2026-12-06"}).context["form"]
+        assert yesterday.errors["day"] == ["That date is in the past."]

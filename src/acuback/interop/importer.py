@@ -10,8 +10,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Credential, CredentialKind, CredentialStatus, Practitioner
 from acuback.audit.services import audit_record
 from acuback.clinical import diagnoses
@@ -275,7 +275,7 @@ def _condition(r: dict, clinic, request, local_refs) -> EpisodeOfCare:
         raise Refused("onsetDateTime is required (when the back pain began)")
     status = _first((r.get("clinicalStatus") or {}).get("coding"))
     resolved = status.get("code") in ("resolved", "inactive", "remission")
-    opened = _day(r.get("recordedDate")) or timezone.localdate()
+    opened = _day(r.get("recordedDate")) or zones.today_at(patient.clinic)
     episode = EpisodeOfCare(
         patient=patient, onset_date=_day(onset), diagnosis_codes=codes, opened_on=opened,
         status=EpisodeStatus.DISCHARGED if resolved else EpisodeStatus.OPEN,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import DateTimeField, Q, QuerySet
-from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Clinic, Location, Practitioner
 from acuback.accounts.policy import clinic_ids_with
 from acuback.billing.models import CoveragePlan
@@ -61,9 +61,8 @@ def _clinic_ids(user) -> list[int]:
 
 
 def _practitioner_role(pr) -> dict:
-    today = timezone.localdate()
     cleared = [loc.pk for loc in pr.clinic.locations.all()
-               if loc.is_active and pr.clearance_at(loc, today).cleared]
+               if loc.is_active and pr.clearance_at(loc, zones.today_at(loc)).cleared]
     return mapping.practitioner_role(pr, cleared)
 
 

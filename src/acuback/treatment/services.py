@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import sql
+from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
@@ -55,7 +56,7 @@ class PlanProblem:
 def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
                   planned_electroacupuncture: bool) -> list[PlanProblem]:
     """A plan is checked against the safety profile when saved."""
-    profile = safety_profile(patient=episode.patient, on=timezone.localdate())
+    profile = safety_profile(patient=episode.patient, on=zones.today_at(episode.patient.clinic))
     problems = []
     blocked = set(profile.blocked_points)
     for item in prescription:
@@ -149,7 +150,7 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
         adjuncts = list(last.adjuncts)
     session = Session(patient=episode.patient, episode=episode, plan=plan,
                       practitioner=practitioner, location=location,
-                      session_date=timezone.localdate(), created_by=request.user,
+                      session_date=zones.today_at(location), created_by=request.user,
                       adjuncts=adjuncts)
     check = _gate(session, insertions, needle_sets)
     with transaction.atomic():
