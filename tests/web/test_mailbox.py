@@ -41,11 +41,12 @@ def test_reminders_go_to_the_mailbox_and_its_page_shows_them(world, to_mailbox, 
     page = login(world.admin).get(reverse("mailbox"))
     assert page.status_code == 200
     text = page.content.decode()
-    assert "E-mail to alice@example.com: " in text and "SMS to +1 312 555 0101" in text
+    assert "<h2>E-mail to alice@example.com: " in text and "<h2>SMS to +1 312 555 0101" in text
     sms, email = text.split('<article class="card"')[1:]  # newest first: the SMS
     for message in (email, sms):  # on the clinic's clock, its zone named
         assert "Thursday 3 December at 10:00 CST" in message
     assert "Attached: appointment.ics" in text
+    assert "Message(kind=" not in text  # not mistaken for the page's flash messages
     assert AuditEvent.objects.filter(action="mailbox.view", actor=world.admin).exists()
 
 

@@ -26,7 +26,7 @@ from acuback.patients.selectors import consent_status
 from acuback.portal.services import can_change
 from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
-from acuback.web import mailbox as mailbox_messages
+from acuback.web import mailbox as dev_mailbox
 
 
 @login_required
@@ -40,14 +40,14 @@ def ping(request: HttpRequest) -> HttpResponse:
 def mailbox(request: HttpRequest) -> HttpResponse:
     """The developer's mailbox (web/mailbox.py): only where messages go there, only for a
     clinic admin (the messages are every clinic's)."""
-    if not mailbox_messages.in_use():
+    if not dev_mailbox.in_use():
         raise Http404("No mailbox: e-mail and SMS go to their real backends.")
     if not (request.user.is_superuser or policy.can_anywhere(request.user, "registry.manage")):
         raise PermissionDenied("The mailbox is for a clinic admin.")
-    found = mailbox_messages.messages()
+    found = dev_mailbox.messages()
     audit_record(request=request, action="mailbox.view", detail={"messages": len(found)})
-    return render(request, "web/mailbox.html", {"messages": found,
-                                                "folder": mailbox_messages.folder()})
+    return render(request, "web/mailbox.html", {"mailbox_messages": found,
+                                                "folder": dev_mailbox.folder()})
 
 
 @login_required
