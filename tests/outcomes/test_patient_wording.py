@@ -150,3 +150,18 @@ def test_a_positive_gad2_on_a_link_does_not_add_the_paraphrased_gad7(world, epis
     link.refresh_from_db()
     assert link.instruments == ["gad2"] and link.used_at is not None
     assert "GAD-7" not in response.content.decode()
+
+
+def test_the_link_page_gives_its_expiry_on_the_clinics_calendar(world, episode, client):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    # 21:00 on 9 December in Chicago; the server's zone (UTC+14 here, UTC in many
+    # deployments) is already on the 10th. A patient opening the link has no account.
+    link = CollectionLink.objects.create(
+        patient=world.patient, episode=episode, instruments=["nrs"], time_point="review",
+        expires_at=datetime(2026, 12, 10, 3, 0, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 12, 5, 12, 0, tzinfo=UTC), tick=False):
+        page = client.get(reverse("questionnaire_link", args=[services.link_token(link)]))
+    assert "until 9 December" in page.content.decode()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
 from acuback.patients.views import _get_episode, _get_patient
@@ -216,10 +216,14 @@ def alert_acknowledge(request: HttpRequest, pk: int, alert_pk: int) -> HttpRespo
 
 def _link_or_error(request, token):
     try:
-        return services.link_open(token), None
+        link = services.link_open(token)
     except services.LinkInvalid as exc:
         return None, render(request, "outcomes/link_error.html", {"message": str(exc)},
                             status=410 if "expired" in str(exc) or "used" in str(exc) else 400)
+    # The patient has no account, so no zone of their own: the clinic's calendar (the
+    # middleware resets the zone after the request).
+    timezone.activate(zones.zone_of(link.patient.clinic))
+    return link, None
 
 
 @require_http_methods(["GET"])
