@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from acuback.clinical import instruments
 from acuback.outcomes import services
@@ -20,7 +22,10 @@ from acuback.outcomes.schedule import (
     DEFAULT_DISCHARGE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_REVIEW,
+    RECOMMENDED,
+    SHIPPED_WORDING,
     schedule_for,
+    with_wording,
 )
 from acuback.outcomes.selectors import due_for
 from acuback.scheduling import notifications
@@ -40,6 +45,23 @@ def load_odi(clinic):
     services.text_load(clinic=clinic, data={
         "instrument": "odi", "copyright": "© Licensed",
         "items": {str(n): {"text": f"Licensed ODI section {n}"} for n in range(1, 11)}})
+
+
+IDS = sorted(instruments.REGISTRY)
+
+
+@given(st.lists(st.sampled_from(IDS), unique=True), st.sets(st.sampled_from(IDS)))
+def test_with_wording_keeps_exactly_the_available_ones_in_order(wanted, available):
+    kept = with_wording(wanted, available)
+    assert list(kept) == [i for i in wanted if i in available]
+
+
+@given(st.sets(st.sampled_from(IDS)))
+def test_a_loaded_text_only_ever_adds_to_the_default_schedule(loaded):
+    for ids in RECOMMENDED.values():
+        default = with_wording(ids, SHIPPED_WORDING)
+        with_loaded = with_wording(ids, SHIPPED_WORDING | loaded)
+        assert set(default) <= set(with_loaded) <= set(ids)
 
 
 def test_the_default_schedule_has_only_instruments_whose_wording_ships():
