@@ -191,3 +191,20 @@ def test_check_in_from_the_day_view(setup, login):
         client.post(reverse("appointment_action", args=[appointment.pk, "check_in"]))
     appointment.refresh_from_db()
     assert appointment.status == "checked_in" and appointment.checked_in_at
+
+
+def test_the_desk_can_search_today_at_a_location_behind_the_clinics_zone(setup, login):
+    import time_machine as travel
+
+    # 00:30 on 8 December in Chicago (the clinic and the desk), 22:30 on the 7th in
+    # Vancouver: the location's day is not over.
+    setup.location.time_zone = "America/Vancouver"
+    setup.location.save()
+    search = {"patient": setup.patient.pk, "practitioner": setup.practitioner_record.pk,
+              "location": setup.location.pk, "type": setup.type.pk}
+    with travel.travel(datetime(2026, 12, 8, 0, 30, tzinfo=CHICAGO), tick=False):
+        client = login(setup.front_desk)
+        today = client.get(reverse("appointment_book"), {**search, "day": "2026-12-07"})
+        assert "day" not in today.context["form"].errors
+        yesterday = client.get(reverse("appointment_book"), {**search, "day": "2026-12-06"})
+        assert yesterday.context["form"].errors["day"] == ["That date is in the past."]
