@@ -274,6 +274,9 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     from .forms import NewPatientForm
 
     clinic = get_object_or_404(Clinic, slug=clinic_slug)
+    # A visitor has no account, so no zone of their own: the clinic's calendar for the
+    # dates they give (the middleware resets the zone after the request).
+    timezone.activate(zones.zone_of(clinic))
     data = request.POST if request.method == "POST" else (request.GET or None)
     search = BookingSearchForm(data, clinic=clinic)
     details = NewPatientForm(request.POST if request.method == "POST" else None)
