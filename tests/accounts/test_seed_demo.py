@@ -123,3 +123,12 @@ def test_the_demo_shows_progress_and_one_patient_not_improving():
     flags = [progress(e).not_improving for e in treated]
     assert flags.count(True) == 1
     assert [progress(e).overall for e in treated].count("improving") >= 6
+
+
+def test_the_demo_has_no_patient_answering_a_paraphrase():
+    from acuback.outcomes.models import QuestionnaireResponse
+
+    seed()
+    paraphrased = QuestionnaireResponse.objects.filter(wording="paraphrase")
+    assert paraphrased.exists()  # ODI, STarT Back and PEG, entered by staff
+    assert not paraphrased.filter(completed_by="patient").exists()

@@ -453,8 +453,12 @@ def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:
                     item_labels={"1": "Gardening", "2": "Lifting my grandchild"}
                     if instrument_id == "psfs" else {},
                     total=result.total, subscores=result.subscores, band=result.band or "",
-                    wording="full" if instruments.get(instrument_id).ship_text
-                    else "paraphrase", completed_by="patient", submitted_at=at)
+                    # A patient answers only wording that can be shown to them; a
+                    # paraphrased instrument is entered by staff (docs/outcomes.md).
+                    **({"wording": "full", "completed_by": "patient"}
+                       if instruments.get(instrument_id).ship_text else
+                       {"wording": "paraphrase", "completed_by": "staff", "entered_by": user}),
+                    submitted_at=at)
     # Written directly (back-dated), so the derived measures are rebuilt for these episodes.
     measures.rebuild(QuestionnaireResponse, EpisodeMeasure,
                      episode_ids=episode_ids)
