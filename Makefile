@@ -26,17 +26,25 @@ lock: $(BIN)/python
 	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-emit-index-url \
 	  --no-emit-trusted-host --no-emit-find-links -o requirements.lock pyproject.toml
 
+# The demo's e-mail and SMS go to the mailbox (a page and files), not the console.
+run: export ACUBACK_EMAIL_BACKEND ?= acuback.web.mailbox.MailboxEmailBackend
+run: export ACUBACK_SMS_BACKEND ?= acuback.web.mailbox.MailboxSMSBackend
 run: $(STAMP)
-	$(BIN)/acuback migrate --noinput
-	$(BIN)/acuback seed-demo --if-empty
+	$(BIN)/acuback migrate --noinput --verbosity 0
+	$(BIN)/acuback seed-demo --if-empty > /dev/null
 	$(BIN)/acuback collectstatic --noinput --verbosity 0
-	@# The worker (reminders, background tasks) runs beside the web server and stops with it.
+	@# The worker (reminders, background tasks) runs beside the web server and stops with it;
+	@# its task log goes to worker.log in the data folder (var/).
 	@# The local demo skips two-factor log-in unless asked for (ACUBACK_REQUIRE_2FA=1);
 	@# a deployment started with `acuback serve` requires it (docs/security.md).
+	@# Last, once the server answers: the address, the mailbox and the logins.
 	@echo "Two-factor log-in is off for this local demo (ACUBACK_REQUIRE_2FA=1 to try it)."
-	export ACUBACK_REQUIRE_2FA=$${ACUBACK_REQUIRE_2FA:-0}; \
-	$(BIN)/acuback worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	$(BIN)/acuback serve
+	@export ACUBACK_REQUIRE_2FA=$${ACUBACK_REQUIRE_2FA:-0}; \
+	$(BIN)/acuback worker > "$${ACUBACK_DATA_DIR:-var}/worker.log" 2>&1 & worker=$$!; \
+	$(BIN)/acuback serve & server=$$!; \
+	trap "kill $$worker $$server 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/acuback welcome http://127.0.0.1:8000 --wait 120; \
+	wait $$server
 
 test: $(TEST_STAMP)
 	bash scripts/test.sh

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from acuback import signing
@@ -67,11 +70,21 @@ def _no_lockout(settings):
     settings.AXES_ENABLED = False
 
 
+# The server's zone (TIME_ZONE and the process TZ) is neither UTC nor any clinic's zone
+# (the factories' clinics are in Chicago, the demo's in Los Angeles and New York), so a
+# time or a "today" taken from the server instead of the clinic's location shows up as
+# a failure. UTC+14: its date differs from Chicago's 20 hours a day, from UTC's 14.
+# ACUBACK_TEST_TIME_ZONE picks another to try.
+SERVER_TIME_ZONE = os.environ.get("ACUBACK_TEST_TIME_ZONE", "Pacific/Kiritimati")
+os.environ["ACUBACK_TIME_ZONE"] = SERVER_TIME_ZONE
+os.environ["TZ"] = SERVER_TIME_ZONE
+time.tzset()
+
+
 @pytest.fixture(autouse=True)
-def _clinic_time_zone(settings):
-    # The factories' clinics are in Chicago; "today" in a test must be the clinic's today,
-    # or date checks fail between midnight UTC and midnight in Chicago.
-    settings.TIME_ZONE = "America/Chicago"
+def _server_time_zone(settings):
+    # Changing the setting also sets the process TZ (Django's setting_changed handler).
+    settings.TIME_ZONE = SERVER_TIME_ZONE
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from acuback import signing
+from acuback.accounts import zones
 from acuback.accounts.models import (
     Clinic,
     Credential,
@@ -22,6 +23,11 @@ from acuback.patients.models import ConsentForm, ConsentKind, Patient
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
+
+
+def clinic_today(place) -> date:
+    """Today on the calendar of a clinic or location (not the server's, not UTC)."""
+    return zones.today_at(place)
 
 
 def make_clinic(name: str = "Clinic") -> Clinic:
@@ -48,7 +54,7 @@ def make_practitioner(clinic: Clinic, user: User | None = None, *, licence_in: s
     p = Practitioner.objects.create(clinic=clinic, user=user, display_name=f"Prac {next(_seq)}",
                                     profession="acupuncturist")
     if licence_in:
-        today = timezone.localdate()
+        today = clinic_today(clinic)
         Credential.objects.create(practitioner=p, kind="licence", issuer="Board", number="L-1",
                                   jurisdiction=licence_in, issued_on=today - timedelta(days=400),
                                   expires_on=today + timedelta(days=expires_in_days))
@@ -158,7 +164,7 @@ CLEAR_ANSWERS = _all_no()
 def make_episode(patient: Patient, user: User, **fields):
     from acuback.patients.models import EpisodeOfCare
 
-    defaults = {"onset_date": date(2026, 1, 10), "opened_on": timezone.localdate(),
+    defaults = {"onset_date": date(2026, 1, 10), "opened_on": clinic_today(patient.clinic),
                     "created_by": user}
     defaults.update(fields)
     return EpisodeOfCare.objects.create(patient=patient, **defaults)
@@ -196,7 +202,7 @@ def make_session(patient: Patient, practitioner: Practitioner, location: Locatio
 
     episode = fields.pop("episode", None) or make_episode(patient, practitioner.user)
     return Session.objects.create(patient=patient, episode=episode, practitioner=practitioner,
-                                  location=location, session_date=timezone.localdate(),
+                                  location=location, session_date=clinic_today(location),
                                   created_by=practitioner.user, **fields)
 
 
@@ -217,8 +223,8 @@ def make_appointment(world, start=None, **fields):
     type_ = AppointmentType.objects.filter(clinic=world.clinic).first() or \
         AppointmentType.objects.create(clinic=world.clinic, name="Follow-up", kind="follow_up",
                                        duration_minutes=45, buffer_minutes=15)
-    start = start or datetime.combine(timezone.localdate() + timedelta(days=1), time(15),
-                                      tzinfo=timezone.get_current_timezone())
+    start = start or datetime.combine(clinic_today(world.location) + timedelta(days=1),
+                                      time(15), tzinfo=zones.zone_of(world.location))
     return Appointment.objects.create(**{
         "clinic": world.clinic, "location": world.location,
         "practitioner": world.practitioner_record, "patient": world.patient, "type": type_,
@@ -261,8 +267,8 @@ def make_record(world):
     from datetime import datetime, time
 
     w.appointment = make_appointment(w, start=datetime.combine(
-        timezone.localdate() + timedelta(days=2), time(10), tzinfo=timezone.get_current_timezone()))
+        clinic_today(w.location) + timedelta(days=2), time(10), tzinfo=zones.zone_of(w.location)))
     payer = Payer.objects.create(clinic=w.clinic, name="Medicare", kind="medicare")
     w.plan = CoveragePlan.objects.create(patient=w.patient, payer=payer, member_id="1EG4TE5MK72",
-                                         effective_from=timezone.localdate(), visit_limit=20)
+                                         effective_from=clinic_today(w.clinic), visit_limit=20)
     return w

@@ -276,6 +276,9 @@ LOGGING = {
 
 # Background work: django-tasks with its database backend, run by `acuback worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The developer's mailbox (acuback.web.mailbox): where its e-mail and SMS backends keep
+# messages, shown at /dev/mailbox/. `make run` uses it for the demo.
+ACUBACK_MAILBOX_DIR = Path(env_str("ACUBACK_MAILBOX_DIR", str(DATA_DIR / "mailbox"))).resolve()
 # SMS: a dotted path to a class with send(to, body); the console backend prints.
 ACUBACK_SMS_BACKEND = env_str("ACUBACK_SMS_BACKEND", "acuback.scheduling.sms.ConsoleSMSBackend")
 # The address patients use, for links in e-mails the worker sends.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("account/password/reset/<uidb64>/<token>/",
          account_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("clinic/", include("acuback.clinicadmin.urls")),
+    path("dev/mailbox/", web_views.mailbox, name="mailbox"),
     path("account/2fa/setup/", two_factor.setup, name="two_factor_setup"),
     path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("account/2fa/recovery/", two_factor.recovery, name="two_factor_recovery"),

@@ -146,3 +146,12 @@ def test_the_demo_sessions_and_plans_obey_the_needle_site_rules():
         assert ea_pair_problems(prescription=plan.prescription, ea_pairs=plan.ea_pairs,
                                 planned_electroacupuncture=plan.planned_electroacupuncture) == []
     assert TreatmentPlan.objects.filter(planned_electroacupuncture=True).exists()
+
+
+def test_the_demo_has_no_patient_answering_a_paraphrase():
+    from acuback.outcomes.models import QuestionnaireResponse
+
+    seed()
+    paraphrased = QuestionnaireResponse.objects.filter(wording="paraphrase")
+    assert paraphrased.exists()  # ODI, STarT Back and PEG, entered by staff
+    assert not paraphrased.filter(completed_by="patient").exists()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acuback import signing
+from acuback.accounts import zones
 from acuback.billing.models import Authorisation, CoveragePlan, FeeSchedule, Payer
 from acuback.billing.selectors import coverage_status
 from acuback.treatment.models import Session
@@ -145,7 +146,7 @@ def test_the_day_view_flags_visit_13_for_medicare(medicare, login):
 
     signed_visits(medicare, 12, start_days_ago=80)
     appointment = make_appointment(medicare)
-    day = timezone.localtime(appointment.start).date()
+    day = zones.local(appointment.start, appointment.location).date()  # the calendar's day
     page = login(medicare.front_desk).get(reverse("calendar_day"), {"date": day.isoformat()})
     [entry] = page.context["entries"]
     assert "Medicare: visit 13 needs documented improvement (KX)" in entry.due

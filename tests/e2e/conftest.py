@@ -12,6 +12,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Playwright's sync API runs an event loop; Django refuses ORM calls from inside
 # one unless told the test knows what it is doing.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+BROWSER_TIME_ZONE = "Asia/Kolkata"
 
 
 def _chromium() -> str | None:
@@ -35,7 +36,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+    # The browser's own zone is neither the server's nor any clinic's: a time formatted
+    # in the browser would show up wrong.
+    context = browser.new_context(base_url=live_server.url, timezone_id=BROWSER_TIME_ZONE)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

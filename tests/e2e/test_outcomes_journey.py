@@ -16,6 +16,10 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
     services.response_save(patient=world.patient, episode=episode, instrument_id="odi",
                            time_point="baseline", answers=dict.fromkeys(range(1, 11), 3),
                            submit=True, completed_by="staff", request=request)
+    # A patient is sent the ODI only once the clinic's licensed wording is loaded.
+    services.text_load(clinic=world.clinic, data={
+        "instrument": "odi", "copyright": "© Licensed for the test",
+        "items": {str(n): {"text": f"Licensed ODI section {n}"} for n in range(1, 11)}})
     link = services.link_create(episode=episode, instrument_ids=["odi", "nrs"],
                                 time_point="review", request=request,
                                 delivery="in_person")
@@ -27,7 +31,8 @@ def test_a_patient_completes_a_link_on_a_phone_and_the_chart_shows_the_point(wor
     phone.goto(f"/q/{token}/")
     assert "Done 0 of 2" in phone.text_content("main")
     phone.click("text=Start: Oswestry Disability Index")
-    assert "Paraphrased topics" in phone.text_content("main")
+    assert "Licensed ODI section 1" in phone.text_content("main")
+    assert "Paraphrased topics" not in phone.text_content("main")
     for n in range(1, 6):
         phone.check(f"input[name=item_{n}][value='1']")
     phone.click("button:has-text('Submit')")  # incomplete: refused, nothing lost

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from acuback.audit.models import AuditEvent
 from acuback.interop import mapping
 from acuback.interop.models import Scope
+from tests.factories import clinic_today
 
 
 def test_the_capability_statement_is_public_and_valid(fhir):
@@ -91,7 +90,7 @@ def test_search_by_patient_date_and_code(record, fhir, make_token):
     assert status == 200 and body["total"] == 1
     assert body["entry"][0]["resource"]["id"] == str(record.odi.pk)
     assert fhir("GET", f"Observation?subject=Patient/{pid}&code=nrs", token)[1]["total"] == 1
-    today = timezone.localdate()
+    today = clinic_today(record.clinic)  # the session's date: the clinic's calendar
     tomorrow = today + timedelta(days=1)
     assert fhir("GET", f"Encounter?patient={pid}&date={today}", token)[1]["total"] == 1
     assert fhir("GET", f"Encounter?patient={pid}&date=ge{tomorrow}", token)[1]["total"] == 0

@@ -145,7 +145,7 @@ def test_the_form_says_which_wording_is_in_use(world, episode, prac):
 def link(world, episode):
     world.patient.email = "alice@example.com"
     world.patient.save(update_fields=["email"])
-    link = services.link_create(episode=episode, instrument_ids=["odi", "nrs"],
+    link = services.link_create(episode=episode, instrument_ids=["pgic", "nrs"],
                                 time_point="review", request=request_for(world.practitioner),
                                 delivery="email")
     services.link_email(link=link, request=None)
@@ -161,11 +161,11 @@ def test_a_link_is_emailed_and_opens_without_an_account(world, link, client):
 
 def test_the_patient_completes_a_link_which_then_cannot_be_reused(world, link, client):
     token = services.link_token(link)
-    item = reverse("questionnaire_link_item", args=[token, "odi"])
-    client.post(item, {**ODI_ALL_2, "action": "save"})
+    item = reverse("questionnaire_link_item", args=[token, "pgic"])
+    client.post(item, {"item_1": "3", "action": "save"})
     draft = QuestionnaireResponse.objects.get()
     assert draft.completed_by == "patient" and draft.status == "draft"
-    client.post(item, {**ODI_ALL_2, "action": "submit"})
+    client.post(item, {"item_1": "3", "action": "submit"})
     client.post(reverse("questionnaire_link_item", args=[token, "nrs"]),
                 {"item_1": "3", "action": "submit"})
     link.refresh_from_db()
@@ -258,7 +258,7 @@ def test_the_outcomes_page_links_to_entry_due_questionnaires_and_corrections(wor
     page = prac.get(reverse("patient_outcomes", args=[world.patient.pk])).content.decode()
     correct = reverse("response_correct", args=[world.patient.pk, response.pk])
     assert f'<a href="{correct}">Correct</a>' in page
-    assert f'<a href="{enter_url(world, episode, "odi")}">odi</a>' in page  # due at baseline
+    assert f'<a href="{enter_url(world, episode, "psfs")}">psfs</a>' in page  # due at baseline
     for instrument in ("nrs", "phq9", "schober", "ffd"):  # entry of any instrument
         assert f'<a href="{enter_url(world, episode, instrument, "other")}">' in page
     assert prac.get(enter_url(world, episode, "schober", "other")).status_code == 200
@@ -269,7 +269,9 @@ def test_a_patient_answers_what_is_due_from_their_home_page(world, episode, logi
     assert "Questionnaires to complete" in client.get(reverse("home")).content.decode()
     response = client.post(reverse("portal_questionnaires", args=[episode.pk, "baseline"]))
     link = CollectionLink.objects.get()
-    assert "schober" not in link.instruments and "odi" in link.instruments
+    # Questionnaires with their wording; not the clinician's tests, not a paraphrase.
+    assert "schober" not in link.instruments and "odi" not in link.instruments
+    assert "nrs" in link.instruments
     assert response["Location"] == reverse("questionnaire_link",
                                            args=[services.link_token(link)])
 

@@ -17,8 +17,9 @@ def response(pk, **fields) -> QuestionnaireResponse:
 
 
 def test_a_scored_response_with_its_band_and_correction_link():
-    html = score_rows([response(7, total=12.25, band="minimal <disability>")],
-                      "/patients/3/outcomes/responses/{response}/correct/")
+    with timezone.override("America/Chicago"):  # as a request of the clinic's staff
+        html = score_rows([response(7, total=12.25, band="minimal <disability>")],
+                          "/patients/3/outcomes/responses/{response}/correct/")
     assert html == ('<tr><td>2026-03-02</td><td>Baseline (intake)</td>'
                     '<td>12.3 <span class="muted">minimal &lt;disability&gt;</span></td>\n'
                     '        <td><a href="/patients/3/outcomes/responses/7/correct/">Correct</a>'

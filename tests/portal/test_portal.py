@@ -249,3 +249,28 @@ def test_impossible_intake_answers_are_refused_on_the_field(world, login):
                                               {"pregnant": "yes", "gestational_weeks": "50"})
     assert response.status_code == 400
     assert response.context["form"].errors["gestational_weeks"]
+
+
+def test_the_public_booking_page_takes_today_on_the_locations_calendar(bookable, client):
+    import time_machine
+
+    # 21:00 on 7 December in Chicago: the server (UTC+14 in tests) is on the 8th already.
+    evening = datetime(2026, 12, 7, 21, 0, tzinfo=CHICAGO)
+    with time_machine.travel(evening, tick=False):
+        url = reverse("public_book", args=[bookable.clinic.slug])
+        search = {"location": bookable.location.pk, "type": bookable.type.pk}
+        today = client.get(url, {**search, "day": "2026-12-07"}).context["form"]
+        assert "day" not in today.errors
+        yesterday = client.get(url, {**search, "day": "2026-12-06"}).context["form"]
+        assert yesterday.errors["day"] == ["That date is in the past."]
+
+
+def test_a_new_patients_dates_are_checked_against_the_clinics_calendar(bookable, client):
+    import time_machine
+
+    # 21:00 on 7 December in Chicago: for the server (UTC+14 in tests) it is the 8th.
+    with time_machine.travel(datetime(2026, 12, 7, 21, 0, tzinfo=CHICAGO), tick=False):
+        response = client.post(reverse("public_book", args=[bookable.clinic.slug]),
+                               new_patient_data(bookable, onset_date="2026-12-08"))
+    assert response.context["details"].errors["onset_date"] == ["This date is in the future."]
+    assert not Appointment.objects.exists()

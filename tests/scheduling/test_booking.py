@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from acuback.scheduling import services
 from acuback.scheduling.models import (
@@ -18,13 +18,17 @@ from acuback.scheduling.models import (
     AvailabilityException,
     WeeklyAvailability,
 )
-from tests.factories import make_practitioner, request_for
+from tests.factories import clinic_today, make_practitioner, request_for
 
 CHICAGO = ZoneInfo("America/Chicago")
 
 
+def clinic_today_chicago():
+    return datetime.now(CHICAGO).date()
+
+
 def next_weekday(weekday: int):
-    day = timezone.localdate() + timedelta(days=1)
+    day = clinic_today_chicago() + timedelta(days=1)
     while day.weekday() != weekday:
         day += timedelta(days=1)
     return day
@@ -76,7 +80,8 @@ def test_an_overlapping_booking_is_refused(setup):
 
 def test_a_booking_in_the_past_is_refused(setup):
     with pytest.raises(services.BookingRefused, match="in the past"):
-        book(setup, day=timezone.localdate() - timedelta(days=1))
+        # Yesterday on the clinic's calendar: the server's date may already be tomorrow.
+        book(setup, day=clinic_today(setup.location) - timedelta(days=1))
 
 
 def test_a_practitioner_not_cleared_at_the_location_is_refused(setup):
@@ -98,13 +103,14 @@ def test_status_changes_follow_the_rules(setup):
     with pytest.raises(services.BookingRefused, match="reason"):
         services.appointment_transition(appointment=appointment, action="cancel",
                                         request=request)
-    services.appointment_transition(appointment=appointment, action="check_in",
-                                    request=request)
-    with pytest.raises(services.BookingRefused, match="cannot become No-show"):
-        services.appointment_transition(appointment=appointment, action="no_show",
+    with time_machine.travel(appointment.start - timedelta(hours=1)):  # on the day
+        services.appointment_transition(appointment=appointment, action="check_in",
                                         request=request)
-    done = services.appointment_transition(appointment=appointment, action="complete",
-                                           request=request)
+        with pytest.raises(services.BookingRefused, match="cannot become No-show"):
+            services.appointment_transition(appointment=appointment, action="no_show",
+                                            request=request)
+        done = services.appointment_transition(appointment=appointment, action="complete",
+                                               request=request)
     assert done.status == "completed"
 
 
@@ -180,7 +186,25 @@ def test_the_day_view_query_count_does_not_grow(setup, login, django_assert_max_
 
 def test_check_in_from_the_day_view(setup, login):
     appointment = book(setup)
-    client = login(setup.front_desk)
-    client.post(reverse("appointment_action", args=[appointment.pk, "check_in"]))
+    with time_machine.travel(appointment.start - timedelta(minutes=10)):
+        client = login(setup.front_desk)
+        client.post(reverse("appointment_action", args=[appointment.pk, "check_in"]))
     appointment.refresh_from_db()
     assert appointment.status == "checked_in" and appointment.checked_in_at
+
+
+def test_the_desk_can_search_today_at_a_location_behind_the_clinics_zone(setup, login):
+    import time_machine as travel
+
+    # 00:30 on 8 December in Chicago (the clinic and the desk), 22:30 on the 7th in
+    # Vancouver: the location's day is not over.
+    setup.location.time_zone = "America/Vancouver"
+    setup.location.save()
+    search = {"patient": setup.patient.pk, "practitioner": setup.practitioner_record.pk,
+              "location": setup.location.pk, "type": setup.type.pk}
+    with travel.travel(datetime(2026, 12, 8, 0, 30, tzinfo=CHICAGO), tick=False):
+        client = login(setup.front_desk)
+        today = client.get(reverse("appointment_book"), {**search, "day": "2026-12-07"})
+        assert "day" not in today.context["form"].errors
+        yesterday = client.get(reverse("appointment_book"), {**search, "day": "2026-12-06"})
+        assert yesterday.context["form"].errors["day"] == ["That date is in the past."]

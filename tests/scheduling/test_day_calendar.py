@@ -10,6 +10,7 @@ from acuback.outcomes import services as outcomes
 from acuback.patients.models import EpisodeOfCare
 from acuback.scheduling.selectors import day_calendar
 from tests.factories import (
+    clinic_today,
     make_appointment,
     make_consent,
     make_episode,
@@ -23,7 +24,7 @@ def due(world) -> list[str]:
 
     appointment = Appointment.objects.filter(patient=world.patient).first() or \
         make_appointment(world)
-    day = timezone.localtime(appointment.start).date()
+    day = appointment.start.astimezone(ZoneInfo(world.clinic.time_zone)).date()
     [entry] = day_calendar(clinic_id=world.clinic.pk, location=None, practitioner=None, day=day,
                            tz=ZoneInfo(world.clinic.time_zone))
     return entry.due
@@ -76,7 +77,7 @@ def test_each_visit_shows_its_locations_local_time(world):
     denver.name, denver.time_zone = "Denver", "America/Denver"
     denver.save()
     chicago = ZoneInfo("America/Chicago")
-    start = datetime.combine(timezone.localdate(), time(10), tzinfo=chicago)
+    start = datetime.combine(clinic_today(world.clinic), time(10), tzinfo=chicago)
     make_appointment(world, start=start, location=denver)
     [entry] = day_calendar(clinic_id=world.clinic.pk, location=None, practitioner=None,
                            day=start.date(), tz=chicago)
@@ -102,7 +103,7 @@ def test_the_day_view_filters_by_practitioner_and_location(world, login):
     from tests.factories import make_location, make_practitioner, make_user
 
     chicago = ZoneInfo("America/Chicago")
-    day = timezone.localdate()
+    day = clinic_today(world.clinic)
     other = make_practitioner(world.clinic, make_user(world.clinic, "practitioner"))
     annex = make_location(world.clinic)
     make_appointment(world, start=datetime.combine(day, time(9), tzinfo=chicago))
@@ -156,7 +157,7 @@ def test_the_day_holds_its_own_visits_in_time_then_practitioner_order(world):
     from tests.factories import make_practitioner, make_user
 
     chicago = ZoneInfo("America/Chicago")
-    day = timezone.localdate()
+    day = clinic_today(world.clinic)
     amy = make_practitioner(world.clinic, make_user(world.clinic, "practitioner"))
     amy.display_name = "Aaron Amy"
     amy.save()
@@ -207,6 +208,6 @@ def test_moving_in_time_keeps_the_filters_and_a_malformed_date_is_named(world, l
     text = wrong.content.decode()
     assert ("Date: “10/03/2026” is not a date (YYYY-MM-DD) from 1900 to 2199, so this is "
             "today.") in text
-    assert timezone.localdate().strftime("%Y-%m-%d") in text
+    assert clinic_today(world.clinic).strftime("%Y-%m-%d") in text
     assert "is not a date" in client.get(reverse("calendar_week"),
                                          {"date": "2026-02-30"}).content.decode()

@@ -37,10 +37,14 @@ def test_the_reminder_goes_out_24_hours_before_with_an_ics(appointment):
         assert notifications.tick() == {"planned": 0, "sent": 2, "failed": 0}
     [message] = mail.outbox
     assert message.to == ["alice@example.com"]
-    assert "Thursday 03 December at 10:00" in message.body
+    # The location's clock, and its zone named: the server (UTC+14) and UTC say otherwise.
+    assert "Thursday 3 December at 10:00 CST" in message.body
     name, content, mimetype = message.attachments[0]
     assert (name, mimetype) == ("appointment.ics", "text/calendar")
-    assert "DTSTART:20261203T160000Z" in content  # 10:00 Chicago is 16:00 UTC
+    assert "DTSTART;TZID=America/Chicago:20261203T100000" in content
+    assert "BEGIN:VTIMEZONE" in content and "TZID:America/Chicago" in content
+    sms = Notification.objects.get(channel="sms")
+    assert "Thursday 3 December at 10:00 CST" in sms.body
 
 
 def test_planning_twice_plans_once(appointment):

@@ -15,6 +15,7 @@ from acuback.screening.enforcement import NeedlingRefused, needling_check, requi
 from acuback.screening.models import Screening
 from acuback.screening.selectors import safety_profile
 from tests.factories import (
+    clinic_today,
     make_consent,
     make_practitioner,
     make_signed_screening,
@@ -36,7 +37,7 @@ def ready(world):
 def check(world, *, practitioner=None, ea=False, codes=(), on=None):
     return needling_check(patient=world.patient,
                           practitioner=practitioner or world.practitioner_record,
-                          location=world.location, on=on or timezone.localdate(),
+                          location=world.location, on=on or clinic_today(world.location),
                           electroacupuncture=ea, point_codes=list(codes))
 
 
@@ -48,7 +49,7 @@ def test_a_consented_patient_with_a_clean_intake_may_be_needled(ready):
 
 def test_without_a_screening_nothing_may_be_needled(world):
     make_consent(world.patient, world.practitioner)
-    profile = safety_profile(patient=world.patient, on=timezone.localdate())
+    profile = safety_profile(patient=world.patient, on=clinic_today(world.location))
     assert not profile.needling_allowed
     assert "No signed screening" in " ".join(profile.needling_reasons)
 
@@ -133,7 +134,7 @@ def test_pregnancy_blocks_the_catalogues_pregnancy_points_and_the_lumbosacral_re
     services.precautions_acknowledge(screening=screening,
                                      texts=list(screening.decision["acknowledgements"]),
                                      request=request_for(ready.practitioner))
-    profile = safety_profile(patient=ready.patient, on=timezone.localdate())
+    profile = safety_profile(patient=ready.patient, on=clinic_today(ready.location))
     assert {"LI4", "SP6", "CV4", "KI12", "ST28", "BL23", "BL31"} <= set(profile.blocked_points)
     assert not profile.electroacupuncture_allowed
     result = check(ready, codes=["BL23", "LI4"])
@@ -148,7 +149,7 @@ def test_prohibited_sites_are_blocked_for_everyone(ready):
 
 
 def test_pneumothorax_points_are_flagged_for_extra_caution(ready):
-    profile = safety_profile(patient=ready.patient, on=timezone.localdate())
+    profile = safety_profile(patient=ready.patient, on=clinic_today(ready.location))
     assert {"GB21", "BL13", "LU1"} <= set(profile.caution_points)
 
 
@@ -166,7 +167,7 @@ def test_a_practitioner_licensed_elsewhere_is_refused(ready):
 
 def test_a_user_who_is_not_a_practitioner_is_refused(ready):
     result = needling_check(patient=ready.patient, practitioner=None, location=ready.location,
-                            on=timezone.localdate(), electroacupuncture=False, point_codes=[])
+                            on=clinic_today(ready.location), electroacupuncture=False, point_codes=[])
     assert "Only a practitioner in the registry may needle." in result.problems
 
 
@@ -193,7 +194,7 @@ def test_a_change_at_the_pre_treatment_check_updates_the_profile(ready):
                             patient_told="", request=request,
                             changes={"medicines": True, "pregnancy": False, "symptoms": False,
                                      "red_flags": False})
-    profile = safety_profile(patient=ready.patient, on=timezone.localdate())
+    profile = safety_profile(patient=ready.patient, on=clinic_today(ready.location))
     assert any("Anticoagulant" in a for a in profile.missing_acknowledgements)
     assert not check(ready).allowed
 
@@ -201,7 +202,7 @@ def test_a_change_at_the_pre_treatment_check_updates_the_profile(ready):
 def test_require_needling_allowed_raises_with_every_problem(world):
     with pytest.raises(NeedlingRefused) as excinfo:
         require_needling_allowed(patient=world.patient, practitioner=world.practitioner_record,
-                                 location=world.location, on=timezone.localdate(),
+                                 location=world.location, on=clinic_today(world.location),
                                  electroacupuncture=True, point_codes=["CV8"])
     assert len(excinfo.value.problems) >= 3
 

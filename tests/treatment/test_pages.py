@@ -231,3 +231,18 @@ def test_the_session_page_offers_the_catalogue_as_a_datalist(ready, prac):
     page = prac.get(reverse("session_detail", args=[ready.patient.pk, session.pk]))
     text = page.content.decode()
     assert '<option value="BL23">BL23 Shenshu' in text and 'list="acupoints"' in text
+
+
+def test_the_autosave_time_and_the_page_show_the_locations_clock(ready, prac):
+    from zoneinfo import ZoneInfo
+
+    # The clinic is in Chicago; this location is two hours behind.
+    ready.location.time_zone = "America/Vancouver"
+    ready.location.save()
+    session = new_session(ready, prac)
+    answer = session_post(prac, ready, session, action="autosave").json()
+    session.refresh_from_db()
+    vancouver = session.updated_at.astimezone(ZoneInfo("America/Vancouver"))
+    assert answer["at"] == vancouver.strftime("%H:%M:%S")
+    page = prac.get(reverse("session_detail", args=[ready.patient.pk, session.pk]))
+    assert f"saved {vancouver:%H:%M}</span>" in page.content.decode()

@@ -206,6 +206,10 @@ MATRIX = {
                             "front_desk": 403, "practitioner": 302, "clinic_admin": 302,
                             "other_clinic": 404}),
     "ping": (lambda w: reverse("ping"), "get", {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
+    # The developer's mailbox exists only where messages go to it (tests/web/test_mailbox.py);
+    # with the default backends, as in production, it is not there for anyone.
+    "mailbox": (lambda w: reverse("mailbox"), "get", {**dict.fromkeys(ROLES, 404),
+                                                      "anonymous": 302}),
     "fhir_base": (lambda w: reverse("fhir_base"), "post", dict.fromkeys(ROLES, 401)),
     # Two-factor pages: anyone logged in may enrol; without a device, verify sends to
     # enrolment; new recovery codes need a verified session first.

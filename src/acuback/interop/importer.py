@@ -11,8 +11,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Credential, CredentialKind, CredentialStatus, Practitioner
 from acuback.audit.services import audit_append, audit_event
 from acuback.clinical import diagnoses
@@ -407,7 +407,7 @@ def _condition(r: dict, clinic, local_refs) -> EpisodeOfCare:
     onset_date, precision["onset_date"] = _partial_day(onset, onset_element)
     opened, precision["opened_on"] = _partial_day(r.get("recordedDate"), "recordedDate")
     if opened is None:
-        opened = timezone.localdate()
+        opened = zones.today_at(patient.clinic)
     discharged = None
     if resolved:
         discharged, precision["discharged_on"] = _partial_day(r.get("abatementDateTime"),

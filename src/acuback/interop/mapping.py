@@ -17,6 +17,7 @@ from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as PydanticValidationError
 
+from acuback.accounts import zones
 from acuback.clinical import diagnoses, instruments, points
 
 NS = "https://acuback.org/fhir"
@@ -102,6 +103,12 @@ def ref(resource_type: str, pk, display: str | None = None) -> dict:
 
 def _instant(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _instant_at(value: datetime | None, place) -> str | None:
+    """An instant with the offset of the place where it happens (a visit's location), so
+    that 13:30 in Vancouver reads 13:30-08:00, not 21:30+00:00."""
+    return None if value is None else zones.local(value, place).isoformat()
 
 
 def _date(value: date | None) -> str | None:
@@ -466,7 +473,7 @@ def appointment(a) -> dict:
         "status": APPOINTMENT_STATUS[a.status],
         "appointmentType": {"text": a.type.name},
         "cancelationReason": {"text": a.cancel_reason} if a.cancel_reason else None,
-        "start": _instant(a.start), "end": _instant(a.end),
+        "start": _instant_at(a.start, a.location), "end": _instant_at(a.end, a.location),
         "minutesDuration": int((a.end - a.start).total_seconds() // 60),
         "created": _instant(a.created_at),
         "participant": [

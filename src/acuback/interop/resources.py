@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Clinic, Location, Practitioner
 from acuback.accounts.policy import clinic_ids_with
 from acuback.billing.models import CoveragePlan
@@ -86,9 +86,8 @@ def _clinic_ids(user) -> list[int]:
 
 
 def _practitioner_role(pr) -> dict:
-    today = timezone.localdate()
     cleared = [loc.pk for loc in pr.clinic.locations.all()
-               if loc.is_active and pr.clearance_at(loc, today).cleared]
+               if loc.is_active and pr.clearance_at(loc, zones.today_at(loc)).cleared]
     return mapping.practitioner_role(pr, cleared)
 
 
@@ -221,7 +220,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          **PATIENT_LINKED, since_field="signed_at", search_params=(
              *_patient_refs("patient", "subject", element="Consent.patient"),
              date_param("date", "signed_at", "Consent.dateTime", "When it was signed."))),
-    Kind("Appointment", lambda: Appointment.objects.select_related("type"), _own,
+    Kind("Appointment", lambda: Appointment.objects.select_related("type", "location"), _own,
          mapping.appointment, "clinic", patient_path="patient", since_field="updated_at",
          search_params=(
              *_patient_refs("patient", "subject",

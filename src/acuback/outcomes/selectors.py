@@ -13,7 +13,7 @@ from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.treatment.models import Session, SessionStatus
 
 from .models import OutcomeAlert, QuestionnaireResponse, TimePoint, current_sql
-from .schedule import FOLLOW_UP_DAYS, Schedule, schedule_for
+from .schedule import CLINICIAN_ONLY, FOLLOW_UP_DAYS, Schedule, patient_answerable, schedule_for
 
 
 def current_responses(episode: EpisodeOfCare) -> list[QuestionnaireResponse]:
@@ -52,6 +52,15 @@ class Due:
     time_point: str
     label: str
     instruments: tuple[str, ...]
+
+    @property
+    def questionnaires(self) -> tuple[str, ...]:
+        return tuple(i for i in self.instruments if i not in CLINICIAN_ONLY)
+
+    @property
+    def measurements(self) -> list[str]:
+        """The clinician's physical tests, by name: measured at the visit."""
+        return [instruments.get(i).name for i in self.instruments if i in CLINICIAN_ONLY]
 
 
 def signed_sessions(episode: EpisodeOfCare) -> list[Session]:
@@ -270,9 +279,8 @@ def questionnaires_due_for_practitioner(*, practitioner, on: date, limit: int = 
                                sessions[e.pk]))]
 
 
-def patient_due(due: Due) -> Due | None:
-    """The part of a due set the patient answers (not the clinician's tests), or None."""
-    from .schedule import CLINICIAN_ONLY
-
-    own = tuple(i for i in due.instruments if i not in CLINICIAN_ONLY)
+def patient_due(due: Due, clinic) -> Due | None:
+    """The part of a due set the patient answers (questionnaires with their wording, not
+    the clinician's measurements), or None."""
+    own = patient_answerable(clinic, due.instruments)
     return Due(due.time_point, due.label, own) if own else None

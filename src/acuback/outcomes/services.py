@@ -28,7 +28,7 @@ from .models import (
     QuestionnaireResponse,
     ResponseStatus,
 )
-from .schedule import schedule_for
+from .schedule import CLINICIAN_ONLY, patient_answerable, schedule_for
 from .tasks import charts_draw_later
 
 LINK_SALT = "acuback.outcomes.link"
@@ -142,7 +142,12 @@ FOLLOW_UPS = {"phq2": "phq9", "gad2": "gad7"}
 def follow_up_for(response: QuestionnaireResponse) -> str | None:
     """PHQ-2 or GAD-2 at or above its threshold offers the full PHQ-9 or GAD-7."""
     if response.status == ResponseStatus.SUBMITTED and response.band == "positive screen":
-        return FOLLOW_UPS.get(response.instrument)
+        follow = FOLLOW_UPS.get(response.instrument)
+        # A patient on a link is offered it only where its wording can be shown.
+        if follow and response.link_id is not None and not patient_answerable(
+                response.patient.clinic, [follow]):
+            return None
+        return follow
     return None
 
 
@@ -181,6 +186,13 @@ def link_create(*, episode, instrument_ids: list[str], time_point: str, request:
     maker = request.user if request is not None and request.user.is_authenticated else None
     if delivery == Channel.IN_PERSON and maker is None:
         raise OutcomeError("A link handed over in person needs the person handing it over.")
+    answerable = patient_answerable(patient.clinic, instrument_ids)
+    refused = [i for i in instrument_ids if i not in answerable]
+    if refused:
+        raise OutcomeError("Not sent: " + "; ".join(
+            f"{instruments.get(i).name} is a clinician's measurement" if i in CLINICIAN_ONLY
+            else f"{instruments.get(i).name} has no licensed wording loaded (a patient "
+                 "cannot answer a paraphrase)" for i in refused) + ".")
     days = schedule_for(patient.clinic).link_valid_days
     with transaction.atomic():
         link = CollectionLink.objects.create(
@@ -224,10 +236,16 @@ def link_open(token: str) -> CollectionLink:
     return link
 
 
+def link_instruments(link: CollectionLink) -> tuple[str, ...]:
+    """What the link asks the patient: its questionnaires whose wording can be shown
+    (a link made before the clinic's wording changed may name others)."""
+    return patient_answerable(link.patient.clinic, link.instruments)
+
+
 def link_finish_if_done(link: CollectionLink) -> bool:
     submitted = set(link.responses.filter(status=ResponseStatus.SUBMITTED)
                     .values_list("instrument", flat=True))
-    if set(link.instruments) <= submitted:
+    if set(link_instruments(link)) <= submitted:
         CollectionLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
             used_at=timezone.now())
         return True

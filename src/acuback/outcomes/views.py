@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.audit.services import audit_read, audit_record, mark_break_glass
 from acuback.clinical import instruments
 from acuback.clinical.instruments.phq import submittable_unscored
@@ -34,7 +34,7 @@ from .models import (
     TimePoint,
 )
 from .page_html import instrument_checkboxes, link_list, score_rows
-from .schedule import CLINICIAN_ONLY
+from .schedule import patient_answerable
 
 
 @login_required
@@ -50,7 +50,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
 
     can_enter = policy.can(request.user, "outcome.enter", patient.clinic_id)
     correct_url = correct.replace("{pk}", str(patient.pk)) if can_enter else None
-    choices = _link_choices()
+    choices = _link_choices(patient.clinic)
     link_form = LinkForm(choices=choices, patient=patient, in_person=True)
     episodes = []
     for o in selectors.patient_outcomes(patient, timezone.localdate()):
@@ -88,8 +88,10 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _link_choices():
-    return [(i.id, i.name) for i in instruments.all_instruments() if i.id not in CLINICIAN_ONLY]
+def _link_choices(clinic):
+    """What a link may carry: questionnaires whose wording the patient can be shown."""
+    answerable = set(patient_answerable(clinic, instruments.REGISTRY))
+    return [(i.id, i.name) for i in instruments.all_instruments() if i.id in answerable]
 
 
 @login_required
@@ -207,7 +209,7 @@ def link_send(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
                                   [episode_pk, patient.pk])), None)
     if episode is None and sees_record:
         raise Http404("No such episode for this patient.")
-    form = LinkForm(request.POST, choices=_link_choices(), patient=patient,
+    form = LinkForm(request.POST, choices=_link_choices(patient.clinic), patient=patient,
                     in_person=sees_record)
     if not form.is_valid():
         messages.error(request, "Choose the questionnaires and the time point. " + " ".join(
@@ -258,10 +260,14 @@ def alert_acknowledge(request: HttpRequest, pk: int, alert_pk: int) -> HttpRespo
 
 def _link_or_error(request, token):
     try:
-        return services.link_open(token), None
+        link = services.link_open(token)
     except services.LinkInvalid as exc:
         return None, render(request, "outcomes/link_error.html", {"message": str(exc)},
                             status=410 if "expired" in str(exc) or "used" in str(exc) else 400)
+    # The patient has no account, so no zone of their own: the clinic's calendar (the
+    # middleware resets the zone after the request).
+    timezone.activate(zones.zone_of(link.patient.clinic))
+    return link, None
 
 
 @require_http_methods(["GET"])
@@ -270,7 +276,7 @@ def questionnaire_link(request: HttpRequest, token: str) -> HttpResponse:
     if error:
         return error
     responses = selectors.drafts_for_link(link)
-    items = [(instruments.get(i), responses.get(i)) for i in link.instruments]
+    items = [(instruments.get(i), responses.get(i)) for i in services.link_instruments(link)]
     done = sum(1 for _, r in items if r and r.status == ResponseStatus.SUBMITTED)
     audit_record(request=request, action="outcome.link.open", patient=link.patient,
                  target=link)
@@ -290,7 +296,7 @@ def questionnaire_link_item(request: HttpRequest, token: str, instrument_id: str
                                   ("link_submit_per_client", limits.client_address(request)))
         if wait is not None:
             return limits.too_many_page(request, wait)
-    if instrument_id not in link.instruments:
+    if instrument_id not in services.link_instruments(link):
         return render(request, "outcomes/link_error.html",
                       {"message": "This questionnaire is not part of your link."}, status=404)
     existing = link.responses.filter(instrument=instrument_id).first()
@@ -314,7 +320,7 @@ def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str
     episode = get_object_or_404(patient.episodes.all(), pk=episode_pk)
     due = next((d for d in selectors.due_for(episode, timezone.localdate())
                 if d.time_point == time_point), None)
-    own = [i for i in due.instruments if i not in CLINICIAN_ONLY] if due else []
+    own = list(patient_answerable(patient.clinic, due.instruments)) if due else []
     if not own:
         messages.info(request, "Nothing is due for you to answer just now. Thank you.")
         return redirect("home")

@@ -7,10 +7,9 @@ import hashlib
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
-from django.utils import timezone
 
 from acuback import sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Clinic
 from acuback.clinical.episodes import chronicity
 from acuback.signing import SignedModel, SignedQuerySet
@@ -292,8 +291,9 @@ class EpisodeOfCare(models.Model):
 
     @property
     def chronicity(self):
-        """Today's chronicity (it changes as time passes, so it is not stored)."""
-        return self.chronicity_on(timezone.localdate())
+        """Today's chronicity on the clinic's calendar (it changes as time passes, so it
+        is not stored)."""
+        return self.chronicity_on(zones.today_at(self.patient.clinic))
 
 
 

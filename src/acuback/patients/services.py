@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import signing
+from acuback.accounts import zones
 from acuback.accounts.models import Clinic
 from acuback.audit.services import audit_record
 
@@ -175,11 +176,13 @@ def episode_save(*, patient: Patient, data: dict, request: HttpRequest,
     with transaction.atomic():
         if episode is None:
             episode = EpisodeOfCare.objects.create(
-                patient=patient, opened_on=timezone.localdate(), created_by=request.user, **data)
+                patient=patient, opened_on=zones.today_at(patient.clinic), created_by=request.user,
+                **data)
             action = "episode.open"
         else:
             if data.get("status") == EpisodeStatus.DISCHARGED:
-                data.setdefault("discharged_on", episode.discharged_on or timezone.localdate())
+                data.setdefault("discharged_on",
+                                episode.discharged_on or zones.today_at(patient.clinic))
             elif "status" in data:
                 data["discharged_on"] = None
             # A partial date (year or month, from an import) stays partial until someone

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Location
 from acuback.scheduling.models import AppointmentType
 
@@ -23,19 +24,25 @@ class BookingSearchForm(forms.Form):
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
+        self.clinic = clinic
         self.fields["location"].queryset = Location.objects.filter(clinic=clinic,
                                                                    is_active=True)
         self.fields["type"].queryset = AppointmentType.objects.filter(
             clinic=clinic, is_active=True, bookable_online=True)
 
-    def clean_day(self):
-        day = self.cleaned_data["day"]
-        if day < timezone.localdate():
-            raise forms.ValidationError("That date is in the past.")
-        if day > timezone.localdate() + timedelta(days=BOOKING_HORIZON_DAYS):
-            raise forms.ValidationError(
-                f"Online booking opens {BOOKING_HORIZON_DAYS} days ahead at most.")
-        return day
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("day")
+        if day is not None:
+            # Today where the visit happens: a visitor has no zone, the server's may be a
+            # day ahead of the clinic's evening.
+            today = zones.today_at(cleaned.get("location") or self.clinic)
+            if day < today:
+                self.add_error("day", "That date is in the past.")
+            elif day > today + timedelta(days=BOOKING_HORIZON_DAYS):
+                self.add_error("day", f"Online booking opens {BOOKING_HORIZON_DAYS} days "
+                                      "ahead at most.")
+        return cleaned
 
 
 class NewPatientForm(forms.Form):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
 from acuback.patients.models import Patient
@@ -113,7 +113,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
     from acuback.outcomes.models import Channel
-    from acuback.outcomes.schedule import CLINICIAN_ONLY
+    from acuback.outcomes.schedule import patient_answerable
     from acuback.patients.models import EpisodeOfCare
 
     email = details["email"].strip().lower()
@@ -143,21 +143,22 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
             "phone": details.get("phone", ""), "mrn": ""})
         patient.portal_user = user
         patient.save(update_fields=["portal_user"])
+        today = zones.today_at(location)  # the visitor's request carries no clinic zone
         episode = EpisodeOfCare.objects.create(patient=patient, onset_date=details["onset_date"],
-                                               opened_on=timezone.localdate(), created_by=user)
+                                               opened_on=today, created_by=user)
         appointment = scheduling_services.appointment_book(
             patient=patient, practitioner=practitioner, location=location, type=type,
             start=start, request=request)
-        due = next((d for d in outcome_selectors.due_for(episode, timezone.localdate())
+        due = next((d for d in outcome_selectors.due_for(episode, today)
                     if d.time_point == "baseline"), None)
         link = outcome_services.link_create(
             episode=episode, time_point="baseline", request=request, delivery=Channel.EMAIL,
-            instrument_ids=[i for i in due.instruments if i not in CLINICIAN_ONLY]) \
-            if due else None
-    local = appointment.start.astimezone(ZoneInfo(location.time_zone))
+            instrument_ids=list(patient_answerable(clinic, due.instruments))) \
+            if due and patient_answerable(clinic, due.instruments) else None
     lines = [f"Hello {patient.given_name},", "",
              f"You are booked: {type.name} with {practitioner.display_name} on "
-             f"{local:%A %d %B at %H:%M} at {location.name}, {location.address_line1}.", ""]
+             f"{zones.local_text(appointment.start, location)} at {location.name}, "
+             f"{location.address_line1}.", ""]
     if link is not None:
         lines += ["Before your visit, please answer a few questions about your back:",
                   outcome_services.link_url(request, link), ""]
@@ -171,10 +172,10 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
 def _known_address_notice(*, clinic, email: str, type, location, start) -> None:
     """Tell the owner of a known address that a new-patient booking was asked for with it.
     Only the clinic's own words: nothing the person at the form typed is passed on."""
-    local = start.astimezone(ZoneInfo(location.time_zone))
     send_mail(subject=f"{clinic.name}: your booking request", message="\n".join([
         "Hello,", "",
-        f"Someone, perhaps you, asked to book {type.name} on {local:%A %d %B at %H:%M} at "
+        f"Someone, perhaps you, asked to book {type.name} on "
+        f"{zones.local_text(start, location)} at "
         f"{location.name} as a new patient, with this e-mail address. We already have a "
         "record for this address, so nothing was booked.", "",
         "To book, log in with your e-mail address at "

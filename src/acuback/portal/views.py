@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from acuback.accounts import zones
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
 from acuback.outcomes import selectors as outcome_selectors
@@ -93,21 +94,32 @@ def portal_book(request: HttpRequest) -> HttpResponse:
             except scheduling_services.BookingRefused as exc:
                 problem = str(exc)
             else:
-                local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
                 messages.success(request, f"Booked: {appointment.type.name} with "
-                                 f"{practitioner.display_name}, {local:%A %d %B at %H:%M}. "
+                                 f"{practitioner.display_name}, "
+                                 f"{zones.local_text(appointment.start, appointment.location)}"
+                                 f" at {appointment.location.name}. "
                                  "A reminder will follow by e-mail.")
                 return redirect("home")
         options = _options(patient.clinic, c)
     return render(request, "portal/book.html", {
         "form": form, "options": options, "problem": problem,
+        "zone_note": _zone_note(form),
         "searched": form.is_bound and form.is_valid()},
         status=400 if problem or (form.is_bound and form.errors) else 200)
 
 
+def _zone_note(form) -> str:
+    """Which clock the offered times are on, for someone booking from anywhere."""
+    if not (form.is_bound and form.is_valid()):
+        return ""
+    location, day = form.cleaned_data["location"], form.cleaned_data["day"]
+    noon = datetime.combine(day, time(12), tzinfo=zones.zone_of(location))
+    return (f"Times are local time at {location.name} "
+            f"({zones.zone_name(noon, location)}, {location.time_zone}).")
+
+
 def _options(clinic, c):
     """Practitioners cleared to needle at the location that day, with their free times."""
-    tz = ZoneInfo(c["location"].time_zone)
     result = []
     for practitioner in Practitioner.objects.filter(clinic=clinic, is_active=True
                                                     ).prefetch_related("credentials"):
@@ -115,7 +127,8 @@ def _options(clinic, c):
             continue
         free = scheduling_selectors.free_slots(practitioner, c["location"], c["type"], c["day"])
         if free:
-            result.append((practitioner, [(s, s.astimezone(tz)) for s in free]))
+            result.append((practitioner,
+                           scheduling_selectors.slot_choices(free, c["location"])))
     return result
 
 
@@ -158,12 +171,13 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
         else:
             messages.success(request, "Your appointment is moved.")
             return redirect("home")
-    if day is not None and day >= timezone.localdate():
-        tz = ZoneInfo(appointment.location.time_zone)
-        free = [(s, s.astimezone(tz)) for s in scheduling_selectors.free_slots(
-            appointment.practitioner, appointment.location, appointment.type, day)]
+    if day is not None and day >= zones.today_at(appointment.location):
+        free = scheduling_selectors.slot_choices(scheduling_selectors.free_slots(
+            appointment.practitioner, appointment.location, appointment.type, day),
+            appointment.location)
     return render(request, "portal/reschedule.html", {
         "appointment": appointment, "day": day, "free": free, "problem": problem,
+        "when": zones.local_text(appointment.start, appointment.location),
         "can_change": services.can_change(appointment)}, status=400 if problem else 200)
 
 
@@ -267,6 +281,9 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     from .forms import NewPatientForm
 
     clinic = get_object_or_404(Clinic, slug=clinic_slug)
+    # A visitor has no account, so no zone of their own: the clinic's calendar for the
+    # dates they give (the middleware resets the zone after the request).
+    timezone.activate(zones.zone_of(clinic))
     data = request.POST if request.method == "POST" else (request.GET or None)
     search = BookingSearchForm(data, clinic=clinic)
     details = NewPatientForm(request.POST if request.method == "POST" else None)
@@ -304,9 +321,13 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
                     "says how to book instead.")})
         if chosen is None or problem:
             options = _options(clinic, c)
+    chosen_start = parse_aware(chosen[1]) if chosen else None
     return render(request, "portal/public_book.html", {
         "clinic": clinic, "form": search, "details": details, "options": options,
         "chosen": chosen, "problem": problem, "searched": search.is_bound and search.is_valid(),
+        "zone_note": _zone_note(search),
+        "chosen_when": zones.local_text(chosen_start, search.cleaned_data["location"])
+        if chosen_start and search.is_valid() else "",
     }, status=400 if problem or (request.method == "POST" and details.errors) else 200)
 
 

@@ -10,6 +10,7 @@ template had, so the stylesheet and the browser tests see the same page.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from html import escape  # the function Django's escape() wraps, without its lazy-string check
 
 from django.utils.safestring import SafeString, mark_safe
@@ -18,6 +19,7 @@ from acuback.web.links import url_format
 
 from .models import AppointmentStatus
 from .selectors import CalendarEntry
+from .slots import on_visit_day
 
 _ROW = """<tr class="status-{status}">
     <td>{hours}<br><span class="muted">{location}</span></td>
@@ -37,6 +39,11 @@ _BOOKED = ('<button type="submit" form="day-actions" formaction="{check_in}">Che
            '        <button type="submit" form="day-actions" formaction="{no_show}" '
            'class="secondary">No-show</button>')
 _CHECKED_IN = '<button type="submit" form="day-actions" formaction="{complete}">Complete</button>'
+# Check-in, complete and no-show belong to the visit's day, and so does their undo.
+_UNDO = ('<button type="submit" form="day-actions" formaction="{undo}" class="secondary">'
+         'Undo {what}</button>')
+_UNDO_WHAT = {AppointmentStatus.CHECKED_IN: "check-in", AppointmentStatus.COMPLETED: "completion",
+              AppointmentStatus.NO_SHOW: "no-show"}
 _CANCEL = ('\n        <details><summary>Cancel…</summary><form method="post" action="{cancel}" '
            'class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
            '<label for="r-{pk}">Reason</label><input id="r-{pk}" name="reason" required '
@@ -46,19 +53,25 @@ _TONE = {AppointmentStatus.CANCELLED: "bad", AppointmentStatus.NO_SHOW: "bad",
          AppointmentStatus.BOOKED: "warn"}
 
 
-def day_rows(entries: Iterable[CalendarEntry], csrf_token: str) -> SafeString:
+def day_rows(entries: Iterable[CalendarEntry], csrf_token: str, now: datetime) -> SafeString:
     chart = url_format("patient_chart", "pk")
     action = url_format("appointment_action", "pk", "a")
     csrf = escape(csrf_token)
     rows = []
     for e in entries:
-        actions = ""
+        links = {a: action.format(pk=e.pk, a=a)
+                 for a in ("check_in", "no_show", "complete", "cancel", "undo")}
+        today = on_visit_day(e.local_start, now, e.local_start.tzinfo)
+        parts = []
+        if today and e.status == AppointmentStatus.BOOKED:
+            parts.append(_BOOKED.format(**links))
+        elif today and e.status == AppointmentStatus.CHECKED_IN:
+            parts.append(_CHECKED_IN.format(**links))
+        if today and e.status in _UNDO_WHAT:
+            parts.append(_UNDO.format(undo=links["undo"], what=_UNDO_WHAT[e.status]))
         if e.is_open:
-            links = {a: action.format(pk=e.pk, a=a)
-                     for a in ("check_in", "no_show", "complete", "cancel")}
-            buttons = _BOOKED if e.status == AppointmentStatus.BOOKED else _CHECKED_IN
-            actions = buttons.format(**links) + _CANCEL.format(cancel=links["cancel"],
-                                                               csrf=csrf, pk=e.pk)
+            parts.append(_CANCEL.format(cancel=links["cancel"], csrf=csrf, pk=e.pk))
+        actions = "\n        ".join(p.lstrip("\n ") for p in parts)
         rows.append(_ROW.format(
             status=escape(e.status), hours=escape(e.hours), location=escape(e.location_name),
             chart=chart.format(pk=e.patient_id), patient=escape(e.patient_name),

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
-from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.patients.models import Patient
 from acuback.web.params import EARLIEST, LATEST, DateField
@@ -22,6 +22,7 @@ class SlotSearchForm(forms.Form):
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
+        self.clinic = clinic
         self.fields["patient"].queryset = Patient.objects.filter(
             clinic=clinic, is_active=True, archived_at__isnull=True)  # archived: not bookable
         self.fields["practitioner"].queryset = Practitioner.objects.filter(clinic=clinic,
@@ -31,11 +32,13 @@ class SlotSearchForm(forms.Form):
         self.fields["type"].queryset = AppointmentType.objects.filter(clinic=clinic,
                                                                       is_active=True)
 
-    def clean_day(self):
-        day = self.cleaned_data["day"]
-        if day < timezone.localdate():
-            raise forms.ValidationError("That date is in the past.")
-        return day
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("day")
+        # Past on the location's calendar, which may not be the desk's (the clinic's).
+        if day is not None and day < zones.today_at(cleaned.get("location") or self.clinic):
+            self.add_error("day", "That date is in the past.")
+        return cleaned
 
 
 class CancelForm(forms.Form):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
@@ -18,6 +17,8 @@ from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from acuback.accounts import zones
 
 from . import sms
 from .models import (
@@ -41,12 +42,14 @@ def appointment_ics(appointment: Appointment) -> str:
     event = icalendar.Event()
     event.add("uid", f"appointment-{appointment.pk}@acuback")
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", appointment.start)
-    event.add("dtend", appointment.end)
+    # On the location's clock, with its zone (TZID and a VTIMEZONE), as calendars show it.
+    event.add("dtstart", zones.local(appointment.start, appointment.location))
+    event.add("dtend", zones.local(appointment.end, appointment.location))
     event.add("summary", f"{appointment.type.name} — {appointment.clinic.name}")
     location = appointment.location
     event.add("location", f"{location.name}, {location.address_line1}, {location.city}")
     calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
 
@@ -59,11 +62,11 @@ def plan_reminders(now: datetime) -> int:
                 .select_related("patient", "clinic", "location", "type", "practitioner"))
     for appointment in upcoming:
         patient = appointment.patient
-        local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+        where = appointment.location
         due_at = max(now, appointment.start - timedelta(
             hours=appointment.clinic.reminder_hours_before))
         text = (f"Reminder: {appointment.type.name} with {appointment.practitioner.display_name}"
-                f" on {local:%A %d %B at %H:%M} at {appointment.location.name}, "
+                f" on {zones.local_text(appointment.start, where)} at {where.name}, "
                 f"{appointment.location.address_line1}. To change it, call "
                 f"{appointment.clinic.phone or appointment.clinic.name}.")
         channels = []
@@ -78,7 +81,8 @@ def plan_reminders(now: datetime) -> int:
                         clinic=appointment.clinic, patient=patient, appointment=appointment,
                         kind=NotificationKind.APPOINTMENT_REMINDER, channel=channel, to=to,
                         subject=f"{appointment.clinic.name}: your appointment on "
-                                f"{local:%d %B}", body=f"Hello {patient.given_name},\n\n{text}",
+                                f"{zones.local(appointment.start, where):%-d %B}",
+                        body=f"Hello {patient.given_name},\n\n{text}",
                         ics=appointment_ics(appointment) if channel == "email" else "",
                         due_at=due_at)
                 created += 1
@@ -99,7 +103,7 @@ def plan_questionnaire_invitations(now: datetime) -> int:
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
     from acuback.outcomes.models import Channel
-    from acuback.outcomes.schedule import CLINICIAN_ONLY
+    from acuback.outcomes.schedule import patient_answerable
     from acuback.patients.models import EpisodeOfCare
 
     recent = set(Notification.objects.filter(
@@ -109,8 +113,10 @@ def plan_questionnaire_invitations(now: datetime) -> int:
     episodes = (EpisodeOfCare.objects.exclude(patient__email="")
                 .filter(patient__is_active=True).select_related("patient__clinic"))
     for episode in episodes:
-        for due in outcome_selectors.due_for(episode, now.date()):
-            own = [i for i in due.instruments if i not in CLINICIAN_ONLY]
+        # Due by the clinic's calendar: `now` is UTC, and so is its date.
+        for due in outcome_selectors.due_for(episode, zones.today_at(episode.patient.clinic,
+                                                                     now)):
+            own = list(patient_answerable(episode.patient.clinic, due.instruments))
             if not own or (episode.pk, due.time_point) in recent:
                 continue
             link = outcome_services.link_create(episode=episode, instrument_ids=own,

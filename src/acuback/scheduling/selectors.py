@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from acuback import sql
+from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.outcomes.models import ResponseStatus, TimePoint
 from acuback.patients.models import ConsentKind, EpisodeStatus
@@ -73,6 +74,12 @@ def free_slots(practitioner: Practitioner, location: Location, type: Appointment
     return slots.free_slots(open_intervals(practitioner, location, day),
                             busy_for(practitioner, day, tz), duration=type.duration,
                             buffer=type.buffer, step=SLOT_STEP, not_before=timezone.now())
+
+
+def slot_choices(free: list[datetime], location: Location) -> list[tuple[datetime, str]]:
+    """Free start times as (the instant, "13:30" on the location's clock) for a form: the
+    label is text, so no template converts it to another zone."""
+    return [(s, zones.local(s, location).strftime("%H:%M")) for s in free]
 
 
 @dataclass

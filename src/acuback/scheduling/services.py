@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
@@ -32,7 +32,7 @@ def slot_refusal(*, practitioner: Practitioner, location: Location, type: Appoin
         return "Patient, practitioner, location and type must be of one clinic."
     if not type.is_active:
         return "That appointment type is no longer offered."
-    tz = ZoneInfo(location.time_zone)
+    tz = zones.zone_of(location)
     day = start.astimezone(tz).date()
     clearance = practitioner.clearance_at(location, day)
     if not clearance.cleared:
@@ -59,7 +59,7 @@ def appointment_book(*, patient: Patient, practitioner: Practitioner, location: 
                            start=start, check_free=False)  # checked below, under the lock
     if problem:
         raise BookingRefused(problem)
-    tz = ZoneInfo(location.time_zone)
+    tz = zones.zone_of(location)
     day = start.astimezone(tz).date()
     try:
         with transaction.atomic():
@@ -91,15 +91,33 @@ TRANSITIONS = {
     "cancel": ((AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
                AppointmentStatus.CANCELLED),
 }
+# What happened at the visit is recorded on its day only (the location's calendar), and
+# can be undone that day: a slip of the finger at the desk is put right, not lived with.
+SAME_DAY_ACTIONS = {"check_in": "Check-in", "complete": "Completion", "no_show": "A no-show"}
+UNDOABLE = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED,
+            AppointmentStatus.NO_SHOW)
+
+
+def _require_visit_day(appointment: Appointment, what: str) -> None:
+    location = appointment.location
+    if not slots.on_visit_day(appointment.start, timezone.now(), zones.zone_of(location)):
+        raise BookingRefused(
+            f"{what} is possible only on the day of the visit "
+            f"({zones.local(appointment.start, location):%A %-d %B}); it is "
+            f"{zones.today_at(location):%A %-d %B} at {location.name}.")
 
 
 def appointment_transition(*, appointment: Appointment, action: str, request: HttpRequest,
                            reason: str = "") -> Appointment:
+    if action == "undo":
+        return appointment_undo(appointment=appointment, request=request)
     if action not in TRANSITIONS:
         raise BookingRefused("Unknown action.")
     allowed_from, new_status = TRANSITIONS[action]
     if action == "cancel" and not reason.strip():
         raise BookingRefused("Give the reason for the cancellation.")
+    if action in SAME_DAY_ACTIONS:
+        _require_visit_day(appointment, SAME_DAY_ACTIONS[action])
     fields = {"status": new_status, "updated_at": timezone.now()}
     if action == "check_in":
         fields["checked_in_at"] = timezone.now()
@@ -112,5 +130,34 @@ def appointment_transition(*, appointment: Appointment, action: str, request: Ht
                                  f"it cannot become {new_status.label} now.")
         audit_record(request=request, action=f"appointment.{action}",
                      patient=appointment.patient, target=appointment)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def appointment_undo(*, appointment: Appointment, request: HttpRequest) -> Appointment:
+    """Take back a check-in, a completion or a no-show, on the visit's day: a completed
+    visit goes back to checked in (or booked, if it never was), the others to booked."""
+    appointment.refresh_from_db()
+    status = appointment.status
+    if status not in UNDOABLE:
+        raise BookingRefused(f"This appointment is {appointment.get_status_display()}: "
+                             "there is nothing to undo.")
+    _require_visit_day(appointment, "Undo")
+    back = AppointmentStatus.CHECKED_IN if (status == AppointmentStatus.COMPLETED
+                                            and appointment.checked_in_at) \
+        else AppointmentStatus.BOOKED
+    fields = {"status": back, "updated_at": timezone.now()}
+    if back == AppointmentStatus.BOOKED:
+        fields["checked_in_at"] = None
+    try:
+        with transaction.atomic():
+            if not Appointment.objects.filter(pk=appointment.pk, status=status).update(**fields):
+                raise BookingRefused("This appointment has just been changed: look again.")
+            audit_record(request=request, action="appointment.undo",
+                         patient=appointment.patient, target=appointment,
+                         detail={"from": status, "to": back})
+    except IntegrityError:  # a no-show's slot booked again meanwhile
+        raise BookingRefused("That time has been booked again since: book a new "
+                             "appointment instead.") from None
     appointment.refresh_from_db()
     return appointment

@@ -92,3 +92,10 @@ def fits(start: datetime, intervals: list[tuple[datetime, datetime]], busy: Iter
     if any(start < b.end and finish > b.start for b in busy):
         return "That slot has just been taken: choose another time."
     return None
+
+
+def on_visit_day(start: datetime, now: datetime, tz: ZoneInfo) -> bool:
+    """Is `now` on the day of the visit starting at `start`, by the calendar of the
+    location's zone (not the server's, not UTC)? Arrival, completion and no-show are
+    recorded on that day only, and undone on that day only."""
+    return start.astimezone(tz).date() == now.astimezone(tz).date()

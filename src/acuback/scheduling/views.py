@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
 from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
@@ -36,8 +35,9 @@ def _clinic(request):
     return clinic
 
 
-def _day(request) -> date:
-    """The day asked for; today when none is, or (saying so) when it is not a date."""
+def _day(request, place) -> date:
+    """The day asked for; the place's today when none is, or (saying so) when it is not
+    a date."""
     asked = request.GET.get("date", "").strip()
     if asked:
         day = parse_date(asked)
@@ -45,7 +45,7 @@ def _day(request) -> date:
             return day
         messages.warning(request, f"Date: “{asked[:40]}” is not a date (YYYY-MM-DD) "
                          f"from {EARLIEST.year} to {LATEST.year}, so this is today.")
-    return timezone.localdate()
+    return zones.today_at(place)
 
 
 def _kept_filters(location, practitioner) -> str:
@@ -87,14 +87,14 @@ def _filter_options(clinic, location, practitioner) -> dict:
 @login_required
 def calendar_day(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
-    day = _day(request)
     location, practitioner = _filters(request, clinic)
-    tz = ZoneInfo((location or clinic).time_zone)
+    day = _day(request, location or clinic)
+    tz = zones.zone_of(location or clinic)
     entries = selectors.day_calendar(clinic_id=clinic.pk, location=location,
                                      practitioner=practitioner, day=day, tz=tz)
     return render(request, "scheduling/day.html", {
         "clinic": clinic, "day": day, "entries": entries, "location": location,
-        "rows": day_rows(entries, get_token(request)),
+        "rows": day_rows(entries, get_token(request), timezone.now()),
         "practitioner": practitioner, **_filter_options(clinic, location, practitioner),
         "previous": date.fromordinal(day.toordinal() - 1),
         "next": date.fromordinal(day.toordinal() + 1), "tz": tz,
@@ -105,9 +105,9 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 @login_required
 def calendar_week(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
-    day = _day(request)
     location, practitioner = _filters(request, clinic)
-    tz = ZoneInfo((location or clinic).time_zone)
+    day = _day(request, location or clinic)
+    tz = zones.zone_of(location or clinic)
     days = selectors.week_days(day)
     start, _ = selectors.day_bounds(days[0], tz)
     _, end = selectors.day_bounds(days[-1], tz)
@@ -119,8 +119,9 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         appointments = appointments.filter(practitioner=practitioner)
     by_day = {d: [] for d in days}
     for a in appointments:
-        local = a.start.astimezone(ZoneInfo(a.location.time_zone))
-        by_day.setdefault(local.date(), []).append((local, a))
+        local = zones.local(a.start, a.location)
+        # Text, not a datetime: the template would convert it to the user's zone.
+        by_day.setdefault(local.date(), []).append((local.strftime("%H:%M"), a))
     return render(request, "scheduling/week.html", {
         "clinic": clinic, "day": day, "by_day": by_day.items(), "location": location,
         "practitioner": practitioner, **_filter_options(clinic, location, practitioner),
@@ -155,18 +156,20 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                     free = selectors.free_slots(c["practitioner"], c["location"], c["type"],
                                                 c["day"])
                 else:
-                    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+                    where = appointment.location
                     messages.success(request, f"Booked {appointment.patient.full_name} with "
                                      f"{appointment.practitioner.display_name}, "
-                                     f"{local:%a %d %b %H:%M}.")
-                    return redirect(f"/calendar/?date={local.date().isoformat()}")
-    tz = ZoneInfo(form.cleaned_data["location"].time_zone) if form.is_bound and \
-        form.is_valid() else None
+                                     f"{zones.local_text(appointment.start, where)} at "
+                                     f"{where.name}.")
+                    return redirect(f"/calendar/?date="
+                                    f"{zones.local(appointment.start, where).date().isoformat()}")
+    searched = form.is_bound and form.is_valid()
     coverage = coverage_status(patient=form.cleaned_data["patient"],
-                               on=form.cleaned_data["day"]) if tz else None
+                               on=form.cleaned_data["day"]) if searched else None
     return render(request, "scheduling/book.html", {
         "coverage": coverage,
-        "form": form, "free": [(s, s.astimezone(tz)) for s in free] if tz else [],
+        "form": form,
+        "free": selectors.slot_choices(free, form.cleaned_data["location"]) if searched else [],
         "problem": problem, "searched": form.is_bound and form.is_valid(),
     }, status=400 if problem or (form.is_bound and form.errors) else 200)
 
@@ -185,5 +188,5 @@ def appointment_action(request: HttpRequest, appointment_pk: int, action: str) -
     else:
         messages.success(request, f"{appointment.patient.full_name}: "
                          f"{appointment.get_status_display().lower()}.")
-    local = appointment.start.astimezone(ZoneInfo(appointment.location.time_zone))
+    local = zones.local(appointment.start, appointment.location)
     return redirect(f"/calendar/?date={local.date().isoformat()}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.clinical import points
 from acuback.patients.models import Patient
@@ -46,7 +47,9 @@ def needling_check(*, patient: Patient, practitioner: Practitioner | None, locat
             problems.append(f"{practitioner.display_name} is not cleared to needle at "
                             f"{location.name}: {clearance.reason}.")
     problems += list(profile.needling_reasons)
-    if profile.screening is not None and not profile.checked_today:
+    # Today at the location where the needling happens (its zone may not be the clinic's).
+    if profile.screening is not None and zones.local(profile.screening.signed_at,
+                                                     location).date() != on:
         problems.append("No pre-treatment check today: record one before needling.")
     if electroacupuncture:
         problems += [f"Electroacupuncture: {r}" for r in profile.ea_reasons

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from acuback import sql
+from acuback.accounts import zones
 from acuback.clinical import diagnoses, points
 from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
 from acuback.patients.models import Consent, ConsentKind, EpisodeOfCare, Patient
@@ -252,7 +253,8 @@ def safety_profile(*, patient: Patient, on: date,
         needling_reasons=tuple(reasons),
         ea_reasons=tuple(ea_reasons),
         findings=findings,
-        checked_today=timezone.localtime(screening.signed_at).date() == on,
+        # The clinic's calendar day, not the server's (needling_check: the location's).
+        checked_today=zones.local(screening.signed_at, patient.clinic).date() == on,
         unanswered=unanswered,
         cleared_findings=tuple((rule, clearance_summary(c)) for rule, c in cleared_by.items()),
     )

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical.safety import InvalidAnswer, Outcome, answers_from_json, decide
@@ -243,7 +243,8 @@ def needling_check(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result = enforcement.needling_check(
             patient=patient, practitioner=Practitioner.objects.filter(user=request.user).first(),
-            location=form.cleaned_data["location"], on=timezone.localdate(),
+            location=form.cleaned_data["location"],
+            on=zones.today_at(form.cleaned_data["location"]),
             electroacupuncture=form.cleaned_data["electroacupuncture"],
             point_codes=form.cleaned_data["points"])
         audit_record(request=request, action="needling.check", patient=patient,

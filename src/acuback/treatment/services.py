@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import signing, sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
@@ -60,7 +60,7 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
                   caution_acknowledgements: list[str] = ()) -> list[PlanProblem]:
     """A plan is checked against the safety profile, its caution points must be
     acknowledged (safety.md §5) and its electrode pairs pass the placement rule (§3.3)."""
-    profile = safety_profile(patient=episode.patient, on=timezone.localdate())
+    profile = safety_profile(patient=episode.patient, on=zones.today_at(episode.patient.clinic))
     problems = []
     blocked = set(profile.blocked_points)
     for item in prescription:
@@ -227,7 +227,7 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
         adjuncts = list(last.adjuncts)
     session = Session(patient=episode.patient, episode=episode, plan=plan,
                       practitioner=practitioner, location=location,
-                      session_date=timezone.localdate(), created_by=request.user,
+                      session_date=zones.today_at(location), created_by=request.user,
                       adjuncts=adjuncts)
     check = _gate(session, insertions, needle_sets, practitioner)
     with transaction.atomic():

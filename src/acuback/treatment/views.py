@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import points
@@ -137,7 +137,8 @@ def session_detail(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
         else:
             if action == "autosave":
                 return JsonResponse({"saved": True, "version": session.version,
-                                     "at": timezone.localtime(session.updated_at)
+                                     # the clock of the location, as on the page
+                                     "at": zones.local(session.updated_at, session.location)
                                      .strftime("%H:%M:%S")})
             messages.success(request, "Session signed." if action == "sign" else "Draft saved.")
             return redirect("session_detail", pk=pk, session_pk=session_pk)

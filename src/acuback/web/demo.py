@@ -73,6 +73,16 @@ DEMO_LOGINS = [
     DemoLogin("harbor", "practitioner", "Harbor Street", "the other clinic"),
 ]
 
+
+def demo_login_lines() -> list[str]:
+    """The demo logins as `seed-demo` and `welcome` print them."""
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    for login in DEMO_LOGINS:
+        note = f" — {login.note}" if login.note else ""
+        lines.append(f"  {login.username:<11} {login.role:<13} {login.clinic}{note}")
+    return lines
+
+
 GIVEN_F = ["Grace", "Maria", "Aisha", "Emily", "Sofia", "Hannah", "Mei", "Priya", "Olivia",
            "Fatima", "Chloe", "Isabel", "Naomi", "Keiko", "Rosa", "Julia", "Amara", "Ingrid",
            "Lucia", "Yara", "Helen", "Beatriz", "Nadia", "Claire"]
@@ -486,8 +496,12 @@ def _demo_outcomes(patients: list[Patient], user: User, today: date) -> None:
                     item_labels={"1": "Gardening", "2": "Lifting my grandchild"}
                     if instrument_id == "psfs" else {},
                     total=result.total, subscores=result.subscores, band=result.band or "",
-                    wording="full" if instruments.get(instrument_id).ship_text
-                    else "paraphrase", completed_by="patient", submitted_at=at)
+                    # A patient answers only wording that can be shown to them; a
+                    # paraphrased instrument is entered by staff (docs/outcomes.md).
+                    **({"wording": "full", "completed_by": "patient"}
+                       if instruments.get(instrument_id).ship_text else
+                       {"wording": "paraphrase", "completed_by": "staff", "entered_by": user}),
+                    submitted_at=at)
     # Written directly (back-dated), so the derived measures are rebuilt for these episodes.
     measures.rebuild(QuestionnaireResponse, EpisodeMeasure,
                      episode_ids=episode_ids)

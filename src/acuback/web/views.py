@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credential_row, credentials_needing_attention
 from acuback.audit.services import audit_record
+from acuback.outcomes.schedule import waiting_for_wording
 from acuback.outcomes.selectors import (
     due_for,
     open_alerts,
@@ -24,6 +26,7 @@ from acuback.patients.selectors import consent_status
 from acuback.portal.services import can_change
 from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
+from acuback.web import mailbox as dev_mailbox
 
 
 @login_required
@@ -31,6 +34,20 @@ def ping(request: HttpRequest) -> HttpResponse:
     """The smallest authenticated page: the whole middleware stack and a session, nothing
     else. A health check for a logged-in browser, and the benchmarks' yardstick."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def mailbox(request: HttpRequest) -> HttpResponse:
+    """The developer's mailbox (web/mailbox.py): only where messages go there, only for a
+    clinic admin (the messages are every clinic's)."""
+    if not dev_mailbox.in_use():
+        raise Http404("No mailbox: e-mail and SMS go to their real backends.")
+    if not (request.user.is_superuser or policy.can_anywhere(request.user, "registry.manage")):
+        raise PermissionDenied("The mailbox is for a clinic admin.")
+    found = dev_mailbox.messages()
+    audit_record(request=request, action="mailbox.view", detail={"messages": len(found)})
+    return render(request, "web/mailbox.html", {"mailbox_messages": found,
+                                                "folder": dev_mailbox.folder()})
 
 
 @login_required
@@ -73,6 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
                                           at__gte=timezone.now() - timedelta(days=7))
                 .select_related("patient").order_by("-at")[:10])
         if policy.can(user, "registry.manage", clinic):
+            context["waiting_for_wording"] = waiting_for_wording(clinic)
             context["attention"] = credentials_needing_attention(user=user, on=today)
             context["patient_count"] = Patient.objects.visible_to(user).filter(
                 clinic=clinic, is_active=True
@@ -86,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["consents"] = consent_status(patient=patient)
         context["due"] = [(e, own) for e in patient.episodes.exclude(status="discharged")
                           for d in due_for(e, today)
-                          if (own := patient_due(d)) is not None]
+                          if (own := patient_due(d, patient.clinic)) is not None]
         appointments = list(patient.appointments.select_related(
             "practitioner", "location", "type", "clinic").order_by("start"))
         now = timezone.now()

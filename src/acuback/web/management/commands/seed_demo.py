@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from acuback.accounts.models import Clinic
-from acuback.web.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_loaded, seed_demo
+from acuback.web.demo import demo_loaded, demo_login_lines, seed_demo
 
 
 class Command(BaseCommand):
@@ -27,7 +27,4 @@ class Command(BaseCommand):
             seed_demo()
             self.stdout.write(self.style.SUCCESS("Demo clinics loaded."))
         if demo_loaded():
-            self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-            for login in DEMO_LOGINS:
-                note = f" — {login.note}" if login.note else ""
-                self.stdout.write(f"  {login.username:<11} {login.role:<13} {login.clinic}{note}")
+            self.stdout.write("\n" + "\n".join(demo_login_lines()))
