@@ -18,6 +18,7 @@ from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credentials_needing_attention
 from acuback.billing.selectors import coverage_flags
+from acuback.clinical import responders
 from acuback.clinical.evidence import (
     AE_RATES,
     BENCHMARKS,
@@ -99,7 +100,7 @@ def _figures_key(clinic, chosen) -> str:
     from acuback.web.charts import DRAWING_VERSION
 
     return (f"acuback:insights:figures:{clinic.pk}:{chosen.pk if chosen else 'all'}:"
-            f"{RULE_VERSION}:{DRAWING_VERSION}")
+            f"{RULE_VERSION}:{responders.RULE_VERSION}:{DRAWING_VERSION}")
 
 
 def _cached_figures(clinic, chosen, episodes, active) -> dict:
@@ -142,6 +143,9 @@ def _figures(clinic, episodes, active) -> dict:
         "ledger": ledger(episodes, ae_rates=ae_rates),
         "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
         "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
+        "responder_definition": responders.DEFINITION,
+        "responder_thresholds": [(label, responders.threshold_text(m))
+                                 for m, label in selectors.MEASURES],
         "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
         "published": AE_RATES,
     })

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 
 from acuback.accounts.models import Credential, CredentialKind, CredentialStatus
-from acuback.clinical import instruments
+from acuback.clinical import instruments, responders
 from acuback.outcomes.models import EpisodeMeasure
 from acuback.treatment.models import Session
 
@@ -23,6 +23,10 @@ class Figure:
     @property
     def name(self) -> str:
         return instruments.get(self.instrument).name
+
+    @property
+    def responder_wording(self) -> str | None:
+        return responders.responder_wording(self.instrument)
 
     @property
     def responder_share(self) -> float | None:
@@ -73,18 +77,13 @@ CLAIMS = (
 
 
 def figure(episodes, instrument_id: str) -> Figure:
-    """Baseline to the latest later score, per episode (the stored measure); one aggregate
-    query."""
-    inst = instruments.get(instrument_id)
+    """Baseline to the latest later score, per episode (the stored measure), responders by
+    the stored flag of the one rule (clinical.responders); one aggregate query."""
     rows = EpisodeMeasure.objects.filter(episode__in=episodes, instrument=instrument_id,
                                          baseline__isnull=False, latest__isnull=False)
-    change = F("latest") - F("baseline")
-    aggregates = {"n": Count("pk"), "mean": Avg(change)}
-    threshold = inst.mcid.absolute if inst.mcid and inst.mcid.absolute else None
-    if threshold is not None:
-        better = (Q(latest__lte=F("baseline") - Value(threshold)) if inst.lower_is_better
-                  else Q(latest__gte=F("baseline") + Value(threshold)))
-        aggregates["r"] = Count("pk", filter=better)
+    aggregates = {"n": Count("pk"), "mean": Avg(F("latest") - F("baseline"))}
+    if instruments.get(instrument_id).mcid is not None:
+        aggregates["r"] = Count("pk", filter=Q(responder_latest=True))
     row = rows.aggregate(**aggregates)
     return Figure(instrument_id, row["n"],
                   None if row["mean"] is None else round(row["mean"], 1), row.get("r"))

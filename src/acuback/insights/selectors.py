@@ -13,9 +13,7 @@ from acuback.clinical.evidence import wilson_interval
 from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
 from acuback.patients.models import EpisodeOfCare
 
-# The clinic's primary responder rule (instruments.md §1): ≥ 30 % improvement on
-# the pain NRS and on the ODI, against the episode's baseline.
-RESPONDER_PERCENT = 30.0
+# Responders by the one rule (clinical.responders), stored per episode and time point.
 MEASURES = (("nrs", "Pain (NRS)"), ("odi", "Function (ODI)"))
 TIME_POINTS = (("review", "Review"), ("discharge", "Discharge"),
                ("follow_up_3m", "3-month follow-up"), ("follow_up_6m", "6-month follow-up"))
@@ -52,15 +50,15 @@ def _measures(episodes, instrument: str | None = None):
 
 def responder_rates(episodes) -> list[Rate]:
     """One aggregate query over the stored per-episode measures: episodes with a baseline
-    above 0 and a score at the time point; responders improved by ≥ 30 %."""
+    and a score at the time point; responders by the stored flag of the one rule."""
     aggregates = {}
     for instrument, _ in MEASURES:
         for time_point, _ in TIME_POINTS:
-            has = Q(instrument=instrument, baseline__gt=0, **{f"{time_point}__isnull": False})
-            improved = Q(**{f"{time_point}__lte": F("baseline") * Value(
-                1 - RESPONDER_PERCENT / 100)})
+            flag = f"responder_{time_point}"
+            has = Q(instrument=instrument, **{f"{flag}__isnull": False})
             aggregates[f"{instrument}_n_{time_point}"] = Count("pk", filter=has)
-            aggregates[f"{instrument}_r_{time_point}"] = Count("pk", filter=has & improved)
+            aggregates[f"{instrument}_r_{time_point}"] = Count(
+                "pk", filter=has & Q(**{flag: True}))
     row = _measures(episodes).filter(instrument__in=[m for m, _ in MEASURES]) \
         .aggregate(**aggregates)
     return [Rate(instrument, time_point, row[f"{instrument}_n_{time_point}"],
