@@ -12,13 +12,16 @@ import acuback
 
 SRC = Path(acuback.__file__).parent
 
-# (rule, its home relative to src/acuback, a pattern only a copy of the rule would contain)
+# (rule, its homes relative to src/acuback, a pattern only a copy of the rule would contain)
 RULES = [
-    ("responder status (MCID arithmetic)", "clinical/",
+    ("responder status (MCID arithmetic)", ("clinical/",),
      re.compile(r"\bmcid\.(absolute|percent)\b|\bRESPONDER_PERCENT\b"
                 r"|F\(\s*[\"']baseline[\"']\s*\)\s*[*/]")),
-    ("responder status (a threshold written into a page)", "clinical/",
+    ("responder status (a threshold written into a page)", ("clinical/",),
      re.compile(r"(≥|&ge;|at least)\s*30\s*%\s*(improvement|better)", re.IGNORECASE)),
+    # the pure rule, and its one SQL form (Credential.objects.valid_for_needling)
+    ("licence clearance (a credential's dates)", ("clinical/", "accounts/models.py"),
+     re.compile(r"\b(issued_on|expires_on)__(lte?|gte?)\b")),
 ]
 
 # Places that read a rule's numbers without deciding by them: publishing the catalogue.
@@ -35,13 +38,13 @@ def _sources():
 
 def test_no_rule_is_written_a_second_time_outside_its_home():
     copies = []
-    for rule, home, pattern in RULES:
+    for rule, homes, pattern in RULES:
         for name, text in _sources():
-            if name.startswith(home) or name in ALLOWED:
+            if name.startswith(homes) or name in ALLOWED:
                 continue
             for number, line in enumerate(text.splitlines(), 1):
                 if pattern.search(line):
-                    copies.append(f"{name}:{number}: {rule} belongs in {home}: {line.strip()}")
+                    copies.append(f"{name}:{number}: {rule} belongs in {homes}: {line.strip()}")
     assert copies == []
 
 
@@ -52,3 +55,4 @@ def test_the_guard_recognises_a_copy():
     assert responder.search('F("baseline") * Value(1 - RESPONDER_PERCENT / 100)')
     assert RULES[1][2].search("<h2>Responders (≥ 30 % improvement from baseline)</h2>")
     assert not responder.search('F(later) - F("baseline")')
+    assert RULES[2][2].search('Q(expires_on__gte=OuterRef("session_date"))')

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 
-from acuback.accounts.models import Credential, CredentialKind, CredentialStatus
+from acuback.accounts.models import Credential
 from acuback.clinical import instruments, responders
 from acuback.outcomes.models import EpisodeMeasure
 from acuback.treatment.models import Session
@@ -92,11 +92,9 @@ def figure(episodes, instrument_id: str) -> Figure:
 def session_facts(episodes) -> dict:
     """Signed sessions, those recording an adjunct therapy, and those whose practitioner held
     an active licence for the location's jurisdiction on the session date; one query."""
-    licensed = Credential.objects.filter(
-        practitioner=OuterRef("practitioner"), kind=CredentialKind.LICENCE,
-        status=CredentialStatus.ACTIVE, jurisdiction=OuterRef("location__jurisdiction"),
-    ).filter(Q(issued_on__isnull=True) | Q(issued_on__lte=OuterRef("session_date")),
-             Q(expires_on__isnull=True) | Q(expires_on__gte=OuterRef("session_date")))
+    licensed = Credential.objects.filter(practitioner=OuterRef("practitioner")) \
+        .valid_for_needling(jurisdiction=OuterRef("location__jurisdiction"),
+                            on=OuterRef("session_date"))
     return (Session.objects.filter(episode__in=episodes, status="signed")
             .aggregate(total=Count("pk"),
                        with_adjunct=Count("pk", filter=~Q(adjuncts=[])),
