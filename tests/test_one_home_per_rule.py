@@ -19,6 +19,10 @@ RULES = [
                 r"|F\(\s*[\"']baseline[\"']\s*\)\s*[*/]")),
     ("responder status (a threshold written into a page)", ("clinical/",),
      re.compile(r"(≥|&ge;|at least)\s*30\s*%\s*(improvement|better)", re.IGNORECASE)),
+    ("the pain and function instrument groups (responders.PAIN, FUNCTION)", ("clinical/",),
+     re.compile(r"[\"']nrs[\"'],\s*[\"']peg[\"']|\bNRS, PEG\b")),
+    ("weeks since onset and chronicity (clinical.episodes)", ("clinical/",),
+     re.compile(r"\.days\s*/\s*7\b|\bweeks=12\b")),
     # the pure rule, and its one SQL form (Credential.objects.valid_for_needling)
     ("licence clearance (a credential's dates)", ("clinical/", "accounts/models.py"),
      re.compile(r"\b(issued_on|expires_on)__(lte?|gte?)\b")),
@@ -55,4 +59,17 @@ def test_the_guard_recognises_a_copy():
     assert responder.search('F("baseline") * Value(1 - RESPONDER_PERCENT / 100)')
     assert RULES[1][2].search("<h2>Responders (≥ 30 % improvement from baseline)</h2>")
     assert not responder.search('F(later) - F("baseline")')
-    assert RULES[2][2].search('Q(expires_on__gte=OuterRef("session_date"))')
+    assert RULES[2][2].search('for s in state.series if s.instrument_id in ("nrs", "peg", "odi"')
+    assert RULES[2][2].search("(pain: NRS, PEG; function: ODI, RMDQ, PSFS)")
+    assert RULES[3][2].search('"back_pain_duration_weeks": round((on - onset).days / 7, 1)')
+    assert RULES[3][2].search('Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))')
+    assert RULES[4][2].search('Q(expires_on__gte=OuterRef("session_date"))')
+
+
+def test_insights_and_outcomes_ask_the_clinic_for_today():
+    """"Today" there is the clinic's (accounts.zones.today_at), not the active zone's."""
+    found = [f"{name}:{number}" for name, text in _sources()
+             if name.startswith(("insights/", "outcomes/"))
+             for number, line in enumerate(text.splitlines(), 1)
+             if "timezone.localdate()" in line]
+    assert found == []

@@ -139,3 +139,23 @@ def test_the_chart_states_the_rule_for_each_measure(world, login):
     page = login(world.practitioner).get(
         reverse("patient_outcomes", args=[world.patient.pk])).content.decode()
     assert responders.threshold_text("nrs") in page
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.integers(0, 200))
+def test_the_dashboards_chronic_cohort_is_the_chronicity_rule(world, days_before_opening):
+    from datetime import date, timedelta
+
+    from acuback.clinical.episodes import Chronicity, chronicity
+    from acuback.insights.selectors import chronic_at_opening
+    from acuback.patients.models import EpisodeOfCare
+
+    opened = date(2026, 6, 1)
+    onset = opened - timedelta(days=days_before_opening)
+    with transaction.atomic():
+        episode = make_episode(world.patient, world.practitioner, onset_date=onset,
+                               opened_on=opened)
+        in_sql = EpisodeOfCare.objects.filter(pk=episode.pk).filter(chronic_at_opening()).exists()
+        assert in_sql == (chronicity(onset, opened) is Chronicity.CHRONIC)
+        transaction.set_rollback(True)

@@ -32,6 +32,7 @@ from . import instruments
 RULE_VERSION = "responders-2026.2"  # .2: one responder rule; ROM strictly beyond error
 PAIN = ("nrs", "peg")
 FUNCTION = ("odi", "rmdq", "psfs")
+PAIN_AND_FUNCTION = PAIN + FUNCTION
 DEFAULT_REVIEW_AFTER_SESSIONS = 6
 _EPSILON = 1e-9
 
@@ -152,7 +153,7 @@ def measure_status(instrument_id: str, series: Iterable[float]) -> MeasureStatus
 
 def overall_status(statuses: Mapping[str, MeasureStatus]) -> str:
     """improving / no_change / worsening across pain and function."""
-    relevant = [s.change.direction for key, s in statuses.items() if key in PAIN + FUNCTION]
+    relevant = [s.change.direction for key, s in statuses.items() if key in PAIN_AND_FUNCTION]
     if not relevant:
         return "no_change"
     if "worsening" in relevant:
@@ -168,4 +169,10 @@ def not_improving(statuses: Mapping[str, MeasureStatus], sessions: int,
     if sessions < review_after:
         return False
     return not any(s.change.direction == "improving" for key, s in statuses.items()
-                   if key in PAIN + FUNCTION)
+                   if key in PAIN_AND_FUNCTION)
+
+
+def groups_text() -> str:
+    """The pain and function groups as a page names them."""
+    return (f"pain: {', '.join(i.upper() for i in PAIN)}; "
+            f"function: {', '.join(i.upper() for i in FUNCTION)}")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credentials_needing_attention
 from acuback.billing.selectors import coverage_flags
@@ -69,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     candidates = _most_treated(active)
     progress = progress_for(candidates, schedule_for(clinic))
     not_improving = [e for e in candidates if progress[e.pk].not_improving]
-    today = timezone.localdate()
+    today = zones.today_at(clinic)
     flags = coverage_flags(patient_ids=active.values("patient_id"), on=today)
     return render(request, "insights/dashboard.html", {
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
@@ -163,12 +163,13 @@ def research_export(request: HttpRequest) -> HttpResponse:
     clinic = policy.home_clinic(request.user)
     if clinic is None or not policy.can(request.user, "billing.export", clinic):
         raise PermissionDenied
-    content = build_zip(clinic_ids=[clinic.pk], on=timezone.localdate())
+    today = zones.today_at(clinic)
+    content = build_zip(clinic_ids=[clinic.pk], on=today)
     audit_record(request=request, action="insights.research_export", clinic=clinic,
                  detail={"bytes": len(content)})
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = (f'attachment; filename="acuback-research-'
-                                       f'{timezone.localdate()}.zip"')
+                                       f'{today}.zip"')
     return response
 
 

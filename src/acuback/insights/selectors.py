@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Value
 
+from acuback.clinical import episodes as episode_rules
 from acuback.clinical.evidence import wilson_interval
 from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
 from acuback.patients.models import EpisodeOfCare
@@ -41,6 +42,12 @@ class Rate:
     @property
     def ci(self) -> tuple[float, float] | None:
         return wilson_interval(self.responders, self.n) if self.n else None
+
+
+def chronic_at_opening() -> Q:
+    """Episodes chronic when opened (``clinical.episodes.chronicity`` on ``opened_on``), as
+    a filter on episodes."""
+    return Q(onset_date__lte=F("opened_on") - timedelta(weeks=episode_rules.CHRONIC_FROM_WEEKS))
 
 
 def _measures(episodes, instrument: str | None = None):
@@ -89,7 +96,7 @@ def breakdowns(episodes) -> list[tuple[str, str, list[Rate]]]:
     for style, label in Style.choices:
         groups.append(("Treatment style", label, episodes.filter(
             Exists(TreatmentPlan.objects.filter(episode=OuterRef("pk"), style=style)))))
-    chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
+    chronic = chronic_at_opening()
     groups.append(("Chronicity at opening", "Chronic (12 weeks or more)", episodes.filter(chronic)))
     groups.append(("Chronicity at opening", "Acute or subacute", episodes.exclude(chronic)))
     for band in ("low", "medium", "high"):
@@ -162,7 +169,7 @@ def at_week(episodes, instrument: str, weeks: int, *, min_baseline: float | None
     if weeks not in WEEKS:
         raise ValueError(f"Scores are stored at weeks {WEEKS}, not {weeks}.")
     window = timedelta(weeks=window_weeks(weeks))
-    chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
+    chronic = chronic_at_opening()
     cohort = _measures(episodes.filter(chronic), instrument).filter(
         baseline__isnull=False, baseline_at__lte=timezone.now() - timedelta(weeks=weeks) - window)
     if min_baseline is not None:

@@ -123,6 +123,11 @@ class Progress:
     sessions: int
     review_after: int
 
+    @property
+    def groups(self) -> str:
+        """Which measures count as pain and as function (clinical.responders)."""
+        return responders.groups_text()
+
 
 def progress(episode: EpisodeOfCare, *, schedule: Schedule | None = None,
              responses: list[QuestionnaireResponse] | None = None,

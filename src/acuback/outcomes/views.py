@@ -7,11 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback import sql
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import instruments
 from acuback.patients.views import _get_episode, _get_patient
@@ -46,7 +45,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     correct_url = correct.replace("{pk}", str(patient.pk)) if can_enter else None
     choices = _link_choices()
     episodes = []
-    for o in selectors.patient_outcomes(patient, timezone.localdate()):
+    for o in selectors.patient_outcomes(patient, zones.today_at(patient.clinic)):
         charts = [(series, svg, score_rows(series.points, correct_url))
                   for series, svg in episode_charts(o.episode, o.progress, o.session_days)]
         episodes.append({
@@ -263,7 +262,7 @@ def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str
     patient = get_object_or_404(Patient.objects.visible_to(request.user),
                                 portal_user=request.user)
     episode = get_object_or_404(patient.episodes.all(), pk=episode_pk)
-    due = next((d for d in selectors.due_for(episode, timezone.localdate())
+    due = next((d for d in selectors.due_for(episode, zones.today_at(patient.clinic))
                 if d.time_point == time_point), None)
     own = [i for i in due.instruments if i not in CLINICIAN_ONLY] if due else []
     if not own:
