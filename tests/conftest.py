@@ -6,6 +6,28 @@ from acuback import signing
 from tests.factories import make_world
 
 
+def pytest_configure(config):
+    """Without ACUBACK_DATA_DIR the suite writes into a temporary data folder (removed at
+    the end), never into ./var of the checkout; commands run by tests inherit it."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if os.environ.get("ACUBACK_DATA_DIR"):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="acuback-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["ACUBACK_DATA_DIR"] = str(folder)
+    settings.DATA_DIR = folder
+    settings.STATIC_ROOT = folder / "static"
+    settings.MEDIA_ROOT = folder / "files"
+    settings.STATIC_ROOT.mkdir()
+
+
 @pytest.fixture
 def world(db):
     return make_world()
