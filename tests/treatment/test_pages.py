@@ -231,3 +231,16 @@ def test_the_session_page_offers_the_catalogue_as_a_datalist(ready, prac):
     page = prac.get(reverse("session_detail", args=[ready.patient.pk, session.pk]))
     text = page.content.decode()
     assert '<option value="BL23">BL23 Shenshu' in text and 'list="acupoints"' in text
+
+
+def test_the_clinical_record_title_is_plain_text_and_the_timeline_is_drawn_once(ready, prac):
+    """The timeline sat inside {% block title %} as well: markup in the page's <title>, and
+    the timeline rendered twice."""
+    import re
+
+    session = new_session(ready, prac)
+    session_post(prac, ready, session)
+    page = prac.get(reverse("patient_clinical", args=[ready.patient.pk])).content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    assert title == f"Clinical record · {ready.patient.full_name} · acuback"
+    assert page.count('<ul class="timeline">') == 1
