@@ -53,7 +53,8 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 migrations: $(STAMP)
-	$(BIN)/acuback makemigrations accounts patients audit
+	@# every app: a model change in any of them gets its migration
+	$(BIN)/acuback makemigrations
 
 clean:
 	rm -rf $(VENV) var test-artifacts

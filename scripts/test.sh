@@ -31,6 +31,15 @@ if $BIN/ruff check src tests benchmarks; then results+=("ruff: passed"); else re
 note "bandit (security linter; migrations hold SQL by design and are left to ruff)"
 if $BIN/bandit -q -r src -x '*/migrations/*'; then results+=("bandit: passed"); else results+=("bandit: FAILED"); status=1; fi
 
+note "migrations complete (makemigrations --check; \`make migrations\` writes them)"
+check_data=$(mktemp -d)
+if ACUBACK_DATA_DIR=$check_data ACUBACK_DATABASE_URL= $BIN/acuback makemigrations --check --dry-run; then
+  results+=("migrations: complete")
+else
+  results+=("migrations: MISSING (run make migrations)"); status=1
+fi
+rm -rf "$check_data"
+
 # --- SQLite --------------------------------------------------------------------
 note "pytest on SQLite"
 tmp_data=$(mktemp -d)

@@ -10,6 +10,11 @@ from tests.factories import make_world
 
 
 def pytest_configure(config):
+    _temporary_data_dir()
+    _flush_lifts_row_guards()
+
+
+def _flush_lifts_row_guards():
     """Emptying the tables after a test that committed (browser tests, transaction=True):
     signed rows and audit events refuse DELETE in the database, so the flush lifts the
     guards and puts them back, as a database administrator would (acuback.row_guards).
@@ -30,6 +35,28 @@ def pytest_configure(config):
             flush(self)
 
     TransactionTestCase._fixture_teardown = _fixture_teardown
+
+
+def _temporary_data_dir():
+    """Without ACUBACK_DATA_DIR the suite writes into a temporary data folder (removed at
+    the end), never into ./var of the checkout; commands run by tests inherit it."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    if os.environ.get("ACUBACK_DATA_DIR"):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="acuback-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["ACUBACK_DATA_DIR"] = str(folder)
+    settings.DATA_DIR = folder
+    settings.STATIC_ROOT = folder / "static"
+    settings.MEDIA_ROOT = folder / "files"
+    settings.STATIC_ROOT.mkdir()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -59,7 +60,53 @@ def test_default_settings_use_sqlite_in_the_data_folder_with_wal(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,  # noqa: S603
                          text=True, check=True).stdout.split()
     assert out == ["wal", "1"]
-    assert (tmp_path / "secret_key").exists()
+
+
+def _without_data_settings() -> dict:
+    return {k: v for k, v in os.environ.items()
+            if k not in ("ACUBACK_DATA_DIR", "ACUBACK_SECRET_KEY", "ACUBACK_DATABASE_URL")}
+
+
+def test_importing_the_settings_writes_nothing(tmp_path):
+    """Neither the default ./var nor a secret key appear because the settings were read."""
+    code = ("import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'acuback.settings'\n"
+            "django.setup()\n"
+            "from django.conf import settings; print(settings.DATA_DIR)\n")
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_without_data_settings(),  # noqa: S603
+                   capture_output=True, text=True, check=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_secret_key_is_generated_when_first_used(tmp_path):
+    code = ("import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'acuback.settings'\n"
+            "django.setup()\n"
+            "from django.core import signing; print(signing.dumps('x'))\n")
+    environ = {**_without_data_settings(), "ACUBACK_DATA_DIR": str(tmp_path / "data")}
+    subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,  # noqa: S603
+                   text=True, check=True)
+    assert (tmp_path / "data" / "secret_key").exists()
+
+
+def test_the_command_line_makes_the_data_folder_it_needs(tmp_path):
+    code = "from acuback.cli import main; main(['acuback', 'migrate', '--check'])\n"
+    environ = {**_without_data_settings(), "ACUBACK_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True,  # noqa: S603
+                            text=True)
+    assert (tmp_path / "data" / "static").is_dir()
+    assert "unable to open database" not in result.stderr
+
+
+def test_a_bare_pytest_writes_nothing_where_it_is_run(tmp_path):
+    """pytest without ACUBACK_DATA_DIR (a newcomer's first run): its data folder is a
+    temporary one, so the checkout (here: the folder pytest runs in) stays clean."""
+    root = Path(__file__).resolve().parents[1]
+    test = root / "tests" / "accounts" / "test_timezone_middleware.py"  # logs in: a signed session
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--rootdir", str(root),
+         "-c", str(root / "pyproject.toml"), str(test)],
+        cwd=tmp_path, env=_without_data_settings(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.django_db
@@ -143,3 +190,22 @@ def test_instruments_load_text_loads_a_clinics_licensed_wording(tmp_path):
     path.write_text("{not json")
     with pytest.raises(CommandError, match="not valid JSON"):
         call_command("instruments", "load-text", str(path), stdout=StringIO())
+
+
+def _apps_with_migrations() -> set[str]:
+    package = Path(__file__).resolve().parents[1] / "src" / "acuback"
+    return {p.parent.parent.name for p in package.glob("*/migrations/__init__.py")}
+
+
+def test_make_migrations_covers_every_app():
+    """`make migrations` names no subset of the apps (it once named three of twelve)."""
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    recipe = makefile.split("\nmigrations:", 1)[1].split("\n\n", 1)[0]
+    command = next(line.strip() for line in recipe.splitlines() if "makemigrations" in line)
+    named = set(command.split("makemigrations", 1)[1].split())
+    assert not named or _apps_with_migrations() <= named, command
+
+
+def test_the_suite_script_checks_that_migrations_are_complete():
+    script = (Path(__file__).resolve().parents[1] / "scripts" / "test.sh").read_text()
+    assert "makemigrations --check" in script

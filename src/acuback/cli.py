@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> None:
         args[1] = args[1].replace("-", "_")
     from django.core.management import execute_from_command_line
 
+    from acuback.env import prepare_data_dir
+
+    prepare_data_dir()
     execute_from_command_line(args)
 
 

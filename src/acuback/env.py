@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -68,3 +69,30 @@ def secret_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def lazy_secret_key():
+    """The secret key, read (or generated) from the data folder the settings name at the
+    moment it is first used, so that importing the settings writes nothing."""
+    from django.utils.functional import lazy
+
+    def key() -> str:
+        from django.conf import settings
+
+        return _secret_key_of(str(settings.DATA_DIR), os.environ.get("ACUBACK_SECRET_KEY", ""))
+
+    return lazy(key, str)()
+
+
+@lru_cache(maxsize=4)
+def _secret_key_of(data_dir: str, configured: str) -> str:
+    # Read once per folder (and configured key), not at every use of the lazy key.
+    return secret_key(Path(data_dir))
+
+
+def prepare_data_dir() -> None:
+    """Make the data folder and its static folder (the `acuback` command and WSGI)."""
+    from django.conf import settings
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)

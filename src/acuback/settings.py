@@ -8,13 +8,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from acuback.env import env_bool, env_int, env_list, env_rate, env_str, secret_key
+from acuback.env import env_bool, env_int, env_list, env_rate, env_str, lazy_secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Reading the settings writes nothing: the `acuback` command and the WSGI application make
+# the folder (acuback.env.prepare_data_dir), and the key is generated when first used.
 DATA_DIR = Path(env_str("ACUBACK_DATA_DIR", "./var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = secret_key(DATA_DIR)
+SECRET_KEY = lazy_secret_key()
 DEBUG = env_bool("ACUBACK_DEBUG", False)
 ALLOWED_HOSTS = env_list("ACUBACK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("ACUBACK_CSRF_TRUSTED_ORIGINS", [])
@@ -198,7 +199,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
 

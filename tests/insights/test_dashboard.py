@@ -35,20 +35,20 @@ def cohort(world):
     score(world, a, "baseline", 8)
     score(world, a, "review", 4)     # -50 %: responder
     score(world, b, "baseline", 6)
-    score(world, b, "review", 5)     # -17 %: not
-    score(world, c, "baseline", 0)   # baseline 0: no percentage, left out
+    score(world, b, "review", 5)     # -1 point, -17 %: not
+    score(world, c, "baseline", 0)   # baseline 0: no percentage; 2 points needed: not
     score(world, c, "review", 0)
     score(world, d, "baseline", 7)   # no review score: left out
     score(world, a, "discharge", 2)  # -75 %
-    score(world, b, "discharge", 4)  # -33 %: responder at discharge
+    score(world, b, "discharge", 4)  # -2 points, -33 %: responder at discharge
     world.episodes = (a, b, c, d)
     return world
 
 
-def test_responder_rates_count_only_pairs_and_use_the_30_percent_rule(cohort):
+def test_responder_rates_count_only_pairs_and_use_the_mcid_rule(cohort):
     rates = {(r.measure, r.time_point): r for r in
              responder_rates(clinic_episodes(clinic_ids=[cohort.clinic.pk]))}
-    assert (rates["nrs", "review"].n, rates["nrs", "review"].responders) == (2, 1)
+    assert (rates["nrs", "review"].n, rates["nrs", "review"].responders) == (3, 1)
     assert (rates["nrs", "discharge"].n, rates["nrs", "discharge"].responders) == (2, 2)
     assert rates["nrs", "follow_up_3m"].n == 0 and rates["odi", "review"].n == 0
 
@@ -293,11 +293,11 @@ def test_the_figures_are_reused_for_a_while_and_recomputed_on_request(cohort, lo
     page = client.get(url).content.decode()
     assert "reused for up to 5 minutes" in page and "Recompute now" in page
     _, _, _, d = cohort.episodes
-    score(cohort, d, "review", 3)   # d becomes a responder at review: 2 of 3
-    assert "<td>Review</td><td>2</td><td>1</td>" in client.get(url).content.decode()
+    score(cohort, d, "review", 3)   # d becomes a responder at review: 2 of 4
+    assert "<td>Review</td><td>3</td><td>1</td>" in client.get(url).content.decode()
     response = client.post(url)
     assert response.status_code == 302
-    assert "<td>Review</td><td>3</td><td>2</td>" in client.get(url).content.decode()
+    assert "<td>Review</td><td>4</td><td>2</td>" in client.get(url).content.decode()
 
 
 def test_the_active_count_is_kept_with_the_figures_and_the_lists_stay_live(cohort, login,
@@ -319,7 +319,7 @@ def test_a_practitioner_gets_their_own_figures_not_the_clinics_cached_ones(cohor
                                                                           settings):
     settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
     url = reverse("insights_dashboard")
-    assert "<td>Review</td><td>2</td><td>1</td>" in login(cohort.admin).get(url).content.decode()
+    assert "<td>Review</td><td>3</td><td>1</td>" in login(cohort.admin).get(url).content.decode()
     other = make_practitioner(cohort.clinic, make_user(cohort.clinic, "practitioner"))
     page = login(other.user).get(url).content.decode()
     assert "<td>Review</td><td>0</td><td>0</td>" in page
@@ -365,18 +365,18 @@ def test_expired_figures_are_recomputed_by_one_viewer_while_the_others_see_the_o
     settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
     client = login(cohort.admin)
     url = reverse("insights_dashboard")
-    assert "<td>Review</td><td>2</td><td>1</td>" in client.get(url).content.decode()
+    assert "<td>Review</td><td>3</td><td>1</td>" in client.get(url).content.decode()
     _, _, _, d = cohort.episodes
-    score(cohort, d, "review", 3)  # 3 of 3 at review once recomputed
+    score(cohort, d, "review", 3)  # 2 of 4 at review once recomputed
     key = _figures_key(cohort.clinic, None)
     figures = cache.get(key)
     figures["figures_computed_at"] -= timedelta(seconds=301)  # now due
     cache.set(key, figures, 900)
     cache.add(key + ":recomputing", True, 120)  # another viewer is recomputing them
     page = client.get(url).content.decode()
-    assert "<td>Review</td><td>2</td><td>1</td>" in page  # the old figures meanwhile
+    assert "<td>Review</td><td>3</td><td>1</td>" in page  # the old figures meanwhile
     cache.delete(key + ":recomputing")  # that viewer failed, or its turn ran out
-    assert "<td>Review</td><td>3</td><td>2</td>" in client.get(url).content.decode()
+    assert "<td>Review</td><td>4</td><td>2</td>" in client.get(url).content.decode()
     assert cache.get(key + ":recomputing") is None  # the turn is given back
     recomputed = cache.get(key)["figures_computed_at"]
     client.get(url)  # fresh again: reused, not recomputed

@@ -31,18 +31,18 @@ def test_figures_computed_by_one_worker_are_served_and_dropped_by_another(cohort
     settings.CACHES = DATABASE_CACHE
     settings.ACUBACK_DASHBOARD_CACHE_SECONDS = 300
     client, url = login(cohort.admin), reverse("insights_dashboard")
-    assert "<td>Review</td><td>2</td><td>1</td>" in client.get(url).content.decode()
+    assert "<td>Review</td><td>3</td><td>1</td>" in client.get(url).content.decode()
     key = _figures_key(cohort.clinic, None)
     kept = other_worker().get(key)
-    assert kept is not None and "<td>Review</td><td>2</td><td>1</td>" in kept["figures_html"]
+    assert kept is not None and "<td>Review</td><td>3</td><td>1</td>" in kept["figures_html"]
 
     _, _, _, d = cohort.episodes
-    score(cohort, d, "review", 3)  # d becomes a responder at review: 3 pairs, 2 responders
-    assert "<td>Review</td><td>2</td><td>1</td>" in client.get(url).content.decode()
+    score(cohort, d, "review", 3)  # d becomes a responder at review: 4 pairs, 2 responders
+    assert "<td>Review</td><td>3</td><td>1</td>" in client.get(url).content.decode()
     client.post(url)  # "Recompute now"
     assert other_worker().get(key) is None
-    assert "<td>Review</td><td>3</td><td>2</td>" in client.get(url).content.decode()
-    assert "<td>Review</td><td>3</td><td>2</td>" in other_worker().get(key)["figures_html"]
+    assert "<td>Review</td><td>4</td><td>2</td>" in client.get(url).content.decode()
+    assert "<td>Review</td><td>4</td><td>2</td>" in other_worker().get(key)["figures_html"]
 
 
 def test_the_workers_housekeeping_runs_once_whichever_process_asks(settings, db):

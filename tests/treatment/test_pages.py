@@ -246,3 +246,16 @@ def test_the_autosave_time_and_the_page_show_the_locations_clock(ready, prac):
     assert answer["at"] == vancouver.strftime("%H:%M:%S")
     page = prac.get(reverse("session_detail", args=[ready.patient.pk, session.pk]))
     assert f"saved {vancouver:%H:%M}</span>" in page.content.decode()
+
+
+def test_the_clinical_record_title_is_plain_text_and_the_timeline_is_drawn_once(ready, prac):
+    """The timeline sat inside {% block title %} as well: markup in the page's <title>, and
+    the timeline rendered twice."""
+    import re
+
+    session = new_session(ready, prac)
+    session_post(prac, ready, session)
+    page = prac.get(reverse("patient_clinical", args=[ready.patient.pk])).content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1]
+    assert title == f"Clinical record · {ready.patient.full_name} · acuback"
+    assert page.count('<ul class="timeline">') == 1

@@ -7,10 +7,12 @@ import zoneinfo
 
 from django.utils import timezone
 
-from .models import Membership
+from . import policy
 
 
 class ClinicTimezoneMiddleware:
+    """Activates the zone of the clinic the request belongs to (policy.request_clinic_id)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -18,12 +20,7 @@ class ClinicTimezoneMiddleware:
         tz_name = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            tz_name = (
-                Membership.objects.filter(user=user)
-                .order_by("pk")
-                .values_list("clinic__time_zone", flat=True)
-                .first()
-            )
+            tz_name = policy.request_clinic_zone(user)
         if tz_name:
             timezone.activate(zoneinfo.ZoneInfo(tz_name))
         else:

@@ -9,7 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Trim, Upper
 
 from acuback import sql
 from acuback.clinical import credentials as credential_rules
@@ -222,6 +223,21 @@ class CredentialQuerySet(models.QuerySet["Credential"]):
         return self.filter(
             practitioner__clinic_id__in=policy.clinic_ids_with(user, "registry.view")
         )
+
+    def valid_for_needling(self, *, jurisdiction, on) -> CredentialQuerySet:
+        """The credentials ``clinical.credentials.is_valid_for_needling`` accepts, in SQL:
+        a licence, active, issued by ``on`` and not expired before it, for ``jurisdiction``
+        (compared normalised, as the rule does). ``jurisdiction`` and ``on`` are values or
+        expressions such as ``OuterRef("session_date")``."""
+        if not hasattr(jurisdiction, "resolve_expression"):
+            jurisdiction = Value(credential_rules.normalise_jurisdiction(jurisdiction))
+        if not hasattr(on, "resolve_expression"):
+            on = Value(on, output_field=models.DateField())
+        return self.alias(_jurisdiction=Upper(Trim("jurisdiction"))).filter(
+            Q(issued_on__isnull=True) | Q(issued_on__lte=on),
+            Q(expires_on__isnull=True) | Q(expires_on__gte=on),
+            kind=CredentialKind.LICENCE, status=CredentialStatus.ACTIVE,
+            _jurisdiction=Upper(Trim(jurisdiction)))
 
 
 class Credential(models.Model):

@@ -83,14 +83,17 @@ def outside_usual_scope(user, clinic: Clinic | int) -> bool:
 
 
 def _memberships(user) -> list[tuple[int, str]]:
-    """(clinic_id, role) pairs, fetched once per request-scoped user object."""
+    """(clinic_id, role) pairs, fetched once per request-scoped user object (with each
+    clinic's time zone, which the time-zone middleware asks first)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_acuback_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).order_by("pk")  # joining order
-                      .values_list("clinic_id", "role"))
+        rows = list(Membership.objects.filter(user=user).order_by("pk")  # joining order
+                    .values_list("clinic_id", "role", "clinic__time_zone"))
+        cached = [(cid, role) for cid, role, _ in rows]
         user._acuback_memberships = cached
+        user._acuback_clinic_zones = {cid: zone for cid, _, zone in rows}
     return cached
 
 
@@ -122,16 +125,34 @@ def is_staff_member(user) -> bool:
     return any(role != PATIENT for _, role in _memberships(user))
 
 
+def _staff_clinic_ids(user) -> list[int]:
+    return [cid for cid, role in _memberships(user) if role != PATIENT]
+
+
 def home_clinic(user) -> Clinic | None:
     """The clinic a staff user works in: new patients are registered there.
 
     A user on the staff of several clinics works in the first they joined
     (docs/decisions.md: switching clinics is not built yet).
     """
-    staff = [cid for cid, role in _memberships(user) if role != PATIENT]
+    staff = _staff_clinic_ids(user)
     if not staff:
         return None
     return sql.by_pk(Clinic, staff[0])
+
+
+def request_clinic_id(user) -> int | None:
+    """The clinic a signed-in user's requests belong to (its time zone is the pages'):
+    the home clinic of a staff user; for a patient-only account, the first clinic they
+    are a patient of. The one rule for "which clinic is this request"."""
+    ids = _staff_clinic_ids(user) or [cid for cid, _ in _memberships(user)]
+    return ids[0] if ids else None
+
+
+def request_clinic_zone(user) -> str | None:
+    """The time-zone name of ``request_clinic_id``; no query beyond the memberships'."""
+    clinic_id = request_clinic_id(user)
+    return None if clinic_id is None else user._acuback_clinic_zones.get(clinic_id)
 
 
 def managed_clinic(user) -> Clinic | None:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from acuback import sql
-from acuback.clinical import coverage, diagnoses, episodes
+from acuback.clinical import coverage, diagnoses, episodes, responders
 from acuback.patients.models import CauseCategory, EpisodeStatus, Patient
 from acuback.treatment.models import Session, SessionStatus
 
@@ -83,8 +83,7 @@ def _medicare(patient, plan, prior, on) -> CoverageStatus:
         practitioner_eligible=True)  # checked per session against the rendering practitioner
     state = progress(episode)
     improved = any(s.status is not None and s.status.change.direction == "improving"
-                   for s in state.series if s.instrument_id in ("nrs", "peg", "odi", "rmdq",
-                                                                 "psfs"))
+                   for s in state.series if s.instrument_id in responders.PAIN_AND_FUNCTION)
     rule = coverage.NcdRule(year=coverage.YearConvention(plan.payer.year_convention))
     abn = Abn.objects.filter(patient=patient, visit_date=on).exists()
     decision = coverage.next_visit(prior_visits=prior, on=on, eligible=eligible,

@@ -12,6 +12,10 @@ Rules (the ones the dashboard states; evidence.md §3 for the time windows):
 - at week w (8, 26, 52): the latest score at any time point given within
   ± window_weeks(w) of ``baseline_at`` + w weeks, both ends included.
 Scores given at the same moment keep the order they were recorded in.
+
+Responder flags (``responder_flags``): at each time point and at the latest score, the
+one responder rule of ``responders.responder`` against the baseline; None without a
+baseline, without a score there, or for an instrument with no threshold.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import responders
 from .evidence import window_weeks
 
 RULE_VERSION = "episode-measures-2026.1"
 TIME_POINTS = ("review", "discharge", "follow_up_3m", "follow_up_6m")
 WEEKS = (8, 26, 52)
+RESPONDER_AT = (*TIME_POINTS, "latest")
+RESPONDER_FIELDS = tuple(f"responder_{point}" for point in RESPONDER_AT)
 
 
 @dataclass(frozen=True)
@@ -67,3 +74,13 @@ def summarise(scores: Iterable[Score]) -> Summary:
                 if centre - window <= score.at <= centre + window:
                     values[f"week_{weeks}"] = score.total
     return Summary(**values)  # type: ignore[arg-type]
+
+
+def responder_flags(instrument_id: str, summary: Summary) -> dict[str, bool | None]:
+    """``responder_<point>`` for each point of ``RESPONDER_AT`` (see the module's rules)."""
+    flags: dict[str, bool | None] = {}
+    for point in RESPONDER_AT:
+        later = getattr(summary, point)
+        flags[f"responder_{point}"] = None if summary.baseline is None or later is None else \
+            responders.responder(instrument_id, baseline=summary.baseline, current=later)
+    return flags

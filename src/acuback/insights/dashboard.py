@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Practitioner, Role
 from acuback.accounts.selectors import credentials_needing_attention
 from acuback.billing.selectors import coverage_flags
+from acuback.clinical import responders
 from acuback.clinical.evidence import (
     AE_RATES,
     BENCHMARKS,
@@ -68,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     candidates = _most_treated(active)
     progress = progress_for(candidates, schedule_for(clinic))
     not_improving = [e for e in candidates if progress[e.pk].not_improving]
-    today = timezone.localdate()
+    today = zones.today_at(clinic)
     flags = coverage_flags(patient_ids=active.values("patient_id"), on=today)
     return render(request, "insights/dashboard.html", {
         "clinic": clinic, "is_admin": is_admin, "practitioners": practitioners,
@@ -99,7 +100,7 @@ def _figures_key(clinic, chosen) -> str:
     from acuback.web.charts import DRAWING_VERSION
 
     return (f"acuback:insights:figures:{clinic.pk}:{chosen.pk if chosen else 'all'}:"
-            f"{RULE_VERSION}:{DRAWING_VERSION}")
+            f"{RULE_VERSION}:{responders.RULE_VERSION}:{DRAWING_VERSION}")
 
 
 def _cached_figures(clinic, chosen, episodes, active) -> dict:
@@ -142,6 +143,9 @@ def _figures(clinic, episodes, active) -> dict:
         "ledger": ledger(episodes, ae_rates=ae_rates),
         "ae_rates": [(Severity(r.severity).label, r) for r in ae_rates],
         "measures": selectors.MEASURES, "time_points": selectors.TIME_POINTS,
+        "responder_definition": responders.DEFINITION,
+        "responder_thresholds": [(label, responders.threshold_text(m))
+                                 for m, label in selectors.MEASURES],
         "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
         "published": AE_RATES,
     })
@@ -159,12 +163,13 @@ def research_export(request: HttpRequest) -> HttpResponse:
     clinic = policy.home_clinic(request.user)
     if clinic is None or not policy.can(request.user, "billing.export", clinic):
         raise PermissionDenied
-    content = build_zip(clinic_ids=[clinic.pk], on=timezone.localdate())
+    today = zones.today_at(clinic)
+    content = build_zip(clinic_ids=[clinic.pk], on=today)
     audit_record(request=request, action="insights.research_export", clinic=clinic,
                  detail={"bytes": len(content)})
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = (f'attachment; filename="acuback-research-'
-                                       f'{timezone.localdate()}.zip"')
+                                       f'{today}.zip"')
     return response
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 
-from acuback.accounts.models import Credential, CredentialKind, CredentialStatus
-from acuback.clinical import instruments
+from acuback.accounts.models import Credential
+from acuback.clinical import instruments, responders
 from acuback.outcomes.models import EpisodeMeasure
 from acuback.treatment.models import Session
 
@@ -23,6 +23,10 @@ class Figure:
     @property
     def name(self) -> str:
         return instruments.get(self.instrument).name
+
+    @property
+    def responder_wording(self) -> str | None:
+        return responders.responder_wording(self.instrument)
 
     @property
     def responder_share(self) -> float | None:
@@ -73,18 +77,13 @@ CLAIMS = (
 
 
 def figure(episodes, instrument_id: str) -> Figure:
-    """Baseline to the latest later score, per episode (the stored measure); one aggregate
-    query."""
-    inst = instruments.get(instrument_id)
+    """Baseline to the latest later score, per episode (the stored measure), responders by
+    the stored flag of the one rule (clinical.responders); one aggregate query."""
     rows = EpisodeMeasure.objects.filter(episode__in=episodes, instrument=instrument_id,
                                          baseline__isnull=False, latest__isnull=False)
-    change = F("latest") - F("baseline")
-    aggregates = {"n": Count("pk"), "mean": Avg(change)}
-    threshold = inst.mcid.absolute if inst.mcid and inst.mcid.absolute else None
-    if threshold is not None:
-        better = (Q(latest__lte=F("baseline") - Value(threshold)) if inst.lower_is_better
-                  else Q(latest__gte=F("baseline") + Value(threshold)))
-        aggregates["r"] = Count("pk", filter=better)
+    aggregates = {"n": Count("pk"), "mean": Avg(F("latest") - F("baseline"))}
+    if instruments.get(instrument_id).mcid is not None:
+        aggregates["r"] = Count("pk", filter=Q(responder_latest=True))
     row = rows.aggregate(**aggregates)
     return Figure(instrument_id, row["n"],
                   None if row["mean"] is None else round(row["mean"], 1), row.get("r"))
@@ -93,11 +92,9 @@ def figure(episodes, instrument_id: str) -> Figure:
 def session_facts(episodes) -> dict:
     """Signed sessions, those recording an adjunct therapy, and those whose practitioner held
     an active licence for the location's jurisdiction on the session date; one query."""
-    licensed = Credential.objects.filter(
-        practitioner=OuterRef("practitioner"), kind=CredentialKind.LICENCE,
-        status=CredentialStatus.ACTIVE, jurisdiction=OuterRef("location__jurisdiction"),
-    ).filter(Q(issued_on__isnull=True) | Q(issued_on__lte=OuterRef("session_date")),
-             Q(expires_on__isnull=True) | Q(expires_on__gte=OuterRef("session_date")))
+    licensed = Credential.objects.filter(practitioner=OuterRef("practitioner")) \
+        .valid_for_needling(jurisdiction=OuterRef("location__jurisdiction"),
+                            on=OuterRef("session_date"))
     return (Session.objects.filter(episode__in=episodes, status="signed")
             .aggregate(total=Count("pk"),
                        with_adjunct=Count("pk", filter=~Q(adjuncts=[])),

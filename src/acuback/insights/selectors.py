@@ -9,13 +9,12 @@ from datetime import timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Value
 
+from acuback.clinical import episodes as episode_rules
 from acuback.clinical.evidence import wilson_interval
 from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
 from acuback.patients.models import EpisodeOfCare
 
-# The clinic's primary responder rule (instruments.md §1): ≥ 30 % improvement on
-# the pain NRS and on the ODI, against the episode's baseline.
-RESPONDER_PERCENT = 30.0
+# Responders by the one rule (clinical.responders), stored per episode and time point.
 MEASURES = (("nrs", "Pain (NRS)"), ("odi", "Function (ODI)"))
 TIME_POINTS = (("review", "Review"), ("discharge", "Discharge"),
                ("follow_up_3m", "3-month follow-up"), ("follow_up_6m", "6-month follow-up"))
@@ -45,6 +44,12 @@ class Rate:
         return wilson_interval(self.responders, self.n) if self.n else None
 
 
+def chronic_at_opening() -> Q:
+    """Episodes chronic when opened (``clinical.episodes.chronicity`` on ``opened_on``), as
+    a filter on episodes."""
+    return Q(onset_date__lte=F("opened_on") - timedelta(weeks=episode_rules.CHRONIC_FROM_WEEKS))
+
+
 def _measures(episodes, instrument: str | None = None):
     rows = EpisodeMeasure.objects.filter(episode__in=episodes)
     return rows if instrument is None else rows.filter(instrument=instrument)
@@ -52,15 +57,15 @@ def _measures(episodes, instrument: str | None = None):
 
 def responder_rates(episodes) -> list[Rate]:
     """One aggregate query over the stored per-episode measures: episodes with a baseline
-    above 0 and a score at the time point; responders improved by ≥ 30 %."""
+    and a score at the time point; responders by the stored flag of the one rule."""
     aggregates = {}
     for instrument, _ in MEASURES:
         for time_point, _ in TIME_POINTS:
-            has = Q(instrument=instrument, baseline__gt=0, **{f"{time_point}__isnull": False})
-            improved = Q(**{f"{time_point}__lte": F("baseline") * Value(
-                1 - RESPONDER_PERCENT / 100)})
+            flag = f"responder_{time_point}"
+            has = Q(instrument=instrument, **{f"{flag}__isnull": False})
             aggregates[f"{instrument}_n_{time_point}"] = Count("pk", filter=has)
-            aggregates[f"{instrument}_r_{time_point}"] = Count("pk", filter=has & improved)
+            aggregates[f"{instrument}_r_{time_point}"] = Count(
+                "pk", filter=has & Q(**{flag: True}))
     row = _measures(episodes).filter(instrument__in=[m for m, _ in MEASURES]) \
         .aggregate(**aggregates)
     return [Rate(instrument, time_point, row[f"{instrument}_n_{time_point}"],
@@ -91,7 +96,7 @@ def breakdowns(episodes) -> list[tuple[str, str, list[Rate]]]:
     for style, label in Style.choices:
         groups.append(("Treatment style", label, episodes.filter(
             Exists(TreatmentPlan.objects.filter(episode=OuterRef("pk"), style=style)))))
-    chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
+    chronic = chronic_at_opening()
     groups.append(("Chronicity at opening", "Chronic (12 weeks or more)", episodes.filter(chronic)))
     groups.append(("Chronicity at opening", "Acute or subacute", episodes.exclude(chronic)))
     for band in ("low", "medium", "high"):
@@ -164,7 +169,7 @@ def at_week(episodes, instrument: str, weeks: int, *, min_baseline: float | None
     if weeks not in WEEKS:
         raise ValueError(f"Scores are stored at weeks {WEEKS}, not {weeks}.")
     window = timedelta(weeks=window_weeks(weeks))
-    chronic = Q(onset_date__lte=F("opened_on") - timedelta(weeks=12))
+    chronic = chronic_at_opening()
     cohort = _measures(episodes.filter(chronic), instrument).filter(
         baseline__isnull=False, baseline_at__lte=timezone.now() - timedelta(weeks=weeks) - window)
     if min_baseline is not None:

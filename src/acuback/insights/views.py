@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.audit.services import audit_record
 from acuback.outcomes import selectors as outcome_selectors
 from acuback.outcomes.charts import episode_charts
@@ -37,5 +38,5 @@ def episode_report(request: HttpRequest, pk: int, episode_pk: int, kind: str) ->
                  detail={"pdf": wants_pdf(request)})
     if wants_pdf(request):
         return pdf_response(request, "insights/episode_report.html", context,
-                            f"{kind}-{patient.mrn}-{timezone.localdate()}.pdf")
+                            f"{kind}-{patient.mrn}-{zones.today_at(patient.clinic)}.pdf")
     return render(request, "insights/episode_report.html", context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from acuback.clinical import instruments
+from acuback.clinical import instruments, responders
 from acuback.web.charts import ChartPoint, trajectory_svg
 
 from . import selectors
@@ -23,9 +23,7 @@ def series_chart(series: selectors.Series, session_days) -> str | None:
     if not scored:
         return None
     baseline = scored[0].total
-    band = None
-    if instrument.mcid and instrument.mcid.absolute is not None:
-        band = (baseline - instrument.mcid.absolute, baseline + instrument.mcid.absolute)
+    band = responders.no_change_band(instrument.id, baseline)
     return trajectory_svg(
         title=instrument.name,
         points=[ChartPoint(timezone.localtime(r.submitted_at).date(), r.total) for r in scored],

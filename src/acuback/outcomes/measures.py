@@ -7,9 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import groupby
 
-from acuback.clinical.episode_measures import RULE_VERSION, Score, Summary, summarise
+from acuback.clinical import responders
+from acuback.clinical.episode_measures import (
+    RESPONDER_FIELDS,
+    RULE_VERSION,
+    Score,
+    Summary,
+    responder_flags,
+    summarise,
+)
 
 FIELDS = tuple(Summary.__dataclass_fields__)
+STORED = (*FIELDS, *RESPONDER_FIELDS, "responder_rule_version")
 CHUNK = 5000
 
 
@@ -28,10 +37,15 @@ def _by_episode_and_instrument(responses) -> Iterable:
 
 
 def _rows(Measure, pairs: Iterable) -> Iterable:  # noqa: N803
+    # A data migration's historical model may predate some of the stored fields.
+    known = {f.name for f in Measure._meta.concrete_fields}
     for (episode_id, instrument), scores in pairs:
         summary = summarise(Score(tp, total, at) for _, _, tp, total, at in scores)
+        values = {f: getattr(summary, f) for f in FIELDS}
+        values |= responder_flags(instrument, summary)
+        values["responder_rule_version"] = responders.RULE_VERSION
         yield Measure(episode_id=episode_id, instrument=instrument, rule_version=RULE_VERSION,
-                      **{f: getattr(summary, f) for f in FIELDS})
+                      **{f: v for f, v in values.items() if f in known})
 
 
 def rebuild(Response, Measure, *, episode_ids=None) -> int:  # noqa: N803
@@ -80,11 +94,11 @@ def refresh(*, episode_id: int, instrument: str) -> None:
 
 def stale(Response, Measure) -> list[tuple[int, str]]:  # noqa: N803
     """(episode, instrument) pairs whose stored row differs from a recomputation."""
-    stored = {(m.episode_id, m.instrument): tuple(getattr(m, f) for f in FIELDS)
+    stored = {(m.episode_id, m.instrument): tuple(getattr(m, f) for f in STORED)
               for m in Measure.objects.iterator(chunk_size=CHUNK)}
     wrong = []
     for row in _rows(Measure, _by_episode_and_instrument(_current(Response))):
         key = (row.episode_id, row.instrument)
-        if stored.pop(key, None) != tuple(getattr(row, f) for f in FIELDS):
+        if stored.pop(key, None) != tuple(getattr(row, f) for f in STORED):
             wrong.append(key)
     return sorted(wrong + list(stored))

@@ -256,6 +256,13 @@ class EpisodeMeasure(models.Model):
     week_26 = models.FloatField(null=True)
     week_52 = models.FloatField(null=True)
     rule_version = models.CharField(max_length=40)
+    # The one responder rule (clinical.responders) against the baseline, per time point.
+    responder_review = models.BooleanField(null=True)
+    responder_discharge = models.BooleanField(null=True)
+    responder_follow_up_3m = models.BooleanField(null=True)
+    responder_follow_up_6m = models.BooleanField(null=True)
+    responder_latest = models.BooleanField(null=True)
+    responder_rule_version = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         constraints = [

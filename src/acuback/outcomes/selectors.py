@@ -32,6 +32,11 @@ class Series:
     def scored(self) -> list[QuestionnaireResponse]:
         return [p for p in self.points if p.total is not None]
 
+    @property
+    def threshold(self) -> str | None:
+        """The responder rule as the chart states it (clinical.responders)."""
+        return responders.threshold_text(self.instrument_id)
+
 
 def series_by_instrument(episode: EpisodeOfCare,
                          responses: list[QuestionnaireResponse] | None = None) -> list[Series]:
@@ -126,6 +131,11 @@ class Progress:
     not_improving: bool
     sessions: int
     review_after: int
+
+    @property
+    def groups(self) -> str:
+        """Which measures count as pain and as function (clinical.responders)."""
+        return responders.groups_text()
 
 
 def progress(episode: EpisodeOfCare, *, schedule: Schedule | None = None,

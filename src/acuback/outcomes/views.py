@@ -53,7 +53,7 @@ def patient_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     choices = _link_choices(patient.clinic)
     link_form = LinkForm(choices=choices, patient=patient, in_person=True)
     episodes = []
-    for o in selectors.patient_outcomes(patient, timezone.localdate()):
+    for o in selectors.patient_outcomes(patient, zones.today_at(patient.clinic)):
         charts = [(series, svg, score_rows(series.points, correct_url))
                   for series, svg in episode_charts(o.episode, o.progress, o.session_days)]
         episodes.append({
@@ -318,7 +318,7 @@ def portal_questionnaires(request: HttpRequest, episode_pk: int, time_point: str
     patient = get_object_or_404(Patient.objects.visible_to(request.user),
                                 portal_user=request.user)
     episode = get_object_or_404(patient.episodes.all(), pk=episode_pk)
-    due = next((d for d in selectors.due_for(episode, timezone.localdate())
+    due = next((d for d in selectors.due_for(episode, zones.today_at(patient.clinic))
                 if d.time_point == time_point), None)
     own = list(patient_answerable(patient.clinic, due.instruments)) if due else []
     if not own:

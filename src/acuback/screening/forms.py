@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from acuback.accounts.models import Location
 from acuback.clinical import diagnoses, points
+from acuback.clinical import episodes as episode_rules
 from acuback.clinical.safety import (
     DEVICE_KINDS,
     MAX_GESTATIONAL_WEEKS,
@@ -181,7 +182,7 @@ def derived_answers(*, patient: Patient, episode: EpisodeOfCare, on: date) -> di
         "sex_at_birth": patient.sex_at_birth or None,
         "leg_pain": episode.radiating_leg_pain,
         "back_pain_onset_age": patient.age_on(onset),
-        "back_pain_duration_weeks": round((on - onset).days / 7, 1),
+        "back_pain_duration_weeks": round(episode_rules.weeks_since(onset, on), 1),
         # A coded serious cause raises its safety rule (clinical.diagnoses.safety_rule).
         "diagnosis_codes": frozenset(c for c in episode.diagnosis_codes
                                      if c in diagnoses.BY_CODE),
