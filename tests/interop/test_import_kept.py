@@ -184,7 +184,8 @@ def test_year_one_is_sent_back_with_four_digits(record, fhir, writer):
     if status == 200:
         status, sent, _ = fhir("GET", body["entry"][1]["response"]["location"], writer)
         assert status == 200 and sent["onsetDateTime"] == "0001"
-    patient = {**patient_resource(family="Early"), "birthDate": "0001-01-01"}
+    patient = {**patient_resource(name=[{"family": "Early", "given": ["Ann"]}]),
+               "birthDate": "0001-01-01"}
     status, body, _ = _import(fhir, writer, patient)
     if status == 200:
         status, sent, _ = fhir("GET", body["entry"][0]["response"]["location"], writer)

@@ -102,6 +102,10 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
         return Report(False, [], "the Bundle is not valid FHIR R4; nothing was imported",
                       error.operation_issues())
     entries = bundle.get("entry") or []
+    problems = _request_problems(entries)
+    if problems:
+        return Report(False, [], "the Bundle asks for what this import does not do; nothing "
+                                 "was imported", problems)
     outcomes = [Outcome(i, (e.get("resource") or {}).get("resourceType", "?"))
                 for i, e in enumerate(entries)]
     # Every entry is checked before anything is written, outside the write transaction:
@@ -124,6 +128,63 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
         return Report(False, outcomes, "nothing was imported: the transaction is all or "
                                        "nothing and some entries were refused")
     return Report(True, outcomes)
+
+
+# Conditional requests an import would have to honour exactly; it does not do them.
+CONDITIONAL = ("ifNoneExist", "ifMatch", "ifNoneMatch", "ifModifiedSince")
+
+
+def _request_problems(entries: list) -> list[dict]:
+    """What the entries' requests ask that is not done, as OperationOutcome issues: a
+    conditional create (a duplicate would be made instead), a URL naming another type or a
+    resource (an update), the same fullUrl twice (R4 bdl-7; references would be ambiguous)."""
+    issues, seen = [], {}
+    for n, entry in enumerate(entries):
+        where = f"Bundle.entry[{n}]"
+        request = entry.get("request") or {}
+        for name in CONDITIONAL:
+            if name in request:
+                issues.append((f"{where}.request.{name}", f"request.{name}: conditional "
+                               "requests are not supported; check for the record first"))
+        resource_type = (entry.get("resource") or {}).get("resourceType")
+        if request.get("method") == "POST" and request.get("url") != resource_type:
+            issues.append((f"{where}.request.url", f"request.url {request.get('url')!r}: a "
+                           f"create of a {resource_type} is posted to {resource_type!r}"))
+        full_url = entry.get("fullUrl")
+        if full_url and full_url in seen:
+            issues.append((f"{where}.fullUrl", f"fullUrl {full_url!r} is also the fullUrl of "
+                           f"entry {seen[full_url]}; each entry needs its own"))
+        seen.setdefault(full_url, n)
+    return [{"severity": "error", "code": "not-supported", "diagnostics": what,
+             "expression": [where]} for where, what in issues]
+
+
+# Codes of required bindings the import reads (FHIR R4 value sets: administrative-gender,
+# name-use, contact-point-system, contact-point-use, address-use, address-type,
+# condition-clinical, condition-ver-status). Any other code is not valid FHIR.
+REQUIRED_CODES = {
+    "gender": ("male", "female", "other", "unknown"),
+    "name.use": ("usual", "official", "temp", "nickname", "anonymous", "old", "maiden"),
+    "telecom.system": ("phone", "fax", "email", "pager", "url", "sms", "other"),
+    "telecom.use": ("home", "work", "temp", "old", "mobile"),
+    "address.use": ("home", "work", "temp", "old", "billing"),
+    "address.type": ("postal", "physical", "both"),
+    "clinicalStatus.coding.code": ("active", "recurrence", "relapse", "inactive",
+                                   "remission", "resolved"),
+    "verificationStatus.coding.code": ("unconfirmed", "provisional", "differential",
+                                       "confirmed", "refuted", "entered-in-error"),
+}
+# The same elements inside Patient.contact.
+REQUIRED_CODES.update({f"contact.{path}": codes for path, codes in list(REQUIRED_CODES.items())
+                       if path.split(".")[0] in ("gender", "name", "telecom", "address")})
+
+
+def _refuse_invalid_codes(resource: dict) -> None:
+    for path, value in _leaves(resource):
+        allowed = REQUIRED_CODES.get(_without_indices(path))
+        if allowed and json.loads(value) not in allowed:
+            raise Refused(f"{path} {value} is not a code of its value set (one of "
+                          f"{', '.join(allowed)})")
 
 
 @dataclass
@@ -185,6 +246,7 @@ def _plan_entry(entry: dict, outcome: Outcome, clinic, local_refs, known: Known)
         return None
     try:
         _refuse_modifiers(entry)
+        _refuse_invalid_codes(resource)
         if outcome.resource_type == "Patient":
             plan = Plan(outcome, *_patient(resource, clinic, known))
             if entry.get("fullUrl"):

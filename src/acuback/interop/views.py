@@ -353,7 +353,7 @@ def export_file(request: HttpRequest, caller, pk: str, name: str) -> HttpRespons
     return FileResponse(open(job.directory / name, "rb"), content_type=NDJSON)  # noqa: SIM115
 
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # 20 MiB
 # FHIR resources nest a few dozen levels at most (extensions in extensions); deeper JSON
 # is refused before the validator recurses into it.
 MAX_JSON_DEPTH = 64
@@ -363,8 +363,19 @@ def _limited_body(request: HttpRequest, limit: int) -> bytes | None:
     """The request body, or None when it is larger than `limit`. Read here rather than
     through request.body, whose own limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB) is
     meant for forms and raised an error the FHIR contract turned into a 500."""
+    length = request.META.get("CONTENT_LENGTH")
+    if not length and request.META.get("wsgi.input_terminated"):
+        # A chunked body (no Content-Length): the server (gunicorn) ends the input stream
+        # where the body ends; Django's own stream would read it as empty.
+        stream, body = request.META["wsgi.input"], b""
+        while len(body) <= limit:
+            chunk = stream.read(min(64 * 1024, limit + 1 - len(body)))
+            if not chunk:
+                break
+            body += chunk
+        return None if len(body) > limit else body
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(length or 0)
     except ValueError:
         declared = 0
     if declared > limit:
@@ -393,10 +404,14 @@ def transaction(request: HttpRequest, caller) -> HttpResponse:
         return outcome(401, "login", "import needs a Bearer token with the user/*.write scope",
                        WWW_Authenticate='Bearer realm="acuback"')
     caller.require(Scope.WRITE)
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() \
+            and not request.META.get("wsgi.input_terminated"):
+        return outcome(411, "structure", "this server cannot read a chunked body here; send "
+                                         "the Bundle with a Content-Length")
     body = _limited_body(request, MAX_IMPORT_BYTES)
     if body is None:
         return outcome(413, "too-costly", f"a Bundle may be at most "
-                                          f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+                                          f"{MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
     try:
         bundle = json.loads(body)
     except RecursionError:

@@ -6,12 +6,13 @@ from django import forms
 from django.utils import timezone
 
 from acuback.accounts.models import Location, Practitioner
+from acuback.digits import AsciiDigitsMixin
 from acuback.patients.models import Patient
 
 from .models import AppointmentType
 
 
-class SlotSearchForm(forms.Form):
+class SlotSearchForm(AsciiDigitsMixin, forms.Form):
     patient = forms.ModelChoiceField(queryset=Patient.objects.none())
     practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none())
     location = forms.ModelChoiceField(queryset=Location.objects.none())
@@ -37,7 +38,7 @@ class SlotSearchForm(forms.Form):
         return day
 
 
-class CancelForm(forms.Form):
+class CancelForm(AsciiDigitsMixin, forms.Form):
     reason = forms.CharField(max_length=300)
 
 

@@ -3,11 +3,13 @@ have mangled: a default instead of a server error."""
 
 from __future__ import annotations
 
+from acuback.digits import ascii_int
+
 
 def int_or(value, default: int) -> int:
     """`value` as an int; `default` when it is missing or not a whole number. (A number
     too large for a key is fine: Django finds no row for it.)"""
     try:
-        return int(value)
+        return ascii_int(value)  # int() alone would read "١٢" as 12
     except (TypeError, ValueError):
         return default
