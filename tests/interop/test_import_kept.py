@@ -199,3 +199,37 @@ def test_the_episode_keeps_an_imported_abatement_as_its_discharge(record, fhir, 
                                         .split("/")[1])
     assert episode.status == "discharged" and episode.discharged_on.year == 2025
     assert episode.date_precision == {"opened_on": "month", "discharged_on": "year"}
+
+
+@st.composite
+def r4_dates(draw):
+    return _r4_date(draw, with_time=False)
+
+
+NAMES = iter(range(10**6))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(birth=r4_dates(), start=r4_dates(), end=r4_dates())
+def test_patient_and_practitioner_dates_are_read_back_as_they_came_or_refused(
+        record, fhir, writer, birth, start, end):
+    n = next(NAMES)
+    patient = patient_resource(name=[{"family": f"Date{n}", "given": ["Ann"]}],
+                               birthDate=birth)
+    practitioner = {"resourceType": "Practitioner", "name": [{"text": f"Dr Date {n}"}],
+                    "qualification": [{"code": {"text": "Licensed Acupuncturist"},
+                                       "period": {"start": start, "end": end},
+                                       "extension": [{"url": "https://acuback.org/fhir/"
+                                                      "StructureDefinition/credential",
+                                                      "extension": [{"url": "jurisdiction",
+                                                                     "valueCode": "US-OR"}]}]}]}
+    for resource, check in ((patient, lambda sent: sent["birthDate"] == birth),
+                            (practitioner, lambda sent: sent["qualification"][0]["period"]
+                             == {"start": start, "end": end})):
+        status, body, _ = _import(fhir, writer, resource)
+        if status != 200:
+            assert status == 422, body
+            continue
+        read_status, sent, _ = fhir("GET", body["entry"][0]["response"]["location"], writer)
+        assert read_status == 200 and check(sent), (sent, warnings_of(body, 0))

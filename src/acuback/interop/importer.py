@@ -354,8 +354,7 @@ def _without_indices(path: str) -> str:
 # the identifiers (listed in their own warning), the organisation (the importing clinic)
 # and the patient a Condition is about (resolved to the imported or existing patient).
 REPLACED = {"Patient": re.compile(r"(identifier|managingOrganization)(\[|\.|$)"),
-            "Condition": re.compile(r"subject(\.|$)"),
-            "Practitioner": re.compile(r"$^")}
+            "Condition": re.compile(r"subject(\.|$)")}
 
 
 # Source elements acuback sends back under another name.
@@ -382,12 +381,12 @@ def _not_kept(resource: dict, plan: Plan) -> list[str]:
     available: dict[str, list[str]] = {}
     for path, value in _leaves(sent):
         available.setdefault(_without_indices(path), []).append(value)
-    replaced = REPLACED[resource.get("resourceType", "")]
+    replaced = REPLACED.get(resource.get("resourceType", ""))
     skipped = tuple(plan.skipped)
     warnings = []
     for path, value in _leaves(resource):
         if path in ("resourceType", "id") or path.startswith(("meta.", "meta[")) \
-                or replaced.match(path) or path.startswith(skipped):
+                or (replaced and replaced.match(path)) or path.startswith(skipped):
             continue
         values = available.get(SENT_AS.get(path, _without_indices(path)), [])
         if value in values:
