@@ -8,7 +8,9 @@ import io
 import json
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 
 from acuback.accounts.models import Practitioner
 from acuback.interop.models import Scope
@@ -31,8 +33,17 @@ def _chunked_post(token: str, body: bytes):
                "CONTENT_TYPE": "application/fhir+json", "HTTP_TRANSFER_ENCODING": "chunked",
                "HTTP_AUTHORIZATION": f"Bearer {token}", "REMOTE_ADDR": "127.0.0.1"}
     started = {}
-    chunks = WSGIHandler()(environ, lambda status, headers: started.update(status=status))
-    return int(started["status"].split()[0]), json.loads(b"".join(chunks))
+    # As Django's test client does: the test's database connection stays open.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, lambda status, headers: started.update(status=status))
+        content = b"".join(response)
+        response.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return int(started["status"].split()[0]), json.loads(content)
 
 
 def test_a_chunked_transaction_is_read(record, writer):
