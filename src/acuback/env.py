@@ -23,6 +23,8 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
+    if value and not re.fullmatch(r"-?[0-9]+", value):  # int() would take "١٥"
+        raise ValueError(f"{name} must be a whole number written with the digits 0-9")
     return int(value) if value else default
 
 

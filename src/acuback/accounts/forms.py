@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from acuback.digits import AsciiDigitsMixin
+
 from .models import Credential
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(AsciiDigitsMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "That username and password do not match an account. "
         "Both are case-sensitive.",
@@ -14,12 +16,12 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(AsciiDigitsMixin, forms.Form):
     email = forms.EmailField(label="Your e-mail address",
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
-class CredentialForm(forms.ModelForm):
+class CredentialForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = Credential
         fields = [

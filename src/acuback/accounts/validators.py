@@ -17,7 +17,7 @@ def validate_npi(value: str) -> None:
     """A US National Provider Identifier: 10 digits with a Luhn check digit
     computed over the prefix 80840 and the first nine digits (CMS, "Requirements
     for National Provider Identifier (NPI) and NPI Enumeration", check digit)."""
-    if not re.fullmatch(r"\d{10}", value):
+    if not re.fullmatch(r"[0-9]{10}", value):  # \d would take "١٢٣…"
         raise ValidationError("An NPI has exactly 10 digits.")
     digits = [int(d) for d in "80840" + value[:9]]
     total = 0

@@ -20,6 +20,7 @@ from acuback.accounts.models import (
 )
 from acuback.billing.models import FeeSchedule, Payer
 from acuback.clinical import instruments
+from acuback.digits import AsciiDigitsMixin
 from acuback.outcomes.models import OutcomeSchedule
 from acuback.patients.models import ConsentForm
 from acuback.scheduling.models import AppointmentType, WeeklyAvailability
@@ -33,7 +34,7 @@ def staff_of(clinic: Clinic):
         clinic=clinic, role__in=STAFF_ROLES).values("user_id")).order_by("username")
 
 
-class InviteForm(forms.Form):
+class InviteForm(AsciiDigitsMixin, forms.Form):
     email = forms.EmailField(help_text="The link to choose a password goes here.")
     username = forms.RegexField(regex=r"^[\w.@+-]+\Z", max_length=150,
                                 help_text="What they log in with: letters, digits and @.+-_")
@@ -43,13 +44,13 @@ class InviteForm(forms.Form):
                                       widget=forms.CheckboxSelectMultiple)
 
 
-class RolesForm(forms.Form):
+class RolesForm(AsciiDigitsMixin, forms.Form):
     roles = forms.MultipleChoiceField(
         choices=STAFF_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False,
         help_text="None: the person leaves this clinic's staff (their account stays).")
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(AsciiDigitsMixin, forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
@@ -59,21 +60,21 @@ class DetailsForm(forms.Form):
                                          "+1 503 555 0100.")
 
 
-class TemporaryPasswordForm(forms.Form):
+class TemporaryPasswordForm(AsciiDigitsMixin, forms.Form):
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
                                label="Temporary password",
                                help_text="Tell them by phone or in person; they choose their "
                                          "own at their next log-in.")
 
 
-class ClinicSettingsForm(forms.ModelForm):
+class ClinicSettingsForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = Clinic
         fields = ["name", "phone", "email", "time_zone", "reminder_hours_before",
                   "cancellation_notice_hours", "record_retention_years"]
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = Location
         fields = ["name", "address_line1", "address_line2", "city", "region", "postal_code",
@@ -83,7 +84,7 @@ class LocationForm(forms.ModelForm):
         return self.cleaned_data["jurisdiction"].strip().upper()
 
 
-class PractitionerForm(forms.ModelForm):
+class PractitionerForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = Practitioner
         fields = ["display_name", "profession", "npi", "user", "supervisor", "is_active"]
@@ -105,14 +106,14 @@ class PractitionerForm(forms.ModelForm):
             pk=self.instance.pk)
 
 
-class AppointmentTypeForm(forms.ModelForm):
+class AppointmentTypeForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = AppointmentType
         fields = ["name", "kind", "duration_minutes", "buffer_minutes", "bookable_online",
                   "is_active"]
 
 
-class FeeForm(forms.ModelForm):
+class FeeForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = FeeSchedule
         fields = ["code", "amount"]
@@ -134,7 +135,7 @@ class FeeForm(forms.ModelForm):
         return code
 
 
-class PayerForm(forms.ModelForm):
+class PayerForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = Payer
         fields = ["name", "kind", "year_convention", "min_minutes_per_unit"]
@@ -149,7 +150,7 @@ class PayerForm(forms.ModelForm):
         field.widget.attrs.update(min=1, max=60)
 
 
-class HoursForm(forms.ModelForm):
+class HoursForm(AsciiDigitsMixin, forms.ModelForm):
     """A practitioner's weekly hours at one of the clinic's locations."""
 
     class Meta:
@@ -171,7 +172,7 @@ class HoursForm(forms.ModelForm):
 INSTRUMENT_CHOICES = sorted((i.id, i.name) for i in instruments.REGISTRY.values())
 
 
-class QuestionnaireScheduleForm(forms.ModelForm):
+class QuestionnaireScheduleForm(AsciiDigitsMixin, forms.ModelForm):
     """Which questionnaires are asked when (the outcome schedule's instrument lists)."""
 
     baseline = forms.MultipleChoiceField(choices=INSTRUMENT_CHOICES,
@@ -190,7 +191,7 @@ class QuestionnaireScheduleForm(forms.ModelForm):
                   "review_every_days", "not_improving_after_sessions", "link_valid_days"]
 
 
-class ConsentFormVersionForm(forms.ModelForm):
+class ConsentFormVersionForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = ConsentForm
         fields = ["kind", "version", "title", "body"]
@@ -198,7 +199,7 @@ class ConsentFormVersionForm(forms.ModelForm):
                       "body": "The exact text the patient reads and signs."}
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(AsciiDigitsMixin, forms.Form):
     action = forms.CharField(required=False, max_length=60,
                              help_text="e.g. page.view, or the start of one: staff.")
     actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False,

@@ -20,7 +20,7 @@ MERIDIANS = ("LU", "LI", "ST", "SP", "HT", "SI", "BL", "KI", "PC", "TE", "GB", "
 # Legacy and alternative meridian abbreviations (safety.md §3.4 [Aliases]).
 ALIASES = {"UB": "BL", "TW": "TE", "SJ": "TE", "TH": "TE", "LV": "LR", "LIV": "LR", "DU": "GV",
            "REN": "CV", "RN": "CV"}
-_CODE_RE = re.compile(r"^([A-Z]+)[\s\-.]*0*(\d+)$")
+_CODE_RE = re.compile(r"^([A-Z]+)[\s\-.]*0*([0-9]+)$")  # not \d: "BL٢٣" is no code
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and the report says, entry by entry, what was or would have been created and why
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,6 +102,10 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
         return Report(False, [], "the Bundle is not valid FHIR R4; nothing was imported",
                       error.operation_issues())
     entries = bundle.get("entry") or []
+    problems = _request_problems(entries)
+    if problems:
+        return Report(False, [], "the Bundle asks for what this import does not do; nothing "
+                                 "was imported", problems)
     outcomes = [Outcome(i, (e.get("resource") or {}).get("resourceType", "?"))
                 for i, e in enumerate(entries)]
     # Every entry is checked before anything is written, outside the write transaction:
@@ -125,6 +130,63 @@ def transaction_import(*, bundle: object, clinic, request: HttpRequest) -> Repor
     return Report(True, outcomes)
 
 
+# Conditional requests an import would have to honour exactly; it does not do them.
+CONDITIONAL = ("ifNoneExist", "ifMatch", "ifNoneMatch", "ifModifiedSince")
+
+
+def _request_problems(entries: list) -> list[dict]:
+    """What the entries' requests ask that is not done, as OperationOutcome issues: a
+    conditional create (a duplicate would be made instead), a URL naming another type or a
+    resource (an update), the same fullUrl twice (R4 bdl-7; references would be ambiguous)."""
+    issues, seen = [], {}
+    for n, entry in enumerate(entries):
+        where = f"Bundle.entry[{n}]"
+        request = entry.get("request") or {}
+        for name in CONDITIONAL:
+            if name in request:
+                issues.append((f"{where}.request.{name}", f"request.{name}: conditional "
+                               "requests are not supported; check for the record first"))
+        resource_type = (entry.get("resource") or {}).get("resourceType")
+        if request.get("method") == "POST" and request.get("url") != resource_type:
+            issues.append((f"{where}.request.url", f"request.url {request.get('url')!r}: a "
+                           f"create of a {resource_type} is posted to {resource_type!r}"))
+        full_url = entry.get("fullUrl")
+        if full_url and full_url in seen:
+            issues.append((f"{where}.fullUrl", f"fullUrl {full_url!r} is also the fullUrl of "
+                           f"entry {seen[full_url]}; each entry needs its own"))
+        seen.setdefault(full_url, n)
+    return [{"severity": "error", "code": "not-supported", "diagnostics": what,
+             "expression": [where]} for where, what in issues]
+
+
+# Codes of required bindings the import reads (FHIR R4 value sets: administrative-gender,
+# name-use, contact-point-system, contact-point-use, address-use, address-type,
+# condition-clinical, condition-ver-status). Any other code is not valid FHIR.
+REQUIRED_CODES = {
+    "gender": ("male", "female", "other", "unknown"),
+    "name.use": ("usual", "official", "temp", "nickname", "anonymous", "old", "maiden"),
+    "telecom.system": ("phone", "fax", "email", "pager", "url", "sms", "other"),
+    "telecom.use": ("home", "work", "temp", "old", "mobile"),
+    "address.use": ("home", "work", "temp", "old", "billing"),
+    "address.type": ("postal", "physical", "both"),
+    "clinicalStatus.coding.code": ("active", "recurrence", "relapse", "inactive",
+                                   "remission", "resolved"),
+    "verificationStatus.coding.code": ("unconfirmed", "provisional", "differential",
+                                       "confirmed", "refuted", "entered-in-error"),
+}
+# The same elements inside Patient.contact.
+REQUIRED_CODES.update({f"contact.{path}": codes for path, codes in list(REQUIRED_CODES.items())
+                       if path.split(".")[0] in ("gender", "name", "telecom", "address")})
+
+
+def _refuse_invalid_codes(resource: dict) -> None:
+    for path, value in _leaves(resource):
+        allowed = REQUIRED_CODES.get(_without_indices(path))
+        if allowed and json.loads(value) not in allowed:
+            raise Refused(f"{path} {value} is not a code of its value set (one of "
+                          f"{', '.join(allowed)})")
+
+
 @dataclass
 class Plan:
     """What one entry will create: the row, then the rows that hang on it."""
@@ -133,6 +195,7 @@ class Plan:
     row: Patient | Practitioner | EpisodeOfCare
     credentials: list[Credential] = field(default_factory=list)
     source_ids: list[str] = field(default_factory=list)  # a patient's identifiers
+    skipped: list[str] = field(default_factory=list)  # elements already warned about
 
 
 class Known:
@@ -182,6 +245,8 @@ def _plan_entry(entry: dict, outcome: Outcome, clinic, local_refs, known: Known)
         outcome.refused = f"request.method must be POST (create), got {method!r}"
         return None
     try:
+        _refuse_modifiers(entry)
+        _refuse_invalid_codes(resource)
         if outcome.resource_type == "Patient":
             plan = Plan(outcome, *_patient(resource, clinic, known))
             if entry.get("fullUrl"):
@@ -189,7 +254,8 @@ def _plan_entry(entry: dict, outcome: Outcome, clinic, local_refs, known: Known)
         elif outcome.resource_type == "Practitioner":
             plan = Plan(outcome, *_practitioner(resource, clinic, outcome, known))
         else:
-            plan = Plan(outcome, _condition(resource, clinic, local_refs))
+            plan = Plan(outcome, _condition(resource, clinic, local_refs, outcome))
+        outcome.warnings += _not_kept(resource, plan)
     except Refused as error:
         outcome.refused = str(error)
         return None
@@ -247,6 +313,90 @@ def _write(plans: list[Plan], clinic, entries: list, request) -> None:
         audit_append(*events)
 
 
+# --- what is kept ----------------------------------------------------------------------------
+# FHIR: a resource with a modifier extension, or implicit rules, the receiver does not
+# understand must not be processed as if they were absent (R4 Extensibility, §2.4.1).
+MODIFIERS = ("modifierExtension", "implicitRules")
+
+
+def _refuse_modifiers(value, path: str = "") -> None:
+    """Refuse an entry carrying a modifier extension or implicit rules anywhere in it."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            where = f"{path}.{key}" if path else key
+            if key in MODIFIERS:
+                raise Refused(f"{where.removeprefix('resource.')}: a modifier this server does "
+                              "not understand (FHIR requires refusing it rather than ignoring "
+                              "it)")
+            _refuse_modifiers(child, where)
+    elif isinstance(value, list):
+        for n, child in enumerate(value):
+            _refuse_modifiers(child, f"{path}[{n}]")
+
+
+def _leaves(value, path: str = ""):
+    """(FHIRPath with indices, JSON value) of each primitive in a resource."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _leaves(child, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for n, child in enumerate(value):
+            yield from _leaves(child, f"{path}[{n}]")
+    else:
+        yield path, json.dumps(value)
+
+
+def _without_indices(path: str) -> str:
+    return re.sub(r"\[[0-9]+\]", "", path)
+
+
+# Elements an import replaces by design, so not reported: the source's id and metadata,
+# the identifiers (listed in their own warning), the organisation (the importing clinic)
+# and the patient a Condition is about (resolved to the imported or existing patient).
+REPLACED = {"Patient": re.compile(r"(identifier|managingOrganization)(\[|\.|$)"),
+            "Condition": re.compile(r"subject(\.|$)")}
+
+
+# Source elements acuback sends back under another name.
+SENT_AS = {"onsetPeriod.start": "onsetDateTime", "abatementPeriod.start": "abatementDateTime",
+           "abatementPeriod.end": "abatementDateTime"}
+
+
+def _not_kept(resource: dict, plan: Plan) -> list[str]:
+    """A warning for each element of the source that acuback will not send back as it
+    came: the planned row is mapped to FHIR as it will be sent, and every value of the
+    source missing from that is named. A row that would not be valid FHIR when read is
+    refused now, not after it is stored (whatever is accepted can be read back)."""
+    row = plan.row
+    try:
+        if isinstance(row, Patient):
+            sent = mapping.patient(row)
+        elif isinstance(row, Practitioner):
+            sent = mapping.practitioner(row, plan.credentials)
+        else:
+            sent = mapping.condition(row)
+    except mapping.InvalidResource as error:
+        raise Refused("it could not be sent back as valid FHIR R4: " + "; ".join(
+            f"{where}: {what}" for where, what in error.issues)) from error
+    available: dict[str, list[str]] = {}
+    for path, value in _leaves(sent):
+        available.setdefault(_without_indices(path), []).append(value)
+    replaced = REPLACED.get(resource.get("resourceType", ""))
+    skipped = tuple(plan.skipped)
+    warnings = []
+    for path, value in _leaves(resource):
+        if path in ("resourceType", "id") or path.startswith(("meta.", "meta[")) \
+                or (replaced and replaced.match(path)) or path.startswith(skipped):
+            continue
+        values = available.get(SENT_AS.get(path, _without_indices(path)), [])
+        if value in values:
+            values.remove(value)
+            continue
+        instead = f" (sent back as {', '.join(values)})" if values else ""
+        warnings.append(f"{path} {value} is not kept{instead}")
+    return warnings
+
+
 def _first(items: list | None, **match) -> dict:
     for item in items or []:
         if all(item.get(k) == v for k, v in match.items()):
@@ -262,6 +412,12 @@ def _patient(r: dict, clinic, known: Known) -> tuple[Patient, list, list[str]]:
         raise Refused("name: a family and a given name are required")
     if not r.get("birthDate"):
         raise Refused("birthDate is required")
+    # Modifier elements acuback has no place for: ignoring them would change the meaning.
+    if any(k.startswith("deceased") and r[k] not in (False, None) for k in r):
+        raise Refused("deceased[x]: acuback does not record a patient's death; a deceased "
+                      "patient cannot be imported")
+    if r.get("link"):
+        raise Refused("link: links to other patient records are not supported")
     birth_sex = next((e.get("valueCode") for e in r.get("extension") or []
                       if e.get("url") == mapping.US_CORE_BIRTHSEX), None)
     sex = {"F": "female", "M": "male"}.get(birth_sex) or {
@@ -296,17 +452,20 @@ def _patient(r: dict, clinic, known: Known) -> tuple[Patient, list, list[str]]:
     patient.full_clean(exclude=["mrn", "portal_user"])
     source = [f"{i.get('system', '?')}|{i['value']}" for i in r.get("identifier") or []
               if i.get("value")]
-    return patient, [], source
+    return patient, [], source, []
 
 
 def _practitioner(r: dict, clinic, outcome: Outcome,
-                  known: Known) -> tuple[Practitioner, list[Credential]]:
+                  known: Known) -> tuple[Practitioner, list[Credential], list[str], list[str]]:
     name = (r.get("name") or [{}])[0]
     display = name.get("text") or " ".join([*(name.get("prefix") or []),
                                             *(name.get("given") or []),
                                             name.get("family", "")]).strip()
     if not display:
         raise Refused("name is required")
+    # The parts a name without text is put together from are kept, as its text.
+    skipped = [] if name.get("text") else [f"name[0].{part}" for part in
+                                           ("prefix", "given", "family")]
     npi = _first(r.get("identifier"), system=mapping.NPI).get("value", "")
     profession = next((e.get("valueCode") for e in r.get("extension") or []
                        if e.get("url") == f"{mapping.EXT}/profession"), None)
@@ -328,6 +487,7 @@ def _practitioner(r: dict, clinic, outcome: Outcome,
             outcome.warnings.append(f"qualification {n + 1} not imported: without its "
                                     "jurisdiction it cannot clear anyone to needle; add it "
                                     "in the registry")
+            skipped.append(f"qualification[{n}].")
             continue
         values = {e["url"]: e.get("valueCode") or e.get("valueString", "")
                   for e in facts.get("extension") or []}
@@ -346,7 +506,7 @@ def _practitioner(r: dict, clinic, outcome: Outcome,
             raise Refused(f"qualification {n + 1}: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
         credentials.append(credential)
-    return practitioner, credentials
+    return practitioner, credentials, [], skipped
 
 
 FHIR_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})(?:T.*)?)?)?")
@@ -377,7 +537,12 @@ def _full_day(value: str | None, element: str) -> date | None:
     return day
 
 
-def _condition(r: dict, clinic, local_refs) -> EpisodeOfCare:
+ACTIVE_STATUSES = ("active", "recurrence", "relapse")
+ABATEMENT = ("abatementDateTime", "abatementAge", "abatementPeriod", "abatementRange",
+             "abatementString")
+
+
+def _condition(r: dict, clinic, local_refs, outcome: Outcome) -> EpisodeOfCare:
     reference = (r.get("subject") or {}).get("reference", "")
     patient = local_refs.get(reference)
     if patient is None and reference.startswith("Patient/"):
@@ -386,6 +551,11 @@ def _condition(r: dict, clinic, local_refs) -> EpisodeOfCare:
     if patient is None:
         raise Refused(f"subject {reference!r} is neither a Patient in this Bundle nor a "
                       "patient of this clinic")
+    verification = _first((r.get("verificationStatus") or {}).get("coding")).get("code")
+    if verification not in (None, "confirmed"):
+        # A modifier element: an episode of care is a confirmed problem being treated.
+        raise Refused(f"verificationStatus {verification!r}: only a confirmed condition can "
+                      "be imported as an episode of care")
     codes = []
     for coding in (r.get("code") or {}).get("coding") or []:
         if coding.get("system") != mapping.ICD10CM:
@@ -401,8 +571,12 @@ def _condition(r: dict, clinic, local_refs) -> EpisodeOfCare:
     onset = r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start")
     if not onset:
         raise Refused("onsetDateTime is required (when the back pain began)")
-    status = _first((r.get("clinicalStatus") or {}).get("coding"))
-    resolved = status.get("code") in ("resolved", "inactive", "remission")
+    status = _first((r.get("clinicalStatus") or {}).get("coding")).get("code")
+    abatement = next((name for name in ABATEMENT if r.get(name)), None)
+    if abatement and status in ACTIVE_STATUSES:
+        raise Refused(f"{abatement} is given while clinicalStatus is {status!r}: an abated "
+                      "condition is inactive, resolved or in remission (FHIR invariant con-4)")
+    resolved = bool(abatement) or status in ("resolved", "inactive", "remission")
     precision = {}
     onset_date, precision["onset_date"] = _partial_day(onset, onset_element)
     opened, precision["opened_on"] = _partial_day(r.get("recordedDate"), "recordedDate")
@@ -410,10 +584,19 @@ def _condition(r: dict, clinic, local_refs) -> EpisodeOfCare:
         opened = zones.today_at(patient.clinic)
     discharged = None
     if resolved:
-        discharged, precision["discharged_on"] = _partial_day(r.get("abatementDateTime"),
-                                                              "abatementDateTime")
+        # The abatement is the discharge, with its date where FHIR gives one.
+        if abatement == "abatementPeriod":
+            period = r["abatementPeriod"]
+            element = "abatementPeriod.end" if period.get("end") else "abatementPeriod.start"
+            discharged, precision["discharged_on"] = _partial_day(
+                period.get("end") or period.get("start"), element)
+        elif abatement == "abatementDateTime":
+            discharged, precision["discharged_on"] = _partial_day(r["abatementDateTime"],
+                                                                  "abatementDateTime")
         if discharged is None:
             discharged, precision["discharged_on"] = opened, precision["opened_on"]
+            outcome.warnings.append(f"{abatement or 'the abatement date'} gives no date: the "
+                                    "discharge is dated on the recorded date")
     episode = EpisodeOfCare(
         patient=patient, onset_date=onset_date, diagnosis_codes=codes, opened_on=opened,
         status=EpisodeStatus.DISCHARGED if resolved else EpisodeStatus.OPEN,

@@ -119,8 +119,9 @@ def _partial(value: date | None, precision: str | None) -> str | None:
     """A date at the precision it was recorded with ("2024", "2024-05" or "2024-05-17")."""
     if value is None:
         return None
-    return {"year": f"{value:%Y}", "month": f"{value:%Y-%m}"}.get(precision or "",
-                                                                   value.isoformat())
+    # Four digits always: strftime's %Y writes year 1 as "1", which is not a FHIR date.
+    return {"year": f"{value.year:04d}", "month": f"{value.year:04d}-{value.month:02d}"}.get(
+        precision or "", value.isoformat())
 
 
 def _local(kind: str, code: str, display: str | None = None) -> dict:

@@ -6,6 +6,7 @@ the same user sees on the web pages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,11 +100,18 @@ def _observation_code(system, code):
 
 
 def _condition_code(system, code):
-    if system not in (None, mapping.ICD10CM):
+    """Codes match exactly, with their case, as for every token (R4 search). Stored codes
+    are upper case (diagnoses.check accepts no other form), so a code with a lower-case
+    letter or a character no ICD-10-CM code has matches nothing."""
+    if system not in (None, mapping.ICD10CM) or not ICD10_CODE.fullmatch(code):
         return NOTHING
     # JSON list membership, portable across SQLite and PostgreSQL: the stored list is
-    # serialised as ["M54.50", ...], so the quoted code is a safe substring.
-    return Q(diagnosis_codes__icontains=f'"{code.upper()}"')
+    # serialised as ["M54.50", ...], so the quoted code is a safe substring. (SQLite's LIKE
+    # ignores case; the code was checked to be upper case above.)
+    return Q(diagnosis_codes__icontains=f'"{code}"')
+
+
+ICD10_CODE = re.compile(r"[A-Z0-9.]{1,10}")
 
 
 def _procedure_code(system, code):

@@ -39,6 +39,12 @@ FORMAT_VALUES = ("json", "application/json", "application/fhir+json")
 RESULT_PARAMS = ("_count", "_offset", "_summary", "_total", "_format")
 MAX_COUNT = 500
 DEFAULT_COUNT = 50
+# Project rule: at most this many comma-separated values for one parameter, and in one
+# request. Each value is one or a few SQL terms; without a bound ~1,000 values reached
+# SQLite's expression depth (1,000) and answered 500. Checked at the maximum on SQLite and
+# PostgreSQL (tests/interop/test_search_exact.py).
+MAX_OR_VALUES = 100
+MAX_VALUES = 200
 
 
 class SearchError(ValueError):
@@ -46,12 +52,13 @@ class SearchError(ValueError):
 
 
 def row_id(value: str) -> int | None:
-    """The primary key an id of ours names: ASCII digits only, and within a 64-bit key;
-    None when the text cannot name a row here (the caller answers 404 or no match)."""
+    """The primary key an id of ours names: ASCII digits only, written canonically (no
+    leading zero: "01" is another id than "1", and names nothing here) and within a 64-bit
+    key; None when the text cannot name a row here (the caller answers 404 or no match)."""
     if not isinstance(value, str) or not ASCII_ID.fullmatch(value):
         return None
     number = int(value)
-    return number if 0 < number <= MAX_ROW_ID else None
+    return number if 0 < number <= MAX_ROW_ID and str(number) == value else None
 
 
 # --- reading values ------------------------------------------------------------------------
@@ -160,8 +167,10 @@ def reference(name: str, path: str, target: str, expression: str, description: s
 
 
 DATE_RE = re.compile(r"(eq|ne|gt|ge|lt|le|sa|eb|ap)?([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})"
-                     r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?"
+                     r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
                      r"(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?")
+# Stored times have microseconds: a finer search value cannot be honoured as given.
+MAX_FRACTION_DIGITS = 6
 DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 
 
@@ -172,16 +181,21 @@ def date_range(value: str) -> tuple[str, datetime, datetime]:
     found = DATE_RE.fullmatch(value)
     if not found:
         raise SearchError(f"not a FHIR date: {value!r} (use e.g. ge2026-01-31)")
-    prefix, year, month, day, hour, minute, second, zone = found.groups()
+    prefix, year, month, day, hour, minute, second, fraction, zone = found.groups()
     if prefix == "ap":
         raise SearchError("date prefix 'ap' (approximately) is not supported; use "
                           f"{', '.join(DATE_PREFIXES)}")
+    if fraction is not None and len(fraction) > MAX_FRACTION_DIGITS:
+        raise SearchError(f"{value!r}: at most {MAX_FRACTION_DIGITS} digits after the "
+                          "seconds' point (times are kept to the microsecond)")
     try:
         if hour is not None:
             tz = UTC if zone in (None, "Z") else datetime.strptime(zone, "%z").tzinfo
+            # The value's range at its precision: "00.5" is [00.5, 00.6), "00" a second.
+            step = 10 ** (MAX_FRACTION_DIGITS - len(fraction or ""))
             start = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                             int(second or 0), tzinfo=tz)
-            end = start + (timedelta(seconds=1) if second else timedelta(minutes=1))
+                             int(second or 0), int(fraction or 0) * step, tzinfo=tz)
+            end = start + (timedelta(microseconds=step) if second else timedelta(minutes=1))
         elif day is not None:
             start = datetime(int(year), int(month), int(day), tzinfo=UTC)
             end = start + timedelta(days=1)
@@ -198,21 +212,38 @@ def date_range(value: str) -> tuple[str, datetime, datetime]:
     return prefix or "eq", start, end
 
 
-def _day_floor(moment: datetime) -> date:
-    return moment.date()
+# A stored date covers a day, or (kept with its precision, say an imported "2024-05") the
+# whole month or year; the field holds the first day of it.
+DATE_UNITS = ("day", "month", "year")
 
 
-def _day_ceiling(moment: datetime) -> date:
+def _unit_floor(moment: datetime, unit: str) -> date:
+    """The first day of the day, month or year the (UTC) moment falls in."""
     day = moment.date()
-    return day if moment.time() == datetime.min.time() else day + timedelta(days=1)
+    return {"day": day, "month": day.replace(day=1), "year": day.replace(month=1, day=1)}[unit]
 
 
-def date_clause(field_name: str, is_datetime: bool, value: str) -> Q:
+def _unit_ceiling(moment: datetime, unit: str) -> date:
+    """The first day of the first whole day, month or year starting at or after the moment."""
+    floor = _unit_floor(moment, unit)
+    if datetime(floor.year, floor.month, floor.day, tzinfo=UTC) == moment:
+        return floor
+    if unit == "day":
+        return floor + timedelta(days=1)
+    if unit == "month":
+        return date(floor.year + (floor.month == 12), floor.month % 12 + 1, 1)
+    return date(floor.year + 1, 1, 1)
+
+
+def date_clause(field_name: str, is_datetime: bool, value: str, unit: str = "day") -> Q:
     """The FHIR R4 prefix rules, comparing the search value's range [s0, s1) with the
-    stored value's range [t0, t1): a timestamp is a point, a date the whole (UTC) day.
+    stored value's range [t0, t1): a timestamp is a point, a date the whole (UTC) day, or
+    month or year (`unit`).
       eq: s0 <= t0 and t1 <= s1    ne: not eq
       gt: t1 > s1    lt: t0 < s0    ge: gt or eq    le: lt or eq
-      sa: t0 >= s1   eb: t1 <= s0"""
+      sa: t0 >= s1   eb: t1 <= s0
+    For a stored unit starting at t0, t1 > x exactly when t0 >= the floor of x to the unit,
+    and t0 >= x exactly when t0 >= its ceiling."""
     prefix, s0, s1 = date_range(value)
     f = field_name
     if is_datetime:
@@ -220,11 +251,11 @@ def date_clause(field_name: str, is_datetime: bool, value: str) -> Q:
         def t0_lt(x): return Q(**{f"{f}__lt": x})
         def t1_gt(x): return Q(**{f"{f}__gte": x})
         def t1_le(x): return Q(**{f"{f}__lt": x})
-    else:  # a stored day d covers [d, d + 1 day)
-        def t0_ge(x): return Q(**{f"{f}__gte": _day_ceiling(x)})
-        def t0_lt(x): return Q(**{f"{f}__lt": _day_ceiling(x)})
-        def t1_gt(x): return Q(**{f"{f}__gte": _day_floor(x)})
-        def t1_le(x): return Q(**{f"{f}__lt": _day_floor(x)})
+    else:
+        def t0_ge(x): return Q(**{f"{f}__gte": _unit_ceiling(x, unit)})
+        def t0_lt(x): return Q(**{f"{f}__lt": _unit_ceiling(x, unit)})
+        def t1_gt(x): return Q(**{f"{f}__gte": _unit_floor(x, unit)})
+        def t1_le(x): return Q(**{f"{f}__lt": _unit_floor(x, unit)})
     eq = t0_ge(s0) & t1_le(s1)
     clauses = {"eq": eq, "ne": Q(**{f"{f}__isnull": False}) & ~eq,
                "gt": t1_gt(s1), "lt": t0_lt(s0), "ge": t1_gt(s1) | eq, "le": t0_lt(s0) | eq,
@@ -232,10 +263,25 @@ def date_clause(field_name: str, is_datetime: bool, value: str) -> Q:
     return clauses[prefix]
 
 
+PRECISION_FIELD = "date_precision"  # field name -> "month" or "year"; absent: a full date
+
+
 def date_param(name: str, field_name: str, expression: str, description: str) -> Param:
+    """A date parameter. On a model that keeps dates with their precision (a JSON field
+    `date_precision`), each stored value is compared as the range its precision covers."""
     def match(value: str, modifier: str | None, model) -> Q:
+        value = _unescape(value)
         is_datetime = isinstance(model._meta.get_field(field_name), DateTimeField)
-        return date_clause(field_name, is_datetime, _unescape(value))
+        if is_datetime or PRECISION_FIELD not in {f.name for f in model._meta.get_fields()}:
+            return date_clause(field_name, is_datetime, value)
+        # has_key first, so the comparisons are never NULL (a negated clause stays exact).
+        stored = Q(**{f"{PRECISION_FIELD}__has_key": field_name})
+        partial = {unit: stored & Q(**{f"{PRECISION_FIELD}__{field_name}": unit})
+                   for unit in DATE_UNITS[1:]}
+        whole_day = ~stored | (stored & ~reduce(or_, partial.values()))
+        return reduce(or_, [whole_day & date_clause(field_name, False, value),
+                            *(partial[unit] & date_clause(field_name, False, value, unit)
+                              for unit in partial)])
     return Param(name, "date", expression, description, match, comparators=DATE_PREFIXES)
 
 
@@ -302,8 +348,11 @@ def _choice(params, name: str, allowed: tuple[str, ...], default: str) -> str:
 
 def result_options(params: dict[str, list[str]]) -> Options:
     _choice(params, "_format", FORMAT_VALUES, "json")
-    return Options(offset=_whole_number(params, "_offset", 0),
-                   count=min(_whole_number(params, "_count", DEFAULT_COUNT), MAX_COUNT),
+    count = _whole_number(params, "_count", DEFAULT_COUNT)
+    if count > MAX_COUNT:  # refused, not capped: a client asking for more would miss rows
+        raise SearchError(f"_count={count} is above the maximum page size {MAX_COUNT}; ask "
+                          f"for at most {MAX_COUNT} and follow the next links")
+    return Options(offset=_whole_number(params, "_offset", 0), count=count,
                    summary=_choice(params, "_summary", SUMMARY_VALUES, "false"),
                    total=_choice(params, "_total", TOTAL_VALUES, "accurate"))
 
@@ -313,6 +362,7 @@ def filter_clauses(declared: dict[str, Param], params: dict[str, list[str]],
     """One Q per parameter occurrence (AND between them; commas inside are OR). Raises
     SearchError naming the parameter for anything not honoured exactly."""
     clauses = []
+    _check_value_counts(params)
     for raw_name, values in params.items():
         name, modifier = parse_modifier(raw_name)
         if name in RESULT_PARAMS:
@@ -340,6 +390,23 @@ def filter_clauses(declared: dict[str, Param], params: dict[str, list[str]],
                 q = ~Q(pk__in=model._default_manager.filter(q).values("pk"))
             clauses.append(q)
     return clauses
+
+
+def _check_value_counts(params: dict[str, list[str]]) -> None:
+    """At most MAX_OR_VALUES alternatives for one parameter and MAX_VALUES in the request
+    (project rule: what both databases run; docs/fhir.md)."""
+    total = 0
+    for raw_name, values in params.items():
+        if parse_modifier(raw_name)[0] in RESULT_PARAMS:
+            continue
+        count = sum(len(split_or(value)) for value in values)
+        if count > MAX_OR_VALUES:
+            raise SearchError(f"{raw_name}: {count} values; at most {MAX_OR_VALUES} for one "
+                              "parameter (split the search into several)")
+        total += count
+    if total > MAX_VALUES:
+        raise SearchError(f"the search has {total} values in all; at most {MAX_VALUES} in one "
+                          "request (split the search into several)")
 
 
 # --- declarations as FHIR ------------------------------------------------------------------

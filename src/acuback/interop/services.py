@@ -178,6 +178,38 @@ def express(kind: Kind, rows, issues: list[dict]) -> list[dict]:
     return resources
 
 
+# How many listed rows a search re-tries to count exactly (they are rare: each is one for
+# the clinic admin to correct); past it, the rest are counted as still unexpressible.
+MAX_RECHECK = 100
+
+
+def expressible_count(kind: Kind, qs) -> tuple[int, set[int]]:
+    """(how many matching rows can be sent, the ids of those that cannot). The rows listed
+    as unexpressible are tried again, so one corrected since counts again (and its listing
+    is dropped). Two queries, whatever the size of the result."""
+    listed = UnexpressibleRecord.objects.filter(resource_type=kind.name).values("record_id")
+    candidates = list(qs.filter(pk__in=listed)[:MAX_RECHECK + 1])
+    bad = set()
+    for obj in candidates[:MAX_RECHECK]:
+        try:
+            kind.to_fhir(obj)
+        except mapping.InvalidResource:
+            bad.add(obj.pk)
+    corrected = {obj.pk for obj in candidates[:MAX_RECHECK]} - bad
+    if corrected:
+        UnexpressibleRecord.objects.filter(resource_type=kind.name,
+                                           record_id__in=corrected).delete()
+    unchecked = qs.filter(pk__in=listed).count() - MAX_RECHECK \
+        if len(candidates) > MAX_RECHECK else 0
+    return qs.count() - len(bad) - unchecked, bad
+
+
+def newly_left_out(rows, resources: list[dict], known_bad: set[int]) -> int:
+    """How many rows of a page `express` left out that were not known to be unexpressible."""
+    sent = {r["id"] for r in resources}
+    return len({obj.pk for obj in rows if str(obj.pk) not in sent} - known_bad)
+
+
 def unexpressible_report(kind: Kind, obj, error: mapping.InvalidResource) -> list[dict]:
     """Record the problem for the clinic admin; the warning issues for the response."""
     label = f"{kind.name}/{obj.pk}"

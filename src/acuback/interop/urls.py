@@ -2,12 +2,13 @@ from django.urls import path, re_path
 
 from . import views
 
-# The FHIR base is /fhir. Fixed names first: "metadata" is not a resource type.
+# The FHIR base is /fhir. Fixed names first: "metadata" is not a resource type. Ids are
+# read as text and checked by search.row_id (<int:> would take "01" for 1).
 urlpatterns = [
     path("metadata", views.metadata, name="fhir_metadata"),
     path("$export", views.export_kickoff, name="fhir_export"),
-    path("bulk-status/<int:pk>", views.export_status, name="fhir_export_status"),
-    path("bulk-files/<int:pk>/<str:name>", views.export_file, name="fhir_export_file"),
+    path("bulk-status/<str:pk>", views.export_status, name="fhir_export_status"),
+    path("bulk-files/<str:pk>/<str:name>", views.export_file, name="fhir_export_file"),
     path("SearchParameter/<str:pk>", views.search_parameter_read,
          name="fhir_search_parameter"),
     path("Patient/<str:pk>/$everything", views.patient_everything, name="fhir_everything"),

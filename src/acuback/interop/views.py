@@ -177,7 +177,8 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
     caller.require(Scope.READ)
     params = {k: request.GET.getlist(k) for k in request.GET}
     qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id)
-    total = qs.count()
+    # The total counts what can be sent: not the records that cannot be expressed.
+    total, known_bad = services.expressible_count(kind, qs)
     offset, count = options.offset, options.count
     # No rows past the end (and no OFFSET the database cannot hold).
     rows = list(qs[offset:offset + count]) if options.entries_wanted and offset < total \
@@ -197,6 +198,7 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
                          "returned": len(rows), "patients": sorted(patient_ids)[:100]})
     issues: list[dict] = []
     resources = services.express(kind, rows, issues)
+    total -= services.newly_left_out(rows, resources, known_bad)
     return _json(services.searchset(base=_base(request), resources=resources,
                                     total=None if options.total == "none" else total,
                                     links=links, issues=issues))
@@ -292,11 +294,16 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
     output_format = request.GET.get("_outputFormat", "application/fhir+ndjson")
     if output_format not in OUTPUT_FORMATS:
         return outcome(400, "not-supported", f"_outputFormat {output_format!r}: only NDJSON")
-    types = [t for part in request.GET.getlist("_type") for t in part.split(",") if t]
+    empty = sorted(n for n in ("_type", "_since") for value in request.GET.getlist(n)
+                   if "" in value.split(","))
+    if empty:  # an empty value would silently mean "everything"
+        return outcome(400, "invalid", f"{', '.join(dict.fromkeys(empty))}: an empty value "
+                                       "(leave the parameter out instead)")
+    types = [t for part in request.GET.getlist("_type") for t in part.split(",")]
     for t in types:
         _kind(t)
     since = None
-    if request.GET.get("_since"):
+    if "_since" in request.GET:
         try:
             since = datetime.fromisoformat(request.GET["_since"].replace("Z", "+00:00"))
             if timezone.is_naive(since):
@@ -313,17 +320,19 @@ def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
         Content_Location=status_url)
 
 
-def _own_job(caller, pk: int) -> BulkExport | None:
+def _own_job(caller, pk: str) -> BulkExport | None:
     """An export job is visible only to the user who asked for it, with the export scope."""
     caller.require(Scope.EXPORT)
-    if row_id(str(pk)) is None:  # the URL's <int:pk> takes any length of digits
+    number = row_id(pk)
+    if number is None:
         return None
-    return BulkExport.objects.filter(pk=pk, clinic_id=caller.clinic_id,
+    return BulkExport.objects.filter(pk=number, clinic_id=caller.clinic_id,
                                      requested_by=caller.user).first()
 
 
 @fhir_api("GET", "DELETE")
-def export_status(request: HttpRequest, caller, pk: int) -> HttpResponse:
+def export_status(request: HttpRequest, caller, pk: str) -> HttpResponse:
+    _only_format(request, "the export status")
     job = _own_job(caller, pk)
     if job is None:
         return outcome(404, "not-found", f"export {pk} is not known here")
@@ -358,7 +367,8 @@ def export_status(request: HttpRequest, caller, pk: int) -> HttpResponse:
 
 
 @fhir_api("GET")
-def export_file(request: HttpRequest, caller, pk: int, name: str) -> HttpResponse:
+def export_file(request: HttpRequest, caller, pk: str, name: str) -> HttpResponse:
+    _only_format(request, "an export file")
     job = _own_job(caller, pk)
     files = {o["file"] for o in job.output} if job else set()
     if job is None or job.status != ExportStatus.DONE or name not in files:
@@ -368,7 +378,7 @@ def export_file(request: HttpRequest, caller, pk: int, name: str) -> HttpRespons
     return FileResponse(open(job.directory / name, "rb"), content_type=NDJSON)  # noqa: SIM115
 
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # 20 MiB
 # FHIR resources nest a few dozen levels at most (extensions in extensions); deeper JSON
 # is refused before the validator recurses into it.
 MAX_JSON_DEPTH = 64
@@ -378,8 +388,19 @@ def _limited_body(request: HttpRequest, limit: int) -> bytes | None:
     """The request body, or None when it is larger than `limit`. Read here rather than
     through request.body, whose own limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB) is
     meant for forms and raised an error the FHIR contract turned into a 500."""
+    length = request.META.get("CONTENT_LENGTH")
+    if not length and request.META.get("wsgi.input_terminated"):
+        # A chunked body (no Content-Length): the server (gunicorn) ends the input stream
+        # where the body ends; Django's own stream would read it as empty.
+        stream, body = request.META["wsgi.input"], b""
+        while len(body) <= limit:
+            chunk = stream.read(min(64 * 1024, limit + 1 - len(body)))
+            if not chunk:
+                break
+            body += chunk
+        return None if len(body) > limit else body
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(length or 0)
     except ValueError:
         declared = 0
     if declared > limit:
@@ -408,10 +429,14 @@ def transaction(request: HttpRequest, caller) -> HttpResponse:
         return outcome(401, "login", "import needs a Bearer token with the user/*.write scope",
                        WWW_Authenticate='Bearer realm="acuback"')
     caller.require(Scope.WRITE)
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() \
+            and not request.META.get("wsgi.input_terminated"):
+        return outcome(411, "structure", "this server cannot read a chunked body here; send "
+                                         "the Bundle with a Content-Length")
     body = _limited_body(request, MAX_IMPORT_BYTES)
     if body is None:
         return outcome(413, "too-costly", f"a Bundle may be at most "
-                                          f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+                                          f"{MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
     try:
         bundle = json.loads(body)
     except RecursionError:

@@ -7,11 +7,12 @@ from decimal import Decimal
 from django import forms
 
 from acuback.clinical.instruments import Instrument
+from acuback.digits import AsciiDigitsMixin
 
 from .models import Channel, TimePoint
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(AsciiDigitsMixin, forms.Form):
     def __init__(self, *args, instrument: Instrument, texts: dict[int, str],
                  option_labels: dict[int, dict] | None = None, stored: dict | None = None,
                  labels: dict | None = None, **kwargs):
@@ -82,7 +83,7 @@ def _key(value) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-class LinkForm(forms.Form):
+class LinkForm(AsciiDigitsMixin, forms.Form):
     """Which questionnaires, and how the link reaches the patient: only to the e-mail
     address on their record, or handed over in person by someone who may see the
     clinical record (they are recorded as handing it over). No address is typed in."""
@@ -113,10 +114,10 @@ class LinkForm(forms.Form):
         return delivery
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(AsciiDigitsMixin, forms.Form):
     correction_reason = forms.CharField(label="Why this correction", max_length=300)
 
 
-class AlertForm(forms.Form):
+class AlertForm(AsciiDigitsMixin, forms.Form):
     note = forms.CharField(label="Follow-up (who spoke to the patient, and the plan)",
                            widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

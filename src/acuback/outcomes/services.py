@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -319,7 +320,7 @@ def text_load(*, clinic, data: dict) -> InstrumentText:
         raise ValueError("'items' must map item numbers to {\"text\": ...}")
     numbers = {item.number for item in instrument.items}
     for key, value in items.items():
-        if not str(key).isdigit() or int(key) not in numbers:
+        if not re.fullmatch(r"[0-9]+", str(key)) or int(key) not in numbers:  # not isdigit()
             raise ValueError(f"item {key!r} is not an item of {instrument_id}")
         if not isinstance(value, dict) or not str(value.get("text", "")).strip():
             raise ValueError(f"item {key}: give its \"text\"")

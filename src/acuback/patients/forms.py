@@ -8,6 +8,8 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from acuback.digits import AsciiDigitsMixin
+
 from .models import ConsentForm, Patient
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
@@ -21,7 +23,7 @@ def validate_phone(value: str, field_label: str) -> None:
         )
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(AsciiDigitsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -107,7 +109,7 @@ class PatientForm(forms.ModelForm):
         return exclusions
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(AsciiDigitsMixin, forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -118,7 +120,7 @@ class PatientSearchForm(forms.Form):
     )
 
 
-class ConsentRecordForm(forms.Form):
+class ConsentRecordForm(AsciiDigitsMixin, forms.Form):
     form = forms.ModelChoiceField(
         queryset=ConsentForm.objects.none(), label="Consent form", empty_label="Choose a form…"
     )
@@ -160,13 +162,13 @@ class ConsentRecordForm(forms.Form):
         return cleaned
 
 
-class ConsentWithdrawForm(forms.Form):
+class ConsentWithdrawForm(AsciiDigitsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason for withdrawal", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class CorrectionRequestForm(forms.Form):
+class CorrectionRequestForm(AsciiDigitsMixin, forms.Form):
     text = forms.CharField(
         label="What is wrong in your record, and what should it say?", max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),

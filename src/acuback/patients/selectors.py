@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from acuback import sql
 from acuback.accounts.models import Location, Practitioner
 from acuback.clinical.credentials import Clearance
+from acuback.digits import has_foreign_digit
 
 from .models import Consent, ConsentKind, EpisodeOfCare, Patient
 
@@ -20,6 +21,8 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 
 def parse_search_date(text: str) -> date | None:
+    if has_foreign_digit(text):  # strptime reads any script's digits
+        return None
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()

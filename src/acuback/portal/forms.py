@@ -7,16 +7,17 @@ from django.utils import timezone
 
 from acuback.accounts import zones
 from acuback.accounts.models import Location
+from acuback.digits import AsciiDigitsMixin
 from acuback.scheduling.models import AppointmentType
 
 BOOKING_HORIZON_DAYS = 120
 
 
-class MagicLinkForm(forms.Form):
+class MagicLinkForm(AsciiDigitsMixin, forms.Form):
     email = forms.EmailField(label="Your e-mail address")
 
 
-class BookingSearchForm(forms.Form):
+class BookingSearchForm(AsciiDigitsMixin, forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     type = forms.ModelChoiceField(queryset=AppointmentType.objects.none(),
                                   label="Appointment type")
@@ -45,7 +46,7 @@ class BookingSearchForm(forms.Form):
         return cleaned
 
 
-class NewPatientForm(forms.Form):
+class NewPatientForm(AsciiDigitsMixin, forms.Form):
     given_name = forms.CharField(max_length=100, label="First name")
     family_name = forms.CharField(max_length=100, label="Last name")
     date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -6,13 +6,14 @@ from django import forms
 
 from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
+from acuback.digits import AsciiDigitsMixin
 from acuback.patients.models import Patient
 from acuback.web.params import EARLIEST, LATEST, DateField
 
 from .models import AppointmentType
 
 
-class SlotSearchForm(forms.Form):
+class SlotSearchForm(AsciiDigitsMixin, forms.Form):
     patient = forms.ModelChoiceField(queryset=Patient.objects.none())
     practitioner = forms.ModelChoiceField(queryset=Practitioner.objects.none())
     location = forms.ModelChoiceField(queryset=Location.objects.none())
@@ -41,7 +42,7 @@ class SlotSearchForm(forms.Form):
         return cleaned
 
 
-class CancelForm(forms.Form):
+class CancelForm(AsciiDigitsMixin, forms.Form):
     reason = forms.CharField(max_length=300)
 
 

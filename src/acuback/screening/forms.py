@@ -20,6 +20,7 @@ from acuback.clinical.safety import (
     answers_from_json,
     answers_to_json,
 )
+from acuback.digits import AsciiDigitsMixin
 from acuback.patients import body_map
 from acuback.patients.models import EpisodeOfCare, Patient
 
@@ -51,7 +52,7 @@ def _from_bool(value: bool | None) -> str:
     return {True: "yes", False: "no"}.get(value, "")
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(AsciiDigitsMixin, forms.Form):
     """The screening questions. Blank means "not asked yet": a draft may be partial."""
 
     medication_classes = forms.MultipleChoiceField(
@@ -204,7 +205,7 @@ def raise_on_field(form: forms.Form, error: InvalidAnswer) -> None:
     form.add_error(name, error.message)
 
 
-class ChangesForm(forms.Form):
+class ChangesForm(AsciiDigitsMixin, forms.Form):
     """The pre-treatment check's opening questions: has anything changed?"""
 
     QUESTIONS = {
@@ -230,7 +231,7 @@ class ChangesForm(forms.Form):
 
 
 
-class SignForm(forms.Form):
+class SignForm(AsciiDigitsMixin, forms.Form):
     referred_to = forms.CharField(
         label="Referred to", required=False, max_length=200,
         help_text="Where the patient was sent: emergency department, GP, rheumatology…")
@@ -240,7 +241,7 @@ class SignForm(forms.Form):
 
 
 
-class EpisodeForm(forms.ModelForm):
+class EpisodeForm(AsciiDigitsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     pain_regions = forms.MultipleChoiceField(
         label="Where does it hurt?", required=False, choices=body_map.CHOICES,
@@ -302,7 +303,7 @@ class EpisodeForm(forms.ModelForm):
         return cleaned
 
 
-class ClearanceForm(forms.Form):
+class ClearanceForm(AsciiDigitsMixin, forms.Form):
     """Clears open findings that block needling (selectors.finding_clearances)."""
 
     rules = forms.MultipleChoiceField(label="Findings this clearance answers",
@@ -339,7 +340,7 @@ class ClearanceForm(forms.Form):
         return cleaned
 
 
-class NeedlingCheckForm(forms.Form):
+class NeedlingCheckForm(AsciiDigitsMixin, forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     electroacupuncture = forms.BooleanField(required=False, label="Electroacupuncture planned")
     points = forms.CharField(label="Points planned", required=False,

@@ -10,6 +10,7 @@ from django.forms import BaseFormSet, formset_factory
 from acuback import sql
 from acuback.accounts.models import Location
 from acuback.clinical import electrodes, points
+from acuback.digits import AsciiDigitsMixin, ascii_int
 
 from .models import (
     Adjunct,
@@ -51,7 +52,7 @@ def _point_and_side(text: str) -> tuple[str, str]:
     return parse_point(code, side)[0], side
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(AsciiDigitsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     prescription = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -176,7 +177,7 @@ class ClinicLocationField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         try:
-            pk = int(value)
+            pk = ascii_int(value)
         except (TypeError, ValueError):
             pk = 0
         found = sql.fetch(Location, "t0.id = %s AND t0.clinic_id = %s AND t0.is_active",
@@ -187,7 +188,7 @@ class ClinicLocationField(forms.ModelChoiceField):
         return found[0]
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(AsciiDigitsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     adjuncts = forms.MultipleChoiceField(choices=Adjunct.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple,
@@ -223,7 +224,7 @@ class SessionForm(forms.ModelForm):
         return super()._get_validation_exclusions() | {"location"}
 
 
-class InsertionForm(forms.ModelForm):
+class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The page's <datalist id="acupoints"> offers every code with its pinyin.
@@ -293,7 +294,7 @@ class BaseInsertionFormSet(BaseFormSet):
             filled[problem.row].add_error(problem.field, problem.message)
 
 
-class NeedleSetForm(forms.ModelForm):
+class NeedleSetForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = NeedleSet
         fields = ["order", "position", "face_to_face_minutes", "electrical"]
@@ -325,18 +326,18 @@ def check_needle_sets(formset) -> list[str]:
     return problems
 
 
-class AddendumForm(forms.Form):
+class AddendumForm(AsciiDigitsMixin, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Addendum",
                            max_length=5000)
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(AsciiDigitsMixin, forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
                                   label="What was searched, and what was found")
     severity = forms.ChoiceField(choices=AdverseEvent._meta.get_field("severity").choices)
 
 
-class AdverseEventForm(forms.ModelForm):
+class AdverseEventForm(AsciiDigitsMixin, forms.ModelForm):
     class Meta:
         model = AdverseEvent
         fields = ["type", "severity", "causality", "reporter", "onset_at", "duration_days",

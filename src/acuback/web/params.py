@@ -7,6 +7,8 @@ from datetime import date
 
 from django import forms
 
+from acuback.digits import ascii_int
+
 # The dates the system handles (a project rule): a birth, a visit, a claim or a calendar
 # page. Far enough from Python's date.min and date.max (years 1 and 9999) that a view may
 # step a week, a month or a year either side without an OverflowError.
@@ -18,7 +20,7 @@ def int_or(value, default: int) -> int:
     """`value` as an int; `default` when it is missing or not a whole number. (A number
     too large for a key is fine: Django finds no row for it.)"""
     try:
-        return int(value)
+        return ascii_int(value)  # int() alone would read "١٢" as 12
     except (TypeError, ValueError):
         return default
 

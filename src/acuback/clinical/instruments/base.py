@@ -6,6 +6,7 @@ come from shared/clinical/instruments.md; each module cites its section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -79,10 +80,11 @@ def validate(instrument: Instrument, answers: Mapping) -> dict[int, float]:
     """Answers with missing items dropped; ValueError naming the item otherwise."""
     clean: dict[int, float] = {}
     for key, value in answers.items():
-        try:
-            number = int(key)
-        except (TypeError, ValueError):
-            raise ValueError(f"{instrument.id}: item {key!r} is not an item number") from None
+        # An int, or text of the ASCII digits 0-9 (int() alone would take "١" for 1).
+        if isinstance(key, bool) or not (isinstance(key, int) or isinstance(key, str)
+                                         and re.fullmatch(r"[0-9]+", key.strip())):
+            raise ValueError(f"{instrument.id}: item {key!r} is not an item number")
+        number = int(key)
         item = instrument.item(number)
         if item is None:
             raise ValueError(f"{instrument.id}: there is no item {number}")
