@@ -30,7 +30,15 @@ class Payer(models.Model):
     covered_diagnoses_source = models.CharField(max_length=300, blank=True)
     year_convention = models.CharField(max_length=20, choices=[
         (c.value, c.value.replace("_", " ")) for c in coverage.YearConvention],
-        default=coverage.YearConvention.MEDICARE_11_MONTHS)
+        default=coverage.YearConvention.MEDICARE_11_MONTHS,
+        help_text="How “a year” of the annual limit is counted (Medicare: after 11 full "
+                  "months from the month of the first service).")
+    window_anchor = models.CharField(max_length=12, choices=[
+        (coverage.WindowAnchor.ROLLING.value, "At most 12 visits in any 90 days (rolling)"),
+        (coverage.WindowAnchor.FIRST_VISIT.value,
+         "The 12 initial visits within 90 days of the year's first visit")],
+        default=coverage.WindowAnchor.ROLLING,
+        help_text="How NCD 30.3.3's “12 visits in 90 days” is counted.")
     min_minutes_per_unit = models.PositiveSmallIntegerField(default=15)
 
     class Meta:
