@@ -10,7 +10,7 @@ from django.db.models import Q
 from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
-from acuback.clinical import coverage
+from acuback.clinical import coverage, diagnoses
 from acuback.patients.models import Patient
 
 
@@ -46,6 +46,20 @@ class Payer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """The loaded list holds billable ICD-10-CM codes, and says where it came from."""
+        codes = self.covered_diagnoses
+        if codes is None:
+            return
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ValidationError({"covered_diagnoses": "A list of ICD-10-CM codes."})
+        problems = [p for p in map(diagnoses.check, codes) if p]
+        if problems:
+            raise ValidationError({"covered_diagnoses": problems[:5]})
+        if codes and not self.covered_diagnoses_source.strip():
+            raise ValidationError({"covered_diagnoses_source": "Name the CMS file the list "
+                                   "was loaded from (file name, address and date)."})
 
 
 class LimitPeriod(models.TextChoices):

@@ -14,14 +14,24 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata, resources
+from importlib import import_module, metadata, util
+from pathlib import Path
+from types import ModuleType
 
-import simple_icd_10_cm as icd
+
+@cache
+def _icd() -> ModuleType:
+    """The code set, loaded on first use: parsing the CMS files takes seconds, which
+    every command and worker would otherwise pay at start-up."""
+    return import_module("simple_icd_10_cm")
 
 
 def _release() -> str:
-    """"April 2026" from the package's CMS file name (code-list-April-2026.txt)."""
-    for item in resources.files("simple_icd_10_cm.data").iterdir():
+    """"April 2026" from the package's CMS file name (code-list-April-2026.txt), read
+    without loading the code set."""
+    spec = util.find_spec("simple_icd_10_cm")
+    folders = spec.submodule_search_locations if spec else None
+    for item in (Path(folders[0]) / "data").iterdir() if folders else ():
         found = re.fullmatch(r"code-list-(\w+)-(\d{4})\.txt", item.name)
         if found:
             return f"{found[1]} {found[2]}"
@@ -55,7 +65,7 @@ def normalise(code: str) -> str:
 
 @cache
 def _billable(code: str) -> bool:
-    return icd.is_valid_item(code) and icd.is_leaf(code)
+    return _icd().is_valid_item(code) and _icd().is_leaf(code)
 
 
 def is_billable(code: str) -> bool:
@@ -68,11 +78,10 @@ class _CodeSet(Mapping[str, Diagnosis]):
     def __getitem__(self, code: str) -> Diagnosis:
         if not isinstance(code, str) or not _billable(code):
             raise KeyError(code)
-        return Diagnosis(code, icd.get_description(code), code in SPECIFIC_CAUSES)
+        return Diagnosis(code, _icd().get_description(code), code in SPECIFIC_CAUSES)
 
     def __iter__(self) -> Iterator[str]:
-        return (c for c in map(icd.add_dot, icd.get_all_codes(with_dots=False))
-                if _billable(c))
+        return (c for c in _icd().get_all_codes(with_dots=True) if _billable(c))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -89,6 +98,7 @@ def check(code: str) -> str | None:
     code = normalise(code)
     if _billable(code):
         return None
+    icd = _icd()
     if icd.is_valid_item(code) and not icd.is_chapter_or_block(code):
         beneath = [c for c in icd.get_descendants(code) if icd.is_leaf(c)]
         shown = ", ".join(beneath[:HEADER_EXAMPLES_SHOWN])
