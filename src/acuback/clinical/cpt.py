@@ -19,6 +19,18 @@ RULE_VERSION = "cpt-2026.2"
 INITIAL = {False: "97810", True: "97813"}
 ADD_ON = {False: "97811", True: "97814"}
 INITIAL_CODES = frozenset(INITIAL.values())
+# The codes an acupuncture clinic bills, with short descriptors (coverage-billing.md §2:
+# [Chirofind][ZRLKA][CodingAhead][LegalClarity]; 20560/20561 [Gawenda-DN]).
+BILLABLE_CODES = {
+    "97810": "Acupuncture without electrical stimulation, initial 15 minutes",
+    "97811": "Acupuncture without electrical stimulation, each additional 15 minutes "
+             "with re-insertion (add-on)",
+    "97813": "Acupuncture with electrical stimulation, initial 15 minutes",
+    "97814": "Acupuncture with electrical stimulation, each additional 15 minutes with "
+             "re-insertion (add-on)",
+    "20560": "Dry needling, 1 or 2 muscles",
+    "20561": "Dry needling, 3 or more muscles",
+}
 
 
 @dataclass(frozen=True)
