@@ -73,4 +73,5 @@ def test_the_demos_superbills_show_charges_and_incident_to_npis(db, client):
     medicare = CoveragePlan.objects.get(payer__kind="medicare").patient
     theirs = [r for r in rows if r["box_2_patient_name"].startswith(medicare.family_name)]
     assert theirs and all(r["box_33a_billing_npi"] == "1234567893" for r in theirs)
-    assert all(r["box_24f_charges"] for r in rows)
+    assert all(r["box_24f_charges"] and r["box_24j_rendering_npi"] and r["box_1a_insured_id"]
+               for r in rows)

@@ -98,7 +98,8 @@ def claim_export(request: HttpRequest) -> HttpResponse:
     rows = []
     for patient in patients:
         bill = superbill.build(patient=patient, start=start, end=end)
-        if payer is None or (bill.plan and bill.plan.payer_id == payer.pk):
+        # Claims go to a payer: self-pay visits are on the superbill, not in the export.
+        if bill.plan is not None and (payer is None or bill.plan.payer_id == payer.pk):
             rows += superbill.claim_rows(bill)
     audit_record(request=request, action="billing.claim_export", clinic=clinic,
                  detail={"rows": len(rows), "from": start.isoformat(), "to": end.isoformat()})

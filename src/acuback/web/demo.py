@@ -233,7 +233,8 @@ def seed_demo(today: date | None = None) -> None:
                                          profession=Profession.PHYSICIAN, npi="1234567893")
     lin = Practitioner.objects.create(clinic=clinic, user=users["mlin"],
                                       display_name="Mei Lin, L.Ac.",
-                                      profession=Profession.ACUPUNCTURIST, supervisor=porter)
+                                      profession=Profession.ACUPUNCTURIST, supervisor=porter,
+                                      npi="1245319599")
     okafor = Practitioner.objects.create(clinic=clinic, user=users["dokafor"],
                                          display_name="Daniel Okafor, L.Ac.",
                                          profession=Profession.ACUPUNCTURIST, supervisor=porter)
