@@ -121,3 +121,11 @@ def test_the_route_rule_itself():
     assert coverage.medicare_route(doctor, None).rendering_npi == VALID_NPI
     assert not coverage.medicare_route(coverage.Furnisher("C", "chiropractor", VALID_NPI,
                                                           True), None).eligible
+
+
+def test_a_practitioner_who_left_since_keeps_the_visits_they_gave(medicare_patient):
+    visit(medicare_patient, timezone.localdate() - timedelta(days=3))
+    Practitioner.objects.filter(pk=medicare_patient.practitioner_record.pk).update(
+        is_active=False)
+    [row] = rows(medicare_patient)
+    assert row["box_24d_modifiers"] == "" and row["status"] == "ready"

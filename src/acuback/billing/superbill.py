@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 
 from acuback.accounts.models import Credential, CredentialKind, Practitioner, Supervision
 from acuback.clinical import coverage, cpt, diagnoses
+from acuback.clinical import credentials as credential_rules
 from acuback.treatment.models import Insertion, NeedleSet, Session, SessionStatus
 
 from .models import CoveragePlan, FeeSchedule, PayerKind
@@ -63,9 +64,12 @@ def furnisher_on(practitioner: Practitioner, location, on: date) -> coverage.Fur
     degrees = tuple(coverage.Degree(c.degree_level, c.degree_field, c.accreditor)
                     for c in creds if c.kind == CredentialKind.DEGREE and c.status == "active"
                     and (c.issued_on is None or c.issued_on <= on))
+    # The licence on that date, not whether the practitioner works here today: a
+    # practitioner who left since keeps the visits they gave.
+    licensed = credential_rules.clearance_to_needle(
+        practitioner.credential_facts(), location.jurisdiction, on).cleared
     return coverage.Furnisher(practitioner.display_name, practitioner.profession,
-                              practitioner.npi,
-                              practitioner.clearance_at(location, on).cleared, degrees)
+                              practitioner.npi, licensed, degrees)
 
 
 def route_on(practitioner: Practitioner, location, on: date) -> coverage.BillingRoute:
