@@ -56,6 +56,11 @@ class PractitionerAdmin(OperatorAdmin):
     inlines = [CredentialInline, SupervisionInline]
 
 
+@admin.register(Supervision)
+class SupervisionAdmin(OperatorAdmin):
+    list_display = ("supervisee", "supervisor", "valid_from", "valid_to", "level")
+
+
 @admin.register(Credential)
 class CredentialAdmin(OperatorAdmin):
     list_display = ("practitioner", "kind", "jurisdiction", "status", "expires_on")
