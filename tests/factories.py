@@ -272,3 +272,33 @@ def make_record(world):
     w.plan = CoveragePlan.objects.create(patient=w.patient, payer=payer, member_id="1EG4TE5MK72",
                                          effective_from=clinic_today(w.clinic), visit_limit=20)
     return w
+
+
+def make_signed_visit(patient: Patient, practitioner: Practitioner, location: Location, *,
+                      episode, day: date, sets=((20, False),), needles_per_set=None,
+                      stimulated=None):
+    """A signed session on `day` with its needle sets and sites, as a signature leaves
+    them (billing reads codes from the record). `sets`: (face-to-face minutes,
+    electrical) per set; `needles_per_set`: sites per set (default one each);
+    `stimulated`: per set, how many of its sites are electrically stimulated (default:
+    all of an electrical set's)."""
+    from acuback.clinical import cpt
+    from acuback.treatment.models import Insertion, NeedleSet, Session
+
+    session = make_session(patient, practitioner, location, episode=episode)
+    for order, (minutes, electrical) in enumerate(sets, start=1):
+        NeedleSet.objects.create(session=session, order=order, face_to_face_minutes=minutes,
+                                 electrical=electrical)
+        sites = 1 if needles_per_set is None else needles_per_set[order - 1]
+        stim = (sites if electrical else 0) if stimulated is None else stimulated[order - 1]
+        for n in range(sites):
+            Insertion.objects.create(
+                session=session, needle_set=order, point_code="BL23", side="left",
+                depth_mm=15, gauge_mm="0.25", length_mm=40, retention_minutes=20,
+                stimulation="electrical" if n < stim else "manual")
+    with signing.signing():  # arranging data signed earlier (codes as a signature stores)
+        Session.objects.filter(pk=session.pk).update(
+            status="signed", signed_at=timezone.now(), session_date=day,
+            cpt_codes=cpt.codes(list(sets)), cpt_rule_version=cpt.RULE_VERSION)
+    session.refresh_from_db()
+    return session

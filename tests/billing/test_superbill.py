@@ -10,10 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from acuback import signing
 from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
-from acuback.treatment.models import Session
-from tests.factories import make_episode, make_session
+from tests.factories import make_episode, make_signed_visit
 
 
 @pytest.fixture
@@ -24,12 +22,9 @@ def billed(world):
     FeeSchedule.objects.create(clinic=world.clinic, code="97810", amount="80.00")
     FeeSchedule.objects.create(clinic=world.clinic, code="97814", amount="45.50")
     episode = make_episode(world.patient, world.practitioner, diagnosis_codes=["M54.50"])
-    session = make_session(world.patient, world.practitioner_record, world.location,
-                           episode=episode)
-    with signing.signing():  # arranging data signed earlier
-        Session.objects.filter(pk=session.pk).update(
-            status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1, "97814": 1},
-            session_date=timezone.localdate() - timedelta(days=2))
+    make_signed_visit(world.patient, world.practitioner_record, world.location,
+                      episode=episode, day=timezone.localdate() - timedelta(days=2),
+                      sets=[(20, False), (15, True)])
     world.payer = payer
     return world
 

@@ -127,8 +127,9 @@ def test_a_new_coverage_year_starts_the_count_again():
     assert d.ordinal == 1 and d.covered
 
 
-def test_the_initial_visits_must_fall_in_90_days():
-    d = decide(weekly(3), START + timedelta(days=120))
+def test_the_initial_visits_must_fall_in_90_days_where_the_payer_reads_it_so():
+    first_visit = coverage.NcdRule(window_anchor=coverage.WindowAnchor.FIRST_VISIT)
+    d = decide(weekly(3), START + timedelta(days=120), rule=first_visit)
     assert not d.covered and "within 90 days" in d.reasons[0]
 
 

@@ -4,19 +4,17 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from acuback import signing
-
 pytestmark = pytest.mark.e2e
 
 
 def test_visit_13_warns_until_improvement_is_documented_then_books_with_kx(world, page, log_in):
     from django.utils import timezone
 
+    from acuback.accounts.models import Credential, Practitioner, Supervision
     from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
     from acuback.outcomes import services as outcomes
     from acuback.scheduling.models import AppointmentType, WeeklyAvailability
-    from acuback.treatment.models import Session
-    from tests.factories import make_episode, make_session, request_for
+    from tests.factories import make_episode, make_practitioner, make_signed_visit, request_for
 
     payer = Payer.objects.create(clinic=world.clinic, name="Medicare", kind="medicare",
                                  covered_diagnoses=["M54.50"],
@@ -27,13 +25,16 @@ def test_visit_13_warns_until_improvement_is_documented_then_books_with_kx(world
     today = timezone.localdate()
     episode = make_episode(world.patient, world.practitioner,
                            onset_date=today - timedelta(weeks=30), diagnosis_codes=["M54.50"])
+    # The acupuncturist bills incident-to a supervising physician (NCD 30.3.3).
+    Credential.objects.create(practitioner=world.practitioner_record, kind="degree",
+                              issuer="A school", jurisdiction="US-IL", degree_level="masters",
+                              degree_field="acupuncture", accreditor="ACAHM")
+    doctor = make_practitioner(world.clinic)
+    Practitioner.objects.filter(pk=doctor.pk).update(profession="physician", npi="1234567893")
+    Supervision.objects.create(supervisee=world.practitioner_record, supervisor=doctor)
     for i in range(12):
-        session = make_session(world.patient, world.practitioner_record, world.location,
-                               episode=episode)
-        with signing.signing():  # arranging data signed earlier
-            Session.objects.filter(pk=session.pk).update(
-                status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1},
-                session_date=today - timedelta(days=80 - 6 * i))
+        make_signed_visit(world.patient, world.practitioner_record, world.location,
+                          episode=episode, day=today - timedelta(days=80 - 6 * i))
     outcomes.response_save(patient=world.patient, episode=episode, instrument_id="nrs",
                            time_point="baseline", answers={1: 7}, submit=True,
                            completed_by="staff", request=request_for(world.practitioner))
@@ -73,11 +74,8 @@ def test_visit_13_warns_until_improvement_is_documented_then_books_with_kx(world
     assert "Booked Alice Archer" in page.text_content(".messages")
 
     # Visit 13 is treated and signed; the superbill carries KX.
-    thirteenth = make_session(world.patient, world.practitioner_record, world.location,
-                              episode=episode)
-    with signing.signing():  # arranging data signed earlier
-        Session.objects.filter(pk=thirteenth.pk).update(status="signed", signed_at=timezone.now(),
-                                                        cpt_codes={"97810": 1}, session_date=day)
+    make_signed_visit(world.patient, world.practitioner_record, world.location,
+                      episode=episode, day=day)
     page.goto(f"/patients/{world.patient.pk}/superbill/?from={day.isoformat()}"
               f"&to={day.isoformat()}")
     row = page.locator("table.list tbody tr").first.text_content()

@@ -52,7 +52,7 @@ def test_opening_an_episode_stores_the_pain_drawing_and_normalised_codes(world, 
     ("onset_date", "2999-01-01", "cannot be in the future"),
     ("onset_date", "1900-01-01", "before the patient's date of birth"),
     ("diagnosis_codes", "M54.5", "category header"),
-    ("diagnosis_codes", "XYZ", "not on the low-back-pain code list"),
+    ("diagnosis_codes", "XYZ", "not an ICD-10-CM code"),
     ("pain_regions", "elbow", "Select a valid choice"),
 ])
 def test_episode_bad_input_is_named_on_its_field(world, prac, field, value, message):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acuback import signing
+from acuback.clinical import cpt
 from acuback.clinical.safety import Device
 from acuback.screening.enforcement import NeedlingRefused
 from acuback.treatment import services
@@ -226,7 +227,15 @@ def test_signing_stores_the_cpt_units_with_the_rule_version(ready):
         needle_sets=sets, removed=6)
     signed = sign(ready, session)
     assert signed.cpt_codes == {"97810": 1, "97814": 1}
-    assert signed.cpt_rule_version == "cpt-2026.1"
+    assert signed.cpt_rule_version == cpt.RULE_VERSION
+
+
+def test_signing_codes_only_needle_sets_that_had_needles(ready):
+    sets = [{"order": 1, "position": "prone", "face_to_face_minutes": 20, "electrical": False},
+            {"order": 2, "position": "supine", "face_to_face_minutes": 15, "electrical": False}]
+    # Set 2 had no needle put in: contact time, not a re-insertion.
+    session = save(ready, start(ready), [site("BL23")], needle_sets=sets, removed=2)
+    assert sign(ready, session).cpt_codes == {"97810": 1}
 
 
 def _counting_gate(monkeypatch):

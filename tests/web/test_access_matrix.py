@@ -162,6 +162,12 @@ MATRIX = {
     "claim_export": (lambda w: reverse("claim_export"), "get",
                      {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
                       "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
+    "billing_home": (lambda w: reverse("billing_home"), "get",
+                     {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
+                      "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
+    "fee_schedule": (lambda w: reverse("fee_schedule"), "get",
+                     {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
+                      "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
     # FHIR API with a browser session (tokens: tests/interop). Errors are OperationOutcomes:
     # 401 without credentials; the staff see what their pages show; patients use the portal.
     "fhir_metadata": (lambda w: reverse("fhir_metadata"), "get", dict.fromkeys(ROLES, 200)),

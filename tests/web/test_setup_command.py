@@ -96,6 +96,7 @@ def test_setup_from_a_file_creates_the_clinic_and_its_starting_content(descripti
                 .values_list("name", "duration_minutes")) == [("First visit", 75)]
     assert {f.code: str(f.amount) for f in FeeSchedule.objects.filter(clinic=clinic)} == {
         "97810": "85.00", "97813": "95.00"}
+    assert "No fee for 97811, 97814, 20560, 20561" in output  # each code it can bill
     assert schedule_for(clinic).review_every_sessions == 3
     assert AuditEvent.objects.filter(action="clinic.setup", clinic=clinic).exists()
 
@@ -131,6 +132,8 @@ def test_setup_from_flags_with_a_password_the_admin_must_change(tmp_path, monkey
     (lambda s: s.replace('jurisdiction = "US-WI"', 'jurisdiction = "WISCONSIN"'),
      "locations[2]: jurisdiction"),
     (lambda s: s.replace('97813 = "95.00"', '97813 = "lots"'), "fees.97813"),
+    (lambda s: s.replace('97813 = "95.00"', '99213 = "95.00"'),
+     "fees.99213: not a code the clinic can bill"),
     (lambda s: s.replace("review_every_sessions = 3", 'baseline = ["tarot"]'),
      "questionnaire_schedule: baseline"),
     (lambda s: s.replace('email = "owner@lakeside.example"', ""), "admin.email is required"),

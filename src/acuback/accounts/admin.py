@@ -3,7 +3,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from acuback.web.operator_admin import OperatorAdmin
 
-from .models import Clinic, Credential, Location, Membership, Practitioner, User
+from .models import (
+    Clinic,
+    Credential,
+    Location,
+    Membership,
+    Practitioner,
+    Supervision,
+    User,
+)
 
 
 @admin.register(User)
@@ -40,10 +48,22 @@ class CredentialInline(admin.TabularInline):
     fk_name = "practitioner"
 
 
+class SupervisionInline(admin.TabularInline):
+    model = Supervision
+    extra = 0
+    can_delete = False  # a supervision ends (valid_to); past claims read it
+    fk_name = "supervisee"
+
+
 @admin.register(Practitioner)
 class PractitionerAdmin(OperatorAdmin):
     list_display = ("display_name", "profession", "clinic", "is_active")
-    inlines = [CredentialInline]
+    inlines = [CredentialInline, SupervisionInline]
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(OperatorAdmin):
+    list_display = ("supervisee", "supervisor", "valid_from", "valid_to", "level")
 
 
 @admin.register(Credential)

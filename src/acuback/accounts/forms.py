@@ -27,6 +27,7 @@ class CredentialForm(AsciiDigitsMixin, forms.ModelForm):
         fields = [
             "kind", "title", "issuer", "number", "jurisdiction", "status",
             "issued_on", "expires_on", "verified_on", "source_url",
+            "degree_level", "degree_field", "accreditor",
         ]
         widgets = {
             "issued_on": forms.DateInput(attrs={"type": "date"}),

@@ -216,6 +216,24 @@ class CredentialStatus(models.TextChoices):
     LAPSED = "lapsed", "Lapsed"
 
 
+class DegreeLevel(models.TextChoices):
+    MASTERS = "masters", "Master's"
+    DOCTORAL = "doctoral", "Doctoral"
+    OTHER = "other", "Other"
+
+
+class DegreeField(models.TextChoices):
+    ACUPUNCTURE = "acupuncture", "Acupuncture"
+    ORIENTAL_MEDICINE = "oriental_medicine", "Oriental medicine"
+    OTHER = "other", "Other"
+
+
+class Accreditor(models.TextChoices):
+    # ACAOM was renamed ACAHM in 2021: one accreditor (safety.md §9.1 [ACAHM]).
+    ACAHM = "ACAHM", "ACAHM (formerly ACAOM)"
+    OTHER = "other", "Other"
+
+
 class CredentialQuerySet(models.QuerySet["Credential"]):
     def visible_to(self, user) -> CredentialQuerySet:
         from . import policy
@@ -263,6 +281,11 @@ class Credential(models.Model):
     source_url = HttpsURLField(
         blank=True, help_text="The register or document the credential was checked against."
     )
+    # Degrees only: Medicare acupuncture needs a master's or doctoral degree in
+    # acupuncture or Oriental medicine from an ACAHM (ACAOM) accredited school (NCD 30.3.3).
+    degree_level = models.CharField(max_length=10, choices=DegreeLevel.choices, blank=True)
+    degree_field = models.CharField(max_length=20, choices=DegreeField.choices, blank=True)
+    accreditor = models.CharField(max_length=10, choices=Accreditor.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CredentialQuerySet.as_manager()
@@ -295,3 +318,34 @@ class Credential(models.Model):
         return credential_rules.currency(
             self.facts(), on, settings.ACUBACK_CREDENTIAL_WARNING_DAYS
         )
+
+
+class Supervision(models.Model):
+    """Who supervised a practitioner, and when (safety.md §9: supervision with its
+    dates). Medicare acupuncture by auxiliary personnel is billed incident-to the
+    practitioner supervising on the date of service (NCD 30.3.3; 42 CFR 410.26)."""
+
+    supervisee = models.ForeignKey(Practitioner, on_delete=models.PROTECT,
+                                   related_name="supervisions")
+    supervisor = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="supervising",
+        limit_choices_to={"profession__in": sorted(SUPERVISING_PROFESSIONS)})
+    # Blank: since before the record began (supervisions copied from the registry).
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True, help_text="Blank: ongoing.")
+    # The level 42 CFR 410.26/410.27 requires is read from the regulation by the clinic;
+    # the product does not state it (coverage-billing.md §6).
+    level = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["supervisee", "valid_from"]
+        constraints = [models.CheckConstraint(
+            condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True)
+            | Q(valid_to__gte=models.F("valid_from")), name="supervision_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.supervisee}"
+
+    def covers(self, on: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and \
+            (self.valid_to is None or on <= self.valid_to)

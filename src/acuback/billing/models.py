@@ -10,7 +10,7 @@ from django.db.models import Q
 from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
-from acuback.clinical import coverage
+from acuback.clinical import coverage, diagnoses
 from acuback.patients.models import Patient
 
 
@@ -30,7 +30,15 @@ class Payer(models.Model):
     covered_diagnoses_source = models.CharField(max_length=300, blank=True)
     year_convention = models.CharField(max_length=20, choices=[
         (c.value, c.value.replace("_", " ")) for c in coverage.YearConvention],
-        default=coverage.YearConvention.MEDICARE_11_MONTHS)
+        default=coverage.YearConvention.MEDICARE_11_MONTHS,
+        help_text="How “a year” of the annual limit is counted (Medicare: after 11 full "
+                  "months from the month of the first service).")
+    window_anchor = models.CharField(max_length=12, choices=[
+        (coverage.WindowAnchor.ROLLING.value, "At most 12 visits in any 90 days (rolling)"),
+        (coverage.WindowAnchor.FIRST_VISIT.value,
+         "The 12 initial visits within 90 days of the year's first visit")],
+        default=coverage.WindowAnchor.ROLLING,
+        help_text="How NCD 30.3.3's “12 visits in 90 days” is counted.")
     min_minutes_per_unit = models.PositiveSmallIntegerField(default=15)
 
     class Meta:
@@ -38,6 +46,20 @@ class Payer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """The loaded list holds billable ICD-10-CM codes, and says where it came from."""
+        codes = self.covered_diagnoses
+        if codes is None:
+            return
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ValidationError({"covered_diagnoses": "A list of ICD-10-CM codes."})
+        problems = [p for p in map(diagnoses.check, codes) if p]
+        if problems:
+            raise ValidationError({"covered_diagnoses": problems[:5]})
+        if codes and not self.covered_diagnoses_source.strip():
+            raise ValidationError({"covered_diagnoses_source": "Name the CMS file the list "
+                                   "was loaded from (file name, address and date)."})
 
 
 class LimitPeriod(models.TextChoices):

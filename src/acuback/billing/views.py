@@ -6,10 +6,11 @@ import io
 import json
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from acuback.accounts import policy
@@ -21,7 +22,42 @@ from acuback.web.params import date_or, int_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import superbill
-from .models import Payer
+from .forms import FeeScheduleForm
+from .models import FeeSchedule, Payer
+from .services import fee_schedule_save
+
+
+def _clinic_for(request, permission: str):
+    clinic = policy.home_clinic(request.user)
+    if clinic is None or not policy.can(request.user, permission, clinic):
+        raise PermissionDenied
+    return clinic
+
+
+@login_required
+def billing_home(request: HttpRequest) -> HttpResponse:
+    """The claims export and the fee schedule, for the roles that bill."""
+    clinic = _clinic_for(request, "billing.export")
+    today = timezone.localdate()
+    return render(request, "billing/home.html", {
+        "clinic": clinic, "payers": Payer.objects.filter(clinic=clinic),
+        "start": today - timedelta(days=30), "end": today,
+        "can_edit_fees": policy.can(request.user, "clinic.manage", clinic)})
+
+
+@login_required
+def fee_schedule(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic_for(request, "clinic.manage")
+    fees = dict(FeeSchedule.objects.filter(clinic=clinic).values_list("code", "amount"))
+    form = FeeScheduleForm(request.POST or None, fees=fees)
+    if request.method == "POST":
+        if form.is_valid():
+            fee_schedule_save(clinic=clinic, amounts=form.amounts(), request=request)
+            messages.success(request, "Fee schedule saved.")
+            return redirect("fee_schedule")
+        return render(request, "billing/fees.html", {"form": form, "clinic": clinic},
+                      status=400)
+    return render(request, "billing/fees.html", {"form": form, "clinic": clinic})
 
 
 def _period(request) -> tuple[date, date]:
@@ -47,9 +83,7 @@ def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def claim_export(request: HttpRequest) -> HttpResponse:
-    clinic = policy.home_clinic(request.user)
-    if clinic is None or not policy.can(request.user, "billing.export", clinic):
-        raise PermissionDenied
+    clinic = _clinic_for(request, "billing.export")
     start, end = _period(request)
     payer = Payer.objects.filter(clinic=clinic, pk=int_or(request.GET.get("payer"), 0)).first()
     patients = Patient.objects.filter(clinic=clinic, sessions__status="signed",
@@ -59,7 +93,8 @@ def claim_export(request: HttpRequest) -> HttpResponse:
     rows = []
     for patient in patients:
         bill = superbill.build(patient=patient, start=start, end=end)
-        if payer is None or (bill.plan and bill.plan.payer_id == payer.pk):
+        # Claims go to a payer: self-pay visits are on the superbill, not in the export.
+        if bill.plan is not None and (payer is None or bill.plan.payer_id == payer.pk):
             rows += superbill.claim_rows(bill)
     audit_record(request=request, action="billing.claim_export", clinic=clinic,
                  detail={"rows": len(rows), "from": start.isoformat(), "to": end.isoformat()})

@@ -8,12 +8,23 @@ own reading (the window anchor, the meaning of "a year") is configuration.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-RULE_VERSION = "coverage-2026.1"
+from . import responders
+
+RULE_VERSION = "coverage-2026.2"
+
+
+class WindowAnchor(StrEnum):
+    # NCD 30.3.3 says "up to 12 visits in 90 days" and no more. ROLLING (the project's
+    # Medicare default, docs/decisions.md): at most 12 visits in any 90 days.
+    # FIRST_VISIT: the 12 initial visits must fall within 90 days of the first visit of
+    # the coverage year (coverage-billing.md §1.2 lists both readings).
+    ROLLING = "rolling"
+    FIRST_VISIT = "first_visit"
 
 
 class YearConvention(StrEnum):
@@ -32,7 +43,7 @@ class NcdRule:
     extension_visits: int = 8
     annual_cap: int = 20
     year: YearConvention = YearConvention.MEDICARE_11_MONTHS
-    window_anchor: str = "first_visit"  # or "rolling"
+    window_anchor: WindowAnchor = WindowAnchor.ROLLING
     chronic_weeks: int = 12
     excluded_indication_modifier: str = "GY"  # payer-interpreted (§3): configurable
 
@@ -111,16 +122,22 @@ class VisitDecision:
 def next_visit(*, prior_visits: Iterable[date], on: date, eligible: Eligibility,
                improvement_documented: bool, not_improving: bool, abn_signed: bool = False,
                indication_is_clbp: bool = True, rule: NcdRule = MEDICARE) -> VisitDecision:
-    """§1.2 and §3: is a visit on `on` covered, and with which modifiers?"""
-    visits = sorted(d for d in prior_visits if d <= on)
+    """§1.2 and §3: is a visit on `on` covered, and with which modifiers?
+
+    A visit is a date of service: the prior visits are the distinct days before `on`
+    (a second session on the same day is the same visit)."""
+    visits = sorted({d for d in prior_visits if d < on})
     year_start = coverage_year_start(visits[0], on, rule.year) if visits else on
     in_year = [d for d in visits if d >= year_start]
     k = len(in_year) + 1
     anchor = in_year[0] if in_year else on
-    if rule.window_anchor == "rolling":
-        recent = [d for d in in_year if d > on - timedelta(days=rule.initial_window_days)]
+    if rule.window_anchor == WindowAnchor.ROLLING:
+        # At most `initial_visits` in any `initial_window_days` days, whichever year
+        # the earlier ones fell in.
+        recent = [d for d in visits if d > on - timedelta(days=rule.initial_window_days)]
         in_window = len(recent) < rule.initial_visits
-        window_end = on
+        window_end = (recent[0] if recent else on) + timedelta(
+            days=rule.initial_window_days - 1)
     else:
         window_end = anchor + timedelta(days=rule.initial_window_days - 1)
         in_window = on <= window_end
@@ -135,9 +152,12 @@ def next_visit(*, prior_visits: Iterable[date], on: date, eligible: Eligibility,
         liability = True
     if k <= rule.initial_visits:
         if not in_window:
-            reasons.append(f"the {rule.initial_visits} initial visits must fall within "
-                           f"{rule.initial_window_days} days (window ended "
-                           f"{window_end:%Y-%m-%d})")
+            reasons.append(
+                f"the {rule.initial_visits} initial visits must fall within "
+                f"{rule.initial_window_days} days (window ended {window_end:%Y-%m-%d})"
+                if rule.window_anchor == WindowAnchor.FIRST_VISIT else
+                f"already {rule.initial_visits} visits in the {rule.initial_window_days} "
+                "days before this one")
             liability = True
     elif k <= rule.annual_cap:
         if not improvement_documented:
@@ -169,6 +189,56 @@ def next_visit(*, prior_visits: Iterable[date], on: date, eligible: Eligibility,
                          0 if liability else remaining, threshold)
 
 
+def with_route(decision: VisitDecision, route: BillingRoute, rule: NcdRule = MEDICARE
+               ) -> VisitDecision:
+    """A service furnished by someone the NCD does not allow is not a Medicare benefit
+    as furnished: the payer's excluded modifier (default GY, §3), never KX, GA or GZ."""
+    if route.eligible:
+        return decision
+    return replace(decision, covered=False, modifiers=(rule.excluded_indication_modifier,),
+                   reasons=(*decision.reasons, *route.reasons,
+                            "not a Medicare benefit as furnished "
+                            f"({rule.excluded_indication_modifier})"), remaining=0)
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """What the outcome record said on a date of service (§1.2)."""
+
+    reassessed: bool  # a pain or function measure scored again after its baseline
+    improved: bool  # ... and it improved by at least the MCID
+    not_improving: bool  # reassessed, and not improving or regressing (stop rule)
+
+
+NOT_YET_REASSESSED = Reassessment(False, False, False)
+
+
+def reassessment_on(scores: Mapping[str, Iterable[tuple[date, float | None]]], on: date, *,
+                    visits: int,
+                    review_after: int = responders.DEFAULT_REVIEW_AFTER_SESSIONS
+                    ) -> Reassessment:
+    """From the scores recorded on or before `on` only. `scores`: instrument id -> (day,
+    total) in the order recorded; `visits`: visits up to and including `on`.
+
+    A measure with only its baseline is "not yet reassessed", never "not improving":
+    the stop rule needs a reassessment that shows no improvement (or a regression)."""
+    statuses = {}
+    for instrument_id, series in scores.items():
+        if instrument_id not in responders.PAIN + responders.FUNCTION:
+            continue
+        known = [value for day, value in sorted(series, key=lambda p: p[0])
+                 if day <= on and value is not None]
+        status = responders.measure_status(instrument_id, known)
+        if status is not None:
+            statuses[instrument_id] = status
+    if not statuses:
+        return NOT_YET_REASSESSED
+    improved = any(s.change.direction == "improving" for s in statuses.values())
+    regressing = responders.overall_status(statuses) == "worsening"
+    return Reassessment(True, improved, regressing or responders.not_improving(
+        statuses, visits, review_after))
+
+
 def check_modifiers(modifiers: Iterable[str]) -> list[str]:
     """§3 exclusivity: at most one of GA/GY/GZ; KX never with GA, GY or GZ."""
     mods = set(modifiers)
@@ -195,6 +265,67 @@ class RenderingFacts:
     acupuncture_licence_current: bool = False
     supervisor_on_record: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# The practitioner's profession (accounts.Profession) as the NCD's categories (§1.3):
+# a licensed acupuncturist furnishes Medicare acupuncture only as auxiliary personnel;
+# chiropractors and physical therapists are not among the NCD's furnishers.
+NCD_PROFESSION = {"physician": "physician", "pa": "pa", "np": "np",
+                  "acupuncturist": "auxiliary"}
+SUPERVISING = frozenset({"physician", "pa", "np"})
+
+
+@dataclass(frozen=True)
+class Furnisher:
+    """What the record says of one practitioner on the date of service."""
+
+    name: str
+    profession: str  # accounts.Profession value
+    npi: str
+    licensed: bool  # a licence valid in the location's jurisdiction on the date
+    degrees: tuple[Degree, ...] = ()
+
+
+@dataclass(frozen=True)
+class BillingRoute:
+    """Who furnished, who bills, and whether Medicare may be billed for the service."""
+
+    eligible: bool  # the service is a Medicare benefit as furnished
+    held: bool  # eligible, but data the claim needs is missing: not sent
+    reasons: tuple[str, ...]
+    rendering_npi: str
+    billing_npi: str
+    supervising_npi: str
+    incident_to: bool
+    billing_name: str
+
+
+def medicare_route(furnisher: Furnisher, supervisor: Furnisher | None) -> BillingRoute:
+    """§1.3 on the date of service. `supervisor`: the practitioner supervising the
+    furnisher on that date (None when no supervision is on record for it).
+
+    Incident-to (auxiliary personnel): the supervising practitioner is the billing and
+    the rendering provider, and the supervising provider too."""
+    profession = NCD_PROFESSION.get(furnisher.profession, "other")
+    supervisor_ok = (supervisor is not None and supervisor.profession in SUPERVISING
+                     and supervisor.licensed)
+    eligibility_ = rendering_eligible(RenderingFacts(
+        profession=profession, state_authorised=furnisher.licensed, degrees=furnisher.degrees,
+        acupuncture_licence_current=furnisher.licensed, supervisor_on_record=supervisor_ok))
+    reasons = [f"{furnisher.name}: {r}" for r in eligibility_.reasons]
+    if profession == "auxiliary" and supervisor is not None and not supervisor_ok:
+        reasons.append(f"the supervisor on record, {supervisor.name}, is not a physician, PA "
+                       "or NP with a current licence on this date")
+    incident_to = profession == "auxiliary"
+    biller = supervisor if incident_to and supervisor_ok and supervisor else furnisher
+    held = []
+    if not reasons and not biller.npi:
+        held.append(f"{biller.name} has no NPI: the claim cannot name its billing provider")
+    npi = biller.npi if not reasons else ""
+    return BillingRoute(eligible=not reasons, held=bool(held), reasons=tuple(reasons + held),
+                        rendering_npi=npi, billing_npi=npi,
+                        supervising_npi=npi if incident_to else "", incident_to=incident_to,
+                        billing_name=biller.name)
 
 
 def rendering_eligible(facts: RenderingFacts) -> Eligibility:
@@ -228,7 +359,8 @@ class PlanLimit:
 
 
 def plan_visits_left(limit: PlanLimit, prior_visits: Iterable[date], on: date) -> int:
-    visits = [d for d in prior_visits if d <= on]
+    """Visits left on the plan before a visit on `on`; a visit is a date of service."""
+    visits = {d for d in prior_visits if d < on}
     if limit.period == "calendar_year":
         used = sum(1 for d in visits if d.year == on.year)
     else:

@@ -248,7 +248,8 @@ class EpisodeForm(AsciiDigitsMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple)
     diagnosis_codes = forms.CharField(
         label="ICD-10-CM diagnosis codes", required=False,
-        help_text="Separate with commas, e.g. M54.50, M54.41.")
+        help_text=f"Separate with commas, e.g. M54.50, M54.41. Checked against the "
+                  f"{diagnoses.CODE_SET}.")
 
     class Meta:
         model = EpisodeOfCare
@@ -281,7 +282,7 @@ class EpisodeForm(AsciiDigitsMixin, forms.ModelForm):
 
     def clean_diagnosis_codes(self) -> list[str]:
         raw = self.cleaned_data.get("diagnosis_codes", "")
-        codes = [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]
+        codes = [diagnoses.normalise(c) for c in raw.replace(";", ",").split(",") if c.strip()]
         problems = [m for m in (diagnoses.check(c) for c in codes) if m]
         if problems:
             raise forms.ValidationError(problems)

@@ -437,9 +437,11 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
             f"Needle count does not reconcile: {session.needles_inserted} inserted, "
             f"{session.needles_removed} removed. Find the missing needle(s), or record a "
             "retained or missing needle incident.")
-    needle_sets = sorted(needle_sets, key=lambda s: s["order"])
-    units = cpt.codes([(s["face_to_face_minutes"], s["electrical"]) for s in needle_sets],
-                      min_minutes=_min_minutes(session))
+    # Each set with the needles its sites put in it: a set with none inserted, or marked
+    # electrical with no stimulated needle, earns no add-on or e-stim code.
+    units = cpt.codes(cpt.sets_from_record(
+        needle_sets, [{**i, "needles": needles_at(i["side"])} for i in insertions]),
+        min_minutes=_min_minutes(session))
     return {"status": SessionStatus.SIGNED, "signed_by": request.user,
             "signed_at": timezone.now(), "version": version, "cpt_codes": units,
             "cpt_rule_version": cpt.RULE_VERSION}

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict:
         nav.append(("calendar_day", "Calendar"))
     if policy.can_anywhere(user, "patient.view_clinical"):
         nav.append(("insights_dashboard", "Outcomes"))
+    if policy.can_anywhere(user, "billing.export"):
+        nav.append(("billing_home", "Billing"))
     if policy.can_anywhere(user, "registry.view"):
         nav.append(("registry", "Practitioners"))
     if policy.can_anywhere(user, "clinic.manage"):

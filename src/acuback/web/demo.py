@@ -24,9 +24,11 @@ from acuback.accounts.models import (
     Practitioner,
     Profession,
     Role,
+    Supervision,
     User,
 )
-from acuback.clinical import instruments, points
+from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
+from acuback.clinical import cpt, instruments, points
 from acuback.clinical.safety import Answers, Device, Outcome, answers_to_json, decide
 from acuback.outcomes import measures
 from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
@@ -243,7 +245,8 @@ def seed_demo(today: date | None = None) -> None:
                                          profession=Profession.PHYSICIAN, npi="1234567893")
     lin = Practitioner.objects.create(clinic=clinic, user=users["mlin"],
                                       display_name="Mei Lin, L.Ac.",
-                                      profession=Profession.ACUPUNCTURIST, supervisor=porter)
+                                      profession=Profession.ACUPUNCTURIST, supervisor=porter,
+                                      npi="1245319599")
     okafor = Practitioner.objects.create(clinic=clinic, user=users["dokafor"],
                                          display_name="Daniel Okafor, L.Ac.",
                                          profession=Profession.ACUPUNCTURIST, supervisor=porter)
@@ -263,7 +266,12 @@ def seed_demo(today: date | None = None) -> None:
     Credential.objects.create(
         practitioner=lin, kind=CredentialKind.DEGREE, title="MAc (ACAHM-accredited)",
         issuer="Oregon College of Oriental Medicine", jurisdiction="US",
-        issued_on=today - timedelta(days=3650))
+        issued_on=today - timedelta(days=3650), degree_level="masters",
+        degree_field="acupuncture", accreditor="ACAHM")
+    # Dr Porter supervises the acupuncturists: Medicare visits bill incident-to him.
+    for supervisee in (lin, okafor):
+        Supervision.objects.create(supervisee=supervisee, supervisor=porter,
+                                   valid_from=today - timedelta(days=730))
     _licence(okafor, "US-OR", "AC-01544", today - timedelta(days=21), "L.Ac.", or_board, today)
     _licence(whitfield, "US-WA", "PT61004321", today + timedelta(days=35), "DPT", wa_doh,
              today)
@@ -285,6 +293,7 @@ def seed_demo(today: date | None = None) -> None:
     _demo_treatment([patients[0]] + patients[7:15], lin, portland, today)
     _demo_outcomes([patients[0]] + patients[7:15], users["mlin"], today)
     _demo_calendar(clinic, [porter, lin, okafor, whitfield], patients, users["frontdesk"], today)
+    _demo_billing(clinic, grace, patients[7], today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -440,8 +449,14 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                                       retention_minutes=20, needles=1))
             Insertion.objects.bulk_create(rows)
             signed_at = datetime.combine(day, time(16, 30), tzinfo=clinic_tz)
-            Session.objects.filter(pk=session.pk).update(status="signed", signed_by=user,
-                                                         signed_at=signed_at)
+            # The codes a signature stores, from the needle sets and their sites.
+            codes = cpt.codes(cpt.sets_from_record(
+                [{"order": 1, "face_to_face_minutes": 20, "electrical": electrical}],
+                [{"needle_set": r.needle_set, "needles": r.needles,
+                  "stimulation": r.stimulation} for r in rows]))
+            Session.objects.filter(pk=session.pk).update(
+                status="signed", signed_by=user, signed_at=signed_at, cpt_codes=codes,
+                cpt_rule_version=cpt.RULE_VERSION)
         if index == 1:
             AdverseEvent.objects.create(
                 patient=patient, session=session, type="bleeding", severity="minor",
@@ -454,6 +469,30 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                 description="Felt faint on sitting up; lay down, water, recovered in 10 "
                 "minutes.", action_taken="Lay flat, legs raised; observed 30 minutes.",
                 outcome="resolved", created_by=user)
+
+
+# Demo prices, not a published fee schedule: each clinic sets its own (Billing -> Fee
+# schedule).
+DEMO_FEES = {"97810": "85.00", "97811": "40.00", "97813": "95.00", "97814": "45.00",
+             "20560": "70.00", "20561": "90.00"}
+
+
+def _demo_billing(clinic: Clinic, commercial_patient: Patient, medicare_patient: Patient,
+                  today: date) -> None:
+    """A fee for each code, a commercial plan for Grace Thompson and Medicare for a patient
+    treated by Mei Lin (supervised by Dr Porter: incident-to). The CMS NCD 30.3.3 list is
+    not loaded: the demo shows what the product says until a clinic loads it."""
+    FeeSchedule.objects.bulk_create(FeeSchedule(clinic=clinic, code=code, amount=amount)
+                                    for code, amount in DEMO_FEES.items())
+    medicare = Payer.objects.create(clinic=clinic, name="Medicare Part B", kind="medicare")
+    cascade = Payer.objects.create(clinic=clinic, name="Cascade Health Plan",
+                                   kind="commercial")
+    start = today - timedelta(days=365)
+    CoveragePlan.objects.create(patient=commercial_patient, payer=cascade, plan_name="PPO",
+                                member_id="CHP-204-1177", effective_from=start, visit_limit=20,
+                                copay="25.00")
+    CoveragePlan.objects.create(patient=medicare_patient, payer=medicare, plan_name="Part B",
+                                member_id="1EG4TE5MK73", effective_from=start)
 
 
 def _demo_ea(item: dict) -> dict:

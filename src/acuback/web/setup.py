@@ -16,6 +16,7 @@ from acuback.accounts.models import Clinic, Location, Membership, Role, User
 from acuback.accounts.services import password_link
 from acuback.audit.services import audit_record
 from acuback.billing.models import FeeSchedule
+from acuback.clinical import cpt
 from acuback.outcomes import schedule as outcome_schedule
 from acuback.outcomes.models import OutcomeSchedule
 from acuback.patients.services import consent_form_publish
@@ -113,13 +114,21 @@ def clinic_setup(spec: dict, *, admin_password: str | None = None) -> SetupResul
                                   1):
             _model(_build(AppointmentType, {**type_, "clinic": clinic},
                           f"appointment_types[{n}]"), f"appointment_types[{n}]")
-        for code, amount in (spec.get("fees") or {}).items():
+        fees = spec.get("fees") or {}
+        for code, amount in fees.items():
+            if str(code).strip().upper() not in cpt.BILLABLE_CODES:
+                raise SetupError(f"fees.{code}: not a code the clinic can bill (one of "
+                                 f"{', '.join(cpt.BILLABLE_CODES)}).")
             try:
                 amount = Decimal(str(amount))
             except InvalidOperation:
                 raise SetupError(f"fees.{code}: '{amount}' is not an amount.") from None
             _model(FeeSchedule(clinic=clinic, code=str(code).strip().upper(), amount=amount),
                    f"fees.{code}")
+        unpriced = [c for c in cpt.BILLABLE_CODES if c not in {str(k).strip() for k in fees}]
+        if unpriced:
+            warnings.append(f"No fee for {', '.join(unpriced)}: set them on Billing -> Fee "
+                            "schedule before the first superbill.")
         _questionnaire_schedule(clinic, spec.get("questionnaire_schedule") or {})
         audit_record(request=None, action="clinic.setup", clinic=clinic, target=clinic,
                      detail={"locations": len(locations), "admin": admin.username})
