@@ -7,14 +7,13 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acuback.interop import mapping
 from acuback.interop.resources import KINDS
 from acuback.interop.search import FHIR_MODIFIERS, FHIR_PREFIXES, split_or
-from tests.factories import make_episode
+from tests.factories import clinic_today, make_episode
 
 
 @pytest.fixture
@@ -75,7 +74,7 @@ def test_comma_is_or_for_every_parameter_type(record, fhir, token):
     assert ids(fhir("GET", "Patient?family=Arch,Bak", token)[1]) == both
     assert ids(fhir("GET", f"Patient?_id={record.patient.pk},{record.other_patient.pk}",
                     token)[1]) == both
-    today = timezone.localdate()
+    today = clinic_today(record.session.location)
     query = f"Encounter?date={today - timedelta(days=9)},{today}"
     assert ids(fhir("GET", query, token)[1]) == {str(record.session.pk)}
     query = f"Condition?patient={record.other_patient.pk},{record.patient.pk}"
@@ -104,7 +103,7 @@ def test_an_identifier_of_another_system_matches_nothing(record, fhir, token):
 
 def test_date_prefixes_compare_ranges_as_the_specification_defines(record, fhir, token):
     """The session is on a day; a search value at a finer precision overlaps that day."""
-    today = timezone.localdate()
+    today = clinic_today(record.session.location)
     session = {str(record.session.pk)}
     cases = {f"le{today}T10:00:00Z": session, f"lt{today}T10:00:00Z": session,
              f"gt{today}T10:00:00Z": session, f"eq{today}T10:00:00Z": set(),

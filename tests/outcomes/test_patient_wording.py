@@ -96,14 +96,14 @@ def test_a_link_with_oswestry_is_refused_naming_it_until_its_wording_is_loaded(w
     with pytest.raises(services.OutcomeError, match="Oswestry Disability Index has no licensed "
                                                     "wording loaded"):
         services.link_create(episode=episode, instrument_ids=["nrs", "odi"],
-                             time_point="baseline", request=request, email="alice@example.com")
+                             time_point="baseline", request=request, delivery="in_person")
     with pytest.raises(services.OutcomeError, match="Modified Schober test is a clinician"):
         services.link_create(episode=episode, instrument_ids=["schober"],
-                             time_point="baseline", request=request)
+                             time_point="baseline", request=request, delivery="in_person")
     assert not CollectionLink.objects.exists() and mail.outbox == []
     load_odi(world.clinic)
     link = services.link_create(episode=episode, instrument_ids=["nrs", "odi"],
-                                time_point="baseline", request=request)
+                                time_point="baseline", request=request, delivery="in_person")
     assert link.instruments == ["nrs", "odi"]
 
 
@@ -151,11 +151,9 @@ def test_the_clinic_admin_sees_what_loading_a_licensed_text_would_add(world, log
 
 
 def test_physical_tests_are_measurements_not_questionnaires_due(world, episode, login):
-    from acuback.treatment.models import Session
     from tests.factories import make_session
 
     make_session(world.patient, world.practitioner_record, world.location, episode=episode)
-    Session.objects.update(status="draft")
     page = login(world.practitioner).get(reverse("home")).content.decode()
     section = page[page.index("Outcomes due"):]
     section = section[:section.index("</section>")]
@@ -165,7 +163,7 @@ def test_physical_tests_are_measurements_not_questionnaires_due(world, episode, 
 
 def test_a_positive_gad2_on_a_link_does_not_add_the_paraphrased_gad7(world, episode, client):
     link = services.link_create(episode=episode, instrument_ids=["gad2"], time_point="baseline",
-                                request=request_for(world.practitioner))
+                                request=request_for(world.practitioner), delivery="in_person")
     token = services.link_token(link)
     response = client.post(reverse("questionnaire_link_item", args=[token, "gad2"]),
                            {"item_1": "3", "item_2": "3", "action": "submit"}, follow=True)

@@ -111,7 +111,7 @@ def rich_world(world_with_consent):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from acuback.billing.models import Abn, Authorisation, FeeSchedule
-    from acuback.interop.models import BulkExport
+    from acuback.interop.models import BulkExport, UnexpressibleRecord
     from acuback.outcomes.models import InstrumentText, OutcomeSchedule
     from acuback.scheduling.models import AvailabilityException, Notification, WeeklyAvailability
     from acuback.screening.models import Acknowledgement, ReferralClearance
@@ -132,6 +132,8 @@ def rich_world(world_with_consent):
                                 channel="email", to="alice@example.com", body="Reminder",
                                 due_at=timezone.now())
     BulkExport.objects.create(clinic=w.clinic, requested_by=w.admin, request_url="x")
+    UnexpressibleRecord.objects.create(clinic=w.clinic, resource_type="Coverage", record_id=1,
+                                       problem="Coverage.order: must be at least 1")
     draft = make_session(w.patient, w.practitioner_record, w.location, episode=w.episode)
     NeedleSet.objects.create(session=draft, order=1, face_to_face_minutes=15)
     with signing.signing():  # arranging data signed earlier

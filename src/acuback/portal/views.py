@@ -313,12 +313,9 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             except (services.PortalError, scheduling_services.BookingRefused) as exc:
                 problem = str(exc)
             else:
-                # The same words whether or not the address was known (and booked).
-                return render(request, "outcomes/link_error.html", {"message": (
-                    "Thank you. We have sent an e-mail to the address you gave: it confirms "
-                    "your appointment and brings a link to a few questions to answer before "
-                    "your visit. If that address already has a record with us, the e-mail "
-                    "says how to book instead.")})
+                # The same page whether or not the address was known (and booked): the
+                # details of the booking are in the e-mail only (issue #25 §9).
+                return render(request, "portal/booking_requested.html", {"clinic": clinic})
         if chosen is None or problem:
             options = _options(clinic, c)
     chosen_start = parse_aware(chosen[1]) if chosen else None
