@@ -199,10 +199,14 @@ def export_request(*, caller: Caller, types: list[str], since: datetime | None,
 
 def export_run(job: BulkExport) -> BulkExport:
     """Write one NDJSON file per resource type; each line is a validated resource."""
-    if job.status != ExportStatus.QUEUED:
+    # Claimed in one conditional UPDATE: a second worker (or a stale copy of the job) finds
+    # it no longer queued and leaves it alone.
+    started = timezone.now()
+    if not BulkExport.objects.filter(pk=job.pk, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.RUNNING, transaction_time=started):
+        job.refresh_from_db()
         return job
-    job.status, job.transaction_time = ExportStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "transaction_time"])
+    job.status, job.transaction_time = ExportStatus.RUNNING, started
     job.directory.mkdir(parents=True, exist_ok=True)
     output = []
     try:
