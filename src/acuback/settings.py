@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz for load balancers, before host checks, HTTPS redirects
+    # and sessions.
+    "acuback.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -243,6 +246,10 @@ ACUBACK_SMS_BACKEND = env_str("ACUBACK_SMS_BACKEND", "acuback.scheduling.sms.Con
 ACUBACK_BASE_URL = env_str("ACUBACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How often the worker plans and sends reminders (seconds).
 ACUBACK_WORKER_TICK_SECONDS = env_int("ACUBACK_WORKER_TICK_SECONDS", 60)
+# A worker whose last task is older than this is late: /readyz answers 503 and the clinic
+# admin's home page says so (the clock queues a task every tick, so five ticks by default).
+ACUBACK_WORKER_LATE_SECONDS = env_int("ACUBACK_WORKER_LATE_SECONDS",
+                                      max(300, 5 * ACUBACK_WORKER_TICK_SECONDS))
 
 ACUBACK_PAGE_SIZE = 25
 # A credential that expires within this many days is shown amber in the registry.
