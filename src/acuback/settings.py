@@ -240,7 +240,8 @@ LOGGING = {
 
 # Background work: django-tasks with its database backend, run by `acuback worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-# SMS: a dotted path to a class with send(to, body); the console backend prints.
+# SMS: a dotted path to a class with send(to, body), or "none" for no text messages; the
+# console backend prints (development only: `check --deploy` refuses it).
 ACUBACK_SMS_BACKEND = env_str("ACUBACK_SMS_BACKEND", "acuback.scheduling.sms.ConsoleSMSBackend")
 # The address patients use, for links in e-mails the worker sends.
 ACUBACK_BASE_URL = env_str("ACUBACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -70,7 +70,7 @@ def plan_reminders(now: datetime) -> int:
         channels = []
         if patient.email:
             channels.append(("email", patient.email))
-        if patient.phone:
+        if patient.phone and sms.enabled():
             channels.append(("sms", patient.phone))
         for channel, to in channels:
             try:
@@ -232,6 +232,8 @@ def _deliver(notification: Notification) -> None:
         if notification.ics:
             message.attach("appointment.ics", notification.ics, "text/calendar")
         message.send(fail_silently=False)
+    elif not sms.enabled():  # planned before text messages were turned off
+        raise _Permanent("Not sent: text messages are turned off (ACUBACK_SMS_BACKEND=none).")
     else:
         sms.get_backend().send(notification.to, notification.body)
 

@@ -39,8 +39,11 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, max_tasks: int | None, **options):
         from acuback.scheduling.notifications import tick
         from acuback.scheduling.tasks import reminders_tick
+        from acuback.web.checks import refuse_unsafe_production
         from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
         from acuback.web.worker import clock_tick, new_worker_id, run_worker
+
+        refuse_unsafe_production()
 
         if once:
             self.stdout.write(str(tick()))
