@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An id for each request, in its log lines and its X-Request-ID header.
+    "acuback.web.logging.RequestIdMiddleware",
     # First: /healthz and /readyz for load balancers, before host checks, HTTPS redirects
     # and sessions.
     "acuback.web.health.HealthCheckMiddleware",
@@ -226,12 +228,19 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Application log lines (standard error): "text" or "json", each with the time, level,
+# logger and request id (docs/deployment.md).
+ACUBACK_LOG_FORMAT = env_str("ACUBACK_LOG_FORMAT", "text").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # No patient data in logs: every record is scrubbed before it is written.
-    "filters": {"redact": {"()": "acuback.web.logging.RedactPatientData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {"redact": {"()": "acuback.web.logging.RedactPatientData"},
+                "request_id": {"()": "acuback.web.logging.RequestId"}},
+    "formatters": {"acuback": {"()": "acuback.web.logging.formatter",
+                               "kind": ACUBACK_LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "acuback",
+                             "filters": ["request_id", "redact"]}},
     "root": {"handlers": ["console"], "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")},
     # Django's own loggers write through the same scrubbed handler (no e-mails to admins).
     "loggers": {"django": {"handlers": ["console"], "propagate": False,

@@ -33,6 +33,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from .logging import current_request_id
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,11 @@ class HeartbeatWorker(Worker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         self.running_task_id = db_task_result.pk
-        super().run_task(db_task_result)  # records the outcome; raises if the database is down
+        token = current_request_id.set(f"task-{db_task_result.pk}")  # in its log lines
+        try:
+            super().run_task(db_task_result)  # records the outcome; raises if the database is down
+        finally:
+            current_request_id.reset(token)
         self.running_task_id = None
         heartbeat_touch(self.worker_id)
 
