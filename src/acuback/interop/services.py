@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -207,9 +208,9 @@ def export_run(job: BulkExport) -> BulkExport:
         job.refresh_from_db()
         return job
     job.status, job.transaction_time = ExportStatus.RUNNING, started
-    job.directory.mkdir(parents=True, exist_ok=True)
     output = []
     try:
+        job.directory.mkdir(parents=True, exist_ok=True)  # a full disk fails the job too
         for n, type_name in enumerate(job.types, 1):
             kind = KINDS[type_name]
             count = _export_kind(job, kind)
@@ -224,6 +225,8 @@ def export_run(job: BulkExport) -> BulkExport:
         BulkExport.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED,
                                                     error=str(error)[:2000],
                                                     finished_at=timezone.now())
+        # Files of patient data no one can download are not kept.
+        shutil.rmtree(job.directory, ignore_errors=True)
         raise
     BulkExport.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
         status=ExportStatus.DONE, output=output, finished_at=timezone.now(), progress="done")
