@@ -261,6 +261,14 @@ ACUBACK_WORKER_TICK_SECONDS = env_int("ACUBACK_WORKER_TICK_SECONDS", 60)
 ACUBACK_WORKER_LATE_SECONDS = env_int("ACUBACK_WORKER_LATE_SECONDS",
                                       max(300, 5 * ACUBACK_WORKER_TICK_SECONDS))
 
+# The worker's housekeeping (acuback.web.housekeeping), once per this many seconds: how
+# many days finished task results, login logs (django-axes) and bulk-export files (patient
+# data) are kept. Expired sessions go at once.
+ACUBACK_HOUSEKEEPING_SECONDS = env_int("ACUBACK_HOUSEKEEPING_SECONDS", 86400)
+ACUBACK_TASK_RESULT_KEEP_DAYS = env_int("ACUBACK_TASK_RESULT_KEEP_DAYS", 7)
+ACUBACK_LOGIN_LOG_KEEP_DAYS = env_int("ACUBACK_LOGIN_LOG_KEEP_DAYS", 90)
+ACUBACK_EXPORT_KEEP_DAYS = env_int("ACUBACK_EXPORT_KEEP_DAYS", 7)
+
 ACUBACK_PAGE_SIZE = 25
 # A credential that expires within this many days is shown amber in the registry.
 ACUBACK_CREDENTIAL_WARNING_DAYS = 60

@@ -6,8 +6,9 @@ import json
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -232,6 +233,29 @@ def export_run(job: BulkExport) -> BulkExport:
         status=ExportStatus.DONE, output=output, finished_at=timezone.now(), progress="done")
     job.refresh_from_db()
     return job
+
+
+def export_folders_prune(*, older_than: datetime) -> int:
+    """Remove the files of exports finished (or failed, or cancelled) before `older_than`,
+    and folders no job owns; the job rows stay, for the audit log that names them."""
+    root = settings.DATA_DIR / "exports"
+    if not root.exists():
+        return 0
+    folders = {p.name: p for p in root.iterdir() if p.is_dir()}
+    jobs = {str(pk): (status, finished_at or created_at) for pk, status, finished_at, created_at
+            in BulkExport.objects.filter(pk__in=[n for n in folders if n.isdigit()])
+            .values_list("pk", "status", "finished_at", "created_at")}
+    removed = 0
+    for name, folder in folders.items():
+        status, ended = jobs.get(name, (None, None))
+        if status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+            continue
+        if ended is None:  # no job owns it: judged by the folder's own age
+            ended = datetime.fromtimestamp(folder.stat().st_mtime, tz=UTC)
+        if ended < older_than:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _export_kind(job: BulkExport, kind: Kind) -> int:

@@ -39,6 +39,7 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, max_tasks: int | None, **options):
         from acuback.scheduling.notifications import tick
         from acuback.scheduling.tasks import reminders_tick
+        from acuback.web import housekeeping
         from acuback.web.checks import refuse_unsafe_production
         from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
         from acuback.web.worker import clock_tick, new_worker_id, run_worker
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         def clock():
             while not stop.is_set():
                 clock_tick(reminders_tick.enqueue)
+                clock_tick(housekeeping.queue_when_due)
                 stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
 
         freeze_loaded()
