@@ -113,3 +113,12 @@ def test_another_server_error_is_a_plain_500_page(probe, world, monkeypatch):
     response = probe.get("/login/")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_the_login_form_is_not_shown_while_the_database_is_down(probe, db):
+    # A form that could only fail when sent: the user is told at once to wait.
+    with database_down():
+        response = probe.get("/login/")
+    assert response.status_code == 503
+    assert "Briefly unavailable" in response.content.decode()
+    assert probe.get("/login/").status_code == 200

@@ -154,14 +154,15 @@ def _requeue_interrupted(task_id) -> None:
 
 
 def clock_tick(enqueue: Callable[[], object]) -> bool:
-    """One tick of the reminder clock; a database error is logged and the clock carries
-    on (it used to end the clock thread, leaving a worker that never sent again)."""
+    """One tick of the worker's clock (the reminders, the housekeeping); a database error
+    is logged and the clock carries on (it used to end the clock thread, leaving a worker
+    that never sent again)."""
     try:
         enqueue()
         close_old_connections()  # the thread's connection, as after a request
         return True
     except DATABASE_DOWN as exc:
-        logger.warning("reminder clock: database unavailable (%s); trying again next tick",
-                       type(exc).__name__)
+        logger.warning("worker clock: database unavailable (%s) for %s; trying again next "
+                       "tick", type(exc).__name__, getattr(enqueue, "__qualname__", "a task"))
         _drop_connection()
         return False
