@@ -71,3 +71,15 @@ def test_the_worker_clock_queues_housekeeping_once_a_day(db, settings):
     assert housekeeping.queue_when_due() is True
     assert housekeeping.queue_when_due() is False  # once per ACUBACK_HOUSEKEEPING_SECONDS
     assert DBTaskResult.objects.filter(task_path__endswith="housekeeping_run").count() == 1
+
+
+def test_heartbeats_of_workers_long_stopped_are_pruned(db, settings):
+    from acuback.web.models import WorkerHeartbeat
+
+    settings.ACUBACK_TASK_RESULT_KEEP_DAYS = 7
+    now = timezone.now()
+    for name, days in (("restarted-last-month", 30), ("running", 0)):
+        WorkerHeartbeat.objects.create(worker_id=name, host="h", pid=1, started_at=now,
+                                       beat_at=now - timedelta(days=days))
+    assert housekeeping.prune(now)["worker_heartbeats"] == 1
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["running"]

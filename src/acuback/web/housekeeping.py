@@ -1,8 +1,8 @@
 """The worker's daily housekeeping: what grows without limit is pruned.
 
-Finished task results (the clock queues a task a minute per worker), expired sessions,
-login logs and spent lock-out counters (django-axes), and bulk-export folders, whose
-NDJSON files hold patient data. How long each is kept is a setting (ACUBACK_*_KEEP_DAYS,
+Finished task results (the clock queues a task a minute per worker) and the heartbeats of
+workers long stopped, expired sessions, login logs and spent lock-out counters
+(django-axes), and bulk-export folders, whose NDJSON files hold patient data. How long each is kept is a setting (ACUBACK_*_KEEP_DAYS,
 docs/deployment.md). Clinical records and the audit log are never pruned here.
 """
 
@@ -25,6 +25,8 @@ def prune(now: datetime) -> dict[str, int]:
 
     from acuback.interop.services import export_folders_prune
 
+    from .models import WorkerHeartbeat
+
     finished = DBTaskResult.objects.filter(status__in=["SUCCESSFUL", "FAILED"],
                                            finished_at__lt=now - timedelta(
                                                days=settings.ACUBACK_TASK_RESULT_KEEP_DAYS))
@@ -37,6 +39,9 @@ def prune(now: datetime) -> dict[str, int]:
         # Failure counters whose lock-out has run out (axes cleans them only for a request).
         "login_attempts": AccessAttempt.objects.filter(
             attempt_time__lt=now - settings.AXES_COOLOFF_TIME).delete()[0],
+        # Each start of `acuback worker` adds a row; those of stopped workers go.
+        "worker_heartbeats": WorkerHeartbeat.objects.filter(
+            beat_at__lt=now - timedelta(days=settings.ACUBACK_TASK_RESULT_KEEP_DAYS)).delete()[0],
         "export_folders": export_folders_prune(
             older_than=now - timedelta(days=settings.ACUBACK_EXPORT_KEEP_DAYS)),
     }
