@@ -13,6 +13,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 RELEASE_UID = "acuback-worker-freed-memory"
 
@@ -52,16 +53,21 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def clock():
-            while not stop.is_set():
-                clock_tick(reminders_tick.enqueue)
-                clock_tick(housekeeping.queue_when_due)
-                stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
+            try:
+                while not stop.is_set():
+                    clock_tick(reminders_tick.enqueue)
+                    clock_tick(housekeeping.queue_when_due)
+                    stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
+            finally:
+                connection.close()  # the clock's own connection ends with it
 
         freeze_loaded()
         release_memory_after_tasks(FreedMemory(trim=glibc_trim()))
-        threading.Thread(target=clock, name="acuback-clock", daemon=True).start()
+        clock_thread = threading.Thread(target=clock, name="acuback-clock", daemon=True)
+        clock_thread.start()
         self.stdout.write("acuback worker started (Ctrl+C stops it)")
         try:
             run_worker(worker_id=new_worker_id(), interval=1, max_tasks=max_tasks)
         finally:
             stop.set()
+            clock_thread.join(timeout=30)
