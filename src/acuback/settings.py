@@ -52,6 +52,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An id for each request, in its log lines and its X-Request-ID header.
+    "acuback.web.logging.RequestIdMiddleware",
+    # First: /healthz and /readyz for load balancers, before host checks, HTTPS redirects
+    # and sessions.
+    "acuback.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -262,12 +267,19 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Application log lines (standard error): "text" or "json", each with the time, level,
+# logger and request id (docs/deployment.md).
+ACUBACK_LOG_FORMAT = env_str("ACUBACK_LOG_FORMAT", "text").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # No patient data in logs: every record is scrubbed before it is written.
-    "filters": {"redact": {"()": "acuback.web.logging.RedactPatientData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {"redact": {"()": "acuback.web.logging.RedactPatientData"},
+                "request_id": {"()": "acuback.web.logging.RequestId"}},
+    "formatters": {"acuback": {"()": "acuback.web.logging.formatter",
+                               "kind": ACUBACK_LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "acuback",
+                             "filters": ["request_id", "redact"]}},
     "root": {"handlers": ["console"], "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")},
     # Django's own loggers write through the same scrubbed handler (no e-mails to admins).
     "loggers": {"django": {"handlers": ["console"], "propagate": False,
@@ -279,12 +291,25 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # The developer's mailbox (acuback.web.mailbox): where its e-mail and SMS backends keep
 # messages, shown at /dev/mailbox/. `make run` uses it for the demo.
 ACUBACK_MAILBOX_DIR = Path(env_str("ACUBACK_MAILBOX_DIR", str(DATA_DIR / "mailbox"))).resolve()
-# SMS: a dotted path to a class with send(to, body); the console backend prints.
+# SMS: a dotted path to a class with send(to, body), or "none" for no text messages; the
+# console backend prints (development only: `check --deploy` refuses it).
 ACUBACK_SMS_BACKEND = env_str("ACUBACK_SMS_BACKEND", "acuback.scheduling.sms.ConsoleSMSBackend")
 # The address patients use, for links in e-mails the worker sends.
 ACUBACK_BASE_URL = env_str("ACUBACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How often the worker plans and sends reminders (seconds).
 ACUBACK_WORKER_TICK_SECONDS = env_int("ACUBACK_WORKER_TICK_SECONDS", 60)
+# A worker whose last task is older than this is late: /readyz answers 503 and the clinic
+# admin's home page says so (the clock queues a task every tick, so five ticks by default).
+ACUBACK_WORKER_LATE_SECONDS = env_int("ACUBACK_WORKER_LATE_SECONDS",
+                                      max(300, 5 * ACUBACK_WORKER_TICK_SECONDS))
+
+# The worker's housekeeping (acuback.web.housekeeping), once per this many seconds: how
+# many days finished task results, login logs (django-axes) and bulk-export files (patient
+# data) are kept. Expired sessions go at once.
+ACUBACK_HOUSEKEEPING_SECONDS = env_int("ACUBACK_HOUSEKEEPING_SECONDS", 86400)
+ACUBACK_TASK_RESULT_KEEP_DAYS = env_int("ACUBACK_TASK_RESULT_KEEP_DAYS", 7)
+ACUBACK_LOGIN_LOG_KEEP_DAYS = env_int("ACUBACK_LOGIN_LOG_KEEP_DAYS", 90)
+ACUBACK_EXPORT_KEEP_DAYS = env_int("ACUBACK_EXPORT_KEEP_DAYS", 7)
 
 ACUBACK_PAGE_SIZE = 25
 # A credential that expires within this many days is shown amber in the registry.

@@ -47,3 +47,4 @@ urlpatterns = [
 
 handler403 = "acuback.web.errors.forbidden"
 handler404 = "acuback.web.errors.not_found"
+handler500 = "acuback.web.errors.server_error"

@@ -238,7 +238,7 @@ def test_every_shipped_code_is_a_billable_icd10cm_code_with_its_description():
     for code, rule in diagnoses.SAFETY_RULES.items():
         assert cm.is_valid_item(code) and cm.is_leaf(code), code
         assert diagnoses.BY_CODE[code].safety_rule == rule
-        assert diagnoses.BY_CODE[code].specific_cause, code
+        assert diagnoses.BY_CODE[code].specific_cause == rule.startswith("RF-"), code
 
 
 def test_pregnancy_still_blocks_its_points():

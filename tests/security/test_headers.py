@@ -35,16 +35,31 @@ def test_no_template_has_inline_script_or_event_handlers():
         assert not re.search(r"\son[a-z]+\s*=", text), template
 
 
-def test_the_deployment_check_passes_with_production_settings(tmp_path):
+def _deployment_check(tmp_path, **variables) -> subprocess.CompletedProcess:
     env = {**os.environ, "ACUBACK_DATA_DIR": str(tmp_path), "ACUBACK_HTTPS": "1",
            "ACUBACK_ALLOWED_HOSTS": "clinic.example.org", "ACUBACK_DEBUG": "0",
-           "DJANGO_SETTINGS_MODULE": "acuback.settings"}
+           "ACUBACK_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+           "ACUBACK_SMS_BACKEND": "none", "DJANGO_SETTINGS_MODULE": "acuback.settings",
+           **variables}
     env.pop("ACUBACK_DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests, not in production
-    result = subprocess.run([sys.executable, "-m", "django", "check", "--deploy",
-                             "--fail-level", "WARNING"], env=env, capture_output=True,
-                            text=True, timeout=120, check=False)
+    return subprocess.run([sys.executable, "-m", "django", "check", "--deploy",
+                           "--fail-level", "WARNING"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_the_deployment_check_passes_with_production_settings(tmp_path):
+    result = _deployment_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_check_refuses_the_development_defaults(tmp_path):
+    # The defaults print e-mail and text messages (with names and phone numbers) to the log.
+    result = _deployment_check(tmp_path, ACUBACK_EMAIL_BACKEND="", ACUBACK_SMS_BACKEND="",
+                               ACUBACK_REQUIRE_2FA="0")
+    assert result.returncode != 0
+    for check in ("acuback.E001", "acuback.E002", "acuback.E003"):
+        assert check in result.stderr, result.stderr
 
 
 def test_https_settings_turn_on_hsts_and_secure_cookies(tmp_path):

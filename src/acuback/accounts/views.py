@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        # A form that could only fail when sent is not shown while the database is down:
+        # the query raises and the user sees the 503 "briefly unavailable" page at once.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return super().get(request, *args, **kwargs)
 
 
 # --- passwords: change one's own; reset a forgotten one by e-mail ------------------------------

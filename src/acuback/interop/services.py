@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -309,15 +311,19 @@ def export_request(*, caller: Caller, types: list[str], since: datetime | None,
 
 def export_run(job: BulkExport) -> BulkExport:
     """Write one NDJSON file per resource type; each line is a validated resource."""
-    if job.status != ExportStatus.QUEUED:
+    # Claimed in one conditional UPDATE: a second worker (or a stale copy of the job) finds
+    # it no longer queued and leaves it alone.
+    started = timezone.now()
+    if not BulkExport.objects.filter(pk=job.pk, status=ExportStatus.QUEUED).update(
+            status=ExportStatus.RUNNING, transaction_time=started):
+        job.refresh_from_db()
         return job
-    job.status, job.transaction_time = ExportStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "transaction_time"])
-    job.directory.mkdir(parents=True, exist_ok=True)
+    job.status, job.transaction_time = ExportStatus.RUNNING, started
     output = []
     issues: list[dict] = []
     type_name = ""
     try:
+        job.directory.mkdir(parents=True, exist_ok=True)  # a full disk fails the job too
         for n, type_name in enumerate(job.types, 1):
             kind = KINDS[type_name]
             count = _export_kind(job, kind, issues)
@@ -342,11 +348,36 @@ def export_run(job: BulkExport) -> BulkExport:
             status=ExportStatus.FAILED, finished_at=timezone.now(),
             error=f"an internal error while writing {type_name or 'the export'}; it has been "
                   "logged for the operator")
+        # Files of patient data no one can download are not kept.
+        shutil.rmtree(job.directory, ignore_errors=True)
         raise
     BulkExport.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
         status=ExportStatus.DONE, output=output, finished_at=timezone.now(), progress="done")
     job.refresh_from_db()
     return job
+
+
+def export_folders_prune(*, older_than: datetime) -> int:
+    """Remove the files of exports finished (or failed, or cancelled) before `older_than`,
+    and folders no job owns; the job rows stay, for the audit log that names them."""
+    root = settings.DATA_DIR / "exports"
+    if not root.exists():
+        return 0
+    folders = {p.name: p for p in root.iterdir() if p.is_dir()}
+    jobs = {str(pk): (status, finished_at or created_at) for pk, status, finished_at, created_at
+            in BulkExport.objects.filter(pk__in=[n for n in folders if n.isdigit()])
+            .values_list("pk", "status", "finished_at", "created_at")}
+    removed = 0
+    for name, folder in folders.items():
+        status, ended = jobs.get(name, (None, None))
+        if status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+            continue
+        if ended is None:  # no job owns it: judged by the folder's own age
+            ended = datetime.fromtimestamp(folder.stat().st_mtime, tz=UTC)
+        if ended < older_than:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 ERROR_FILE = "errors.ndjson"

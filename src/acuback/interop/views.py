@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -352,6 +353,9 @@ def export_status(request: HttpRequest, caller, pk: str) -> HttpResponse:
         return outcome(500, "exception", f"export {job.pk} failed: {job.error}")
     if job.status == ExportStatus.CANCELLED:
         return outcome(404, "not-found", f"export {job.pk} was cancelled")
+    if job.output and not job.directory.exists():
+        return outcome(404, "not-found", f"the files of export {job.pk} were removed "
+                       f"{settings.ACUBACK_EXPORT_KEEP_DAYS} days after it finished")
     manifest = {
         "transactionTime": job.transaction_time.isoformat(),
         "request": job.request_url, "requiresAccessToken": True,
@@ -371,7 +375,8 @@ def export_file(request: HttpRequest, caller, pk: str, name: str) -> HttpRespons
     _only_format(request, "an export file")
     job = _own_job(caller, pk)
     files = {o["file"] for o in job.output} if job else set()
-    if job is None or job.status != ExportStatus.DONE or name not in files:
+    if job is None or job.status != ExportStatus.DONE or name not in files or \
+            not (job.directory / name).exists():  # removed after ACUBACK_EXPORT_KEEP_DAYS
         return outcome(404, "not-found", f"no file {name!r} in export {pk}")
     audit_record(request=request, action="fhir.export.download", clinic=job.clinic_id,
                  target=job, detail={"file": name})

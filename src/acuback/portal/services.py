@@ -56,9 +56,14 @@ def magic_link_user(token: str):
         raise PortalError("This login link has expired: ask for a new one.") from None
     except signing.BadSignature:
         raise PortalError("This login link is not valid: ask for a new one.") from None
-    user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
+    users = get_user_model().objects.filter(pk=data.get("u"), is_active=True)
+    user = users.first()
     last = user.last_login.isoformat() if user and user.last_login else ""
-    if user is None or last != data.get("l"):
+    # Claimed in one conditional UPDATE of the last login the token carries: of two
+    # requests with the same link, only the first finds it unchanged (log-in then sets it
+    # again).
+    if user is None or last != data.get("l") or not users.filter(
+            last_login=user.last_login).update(last_login=timezone.now()):
         raise PortalError("This login link has already been used: ask for a new one.")
     return user
 

@@ -188,9 +188,13 @@ class NotificationKind(models.TextChoices):
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # Claimed by one worker, which is sending it now: no other worker picks it up.
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # Too late to be of use when a worker came to send it (the appointment had started).
+    EXPIRED = "expired", "Expired"
 
 
 class Notification(models.Model):
@@ -215,6 +219,7 @@ class Notification(models.Model):
                               default=NotificationStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

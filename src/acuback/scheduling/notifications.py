@@ -2,7 +2,7 @@
 
 `tick(now)` is the whole job: plan what is due, then send what is due. It is
 safe to run twice (planning is idempotent: one reminder per appointment and
-channel; sending claims each row before it sends).
+channel; sending claims each row before it sends, so no message goes out twice).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from acuback.accounts import zones
@@ -72,7 +73,7 @@ def plan_reminders(now: datetime) -> int:
         channels = []
         if patient.email:
             channels.append(("email", patient.email))
-        if patient.phone:
+        if patient.phone and sms.enabled():
             channels.append(("sms", patient.phone))
         for channel, to in channels:
             try:
@@ -119,21 +120,38 @@ def plan_questionnaire_invitations(now: datetime) -> int:
             own = list(patient_answerable(episode.patient.clinic, due.instruments))
             if not own or (episode.pk, due.time_point) in recent:
                 continue
-            link = outcome_services.link_create(episode=episode, instrument_ids=own,
-                                                time_point=due.time_point, request=None,
-                                                delivery=Channel.EMAIL)
-            url = settings.ACUBACK_BASE_URL + outcome_services.link_url(None, link)
-            patient = episode.patient
-            Notification.objects.create(
-                clinic=patient.clinic, patient=patient, episode=episode,
-                time_point=due.time_point, kind=NotificationKind.QUESTIONNAIRE_INVITATION,
-                channel="email", to=patient.email, due_at=now,
-                subject=f"{patient.clinic.name}: a few questions about your back",
-                body=(f"Hello {patient.preferred_name or patient.given_name},\n\n"
-                      f"Please answer a few short questions ({due.label.lower()}):\n{url}\n\n"
-                      f"The link works once and expires in a week.\n\n{patient.clinic.name}"))
+            with transaction.atomic():
+                # Two workers planning at once invite once: the episode's row lock
+                # (PostgreSQL; SQLite's write lock taken at BEGIN) makes the second wait,
+                # then see the first one's invitation.
+                EpisodeOfCare.objects.select_for_update().filter(pk=episode.pk).exists()
+                if Notification.objects.filter(
+                        kind=NotificationKind.QUESTIONNAIRE_INVITATION, episode=episode,
+                        time_point=due.time_point,
+                        created_at__gte=now - INVITATION_INTERVAL).exists():
+                    continue
+                link = outcome_services.link_create(episode=episode, instrument_ids=own,
+                                                    time_point=due.time_point, request=None,
+                                                    delivery=Channel.EMAIL)
+                url = settings.ACUBACK_BASE_URL + outcome_services.link_url(None, link)
+                patient = episode.patient
+                Notification.objects.create(
+                    clinic=patient.clinic, patient=patient, episode=episode,
+                    time_point=due.time_point, kind=NotificationKind.QUESTIONNAIRE_INVITATION,
+                    channel="email", to=patient.email, due_at=now,
+                    subject=f"{patient.clinic.name}: a few questions about your back",
+                    body=(f"Hello {patient.preferred_name or patient.given_name},\n\n"
+                          f"Please answer a few short questions ({due.label.lower()}):\n{url}\n\n"
+                          f"The link works once and expires in a week.\n\n{patient.clinic.name}"))
             created += 1
     return created
+
+
+# A message claimed longer ago than this was being sent by a worker that stopped (or lost
+# its database) before it could record the outcome.
+CLAIM_TIMEOUT = timedelta(minutes=15)
+STOPPED_WHILE_SENDING = ("The worker stopped while sending this message; it may or may not "
+                         "have gone out, so it was not sent again.")
 
 
 def plan_safety_alert(*, clinic, patient, recipients, subject: str, text: str,
@@ -154,17 +172,23 @@ def plan_safety_alert(*, clinic, patient, recipients, subject: str, text: str,
 
 
 def send_due(now: datetime) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed). A failure is retried with back-off."""
+    """Send what is due; returns (sent, failed). A failure is retried with back-off.
+
+    Each message is claimed (pending -> sending, committed at once so every other worker
+    sees it), then sent, then marked: no message goes out twice, with any number of
+    workers. A message too late to be of use is dropped, not sent."""
     sent = failed = 0
-    for notification in Notification.objects.filter(status=NotificationStatus.PENDING,
-                                                    due_at__lte=now).order_by("due_at")[:200]:
-        # Claim the row: a second worker finds attempts changed and skips it.
-        claimed = Notification.objects.filter(pk=notification.pk, attempts=notification.attempts,
-                                              status=NotificationStatus.PENDING).update(
-            attempts=notification.attempts + 1)
-        if not claimed:
+    failed += _fail_abandoned_claims(now)
+    due = (Notification.objects.filter(status=NotificationStatus.PENDING, due_at__lte=now)
+           .select_related("appointment").order_by("due_at")[:200])
+    for notification in due:
+        if not _claim(notification, now):
+            continue  # another worker claimed it first
+        reason = _too_late(notification, now)
+        if reason:
+            Notification.objects.filter(pk=notification.pk).update(
+                status=NotificationStatus.EXPIRED, last_error=reason)
             continue
-        notification.attempts += 1
         if notification.appointment_id and notification.appointment.status != \
                 AppointmentStatus.BOOKED:
             Notification.objects.filter(pk=notification.pk).update(
@@ -176,7 +200,7 @@ def send_due(now: datetime) -> tuple[int, int]:
             _fail(notification, str(exc), final=True)
             failed += 1
         except Exception as exc:  # noqa: BLE001 - any delivery error is retried, then shown
-            logger.warning("notification %s failed: %s", notification.pk, exc)
+            logger.warning("notification %s failed: %s", notification.pk, type(exc).__name__)
             _fail(notification, f"{type(exc).__name__}: {exc}",
                   final=notification.attempts >= MAX_ATTEMPTS, now=now)
             failed += 1
@@ -185,6 +209,37 @@ def send_due(now: datetime) -> tuple[int, int]:
                 status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
             sent += 1
     return sent, failed
+
+
+def _claim(notification: Notification, now: datetime) -> bool:
+    """pending -> sending in one conditional UPDATE (autocommit: visible to every worker at
+    once); False when another worker got there first."""
+    claimed = Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.PENDING).update(
+        status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed:
+        notification.refresh_from_db(fields=["attempts", "status", "claimed_at"])
+    return bool(claimed)
+
+
+def _too_late(notification: Notification, now: datetime) -> str:
+    """Why the message is no longer worth sending ("" when it still is)."""
+    if notification.kind == NotificationKind.APPOINTMENT_REMINDER and \
+            notification.appointment_id and notification.appointment.start <= now:
+        return "Not sent: the appointment had already started when the worker came to send it."
+    if notification.kind == NotificationKind.QUESTIONNAIRE_INVITATION and \
+            notification.created_at <= now - INVITATION_INTERVAL:
+        return "Not sent: a week old, so a new invitation replaces it."
+    return ""
+
+
+def _fail_abandoned_claims(now: datetime) -> int:
+    """Messages a stopped worker had claimed: shown as failed to the clinic admin rather
+    than sent again (whether they went out is unknown, and twice is worse than a
+    visible failure)."""
+    return Notification.objects.filter(status=NotificationStatus.SENDING,
+                                       claimed_at__lt=now - CLAIM_TIMEOUT).update(
+        status=NotificationStatus.FAILED, last_error=STOPPED_WHILE_SENDING)
 
 
 class _Permanent(Exception):
@@ -202,16 +257,19 @@ def _deliver(notification: Notification) -> None:
         if notification.ics:
             message.attach("appointment.ics", notification.ics, "text/calendar")
         message.send(fail_silently=False)
+    elif not sms.enabled():  # planned before text messages were turned off
+        raise _Permanent("Not sent: text messages are turned off (ACUBACK_SMS_BACKEND=none).")
     else:
         sms.get_backend().send(notification.to, notification.body)
 
 
 def _fail(notification: Notification, error: str, *, final: bool,
           now: datetime | None = None) -> None:
-    fields = {"last_error": error[:2000]}
+    fields = {"last_error": error[:2000], "claimed_at": None}
     if final:
         fields["status"] = NotificationStatus.FAILED
     else:
+        fields["status"] = NotificationStatus.PENDING
         # 5, 10, 20, 40 minutes: a mail server that is down gets time to come back.
         fields["due_at"] = (now or timezone.now()) + timedelta(
             minutes=5 * 2 ** (notification.attempts - 1))

@@ -23,5 +23,13 @@ class ConsoleSMSBackend(BaseSMSBackend):
         sys.stdout.write(f"SMS to {to}: {body}\n")
 
 
+# ACUBACK_SMS_BACKEND=none: the clinic sends no text messages (no SMS reminder is planned).
+OFF = "none"
+
+
+def enabled() -> bool:
+    return settings.ACUBACK_SMS_BACKEND.strip().lower() != OFF
+
+
 def get_backend() -> BaseSMSBackend:
     return import_string(settings.ACUBACK_SMS_BACKEND)()

@@ -12,6 +12,8 @@ class WebConfig(AppConfig):
 
         from acuback.sql import IdIn
 
+        from . import checks  # noqa: F401 - registers the deployment checks
+
         Field.register_lookup(IdIn)
         ForeignObject.register_lookup(IdIn)  # foreign keys keep their own lookups
 

@@ -7,16 +7,22 @@ Used on the outcomes page, the dashboard and the PDF reports: the same SVG in ea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,14 +66,26 @@ def _cached(key: list, draw: Callable[[], str]) -> str:
     digest = hashlib.sha256(json.dumps([DRAWING_VERSION, *key]).encode()).hexdigest()
     cached = _cache_dir() / f"{digest}.svg"
     if cached.exists():
-        os.utime(cached)  # marks it as in use for prune()
+        with contextlib.suppress(OSError):  # a read-only disk: prune() may take it sooner
+            os.utime(cached)  # marks it as in use for prune()
         return cached.read_text()
     svg = draw()
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(svg)
-    tmp.replace(cached)  # atomic: a reader never sees half a file
+    _store(cached, svg)
     return svg
+
+
+def _store(cached: Path, svg: str) -> None:
+    """Write the cache file, or skip it: a full or read-only data folder costs the next
+    page a drawing, never the page itself."""
+    tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(svg)
+        tmp.replace(cached)  # atomic: a reader never sees half a file
+    except OSError as exc:
+        logger.warning("chart cache not written (%s): %s", cached.name, exc.strerror or exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def prune(*, older_than_days: float = 30) -> int:

@@ -1,5 +1,9 @@
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from acuback.audit.services import audit_record
 
@@ -27,6 +31,24 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
         "message": "There is nothing here, or it belongs to a clinic you do not work for.",
     }, status=404)
 
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A page that needs nothing that may have failed: rendered without the request (no
+    session, user or context processors, which read the database). A database that is
+    down or restarting is a 503 the user can wait out, not a bare "Server Error"."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(render_to_string("web/unavailable.html", {
+            "title": "Briefly unavailable",
+            "message": "acuback cannot reach its database at the moment. Nothing you saved "
+                       "before is lost. Please try again in a minute.",
+        }), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(render_to_string("web/unavailable.html", {
+        "title": "Something went wrong",
+        "message": "This page failed, and the error has been logged for the clinic's "
+                   "administrator. Go back and try again; if it keeps happening, tell them.",
+    }), status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

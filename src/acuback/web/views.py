@@ -27,6 +27,7 @@ from acuback.portal.services import can_change
 from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
 from acuback.web import mailbox as dev_mailbox
+from acuback.web.worker import worker_status
 
 
 @login_required
@@ -77,6 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 practitioner=practitioner, on=today)
         if policy.can(user, "adverse_event.acknowledge", clinic):
             context["ae_alerts"] = list(alerts_for_admin(user=user))
+            worker = worker_status()
+            context["worker_late"] = worker.describe() if worker.late else ""
             context["failed_notifications"] = list(
                 Notification.objects.filter(clinic=clinic, status=NotificationStatus.FAILED)
                 .select_related("patient").order_by("-due_at")[:10])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
+from acuback.web.checks import refuse_unsafe_production
 from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
 from acuback.wsgi import application
 
@@ -56,6 +57,31 @@ def _after_request(worker, req, environ, resp) -> None:
 freed_memory = FreedMemory(trim=glibc_trim())  # one per worker, copied at the fork
 
 
+def gunicorn_options(*, bind: str, workers: int, threads: int) -> dict:
+    return {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "accesslog": "-",
+        # Paths only: a query string can carry a patient's name or date of birth.
+        "logger_class": "acuback.web.access_log.AccessLogWithoutQueries",
+        # gunicorn's default line and, last, the microseconds the request took in
+        # the server (the load benchmark reads it; docs/deployment.md).
+        "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" '
+                             '"%(a)s" %(D)s',
+        "timeout": 60,
+        # No gunicornc control socket: acuback does not use it, and its default home
+        # ($HOME/.gunicorn) is not writable for a service user.
+        "control_socket_disable": True,
+        # Longer than a browser's pause between clicks: fewer connections closed
+        # by the server just as the client reuses them (seen as resets in the load
+        # benchmark with the 2 s default).
+        "keepalive": 5,
+        "pre_request": _before_request,
+        "post_request": _after_request,
+    }
+
+
 class Command(BaseCommand):
     help = "Serve acuback with gunicorn."
 
@@ -65,27 +91,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args, bind: str, workers: int, threads: int, **options):
+        refuse_unsafe_production()
         _preload()
         self.stdout.write(f"acuback is running at http://{bind}/  (Ctrl+C stops it)")
-        _Gunicorn(
-            {
-                "bind": bind,
-                "workers": workers,
-                "threads": threads,
-                "accesslog": "-",
-                # gunicorn's default line and, last, the microseconds the request took in
-                # the server (the load benchmark reads it; docs/deployment.md).
-                "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" '
-                                     '"%(a)s" %(D)s',
-                "timeout": 60,
-                # No gunicornc control socket: acuback does not use it, and its default
-                # home ($HOME/.gunicorn) is not writable for a service user.
-                "control_socket_disable": True,
-                # Longer than a browser's pause between clicks: fewer connections closed
-                # by the server just as the client reuses them (seen as resets in the load
-                # benchmark with the 2 s default).
-                "keepalive": 5,
-                "pre_request": _before_request,
-                "post_request": _after_request,
-            }
-        ).run()
+        _Gunicorn(gunicorn_options(bind=bind, workers=workers, threads=threads)).run()

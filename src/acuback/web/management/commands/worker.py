@@ -2,7 +2,9 @@
 
 A small thread enqueues the reminder task every ACUBACK_WORKER_TICK_SECONDS;
 django-tasks-db's worker runs it (and any other task) from the database queue,
-so a crash loses nothing: the task stays queued until a worker runs it.
+so a crash loses nothing: the task stays queued until a worker runs it. Both ride out a
+database outage and carry on (acuback.web.worker), and the worker touches its heartbeat
+after each task.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from __future__ import annotations
 import threading
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import connection
 
 RELEASE_UID = "acuback-worker-freed-memory"
 
@@ -32,11 +33,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true",
                             help="Run one reminder tick now and exit (for cron or a check).")
+        parser.add_argument("--max-tasks", type=int, default=None,
+                            help="Exit after running this many tasks (default: run until "
+                                 "stopped).")
 
-    def handle(self, *args, once: bool, **options):
+    def handle(self, *args, once: bool, max_tasks: int | None, **options):
         from acuback.scheduling.notifications import tick
         from acuback.scheduling.tasks import reminders_tick
+        from acuback.web import housekeeping
+        from acuback.web.checks import refuse_unsafe_production
         from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
+        from acuback.web.worker import clock_tick, new_worker_id, run_worker
+
+        refuse_unsafe_production()
 
         if once:
             self.stdout.write(str(tick()))
@@ -44,18 +53,21 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def clock():
-            while not stop.is_set():
-                try:
-                    reminders_tick.enqueue()
-                finally:
-                    close_old_connections()
-                stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
+            try:
+                while not stop.is_set():
+                    clock_tick(reminders_tick.enqueue)
+                    clock_tick(housekeeping.queue_when_due)
+                    stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
+            finally:
+                connection.close()  # the clock's own connection ends with it
 
         freeze_loaded()
         release_memory_after_tasks(FreedMemory(trim=glibc_trim()))
-        threading.Thread(target=clock, name="acuback-clock", daemon=True).start()
+        clock_thread = threading.Thread(target=clock, name="acuback-clock", daemon=True)
+        clock_thread.start()
         self.stdout.write("acuback worker started (Ctrl+C stops it)")
         try:
-            call_command("db_worker", interval=1)
+            run_worker(worker_id=new_worker_id(), interval=1, max_tasks=max_tasks)
         finally:
             stop.set()
+            clock_thread.join(timeout=30)

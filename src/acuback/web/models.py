@@ -1,0 +1,22 @@
+"""What the web layer keeps of its own: the task worker's heartbeat."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per `acuback worker` process, touched after each task it runs.
+
+    The clock enqueues the reminder task every tick, so a worker that runs tasks beats at
+    least once a tick; an old beat means reminders, invitations and exports have stopped
+    (the readiness check and the clinic admin's home page say so)."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.host}:{self.pid} (last beat {self.beat_at:%Y-%m-%d %H:%M:%S})"
