@@ -82,7 +82,8 @@ def test_a_task_the_outage_interrupted_runs_again(monkeypatch, quick_backoff):
     assert DBTaskResult.objects.get(pk=queued.id).status == "SUCCESSFUL"
 
 
-def test_the_wait_for_the_database_backs_off(monkeypatch, db):
+@pytest.mark.django_db(transaction=True)  # it closes the connection, as in an outage: no
+def test_the_wait_for_the_database_backs_off(monkeypatch):  # test transaction to roll back
     from django.db import connections
 
     connection = connections["default"]
