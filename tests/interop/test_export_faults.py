@@ -34,11 +34,11 @@ def test_an_export_on_a_full_disk_fails_and_keeps_no_file(record, make_token, fh
         real = services._export_kind
         calls = []
 
-        def second_fails(job, kind):
+        def second_fails(job, kind, issues):
             calls.append(kind)
             if len(calls) == 2:
                 full()
-            return real(job, kind)
+            return real(job, kind, issues)
 
         monkeypatch.setattr(services, "_export_kind", second_fails)
     with pytest.raises(OSError):

@@ -341,13 +341,17 @@ def export_run(job: BulkExport) -> BulkExport:
                                           "issue": [issue]}, separators=(",", ":")) + "\n")
             output.append({"type": "OperationOutcome", "file": ERROR_FILE,
                            "count": len(issues), "error": True})
-    except Exception:  # recorded on the job for the status poll, then re-raised
-        # The caller reads this: what failed, not the internals (the log has those).
+    except Exception as error:  # recorded on the job for the status poll, then re-raised
+        # The caller reads this: what failed, not the internals (the log has those); a
+        # full or read-only disk is said as such, for the operator to act on.
         logger.exception("FHIR export %s failed at %s", job.pk, type_name)
+        where = type_name or "the export"
         BulkExport.objects.filter(pk=job.pk).update(
             status=ExportStatus.FAILED, finished_at=timezone.now(),
-            error=f"an internal error while writing {type_name or 'the export'}; it has been "
-                  "logged for the operator")
+            error=(f"could not write {where}: {error.strerror or 'a file system error'}"
+                   if isinstance(error, OSError) else
+                   f"an internal error while writing {where}; it has been logged for the "
+                   "operator"))
         # Files of patient data no one can download are not kept.
         shutil.rmtree(job.directory, ignore_errors=True)
         raise
