@@ -119,6 +119,9 @@ RATELIMIT_USE_CACHE = "limits"
 ACUBACK_RATE_LIMITS = {
     "magic_link_per_email": env_rate("ACUBACK_LIMIT_MAGIC_LINK_PER_EMAIL", "5/h"),
     "magic_link_per_client": env_rate("ACUBACK_LIMIT_MAGIC_LINK_PER_CLIENT", "20/h"),
+    # Staff password-reset e-mails: the same limits as the patients' log-in links.
+    "password_reset_per_email": env_rate("ACUBACK_LIMIT_PASSWORD_RESET_PER_EMAIL", "5/h"),
+    "password_reset_per_client": env_rate("ACUBACK_LIMIT_PASSWORD_RESET_PER_CLIENT", "20/h"),
     "booking_per_clinic": env_rate("ACUBACK_LIMIT_BOOKING_PER_CLINIC", "60/h"),
     "booking_per_client": env_rate("ACUBACK_LIMIT_BOOKING_PER_CLIENT", "10/h"),
     "booking_per_email": env_rate("ACUBACK_LIMIT_BOOKING_PER_EMAIL", "5/h"),

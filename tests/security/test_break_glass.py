@@ -75,3 +75,34 @@ def test_the_chart_shows_the_safety_profile_only_inside_the_care_relationship(wo
     assert 'aria-label="Safety profile"' in page and "migraine" in page
     assert AuditEvent.objects.filter(actor=colleague, action="patient.view",
                                      break_glass=True).exists()
+
+
+def test_a_grant_starts_no_record_so_it_never_becomes_a_care_relationship(world, login):
+    # Found by the attacker's re-test of issue #25 §2: under an 8-hour grant, dokafor
+    # started a draft screening, and that screening made a lasting care relationship
+    # (searches, FHIR and unflagged reads from then on).
+    from acuback.patients.selectors import has_care_relationship
+    from acuback.screening.models import Screening
+    from acuback.treatment.models import Session
+
+    episode = make_episode(world.patient, world.practitioner)
+    colleague = make_user(world.clinic, "practitioner", "colleague")
+    make_practitioner(world.clinic, colleague)
+    client = login(colleague)
+    clinical = reverse("patient_clinical", args=[world.patient.pk])
+    client.post(reverse("break_glass", args=[world.patient.pk]),
+                {"reason": "Covering for alpha_prac: patient phoned", "next": clinical})
+    assert client.get(clinical).status_code == 200  # the grant reads
+    starts = [
+        (reverse("screening_new", args=[world.patient.pk, episode.pk]), {"kind": "intake"}),
+        (reverse("session_new", args=[world.patient.pk, episode.pk]), {}),
+        (reverse("episode_create", args=[world.patient.pk]), {"onset_date": "2026-11-01"}),
+    ]
+    for url, data in starts:
+        response = client.post(url, data)
+        assert response.status_code == 403, url
+        assert b"breaking the glass" in response.content, url
+    assert not Screening.objects.filter(created_by=colleague).exists()
+    assert not Session.objects.exists()
+    assert world.patient.episodes.count() == 1
+    assert not has_care_relationship(user=colleague, patient=world.patient)

@@ -147,6 +147,7 @@ def test_the_json_api_is_limited_per_token_with_a_json_error(world, client, limi
 def test_the_deployment_limits_every_public_and_costly_endpoint_by_default():
     rates = deployed.ACUBACK_RATE_LIMITS
     assert set(rates) == {"magic_link_per_email", "magic_link_per_client",
+                          "password_reset_per_email", "password_reset_per_client",
                           "booking_per_clinic", "booking_per_client", "booking_per_email",
                           "link_submit_per_link",
                           "link_submit_per_client", "api_per_token"}
@@ -178,3 +179,21 @@ def test_the_counters_are_shared_by_every_worker_in_the_database(db, settings):
     assert one.incr("rl:test") == 1
     assert two.incr("rl:test") == 2
     assert one.get("rl:test") == 2
+
+
+def test_password_reset_e_mails_are_limited_per_address_and_per_client(world, client, limits):
+    # Found by the attacker's re-test of issue #25 §4: 12 of 12 reset requests for one
+    # staff address were answered and e-mailed, with no limit at all.
+    from django.core import mail
+
+    limits(password_reset_per_email="3/h", password_reset_per_client="5/h")
+    url = reverse("password_reset")
+    for _ in range(3):
+        assert client.post(url, {"email": world.practitioner.email or "p@x.org"}
+                           ).status_code == 200
+    sent = len(mail.outbox)
+    _retry_after(client.post(url, {"email": (world.practitioner.email or "p@x.org").upper()}))
+    assert len(mail.outbox) == sent
+    for n in range(1):  # another address from the same client, up to its limit (5)
+        assert client.post(url, {"email": f"other{n}@example.org"}).status_code == 200
+    _retry_after(client.post(url, {"email": "other9@example.org"}))

@@ -51,10 +51,17 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
-    """Ask for a password link by e-mail (staff; patients use the portal's e-mailed link).
-    The rate limit of this view belongs with the other public forms' limits."""
+    """Ask for a password link by e-mail (staff; patients use the portal's e-mailed link),
+    limited per address asked for and per client like the portal's log-in links."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        from acuback.web import limits
+
+        wait = limits.retry_after(
+            request, ("password_reset_per_email", form.cleaned_data["email"].strip().lower()),
+            ("password_reset_per_client", limits.client_address(request)))
+        if wait is not None:
+            return limits.too_many_page(request, wait)
         services.password_reset_request(email=form.cleaned_data["email"], request=request)
         return render(request, "accounts/password_reset_sent.html")
     return render(request, "accounts/password_reset.html", {"form": form},

@@ -18,12 +18,24 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from acuback.accounts import policy
 
 BREAK_GLASS_HOURS = 8
+# A grant lets one read the record and report what must be reported (an adverse event,
+# an addendum): it starts no episode, screening or session. Those made a lasting
+# care relationship (patients.selectors), so a grant of 8 hours became one for good.
+class GlassStartsNoRecord(PermissionDenied):
+    shown_to_user = True  # web.errors.forbidden shows the reason
+
+
+GLASS_STARTS_NO_RECORD = (
+    "You opened this record by breaking the glass: you may read it (and report an "
+    "adverse event or add an addendum), but a new episode, screening or session "
+    "is started by the patient's treating clinician or the clinical lead.")
 GRANT_ACTION = "break_glass"  # the audit action of a grant (patients.views.break_glass)
 
 

@@ -26,7 +26,8 @@ from .forms import ConsentRecordForm, ConsentWithdrawForm, PatientForm, PatientS
 from .models import Consent, EpisodeOfCare, Patient
 
 
-def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
+def _get_patient(request: HttpRequest, pk: int, permission: str, *,
+                 starts_record: bool = False) -> Patient:
     """A patient the user may see (404 otherwise) and may act on (403 otherwise).
 
     A practitioner opening the clinical record of a patient they have no care
@@ -42,14 +43,17 @@ def _get_patient(request: HttpRequest, pk: int, permission: str) -> Patient:
         if access is care.Access.NEEDS_GLASS:
             raise BreakGlassRequired(patient)
         if access is care.Access.GLASS:
+            if starts_record and request.method == "POST":
+                raise care.GlassStartsNoRecord(care.GLASS_STARTS_NO_RECORD)
             mark_break_glass(request, patient)
     return patient
 
 
-def _get_episode(request: HttpRequest, pk: int, episode_pk: int, permission: str) -> tuple:
+def _get_episode(request: HttpRequest, pk: int, episode_pk: int, permission: str, *,
+                 starts_record: bool = False) -> tuple:
     """The patient, as `_get_patient`, and one of their episodes (404 otherwise), with the
     patient already attached (the pages and services read episode.patient)."""
-    patient = _get_patient(request, pk, permission)
+    patient = _get_patient(request, pk, permission, starts_record=starts_record)
     # Written out (acuback.sql): every session and questionnaire write opens with it.
     found = sql.fetch(EpisodeOfCare, "t0.id = %s AND t0.patient_id = %s", [episode_pk, patient.pk])
     if not found:

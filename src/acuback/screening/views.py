@@ -48,7 +48,7 @@ def _get_screening(request, pk: int, screening_pk: int, permission: str):
 @require_http_methods(["GET", "POST"])
 def episode_edit(request: HttpRequest, pk: int, episode_pk: int | None = None) -> HttpResponse:
     if episode_pk is None:
-        patient, episode = _get_patient(request, pk, "episode.manage"), None
+        patient, episode = _get_patient(request, pk, "episode.manage", starts_record=True), None
     else:
         patient, episode = _get_episode(request, pk, episode_pk, "episode.manage")
     audit_read(request, patient)
@@ -79,7 +79,8 @@ def episode_edit(request: HttpRequest, pk: int, episode_pk: int | None = None) -
 @login_required
 @require_POST
 def screening_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
-    patient, episode = _get_episode(request, pk, episode_pk, "screening.edit")
+    patient, episode = _get_episode(request, pk, episode_pk, "screening.edit",
+                                    starts_record=True)
     kind = request.POST.get("kind", ScreeningKind.PRE_TREATMENT)
     if kind not in ScreeningKind.values:
         kind = ScreeningKind.PRE_TREATMENT

@@ -85,7 +85,8 @@ def _prescribed_codes(form: PlanForm, plan: TreatmentPlan | None) -> list[str]:
 @login_required
 @require_POST
 def session_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
-    patient, episode = _get_episode(request, pk, episode_pk, "session.record")
+    patient, episode = _get_episode(request, pk, episode_pk, "session.record",
+                                    starts_record=True)
     location = patient.clinic.locations.filter(pk=int_or(request.POST.get("location"), 0)).first() \
         or patient.clinic.locations.filter(is_active=True).first()
     try:

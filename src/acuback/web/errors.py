@@ -17,11 +17,12 @@ def _audit_refusal(request: HttpRequest, action: str) -> None:
 
 def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
     _audit_refusal(request, "security.forbidden")
-    return render(request, "web/error.html", {
-        "title": "Not allowed",
-        "message": "Your role does not give access to this page. "
-        "Ask your clinic admin if you need it.",
-    }, status=403)
+    # A refusal written for the person (shown_to_user) says why; others stay generic.
+    message = (str(exception) if getattr(exception, "shown_to_user", False) else
+               "Your role does not give access to this page. Ask your clinic admin if you "
+               "need it.")
+    return render(request, "web/error.html", {"title": "Not allowed", "message": message},
+                  status=403)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
