@@ -13,6 +13,8 @@ import re
 
 from django import forms
 
+from acuback.input_bounds import OUT_OF_RANGE, in_range
+
 ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
 NOT_ASCII_DIGITS = "Write numbers and dates with the digits 0-9."
 
@@ -42,7 +44,8 @@ DIGIT_FIELDS = (forms.IntegerField, forms.DateField, forms.DateTimeField, forms.
 
 class AsciiDigitsMixin:
     """For every form: a number, a date, a time or a chosen record written with other
-    digits than 0-9 is an error on that field, not another value."""
+    digits than 0-9 is an error on that field, not another value; and a date outside the
+    dates the system accepts (acuback.input_bounds) is an error too."""
 
     def full_clean(self):
         super().full_clean()
@@ -55,3 +58,6 @@ class AsciiDigitsMixin:
             values = raw if isinstance(raw, list | tuple) else [raw]
             if any(isinstance(v, str) and has_foreign_digit(v) for v in values):
                 self.add_error(name, NOT_ASCII_DIGITS)
+            elif isinstance(field, forms.DateField | forms.DateTimeField) and \
+                    name in self.cleaned_data and not in_range(self.cleaned_data[name]):
+                self.add_error(name, OUT_OF_RANGE)

@@ -213,6 +213,34 @@ def test_an_adverse_event_is_recorded_with_field_errors_for_bad_input(ready, pra
     assert good.status_code == 302 and AdverseEvent.objects.count() == 1
 
 
+def test_an_adverse_event_dated_at_the_start_of_the_calendar_is_refused(ready, prac):
+    # Found by the attacker's re-test of issue #25 §9: an onset of 0001-01-01 was saved,
+    # and the research export then failed with a 500 on it.
+    url = reverse("adverse_event_new", args=[ready.patient.pk])
+    data = {"type": "bleeding", "severity": "minor", "causality": "possible",
+            "reporter": "practitioner", "description": "bruise", "outcome": "resolved"}
+    for onset in ("0001-01-01T00:00", "1899-12-31T23:59"):
+        bad = prac.post(url, {**data, "onset_at": onset})
+        assert bad.status_code == 400 and "Give a date from 1900-01-01" in " ".join(
+            bad.context["form"].errors["onset_at"]), onset
+    assert not AdverseEvent.objects.exists()
+
+
+def test_every_form_refuses_a_date_outside_the_accepted_range():
+    """The rule lives in the mixin every form uses (acuback.digits, input_bounds)."""
+    from django import forms
+
+    from acuback.digits import AsciiDigitsMixin
+
+    class Dated(AsciiDigitsMixin, forms.Form):
+        day = forms.DateField()
+        at = forms.DateTimeField()
+
+    assert Dated({"day": "2026-12-07", "at": "2026-12-07T10:00"}).is_valid()
+    form = Dated({"day": "0001-01-01", "at": "9999-12-31T23:59"})
+    assert not form.is_valid() and set(form.errors) == {"day", "at"}
+
+
 def test_the_timeline_shows_the_points_of_each_session(ready, prac):
     session = new_session(ready, prac)
     session_post(prac, ready, session)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from acuback.clinical import cpt
+from acuback.digits import AsciiDigitsMixin
 
 
-class FeeScheduleForm(forms.Form):
+class FeeScheduleForm(AsciiDigitsMixin, forms.Form):
     def __init__(self, *args, fees: dict, **kwargs):
         super().__init__(*args, **kwargs)
         for code, descriptor in cpt.BILLABLE_CODES.items():

@@ -8,12 +8,7 @@ from datetime import date
 from django import forms
 
 from acuback.digits import ascii_int
-
-# The dates the system handles (a project rule): a birth, a visit, a claim or a calendar
-# page. Far enough from Python's date.min and date.max (years 1 and 9999) that a view may
-# step a week, a month or a year either side without an OverflowError.
-EARLIEST = date(1900, 1, 1)
-LATEST = date(2199, 12, 31)
+from acuback.input_bounds import EARLIEST, LATEST, OUT_OF_RANGE
 
 
 def int_or(value, default: int) -> int:
@@ -49,7 +44,5 @@ class DateField(forms.DateField):
     def to_python(self, value):
         day = super().to_python(value)
         if day is not None and not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError(
-                f"Give a date from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}.",
-                code="out_of_range")
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
         return day
