@@ -134,6 +134,16 @@ def rich_world(world_with_consent):
     BulkExport.objects.create(clinic=w.clinic, requested_by=w.admin, request_url="x")
     UnexpressibleRecord.objects.create(clinic=w.clinic, resource_type="Coverage", record_id=1,
                                        problem="Coverage.order: must be at least 1")
+    from acuback.accounts.models import Supervision
+    from acuback.web.models import WorkerHeartbeat
+    from tests.factories import make_practitioner
+
+    physician = make_practitioner(w.clinic, licence_in=None)
+    physician.profession = "physician"
+    physician.save()
+    Supervision.objects.create(supervisee=w.practitioner_record, supervisor=physician)
+    WorkerHeartbeat.objects.create(worker_id="matrix", host="node-1", pid=1,
+                                   started_at=timezone.now(), beat_at=timezone.now())
     draft = make_session(w.patient, w.practitioner_record, w.location, episode=w.episode)
     NeedleSet.objects.create(session=draft, order=1, face_to_face_minutes=15)
     with signing.signing():  # arranging data signed earlier

