@@ -17,6 +17,7 @@ from acuback.screening.enforcement import needling_check
 from acuback.screening.models import ReferralClearance
 from tests.factories import (
     CLEAR_ANSWERS,
+    clinic_today,
     make_consent,
     make_episode,
     make_signed_screening,
@@ -34,7 +35,7 @@ def ready(world):
 
 def check(world, ea=False):
     return needling_check(patient=world.patient, practitioner=world.practitioner_record,
-                          location=world.location, on=timezone.localdate(),
+                          location=world.location, on=clinic_today(world.location),
                           electroacupuncture=ea, point_codes=[])
 
 
@@ -173,7 +174,7 @@ def test_the_screening_page_offers_and_records_a_clearance(ready, login):
     assert 'name="rules" value="CI-SPINE"' in client.get(url).content.decode()
     response = client.post(reverse("referral_clear", args=[ready.patient.pk, screening.pk]), {
         "rules": ["CI-SPINE"], "kind": "medical_clearance", "cleared_by_name": "Dr Spine",
-        "cleared_on": str(timezone.localdate()), "letter": "Spinal surgeon's letter",
+        "cleared_on": str(clinic_today(ready.location)), "letter": "Spinal surgeon's letter",
         "allows": "needling", "note": "Stable on flexion-extension views."})
     assert response.status_code == 302
     assert check(ready).allowed

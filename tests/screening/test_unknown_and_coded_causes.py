@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from acuback.patients.models import ConsentKind
 from acuback.screening.enforcement import needling_check
 from tests.factories import (
     CLEAR_ANSWERS,
+    clinic_today,
     make_consent,
     make_episode,
     make_signed_screening,
@@ -28,7 +28,7 @@ def consented(world):
 
 def check(world, **kwargs):
     return needling_check(patient=world.patient, practitioner=world.practitioner_record,
-                          location=world.location, on=timezone.localdate(),
+                          location=world.location, on=clinic_today(world.location),
                           electroacupuncture=kwargs.get("ea", False),
                           point_codes=kwargs.get("codes", []))
 

@@ -836,6 +836,22 @@ RULES: tuple[Rule, ...] = (
          project_rule="not overridable"),
 )
 
+# Who may lift a finding that blocks needling. safety.md §3.1: a block is cleared by a
+# "documented physician assessment"; §3.2: CI-BLEEDING "until physician clearance",
+# CI-SPINE "until specialist clearance"; a DEFER_REFER finding is a referral. Project rule,
+# stricter than §1.1 (which also lets a reasoned decision answer an URGENT referral):
+# every URGENT or EMERGENCY red flag needs a medical clearance too. Only these findings,
+# which are not a medical question, may be lifted by the practitioner's reasoned decision:
+# capacity to consent ("until valid consent is recorded") and intoxication today.
+CLEARED_BY_REASONED_DECISION = frozenset({"CI-CONSENT", "CI-TODAY-INTOX"})
+
+
+def needs_medical_clearance(rule_id: str, outcome: Outcome) -> bool:
+    """A finding (that needs a clearance) only a medical clearance lifts: one naming the
+    clinician who assessed the patient, the date and the letter."""
+    return outcome >= Outcome.URGENT or rule_id not in CLEARED_BY_REASONED_DECISION
+
+
 # These rules always fire; they are not reasons for caution about this patient.
 _ALWAYS = frozenset({"CI-PROHIBITED"})
 

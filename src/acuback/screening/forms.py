@@ -307,7 +307,10 @@ class ClearanceForm(forms.Form):
 
     rules = forms.MultipleChoiceField(label="Findings this clearance answers",
                                       widget=forms.CheckboxSelectMultiple)
-    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How it was cleared")
+    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How it was cleared",
+                             help_text="Red flags and conditions that need a doctor's "
+                             "assessment are cleared only by a medical clearance, with its "
+                             "letter.")
     cleared_by_name = forms.CharField(label="Cleared by (name and role)", max_length=200)
     cleared_on = forms.DateField(label="Date of the assessment or decision",
                                  widget=forms.DateInput(attrs={"type": "date"}))
