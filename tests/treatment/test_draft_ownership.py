@@ -16,7 +16,7 @@ from acuback.screening.enforcement import NeedlingRefused
 from acuback.screening.models import Screening
 from acuback.treatment import services
 from acuback.treatment.models import Insertion, TreatmentPlan
-from tests.factories import make_practitioner, make_user, request_for
+from tests.factories import clinic_today, make_practitioner, make_user, request_for
 from tests.treatment.test_pages import PLAN, new_session, session_post
 from tests.treatment.test_sessions import save, site, start
 
@@ -84,9 +84,8 @@ def test_the_gate_checks_the_supervisor_who_records(ready, supervisor):
     assert event.actor == supervisor and event.detail == {"as": "supervisor"}
     from datetime import timedelta
 
-    from django.utils import timezone
-
-    supervisor.record.credentials.update(expires_on=timezone.localdate() - timedelta(days=1))
+    supervisor.record.credentials.update(
+        expires_on=clinic_today(ready.location) - timedelta(days=1))
     with pytest.raises(NeedlingRefused) as excinfo:
         save(ready, session, [site("BL25")], user=supervisor)
     assert any(supervisor.record.display_name in p and "not cleared" in p

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from acuback.web.params import EARLIEST, LATEST, date_or, int_or, parse_date
-from tests.factories import make_episode, make_session
+from tests.factories import clinic_today, make_episode, make_session
 from tests.portal.test_portal import bookable  # noqa: F401 (fixture)
 
 BAD = ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01", "10000-01-01", "2026-02-30",
@@ -105,7 +105,7 @@ def test_no_date_or_number_in_a_parameter_causes_a_server_error(bookable, client
 def test_the_calendar_says_a_far_date_is_not_one_it_shows(world, login):
     page = login(world.front_desk).get(reverse("calendar_day"), {"date": "9999-12-31"})
     assert page.status_code == 200
-    assert page.context["day"] == timezone.localdate()
+    assert page.context["day"] == clinic_today(world.clinic)
     assert "is not a date" in page.content.decode()
 
 

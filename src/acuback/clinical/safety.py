@@ -165,6 +165,9 @@ class Answers:
     skin_problem_regions: frozenset[str] = frozenset()
     medication_classes: frozenset[str] = frozenset()
     devices: tuple[Device, ...] = ()
+    # The questions in front of those lists: an empty list is "none" only after a "no".
+    takes_listed_medicines: bool | None = None
+    has_implanted_device: bool | None = None
     # ICD-10-CM codes of the episode (from the chart)
     diagnosis_codes: frozenset[str] = frozenset()
     # Pregnancy
@@ -907,6 +910,19 @@ def _with(a: Answers, name: str, value) -> Answers | None:
     return candidate
 
 
+# A question in front of a list (medicines, implanted devices): blank is unknown, and so
+# is a "yes" that names nothing. Always asked: an anticoagulant or an electrical device
+# changes the decision for anyone (CI-ANTICOAG, CI-DEVICE). Project rule (issue #26 item
+# 1, after the clinician re-test: a tick box stored "not asked" as "none").
+LIST_QUESTIONS = {"takes_listed_medicines": "medication_classes",
+                  "has_implanted_device": "devices"}
+
+
+def _list_unanswered(a: Answers) -> list[str]:
+    return [q for q, listed in LIST_QUESTIONS.items()
+            if getattr(a, q) is None or (getattr(a, q) and not getattr(a, listed))]
+
+
 def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_THRESHOLD
                            ) -> tuple[str, ...]:
     """The blank questions whose answer could change today's decision for this patient.
@@ -916,9 +932,11 @@ def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_TH
     rule needing two blank facts is caught). Which questions that is follows from what
     is known: pregnancy not for a patient whose sex at birth is male, the follow-up
     questions of a "yes" only after the "yes"."""
-    blank = [n for n in QUESTION_FIELDS if getattr(answers, n) is None]
+    lists = _list_unanswered(answers)
+    blank = [n for n in QUESTION_FIELDS if getattr(answers, n) is None
+             and n not in LIST_QUESTIONS]
     if not blank:
-        return ()
+        return tuple(lists)
     worst = answers
     for name in blank:
         worst = _with(worst, name, _WORST.get(name, True)) or worst
@@ -932,7 +950,7 @@ def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_TH
             if len(outcomes) > 1:
                 matters.append(name)
                 break
-    return tuple(matters)
+    return tuple(lists + matters)
 
 
 def _unanswered(a: Answers, age_threshold: int) -> Effect | None:
@@ -1030,6 +1048,11 @@ def answers_from_json(data: dict) -> Answers:
         elif isinstance(value, list):
             value = frozenset(value)
         values[name] = value
+    # Stored before the list questions were asked: a ticked box was a "yes"; an empty
+    # list was never asked, so it stays unknown.
+    for question, listed in LIST_QUESTIONS.items():
+        if question not in data and values.get(listed):
+            values[question] = True
     return Answers(**values)
 
 
