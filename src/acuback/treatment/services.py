@@ -19,10 +19,9 @@ from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
 from acuback.clinical import cpt, electrodes, points
-from acuback.outcomes.selectors import open_alerts_for
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
-from acuback.screening.enforcement import NeedlingRefused, needling_check
+from acuback.screening.enforcement import NeedlingRefused, needling_check, patient_holds
 from acuback.screening.selectors import safety_profile
 
 from .models import (
@@ -201,11 +200,11 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
     if episode.status == EpisodeStatus.DISCHARGED:
         raise TreatmentError("This episode is discharged: open a new episode first.")
     # safety.md §2: an open safety alert (PHQ-9 item 9, an emergency reported from home)
-    # stops the next session until its follow-up is recorded.
-    alerts = open_alerts_for(episode.patient_id)
-    if alerts:
-        raise TreatmentError(f"Open safety alert ({alerts[0].get_kind_display()}): record the "
-                             "follow-up on the outcomes page before starting a session.")
+    # stops the next session until its follow-up is recorded; the pre-needling check
+    # reads the same list (enforcement.patient_holds).
+    holds = patient_holds(episode.patient)
+    if holds:
+        raise TreatmentError(" ".join(holds))
     plan = episode.plans.filter(is_current=True).first()
     insertions, needle_sets, adjuncts = [], [{"order": 1, "face_to_face_minutes": 15,
                                               "electrical": False, "position": ""}], []
