@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 
 from acuback.clinical import diagnoses
@@ -746,11 +747,14 @@ RULES: tuple[Rule, ...] = (
          _flag("bleeding_disorder", Effect(Outcome.PRECAUTIONS, BLOCK,
                                            note="bleeding disorder: physician clearance needed"))),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
-         "REQUIRE_ACK: superficial, fine needles, no intracapsular points",
-         ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant),
+         "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
+         "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
+         ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant,
+         project_rule="the 10 mm depth for 'very superficial'"),
     Rule("CI-ANTIPLATELET", "Antiplatelet therapy", "medication class antiplatelet",
-         "REQUIRE_ACK: superficial, fine needles", ("BAcC-anticoag",), _antiplatelet,
-         project_rule="extends the anticoagulant caution to antiplatelets"),
+         "REQUIRE_ACK: superficial, fine needles; the anticoagulant's needle ceilings",
+         ("BAcC-anticoag",), _antiplatelet,
+         project_rule="extends the anticoagulant caution and its ceilings to antiplatelets"),
     Rule("CI-DEVICE", "Implanted electrical device",
          "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed",
          "BLOCK_EA and BLOCK_POINTS over the device",
@@ -853,6 +857,41 @@ def needs_medical_clearance(rule_id: str, outcome: Outcome) -> bool:
     """A finding (that needs a clearance) only a medical clearance lifts: one naming the
     clinician who assessed the patient, the date and the letter."""
     return outcome >= Outcome.URGENT or rule_id not in CLEARED_BY_REASONED_DECISION
+
+
+# Ceilings a precaution sets on every needle of the session (issue #26: acknowledged, not
+# only shown). Gauge: "very superficial needling with fine (0.20 mm) needles" [BAcC-anticoag],
+# safety.md §3.2. Depth: the sources give no number for "very superficial"; 10 mm is a
+# project rule (the depth the session form already pre-fills at a caution point). The
+# antiplatelet precaution extends the anticoagulant one (project rule, as CI-ANTIPLATELET).
+@dataclass(frozen=True)
+class NeedleLimit:
+    max_depth_mm: Decimal
+    max_gauge_mm: Decimal
+    words: str  # the precaution's own words
+
+
+_SUPERFICIAL_FINE = NeedleLimit(Decimal("10"), Decimal("0.20"),
+                                "very superficial needling with fine (0.20 mm) needles")
+NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE}
+
+
+def needle_limit_problems(rule_ids: list[str], rows: list[dict]) -> list[str]:
+    """Each needle row beyond a precaution's depth or gauge ceiling, naming the row and the
+    rule. `rows`: point_code (or location_text), side, depth_mm, gauge_mm."""
+    problems = []
+    for rule_id in dict.fromkeys(r for r in rule_ids if r in NEEDLE_LIMITS):
+        limit = NEEDLE_LIMITS[rule_id]
+        for n, row in enumerate(rows, 1):
+            where = f"Row {n} ({row.get('point_code') or row.get('location_text') or 'Ashi'})"
+            depth, gauge = row.get("depth_mm"), row.get("gauge_mm")
+            if depth is not None and Decimal(str(depth)) > limit.max_depth_mm:
+                problems.append(f"{where}: depth {depth} mm is deeper than {rule_id} allows "
+                                f"({limit.words}: at most {limit.max_depth_mm} mm).")
+            if gauge is None or Decimal(str(gauge)) > limit.max_gauge_mm:
+                problems.append(f"{where}: needle gauge {gauge or 'not recorded'} is thicker "
+                                f"than {rule_id} allows ({limit.words}).")
+    return problems
 
 
 # These rules always fire; they are not reasons for caution about this patient.

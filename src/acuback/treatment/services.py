@@ -19,6 +19,7 @@ from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
 from acuback.clinical import cpt, electrodes, points
+from acuback.clinical.safety import needle_limit_problems
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.screening.enforcement import NeedlingRefused, needling_check, patient_holds
@@ -168,6 +169,14 @@ def _gate(session: Session, insertions: list[dict], needle_sets: list[dict],
     if problems:
         raise NeedlingRefused(tuple(problems))
     return checks[0]
+
+
+def _within_precautions(check, insertions: list[dict]) -> None:
+    """A precaution's depth and gauge ceiling (clinical.safety.NEEDLE_LIMITS), at every save
+    and at the signature (not at the start: the practitioner adjusts the pre-filled rows)."""
+    problems = needle_limit_problems([f["rule"] for f in check.profile.findings], insertions)
+    if problems:
+        raise NeedlingRefused(tuple(problems))
 
 
 def _distinct(recorder: Practitioner | None, treating: Practitioner) -> list:
@@ -367,6 +376,7 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
     for field, value in data.items():
         setattr(session, field, value)
     check = _gate(session, insertions, needle_sets, recorder)
+    _within_precautions(check, insertions)
     with transaction.atomic():
         fields = dict(data, pre_treatment_check=check.profile.screening,
                       acknowledgements=list(check.profile.required_acknowledgements),
@@ -404,7 +414,8 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
                                                   "face_to_face_minutes"))
     _check_sites(insertions, needle_sets)  # a draft from before these rules, or copied
     # Only the treating practitioner signs (_signature refuses anyone else).
-    _gate(session, insertions, needle_sets, session.practitioner)
+    _within_precautions(_gate(session, insertions, needle_sets, session.practitioner),
+                        insertions)
     signature = _signature(session, insertions, needle_sets, request,
                            version=expected_version + 1)
     with transaction.atomic(), signing.signing():
