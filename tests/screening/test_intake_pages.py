@@ -272,7 +272,7 @@ def test_a_pre_treatment_check_asks_what_changed_before_signing(world, prac):
         "Ask this before signing the check."]
     response = post(prac, world, check, action="sign", changed_medicines="yes",
                     changed_pregnancy="no", changed_symptoms="no", changed_red_flags="no",
-                    medication_classes=["antiplatelet"])
+                    takes_listed_medicines="yes", medication_classes=["antiplatelet"])
     assert response.status_code == 302
     check.refresh_from_db()
     assert check.changes == {"medicines": True, "pregnancy": False, "symptoms": False,
@@ -286,3 +286,19 @@ def test_pregnancy_for_a_patient_male_at_birth_is_refused_on_the_field(world, pr
     response = post(prac, world, draft, pregnant="yes")
     assert response.status_code == 400
     assert "sex at birth is male" in response.context["form"].errors["pregnant"][0]
+
+
+def test_medicines_and_implants_are_questions_a_blank_is_not_none():
+    """Clinician re-test of issue #26: a blank medicines question is stored as unknown,
+    not as "none"; a "no" with a medicine ticked, or a "yes" with none, is refused on the
+    field."""
+    from acuback.screening.forms import IntakeForm
+
+    blank = IntakeForm(data={})
+    assert blank.is_valid(), blank.errors
+    assert blank.cleaned_data["takes_listed_medicines"] == ""
+    wrong = IntakeForm(data={"takes_listed_medicines": "no",
+                             "medication_classes": ["anticoagulant"],
+                             "has_implanted_device": "yes"})
+    assert not wrong.is_valid()
+    assert "medication_classes" in wrong.errors and "device_1_kind" in wrong.errors

@@ -84,8 +84,8 @@ def test_the_gate_checks_the_supervisor_who_records(ready, supervisor):
     assert event.actor == supervisor and event.detail == {"as": "supervisor"}
     from datetime import timedelta
 
-
-    supervisor.record.credentials.update(expires_on=clinic_today(ready.location) - timedelta(days=1))
+    supervisor.record.credentials.update(
+        expires_on=clinic_today(ready.location) - timedelta(days=1))
     with pytest.raises(NeedlingRefused) as excinfo:
         save(ready, session, [site("BL25")], user=supervisor)
     assert any(supervisor.record.display_name in p and "not cleared" in p

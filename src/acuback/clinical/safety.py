@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 
 from acuback.clinical import diagnoses
@@ -165,6 +166,9 @@ class Answers:
     skin_problem_regions: frozenset[str] = frozenset()
     medication_classes: frozenset[str] = frozenset()
     devices: tuple[Device, ...] = ()
+    # The questions in front of those lists: an empty list is "none" only after a "no".
+    takes_listed_medicines: bool | None = None
+    has_implanted_device: bool | None = None
     # ICD-10-CM codes of the episode (from the chart)
     diagnosis_codes: frozenset[str] = frozenset()
     # Pregnancy
@@ -743,11 +747,14 @@ RULES: tuple[Rule, ...] = (
          _flag("bleeding_disorder", Effect(Outcome.PRECAUTIONS, BLOCK,
                                            note="bleeding disorder: physician clearance needed"))),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
-         "REQUIRE_ACK: superficial, fine needles, no intracapsular points",
-         ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant),
+         "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
+         "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
+         ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant,
+         project_rule="the 10 mm depth for 'very superficial'"),
     Rule("CI-ANTIPLATELET", "Antiplatelet therapy", "medication class antiplatelet",
-         "REQUIRE_ACK: superficial, fine needles", ("BAcC-anticoag",), _antiplatelet,
-         project_rule="extends the anticoagulant caution to antiplatelets"),
+         "REQUIRE_ACK: superficial, fine needles; the anticoagulant's needle ceilings",
+         ("BAcC-anticoag",), _antiplatelet,
+         project_rule="extends the anticoagulant caution and its ceilings to antiplatelets"),
     Rule("CI-DEVICE", "Implanted electrical device",
          "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed",
          "BLOCK_EA and BLOCK_POINTS over the device",
@@ -836,6 +843,57 @@ RULES: tuple[Rule, ...] = (
          project_rule="not overridable"),
 )
 
+# Who may lift a finding that blocks needling. safety.md §3.1: a block is cleared by a
+# "documented physician assessment"; §3.2: CI-BLEEDING "until physician clearance",
+# CI-SPINE "until specialist clearance"; a DEFER_REFER finding is a referral. Project rule,
+# stricter than §1.1 (which also lets a reasoned decision answer an URGENT referral):
+# every URGENT or EMERGENCY red flag needs a medical clearance too. Only these findings,
+# which are not a medical question, may be lifted by the practitioner's reasoned decision:
+# capacity to consent ("until valid consent is recorded") and intoxication today.
+CLEARED_BY_REASONED_DECISION = frozenset({"CI-CONSENT", "CI-TODAY-INTOX"})
+
+
+def needs_medical_clearance(rule_id: str, outcome: Outcome) -> bool:
+    """A finding (that needs a clearance) only a medical clearance lifts: one naming the
+    clinician who assessed the patient, the date and the letter."""
+    return outcome >= Outcome.URGENT or rule_id not in CLEARED_BY_REASONED_DECISION
+
+
+# Ceilings a precaution sets on every needle of the session (issue #26: acknowledged, not
+# only shown). Gauge: "very superficial needling with fine (0.20 mm) needles" [BAcC-anticoag],
+# safety.md §3.2. Depth: the sources give no number for "very superficial"; 10 mm is a
+# project rule (the depth the session form already pre-fills at a caution point). The
+# antiplatelet precaution extends the anticoagulant one (project rule, as CI-ANTIPLATELET).
+@dataclass(frozen=True)
+class NeedleLimit:
+    max_depth_mm: Decimal
+    max_gauge_mm: Decimal
+    words: str  # the precaution's own words
+
+
+_SUPERFICIAL_FINE = NeedleLimit(Decimal("10"), Decimal("0.20"),
+                                "very superficial needling with fine (0.20 mm) needles")
+NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE}
+
+
+def needle_limit_problems(rule_ids: list[str], rows: list[dict]) -> list[str]:
+    """Each needle row beyond a precaution's depth or gauge ceiling, naming the row and the
+    rule. `rows`: point_code (or location_text), side, depth_mm, gauge_mm."""
+    problems = []
+    for rule_id in dict.fromkeys(r for r in rule_ids if r in NEEDLE_LIMITS):
+        limit = NEEDLE_LIMITS[rule_id]
+        for n, row in enumerate(rows, 1):
+            where = f"Row {n} ({row.get('point_code') or row.get('location_text') or 'Ashi'})"
+            depth, gauge = row.get("depth_mm"), row.get("gauge_mm")
+            if depth is not None and Decimal(str(depth)) > limit.max_depth_mm:
+                problems.append(f"{where}: depth {depth} mm is deeper than {rule_id} allows "
+                                f"({limit.words}: at most {limit.max_depth_mm} mm).")
+            if gauge is None or Decimal(str(gauge)) > limit.max_gauge_mm:
+                problems.append(f"{where}: needle gauge {gauge or 'not recorded'} is thicker "
+                                f"than {rule_id} allows ({limit.words}).")
+    return problems
+
+
 # These rules always fire; they are not reasons for caution about this patient.
 _ALWAYS = frozenset({"CI-PROHIBITED"})
 
@@ -891,6 +949,19 @@ def _with(a: Answers, name: str, value) -> Answers | None:
     return candidate
 
 
+# A question in front of a list (medicines, implanted devices): blank is unknown, and so
+# is a "yes" that names nothing. Always asked: an anticoagulant or an electrical device
+# changes the decision for anyone (CI-ANTICOAG, CI-DEVICE). Project rule (issue #26 item
+# 1, after the clinician re-test: a tick box stored "not asked" as "none").
+LIST_QUESTIONS = {"takes_listed_medicines": "medication_classes",
+                  "has_implanted_device": "devices"}
+
+
+def _list_unanswered(a: Answers) -> list[str]:
+    return [q for q, listed in LIST_QUESTIONS.items()
+            if getattr(a, q) is None or (getattr(a, q) and not getattr(a, listed))]
+
+
 def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_THRESHOLD
                            ) -> tuple[str, ...]:
     """The blank questions whose answer could change today's decision for this patient.
@@ -900,9 +971,11 @@ def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_TH
     rule needing two blank facts is caught). Which questions that is follows from what
     is known: pregnancy not for a patient whose sex at birth is male, the follow-up
     questions of a "yes" only after the "yes"."""
-    blank = [n for n in QUESTION_FIELDS if getattr(answers, n) is None]
+    lists = _list_unanswered(answers)
+    blank = [n for n in QUESTION_FIELDS if getattr(answers, n) is None
+             and n not in LIST_QUESTIONS]
     if not blank:
-        return ()
+        return tuple(lists)
     worst = answers
     for name in blank:
         worst = _with(worst, name, _WORST.get(name, True)) or worst
@@ -916,7 +989,7 @@ def unanswered_that_matter(answers: Answers, age_threshold: int = DEFAULT_AGE_TH
             if len(outcomes) > 1:
                 matters.append(name)
                 break
-    return tuple(matters)
+    return tuple(lists + matters)
 
 
 def _unanswered(a: Answers, age_threshold: int) -> Effect | None:
@@ -1014,6 +1087,11 @@ def answers_from_json(data: dict) -> Answers:
         elif isinstance(value, list):
             value = frozenset(value)
         values[name] = value
+    # Stored before the list questions were asked: a ticked box was a "yes"; an empty
+    # list was never asked, so it stays unknown.
+    for question, listed in LIST_QUESTIONS.items():
+        if question not in data and values.get(listed):
+            values[question] = True
     return Answers(**values)
 
 

@@ -229,6 +229,12 @@ def open_alerts_for(patient_id: int) -> list[OutcomeAlert]:
     return list(OutcomeAlert.objects.filter(patient_id=patient_id, acknowledged_at__isnull=True))
 
 
+def open_alert_reasons(patient) -> list[str]:
+    """Each open safety alert as a reason not to needle until its follow-up is recorded."""
+    return [f"Open safety alert ({alert.get_kind_display()}): record the follow-up on the "
+            "outcomes page before needling." for alert in open_alerts_for(patient.pk)]
+
+
 def responsible_clinicians(patient) -> list:
     """Who is told of a safety alert: the patient's practitioner (who treated them last,
     else who they are booked with next, else who saw them last), else the clinic's

@@ -8,6 +8,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.digits import AsciiDigitsMixin
 
 from .models import ConsentForm, Patient
@@ -149,7 +150,11 @@ class ConsentRecordForm(AsciiDigitsMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         name = cleaned.get("signature_name")
-        if name and not cleaned.get("signed_by_representative"):
+        minor = self.patient.signer_problem(bool(cleaned.get("signed_by_representative")),
+                                            zones.today_at(self.patient.clinic))
+        if minor:
+            self.add_error("signed_by_representative", minor)
+        elif name and not cleaned.get("signed_by_representative"):
             expected = {self.patient.full_name.casefold()}
             if self.patient.preferred_name:
                 expected.add(f"{self.patient.preferred_name} {self.patient.family_name}".casefold())

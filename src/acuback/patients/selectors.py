@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from acuback import sql
+from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.clinical.credentials import Clearance
 from acuback.digits import has_foreign_digit
@@ -129,7 +130,10 @@ def consent_status(*, patient: Patient) -> list[ConsentStatus]:
     # 0.4 ms building it): ``in_force().order_by("signed_at")``.
     for consent in sql.fetch(Consent, "t0.patient_id = %s AND t0.withdrawn_at IS NULL",
                              [patient.pk], tail="ORDER BY t0.signed_at, t0.id"):
-        latest[consent.kind] = consent
+        # A minor's own signature does not count (clinical.consent).
+        if not patient.signer_problem(consent.signed_by_representative,
+                                      zones.local(consent.signed_at, patient.clinic).date()):
+            latest[consent.kind] = consent
     return [ConsentStatus(kind, label, latest.get(kind)) for kind, label in ConsentKind.choices]
 
 

@@ -114,6 +114,9 @@ def consent_record(
 ) -> Consent:
     if form.clinic_id != patient.clinic_id or not form.is_current:
         raise ConsentError("That consent form is not a current form of this patient's clinic.")
+    minor = patient.signer_problem(signed_by_representative, zones.today_at(patient.clinic))
+    if minor:
+        raise ConsentError(minor)
     with transaction.atomic(), signing.signing():
         consent = Consent.objects.create(
             patient=patient,

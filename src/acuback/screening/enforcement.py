@@ -7,6 +7,7 @@ live here, once, not in forms.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +32,22 @@ class NeedlingRefused(Exception):
         self.problems = problems
 
 
+# Reasons held by apps above this one that stop needling for a patient (outcomes: an open
+# safety alert, safety.md §2), registered at start-up (AppConfig.ready): the pre-needling
+# check and the session gate read this one list, so they cannot disagree.
+_HOLDS: list[Callable[[Patient], list[str]]] = []
+
+
+def register_hold(reasons: Callable[[Patient], list[str]]) -> None:
+    if reasons not in _HOLDS:
+        _HOLDS.append(reasons)
+
+
+def patient_holds(patient: Patient) -> list[str]:
+    """Every registered reason, in words, that needling may not go ahead for the patient."""
+    return [reason for reasons in _HOLDS for reason in reasons(patient)]
+
+
 def needling_check(*, patient: Patient, practitioner: Practitioner | None, location: Location,
                    on: date, electroacupuncture: bool, point_codes: list[str]) -> NeedlingCheck:
     """Every reason the planned needling may not go ahead, in words; none means go."""
@@ -46,6 +63,7 @@ def needling_check(*, patient: Patient, practitioner: Practitioner | None, locat
         if not clearance.cleared:
             problems.append(f"{practitioner.display_name} is not cleared to needle at "
                             f"{location.name}: {clearance.reason}.")
+    problems += patient_holds(patient)
     problems += list(profile.needling_reasons)
     # Today at the location where the needling happens (its zone may not be the clinic's).
     if profile.screening is not None and zones.local(profile.screening.signed_at,

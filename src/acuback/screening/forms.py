@@ -25,7 +25,7 @@ from acuback.patients import body_map
 from acuback.patients.models import EpisodeOfCare, Patient
 
 from .models import ClearanceAllows, ClearanceKind
-from .questions import GROUPS, TODAY_ONLY, YES_NO_FIELDS
+from .questions import GROUPS, QUESTION_TEXT, TODAY_ONLY, YES_NO_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 REGION_CHOICES = [(r, r.replace("_", " ").capitalize()) for r in REGIONS]
@@ -55,8 +55,15 @@ def _from_bool(value: bool | None) -> str:
 class IntakeForm(AsciiDigitsMixin, forms.Form):
     """The screening questions. Blank means "not asked yet": a draft may be partial."""
 
+    # Questions, not tick boxes alone: left blank, "none" would be read as "no" (issue #26).
+    takes_listed_medicines = forms.ChoiceField(
+        label=QUESTION_TEXT["takes_listed_medicines"], required=False, choices=YES_NO,
+        widget=forms.RadioSelect)
+    has_implanted_device = forms.ChoiceField(
+        label=QUESTION_TEXT["has_implanted_device"], required=False, choices=YES_NO,
+        widget=forms.RadioSelect)
     medication_classes = forms.MultipleChoiceField(
-        label="Medicines taken now", required=False, widget=forms.CheckboxSelectMultiple,
+        label="If yes, which", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(m, MEDICATION_LABELS[m]) for m in MEDICATION_CLASSES])
     pregnant = forms.ChoiceField(label="Are you pregnant, or could you be?", required=False,
                                  choices=YES_NO, widget=forms.RadioSelect)
@@ -107,6 +114,8 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
         initial: dict = {name: _from_bool(getattr(answers, name)) for name in YES_NO_FIELDS}
         initial.update(
             medication_classes=sorted(answers.medication_classes),
+            takes_listed_medicines=_from_bool(answers.takes_listed_medicines),
+            has_implanted_device=_from_bool(answers.has_implanted_device),
             pregnant=_from_bool(answers.pregnant), gestational_weeks=answers.gestational_weeks,
             first_back_pain_age=answers.first_back_pain_age,
             skin_problem_regions=sorted(answers.skin_problem_regions),
@@ -144,6 +153,18 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
                                 (f"device_{n}_removed_on", removed)):
                 if value and value > today:
                     self.add_error(name, "This date is in the future.")
+        if cleaned.get("takes_listed_medicines") == "no" and cleaned.get("medication_classes"):
+            self.add_error("medication_classes", "Medicines are ticked, but the answer to "
+                           "“any of these medicines” is No.")
+        if cleaned.get("takes_listed_medicines") == "yes" and \
+                not cleaned.get("medication_classes"):
+            self.add_error("medication_classes", "Tick which medicines, or answer No.")
+        any_device = any(cleaned.get(f"device_{n}_kind") for n in DEVICE_SLOTS)
+        if cleaned.get("has_implanted_device") == "no" and any_device:
+            self.add_error("device_1_kind", "A device is named, but the answer to "
+                           "“any implanted device” is No.")
+        if cleaned.get("has_implanted_device") == "yes" and not any_device:
+            self.add_error("device_1_kind", "Say which device, or answer No.")
         if cleaned.get("gestational_weeks") is not None and cleaned.get("pregnant") == "no":
             self.add_error("gestational_weeks",
                            "Weeks of pregnancy given, but the answer to pregnancy is No.")
@@ -162,6 +183,8 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
                                       removed_on=data.get(f"device_{n}_removed_on")))
         values.update(
             medication_classes=frozenset(data.get("medication_classes") or []),
+            takes_listed_medicines=_to_bool(data.get("takes_listed_medicines", "")),
+            has_implanted_device=_to_bool(data.get("has_implanted_device", "")),
             pregnant=_to_bool(data.get("pregnant", "")),
             gestational_weeks=data.get("gestational_weeks"),
             first_back_pain_age=data.get("first_back_pain_age"),
@@ -309,7 +332,10 @@ class ClearanceForm(AsciiDigitsMixin, forms.Form):
 
     rules = forms.MultipleChoiceField(label="Findings this clearance answers",
                                       widget=forms.CheckboxSelectMultiple)
-    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How it was cleared")
+    kind = forms.ChoiceField(choices=ClearanceKind.choices, label="How it was cleared",
+                             help_text="Red flags and conditions that need a doctor's "
+                             "assessment are cleared only by a medical clearance, with its "
+                             "letter.")
     cleared_by_name = forms.CharField(label="Cleared by (name and role)", max_length=200)
     cleared_on = forms.DateField(label="Date of the assessment or decision",
                                  widget=forms.DateInput(attrs={"type": "date"}))

@@ -121,7 +121,8 @@ DERIVED = ("age", "sex_at_birth", "leg_pain", "back_pain_onset_age", "back_pain_
            "diagnosis_codes")
 # Asked by dedicated widgets: regions, medicines, devices, pregnancy, first back pain.
 SPECIAL = ("lymphoedema_regions", "tumour_regions", "skin_problem_regions", "medication_classes",
-           "devices", "pregnant", "gestational_weeks", "first_back_pain_age")
+           "devices", "pregnant", "gestational_weeks", "first_back_pain_age",
+           "takes_listed_medicines", "has_implanted_device")
 # Reset at every new check: they describe the day, not the patient.
 TODAY_ONLY = ("hungry_or_exhausted_today", "intoxicated_today")
 
@@ -131,6 +132,11 @@ YES_NO_FIELDS = tuple(q.field for g in GROUPS for q in g.questions)
 # unanswered ones; rule ASK).
 QUESTION_TEXT = {q.field: q.text for g in GROUPS for q in g.questions} | {
     "pregnant": "Are you pregnant, or could you be?",
+    "takes_listed_medicines": "Do you take any of these medicines: a blood thinner "
+                              "(anticoagulant), an antiplatelet, steroids, or a medicine that "
+                              "suppresses the immune system?",
+    "has_implanted_device": "Do you have an implanted device (pacemaker, defibrillator, "
+                            "stimulator, pump or other implant)?",
     "first_back_pain_age": "How old were you when you first had back pain (any back pain, "
                            "ever)?",
 }

@@ -12,10 +12,16 @@ from django.utils import timezone
 from acuback import sql
 from acuback.accounts import zones
 from acuback.clinical import diagnoses, points
-from acuback.clinical.safety import PROHIBITED_POINTS, Outcome
+from acuback.clinical.safety import PROHIBITED_POINTS, Outcome, needs_medical_clearance
 from acuback.patients.models import Consent, ConsentKind, EpisodeOfCare, Patient
 
-from .models import ClearanceAllows, ReferralClearance, Screening, ScreeningStatus
+from .models import (
+    ClearanceAllows,
+    ClearanceKind,
+    ReferralClearance,
+    Screening,
+    ScreeningStatus,
+)
 from .questions import QUESTION_TEXT
 
 
@@ -89,7 +95,10 @@ def clearance_of(finding: dict, screening: Screening, clearances: list[ReferralC
     screened afresh (NG59). A row from before rule ids were recorded clears its own
     screening's referral findings. `history`: the patient's signed screenings in the
     order signed (read when None)."""
+    medical_only = needs_medical_clearance(finding["rule"], Outcome[finding["outcome"]])
     for c in clearances:
+        if medical_only and c.kind != ClearanceKind.MEDICAL_CLEARANCE:
+            continue  # a practitioner's own decision does not answer a doctor's question
         if not c.rule_id:
             if c.screening_id == screening.pk and finding["rule"] in REFERRAL_RULES:
                 return c

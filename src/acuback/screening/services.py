@@ -11,7 +11,12 @@ from django.utils import timezone
 from acuback import signing
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
-from acuback.clinical.safety import Outcome, answers_from_json, decide
+from acuback.clinical.safety import (
+    Outcome,
+    answers_from_json,
+    decide,
+    needs_medical_clearance,
+)
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 
 from .forms import reset_today_only
@@ -191,6 +196,8 @@ def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpR
     unknown = [r for r in rule_ids if r not in open_findings]
     if unknown:
         raise ScreeningError(f"Not an open finding that needs a clearance: {', '.join(unknown)}.")
+    medical_only = [r for r in rule_ids
+                    if needs_medical_clearance(r, Outcome[open_findings[r]["outcome"]])]
     missing = {"cleared_by_name": "Say who assessed and cleared it." if not
                cleared_by_name.strip() else "",
                "cleared_on": "Give the date of the assessment or decision." if cleared_on is None
@@ -199,7 +206,10 @@ def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpR
                kind == ClearanceKind.MEDICAL_CLEARANCE and not letter.strip() else "",
                "note": "Give the details or your reasoning." if not note.strip() else "",
                "allows": "" if allows in ClearanceAllows.values else "Choose what it allows.",
-               "kind": "" if kind in ClearanceKind.values else "Choose how it was cleared."}
+               "kind": "Choose how it was cleared." if kind not in ClearanceKind.values
+               else f"Only a medical clearance (the assessing clinician, the date and the "
+               f"letter) clears {', '.join(medical_only)}, not a reasoned decision to proceed."
+               if medical_only and kind != ClearanceKind.MEDICAL_CLEARANCE else ""}
     missing = {k: v for k, v in missing.items() if v}
     if missing:
         raise IncompleteClearance(missing)

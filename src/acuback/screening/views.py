@@ -213,6 +213,10 @@ def referral_clear(request: HttpRequest, pk: int, screening_pk: int) -> HttpResp
                                 cleared_by_name=data["cleared_by_name"],
                                 cleared_on=data["cleared_on"], letter=data["letter"],
                                 allows=data["allows"], rule_ids=data["rules"], request=request)
+    except services.IncompleteClearance as exc:
+        messages.error(request, "The clearance was not recorded: " + "; ".join(
+            f"{form.fields[name].label if name in form.fields else name}: {text}"
+            for name, text in exc.missing.items()))
     except services.ScreeningError as exc:
         messages.error(request, str(exc))
     else:

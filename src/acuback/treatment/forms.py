@@ -52,6 +52,30 @@ def _point_and_side(text: str) -> tuple[str, str]:
     return parse_point(code, side)[0], side
 
 
+# What separates the two ends of a pair. A hyphen may also sit inside a code (EX-B2), so
+# each place it appears is tried, and the one where both ends are known codes is taken.
+PAIR_SEPARATOR = re.compile(r"\s*(?:-|–|—|↔|\bto\b)\s*(?=[A-Za-z])")
+
+
+def parse_pair(text: str) -> dict:
+    """“GB30 left - BL40 left” or “EX-B2 left - EX-B2 right” as the pair's stored form;
+    ValidationError in words."""
+    matches = [m for m in PAIR_SEPARATOR.finditer(text)
+               if text[:m.start()].strip() and text[m.end():].strip()]
+    if not matches:
+        raise forms.ValidationError("write a pair as “BL23 bilateral - BL25”.")
+    splits = [(text[:m.start()], text[m.end():]) for m in matches]
+    known = [(a, b) for a, b in splits
+             if points.lookup(a.split()[0]) and points.lookup(b.split()[0])]
+    # With an unknown code, the spaced separator is the pair's: the message names the code.
+    spaced = [(text[:m.start()], text[m.end():]) for m in matches if m.group().strip() !=
+              m.group()]
+    first, second = (known or spaced or splits)[0]
+    (code, side), (paired, paired_side) = _point_and_side(first), _point_and_side(second)
+    return {"code": code, "side": side, "paired_with": paired,
+            "paired_side": "" if paired_side == Side.BILATERAL else paired_side}
+
+
 class PlanForm(AsciiDigitsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     prescription = forms.CharField(
@@ -131,17 +155,10 @@ class PlanForm(AsciiDigitsMixin, forms.ModelForm):
             text = raw.strip()
             if not text:
                 continue
-            halves = re.split(r"\s*(?:-|–|—|↔|\bto\b)\s*(?=[A-Za-z])", text, maxsplit=1)
-            if len(halves) != 2:
-                errors.append(f"“{text}”: write a pair as “BL23 bilateral - BL25”.")
-                continue
             try:
-                (code, side), (paired, paired_side) = (_point_and_side(h) for h in halves)
+                pairs.append(parse_pair(text))
             except forms.ValidationError as exc:
                 errors.extend(f"“{text}”: {m}" for m in exc.messages)
-                continue
-            pairs.append({"code": code, "side": side, "paired_with": paired,
-                          "paired_side": "" if paired_side == Side.BILATERAL else paired_side})
         if errors:
             raise forms.ValidationError(errors)
         return pairs

@@ -19,10 +19,10 @@ from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
 from acuback.clinical import cpt, electrodes, points
-from acuback.outcomes.selectors import open_alerts_for
+from acuback.clinical.safety import needle_limit_problems
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
-from acuback.screening.enforcement import NeedlingRefused, needling_check
+from acuback.screening.enforcement import NeedlingRefused, needling_check, patient_holds
 from acuback.screening.selectors import safety_profile
 
 from .models import (
@@ -171,6 +171,14 @@ def _gate(session: Session, insertions: list[dict], needle_sets: list[dict],
     return checks[0]
 
 
+def _within_precautions(check, insertions: list[dict]) -> None:
+    """A precaution's depth and gauge ceiling (clinical.safety.NEEDLE_LIMITS), at every save
+    and at the signature (not at the start: the practitioner adjusts the pre-filled rows)."""
+    problems = needle_limit_problems([f["rule"] for f in check.profile.findings], insertions)
+    if problems:
+        raise NeedlingRefused(tuple(problems))
+
+
 def _distinct(recorder: Practitioner | None, treating: Practitioner) -> list:
     if recorder is not None and recorder.pk == treating.pk:
         return [recorder]
@@ -201,11 +209,11 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
     if episode.status == EpisodeStatus.DISCHARGED:
         raise TreatmentError("This episode is discharged: open a new episode first.")
     # safety.md §2: an open safety alert (PHQ-9 item 9, an emergency reported from home)
-    # stops the next session until its follow-up is recorded.
-    alerts = open_alerts_for(episode.patient_id)
-    if alerts:
-        raise TreatmentError(f"Open safety alert ({alerts[0].get_kind_display()}): record the "
-                             "follow-up on the outcomes page before starting a session.")
+    # stops the next session until its follow-up is recorded; the pre-needling check
+    # reads the same list (enforcement.patient_holds).
+    holds = patient_holds(episode.patient)
+    if holds:
+        raise TreatmentError(" ".join(holds))
     plan = episode.plans.filter(is_current=True).first()
     insertions, needle_sets, adjuncts = [], [{"order": 1, "face_to_face_minutes": 15,
                                               "electrical": False, "position": ""}], []
@@ -368,6 +376,7 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
     for field, value in data.items():
         setattr(session, field, value)
     check = _gate(session, insertions, needle_sets, recorder)
+    _within_precautions(check, insertions)
     with transaction.atomic():
         fields = dict(data, pre_treatment_check=check.profile.screening,
                       acknowledgements=list(check.profile.required_acknowledgements),
@@ -405,7 +414,8 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
                                                   "face_to_face_minutes"))
     _check_sites(insertions, needle_sets)  # a draft from before these rules, or copied
     # Only the treating practitioner signs (_signature refuses anyone else).
-    _gate(session, insertions, needle_sets, session.practitioner)
+    _within_precautions(_gate(session, insertions, needle_sets, session.practitioner),
+                        insertions)
     signature = _signature(session, insertions, needle_sets, request,
                            version=expected_version + 1)
     with transaction.atomic(), signing.signing():

@@ -362,9 +362,10 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
                      and p.age_on(today) < 45)
     _rename(expecting, "Sofia", "Martinez")
     _screen(expecting, user, today, 20, pregnant=True, gestational_weeks=22)
-    _screen(next(p for p in patients[4:] if p.pk != expecting.pk), user, today, 30, devices=(Device("pacemaker", "chest",
-                                                          date(2019, 4, 2)),))
-    _screen(patients[5], user, today, 16, medication_classes=frozenset({"anticoagulant"}))
+    _screen(next(p for p in patients[4:] if p.pk != expecting.pk), user, today, 30,
+            has_implanted_device=True, devices=(Device("pacemaker", "chest", date(2019, 4, 2)),))
+    _screen(patients[5], user, today, 16, takes_listed_medicines=True,
+            medication_classes=frozenset({"anticoagulant"}))
     urgent = _screen(patients[6], user, today, 3, signed_days_ago=10, new_episode=True,
                      history_of_cancer=True, referred_to="Dr Patel (oncology)",
                      patient_told="Your doctor needs to see you this week before acupuncture.")
