@@ -127,7 +127,7 @@ class Profession(models.TextChoices):
 
 
 # Professions that may supervise auxiliary personnel for incident-to billing
-# (42 CFR 410.26; ../shared/clinical/safety.md §9.1).
+# (42 CFR 410.26; docs/reference/safety.md §9.1).
 SUPERVISING_PROFESSIONS = frozenset({Profession.PHYSICIAN, Profession.PA, Profession.NP})
 
 

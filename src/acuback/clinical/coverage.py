@@ -1,6 +1,6 @@
 """Medicare NCD 30.3.3 (acupuncture for chronic low back pain) and generic plan limits.
 
-Source: shared/clinical/coverage-billing.md §1 and §3 ([NCD], [NCD-memo] and the
+Source: docs/reference/coverage-billing.md §1 and §3 ([NCD], [NCD-memo] and the
 modifier sources there). The NCD's numbers are data (NcdRule) so that a payer's
 own reading (the window anchor, the meaning of "a year") is configuration.
 """

@@ -1,6 +1,6 @@
 """Credential currency and clearance to needle.
 
-Source: ../shared/clinical/safety.md §9 (project rule: a practitioner needles
+Source: docs/reference/safety.md §9 (project rule: a practitioner needles
 only while holding a licence valid for the jurisdiction on that date; Medicare
 requires a current, full, active and unrestricted licence [NCD-memo]).
 """

@@ -1,7 +1,7 @@
 """Chronicity of a back-pain episode from its onset.
 
 acute: under 4 weeks; subacute: 4 to under 12 weeks; chronic: 12 weeks or more.
-Chronic follows Medicare NCD 30.3.3 (≥ 12 weeks; shared/clinical/coverage-billing.md
+Chronic follows Medicare NCD 30.3.3 (≥ 12 weeks; docs/reference/coverage-billing.md
 §1); the 4-week boundary follows ACP 2017 (Qaseem et al., Ann Intern Med
 2017;166:514). See docs/clinical-safety.md, "Chronicity of an episode".
 """

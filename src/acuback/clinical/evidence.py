@@ -1,6 +1,6 @@
 """Published figures to set beside a clinic's own, and the statistics to compare them.
 
-Adverse-event rates from shared/clinical/safety.md §6.2 (compare like with like:
+Adverse-event rates from docs/reference/safety.md §6.2 (compare like with like:
 same denominator, reporter and severity definition).
 """
 
@@ -48,7 +48,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
 
 
 
-# --- trial benchmarks (shared/clinical/evidence.md §1–§2; High-confidence values only) -----
+# --- trial benchmarks (docs/reference/evidence.md §1–§2; High-confidence values only) -----
 
 @dataclass(frozen=True)
 class Benchmark:

@@ -2,7 +2,7 @@
 per-point cautions of the safety reference (§5) and the checks of one needle site.
 
 Data and provenance: data/acupoints.csv, data/extra_points.csv, data/point_cautions.csv,
-data/README.md (copied from shared/data; attribution in NOTICE).
+data/README.md (attribution in NOTICE).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Red-flag triage and contraindication screening.
 
 Pure Python. Every rule is a row of RULES with its id, inputs, action and
-source keys; the source keys point to ../shared/clinical/safety.md ("Sources").
+source keys; the source keys point to docs/reference/safety.md ("Sources").
 `decide(answers)` runs them all and returns a Decision naming every finding.
 docs/clinical-safety.md is generated from RULES (`rules_markdown`) and a test
 keeps the two identical.

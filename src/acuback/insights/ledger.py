@@ -1,5 +1,5 @@
 """The claims ledger: what patient-facing material claims, what the clinic measures for it,
-the clinic's figure, and an honest caveat (shared/clinical/instruments.md §13)."""
+the clinic's figure, and an honest caveat (docs/reference/instruments.md §13)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Treatment plans, sessions (STRICTA 2010 fields), needling, addenda, adverse events.
 
-Field names follow the STRICTA mapping of shared/clinical/safety.md §8. A signed
+Field names follow the STRICTA mapping of docs/reference/safety.md §8. A signed
 session is immutable: services refuse, and database triggers (migration 0002)
 refuse any UPDATE or DELETE of a signed session or of its needling rows.
 """

@@ -1,7 +1,7 @@
 """What every instrument module defines, and the checks all of them share.
 
 Facts (items, scoring, missing-item rules, bands, MCIDs, LOINC codes, licences)
-come from shared/clinical/instruments.md; each module cites its section.
+come from docs/reference/instruments.md; each module cites its section.
 """
 
 from __future__ import annotations
