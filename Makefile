@@ -30,6 +30,7 @@ lock: $(BIN)/python
 run: export ACUBACK_EMAIL_BACKEND ?= acuback.web.mailbox.MailboxEmailBackend
 run: export ACUBACK_SMS_BACKEND ?= acuback.web.mailbox.MailboxSMSBackend
 run: $(STAMP)
+	$(BIN)/acuback init > /dev/null
 	$(BIN)/acuback migrate --noinput --verbosity 0
 	$(BIN)/acuback seed-demo --if-empty > /dev/null
 	$(BIN)/acuback collectstatic --noinput --verbosity 0

@@ -96,6 +96,26 @@ def test_the_command_line_makes_the_data_folder_it_needs(tmp_path):
     assert "unable to open database" not in result.stderr
 
 
+def test_a_command_without_the_environment_starts_no_new_data_folder(tmp_path):
+    """Run as root from another directory without the service's environment, `acuback
+    migrate` used to make ./var with an empty database and a new secret key (issue #31)."""
+    code = "from acuback.cli import main; main(['acuback', 'migrate'])\n"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,  # noqa: S603
+                            env=_without_data_settings(), capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ACUBACK_DATA_DIR is not set" in result.stderr and "acuback init" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_acuback_init_starts_a_data_folder_where_asked(tmp_path):
+    code = "from acuback.cli import main; main(['acuback', 'init'])\n"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,  # noqa: S603
+                            env=_without_data_settings(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "static").is_dir()
+    assert str(tmp_path / "var") in result.stdout
+
+
 def test_a_bare_pytest_writes_nothing_where_it_is_run(tmp_path):
     """pytest without ACUBACK_DATA_DIR (a newcomer's first run): its data folder is a
     temporary one, so the checkout (here: the folder pytest runs in) stays clean."""

@@ -1,7 +1,8 @@
 """The `acuback` command: Django's management commands, with dashes allowed.
 
 `acuback serve` and `acuback seed-demo` are management commands of their own
-(see accounts/management/commands and web/management/commands).
+(see accounts/management/commands and web/management/commands). `acuback init`
+makes a new data folder where none is configured (`make run` does this for ./var).
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ def main(argv: list[str] | None = None) -> None:
         args[1] = args[1].replace("-", "_")
     from django.core.management import execute_from_command_line
 
-    from acuback.env import prepare_data_dir
+    from acuback.env import DataFolderMissing, prepare_data_dir
 
-    prepare_data_dir()
+    initialise = args[1:2] == ["init"]
+    try:
+        folder = prepare_data_dir(create=initialise)
+    except DataFolderMissing as missing:
+        sys.exit(f"acuback: {missing}")
+    if initialise:
+        print(f"Data folder ready: {folder}")
+        return
     execute_from_command_line(args)
 
 

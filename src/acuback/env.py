@@ -92,9 +92,27 @@ def _secret_key_of(data_dir: str, configured: str) -> str:
     return secret_key(Path(data_dir))
 
 
-def prepare_data_dir() -> None:
-    """Make the data folder and its static folder (the `acuback` command and WSGI)."""
+class DataFolderMissing(Exception):
+    """The default data folder (./var) does not exist and nobody asked for a new one."""
+
+
+def prepare_data_dir(create: bool = False) -> Path:
+    """Make the data folder and its static folder (the `acuback` command and WSGI).
+
+    A folder named in ACUBACK_DATA_DIR is made when missing: the operator chose it. The
+    default ./var is made only when asked (`acuback init`): a command run without the
+    production environment (as root, from another directory) would otherwise start a
+    new empty database and a new secret key there, and look as if it worked.
+    """
     from django.conf import settings
 
-    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    folder = Path(settings.DATA_DIR)
+    if not folder.is_dir() and not create and not os.environ.get("ACUBACK_DATA_DIR", "").strip():
+        raise DataFolderMissing(
+            f"no data folder: ACUBACK_DATA_DIR is not set and {folder} does not exist. "
+            "Run this command with the installation's environment (for example "
+            "`acuback-manage ...`, which reads /etc/acuback/acuback.env), or start a new "
+            "data folder here with `acuback init`.")
+    folder.mkdir(parents=True, exist_ok=True)
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    return folder
