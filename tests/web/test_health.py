@@ -45,7 +45,7 @@ def test_readyz_is_ready_with_the_database_migrations_and_a_fresh_worker(probe, 
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"database", "migrations", "worker"}
+    assert set(body["checks"]) == {"database", "migrations", "worker", "secret_key"}
 
 
 def test_readyz_is_unavailable_when_the_worker_is_late(probe, db, settings):

@@ -1,7 +1,8 @@
 """Health endpoints for load balancers and monitoring, answered before anything else.
 
 `/healthz`: the process is alive (no database, no session). `/readyz`: the database
-answers, every migration is applied, and the task worker has run a task recently; 503
+answers, every migration is applied, the task worker has run a task recently and this
+node's secret key is the installation's (acuback.web.installation_key); 503
 with the failing check named otherwise. Both are answered by the first middleware, so a
 probe needs no log-in, is not redirected to HTTPS, and is not refused for the host name
 it used (a load balancer often probes by address).
@@ -58,12 +59,21 @@ def check_worker() -> Check:
     return Check("worker", not status.late, status.describe())
 
 
+def check_secret_key() -> Check:
+    from .installation_key import key_agrees
+
+    ok, detail = key_agrees()
+    return Check("secret_key", ok, detail)
+
+
 def readiness() -> list[Check]:
     database = check_database()
     if not database.ok:
         return [database]  # the other checks read the database
     try:
-        return [database, check_migrations(), check_worker()]
+        migrations = check_migrations()
+        checks = [database, migrations, check_worker()]
+        return checks + [check_secret_key()] if migrations.ok else checks
     except DatabaseError as exc:
         return [Check("database", False, f"failed during the checks ({type(exc).__name__})")]
 

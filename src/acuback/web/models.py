@@ -20,3 +20,15 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"worker {self.host}:{self.pid} (last beat {self.beat_at:%Y-%m-%d %H:%M:%S})"
+
+
+class InstallationKey(models.Model):
+    """A fingerprint (HMAC) of the secret key the installation's nodes share: one row.
+    A node started with another key refuses to start (acuback.web.installation_key)."""
+
+    fingerprint = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=255, help_text="host name of the node")
+
+    def __str__(self) -> str:
+        return f"secret key fingerprint recorded by {self.recorded_by}"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from acuback.web.checks import refuse_unsafe_production
+from acuback.web.installation_key import refuse_a_different_secret_key
 from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
 from acuback.wsgi import application
 
@@ -92,6 +93,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, workers: int, threads: int, **options):
         refuse_unsafe_production()
+        refuse_a_different_secret_key(self.stderr.write)
         _preload()
         self.stdout.write(f"acuback is running at http://{bind}/  (Ctrl+C stops it)")
         _Gunicorn(gunicorn_options(bind=bind, workers=workers, threads=threads)).run()

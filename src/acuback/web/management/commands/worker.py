@@ -42,10 +42,12 @@ class Command(BaseCommand):
         from acuback.scheduling.tasks import reminders_tick
         from acuback.web import housekeeping
         from acuback.web.checks import refuse_unsafe_production
+        from acuback.web.installation_key import refuse_a_different_secret_key
         from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
         from acuback.web.worker import clock_tick, new_worker_id, run_worker
 
         refuse_unsafe_production()
+        refuse_a_different_secret_key(self.stderr.write)
 
         if once:
             self.stdout.write(str(tick()))
