@@ -31,6 +31,22 @@ if $BIN/ruff check src tests benchmarks; then results+=("ruff: passed"); else re
 note "bandit (security linter; migrations hold SQL by design and are left to ruff)"
 if $BIN/bandit -q -r src -x '*/migrations/*'; then results+=("bandit: passed"); else results+=("bandit: FAILED"); status=1; fi
 
+note "layers (import-linter: the contracts in pyproject.toml; the baseline may only shrink)"
+if $BIN/lint-imports; then results+=("import contracts: kept"); else results+=("import contracts: BROKEN"); status=1; fi
+
+note "types (mypy: clinical/ strict with no error; elsewhere no error beyond mypy-baseline.txt)"
+types_data=$(mktemp -d)
+ACUBACK_DATA_DIR=$types_data $BIN/mypy src/acuback > "$types_data/mypy.out" 2>&1
+if grep -q "^src/acuback/clinical/" "$types_data/mypy.out"; then
+  grep "^src/acuback/clinical/" "$types_data/mypy.out"
+  results+=("types: FAILED (clinical/ must be strict-clean)"); status=1
+elif $BIN/mypy-baseline filter --baseline-path mypy-baseline.txt --no-colors < "$types_data/mypy.out"; then
+  results+=("types: no new error")
+else
+  results+=("types: FAILED (a new error, or a fixed one still in mypy-baseline.txt: \`make types-baseline\`)"); status=1
+fi
+rm -rf "$types_data"
+
 note "migrations complete (makemigrations --check; \`make migrations\` writes them)"
 check_data=$(mktemp -d)
 if ACUBACK_DATA_DIR=$check_data ACUBACK_DATABASE_URL= $BIN/acuback makemigrations --check --dry-run; then
