@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_MIN_MINUTES = 15
 RULE_VERSION = "cpt-2026.2"
@@ -87,7 +88,8 @@ def em_allowed(*, first_visit: bool, re_evaluation: bool) -> bool:
     return first_visit or re_evaluation
 
 
-def sets_from_record(needle_sets: Iterable[Mapping], insertions: Iterable[Mapping]
+def sets_from_record(needle_sets: Iterable[Mapping[str, Any]],
+                     insertions: Iterable[Mapping[str, Any]]
                      ) -> list[NeedleSet]:
     """A session's needle sets (rows with order, face_to_face_minutes, electrical) with
     what its insertions (needle_set, needles, stimulation) put in each, in order: the

@@ -6,6 +6,7 @@ Public face: `score(instrument_id, answers) -> Score` and `get(instrument_id)`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from . import gad, nrs, odi, peg, pgic, phq, psfs, rmdq, rom, startback
 from .base import SCORER_VERSION, Instrument, Item, Mcid, Option, Score, validate
@@ -30,7 +31,7 @@ def all_instruments() -> list[Instrument]:
     return list(REGISTRY.values())
 
 
-def score(instrument_id: str, answers: Mapping) -> Score:
+def score(instrument_id: str, answers: Mapping[Any, Any]) -> Score:
     """Score answers (item number -> numeric answer; missing items absent or None).
 
     An answer out of range or an unknown item raises ValueError naming the item.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 SCORER_VERSION = "instruments-2026.1"
 
@@ -76,7 +77,7 @@ class Instrument:
         return next((i for i in self.items if i.number == number), None)
 
 
-def validate(instrument: Instrument, answers: Mapping) -> dict[int, float]:
+def validate(instrument: Instrument, answers: Mapping[Any, Any]) -> dict[int, float]:
     """Answers with missing items dropped; ValueError naming the item otherwise."""
     clean: dict[int, float] = {}
     for key, value in answers.items():

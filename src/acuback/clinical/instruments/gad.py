@@ -6,6 +6,8 @@ items); GAD-7 items 3–7 are paraphrased until the statement is confirmed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .base import FREQUENCY, Instrument, Item, Score
 
 STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
@@ -18,7 +20,7 @@ GAD2_SCREEN_THRESHOLD = 3
 BANDS = ((4, "minimal"), (9, "mild"), (14, "moderate"), (21, "severe"))
 
 
-def _all_needed(count: int):
+def _all_needed(count: int) -> Callable[[dict[int, float]], Score]:
     def score(answers: dict[int, float]) -> Score:
         if len(answers) < count:
             return Score(total=None, note=f"not scored: all {count} items are needed")

@@ -7,6 +7,8 @@ difficult) is not scored. Totals only when every scored item is answered.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import FREQUENCY, Instrument, Item, Mcid, Score, options
 
 STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
@@ -54,16 +56,16 @@ def score_phq9(answers: dict[int, float]) -> Score:
     return Score(total=total, band=next(label for upper, label in BANDS if total <= upper))
 
 
-def self_harm_alert(answers: dict, *, submitted: bool = True) -> bool:
+def self_harm_alert(answers: dict[Any, Any], *, submitted: bool = True) -> bool:
     """Item 9 above 0 needs same-day follow-up at once, in a draft too; left blank on a
     submitted PHQ-9 it is unknown and alerts as well (safety.md §2)."""
     value = answers.get(SELF_HARM_ITEM, answers.get(str(SELF_HARM_ITEM)))
     if value is None:
         return submitted
-    return value > 0
+    return bool(value > 0)
 
 
-def submittable_unscored(answers: dict) -> bool:
+def submittable_unscored(answers: dict[Any, Any]) -> bool:
     """A PHQ-9 may be submitted with item 9 left blank (the patient need not answer it; the
     blank alerts and the clinician asks directly); it then has no total."""
     scored = {int(k) for k, v in answers.items() if v is not None and int(k) <= 9}

@@ -6,6 +6,8 @@ Tick the statements that apply. On a submitted electronic form an unticked
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import Instrument, Item, Mcid, Score, options
 
 TOPICS = ("staying at home most of the time", "changing position often", "walking more slowly",
@@ -25,7 +27,7 @@ def score(answers: dict[int, float]) -> Score:
     return Score(total=sum(answers.values()))
 
 
-def score_with_unreadable(raw: dict) -> Score | None:
+def score_with_unreadable(raw: dict[Any, Any]) -> Score | None:
     """None answers are items staff could not read on paper: no score (project rule)."""
     if any(v is None for v in raw.values()):
         return Score(total=None, note="not scored: an item is marked unreadable")
