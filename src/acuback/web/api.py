@@ -150,7 +150,7 @@ def instrument_list(request: HttpRequest):
         loinc_total=i.loinc.get("total")) for i in instruments.all_instruments()]
 
 
-@api.get("/patients/{patient_id}/scores",
+@api.get("/patients/{id:patient_id}/scores",
          response={200: list[ScoreOut], 400: Error, 401: Error, 403: Error, 404: Error},
          summary="A patient's current questionnaire scores, oldest first")
 @known_parameters_only
