@@ -55,6 +55,35 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         Guard("audit_auditevent", None, "audit events are never changed or deleted",
               no_update=True),
     ),
+    # The rest of the clinical record (issue #25 re-test, point 3): nothing clinical is
+    # hard-deleted. A patient is archived, an episode discharged, a plan replaced, a
+    # response corrected by a new one that supersedes it; drafts stay the author's.
+    "patients.records": (
+        Guard("patients_patient", None,
+              "patients are never deleted; archive the patient with a reason instead"),
+        Guard("patients_episodeofcare", None,
+              "episodes of care are never deleted; discharge the episode instead"),
+        Guard("patients_correctionrequest", None,
+              "correction requests are never deleted; decline the request with a reason"),
+        # The text a patient signed: its hash is on the signature, so it stays.
+        Guard("patients_consentform",
+              "EXISTS (SELECT 1 FROM patients_consent WHERE form_id = OLD.id)",
+              "a consent form text that has been signed is never deleted; "
+              "make a new version current instead"),
+    ),
+    "treatment.records": (
+        Guard("treatment_adverseevent", None,
+              "adverse events are never deleted; record the outcome or a correction instead"),
+        Guard("treatment_treatmentplan", None,
+              "treatment plans are never deleted; a new plan replaces the current one"),
+    ),
+    "outcomes.records": (
+        Guard("outcomes_questionnaireresponse", "OLD.status = 'submitted'",
+              "submitted questionnaire responses are never deleted; "
+              "correct them with a new response instead"),
+        Guard("outcomes_outcomealert", None,
+              "outcome alerts are never deleted; acknowledge the alert instead"),
+    ),
 }
 
 

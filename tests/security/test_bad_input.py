@@ -83,7 +83,8 @@ def test_a_guessed_object_id_is_refused_and_audited(world, login):
     client = login(world.outsider)  # staff of the other clinic
     response = client.get(reverse("patient_chart", args=[world.patient.pk]))
     assert response.status_code == 404
-    event = AuditEvent.objects.get(action="security.not_found")
+    # In the targeted clinic's log (and, as an unknown id, in the attacker's own).
+    event = AuditEvent.objects.get(action="security.not_found", clinic=world.clinic)
     assert event.actor == world.outsider
     assert event.detail["path"] == reverse("patient_chart", args=[world.patient.pk])
     login(world.front_desk).get(reverse("patient_clinical", args=[world.patient.pk]))

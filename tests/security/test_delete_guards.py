@@ -145,3 +145,83 @@ def test_no_setting_turns_the_guards_off():
 
     text = Path(row_guards.__file__).read_text(encoding="utf-8")
     assert "settings" not in text.replace("no setting", "") and "environ" not in text
+
+
+# --- the rest of the clinical record (issue #25 re-test, point 3) --------------------------
+
+def _response(world, submit: bool):
+    from acuback.outcomes import services as outcomes
+    from tests.factories import make_episode
+
+    episode = make_episode(world.patient, world.practitioner)
+    return outcomes.response_save(patient=world.patient, episode=episode, instrument_id="nrs",
+                                  time_point="baseline", answers={1: 7}, submit=submit,
+                                  completed_by="staff", request=request_for(world.practitioner))
+
+
+def test_an_adverse_event_refuses_a_raw_delete(world):
+    from acuback.treatment.models import AdverseEvent
+    from tests.factories import make_adverse_event
+
+    event = make_adverse_event(world.patient, world.practitioner, severity="serious")
+    assert refused("DELETE FROM treatment_adverseevent WHERE id = %s", [event.pk])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AdverseEvent.objects.filter(pk=event.pk).delete()
+    assert AdverseEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_submitted_response_refuses_a_raw_delete_and_a_draft_does_not(world):
+    from acuback.outcomes.models import QuestionnaireResponse
+
+    submitted = _response(world, submit=True)
+    assert refused("DELETE FROM outcomes_questionnaireresponse WHERE id = %s", [submitted.pk])
+    assert QuestionnaireResponse.objects.filter(pk=submitted.pk).exists()
+    draft = _response(world, submit=False)
+    assert not refused("DELETE FROM outcomes_questionnaireresponse WHERE id = %s", [draft.pk])
+
+
+def test_a_consent_form_text_signed_against_refuses_a_raw_delete(world):
+    from acuback.patients.models import ConsentForm
+
+    consent = make_consent(world.patient, world.practitioner)
+    assert refused("DELETE FROM patients_consentform WHERE id = %s", [consent.form_id])
+    assert ConsentForm.objects.filter(pk=consent.form_id).exists()
+    unsigned = ConsentForm.objects.create(clinic=world.clinic, kind="treatment", version="9",
+                                          title="Draft text", body="Never shown.",
+                                          is_current=False)
+    assert not refused("DELETE FROM patients_consentform WHERE id = %s", [unsigned.pk])
+
+
+def test_patients_episodes_plans_alerts_and_correction_requests_refuse_a_raw_delete(world):
+    from acuback.outcomes.models import OutcomeAlert
+    from acuback.patients.models import CorrectionRequest
+    from tests.factories import make_episode
+
+    episode = make_episode(world.patient, world.practitioner)
+    request = CorrectionRequest.objects.create(patient=world.patient, text="Wrong birth date.")
+    alert = OutcomeAlert.objects.create(patient=world.patient, kind="self_harm")
+    rows = [("patients_correctionrequest", request.pk), ("outcomes_outcomealert", alert.pk),
+            ("patients_episodeofcare", episode.pk), ("patients_patient", world.other_patient.pk)]
+    for table, pk in rows:
+        assert refused(f"DELETE FROM {table} WHERE id = %s", [pk]), table  # noqa: S608
+    assert CorrectionRequest.objects.filter(pk=request.pk).exists()
+
+
+# Tables of the clinical apps that hold no clinical record of their own, and why.
+NOT_A_RECORD = {
+    "outcomes_episodemeasure": "figures computed from the responses, recomputed at will",
+    "outcomes_collectionlink": "an invitation; a response keeps who invited it, and "
+                               "PROTECT keeps a link a response came through",
+    "outcomes_instrumenttext": "a clinic's wording of an instrument (a setting)",
+    "outcomes_outcomeschedule": "a clinic's questionnaire schedule (a setting)",
+}
+
+
+def test_every_table_of_the_clinical_record_is_guarded():
+    """A new clinical model must get a guard (acuback.row_guards) or a reason here."""
+    from django.apps import apps
+
+    guarded = {g.table for g in row_guards.all_guards()}
+    tables = {m._meta.db_table for label in ("patients", "screening", "treatment", "outcomes")
+              for m in apps.get_app_config(label).get_models()}
+    assert tables - guarded - set(NOT_A_RECORD) == set()

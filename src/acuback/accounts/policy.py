@@ -53,6 +53,7 @@ RULES: dict[str, frozenset[str]] = {
     "schedule.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "schedule.book": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     # Billing: superbills for the patient's staff; claim export for the clinic admin.
+    # Both show diagnoses (SHOWS_CLINICAL_DATA): billing needs them.
     "billing.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "billing.export": frozenset({ADMIN}),
     # Practitioner registry: front desk needs it to know who may treat where.
@@ -73,6 +74,13 @@ CLINICAL_PERMISSIONS = frozenset(
                         "needling.", "plan.", "session.", "addendum.", "adverse_event.",
                         "outcome.enter", "outcome.alert", "consent.", "correction."))
 )
+
+
+# Non-clinical permissions whose pages still show clinical data (the superbill and the
+# claims lines carry the patient's ICD-10 codes). The role grants them, but a person who
+# holds the clinical record only through a care relationship (a practitioner) is asked
+# the care rule (patients.care) as for the clinical record; every read is audited.
+SHOWS_CLINICAL_DATA = frozenset({"billing.view", "billing.export"})
 
 
 def outside_usual_scope(user, clinic: Clinic | int) -> bool:

@@ -4,5 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.registry, name="registry"),
-    path("<int:pk>/", views.practitioner_detail, name="practitioner_detail"),
+    path("<id:pk>/", views.practitioner_detail, name="practitioner_detail"),
 ]

@@ -16,9 +16,12 @@ CSV_COLUMNS = ("id", "at", "actor_label", "action", "clinic_id", "patient_id", "
                "target", "ip_address", "break_glass", "detail", "prev_hash", "hash")
 
 
+REFUSED_PREFIX = "security."
+
+
 def events_for(*, clinic_id: int, action: str = "", actor=None, patient_mrn: str = "",
                since: date | None = None, until: date | None = None,
-               break_glass: bool = False) -> QuerySet[AuditEvent]:
+               break_glass: bool = False, refused: bool = False) -> QuerySet[AuditEvent]:
     """The clinic's audit events, newest first, filtered. Dates are the clinic's days (the
     active time zone): `until` includes the whole of that day."""
     events = AuditEvent.objects.filter(clinic_id=clinic_id).select_related("patient")
@@ -37,6 +40,8 @@ def events_for(*, clinic_id: int, action: str = "", actor=None, patient_mrn: str
                                                        tzinfo=zone))
     if break_glass:
         events = events.filter(break_glass=True)
+    if refused:  # audit_refusal and the other refusals: every one is a security.* event
+        events = events.filter(action__startswith=REFUSED_PREFIX)
     return events.order_by("-at", "-pk")
 
 

@@ -101,6 +101,31 @@ def audit_record(**event) -> AuditEvent:
     return audit_append(audit_event(**event))[0]
 
 
+def audit_refusal(request: HttpRequest, action: str, *, aimed_clinic_id: int | None = None,
+                  target: str = "", detail: dict | None = None) -> list[AuditEvent]:
+    """A refused request (403, 404), audited for the clinic it was aimed at: the clinic of
+    the object asked for where it is known (`aimed_clinic_id`), else the clinic the user's
+    requests belong to, so the clinic admin's log shows the attempts against the clinic.
+
+    Aimed at another clinic than the user's own, the attempt is written twice: for the
+    target clinic (with what was asked for) and for the user's own clinic in the shape of
+    an unknown id (no target), so the attacker's clinic log never tells an object of
+    another clinic from one that does not exist."""
+    from acuback.accounts import policy
+
+    detail = {"method": request.method, "path": request.path[:300], **(detail or {})}
+    own = policy.request_clinic_id(request.user)
+    if aimed_clinic_id is None or aimed_clinic_id == own:
+        return audit_append(audit_event(request=request, action=action, clinic=own,
+                                        target=target if aimed_clinic_id else "",
+                                        detail=detail))
+    events = [audit_event(request=request, action=action, clinic=aimed_clinic_id,
+                          target=target, detail=detail)]
+    if own is not None:
+        events.append(audit_event(request=request, action=action, clinic=own, detail=detail))
+    return audit_append(*events)
+
+
 def audit_read(request: HttpRequest, patient, page: str | None = None) -> None:
     """A GET of a page that shows this patient's data (forms included)."""
     if request.method == "GET":

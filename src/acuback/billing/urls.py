@@ -9,5 +9,5 @@ urlpatterns = [
 ]
 
 patient_urlpatterns = [
-    path("<int:pk>/superbill/", views.patient_superbill, name="patient_superbill"),
+    path("<id:pk>/superbill/", views.patient_superbill, name="patient_superbill"),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from acuback.accounts import policy
 from acuback.audit.services import audit_record
+from acuback.patients import care
 from acuback.patients.models import Patient
 from acuback.patients.views import _get_patient
 from acuback.web.csv_cells import csv_writer
@@ -73,7 +74,8 @@ def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     start, end = _period(request)
     bill = superbill.build(patient=patient, start=start, end=end)
     audit_record(request=request, action="billing.superbill", patient=patient,
-                 detail={"from": start.isoformat(), "to": end.isoformat()})
+                 detail={"from": start.isoformat(), "to": end.isoformat(),
+                         "shows": "diagnoses", "pdf": wants_pdf(request)})
     context = {"patient": patient, "bill": bill, "start": start, "end": end}
     if wants_pdf(request):
         return pdf_response(request, "billing/superbill.html", context,
@@ -90,6 +92,10 @@ def claim_export(request: HttpRequest) -> HttpResponse:
                                       sessions__session_date__range=(start, end)).distinct()
     if payer is not None:
         patients = patients.filter(coverage_plans__payer=payer)
+    if policy.outside_usual_scope(request.user, clinic):
+        # The lines carry diagnoses: a practitioner's export holds only the patients
+        # they treat (patients.care), as every clinical list does.
+        patients = patients.filter(care.clinical_scope(request.user, ""))
     rows = []
     for patient in patients:
         bill = superbill.build(patient=patient, start=start, end=end)
@@ -97,7 +103,7 @@ def claim_export(request: HttpRequest) -> HttpResponse:
         if bill.plan is not None and (payer is None or bill.plan.payer_id == payer.pk):
             rows += superbill.claim_rows(bill)
     audit_record(request=request, action="billing.claim_export", clinic=clinic,
-                 detail={"rows": len(rows), "from": start.isoformat(), "to": end.isoformat()})
+                 detail={"rows": len(rows), "shows": "diagnoses", "from": start.isoformat(), "to": end.isoformat()})
     if request.GET.get("format") == "json":
         return HttpResponse(json.dumps({"from": start.isoformat(), "to": end.isoformat(),
                                         "lines": rows}, indent=2),

@@ -210,6 +210,9 @@ class AuditFilterForm(AsciiDigitsMixin, forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                             label="To")
     break_glass = forms.BooleanField(required=False, label="Break the glass only")
+    refused = forms.BooleanField(required=False, label="Refused requests only",
+                                 help_text="403, 404, forged forms and bad links aimed at "
+                                           "this clinic, by anyone.")
 
     def __init__(self, *args, clinic: Clinic, **kwargs):
         super().__init__(*args, **kwargs)

@@ -398,7 +398,7 @@ def _audit_events(request: HttpRequest, clinic: Clinic):
     events = audit_selectors.events_for(
         clinic_id=clinic.pk, action=f.get("action", ""), actor=f.get("actor"),
         patient_mrn=f.get("patient", ""), since=f.get("since"), until=f.get("until"),
-        break_glass=f.get("break_glass", False))
+        break_glass=f.get("break_glass", False), refused=f.get("refused", False))
     return form, events
 
 

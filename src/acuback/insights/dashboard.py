@@ -161,7 +161,10 @@ def research_export(request: HttpRequest) -> HttpResponse:
     from .export import build_zip
 
     clinic = policy.home_clinic(request.user)
-    if clinic is None or not policy.can(request.user, "billing.export", clinic):
+    # Every patient's scores: for the clinical lead, who oversees every record (not
+    # whoever bills; issue #25 re-test).
+    if (clinic is None or not policy.can(request.user, "patient.view_clinical", clinic)
+            or policy.outside_usual_scope(request.user, clinic)):
         raise PermissionDenied
     today = zones.today_at(clinic)
     content = build_zip(clinic_ids=[clinic.pk], on=today)

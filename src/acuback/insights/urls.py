@@ -8,6 +8,6 @@ urlpatterns = [
 ]
 
 patient_urlpatterns = [
-    path("<int:pk>/episodes/<int:episode_pk>/report/<str:kind>/", views.episode_report,
+    path("<id:pk>/episodes/<id:episode_pk>/report/<str:kind>/", views.episode_report,
          name="episode_report"),
 ]

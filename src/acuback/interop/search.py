@@ -19,10 +19,10 @@ from operator import or_
 
 from django.db.models import DateTimeField, Q
 
+from acuback.row_ids import row_id  # noqa: F401  (the one rule for ids; read here by FHIR)
+
 NOTHING = Q(pk__in=[])
-# Primary keys are 64-bit (BigAutoField): a larger number names no row, and would
-# overflow SQLite's integer before the query could say so.
-MAX_ROW_ID = 2**63 - 1
+# Primary keys are 64-bit (BigAutoField): a larger number names no row (row_ids.row_id).
 ASCII_ID = re.compile(r"[0-9]{1,64}")  # str.isdigit() also accepts "²" and "١"
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 NUMBER = re.compile(r"[0-9]{1,18}")  # at most 18 digits: fits a 64-bit OFFSET
@@ -49,16 +49,6 @@ MAX_VALUES = 200
 
 class SearchError(ValueError):
     """A search the server cannot do; the message names the parameter."""
-
-
-def row_id(value: str) -> int | None:
-    """The primary key an id of ours names: ASCII digits only, written canonically (no
-    leading zero: "01" is another id than "1", and names nothing here) and within a 64-bit
-    key; None when the text cannot name a row here (the caller answers 404 or no match)."""
-    if not isinstance(value, str) or not ASCII_ID.fullmatch(value):
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ROW_ID and str(number) == value else None
 
 
 # --- reading values ------------------------------------------------------------------------

@@ -4,5 +4,5 @@ from . import token_views
 
 urlpatterns = [
     path("api-tokens/", token_views.token_list, name="api_tokens"),
-    path("api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api_token_revoke"),
+    path("api-tokens/<id:pk>/revoke/", token_views.token_revoke, name="api_token_revoke"),
 ]

@@ -3,7 +3,8 @@ from django.urls import path, re_path
 from . import views
 
 # The FHIR base is /fhir. Fixed names first: "metadata" is not a resource type. Ids are
-# read as text and checked by search.row_id (<int:> would take "01" for 1).
+# read as text and checked by acuback.row_ids.row_id (the rule of the <id:> converter), so
+# a FHIR id that is not canonical answers an OperationOutcome, not the web's 404 page.
 urlpatterns = [
     path("metadata", views.metadata, name="fhir_metadata"),
     path("$export", views.export_kickoff, name="fhir_export"),

@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from acuback.audit.services import audit_record, mark_break_glass
+from acuback.audit.services import audit_record, audit_refusal, mark_break_glass
 from acuback.patients import care
 from acuback.patients.models import Patient
 
@@ -212,7 +212,12 @@ def _refused_outside_care(request: HttpRequest, caller, patient: Patient) -> boo
     access = care.clinical_access(caller.user, patient)
     if access is care.Access.GLASS:
         mark_break_glass(request, patient)
-    return access is care.Access.NEEDS_GLASS
+    if access is care.Access.NEEDS_GLASS:
+        audit_refusal(request, "security.forbidden", aimed_clinic_id=patient.clinic_id,
+                      target=f"patients.patient:{patient.pk}",
+                      detail={"reason": "outside_care"})
+        return True
+    return False
 
 
 def _outside_care(what: str) -> HttpResponse:

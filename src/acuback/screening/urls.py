@@ -3,17 +3,17 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("<int:pk>/episodes/new/", views.episode_edit, name="episode_create"),
-    path("<int:pk>/episodes/<int:episode_pk>/edit/", views.episode_edit, name="episode_edit"),
-    path("<int:pk>/episodes/<int:episode_pk>/screenings/", views.screening_new,
+    path("<id:pk>/episodes/new/", views.episode_edit, name="episode_create"),
+    path("<id:pk>/episodes/<id:episode_pk>/edit/", views.episode_edit, name="episode_edit"),
+    path("<id:pk>/episodes/<id:episode_pk>/screenings/", views.screening_new,
          name="screening_new"),
-    path("<int:pk>/screenings/<int:screening_pk>/", views.screening_detail,
+    path("<id:pk>/screenings/<id:screening_pk>/", views.screening_detail,
          name="screening_detail"),
-    path("<int:pk>/screenings/<int:screening_pk>/letter/", views.referral_letter,
+    path("<id:pk>/screenings/<id:screening_pk>/letter/", views.referral_letter,
          name="referral_letter"),
-    path("<int:pk>/screenings/<int:screening_pk>/clear/", views.referral_clear,
+    path("<id:pk>/screenings/<id:screening_pk>/clear/", views.referral_clear,
          name="referral_clear"),
-    path("<int:pk>/screenings/<int:screening_pk>/acknowledge/", views.precautions_acknowledge,
+    path("<id:pk>/screenings/<id:screening_pk>/acknowledge/", views.precautions_acknowledge,
          name="precautions_acknowledge"),
-    path("<int:pk>/needling-check/", views.needling_check, name="needling_check"),
+    path("<id:pk>/needling-check/", views.needling_check, name="needling_check"),
 ]

@@ -150,12 +150,12 @@ def instrument_list(request: HttpRequest):
         loinc_total=i.loinc.get("total")) for i in instruments.all_instruments()]
 
 
-@api.get("/patients/{patient_id}/scores",
+@api.get("/patients/{id:patient_id}/scores",
          response={200: list[ScoreOut], 400: Error, 401: Error, 403: Error, 404: Error},
          summary="A patient's current questionnaire scores, oldest first")
 @known_parameters_only
 def patient_scores(request: HttpRequest, patient_id: int):
-    from acuback.audit.services import audit_record, mark_break_glass
+    from acuback.audit.services import audit_record, audit_refusal, mark_break_glass
     from acuback.patients import care
 
     clinic_ids = _staff(request, "patient.view_clinical")
@@ -165,6 +165,9 @@ def patient_scores(request: HttpRequest, patient_id: int):
         return Status(404, {"detail": "no such patient"})
     access = care.clinical_access(request.user, patient)
     if access is care.Access.NEEDS_GLASS:
+        audit_refusal(request, "security.forbidden", aimed_clinic_id=patient.clinic_id,
+                      target=f"patients.patient:{patient.pk}",
+                      detail={"reason": "outside_care"})
         return Status(403, {"detail": "this patient is outside your care relationship: open "
                                       "their clinical record on the web and break the glass "
                                       "(give the reason) first"})

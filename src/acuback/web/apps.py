@@ -10,10 +10,12 @@ class WebConfig(AppConfig):
     def ready(self):
         from django.db.models import Field, ForeignObject
 
+        from acuback import row_ids
         from acuback.sql import IdIn
 
         from . import checks  # noqa: F401 - registers the deployment checks
 
+        row_ids.register()  # <id:pk> in every URL pattern, before any URL module is read
         Field.register_lookup(IdIn)
         ForeignObject.register_lookup(IdIn)  # foreign keys keep their own lookups
 

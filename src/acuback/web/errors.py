@@ -5,14 +5,48 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from acuback.audit.services import audit_record
+from acuback.audit.services import audit_refusal
+
+
+def _aimed_at(request: HttpRequest) -> tuple[int | None, str]:
+    """The clinic (and "model:id") of the object a refused URL names, where the URL names
+    one that exists: the patient of every /patients/<pk>/ page, an appointment, a
+    practitioner, an episode of the portal, a clinic's booking page. (None, "") otherwise."""
+    from acuback.accounts.models import Clinic, Practitioner
+    from acuback.patients.models import EpisodeOfCare, Patient
+    from acuback.scheduling.models import Appointment
+
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None, ""
+    kwargs = match.kwargs
+    if "pk" in kwargs and match.route.startswith("patients/"):
+        found = (Patient, "clinic_id", kwargs["pk"])
+    elif "pk" in kwargs and match.url_name == "practitioner_detail":
+        found = (Practitioner, "clinic_id", kwargs["pk"])
+    elif "appointment_pk" in kwargs:
+        found = (Appointment, "clinic_id", kwargs["appointment_pk"])
+    elif "episode_pk" in kwargs:
+        found = (EpisodeOfCare, "patient__clinic_id", kwargs["episode_pk"])
+    elif "clinic_slug" in kwargs:
+        clinic_id = Clinic.objects.filter(slug=kwargs["clinic_slug"]).values_list(
+            "pk", flat=True).first()
+        return clinic_id, f"accounts.clinic:{clinic_id}" if clinic_id else ""
+    else:
+        return None, ""
+    model, path, pk = found
+    if not isinstance(pk, int):
+        return None, ""
+    clinic_id = model.objects.filter(pk=pk).values_list(path, flat=True).first()
+    return clinic_id, f"{model._meta.label_lower}:{pk}" if clinic_id else ""
 
 
 def _audit_refusal(request: HttpRequest, action: str) -> None:
-    """Refused requests of logged-in users are kept: repeated guesses show in the log."""
+    """Refused requests of logged-in users are kept: repeated guesses show in the log of
+    the clinic they were aimed at (audit.services.audit_refusal)."""
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
-        audit_record(request=request, action=action,
-                     detail={"method": request.method, "path": request.path[:300]})
+        clinic_id, target = _aimed_at(request)
+        audit_refusal(request, action, aimed_clinic_id=clinic_id, target=target)
 
 
 def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
@@ -54,10 +88,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A forged or missing CSRF token: refused and audited, for anyone."""
-    audit_record(request=request, action="security.csrf_failure",
-                 actor=request.user if getattr(request, "user", None) is not None
-                 and request.user.is_authenticated else None,
-                 detail={"reason": reason[:200], "path": request.path[:300]})
+    clinic_id, target = _aimed_at(request)
+    audit_refusal(request, "security.csrf_failure", aimed_clinic_id=clinic_id, target=target,
+                  detail={"reason": reason[:200]})
     return render(request, "web/error.html", {
         "title": "Form expired",
         "message": "This form could not be accepted (its security token was missing or "
