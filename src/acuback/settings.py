@@ -131,6 +131,9 @@ ACUBACK_RATE_LIMITS = {
     "link_submit_per_client": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_CLIENT", "120/h"),
     "api_per_token": env_rate("ACUBACK_LIMIT_API_PER_TOKEN", "600/m"),
 }
+# Project rule: a slot asked for on the public booking page is held this long for the
+# link e-mailed to the address given (docs/security.md, "Online booking").
+ACUBACK_BOOKING_HOLD_MINUTES = env_int("ACUBACK_BOOKING_HOLD_MINUTES", 30)
 
 SQLITE_PATH = DATA_DIR / "acuback.sqlite3"
 DATABASES = {

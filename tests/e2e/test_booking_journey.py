@@ -64,6 +64,20 @@ def test_a_patient_books_on_a_phone_gets_a_reminder_and_the_desk_sees_it(world, 
     assert "Alice Archer" in row.text_content() and "10:00" in row.text_content()
 
 
+def _confirm_from_the_e_mail(phone, when: str) -> None:
+    """Open the link the booking request e-mailed, on the same phone, and confirm."""
+    from django.core import mail
+
+    request_mail = mail.outbox[-1]
+    assert "confirm your booking" in request_mail.subject and when in request_mail.body
+    link = re.search(r"https?://[^/\s]+(/portal/book/confirm/\S+/)", request_mail.body).group(1)
+    phone.goto(link)
+    assert when in phone.text_content("main")
+    phone.click("button:has-text('Confirm my booking')")
+    assert "You are booked" in phone.text_content("main") and when in phone.text_content("main")
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
 def test_a_new_patient_books_online_on_a_phone_and_the_desk_sees_it(world, browser, live_server,
                                                                     page, log_in):
     from django.core import mail
@@ -99,8 +113,10 @@ def test_a_new_patient_books_online_on_a_phone_and_the_desk_sees_it(world, brows
     assert "cannot be in the future" in phone.text_content("main")
     phone.fill("#id_date_of_birth", "1979-04-02")
     phone.click("button:has-text('Book')")
-    assert "it confirms your appointment" in phone.text_content("main")
+    assert "open it and confirm to book" in phone.text_content("main")
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert not Appointment.objects.exists()  # held, not booked, until the link is used
+    _confirm_from_the_e_mail(phone, "at 09:00")
     context.close()
     confirmation = mail.outbox[-1]
     assert confirmation.to == ["nia@example.com"] and "/q/" in confirmation.body
@@ -219,10 +235,11 @@ def test_a_time_booked_in_vancouver_is_that_time_everywhere(world, browser, live
         phone.fill("#id_phone", "+1 360 555 0199")
     phone.fill("#id_onset_date", "2026-06-01")
     phone.click("button:has-text('Book')")
-    # The page says the same for a known address (issue #25 §9): the e-mail confirms.
-    assert "We have sent an e-mail to the address you gave" in phone.text_content("main")
+    # The page says the same for a known address (issue #25 §9): the e-mailed link books.
+    assert "have sent a link to the address" in phone.text_content("main")
     assert phone.title().startswith("Booking request received")
     phone.screenshot(path="test-artifacts/public-booking-vancouver-phone.png", full_page=True)
+    _confirm_from_the_e_mail(phone, f"at 13:30 {zone}")
     context.close()
 
     booked = Appointment.objects.get(patient__family_name="Obi")

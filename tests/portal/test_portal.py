@@ -167,18 +167,25 @@ def new_patient_data(bookable, **details):
             "onset_date": "2026-06-01", **details}
 
 
+def confirm_from_outbox(client):
+    """Use the link the booking request e-mailed (test_booking_hold covers the hold)."""
+    link = re.search(r"https?://[^/\s]+(/portal/book/confirm/\S+/)", mail.outbox[-1].body)
+    return client.post(link.group(1))
+
+
 def test_a_new_patient_books_online_and_receives_the_intake_link(bookable, client):
     url = reverse("public_book", args=[bookable.clinic.slug])
     response = client.post(url, new_patient_data(bookable))
     assert response.status_code == 200, (response.context.get("problem"),
                                          response.context["details"].errors)
-    assert "it confirms your appointment" in response.content.decode()
+    assert "open it and confirm to book" in response.content.decode()
+    assert confirm_from_outbox(client).status_code == 200
     appointment = Appointment.objects.get()
     patient = appointment.patient
     assert (patient.full_name, patient.portal_user.email) == ("Nia Obi", "nia@example.com")
     assert patient.episodes.get().onset_date.isoformat() == "2026-06-01"
-    [message] = mail.outbox
-    assert "/q/" in message.body and "Follow-up with" in message.body
+    request_mail, booked_mail = mail.outbox
+    assert "/q/" in booked_mail.body and "Follow-up with" in booked_mail.body
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -206,13 +213,15 @@ def test_a_taken_slot_leaves_no_new_patient_behind(bookable, client):
     assert Patient.objects.count() == before
 
 
-def test_an_existing_patient_is_sent_to_log_in(bookable, client):
+def test_an_existing_patient_confirms_into_the_record_and_is_sent_to_log_in(bookable, client):
     bookable.patient.email = "nia@example.com"
     bookable.patient.save()
     client.post(reverse("public_book", args=[bookable.clinic.slug]), new_patient_data(bookable))
     # by e-mail, not on the page: the page says the same for every address
     # (tests/portal/test_public_booking_privacy.py)
-    [message] = mail.outbox
+    confirm_from_outbox(client)
+    assert Appointment.objects.get().patient == bookable.patient
+    message = mail.outbox[-1]
     assert "log in with your e-mail" in message.body and message.to == ["nia@example.com"]
 
 

@@ -49,10 +49,14 @@ def test_the_new_patient_e_mail_links_to_the_configured_address(bookable, client
     response = client.post(reverse("public_book", args=[bookable.clinic.slug]),
                            new_patient_data(bookable), **forged_host)
     assert response.status_code == 200
-    [message] = mail.outbox
-    links = _links(message.body)
+    [request_mail] = mail.outbox
+    [link] = _links(request_mail.body)  # the link that confirms the held slot
+    assert link.startswith(BASE + "/portal/book/confirm/") and EVIL not in request_mail.body
+    client.post(link.removeprefix(BASE), **forged_host)
+    booked_mail = mail.outbox[-1]
+    links = _links(booked_mail.body)
     assert len(links) == 2 and all(link.startswith(BASE + "/") for link in links)
-    assert EVIL not in message.body
+    assert EVIL not in booked_mail.body
 
 
 def test_the_questionnaire_link_e_mail_links_to_the_configured_address(world, login,

@@ -4,6 +4,8 @@ of the suite runs with none (tests/conftest.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -11,7 +13,11 @@ from django.urls import reverse
 import acuback.settings as deployed  # the module itself, not the tests' override
 from acuback.patients.models import Patient
 from tests.interop.conftest import make_token  # noqa: F401 (fixture)
-from tests.portal.test_portal import bookable, new_patient_data  # noqa: F401 (fixture)
+from tests.portal.test_portal import (  # noqa: F401 (fixture)
+    CHICAGO,
+    bookable,
+    new_patient_data,
+)
 
 
 @pytest.fixture
@@ -19,6 +25,10 @@ def limits(settings):
     def _set(**rates):
         settings.ACUBACK_RATE_LIMITS = rates
     return _set
+
+
+def _at(world, hour) -> str:
+    return datetime.combine(world.day, time(hour), tzinfo=CHICAGO).isoformat()
 
 
 def _retry_after(response) -> int:
@@ -86,13 +96,14 @@ def test_new_patient_bookings_are_limited_per_client(bookable, client, limits): 
 
 
 def test_new_patient_bookings_are_limited_per_email_address(bookable, client, limits):  # noqa: F811
-    """Each booking e-mails the address given (a confirmation, or to a known address a
-    notice), so the form must not mail one address without end, known or not."""
+    """Each booking request e-mails the address given a link (known or not), so the form
+    must not mail one address without end."""
     limits(booking_per_email="2/h")
     Patient.objects.filter(pk=bookable.patient.pk).update(email="alice@example.com")
     url = reverse("public_book", args=[bookable.clinic.slug])
-    for n in range(2):
-        assert client.post(url, new_patient_data(bookable, email="alice@example.com"),
+    for n in range(2):  # each request holds its own slot (9:00, 10:00)
+        assert client.post(url, new_patient_data(bookable, email="alice@example.com",
+                                                 start=_at(bookable, 9 + n)),
                            REMOTE_ADDR=f"10.0.3.{n}").status_code == 200
     _retry_after(client.post(url, new_patient_data(bookable, email=" Alice@Example.com"),
                              REMOTE_ADDR="10.0.3.9"))

@@ -136,6 +136,9 @@ MATRIX = {
     "portal_book": (lambda w: reverse("portal_book"), "get", PORTAL_OWN),
     "public_book": (lambda w: reverse("public_book", args=[w.clinic.slug]), "get",
                     dict.fromkeys(ROLES, 200)),
+    # A forged or used link books nothing, for anyone (the real link: test_booking_hold).
+    "public_book_confirm": (lambda w: reverse("public_book_confirm", args=["forged"]),
+                            "post", dict.fromkeys(ROLES, 400)),
     "portal_progress": (lambda w: reverse("portal_progress"), "get", PORTAL_OWN),
     "portal_consents": (lambda w: reverse("portal_consents"), "get", PORTAL_OWN),
     "portal_record": (lambda w: reverse("portal_record"), "get", PORTAL_OWN),

@@ -7,7 +7,8 @@ JSON API, and the clinical querysets' ``visible_to`` (``clinical_scope``).
 - The clinic admin (the clinical lead) oversees every patient of the clinic.
 - A practitioner sees the patients they treat: a care relationship
   (``patients.selectors.has_care_relationship``; a cancelled or no-show appointment
-  is not one).
+  is not one, nor one booked on the public page until the patient confirmed it from
+  the record's own e-mail inbox: anyone who knows the address can fill in that page).
 - Anyone else of the clinical staff breaks the glass on the web (a reason, audited with
   the flag); the grant is that audit event and lasts BREAK_GLASS_HOURS. Searches and
   lists never include a patient seen only through the glass.
@@ -86,7 +87,7 @@ def care_relationship(user, patient_field: str) -> Q:
     as ``selectors.has_care_relationship`` (one patient, written in SQL), tested against
     it for each kind of link."""
     from acuback.audit.models import AuditEvent
-    from acuback.scheduling.models import ACTIVE_STATUSES, Appointment
+    from acuback.scheduling.models import ACTIVE_STATUSES, Appointment, BookedVia
     from acuback.screening.models import Screening
     from acuback.treatment.models import Session
 
@@ -95,7 +96,9 @@ def care_relationship(user, patient_field: str) -> Q:
     return (
         ~Exists(EpisodeOfCare.objects.filter(patient_id=OuterRef(patient_field)))
         | Q(**{f"{patient_field}__in": Appointment.objects.filter(
-            practitioner__user=user, status__in=ACTIVE_STATUSES).values("patient_id")})
+            practitioner__user=user, status__in=ACTIVE_STATUSES).exclude(
+            booked_via=BookedVia.PUBLIC, patient_confirmed_at__isnull=True).values(
+            "patient_id")})
         | Q(**{f"{patient_field}__in": Session.objects.filter(
             practitioner__user=user).values("patient_id")})
         | Q(**{f"{patient_field}__in": EpisodeOfCare.objects.filter(

@@ -183,7 +183,8 @@ def retain_until(*, patient: Patient):
 
 def has_care_relationship(*, user, patient: Patient) -> bool:
     """Whether the user treats or has treated this patient: an appointment (booked,
-    checked in or completed: a cancelled or no-show one is no relationship) or a session
+    checked in or completed: a cancelled or no-show one is no relationship; one booked
+    on the public page only once the patient confirmed it) or a session
     with them, an episode or screening they opened, or they registered the patient. A
     patient with no clinical record yet (no episode) is anyone's to start.
     (``care.care_relationship`` is the same rule as a filter on many patients.)"""
@@ -195,13 +196,14 @@ def care_and_grant(*, user, patient: Patient, since: datetime | None) -> tuple[b
 
     Written in SQL: it runs on every clinical page a practitioner opens, and the ORM
     spent 2 ms building six EXISTS for a query that takes 0.2 ms."""
-    from acuback.scheduling.models import ACTIVE_STATUSES
+    from acuback.scheduling.models import ACTIVE_STATUSES, BookedVia
 
     from .care import GRANT_ACTION
 
     with connection.cursor() as cursor:
         cursor.execute(_care_relationship_sql(), {
             "patient": patient.pk, "user": user.pk, "grant": GRANT_ACTION, "since": since,
+            "public": str(BookedVia.PUBLIC),
             **{f"status{n}": str(status) for n, status in enumerate(ACTIVE_STATUSES)}})
         care, granted = cursor.fetchone()
         return bool(care), bool(granted) and since is not None
@@ -230,6 +232,8 @@ _CARE_RELATIONSHIP = (
     # thousands of sessions instead of the patient's few (0.96 -> 0.01 ms).
     " OR EXISTS (SELECT 1 FROM {appointment} a WHERE a.patient_id = %(patient)s"
     " AND a.status IN ({statuses})"
+    # Booked on the public page: care only once the patient confirmed it (care.py).
+    " AND (a.booked_via <> %(public)s OR a.patient_confirmed_at IS NOT NULL)"
     " AND a.practitioner_id IN (SELECT p.id FROM {practitioner} p WHERE p.user_id = %(user)s))"
     " OR EXISTS (SELECT 1 FROM {session} s WHERE s.patient_id = %(patient)s"
     " AND s.practitioner_id IN (SELECT p.id FROM {practitioner} p WHERE p.user_id = %(user)s))"

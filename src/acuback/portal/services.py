@@ -18,7 +18,7 @@ from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
 from acuback.patients.models import Patient
 from acuback.scheduling import services as scheduling_services
-from acuback.scheduling.models import Appointment, AppointmentStatus
+from acuback.scheduling.models import Appointment, AppointmentStatus, BookedVia
 
 MAGIC_SALT = "acuback.portal.magic"
 MAGIC_MAX_AGE = 15 * 60  # seconds
@@ -97,7 +97,8 @@ def patient_reschedule(*, appointment: Appointment, start, request: HttpRequest)
     with transaction.atomic():
         new = scheduling_services.appointment_book(
             patient=appointment.patient, practitioner=appointment.practitioner,
-            location=appointment.location, type=appointment.type, start=start, request=request)
+            location=appointment.location, type=appointment.type, start=start, request=request,
+            booked_via=BookedVia.PORTAL, patient_confirmed=True)
         scheduling_services.appointment_transition(
             appointment=appointment, action="cancel", request=request,
             reason="Moved by the patient online")
@@ -106,62 +107,170 @@ def patient_reschedule(*, appointment: Appointment, start, request: HttpRequest)
     return new
 
 
-def new_patient_book(*, clinic, details: dict, practitioner, location, type, start,
-                     request: HttpRequest) -> Appointment | None:
-    """A new patient books online: record, portal account, episode, booking, intake link.
+HOLD_SALT = "acuback.portal.hold"
 
-    All or nothing: if the slot is gone, no patient record is left behind. An address the
-    clinic already knows books nothing and returns None; its owner is told by e-mail, so
-    the page (the same either way) tells a stranger nothing about the address.
+
+class NoOnlineBooking(Exception):
+    """The address cannot be booked online (told only to its inbox, after the link)."""
+
+
+def booking_request(*, clinic, details: dict, practitioner, location, type, start,
+                    request: HttpRequest) -> None:
+    """A visitor asks for a slot on the public booking page: hold it and e-mail the
+    address given a link that books it (ACUBACK_BOOKING_HOLD_MINUTES).
+
+    The same for every address, known to the clinic or not: the same page, the same hold
+    (so the same slot list afterwards), the same e-mail and the same work (the address is
+    not even looked up here). Whether it books into an existing record or a new one is
+    decided when the link is used, from the address's own inbox.
     """
+    if len({clinic.pk, practitioner.clinic_id, location.clinic_id, type.clinic_id}) != 1:
+        raise PortalError("Choose a practitioner, location and type of this clinic.")
+    email = details["email"].strip().lower()
+    typed = {"given_name": details["given_name"], "family_name": details["family_name"],
+             "date_of_birth": details["date_of_birth"].isoformat(),
+             "onset_date": details["onset_date"].isoformat(),
+             "phone": details.get("phone", "")}
+    hold = scheduling_services.slot_hold(practitioner=practitioner, location=location,
+                                         type=type, start=start, email=email, details=typed,
+                                         request=request)
+    url = absolute_url(reverse("public_book_confirm",
+                               args=[signing.dumps({"h": hold.pk}, salt=HOLD_SALT)]))
+    minutes = settings.ACUBACK_BOOKING_HOLD_MINUTES
+    # Only the clinic's own words: nothing the person at the form typed is passed on.
+    send_mail(subject=f"{clinic.name}: confirm your booking", message="\n".join([
+        "Hello,", "",
+        f"Someone, perhaps you, asked to book {type.name} with {practitioner.display_name} "
+        f"on {zones.local_text(start, location)} at {location.name}, {location.address_line1}, "
+        "with this e-mail address.", "",
+        f"The time is kept for you for {minutes} minutes. To book it, open this link and "
+        f"confirm:\n{url}", "",
+        "If it was not you, you need do nothing: the time is freed again.", "",
+        clinic.name]),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
+
+
+def held_slot(token: str):
+    """The live hold a confirmation link points at, or PortalError saying why not."""
+    from acuback.scheduling.models import SlotHold
+
+    max_age = settings.ACUBACK_BOOKING_HOLD_MINUTES * 60
+    try:
+        data = signing.loads(token, salt=HOLD_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise PortalError(_HOLD_EXPIRED) from None
+    except signing.BadSignature:
+        raise PortalError("This booking link is not valid: book again.") from None
+    hold = SlotHold.objects.select_related("clinic", "location", "practitioner", "type") \
+        .filter(pk=data.get("h")).first()
+    if hold is None or hold.released_at is not None:
+        raise PortalError("This booking link has already been used: look in your e-mail "
+                          "for the booking, or book again.")
+    if hold.expires_at <= timezone.now():
+        raise PortalError(_HOLD_EXPIRED)
+    return hold
+
+
+_HOLD_EXPIRED = "This booking link has expired and the time was freed: book again."
+
+
+def booking_confirm(*, token: str, request: HttpRequest) -> Appointment:
+    """The link e-mailed for a held slot is used: book it, into the record that has this
+    address (never a second record for it) or a new one. Once only; all or nothing.
+    If it cannot be booked, the slot is freed and PortalError says why."""
+    from acuback.scheduling.models import SlotHold
+
+    hold = held_slot(token)
+    try:
+        with transaction.atomic():
+            # Claimed in one conditional UPDATE: of two uses of one link, one books.
+            if not SlotHold.objects.live().filter(pk=hold.pk).update(
+                    released_at=timezone.now()):
+                raise PortalError("This booking link has already been used.")
+            patient = _record_for(hold)
+            if patient is None:
+                appointment, link = _new_patient_book(hold, request)
+            else:
+                appointment, link = scheduling_services.appointment_book(
+                    patient=patient, practitioner=hold.practitioner, location=hold.location,
+                    type=hold.type, start=hold.start, request=request,
+                    booked_via=BookedVia.PUBLIC, patient_confirmed=True), None
+            audit_record(request=request, action="booking.confirm", patient=appointment.patient,
+                         target=appointment, detail={"hold": hold.pk})
+    except (NoOnlineBooking, scheduling_services.BookingRefused) as exc:
+        SlotHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(
+            released_at=timezone.now())
+        reason = str(exc) if isinstance(exc, scheduling_services.BookingRefused) else \
+            "We cannot book online with this address."
+        raise PortalError(f"{reason} Nothing was booked: please call "
+                          f"{hold.clinic.phone or 'the clinic'}.") from None
+    _booked_mail(appointment, link, request)
+    return appointment
+
+
+def _record_for(hold):
+    """The clinic's record with the hold's address, or None for a new patient. An address
+    that belongs to an account but to no record here, or to several records with none
+    of them its own portal account, is not booked online (the clinic sorts it out)."""
+    records = list(Patient.objects.filter(clinic=hold.clinic, email__iexact=hold.email)
+                   .select_related("portal_user").order_by("pk"))
+    own = [p for p in records if p.portal_user and p.portal_user.email.lower() == hold.email]
+    if len(own) == 1 or len(records) == 1:
+        return (own or records)[0]
+    if records or get_user_model().objects.filter(username__iexact=hold.email).exists():
+        raise NoOnlineBooking(hold.email)
+    return None
+
+
+def _new_patient_book(hold, request: HttpRequest):
+    """A new patient's record, portal account, episode, booking and intake link."""
+    from datetime import date
+
     from acuback.accounts.models import Membership, Role
     from acuback.outcomes import selectors as outcome_selectors
     from acuback.outcomes import services as outcome_services
     from acuback.outcomes.models import Channel
     from acuback.outcomes.schedule import patient_answerable
+    from acuback.patients import services as patient_services
     from acuback.patients.models import EpisodeOfCare
 
-    email = details["email"].strip().lower()
-    user_model = get_user_model()
-    # The slot first, for every address alike: a refusal here says nothing about the address.
-    problem = scheduling_services.slot_refusal(practitioner=practitioner, location=location,
-                                               type=type, start=start)
-    if problem:
-        raise PortalError(problem)
-    if Patient.objects.filter(clinic=clinic, email__iexact=email).exists() or \
-            user_model.objects.filter(username__iexact=email).exists():
-        _known_address_notice(clinic=clinic, email=email, type=type, location=location,
-                              start=start)
-        return None
-    with transaction.atomic():
-        user = user_model.objects.create_user(username=email, email=email,
-                                              first_name=details["given_name"],
-                                              last_name=details["family_name"])
-        user.set_unusable_password()
-        user.save()
-        Membership.objects.create(user=user, clinic=clinic, role=Role.PATIENT)
-        from acuback.patients import services as patient_services
+    clinic, details, email = hold.clinic, hold.details, hold.email
+    user = get_user_model().objects.create_user(username=email, email=email,
+                                                first_name=details["given_name"],
+                                                last_name=details["family_name"])
+    user.set_unusable_password()
+    user.save()
+    Membership.objects.create(user=user, clinic=clinic, role=Role.PATIENT)
+    patient = patient_services.patient_create(clinic=clinic, request=request, data={
+        "given_name": details["given_name"], "family_name": details["family_name"],
+        "date_of_birth": date.fromisoformat(details["date_of_birth"]), "email": email,
+        "phone": details.get("phone", ""), "mrn": ""})
+    patient.portal_user = user
+    patient.save(update_fields=["portal_user"])
+    today = zones.today_at(hold.location)  # the visitor's request carries no clinic zone
+    episode = EpisodeOfCare.objects.create(
+        patient=patient, onset_date=date.fromisoformat(details["onset_date"]),
+        opened_on=today, created_by=user)
+    appointment = scheduling_services.appointment_book(
+        patient=patient, practitioner=hold.practitioner, location=hold.location,
+        type=hold.type, start=hold.start, request=request, booked_via=BookedVia.PUBLIC,
+        patient_confirmed=True)
+    due = next((d for d in outcome_selectors.due_for(episode, today)
+                if d.time_point == "baseline"), None)
+    link = outcome_services.link_create(
+        episode=episode, time_point="baseline", request=request, delivery=Channel.EMAIL,
+        instrument_ids=list(patient_answerable(clinic, due.instruments))) \
+        if due and patient_answerable(clinic, due.instruments) else None
+    return appointment, link
 
-        patient = patient_services.patient_create(clinic=clinic, request=request, data={
-            "given_name": details["given_name"], "family_name": details["family_name"],
-            "date_of_birth": details["date_of_birth"], "email": email,
-            "phone": details.get("phone", ""), "mrn": ""})
-        patient.portal_user = user
-        patient.save(update_fields=["portal_user"])
-        today = zones.today_at(location)  # the visitor's request carries no clinic zone
-        episode = EpisodeOfCare.objects.create(patient=patient, onset_date=details["onset_date"],
-                                               opened_on=today, created_by=user)
-        appointment = scheduling_services.appointment_book(
-            patient=patient, practitioner=practitioner, location=location, type=type,
-            start=start, request=request)
-        due = next((d for d in outcome_selectors.due_for(episode, today)
-                    if d.time_point == "baseline"), None)
-        link = outcome_services.link_create(
-            episode=episode, time_point="baseline", request=request, delivery=Channel.EMAIL,
-            instrument_ids=list(patient_answerable(clinic, due.instruments))) \
-            if due and patient_answerable(clinic, due.instruments) else None
+
+def _booked_mail(appointment: Appointment, link, request: HttpRequest) -> None:
+    from acuback.outcomes import services as outcome_services
+
+    patient, location, clinic = appointment.patient, appointment.location, appointment.clinic
     lines = [f"Hello {patient.given_name},", "",
-             f"You are booked: {type.name} with {practitioner.display_name} on "
+             f"You are booked: {appointment.type.name} with "
+             f"{appointment.practitioner.display_name} on "
              f"{zones.local_text(appointment.start, location)} at {location.name}, "
              f"{location.address_line1}.", ""]
     if link is not None:
@@ -170,23 +279,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
     lines += ["To see or change your booking, log in with your e-mail address at "
               f"{absolute_url(reverse('portal_login'))}", "", clinic.name]
     send_mail(subject=f"{clinic.name}: your appointment and intake", message="\n".join(lines),
-              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
-    return appointment
-
-
-def _known_address_notice(*, clinic, email: str, type, location, start) -> None:
-    """Tell the owner of a known address that a new-patient booking was asked for with it.
-    Only the clinic's own words: nothing the person at the form typed is passed on."""
-    send_mail(subject=f"{clinic.name}: your booking request", message="\n".join([
-        "Hello,", "",
-        f"Someone, perhaps you, asked to book {type.name} on "
-        f"{zones.local_text(start, location)} at "
-        f"{location.name} as a new patient, with this e-mail address. We already have a "
-        "record for this address, so nothing was booked.", "",
-        "To book, log in with your e-mail address at "
-        f"{absolute_url(reverse('portal_login'))} (we send you a link), or call the clinic. "
-        "If it was not you, you need do nothing.", "", clinic.name]),
-        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[email])
+              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[patient.email])
 
 
 def intake_draft(*, patient: Patient, request: HttpRequest):

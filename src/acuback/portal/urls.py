@@ -17,4 +17,5 @@ urlpatterns = [
     path("corrections/", views.portal_corrections, name="portal_corrections"),
     path("intake/", views.portal_intake, name="portal_intake"),
     path("book/<slug:clinic_slug>/new/", views.public_book, name="public_book"),
+    path("book/confirm/<str:token>/", views.public_book_confirm, name="public_book_confirm"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -27,7 +28,7 @@ from acuback.patients.selectors import consent_history, consent_status
 from acuback.scheduling import selectors as scheduling_selectors
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.forms import parse_aware
-from acuback.scheduling.models import Appointment
+from acuback.scheduling.models import Appointment, BookedVia
 from acuback.web import limits
 from acuback.web.params import int_or, parse_date
 
@@ -90,7 +91,8 @@ def portal_book(request: HttpRequest) -> HttpResponse:
                     raise scheduling_services.BookingRefused("Choose a time from the list.")
                 appointment = scheduling_services.appointment_book(
                     patient=patient, practitioner=practitioner, location=c["location"],
-                    type=c["type"], start=start, request=request)
+                    type=c["type"], start=start, request=request,
+                    booked_via=BookedVia.PORTAL, patient_confirmed=True)
             except scheduling_services.BookingRefused as exc:
                 problem = str(exc)
             else:
@@ -307,15 +309,16 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             try:
                 if start is None:
                     raise services.PortalError("Choose a time from the list.")
-                services.new_patient_book(clinic=clinic, details=details.cleaned_data,
-                                          practitioner=chosen[0], location=c["location"],
-                                          type=c["type"], start=start, request=request)
+                services.booking_request(clinic=clinic, details=details.cleaned_data,
+                                         practitioner=chosen[0], location=c["location"],
+                                         type=c["type"], start=start, request=request)
             except (services.PortalError, scheduling_services.BookingRefused) as exc:
                 problem = str(exc)
             else:
-                # The same page whether or not the address was known (and booked): the
-                # details of the booking are in the e-mail only (issue #25 §9).
-                return render(request, "portal/booking_requested.html", {"clinic": clinic})
+                # The same page, hold and e-mail whether or not the address is known: the
+                # link in the e-mail books (issue #25).
+                return render(request, "portal/booking_requested.html", {
+                    "clinic": clinic, "minutes": settings.ACUBACK_BOOKING_HOLD_MINUTES})
         if chosen is None or problem:
             options = _options(clinic, c)
     chosen_start = parse_aware(chosen[1]) if chosen else None
@@ -328,6 +331,25 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     }, status=400 if problem or (request.method == "POST" and details.errors) else 200)
 
 
+
+
+@require_http_methods(["GET", "POST"])
+def public_book_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed for a held slot: a look shows the booking (a mail scanner that
+    opens links books nothing), the button books it."""
+    try:
+        hold = services.held_slot(token)
+        if request.method == "POST":
+            appointment = services.booking_confirm(token=token, request=request)
+            return render(request, "portal/booking_confirmed.html", {
+                "appointment": appointment, "clinic": appointment.clinic,
+                "when": zones.local_text(appointment.start, appointment.location)})
+    except services.PortalError as exc:
+        return render(request, "portal/booking_confirm.html", {"problem": str(exc)},
+                      status=400)
+    return render(request, "portal/booking_confirm.html", {
+        "hold": hold, "clinic": hold.clinic,
+        "when": zones.local_text(hold.start, hold.location)})
 
 
 @login_required

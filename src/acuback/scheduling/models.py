@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic, Location, Practitioner
@@ -126,6 +127,12 @@ ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN,
                    AppointmentStatus.COMPLETED)
 
 
+class BookedVia(models.TextChoices):
+    DESK = "desk", "The clinic (front desk or practitioner)"
+    PORTAL = "portal", "The patient, logged in to the portal"
+    PUBLIC = "public", "The public booking page"
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def visible_to(self, user) -> AppointmentQuerySet:
         return self.filter(clinic_id__in=policy.clinic_ids_with(user, "schedule.view"))
@@ -153,6 +160,11 @@ class Appointment(models.Model):
     cancel_reason = models.CharField(max_length=300, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+")
+    # Who booked, and whether the patient confirmed it from the record's own inbox: a
+    # public booking is a care relationship only once confirmed (patients.care).
+    booked_via = models.CharField(max_length=10, choices=BookedVia.choices,
+                                  default=BookedVia.DESK)
+    patient_confirmed_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -178,6 +190,42 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} {self.patient} with {self.practitioner}"
+
+
+class SlotHoldQuerySet(models.QuerySet["SlotHold"]):
+    def live(self, now=None) -> SlotHoldQuerySet:
+        """Holds that still keep their slot: neither used nor expired."""
+        return self.filter(released_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class SlotHold(models.Model):
+    """A slot asked for on the public booking page, kept for whoever asked until the link
+    e-mailed to the address given is used (then it becomes an appointment) or the hold
+    expires. Every address is held alike, known to the clinic or not: the slot list
+    after a request says nothing about the address (issue #25). The details typed are
+    kept only until then (the housekeeping deletes expired holds)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE,
+                                     related_name="slot_holds")
+    type = models.ForeignKey(AppointmentType, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    busy_until = models.DateTimeField(help_text="End plus the type's buffer.")
+    email = models.EmailField()
+    details = models.JSONField(default=dict, help_text="What the visitor typed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    # Set once, when the link is used (booked or not) or the slot is given up.
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SlotHoldQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["practitioner", "start"], name="slot_hold_idx")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.start:%Y-%m-%d %H:%M} with {self.practitioner}"
 
 
 class NotificationKind(models.TextChoices):

@@ -25,6 +25,7 @@ from .models import (
     AppointmentType,
     AvailabilityException,
     ExceptionKind,
+    SlotHold,
     WeeklyAvailability,
 )
 
@@ -59,13 +60,19 @@ def open_intervals(practitioner: Practitioner, location: Location, day: date):
 
 def busy_for(practitioner: Practitioner, day: date, tz: ZoneInfo,
              exclude: Appointment | None = None) -> list[slots.Busy]:
-    """Every active booking of the practitioner that day, at any location."""
+    """Every active booking of the practitioner that day, at any location, and every
+    slot held for a public booking request that is not yet confirmed or expired."""
     start, end = day_bounds(day, tz)
     qs = Appointment.objects.active().filter(practitioner=practitioner, start__lt=end,
                                              busy_until__gt=start)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    return [slots.Busy(a.start, a.busy_until) for a in qs]
+    held = SlotHold.objects.live().filter(practitioner=practitioner, start__lt=end,
+                                          busy_until__gt=start)
+    # One query for both (a page lists many days' slots).
+    return [slots.Busy(begin, until) for begin, until in qs.order_by().values_list(
+        "start", "busy_until").union(held.order_by().values_list("start", "busy_until"),
+                                     all=True)]
 
 
 def free_slots(practitioner: Practitioner, location: Location, type: AppointmentType,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,7 +15,7 @@ from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 
 from . import selectors, slots
-from .models import Appointment, AppointmentStatus, AppointmentType
+from .models import Appointment, AppointmentStatus, AppointmentType, BookedVia, SlotHold
 
 
 class BookingRefused(Exception):
@@ -45,11 +46,43 @@ def slot_refusal(*, practitioner: Practitioner, location: Location, type: Appoin
     return None
 
 
+def slot_hold(*, practitioner: Practitioner, location: Location, type: AppointmentType,
+              start: datetime, email: str, details: dict, request: HttpRequest | None,
+              ) -> SlotHold:
+    """Hold a slot for a public booking request until its link is used or it expires
+    (ACUBACK_BOOKING_HOLD_MINUTES), or refuse with the reason, as a booking would be."""
+    problem = slot_refusal(practitioner=practitioner, location=location, type=type,
+                           start=start, check_free=False)  # checked below, under the lock
+    if problem:
+        raise BookingRefused(problem)
+    tz = zones.zone_of(location)
+    with transaction.atomic():
+        # The same lock as a booking: a hold and a booking never take one slot twice.
+        Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+        problem = slots.fits(start, selectors.open_intervals(practitioner, location,
+                                                             start.astimezone(tz).date()),
+                             selectors.busy_for(practitioner, start.astimezone(tz).date(), tz),
+                             duration=type.duration, buffer=type.buffer)
+        if problem:
+            raise BookingRefused(problem)
+        hold = SlotHold.objects.create(
+            clinic_id=location.clinic_id, location=location, practitioner=practitioner,
+            type=type, start=start, busy_until=start + type.duration + type.buffer,
+            email=email, details=details,
+            expires_at=timezone.now() + timedelta(minutes=settings.ACUBACK_BOOKING_HOLD_MINUTES))
+        audit_record(request=request, action="booking.hold", clinic=location.clinic_id,
+                     target=hold)
+    return hold
+
+
 def appointment_book(*, patient: Patient, practitioner: Practitioner, location: Location,
                      type: AppointmentType, start: datetime, request: HttpRequest | None,
+                     booked_via: str = BookedVia.DESK, patient_confirmed: bool = False,
                      ) -> Appointment:
     """Book, or refuse with the reason: past, another clinic, not cleared, outside
-    availability, or taken. Two requests for one slot: one booking, one refusal."""
+    availability, or taken. Two requests for one slot: one booking, one refusal.
+    `patient_confirmed`: the patient confirmed it themselves (from the record's inbox or
+    logged in to the portal), which makes a public booking a care relationship."""
     if patient.clinic_id != practitioner.clinic_id:
         raise BookingRefused("Patient, practitioner, location and type must be of one clinic.")
     if patient.archived_at is not None:
@@ -75,7 +108,9 @@ def appointment_book(*, patient: Patient, practitioner: Practitioner, location: 
                 clinic_id=location.clinic_id, location=location, practitioner=practitioner,
                 patient=patient, type=type, start=start, end=start + type.duration,
                 busy_until=start + type.duration + type.buffer,
-                booked_by=request.user if request and request.user.is_authenticated else None)
+                booked_by=request.user if request and request.user.is_authenticated else None,
+                booked_via=booked_via,
+                patient_confirmed_at=timezone.now() if patient_confirmed else None)
             audit_record(request=request, action="appointment.book", patient=patient,
                          target=appointment)
     except IntegrityError:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django_tasks import task
 
 HOUSEKEEPING_GATE = "acuback:housekeeping"
@@ -24,6 +25,7 @@ def prune(now: datetime) -> dict[str, int]:
     from django_tasks_db.models import DBTaskResult
 
     from acuback.interop.services import export_folders_prune
+    from acuback.scheduling.models import SlotHold
 
     from .models import WorkerHeartbeat
 
@@ -42,6 +44,9 @@ def prune(now: datetime) -> dict[str, int]:
         # Each start of `acuback worker` adds a row; those of stopped workers go.
         "worker_heartbeats": WorkerHeartbeat.objects.filter(
             beat_at__lt=now - timedelta(days=settings.ACUBACK_TASK_RESULT_KEEP_DAYS)).delete()[0],
+        # Expired or used slot holds, with the details a visitor typed (never a record).
+        "booking_holds": SlotHold.objects.filter(
+            Q(expires_at__lt=now) | Q(released_at__isnull=False)).delete()[0],
         "export_folders": export_folders_prune(
             older_than=now - timedelta(days=settings.ACUBACK_EXPORT_KEEP_DAYS)),
     }
