@@ -170,3 +170,22 @@ def test_the_screening_page_shows_the_lists_with_their_last_review(ready, login)
     assert "Last reviewed" in page
     services.lists_review(patient=ready.patient, request=request_for(ready.practitioner))
     assert ListReview.objects.filter(patient=ready.patient).count() == 2
+
+
+def test_list_entries_refuse_a_raw_delete_and_a_review_refuses_an_update(ready, login):
+    from django.db import DatabaseError, IntegrityError, connection, transaction
+
+    client = login(ready.practitioner)
+    medicine(client, ready, "warfarin")
+    add(client, ready, "allergy", category="latex")
+    add(client, ready, "problem", description="Atrial fibrillation")
+    add(client, ready, "result", kind="inr", value="2.5", taken_on=clinic_today(ready.clinic))
+    services.lists_review(patient=ready.patient, request=request_for(ready.practitioner))
+    for statement in ("DELETE FROM screening_medication", "DELETE FROM screening_allergy",
+                      "DELETE FROM screening_problem", "DELETE FROM screening_labresult",
+                      "DELETE FROM screening_listreview",
+                      "UPDATE screening_listreview SET reviewed_at = reviewed_at"):
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic(), \
+                connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert Medication.objects.count() == 1 and LabResult.objects.count() == 1
