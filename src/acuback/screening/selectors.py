@@ -325,7 +325,10 @@ class ChartLists:
 
 
 def chart_lists(patient: Patient) -> ChartLists:
-    return ChartLists(
+    """The lists, each result with its age in days on the clinic's calendar (as the rules
+    read it)."""
+    today = zones.today_at(patient.clinic)
+    lists = ChartLists(
         medications=list(Medication.objects.filter(patient=patient).select_related(
             "recorded_by", "changed_by")),
         allergies=list(Allergy.objects.filter(patient=patient).select_related(
@@ -336,6 +339,9 @@ def chart_lists(patient: Patient) -> ChartLists:
             "recorded_by", "changed_by")),
         last_review=ListReview.objects.filter(patient=patient).select_related(
             "reviewed_by").first())
+    for result in lists.results:
+        result.age_days = (today - result.taken_on).days
+    return lists
 
 
 def lists_for_rules(lists: ChartLists, on: date) -> PatientLists:
