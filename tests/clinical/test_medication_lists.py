@@ -149,3 +149,16 @@ def test_a_listed_nickel_allergy_answers_the_nickel_question():
 def test_a_problem_code_is_read_like_an_episode_code():
     d = decide(with_lists(ALL_NO, PatientLists(problem_codes=frozenset({"M53.2X6"}))))
     assert "CI-SPINE" in rules(d)
+
+
+@pytest.mark.parametrize(("name", "answers", "rule"), [
+    ("prednisolone 5 mg", {"minor_trauma": True, "new_episode": True}, "RF-08"),
+    ("Imuran", {}, "CI-IMMUNO"),
+    ("Xarelto", {}, "CI-ANTICOAG"),
+    ("Brilinta", {}, "CI-ANTIPLATELET"),
+])
+def test_every_class_on_the_list_feeds_the_rules_that_read_it(name, answers, rule):
+    listed = decide(with_lists(dataclasses.replace(BLANK_MEDS, **answers),
+                               PatientLists(medications=(name,))))
+    unlisted = decide(dataclasses.replace(ALL_NO, **answers))
+    assert rule in rules(listed) and rule not in rules(unlisted)
