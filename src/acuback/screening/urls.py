@@ -18,7 +18,7 @@ urlpatterns = [
     path("<int:pk>/needling-check/", views.needling_check, name="needling_check"),
     path("<int:pk>/lists/", views.patient_lists, name="patient_lists"),
     path("<int:pk>/lists/review/", views.lists_review, name="lists_review"),
-    path("<int:pk>/lists/<str:kind>/add/", views.list_entry_add, name="list_entry_add"),
-    path("<int:pk>/lists/<str:kind>/<int:entry_pk>/<str:action>/", views.list_entry_change,
+    path("<int:pk>/lists/<str:list_kind>/add/", views.list_entry_add, name="list_entry_add"),
+    path("<int:pk>/lists/<str:list_kind>/<int:entry_pk>/<str:action>/", views.list_entry_change,
          name="list_entry_change"),
 ]

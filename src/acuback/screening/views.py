@@ -325,7 +325,8 @@ def patient_lists(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def list_entry_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def list_entry_add(request: HttpRequest, pk: int, list_kind: str) -> HttpResponse:
+    kind = list_kind
     if kind not in LIST_KINDS:
         raise Http404("No such list.")
     patient = _get_patient(request, pk, "screening.edit")
@@ -342,8 +343,9 @@ def list_entry_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def list_entry_change(request: HttpRequest, pk: int, kind: str, entry_pk: int,
+def list_entry_change(request: HttpRequest, pk: int, list_kind: str, entry_pk: int,
                       action: str) -> HttpResponse:
+    kind = list_kind
     if kind not in LIST_KINDS or action not in ("stop", "error"):
         raise Http404("No such list.")
     patient = _get_patient(request, pk, "screening.edit")
