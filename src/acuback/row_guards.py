@@ -47,6 +47,20 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         Guard("screening_referralclearance", None, "referral clearances are never deleted"),
         Guard("screening_acknowledgement", None, "acknowledgements are never deleted"),
     ),
+    # The medication, allergy and problem lists and results (issue #26 item 4): an entry
+    # is stopped or marked entered in error, never deleted; a review is never changed.
+    "screening_lists": (
+        Guard("screening_medication", None, "list entries are never deleted; stop the "
+              "entry or mark it entered in error"),
+        Guard("screening_allergy", None, "list entries are never deleted; resolve the "
+              "entry or mark it entered in error"),
+        Guard("screening_problem", None, "list entries are never deleted; resolve the "
+              "entry or mark it entered in error"),
+        Guard("screening_labresult", None, "results are never deleted; mark the result "
+              "entered in error"),
+        Guard("screening_listreview", None, "list reviews are never changed or deleted",
+              no_update=True),
+    ),
     "patients": (
         Guard("patients_consent", None,
               "consent signatures are never deleted; record a withdrawal instead"),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acuback.audit.models import AuditEvent
+from acuback.clinical.safety import RULESET_VERSION
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.screening.models import Screening
 from tests.factories import CLEAR_ANSWERS, make_episode, make_signed_screening
@@ -119,7 +120,7 @@ def test_signing_a_clean_intake_stores_the_decision_and_rule_version(world, prac
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.is_signed and draft.outcome == "PROCEED" and draft.needling_allowed
-    assert draft.rule_version == "safety-2026.2" and draft.signed_by == world.practitioner
+    assert draft.rule_version == RULESET_VERSION and draft.signed_by == world.practitioner
     assert AuditEvent.objects.filter(action="screening.sign", patient=world.patient).exists()
 
 

@@ -20,9 +20,10 @@ from tests.factories import make_episode, make_session, make_signed_screening
 # (this patient's) and the other patient's for each.
 CLINICAL_IDS = {"episode_pk": "episode", "screening_pk": "screening", "session_pk": "session",
                 "response_pk": "response", "alert_pk": "alert", "event_pk": "event",
-                "consent_pk": "consent", "correction_pk": "correction"}
+                "consent_pk": "consent", "correction_pk": "correction", "entry_pk": "medication"}
 # The other arguments, with a value each route accepts.
-OTHER_ARGS = {"instrument_id": "phq9", "time_point": "baseline", "kind": "progress"}
+OTHER_ARGS = {"instrument_id": "phq9", "time_point": "baseline", "kind": "progress",
+              "list_kind": "medication", "action": "stop"}
 UNKNOWN = 999_999
 
 
@@ -80,6 +81,12 @@ def records(world_with_consent):
             text_sha256=w.consent_form.text_sha256, signature_name="Other",
             signed_at="2026-01-01T10:00:00Z", recorded_by=w.practitioner)
     o.correction = CorrectionRequest.objects.create(patient=other, text="Wrong birth date.")
+    from acuback.screening.models import Medication
+
+    o.medication = Medication.objects.create(patient=other, name="warfarin",
+                                             recorded_by=w.practitioner)
+    w.medication = Medication.objects.create(patient=w.patient, name="aspirin",
+                                             recorded_by=w.practitioner)
     w.other = o
     # A second episode for this patient, so that "has an episode" is not the only fact.
     make_episode(w.patient, w.practitioner)

@@ -13,6 +13,14 @@ from tests.factories import (
     ROLES,
 )
 
+
+def _medication(w):
+    from acuback.screening.models import Medication
+
+    return Medication.objects.create(patient=w.patient, name="warfarin",
+                                     recorded_by=w.practitioner)
+
+
 STAFF_A = {"front_desk": 200, "practitioner": 200, "clinic_admin": 200}
 PATIENTS_FORBIDDEN = {"patient": 403, "other_patient": 403}
 
@@ -82,6 +90,16 @@ MATRIX = {
         PRACTITIONER_ONLY),
     "needling_check": (lambda w: reverse("needling_check", args=[w.patient.pk]), "get",
                        {**PRACTITIONER_ONLY, "practitioner": 200}),
+    "patient_lists": (lambda w: reverse("patient_lists", args=[w.patient.pk]), "get",
+                      CLINICAL_MANAGE),
+    "lists_review": (lambda w: reverse("lists_review", args=[w.patient.pk]), "post",
+                     {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 302}),
+    # An empty form: refused on its fields (400) once the user may write.
+    "list_entry_add": (lambda w: reverse("list_entry_add", args=[w.patient.pk, "medication"]),
+                       "post", {**CLINICAL_MANAGE, "practitioner": 400, "clinic_admin": 400}),
+    "list_entry_change": (lambda w: reverse("list_entry_change", args=[
+        w.patient.pk, "medication", _medication(w).pk, "stop"]), "post",
+        {**CLINICAL_MANAGE, "practitioner": 400, "clinic_admin": 400}),
     "plan_edit": (lambda w: reverse("plan_edit", args=[w.patient.pk, w.episode.pk]), "get",
                   {**PRACTITIONER_ONLY, "practitioner": 200}),
     "session_new": (lambda w: reverse("session_new", args=[w.patient.pk, w.episode.pk]), "post",

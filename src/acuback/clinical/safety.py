@@ -15,9 +15,9 @@ from datetime import date
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 
-from acuback.clinical import diagnoses
+from acuback.clinical import diagnoses, medications
 
-RULESET_VERSION = "safety-2026.2"
+RULESET_VERSION = "safety-2026.3"
 
 # RF-05 counts age above this as a weaker cancer feature (configurable per
 # safety.md §1.2; some UK pathways use 55).
@@ -169,8 +169,15 @@ class Answers:
     # The questions in front of those lists: an empty list is "none" only after a "no".
     takes_listed_medicines: bool | None = None
     has_implanted_device: bool | None = None
-    # ICD-10-CM codes of the episode (from the chart)
+    # ICD-10-CM codes of the episode (from the chart) and of the patient's problem list
     diagnosis_codes: frozenset[str] = frozenset()
+    # From the patient's medication list and results (issue #26 item 4; with_lists)
+    antithrombotic_agents: frozenset[str] = frozenset()  # generic names
+    bleeding_herbs: frozenset[str] = frozenset()  # medications.BLEEDING_HERBS names
+    inr: float | None = None
+    inr_age_days: int | None = None
+    platelet_count: float | None = None  # x10^9/L
+    platelet_age_days: int | None = None
     # Pregnancy
     pregnant: bool | None = None
     gestational_weeks: int | None = None
@@ -240,6 +247,18 @@ def validate(answers: Answers) -> None:
     if unknown_meds:
         raise InvalidAnswer("medication_classes",
                             f"Unknown medication class: {', '.join(sorted(unknown_meds))}.")
+    unknown_agents = [n for n in sorted(answers.antithrombotic_agents)
+                      if medications.class_of(n) not in medications.ANTITHROMBOTIC_CLASSES]
+    if unknown_agents:
+        raise InvalidAnswer("antithrombotic_agents",
+                            f"Not an antithrombotic medicine: {', '.join(unknown_agents)}.")
+    unknown_herbs = [n for n in sorted(answers.bleeding_herbs) if not medications.bleeding_herb(n)]
+    if unknown_herbs:
+        raise InvalidAnswer("bleeding_herbs", f"Unknown herb: {', '.join(unknown_herbs)}.")
+    for name in ("inr", "platelet_count", "inr_age_days", "platelet_age_days"):
+        value = getattr(answers, name)
+        if value is not None and value < 0:
+            raise InvalidAnswer(name, "A result or its age cannot be negative.")
     for device in answers.devices:
         if device.kind not in DEVICE_KINDS:
             raise InvalidAnswer("devices", f"Unknown device kind: {device.kind}.")
@@ -606,6 +625,66 @@ def _antiplatelet(a: Answers, _: int) -> Effect | None:
                   "watch for bleeding.", note="takes an antiplatelet medicine")
 
 
+def _antithrombotic_count(a: Answers) -> int:
+    """Antithrombotic agents: those on the medication list, or at least one per class the
+    screening's medicines question names."""
+    return max(len(a.antithrombotic_agents),
+               len(medications.ANTITHROMBOTIC_CLASSES & a.medication_classes))
+
+
+def _combined_antithrombotics(a: Answers, _: int) -> Effect | None:
+    count = _antithrombotic_count(a)
+    if count < 2:
+        return None
+    agents = ", ".join(sorted(a.antithrombotic_agents)) if len(a.antithrombotic_agents) >= 2 \
+        else "an anticoagulant and an antiplatelet"
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_NEEDLING, Action.REQUIRE_ACK}),
+                  acknowledgement="Two or more antithrombotic medicines: very superficial "
+                  "needling with fine (0.20 mm) needles only, after the prescriber's "
+                  "clearance; press every site after withdrawal.",
+                  note=f"{count} antithrombotic medicines together: {agents}")
+
+
+def _herb_interaction(a: Answers, _: int) -> Effect | None:
+    classes = sorted(medications.ANTITHROMBOTIC_CLASSES & a.medication_classes)
+    if not a.bleeding_herbs or not classes:
+        return None
+    herbs = ", ".join(sorted(a.bleeding_herbs))
+    with_what = " and ".join(f"an {c}" for c in classes)
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement=f"{herbs.capitalize()} with {with_what}: raised bleeding "
+                  "risk; tell the prescriber; very superficial needling with fine needles.",
+                  note=f"takes {herbs} with {with_what}")
+
+
+def _age(days: int | None) -> str:
+    return "date unknown" if days is None else "today" if days == 0 else \
+        f"{days} day{'s' if days != 1 else ''} old"
+
+
+def _blood_results(a: Answers, _: int) -> Effect | None:
+    """The results that matter on antithrombotic therapy, with their age. No deferral
+    threshold ships: the sources give none for acupuncture, so the value is shown and the
+    practitioner acknowledges it."""
+    if not medications.ANTITHROMBOTIC_CLASSES & a.medication_classes:
+        return None
+    parts = []
+    vka = sorted(n for n in a.antithrombotic_agents
+                 if (d := medications.drug_for(n)) and d.atc_group == "B01AA")
+    if vka:
+        parts.append(f"INR {a.inr:g} ({_age(a.inr_age_days)})" if a.inr is not None
+                     else f"no INR on record for {', '.join(vka)}")
+    if a.platelet_count is not None:
+        parts.append(f"platelet count {a.platelet_count:g} x10^9/L "
+                     f"({_age(a.platelet_age_days)})")
+    if not parts:
+        return None
+    shown = "; ".join(parts)
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement=f"Blood results: {shown}. Reviewed before needling (no "
+                  "deferral threshold is set: none is sourced).", note=shown)
+
+
 def _devices(a: Answers, _: int) -> Effect | None:
     electrical = [d for d in a.devices if d.active and d.electrical]
     if not electrical:
@@ -755,6 +834,20 @@ RULES: tuple[Rule, ...] = (
          "REQUIRE_ACK: superficial, fine needles; the anticoagulant's needle ceilings",
          ("BAcC-anticoag",), _antiplatelet,
          project_rule="extends the anticoagulant caution and its ceilings to antiplatelets"),
+    Rule("CI-ANTITHROMBOTIC-2", "Two or more antithrombotic medicines",
+         "two or more antithrombotic medicines on the medication list, or both an "
+         "anticoagulant and an antiplatelet named at the screening",
+         "BLOCK_NEEDLING until a medical clearance (the prescriber); REQUIRE_ACK; the "
+         "anticoagulant's needle ceilings", ("BAcC-anticoag",), _combined_antithrombotics,
+         project_rule="the escalation: no source grades combined antithrombotic therapy"),
+    Rule("CI-HERB-BLEED", "Herb that raises bleeding risk with an antithrombotic",
+         "dan shen, dong quai or ginkgo taken with an anticoagulant or antiplatelet",
+         "REQUIRE_ACK", ("Tsai2013", "Samuels2005"), _herb_interaction),
+    Rule("CI-BLOOD-RESULTS", "Blood results on antithrombotic therapy",
+         "INR (vitamin K antagonist) and platelet count with their dates",
+         "REQUIRE_ACK: the value and its age are shown; no deferral threshold",
+         ("BAcC-anticoag",), _blood_results,
+         project_rule="showing the results for acknowledgement; no threshold is sourced"),
     Rule("CI-DEVICE", "Implanted electrical device",
          "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed",
          "BLOCK_EA and BLOCK_POINTS over the device",
@@ -873,7 +966,8 @@ class NeedleLimit:
 
 _SUPERFICIAL_FINE = NeedleLimit(Decimal("10"), Decimal("0.20"),
                                 "very superficial needling with fine (0.20 mm) needles")
-NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE}
+NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE,
+                 "CI-ANTITHROMBOTIC-2": _SUPERFICIAL_FINE, "CI-HERB-BLEED": _SUPERFICIAL_FINE}
 
 
 def needle_limit_problems(rule_ids: list[str], rows: list[dict]) -> list[str]:
@@ -1097,3 +1191,39 @@ def answers_from_json(data: dict) -> Answers:
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+NICKEL_ALLERGY = "metal_nickel"  # the allergy list's category the CI-NICKEL rule reads
+
+
+def with_lists(answers: Answers, lists: medications.PatientLists) -> Answers:
+    """The screening's answers with what the patient's lists say (issue #26 item 4).
+
+    One rule home: a listed medicine of a class answers "yes" for that class, a listed
+    nickel allergy answers the nickel question, a listed problem's code joins the
+    episode's codes. A list that contradicts an explicit "no" is refused, naming the
+    question, so the two are reconciled rather than one silently winning."""
+    classes = lists.classes()
+    if classes and answers.takes_listed_medicines is False:
+        named = "; ".join(f"{', '.join(sorted(set(n)))} ({c})" for c, n in sorted(classes.items()))
+        raise InvalidAnswer("takes_listed_medicines", "The medication list has " + named
+                            + ": the answer cannot be no. Review the list or the answer.")
+    nickel = NICKEL_ALLERGY in lists.allergies
+    if nickel and answers.nickel_allergy is False:
+        raise InvalidAnswer("nickel_allergy", "The allergy list has a metal (nickel) allergy: "
+                            "the answer cannot be no. Review the list or the answer.")
+    herbs = {h.name for n in (*lists.herbs, *lists.medications)
+             if (h := medications.bleeding_herb(n))}
+    return replace(
+        answers,
+        medication_classes=answers.medication_classes | frozenset(classes),
+        takes_listed_medicines=True if classes else answers.takes_listed_medicines,
+        antithrombotic_agents=lists.antithrombotic_agents(),
+        bleeding_herbs=frozenset(herbs),
+        nickel_allergy=True if nickel else answers.nickel_allergy,
+        diagnosis_codes=answers.diagnosis_codes | lists.problem_codes,
+        inr=lists.inr.value if lists.inr else None,
+        inr_age_days=lists.inr.age_days if lists.inr else None,
+        platelet_count=lists.platelet_count.value if lists.platelet_count else None,
+        platelet_age_days=lists.platelet_count.age_days if lists.platelet_count else None,
+    )

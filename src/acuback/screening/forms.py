@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from acuback import input_bounds
 from acuback.accounts.models import Location
 from acuback.clinical import diagnoses, points
 from acuback.clinical import episodes as episode_rules
@@ -24,7 +25,16 @@ from acuback.digits import AsciiDigitsMixin
 from acuback.patients import body_map
 from acuback.patients.models import EpisodeOfCare, Patient
 
-from .models import ClearanceAllows, ClearanceKind
+from .models import (
+    Allergy,
+    AllergyCategory,
+    ClearanceAllows,
+    ClearanceKind,
+    LabResult,
+    Medication,
+    MedicationKind,
+    Problem,
+)
 from .questions import GROUPS, QUESTION_TEXT, TODAY_ONLY, YES_NO_FIELDS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -386,3 +396,106 @@ class NeedlingCheckForm(AsciiDigitsMixin, forms.Form):
         if unknown:
             raise forms.ValidationError(f"Unknown point code: {', '.join(unknown)}.")
         return list(dict.fromkeys(points.lookup(t).code for t in tokens))
+
+
+# --- The medication, allergy and problem lists and results (issue #26 item 4) ---
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class _ListEntryForm(AsciiDigitsMixin, forms.ModelForm):
+    """Dates within the accepted range and not in the future, naming the field."""
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, date):
+                if not input_bounds.in_range(value):
+                    self.add_error(name, input_bounds.OUT_OF_RANGE)
+                elif value > self.today:
+                    self.add_error(name, "This date is in the future.")
+        return data
+
+
+class MedicationForm(_ListEntryForm):
+    class Meta:
+        model = Medication
+        fields = ["kind", "name", "dose", "started_on", "prescribed_by_clinic"]
+        widgets = {"started_on": _DATE}
+        labels = {"prescribed_by_clinic": "A herb this clinic prescribes"}
+        help_texts = {"name": "Generic or brand name, e.g. warfarin, Eliquis, dan shen."}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the medicine's name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("prescribed_by_clinic") and data.get("kind") != MedicationKind.HERB:
+            self.add_error("prescribed_by_clinic", "Only a herb is prescribed by the clinic "
+                           "here: choose 'Herb or herbal product'.")
+        return data
+
+
+class AllergyForm(_ListEntryForm):
+    class Meta:
+        model = Allergy
+        fields = ["category", "substance", "reaction"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category") in (AllergyCategory.OTHER, AllergyCategory.HERBS) \
+                and not (data.get("substance") or "").strip():
+            self.add_error("substance", "Name the substance.")
+        return data
+
+
+class ProblemForm(_ListEntryForm):
+    class Meta:
+        model = Problem
+        fields = ["description", "icd10_code", "onset_on"]
+        widgets = {"onset_on": _DATE}
+        labels = {"icd10_code": "ICD-10-CM code (where known)"}
+
+    def clean_icd10_code(self):
+        code = self.cleaned_data["icd10_code"].strip()
+        if not code:
+            return ""
+        problem = diagnoses.check(code)
+        if problem:
+            raise forms.ValidationError(problem)
+        return diagnoses.normalise(code)
+
+
+class LabResultForm(_ListEntryForm):
+    class Meta:
+        model = LabResult
+        fields = ["kind", "value", "taken_on"]
+        widgets = {"taken_on": _DATE}
+        labels = {"taken_on": "Sample taken on"}
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        if value is not None and value <= 0:
+            raise forms.ValidationError("A result is greater than zero.")
+        return value
+
+
+class StopEntryForm(AsciiDigitsMixin, forms.Form):
+    on = forms.DateField(label="Stopped / resolved on", widget=_DATE)
+
+    def clean_on(self):
+        value = self.cleaned_data["on"]
+        if not input_bounds.in_range(value):
+            raise forms.ValidationError(input_bounds.OUT_OF_RANGE)
+        return value
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(label="Why is it in error?", max_length=300)

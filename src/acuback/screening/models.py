@@ -155,3 +155,135 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- The medication, allergy and problem lists and results the rules read (issue #26
+# item 4). Per patient; nothing is deleted: an entry is stopped (resolved) or marked
+# entered in error. `changed_at` tells the safety profile that a list changed after
+# the last signed screening.
+
+class EntryStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    STOPPED = "stopped", "Stopped / resolved"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class MedicationKind(models.TextChoices):
+    MEDICINE = "medicine", "Medicine"
+    HERB = "herb", "Herb or herbal product"
+
+
+class ListEntry(models.Model):
+    """What every list entry has: who recorded it, when, and its status."""
+
+    status = models.CharField(max_length=20, choices=EntryStatus.choices,
+                              default=EntryStatus.ACTIVE)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+    error_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == EntryStatus.ACTIVE
+
+
+class Medication(ListEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    kind = models.CharField(max_length=10, choices=MedicationKind.choices,
+                            default=MedicationKind.MEDICINE)
+    name = models.CharField(max_length=200)
+    dose = models.CharField(max_length=100, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+    prescribed_by_clinic = models.BooleanField(default=False,
+                                               help_text="A herb the clinic prescribes.")
+
+    class Meta:
+        ordering = ["status", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.dose}".strip()
+
+
+class AllergyCategory(models.TextChoices):
+    METAL_NICKEL = "metal_nickel", "Metal (nickel)"
+    LATEX = "latex", "Latex"
+    ADHESIVE = "adhesive", "Adhesive (tape, plasters)"
+    ANTISEPTIC = "antiseptic", "Antiseptic (alcohol, chlorhexidine, iodine)"
+    HERBS = "herbs", "Herbs"
+    OTHER = "other", "Other"
+
+
+class Allergy(ListEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    category = models.CharField(max_length=20, choices=AllergyCategory.choices)
+    substance = models.CharField(max_length=200, blank=True)
+    reaction = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["status", "category", "pk"]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance or self.get_category_display()
+
+
+class Problem(ListEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="problems")
+    description = models.CharField(max_length=300)
+    icd10_code = models.CharField(max_length=10, blank=True,
+                                  help_text="ICD-10-CM, where known.")
+    onset_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "description", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.description}".strip()
+
+
+class ResultKind(models.TextChoices):
+    INR = "inr", "INR"
+    PLATELETS = "platelets", "Platelet count (x10^9/L)"
+
+
+class LabResult(ListEntry):
+    """A blood result with the date the sample was taken. Stopped does not apply: a
+    result is in force until entered in error."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
+    kind = models.CharField(max_length=20, choices=ResultKind.choices)
+    value = models.DecimalField(max_digits=7, decimal_places=2)
+    taken_on = models.DateField()
+
+    class Meta:
+        ordering = ["kind", "-taken_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value:g} ({self.taken_on:%Y-%m-%d})"
+
+
+class ListReview(models.Model):
+    """Someone reviewed the patient's lists with them: at every signed screening, or on
+    the chart."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="list_reviews")
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Lists reviewed {self.reviewed_at:%Y-%m-%d}"

@@ -12,13 +12,29 @@ from django.utils import timezone
 from acuback import sql
 from acuback.accounts import zones
 from acuback.clinical import diagnoses, points
-from acuback.clinical.safety import PROHIBITED_POINTS, Outcome, needs_medical_clearance
+from acuback.clinical.medications import LabValue, PatientLists
+from acuback.clinical.safety import (
+    PROHIBITED_POINTS,
+    Decision,
+    Outcome,
+    answers_from_json,
+    decide,
+    needs_medical_clearance,
+    with_lists,
+)
 from acuback.patients.models import Consent, ConsentKind, EpisodeOfCare, Patient
 
 from .models import (
+    Allergy,
     ClearanceAllows,
     ClearanceKind,
+    LabResult,
+    ListReview,
+    Medication,
+    MedicationKind,
+    Problem,
     ReferralClearance,
+    ResultKind,
     Screening,
     ScreeningStatus,
 )
@@ -163,16 +179,23 @@ def latest_signed_screening(patient: Patient) -> Screening | None:
     ``order_by("-signed_at", "-pk")``."""
     screening, clearance, episode = (connection.ops.quote_name(m._meta.db_table)
                                      for m in (Screening, ReferralClearance, EpisodeOfCare))
+    # Which lists changed after it was signed (issue #26 item 4): one column each.
+    changed = ", ".join(
+        f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(m._meta.db_table)} x "  # noqa: S608 - names from the models  # nosec B608
+        f"WHERE x.patient_id = {screening}.patient_id AND x.changed_at > {screening}.signed_at) "
+        f"AS changed_{m._meta.model_name}" for m in LIST_MODELS)
     found = list(Screening.objects.raw(
         f"SELECT {sql.columns(Screening, exclude=('answers', 'changes'))}, "  # noqa: S608 - names from the models  # nosec B608
         f"EXISTS (SELECT 1 FROM {clearance} c WHERE c.screening_id = {screening}.id) "
         f"AS has_clearance, (SELECT e.diagnosis_codes FROM {episode} e "
-        f"WHERE e.id = {screening}.episode_id) AS episode_codes "
+        f"WHERE e.id = {screening}.episode_id) AS episode_codes, {changed} "
         f"FROM {screening} WHERE patient_id = %s AND status = %s "
         "ORDER BY signed_at DESC, id DESC LIMIT 1", [patient.pk, ScreeningStatus.SIGNED.value]))
     if not found:
         return None
     found[0].has_clearance = bool(found[0].has_clearance)  # SQLite answers 0 or 1
+    found[0].lists_changed = [name for m, name in zip(LIST_MODELS, LIST_NAMES, strict=True)
+                              if getattr(found[0], f"changed_{m._meta.model_name}")]
     codes = found[0].episode_codes
     found[0].episode_codes = json.loads(codes) if isinstance(codes, str) else (codes or [])
     return found[0]
@@ -220,6 +243,10 @@ def safety_profile(*, patient: Patient, on: date,
     findings = tuple(decision.get("findings", []))
     reasons += [f"Diagnosis {coded} was coded after the last screening: record a new "
                 "pre-treatment check." for coded in _coded_since(screening)]
+    # The rules read the lists at the screening: a change is read at the next one.
+    reasons += [f"The patient's {name} changed after the last screening: record a new "
+                "pre-treatment check, which runs the rules on them." for name in
+                getattr(screening, "lists_changed", [])]
     unanswered = tuple((q, QUESTION_TEXT.get(q, q.replace("_", " ")))
                        for f in findings for q in f.get("questions", ()))
     for f in findings:
@@ -274,3 +301,70 @@ def clearance_summary(c: ReferralClearance) -> str:
     when = f" on {c.cleared_on:%Y-%m-%d}" if c.cleared_on else \
         f" (recorded {timezone.localtime(c.recorded_at):%Y-%m-%d})"
     return f"cleared by {who}{when}: {c.get_allows_display().lower()}"
+
+
+# --- The medication, allergy and problem lists (issue #26 item 4) ---
+
+LIST_MODELS = (Medication, Allergy, Problem, LabResult)
+LIST_NAMES = ("medication list", "allergy list", "problem list", "blood results")
+
+
+@dataclass(frozen=True)
+class ChartLists:
+    """Every entry of the patient's lists (in force first), the latest result of each
+    kind, and the last review."""
+
+    medications: list
+    allergies: list
+    problems: list
+    results: list
+    last_review: ListReview | None
+
+    def latest_result(self, kind: str) -> LabResult | None:
+        return next((r for r in self.results if r.kind == kind and r.in_force), None)
+
+
+def chart_lists(patient: Patient) -> ChartLists:
+    """The lists, each result with its age in days on the clinic's calendar (as the rules
+    read it)."""
+    today = zones.today_at(patient.clinic)
+    lists = ChartLists(
+        medications=list(Medication.objects.filter(patient=patient).select_related(
+            "recorded_by", "changed_by")),
+        allergies=list(Allergy.objects.filter(patient=patient).select_related(
+            "recorded_by", "changed_by")),
+        problems=list(Problem.objects.filter(patient=patient).select_related(
+            "recorded_by", "changed_by")),
+        results=list(LabResult.objects.filter(patient=patient).select_related(
+            "recorded_by", "changed_by")),
+        last_review=ListReview.objects.filter(patient=patient).select_related(
+            "reviewed_by").first())
+    for result in lists.results:
+        result.age_days = (today - result.taken_on).days
+    return lists
+
+
+def lists_for_rules(lists: ChartLists, on: date) -> PatientLists:
+    """What the rules read from the lists: the entries in force, the latest results and
+    their age on `on`."""
+    def lab(kind: str) -> LabValue | None:
+        r = lists.latest_result(kind)
+        return LabValue(float(r.value), (on - r.taken_on).days) if r else None
+
+    active = [m for m in lists.medications if m.in_force]
+    return PatientLists(
+        medications=tuple(m.name for m in active if m.kind == MedicationKind.MEDICINE),
+        herbs=tuple(m.name for m in active if m.kind == MedicationKind.HERB),
+        allergies=frozenset(a.category for a in lists.allergies if a.in_force),
+        problem_codes=frozenset(p.icd10_code for p in lists.problems
+                                if p.in_force and p.icd10_code),
+        inr=lab(ResultKind.INR), platelet_count=lab(ResultKind.PLATELETS))
+
+
+def decide_for_patient(patient: Patient, answers: dict, on: date) -> Decision:
+    """The one place a screening's answers meet the patient's lists: every screening
+    write and preview decides through here (raises InvalidAnswer naming the field)."""
+    return decide(with_lists(answers_from_json(answers),
+                             lists_for_rules(chart_lists(patient), on)))
+
+

@@ -9,12 +9,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import signing
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.audit.services import audit_record
 from acuback.clinical.safety import (
     Outcome,
-    answers_from_json,
-    decide,
     needs_medical_clearance,
 )
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
@@ -22,14 +20,20 @@ from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from .forms import reset_today_only
 from .models import (
     Acknowledgement,
+    Allergy,
     ClearanceAllows,
     ClearanceKind,
+    EntryStatus,
+    LabResult,
+    ListReview,
+    Medication,
+    Problem,
     ReferralClearance,
     Screening,
     ScreeningKind,
     ScreeningStatus,
 )
-from .selectors import finding_clearances
+from .selectors import decide_for_patient, finding_clearances
 
 
 class ScreeningError(Exception):
@@ -88,7 +92,7 @@ def screening_submit(*, screening: Screening, answers: dict, sign: bool, expecte
         return screening_sign(screening=screening, answers=answers,
                               expected_version=expected_version, referred_to=referred_to,
                               patient_told=patient_told, changes=changes, request=request)
-    decide(answers_from_json(answers))
+    decide_for_patient(screening.patient, answers, zones.today_at(screening.patient.clinic))
     return screening_save_draft(screening=screening, answers=answers,
                                 expected_version=expected_version, request=request)
 
@@ -137,7 +141,8 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
                    changes: dict | None = None) -> Screening:
     """Run the rules on the answers and sign. The decision is stored with the rule version."""
     capacity = _editor(screening, request, signing=True)
-    decision = decide(answers_from_json(answers))  # raises InvalidAnswer naming the field
+    # With the patient's lists (raises InvalidAnswer naming the field).
+    decision = decide_for_patient(screening.patient, answers, zones.today_at(screening.patient.clinic))
     missing: dict[str, str] = {}
     if screening.kind == ScreeningKind.PRE_TREATMENT:
         changes = changes or {}
@@ -169,6 +174,9 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
         if decision.outcome >= Outcome.URGENT and _open_referral(screening):
             EpisodeOfCare.objects.filter(pk=screening.episode_id).update(
                 status=EpisodeStatus.ON_HOLD)
+        # Signing is the review of the lists the decision read.
+        ListReview.objects.create(patient=screening.patient, screening=screening,
+                                  reviewed_by=request.user)
         audit_record(request=request, action="screening.sign", patient=screening.patient,
                      target=screening, detail={"outcome": decision.outcome.name,
                                                "rule_version": decision.rule_version,
@@ -247,3 +255,72 @@ def precautions_acknowledge(*, screening: Screening, texts: list[str],
                                                   defaults={"acknowledged_by": request.user})
         audit_record(request=request, action="precautions.acknowledge",
                      patient=screening.patient, target=screening, detail={"count": len(texts)})
+
+
+# --- The medication, allergy and problem lists and results (issue #26 item 4). Nothing
+# is deleted: an entry is stopped (resolved) or marked entered in error. Each write is
+# one transaction, audited; the safety profile holds needling until the next screening
+# reads the change (selectors.latest_signed_screening).
+
+_LIST_ACTIONS = {Medication: "medication", Allergy: "allergy", Problem: "problem",
+                 LabResult: "lab_result"}
+
+
+def list_entry_add(*, model, patient, data: dict, request: HttpRequest):
+    """A new entry of one of the lists (`data`: the form's cleaned fields)."""
+    with transaction.atomic():
+        entry = model.objects.create(patient=patient, recorded_by=request.user, **data)
+        audit_record(request=request, action=f"{_LIST_ACTIONS[model]}.add", patient=patient,
+                     target=entry, detail={"status": entry.status})
+    return entry
+
+
+def list_entry_stop(*, entry, on: date, request: HttpRequest):
+    """Stop a medicine, resolve an allergy or a problem, from `on`."""
+    if isinstance(entry, LabResult):
+        raise ScreeningError("A result is not stopped: mark it entered in error if it is "
+                             "wrong, or record the new result.")
+    if not entry.in_force:
+        raise ScreeningError("This entry is no longer active.")
+    started = getattr(entry, "started_on", None) or getattr(entry, "onset_on", None)
+    if started and on < started:
+        raise ScreeningError(f"The stop date is before the start ({started:%Y-%m-%d}).")
+    if on > zones.today_at(entry.patient.clinic):
+        raise ScreeningError("The stop date is in the future.")
+    dated = {Medication: {"stopped_on": on}, Problem: {"resolved_on": on}}.get(type(entry), {})
+    return _list_entry_change(entry, request, "stop", status=EntryStatus.STOPPED, **dated)
+
+
+def list_entry_error(*, entry, reason: str, request: HttpRequest):
+    """Mark an entry entered in error, with why; it stays on the record, struck out."""
+    if entry.status == EntryStatus.ENTERED_IN_ERROR:
+        raise ScreeningError("This entry is already marked entered in error.")
+    if not reason.strip():
+        raise ScreeningError("Say why the entry is in error.")
+    return _list_entry_change(entry, request, "entered_in_error",
+                              status=EntryStatus.ENTERED_IN_ERROR, error_reason=reason.strip())
+
+
+def _list_entry_change(entry, request: HttpRequest, action: str, **values):
+    model = type(entry)
+    with transaction.atomic():
+        # Only from the status read: a concurrent change is not overwritten.
+        updated = model.objects.filter(pk=entry.pk, status=entry.status).update(
+            changed_by=request.user, changed_at=timezone.now(), **values)
+        if not updated:
+            raise ScreeningError("Someone else changed this entry: reload the page.")
+        audit_record(request=request, action=f"{_LIST_ACTIONS[model]}.{action}",
+                     patient=entry.patient, target=entry, detail={"status": values["status"]})
+    entry.refresh_from_db()
+    return entry
+
+
+def lists_review(*, patient, request: HttpRequest, screening: Screening | None = None
+                 ) -> ListReview:
+    """The lists were gone through with the patient."""
+    with transaction.atomic():
+        review = ListReview.objects.create(patient=patient, screening=screening,
+                                           reviewed_by=request.user)
+        audit_record(request=request, action="lists.review", patient=patient, target=review,
+                     detail={"screening": screening.pk if screening else None})
+    return review

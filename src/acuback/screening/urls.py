@@ -16,4 +16,9 @@ urlpatterns = [
     path("<id:pk>/screenings/<id:screening_pk>/acknowledge/", views.precautions_acknowledge,
          name="precautions_acknowledge"),
     path("<id:pk>/needling-check/", views.needling_check, name="needling_check"),
+    path("<id:pk>/lists/", views.patient_lists, name="patient_lists"),
+    path("<id:pk>/lists/review/", views.lists_review, name="lists_review"),
+    path("<id:pk>/lists/<str:list_kind>/add/", views.list_entry_add, name="list_entry_add"),
+    path("<id:pk>/lists/<str:list_kind>/<id:entry_pk>/<str:action>/", views.list_entry_change,
+         name="list_entry_change"),
 ]

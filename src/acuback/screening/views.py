@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback.accounts import policy, zones
 from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
-from acuback.clinical.safety import InvalidAnswer, Outcome, answers_from_json, decide
+from acuback.clinical.safety import InvalidAnswer, Outcome
 from acuback.patients import body_map
 from acuback.patients import services as patient_services
 from acuback.patients.models import EpisodeStatus
@@ -22,16 +22,36 @@ from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import enforcement, services
 from .forms import (
+    AllergyForm,
     ChangesForm,
     ClearanceForm,
+    EnteredInErrorForm,
     EpisodeForm,
     IntakeForm,
+    LabResultForm,
+    MedicationForm,
     NeedlingCheckForm,
+    ProblemForm,
     SignForm,
+    StopEntryForm,
     raise_on_field,
 )
-from .models import Screening, ScreeningKind, ScreeningStatus
-from .selectors import clearance_summary, finding_clearances, safety_profile
+from .models import (
+    Allergy,
+    LabResult,
+    Medication,
+    Problem,
+    Screening,
+    ScreeningKind,
+    ScreeningStatus,
+)
+from .selectors import (
+    chart_lists,
+    clearance_summary,
+    decide_for_patient,
+    finding_clearances,
+    safety_profile,
+)
 
 
 def _get_screening(request, pk: int, screening_pk: int, permission: str):
@@ -158,7 +178,8 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
     preview = None
     if not screening.is_signed and screening.answers:
         try:
-            preview = decide(answers_from_json(screening.answers))
+            preview = decide_for_patient(patient, screening.answers,
+                                         zones.today_at(patient.clinic))
         except InvalidAnswer:
             preview = None
     return render(request, "screening/screening.html", {
@@ -172,6 +193,7 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
         "clearance_form": ClearanceForm(open_findings=[f for f, c in clearances if c is None]),
         "clearances": [(f, c, clearance_summary(c) if c else "") for f, c in clearances],
         "acknowledged": {a.text for a in screening.acknowledgements.all()},
+        "lists": chart_lists(patient),
     }, status=status)
 
 
@@ -265,6 +287,92 @@ def needling_check(request: HttpRequest, pk: int) -> HttpResponse:
             or profile.screening
     return render(request, "screening/needling_check.html", {
         "patient": patient, "form": form, "result": result, "profile": profile,
-        "answer_at": answer_at,
+        "answer_at": answer_at, "lists": chart_lists(patient),
         "open_episode": patient.episodes.exclude(status=EpisodeStatus.DISCHARGED).first(),
     }, status=400 if form.errors else 200)
+
+
+# --- The medication, allergy and problem lists and results (issue #26 item 4) ---
+
+LIST_KINDS = {"medication": (Medication, MedicationForm), "allergy": (Allergy, AllergyForm),
+              "problem": (Problem, ProblemForm), "result": (LabResult, LabResultForm)}
+
+
+def _lists_forms(today, bound_kind: str | None = None, data=None) -> dict:
+    return {kind: form_class(data if kind == bound_kind else None, today=today,
+                             prefix=kind)
+            for kind, (_, form_class) in LIST_KINDS.items()}
+
+
+def _render_lists(request, patient, forms_by_kind: dict, status: int = 200,
+                  entry_error: tuple | None = None) -> HttpResponse:
+    lists = chart_lists(patient)
+    return render(request, "screening/lists.html", {
+        "patient": patient, "lists": lists, "forms": forms_by_kind,
+        "can_edit": policy.can(request.user, "screening.edit", patient.clinic_id),
+        "stop_form": StopEntryForm(initial={"on": zones.today_at(patient.clinic)}),
+        "error_form": EnteredInErrorForm(), "entry_error": entry_error,
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def patient_lists(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "patient.view_clinical")
+    audit_read(request, patient)
+    return _render_lists(request, patient, _lists_forms(zones.today_at(patient.clinic)))
+
+
+@login_required
+@require_POST
+def list_entry_add(request: HttpRequest, pk: int, list_kind: str) -> HttpResponse:
+    kind = list_kind
+    if kind not in LIST_KINDS:
+        raise Http404("No such list.")
+    patient = _get_patient(request, pk, "screening.edit")
+    model, _ = LIST_KINDS[kind]
+    forms_by_kind = _lists_forms(zones.today_at(patient.clinic), kind, request.POST)
+    form = forms_by_kind[kind]
+    if not form.is_valid():
+        return _render_lists(request, patient, forms_by_kind, status=400)
+    services.list_entry_add(model=model, patient=patient, data=form.cleaned_data,
+                            request=request)
+    messages.success(request, "Added. The next pre-treatment check reads it.")
+    return redirect("patient_lists", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def list_entry_change(request: HttpRequest, pk: int, list_kind: str, entry_pk: int,
+                      action: str) -> HttpResponse:
+    kind = list_kind
+    if kind not in LIST_KINDS or action not in ("stop", "error"):
+        raise Http404("No such list.")
+    patient = _get_patient(request, pk, "screening.edit")
+    model, _ = LIST_KINDS[kind]
+    entry = get_object_or_404(model.objects.filter(patient=patient), pk=entry_pk)
+    entry.patient = patient
+    form = StopEntryForm(request.POST) if action == "stop" else EnteredInErrorForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ScreeningError(" ".join(
+                f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        if action == "stop":
+            services.list_entry_stop(entry=entry, on=form.cleaned_data["on"], request=request)
+        else:
+            services.list_entry_error(entry=entry, reason=form.cleaned_data["reason"],
+                                      request=request)
+    except services.ScreeningError as exc:
+        return _render_lists(request, patient, _lists_forms(zones.today_at(patient.clinic)),
+                             status=400, entry_error=(kind, entry.pk, str(exc)))
+    messages.success(request, "Saved. The next pre-treatment check reads the change.")
+    return redirect("patient_lists", pk=patient.pk)
+
+
+@login_required
+@require_POST
+def lists_review(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "screening.edit")
+    services.lists_review(patient=patient, request=request)
+    messages.success(request, "The lists are marked reviewed.")
+    return redirect("patient_lists", pk=patient.pk)

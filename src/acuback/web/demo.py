@@ -29,7 +29,14 @@ from acuback.accounts.models import (
 )
 from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
 from acuback.clinical import cpt, instruments, points
-from acuback.clinical.safety import Answers, Device, Outcome, answers_to_json, decide
+from acuback.clinical.safety import (
+    Answers,
+    Device,
+    Outcome,
+    answers_to_json,
+    decide,
+    with_lists,
+)
 from acuback.outcomes import measures
 from acuback.outcomes.models import EpisodeMeasure, QuestionnaireResponse
 from acuback.patients.models import (
@@ -44,11 +51,17 @@ from acuback.scheduling.models import Appointment, AppointmentType, WeeklyAvaila
 from acuback.screening.forms import derived_answers
 from acuback.screening.models import (
     ClearanceKind,
+    LabResult,
+    ListReview,
+    Medication,
+    MedicationKind,
     ReferralClearance,
+    ResultKind,
     Screening,
     ScreeningKind,
     ScreeningStatus,
 )
+from acuback.screening.selectors import chart_lists, lists_for_rules
 from acuback.treatment.models import AdverseEvent, Insertion, NeedleSet, Session, TreatmentPlan
 
 DEMO_SLUG = "riverside-demo"
@@ -289,11 +302,11 @@ def seed_demo(today: date | None = None) -> None:
     # One withdrawn consent, so the history shows what withdrawal looks like.
     withdrawn = Consent.objects.filter(patient__in=patients[1:], kind=ConsentKind.DATA_SHARING
                                        ).order_by("pk").first()
-    _demo_screenings(patients, users["mlin"], today)
-    _demo_treatment([patients[0]] + patients[7:15], lin, portland, today)
-    _demo_outcomes([patients[0]] + patients[7:15], users["mlin"], today)
+    treated = _demo_screenings(patients, users["mlin"], today)
+    _demo_treatment(treated, lin, portland, today)
+    _demo_outcomes(treated, users["mlin"], today)
     _demo_calendar(clinic, [porter, lin, okafor, whitfield], patients, users["frontdesk"], today)
-    _demo_billing(clinic, grace, patients[7], today)
+    _demo_billing(clinic, grace, treated[1], today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -338,7 +351,9 @@ def _screen(patient: Patient, user: User, today: date, onset_weeks: int, *, sign
         pain_regions=["back_lower_left", "back_lower_right"], diagnosis_codes=["M54.50"],
         goals="Less pain; walk the dog again.")
     values = {**CLEAR, **answers, **derived_answers(patient=patient, episode=episode, on=today)}
-    decision = decide(Answers(**values))
+    # The rules read the patient's lists, as at every signed screening.
+    decision = decide(with_lists(Answers(**values), lists_for_rules(chart_lists(patient),
+                                                                    today)))
     signed_at = timezone.now() - timedelta(days=signed_days_ago)
     screening = Screening.objects.create(
         patient=patient, episode=episode, kind=ScreeningKind.INTAKE,
@@ -348,13 +363,23 @@ def _screen(patient: Patient, user: User, today: date, onset_weeks: int, *, sign
         electroacupuncture_allowed=decision.electroacupuncture_allowed,
         rule_version=decision.rule_version, referred_to=referred_to, patient_told=patient_told,
         created_by=user, signed_by=user, signed_at=signed_at)
+    ListReview.objects.create(patient=patient, screening=screening, reviewed_by=user)
     if decision.outcome >= Outcome.URGENT:
         EpisodeOfCare.objects.filter(pk=episode.pk).update(status=EpisodeStatus.ON_HOLD)
     return screening
 
 
-def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
-    """Most patients screened clean; a few show what each safety rule does."""
+def _medicines(patient: Patient, user: User, today: date, *names: tuple[str, str, str]) -> None:
+    """Entries on the patient's medication list: (kind, name, dose), started a year ago."""
+    for kind, name, dose in names:
+        Medication.objects.create(patient=patient, kind=kind, name=name, dose=dose,
+                                  started_on=today - timedelta(days=365), recorded_by=user)
+
+
+def _demo_screenings(patients: list[Patient], user: User, today: date) -> list[Patient]:
+    """Most patients screened clean; a few show what each safety rule does. Returns the
+    patients the demo treats: Grace Thompson and eight screened clean, so that each plan
+    obeys its patient's own profile (the pregnant patient's blocks the lumbar points)."""
     _screen(patients[2], user, today, 1, saddle_numbness=True, bladder_disturbance=True,
             referred_to="Emergency department, Providence Portland",
             patient_told="Go to the emergency department now; do not drive yourself.")
@@ -364,8 +389,20 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
     _screen(expecting, user, today, 20, pregnant=True, gestational_weeks=22)
     _screen(next(p for p in patients[4:] if p.pk != expecting.pk), user, today, 30,
             has_implanted_device=True, devices=(Device("pacemaker", "chest", date(2019, 4, 2)),))
-    _screen(patients[5], user, today, 16, takes_listed_medicines=True,
-            medication_classes=frozenset({"anticoagulant"}))
+    # On warfarin, with last week's INR: the list answers the medicines question.
+    _medicines(patients[5], user, today, (MedicationKind.MEDICINE, "warfarin", "5 mg daily"))
+    LabResult.objects.create(patient=patients[5], kind=ResultKind.INR, value="2.4",
+                             taken_on=today - timedelta(days=6), recorded_by=user)
+    _screen(patients[5], user, today, 16, takes_listed_medicines=None)
+    # Two antithrombotics and ginkgo: needling waits for the prescriber's clearance.
+    combined = next(p for p in patients[40:] if p.pk != expecting.pk)
+    _rename(combined, "Arthur", "Bell")
+    _medicines(combined, user, today, (MedicationKind.MEDICINE, "Eliquis", "5 mg twice daily"),
+               (MedicationKind.MEDICINE, "clopidogrel", "75 mg daily"),
+               (MedicationKind.HERB, "ginkgo biloba", "120 mg daily"))
+    LabResult.objects.create(patient=combined, kind=ResultKind.PLATELETS, value="210",
+                             taken_on=today - timedelta(days=20), recorded_by=user)
+    _screen(combined, user, today, 12, takes_listed_medicines=None)
     urgent = _screen(patients[6], user, today, 3, signed_days_ago=10, new_episode=True,
                      history_of_cancer=True, referred_to="Dr Patel (oncology)",
                      patient_told="Your doctor needs to see you this week before acupuncture.")
@@ -377,11 +414,13 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> None:
         letter="Letter from Dr Patel, oncology clinic, filed in the patient's documents.",
         note="Seen by oncology; imaging shows no metastasis. Cleared for acupuncture.")
     EpisodeOfCare.objects.filter(pk=urgent.episode_id).update(status=EpisodeStatus.OPEN)
-    treated = {p.pk for p in [patients[0]] + patients[7:15]}  # see _demo_treatment
+    treated = [patients[0]] + [p for p in patients[7:16] if p.pk != expecting.pk][:8]
+    treated_pks = {p.pk for p in treated}
     for patient in [patients[0]] + [p for p in patients[7:40] if p.pk != expecting.pk]:
         # Patients in treatment were screened before their first session, six weeks ago.
         _screen(patient, user, today, 20 + patient.pk % 40,
-                signed_days_ago=42 if patient.pk in treated else patient.pk % 3)
+                signed_days_ago=42 if patient.pk in treated_pks else patient.pk % 3)
+    return treated
 
 
 DEMO_PRESCRIPTION = [{"code": "BL23", "side": "bilateral"}, {"code": "BL25", "side": "bilateral"},
