@@ -169,6 +169,9 @@ class Answers:
     # The questions in front of those lists: an empty list is "none" only after a "no".
     takes_listed_medicines: bool | None = None
     has_implanted_device: bool | None = None
+    has_skin_problem: bool | None = None
+    has_tumour: bool | None = None
+    has_lymphoedema: bool | None = None
     # ICD-10-CM codes of the episode (from the chart)
     diagnosis_codes: frozenset[str] = frozenset()
     # Pregnancy
@@ -949,12 +952,17 @@ def _with(a: Answers, name: str, value) -> Answers | None:
     return candidate
 
 
-# A question in front of a list (medicines, implanted devices): blank is unknown, and so
-# is a "yes" that names nothing. Always asked: an anticoagulant or an electrical device
-# changes the decision for anyone (CI-ANTICOAG, CI-DEVICE). Project rule (issue #26 item
-# 1, after the clinician re-test: a tick box stored "not asked" as "none").
+# A question in front of a list (medicines, implanted devices, the regions of a skin
+# problem, a tumour or lymphoedema): blank is unknown, and so is a "yes" that names
+# nothing. Always asked: an anticoagulant, an electrical device or a region that may not
+# be needled changes the decision for anyone (CI-ANTICOAG, CI-DEVICE, CI-SKIN, CI-TUMOUR,
+# CI-LYMPH). Project rule (issue #26 item 1, after the clinician re-test: a tick box
+# stored "not asked" as "none").
 LIST_QUESTIONS = {"takes_listed_medicines": "medication_classes",
-                  "has_implanted_device": "devices"}
+                  "has_implanted_device": "devices",
+                  "has_skin_problem": "skin_problem_regions",
+                  "has_tumour": "tumour_regions",
+                  "has_lymphoedema": "lymphoedema_regions"}
 
 
 def _list_unanswered(a: Answers) -> list[str]:
