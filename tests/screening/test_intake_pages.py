@@ -119,7 +119,7 @@ def test_signing_a_clean_intake_stores_the_decision_and_rule_version(world, prac
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.is_signed and draft.outcome == "PROCEED" and draft.needling_allowed
-    assert draft.rule_version == "safety-2026.2" and draft.signed_by == world.practitioner
+    assert draft.rule_version == "safety-2026.3" and draft.signed_by == world.practitioner
     assert AuditEvent.objects.filter(action="screening.sign", patient=world.patient).exists()
 
 

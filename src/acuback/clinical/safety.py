@@ -17,7 +17,7 @@ from enum import IntEnum, StrEnum
 
 from acuback.clinical import diagnoses
 
-RULESET_VERSION = "safety-2026.2"
+RULESET_VERSION = "safety-2026.3"
 
 # RF-05 counts age above this as a weaker cancer feature (configurable per
 # safety.md §1.2; some UK pathways use 55).
@@ -526,10 +526,11 @@ def _rf09(a: Answers, _: int) -> Effect | None:
     signs = _names([(a.collapse, "collapse or loss of consciousness"),
                     (a.pulsatile_abdominal_mass, "pulsatile abdominal mass")])
     if not signs:
-        return None
+        # A coded aortic aneurysm in a patient with back pain: symptomatic until assessed.
+        return _coded_effect(a, "RF-09", Outcome.EMERGENCY)
     pain = "abdominal or flank and back pain" if a.abdominal_or_flank_pain else "back pain"
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note=f"{pain} with " + ", ".join(signs))
+                  note="; ".join([f"{pain} with " + ", ".join(signs)] + _coded(a, "RF-09")))
 
 
 def _first_onset(a: Answers) -> tuple[int | None, float | None]:
@@ -656,6 +657,14 @@ def _prohibited(a: Answers, _: int) -> Effect:
                   note="nipple (ST17) and umbilicus (CV8) are never needled")
 
 
+def _bleeding_disorder(a: Answers, _: int) -> Effect | None:
+    reasons = (["bleeding disorder"] if a.bleeding_disorder else []) + _coded(a, "CI-BLEEDING")
+    if not reasons:
+        return None
+    return Effect(Outcome.PRECAUTIONS, BLOCK,
+                  note="; ".join(reasons) + ": physician clearance needed")
+
+
 def _spinal_instability(a: Answers, _: int) -> Effect | None:
     reasons = (["spinal instability"] if a.spinal_instability else []) + _coded(a, "CI-SPINE")
     if not reasons:
@@ -672,7 +681,7 @@ RULES: tuple[Rule, ...] = (
     Rule("RF-01", "Cauda equina syndrome",
          "back or leg pain with any new: bladder or bowel disturbance, saddle numbness, sexual "
          "dysfunction, bilateral radicular leg pain, severe/progressive weakness of both legs; "
-         "or the episode coded G83.4",
+         "or a coded cauda equina syndrome (G83.4)",
          "EMERGENCY; needling blocked until cleared", ("Glos", "Cornwall-BASS", "BMJ-CES",
                                                       "ACP2011"), _rf01,
          project_rule="a coded cause raises its rule until cleared"),
@@ -690,12 +699,12 @@ RULES: tuple[Rule, ...] = (
          "progressive motor weakness, or motor deficit at more than one root level",
          "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02),
     Rule("RF-03", "Suspected metastatic spinal cord compression",
-         "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C79.51) "
-         "and any neurological symptom",
+         "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C41.4, "
+         "C72.0, C72.1, C79.5-, C90.0-) and any neurological symptom",
          "EMERGENCY; needling blocked", ("NG234", "Glos", "HeyNeuro"), _rf03),
     Rule("RF-04", "Known cancer, new back pain",
-         "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C79.51); "
-         "no neurological symptom",
+         "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C41.4, "
+         "C72.0, C72.1, C79.5-, C90.0-); no neurological symptom",
          "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04,
          project_rule="a coded spinal malignancy counts whether the pain is new or not"),
     Rule("RF-05", "Weaker cancer features",
@@ -708,30 +717,34 @@ RULES: tuple[Rule, ...] = (
          project_rule="the count of 2, the age-alone exception and the not-yet-assessed condition"),
     Rule("RF-06", "Spinal infection",
          "back pain with fever/chills or systemically unwell; or with IV drug use, "
-         "immunosuppression, recent bacterial infection or penetrating wound; or the episode "
-         "coded M46.26, M46.27, M46.46 or M46.47",
+         "immunosuppression, recent bacterial infection or penetrating wound; or a coded spinal "
+         "infection (M46.2- to M46.5-, G06.1, A18.01)",
          "systemic features: EMERGENCY; a risk factor with new or changed pain, or a coded "
          "infection: URGENT, needling blocked until cleared; a risk factor with unchanged pain: "
          "precaution with acknowledgement",
          ("Glos", "ACP2011", "NHS-slide"), _rf06,
          project_rule="the split between the tiers; a risk factor alone is a precaution"),
     Rule("RF-07", "Fracture after major trauma",
-         "major trauma with back pain, or the episode coded S32.009A",
+         "major trauma with back pain, or a coded vertebral fracture at its initial encounter "
+         "(S12.0- to S12.6-, S12.9-, S22.0-, S32.0-, S32.1-, S32.2-; 7th character A or B)",
          "EMERGENCY; needling blocked until cleared", ("Glos", "NHS-slide"), _rf07,
          project_rule="a coded cause raises its rule until cleared"),
     Rule("RF-08", "Suspected fragility fracture",
          "minor trauma with osteoporosis or corticosteroid use, or at older age (men over 65, "
          "women over 75); new pain without trauma with two of older age, osteoporosis and "
-         "corticosteroid use; abrupt severe midline pain that settles lying flat; or the "
-         "episode coded M48.56XA or M80.08XA",
+         "corticosteroid use; abrupt severe midline pain that settles lying flat; or a coded "
+         "vertebral fracture: collapsed vertebra (M48.5-), osteoporotic (M80.08-, M80.88-), "
+         "or traumatic at a later encounter (7th character D, G, K or S)",
          "SOON with acknowledgement; a coded fracture also blocks needling until cleared",
          ("Glos", "ACP2011", "NHS-slide", "Williams2013"), _rf08,
          project_rule="how the listed features combine (two of three without trauma)"),
     Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
          "back pain (every patient here), with or without abdominal or flank pain, with "
-         "collapse or a pulsatile abdominal mass",
+         "collapse or a pulsatile abdominal mass; or a coded abdominal or thoracoabdominal "
+         "aortic aneurysm (I71.3- to I71.6-)",
          "EMERGENCY; needling blocked", ("BMJ-AAA", "Relias"), _rf09,
-         project_rule="age, smoking, sex and family history do not fire alone"),
+         project_rule="age, smoking, sex and family history do not fire alone; a coded "
+         "aneurysm with back pain counts as symptomatic until cleared"),
     Rule("RF-10", "Axial spondyloarthritis (NICE NG65)",
          "first back pain ever before 45 and back pain for more than 3 months since (the age "
          "at the first back pain is asked; this episode's onset when it is the first); count "
@@ -744,11 +757,11 @@ RULES: tuple[Rule, ...] = (
          ("WHO1999-TOC", "AIM-contra", "Sierpina"),
          _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
                                             note="unstable or undiagnosed condition"))),
-    Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy", "bleeding disorder",
+    Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
+         "bleeding disorder, or a coded haemophilia (D66, D67)",
          "BLOCK_NEEDLING until physician clearance",
          ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin"),
-         _flag("bleeding_disorder", Effect(Outcome.PRECAUTIONS, BLOCK,
-                                           note="bleeding disorder: physician clearance needed"))),
+         _bleeding_disorder),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
          "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
@@ -789,7 +802,7 @@ RULES: tuple[Rule, ...] = (
                                              acknowledgement="Damaged heart valve: endocarditis "
                                              "risk; strict asepsis, no indwelling needles."))),
     Rule("CI-SPINE", "Spinal instability", "spinal instability, or a coded spinal instability "
-         "(M53.2X6, M53.2X7)",
+         "(M53.2-, M43.3, M43.4)",
          "BLOCK_NEEDLING until specialist clearance", ("AACP-list",), _spinal_instability),
     Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
          "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
