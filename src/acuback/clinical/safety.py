@@ -284,6 +284,9 @@ class Finding:
     sources: tuple[str, ...]
     acknowledgement: str = ""
     questions: tuple[str, ...] = ()  # ASK: the unanswered questions (Answers fields)
+    # What this finding blocks, so that each blocked point shows its own reason.
+    blocked_points: frozenset[str] = frozenset()
+    blocked_regions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,9 @@ class Decision:
                 {"rule": f.rule_id, "title": f.title, "outcome": f.outcome.name,
                  "actions": sorted(a.value for a in f.actions), "note": f.note,
                  "sources": list(f.sources), "acknowledgement": f.acknowledgement,
-                 "questions": list(f.questions)}
+                 "questions": list(f.questions),
+                 "blocked_points": sorted(f.blocked_points),
+                 "blocked_regions": sorted(f.blocked_regions)}
                 for f in self.findings
             ],
         }
@@ -1042,7 +1047,8 @@ def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> D
         outcome = max(outcome, effect.outcome)
         findings.append(Finding(rule.id, rule.title, effect.outcome, effect.actions,
                                 effect.note, rule.sources, effect.acknowledgement,
-                                effect.questions))
+                                effect.questions, effect.blocked_points,
+                                effect.blocked_regions))
     if outcome == Outcome.PROCEED and findings:
         outcome = Outcome.PRECAUTIONS
     needling = not (actions & {Action.BLOCK_NEEDLING, Action.DEFER_REFER}) and outcome not in (
