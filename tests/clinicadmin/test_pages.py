@@ -207,7 +207,7 @@ def test_the_clinic_settings_are_changed_and_audited(world, login):
     response = login(world.admin).post(reverse("clinic_admin"), {
         "name": world.clinic.name, "time_zone": "America/Chicago",
         "reminder_hours_before": "48", "cancellation_notice_hours": "12",
-        "record_retention_years": "7"})
+        "record_retention_years": "7", "pregnancy_blocks_lumbosacral": "True"})
     assert response.status_code == 302
     world.clinic.refresh_from_db()
     assert (world.clinic.reminder_hours_before, world.clinic.cancellation_notice_hours,
@@ -217,7 +217,7 @@ def test_the_clinic_settings_are_changed_and_audited(world, login):
     response = login(world.admin).post(reverse("clinic_admin"), {
         "name": world.clinic.name, "time_zone": "America/Chicago",
         "reminder_hours_before": "48", "cancellation_notice_hours": "12",
-        "record_retention_years": "0"})
+        "record_retention_years": "0", "pregnancy_blocks_lumbosacral": "True"})
     assert response.status_code == 400 and b'id="id_record_retention_years_error"' in \
         response.content
 

@@ -68,10 +68,19 @@ class TemporaryPasswordForm(AsciiDigitsMixin, forms.Form):
 
 
 class ClinicSettingsForm(AsciiDigitsMixin, forms.ModelForm):
+    # Asked, not a tick box: a post without it must not switch a safety rule off.
+    pregnancy_blocks_lumbosacral = forms.TypedChoiceField(
+        label=Clinic._meta.get_field("pregnancy_blocks_lumbosacral").verbose_name,
+        help_text=Clinic._meta.get_field("pregnancy_blocks_lumbosacral").help_text,
+        choices=[(True, "Block them (WHO 1999; the default)"),
+                 (False, "Allow them after an acknowledgement (clinical lead's decision)")],
+        coerce=lambda v: v in (True, "True"), widget=forms.RadioSelect)
+
     class Meta:
         model = Clinic
         fields = ["name", "phone", "email", "time_zone", "reminder_hours_before",
-                  "cancellation_notice_hours", "record_retention_years"]
+                  "cancellation_notice_hours", "record_retention_years",
+                  "pregnancy_blocks_lumbosacral"]
 
 
 class LocationForm(AsciiDigitsMixin, forms.ModelForm):

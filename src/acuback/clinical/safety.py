@@ -70,6 +70,9 @@ MEDICATION_CLASSES = ("anticoagulant", "antiplatelet", "corticosteroid", "immuno
 
 # safety.md §4: default pregnancy block set (named points).
 PREGNANCY_BLOCKED_POINTS = ("LI4", "SP6", "BL60", "BL67", "BL31", "BL32", "BL33", "BL34", "GB21")
+# safety.md §4 (WHO 1999): lumbosacral points are avoided in every trimester. Blocked unless
+# the clinic's setting lifts it (Clinic.pregnancy_blocks_lumbosacral).
+PREGNANCY_LUMBOSACRAL = frozenset({"lower_back", "sacral"})
 # safety.md §3.2 "prohibited sites": nipple (ST17 lies at the nipple) and umbilicus
 # (CV8 lies at the umbilicus); never needled, not overridable.
 PROHIBITED_POINTS = ("ST17", "CV8")
@@ -177,6 +180,9 @@ class Answers:
     # Pregnancy
     pregnant: bool | None = None
     gestational_weeks: int | None = None
+    # The clinic's setting (from the chart, not asked): block the lower back and sacrum in
+    # pregnancy (WHO 1999, the default) or leave them to the practitioner's care.
+    pregnancy_lumbosacral_blocked: bool = True
     # Today
     hungry_or_exhausted_today: bool | None = None
     intoxicated_today: bool | None = None
@@ -632,14 +638,22 @@ def _pregnancy(a: Answers, _: int) -> Effect | None:
     weeks = a.gestational_weeks
     # safety.md §4: ≤ 12 weeks lower abdomen + lumbosacral; > 12 weeks upper
     # abdomen + lumbosacral. The catalogue has one "abdomen" region, so both
-    # trimesters block it; weeks unknown blocks the union.
-    regions = frozenset({"abdomen", "lower_back", "sacral"})
+    # trimesters block it; weeks unknown blocks the union. The lumbosacral part is a
+    # clinic setting (project rule): off, the lower back and sacrum need an
+    # acknowledgement instead; the named points (BL31-BL34 among them) stay blocked.
+    regions = {"abdomen"} | (PREGNANCY_LUMBOSACRAL if a.pregnancy_lumbosacral_blocked
+                             else set())
     when = "weeks unknown" if weeks is None else f"{weeks} weeks"
+    ack = ("Pregnant: needle only with real need and great caution; no strong stimulation, "
+           "no electroacupuncture.")
+    if not a.pregnancy_lumbosacral_blocked:
+        ack += (" The clinic allows the lower back and sacrum: WHO 1999 advises keeping off "
+                "lumbosacral points throughout pregnancy; gentle, shallow needling only, and "
+                "never the named forbidden points.")
     return Effect(Outcome.PRECAUTIONS,
                   frozenset({Action.REQUIRE_ACK, Action.BLOCK_POINTS, Action.BLOCK_EA}),
-                  blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS), blocked_regions=regions,
-                  acknowledgement="Pregnant: needle only with real need and great caution; no "
-                  "strong stimulation, no electroacupuncture.",
+                  blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS),
+                  blocked_regions=frozenset(regions), acknowledgement=ack,
                   note=f"pregnant ({when})")
 
 
@@ -781,9 +795,11 @@ RULES: tuple[Rule, ...] = (
          "BLOCK_EA and BLOCK_POINTS over the device",
          ("Sierpina", "BAcC-pacemaker", "Cummings2011"), _devices),
     Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks",
-         "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen, lower back, "
-         "sacral) and BLOCK_EA", ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
-         project_rule="BLOCK_EA and the default block set"),
+         "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen; lower back "
+         "and sacral unless the clinic's setting lifts them) and BLOCK_EA",
+         ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
+         project_rule="BLOCK_EA, the default block set, and the clinic setting for the lower "
+         "back and sacrum"),
     Rule("CI-SKIN", "Local skin problem",
          "skin infection, ulcer, burn, wound, scar, varicosity or inflamed tissue, by region",
          "BLOCK_POINTS in the affected regions", ("Sierpina", "NZASA", "Rapson"),

@@ -231,6 +231,8 @@ def derived_answers(*, patient: Patient, episode: EpisodeOfCare, on: date) -> di
         # A coded serious cause raises its safety rule (clinical.diagnoses.safety_rule).
         "diagnosis_codes": frozenset(c for c in episode.diagnosis_codes
                                      if c in diagnoses.BY_CODE),
+        # The clinic's setting for the pregnancy rule's regional part (CI-PREGNANCY).
+        "pregnancy_lumbosacral_blocked": patient.clinic.pregnancy_blocks_lumbosacral,
     }
 
 

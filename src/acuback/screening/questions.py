@@ -118,7 +118,7 @@ GROUPS: tuple[Group, ...] = (
 
 # Answers computed from the chart rather than asked.
 DERIVED = ("age", "sex_at_birth", "leg_pain", "back_pain_onset_age", "back_pain_duration_weeks",
-           "diagnosis_codes")
+           "diagnosis_codes", "pregnancy_lumbosacral_blocked")
 # Asked by dedicated widgets: regions, medicines, devices, pregnancy, first back pain.
 SPECIAL = ("lymphoedema_regions", "tumour_regions", "skin_problem_regions", "medication_classes",
            "devices", "pregnant", "gestational_weeks", "first_back_pain_age",
