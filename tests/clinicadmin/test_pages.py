@@ -178,17 +178,18 @@ def test_a_new_consent_text_is_a_new_version_and_the_signed_one_is_kept(
     signed_hash = world.consent.text_sha256
     client = login(world.admin)
     data = {"kind": "treatment", "version": "2", "title": "Consent, revised",
-            "body": "The revised text."}
+            "body": "The revised text: bruising, soreness, fainting, pneumothorax, infection, "
+                    "a retained needle."}
     assert client.post(reverse("clinic_consent_forms"), data).status_code == 302
     current = ConsentForm.objects.get(clinic=world.clinic, kind="treatment", is_current=True)
-    assert (current.version, current.body) == ("2", "The revised text.")
+    assert (current.version, current.body) == ("2", data["body"])
     old.refresh_from_db()
     assert not old.is_current and old.body == "Text of the treatment form."
     assert Consent.objects.get(pk=world.consent.pk).text_sha256 == signed_hash
     event = AuditEvent.objects.get(action="consent_form.publish")
     assert event.detail["replaces"] == ["1"] and event.detail["sha256"] == current.text_sha256
     # the same version twice is refused, naming the field, and nothing changes
-    response = client.post(reverse("clinic_consent_forms"), {**data, "body": "Other"})
+    response = client.post(reverse("clinic_consent_forms"), {**data, "body": data["body"] + " 2"})
     assert response.status_code == 400 and b'id="id_version_error"' in response.content
     assert ConsentForm.objects.filter(clinic=world.clinic, kind="treatment").count() == 2
     # another clinic's forms are not listed
@@ -207,7 +208,7 @@ def test_the_clinic_settings_are_changed_and_audited(world, login):
     response = login(world.admin).post(reverse("clinic_admin"), {
         "name": world.clinic.name, "time_zone": "America/Chicago",
         "reminder_hours_before": "48", "cancellation_notice_hours": "12",
-        "record_retention_years": "7"})
+        "record_retention_years": "7", "pregnancy_blocks_lumbosacral": "True"})
     assert response.status_code == 302
     world.clinic.refresh_from_db()
     assert (world.clinic.reminder_hours_before, world.clinic.cancellation_notice_hours,
@@ -217,7 +218,7 @@ def test_the_clinic_settings_are_changed_and_audited(world, login):
     response = login(world.admin).post(reverse("clinic_admin"), {
         "name": world.clinic.name, "time_zone": "America/Chicago",
         "reminder_hours_before": "48", "cancellation_notice_hours": "12",
-        "record_retention_years": "0"})
+        "record_retention_years": "0", "pregnancy_blocks_lumbosacral": "True"})
     assert response.status_code == 400 and b'id="id_record_retention_years_error"' in \
         response.content
 

@@ -76,7 +76,8 @@ def test_a_blocked_point_in_pregnancy_is_refused(ready):
     session = start(ready)
     with pytest.raises(NeedlingRefused) as excinfo:
         save(ready, session, [site("SP6")])
-    assert "SP6 (Sanyinjiao) is blocked for this patient." in excinfo.value.problems
+    assert any(p.startswith("SP6 (Sanyinjiao) is blocked for this patient: CI-PREGNANCY")
+               for p in excinfo.value.problems)
     assert save(ready, session, [site("LR3")]).needles_inserted == 2
 
 

@@ -58,6 +58,13 @@ class Clinic(models.Model):
         default=10, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="How long records are kept after the last visit. Rules differ by state "
                   "and country: set yours.")
+    pregnancy_blocks_lumbosacral = models.BooleanField(
+        "In pregnancy, block the lower back and sacrum", default=True,
+        help_text="WHO 1999 advises keeping off lumbosacral points throughout pregnancy (the "
+                  "default). Untick only on your clinical lead's decision: the lower back and "
+                  "sacrum are then allowed after an acknowledgement; the classic forbidden "
+                  "points (BL31-BL34, BL60, BL67, LI4, SP6, GB21), the abdomen and "
+                  "electroacupuncture stay blocked.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -20,9 +20,10 @@ from acuback.accounts.models import (
 )
 from acuback.billing.models import FeeSchedule, Payer
 from acuback.clinical import instruments
+from acuback.clinical.consent import missing_risks
 from acuback.digits import AsciiDigitsMixin
 from acuback.outcomes.models import OutcomeSchedule
-from acuback.patients.models import ConsentForm
+from acuback.patients.models import ConsentForm, ConsentKind
 from acuback.scheduling.models import AppointmentType, WeeklyAvailability
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
@@ -68,10 +69,19 @@ class TemporaryPasswordForm(AsciiDigitsMixin, forms.Form):
 
 
 class ClinicSettingsForm(AsciiDigitsMixin, forms.ModelForm):
+    # Asked, not a tick box: a post without it must not switch a safety rule off.
+    pregnancy_blocks_lumbosacral = forms.TypedChoiceField(
+        label=Clinic._meta.get_field("pregnancy_blocks_lumbosacral").verbose_name,
+        help_text=Clinic._meta.get_field("pregnancy_blocks_lumbosacral").help_text,
+        choices=[(True, "Block them (WHO 1999; the default)"),
+                 (False, "Allow them after an acknowledgement (clinical lead's decision)")],
+        coerce=lambda v: v in (True, "True"), widget=forms.RadioSelect)
+
     class Meta:
         model = Clinic
         fields = ["name", "phone", "email", "time_zone", "reminder_hours_before",
-                  "cancellation_notice_hours", "record_retention_years"]
+                  "cancellation_notice_hours", "record_retention_years",
+                  "pregnancy_blocks_lumbosacral"]
 
 
 class LocationForm(AsciiDigitsMixin, forms.ModelForm):
@@ -196,7 +206,17 @@ class ConsentFormVersionForm(AsciiDigitsMixin, forms.ModelForm):
         model = ConsentForm
         fields = ["kind", "version", "title", "body"]
         help_texts = {"version": "e.g. 2026-2: a new text is always a new version.",
-                      "body": "The exact text the patient reads and signs."}
+                      "body": "The exact text the patient reads and signs. A treatment "
+                              "consent names the risks: bruising, soreness, fainting, "
+                              "pneumothorax, infection and a retained needle."}
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = missing_risks(cleaned.get("body") or "")
+        if cleaned.get("kind") == ConsentKind.TREATMENT and cleaned.get("body") and missing:
+            self.add_error("body", "A treatment consent names the common and serious risks; "
+                           f"this text does not name: {', '.join(missing)}.")
+        return cleaned
 
 
 class AuditFilterForm(AsciiDigitsMixin, forms.Form):

@@ -42,11 +42,9 @@ CODE_SET = (f"ICD-10-CM {_release()} release (CDC/CMS files, simple-icd-10-cm "
             f"{metadata.version('simple-icd-10-cm')})")
 
 # Specific causes of back pain: a diagnosis that says the pain is not "nonspecific"
-# (NCD 30.3.3's definition; coverage-billing.md §4 lists these as specific causes).
-SPECIFIC_CAUSES = frozenset({"G83.4", "M45.6", "M45.7", "M46.46", "M46.47",
-                             # serious causes coded from referrals (SAFETY_RULES)
-                             "M46.26", "M46.27", "C41.2", "C79.51", "S32.009A", "M48.56XA",
-                             "M80.08XA"})
+# (NCD 30.3.3's definition; coverage-billing.md §4 lists these as specific causes). A code
+# that raises a red flag (SAFETY_RANGES, RF-*) is a specific cause too.
+SPECIFIC_CAUSES = frozenset({"G83.4", "M45.6", "M45.7", "M46.46", "M46.47"})
 SPECIFIC_CAUSES_SOURCE = "coverage-billing.md §4 (specific causes)"
 HEADER_EXAMPLES_SHOWN = 8
 
@@ -60,18 +58,94 @@ class Diagnosis:
     safety_rule: str = ""
 
 
-# Serious specific causes that raise a safety rule (clinical.safety) until cleared: a
-# referral letter or an imported record may code them. Each is a billable code of the
-# release (a test checks them all against it); docs/clinical-safety.md gives the rules.
-SAFETY_RULES = {
-    "G83.4": "RF-01",     # cauda equina syndrome
-    "M46.46": "RF-06", "M46.47": "RF-06",  # discitis, lumbar / lumbosacral
-    "M46.26": "RF-06", "M46.27": "RF-06",  # vertebral osteomyelitis
-    "C41.2": "RF-04", "C79.51": "RF-04",   # malignancy of the spine / bone
-    "S32.009A": "RF-07",  # lumbar vertebral fracture
-    "M48.56XA": "RF-08", "M80.08XA": "RF-08",  # collapsed vertebra, osteoporotic fracture
-    "M53.2X6": "CI-SPINE", "M53.2X7": "CI-SPINE",  # spinal instability
-}
+@dataclass(frozen=True)
+class SafetyRange:
+    """Every billable ICD-10-CM code under `prefix` (a code or a category) raises `rule`
+    until it is cleared. `encounters`: the 7th characters covered (injury codes: A and B
+    are the initial encounter); empty means every code under the prefix."""
+
+    prefix: str
+    rule: str
+    why: str  # the rationale, in words (docs/clinical-safety.md)
+    sources: tuple[str, ...]  # keys of docs/reference/safety.md's sources
+    encounters: str = ""
+
+
+# Traumatic fractures of the vertebral column: cervical C1-C7 (S12.0-S12.6) and unspecified
+# (S12.9; S12.8 is the hyoid and larynx, not a vertebra), thoracic, lumbar, sacrum, coccyx.
+_VERTEBRAL_FRACTURES = ("S12.0", "S12.1", "S12.2", "S12.3", "S12.4", "S12.5", "S12.6", "S12.9",
+                        "S22.0", "S32.0", "S32.1", "S32.2")
+_INITIAL = "AB"  # initial encounter, closed or open fracture
+_LATER = "DGKS"  # subsequent encounters (healing, delayed, nonunion) and sequela
+
+# Serious causes a referral letter or an imported record may code. Each range is checked
+# against the release (a test: every prefix is a code of it with billable codes beneath);
+# docs/clinical-safety.md lists them with their rationale and sources.
+SAFETY_RANGES: tuple[SafetyRange, ...] = (
+    SafetyRange("G83.4", "RF-01", "cauda equina syndrome (safety.md RF-01 names the code)",
+                ("Glos", "BMJ-CES")),
+    SafetyRange("C41.2", "RF-04", "primary malignancy of the vertebral column",
+                ("ACP2011", "Glos")),
+    SafetyRange("C41.4", "RF-04", "primary malignancy of the pelvic bones, sacrum and coccyx",
+                ("ACP2011", "Glos")),
+    SafetyRange("C79.5", "RF-04", "secondary malignancy of bone or bone marrow (spinal "
+                "metastasis; with a neurological symptom RF-03)", ("ACP2011", "Glos", "NG234")),
+    SafetyRange("C90.0", "RF-04", "multiple myeloma (a malignancy of the bone marrow that "
+                "destroys vertebrae)", ("ACP2011", "Glos")),
+    SafetyRange("C72.0", "RF-04", "malignancy of the spinal cord", ("ACP2011", "Glos")),
+    SafetyRange("C72.1", "RF-04", "malignancy of the cauda equina", ("ACP2011", "Glos")),
+    SafetyRange("M46.2", "RF-06", "vertebral osteomyelitis, any level", ("Glos", "ACP2011")),
+    SafetyRange("M46.3", "RF-06", "pyogenic infection of an intervertebral disc, any level",
+                ("Glos", "ACP2011")),
+    SafetyRange("M46.4", "RF-06", "discitis, any level", ("Glos", "ACP2011")),
+    SafetyRange("M46.5", "RF-06", "other infective spondylopathy, any level",
+                ("Glos", "ACP2011")),
+    SafetyRange("G06.1", "RF-06", "intraspinal abscess", ("Glos", "ACP2011")),
+    SafetyRange("A18.01", "RF-06", "tuberculosis of the spine", ("Glos", "ACP2011")),
+    *(SafetyRange(p, "RF-07", "traumatic fracture of a vertebra, initial encounter (an acute "
+                  "fracture: RF-07's tier)", ("Glos", "NHS-slide"), _INITIAL)
+      for p in _VERTEBRAL_FRACTURES),
+    *(SafetyRange(p, "RF-08", "traumatic fracture of a vertebra, later encounter or sequela "
+                  "(a known fracture: no pressure or deep needling over the spine until "
+                  "cleared)", ("Glos", "ACP2011"), _LATER)
+      for p in _VERTEBRAL_FRACTURES),
+    SafetyRange("M48.5", "RF-08", "collapsed vertebra (compression fracture), any level",
+                ("Glos", "ACP2011", "NHS-slide")),
+    SafetyRange("M80.08", "RF-08", "age-related osteoporosis with a current vertebral fracture",
+                ("Glos", "ACP2011", "NHS-slide")),
+    SafetyRange("M80.88", "RF-08", "other osteoporosis with a current vertebral fracture",
+                ("Glos", "ACP2011", "NHS-slide")),
+    SafetyRange("I71.3", "RF-09", "abdominal aortic aneurysm, ruptured", ("BMJ-AAA", "Relias")),
+    SafetyRange("I71.4", "RF-09", "abdominal aortic aneurysm without rupture: with back pain, "
+                "a symptomatic aneurysm until assessed", ("BMJ-AAA", "Relias")),
+    SafetyRange("I71.5", "RF-09", "thoracoabdominal aortic aneurysm, ruptured",
+                ("BMJ-AAA", "Relias")),
+    SafetyRange("I71.6", "RF-09", "thoracoabdominal aortic aneurysm without rupture",
+                ("BMJ-AAA", "Relias")),
+    SafetyRange("M53.2", "CI-SPINE", "spinal instability, any level", ("AACP-list",)),
+    SafetyRange("M43.3", "CI-SPINE", "recurrent atlantoaxial dislocation with myelopathy "
+                "(instability at C1-C2)", ("AACP-list",)),
+    SafetyRange("M43.4", "CI-SPINE", "other recurrent atlantoaxial dislocation (instability at "
+                "C1-C2)", ("AACP-list",)),
+    SafetyRange("D66", "CI-BLEEDING", "haemophilia A (hereditary factor VIII deficiency)",
+                ("WHO1999-TOC", "Sierpina")),
+    SafetyRange("D67", "CI-BLEEDING", "haemophilia B (hereditary factor IX deficiency)",
+                ("WHO1999-TOC", "Sierpina")),
+)
+
+
+def safety_range(code: str) -> SafetyRange | None:
+    """The range a code falls under (the longest prefix), or None."""
+    code = normalise(code)
+    found = [r for r in SAFETY_RANGES if code.startswith(r.prefix)
+             and (not r.encounters or code[-1] in r.encounters)]
+    return max(found, key=lambda r: len(r.prefix), default=None)
+
+
+def safety_rule(code: str) -> str:
+    """The safety rule a coded serious cause raises ("" for none)."""
+    found = safety_range(code)
+    return found.rule if found else ""
 
 
 def normalise(code: str) -> str:
@@ -97,8 +171,9 @@ class _CodeSet(Mapping[str, Diagnosis]):
     def __getitem__(self, code: str) -> Diagnosis:
         if not isinstance(code, str) or not _billable(code):
             raise KeyError(code)
-        return Diagnosis(code, _icd().get_description(code), code in SPECIFIC_CAUSES,
-                         SAFETY_RULES.get(code, ""))
+        rule = safety_rule(code)
+        return Diagnosis(code, _icd().get_description(code),
+                         code in SPECIFIC_CAUSES or rule.startswith("RF-"), rule)
 
     def __iter__(self) -> Iterator[str]:
         return (c for c in _icd().get_all_codes(with_dots=True) if _billable(c))
@@ -116,7 +191,7 @@ BY_CODE: Mapping[str, Diagnosis] = _CodeSet()
 def coded_for(codes, rule_id: str) -> list[Diagnosis]:
     """The diagnoses among `codes` that raise the safety rule `rule_id`."""
     return [BY_CODE[c] for c in sorted({normalise(c) for c in codes})
-            if SAFETY_RULES.get(c) == rule_id and c in BY_CODE]
+            if c in BY_CODE and safety_rule(c) == rule_id]
 
 
 def check(code: str) -> str | None:
@@ -135,4 +210,5 @@ def check(code: str) -> str | None:
 
 
 def is_specific_cause(code: str) -> bool:
-    return normalise(code) in SPECIFIC_CAUSES
+    code = normalise(code)
+    return code in SPECIFIC_CAUSES or safety_rule(code).startswith("RF-")

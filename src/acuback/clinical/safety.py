@@ -70,6 +70,9 @@ MEDICATION_CLASSES = ("anticoagulant", "antiplatelet", "corticosteroid", "immuno
 
 # safety.md §4: default pregnancy block set (named points).
 PREGNANCY_BLOCKED_POINTS = ("LI4", "SP6", "BL60", "BL67", "BL31", "BL32", "BL33", "BL34", "GB21")
+# safety.md §4 (WHO 1999): lumbosacral points are avoided in every trimester. Blocked unless
+# the clinic's setting lifts it (Clinic.pregnancy_blocks_lumbosacral).
+PREGNANCY_LUMBOSACRAL = frozenset({"lower_back", "sacral"})
 # safety.md §3.2 "prohibited sites": nipple (ST17 lies at the nipple) and umbilicus
 # (CV8 lies at the umbilicus); never needled, not overridable.
 PROHIBITED_POINTS = ("ST17", "CV8")
@@ -169,6 +172,9 @@ class Answers:
     # The questions in front of those lists: an empty list is "none" only after a "no".
     takes_listed_medicines: bool | None = None
     has_implanted_device: bool | None = None
+    has_skin_problem: bool | None = None
+    has_tumour: bool | None = None
+    has_lymphoedema: bool | None = None
     # ICD-10-CM codes of the episode (from the chart) and of the patient's problem list
     diagnosis_codes: frozenset[str] = frozenset()
     # From the patient's medication list and results (issue #26 item 4; with_lists)
@@ -181,6 +187,9 @@ class Answers:
     # Pregnancy
     pregnant: bool | None = None
     gestational_weeks: int | None = None
+    # The clinic's setting (from the chart, not asked): block the lower back and sacrum in
+    # pregnancy (WHO 1999, the default) or leave them to the practitioner's care.
+    pregnancy_lumbosacral_blocked: bool = True
     # Today
     hungry_or_exhausted_today: bool | None = None
     intoxicated_today: bool | None = None
@@ -300,6 +309,9 @@ class Finding:
     sources: tuple[str, ...]
     acknowledgement: str = ""
     questions: tuple[str, ...] = ()  # ASK: the unanswered questions (Answers fields)
+    # What this finding blocks, so that each blocked point shows its own reason.
+    blocked_points: frozenset[str] = frozenset()
+    blocked_regions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -330,7 +342,9 @@ class Decision:
                 {"rule": f.rule_id, "title": f.title, "outcome": f.outcome.name,
                  "actions": sorted(a.value for a in f.actions), "note": f.note,
                  "sources": list(f.sources), "acknowledgement": f.acknowledgement,
-                 "questions": list(f.questions)}
+                 "questions": list(f.questions),
+                 "blocked_points": sorted(f.blocked_points),
+                 "blocked_regions": sorted(f.blocked_regions)}
                 for f in self.findings
             ],
         }
@@ -542,10 +556,11 @@ def _rf09(a: Answers, _: int) -> Effect | None:
     signs = _names([(a.collapse, "collapse or loss of consciousness"),
                     (a.pulsatile_abdominal_mass, "pulsatile abdominal mass")])
     if not signs:
-        return None
+        # A coded aortic aneurysm in a patient with back pain: symptomatic until assessed.
+        return _coded_effect(a, "RF-09", Outcome.EMERGENCY)
     pain = "abdominal or flank and back pain" if a.abdominal_or_flank_pain else "back pain"
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note=f"{pain} with " + ", ".join(signs))
+                  note="; ".join([f"{pain} with " + ", ".join(signs)] + _coded(a, "RF-09")))
 
 
 def _first_onset(a: Answers) -> tuple[int | None, float | None]:
@@ -702,14 +717,22 @@ def _pregnancy(a: Answers, _: int) -> Effect | None:
     weeks = a.gestational_weeks
     # safety.md §4: ≤ 12 weeks lower abdomen + lumbosacral; > 12 weeks upper
     # abdomen + lumbosacral. The catalogue has one "abdomen" region, so both
-    # trimesters block it; weeks unknown blocks the union.
-    regions = frozenset({"abdomen", "lower_back", "sacral"})
+    # trimesters block it; weeks unknown blocks the union. The lumbosacral part is a
+    # clinic setting (project rule): off, the lower back and sacrum need an
+    # acknowledgement instead; the named points (BL31-BL34 among them) stay blocked.
+    regions = {"abdomen"} | (PREGNANCY_LUMBOSACRAL if a.pregnancy_lumbosacral_blocked
+                             else set())
     when = "weeks unknown" if weeks is None else f"{weeks} weeks"
+    ack = ("Pregnant: needle only with real need and great caution; no strong stimulation, "
+           "no electroacupuncture.")
+    if not a.pregnancy_lumbosacral_blocked:
+        ack += (" The clinic allows the lower back and sacrum: WHO 1999 advises keeping off "
+                "lumbosacral points throughout pregnancy; gentle, shallow needling only, and "
+                "never the named forbidden points.")
     return Effect(Outcome.PRECAUTIONS,
                   frozenset({Action.REQUIRE_ACK, Action.BLOCK_POINTS, Action.BLOCK_EA}),
-                  blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS), blocked_regions=regions,
-                  acknowledgement="Pregnant: needle only with real need and great caution; no "
-                  "strong stimulation, no electroacupuncture.",
+                  blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS),
+                  blocked_regions=frozenset(regions), acknowledgement=ack,
                   note=f"pregnant ({when})")
 
 
@@ -732,6 +755,14 @@ def _prohibited(a: Answers, _: int) -> Effect:
                   note="nipple (ST17) and umbilicus (CV8) are never needled")
 
 
+def _bleeding_disorder(a: Answers, _: int) -> Effect | None:
+    reasons = (["bleeding disorder"] if a.bleeding_disorder else []) + _coded(a, "CI-BLEEDING")
+    if not reasons:
+        return None
+    return Effect(Outcome.PRECAUTIONS, BLOCK,
+                  note="; ".join(reasons) + ": physician clearance needed")
+
+
 def _spinal_instability(a: Answers, _: int) -> Effect | None:
     reasons = (["spinal instability"] if a.spinal_instability else []) + _coded(a, "CI-SPINE")
     if not reasons:
@@ -748,7 +779,7 @@ RULES: tuple[Rule, ...] = (
     Rule("RF-01", "Cauda equina syndrome",
          "back or leg pain with any new: bladder or bowel disturbance, saddle numbness, sexual "
          "dysfunction, bilateral radicular leg pain, severe/progressive weakness of both legs; "
-         "or the episode coded G83.4",
+         "or a coded cauda equina syndrome (G83.4)",
          "EMERGENCY; needling blocked until cleared", ("Glos", "Cornwall-BASS", "BMJ-CES",
                                                       "ACP2011"), _rf01,
          project_rule="a coded cause raises its rule until cleared"),
@@ -766,12 +797,12 @@ RULES: tuple[Rule, ...] = (
          "progressive motor weakness, or motor deficit at more than one root level",
          "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02),
     Rule("RF-03", "Suspected metastatic spinal cord compression",
-         "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C79.51) "
-         "and any neurological symptom",
+         "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C41.4, "
+         "C72.0, C72.1, C79.5-, C90.0-) and any neurological symptom",
          "EMERGENCY; needling blocked", ("NG234", "Glos", "HeyNeuro"), _rf03),
     Rule("RF-04", "Known cancer, new back pain",
-         "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C79.51); "
-         "no neurological symptom",
+         "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C41.4, "
+         "C72.0, C72.1, C79.5-, C90.0-); no neurological symptom",
          "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04,
          project_rule="a coded spinal malignancy counts whether the pain is new or not"),
     Rule("RF-05", "Weaker cancer features",
@@ -784,30 +815,34 @@ RULES: tuple[Rule, ...] = (
          project_rule="the count of 2, the age-alone exception and the not-yet-assessed condition"),
     Rule("RF-06", "Spinal infection",
          "back pain with fever/chills or systemically unwell; or with IV drug use, "
-         "immunosuppression, recent bacterial infection or penetrating wound; or the episode "
-         "coded M46.26, M46.27, M46.46 or M46.47",
+         "immunosuppression, recent bacterial infection or penetrating wound; or a coded spinal "
+         "infection (M46.2- to M46.5-, G06.1, A18.01)",
          "systemic features: EMERGENCY; a risk factor with new or changed pain, or a coded "
          "infection: URGENT, needling blocked until cleared; a risk factor with unchanged pain: "
          "precaution with acknowledgement",
          ("Glos", "ACP2011", "NHS-slide"), _rf06,
          project_rule="the split between the tiers; a risk factor alone is a precaution"),
     Rule("RF-07", "Fracture after major trauma",
-         "major trauma with back pain, or the episode coded S32.009A",
+         "major trauma with back pain, or a coded vertebral fracture at its initial encounter "
+         "(S12.0- to S12.6-, S12.9-, S22.0-, S32.0-, S32.1-, S32.2-; 7th character A or B)",
          "EMERGENCY; needling blocked until cleared", ("Glos", "NHS-slide"), _rf07,
          project_rule="a coded cause raises its rule until cleared"),
     Rule("RF-08", "Suspected fragility fracture",
          "minor trauma with osteoporosis or corticosteroid use, or at older age (men over 65, "
          "women over 75); new pain without trauma with two of older age, osteoporosis and "
-         "corticosteroid use; abrupt severe midline pain that settles lying flat; or the "
-         "episode coded M48.56XA or M80.08XA",
+         "corticosteroid use; abrupt severe midline pain that settles lying flat; or a coded "
+         "vertebral fracture: collapsed vertebra (M48.5-), osteoporotic (M80.08-, M80.88-), "
+         "or traumatic at a later encounter (7th character D, G, K or S)",
          "SOON with acknowledgement; a coded fracture also blocks needling until cleared",
          ("Glos", "ACP2011", "NHS-slide", "Williams2013"), _rf08,
          project_rule="how the listed features combine (two of three without trauma)"),
     Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
          "back pain (every patient here), with or without abdominal or flank pain, with "
-         "collapse or a pulsatile abdominal mass",
+         "collapse or a pulsatile abdominal mass; or a coded abdominal or thoracoabdominal "
+         "aortic aneurysm (I71.3- to I71.6-)",
          "EMERGENCY; needling blocked", ("BMJ-AAA", "Relias"), _rf09,
-         project_rule="age, smoking, sex and family history do not fire alone"),
+         project_rule="age, smoking, sex and family history do not fire alone; a coded "
+         "aneurysm with back pain counts as symptomatic until cleared"),
     Rule("RF-10", "Axial spondyloarthritis (NICE NG65)",
          "first back pain ever before 45 and back pain for more than 3 months since (the age "
          "at the first back pain is asked; this episode's onset when it is the first); count "
@@ -820,11 +855,11 @@ RULES: tuple[Rule, ...] = (
          ("WHO1999-TOC", "AIM-contra", "Sierpina"),
          _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
                                             note="unstable or undiagnosed condition"))),
-    Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy", "bleeding disorder",
+    Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
+         "bleeding disorder, or a coded haemophilia (D66, D67)",
          "BLOCK_NEEDLING until physician clearance",
          ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin"),
-         _flag("bleeding_disorder", Effect(Outcome.PRECAUTIONS, BLOCK,
-                                           note="bleeding disorder: physician clearance needed"))),
+         _bleeding_disorder),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
          "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
@@ -853,9 +888,11 @@ RULES: tuple[Rule, ...] = (
          "BLOCK_EA and BLOCK_POINTS over the device",
          ("Sierpina", "BAcC-pacemaker", "Cummings2011"), _devices),
     Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks",
-         "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen, lower back, "
-         "sacral) and BLOCK_EA", ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
-         project_rule="BLOCK_EA and the default block set"),
+         "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen; lower back "
+         "and sacral unless the clinic's setting lifts them) and BLOCK_EA",
+         ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
+         project_rule="BLOCK_EA, the default block set, and the clinic setting for the lower "
+         "back and sacrum"),
     Rule("CI-SKIN", "Local skin problem",
          "skin infection, ulcer, burn, wound, scar, varicosity or inflamed tissue, by region",
          "BLOCK_POINTS in the affected regions", ("Sierpina", "NZASA", "Rapson"),
@@ -879,7 +916,7 @@ RULES: tuple[Rule, ...] = (
                                              acknowledgement="Damaged heart valve: endocarditis "
                                              "risk; strict asepsis, no indwelling needles."))),
     Rule("CI-SPINE", "Spinal instability", "spinal instability, or a coded spinal instability "
-         "(M53.2X6, M53.2X7)",
+         "(M53.2-, M43.3, M43.4)",
          "BLOCK_NEEDLING until specialist clearance", ("AACP-list",), _spinal_instability),
     Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
          "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
@@ -1043,12 +1080,17 @@ def _with(a: Answers, name: str, value) -> Answers | None:
     return candidate
 
 
-# A question in front of a list (medicines, implanted devices): blank is unknown, and so
-# is a "yes" that names nothing. Always asked: an anticoagulant or an electrical device
-# changes the decision for anyone (CI-ANTICOAG, CI-DEVICE). Project rule (issue #26 item
-# 1, after the clinician re-test: a tick box stored "not asked" as "none").
+# A question in front of a list (medicines, implanted devices, the regions of a skin
+# problem, a tumour or lymphoedema): blank is unknown, and so is a "yes" that names
+# nothing. Always asked: an anticoagulant, an electrical device or a region that may not
+# be needled changes the decision for anyone (CI-ANTICOAG, CI-DEVICE, CI-SKIN, CI-TUMOUR,
+# CI-LYMPH). Project rule (issue #26 item 1, after the clinician re-test: a tick box
+# stored "not asked" as "none").
 LIST_QUESTIONS = {"takes_listed_medicines": "medication_classes",
-                  "has_implanted_device": "devices"}
+                  "has_implanted_device": "devices",
+                  "has_skin_problem": "skin_problem_regions",
+                  "has_tumour": "tumour_regions",
+                  "has_lymphoedema": "lymphoedema_regions"}
 
 
 def _list_unanswered(a: Answers) -> list[str]:
@@ -1115,7 +1157,8 @@ def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> D
         outcome = max(outcome, effect.outcome)
         findings.append(Finding(rule.id, rule.title, effect.outcome, effect.actions,
                                 effect.note, rule.sources, effect.acknowledgement,
-                                effect.questions))
+                                effect.questions, effect.blocked_points,
+                                effect.blocked_regions))
     if outcome == Outcome.PROCEED and findings:
         outcome = Outcome.PRECAUTIONS
     needling = not (actions & {Action.BLOCK_NEEDLING, Action.DEFER_REFER}) and outcome not in (

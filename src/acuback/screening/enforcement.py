@@ -78,7 +78,8 @@ def needling_check(*, patient: Patient, practitioner: Practitioner | None, locat
         if point is None:
             problems.append(f"{code} is not a known acupoint code.")
         elif point.code in blocked:
-            problems.append(f"{point.code} ({point.pinyin}) is blocked for this patient.")
+            problems.append(f"{point.code} ({point.pinyin}) is blocked for this patient: "
+                            f"{profile.reason_for(point.code)}.")
     for text in profile.missing_acknowledgements:
         problems.append(f"Acknowledge before the first needle: {text}")
     return NeedlingCheck(not problems, tuple(problems), profile)

@@ -13,6 +13,7 @@ from acuback.clinical import diagnoses, points
 from acuback.clinical import episodes as episode_rules
 from acuback.clinical.safety import (
     DEVICE_KINDS,
+    LIST_QUESTIONS,
     MAX_GESTATIONAL_WEEKS,
     MEDICATION_CLASSES,
     REGIONS,
@@ -52,6 +53,9 @@ DEVICE_LABELS = {
     "other_non_electrical": "Other implant (not electrical)",
 }
 DEVICE_SLOTS = (1, 2)
+# The region questions of LIST_QUESTIONS (medicines and devices have their own widgets).
+REGION_QUESTIONS = {q: listed for q, listed in LIST_QUESTIONS.items() if listed.endswith(
+    "_regions")}
 
 
 def _to_bool(value: str) -> bool | None:
@@ -72,6 +76,15 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
     has_implanted_device = forms.ChoiceField(
         label=QUESTION_TEXT["has_implanted_device"], required=False, choices=YES_NO,
         widget=forms.RadioSelect)
+    has_skin_problem = forms.ChoiceField(
+        label=QUESTION_TEXT["has_skin_problem"], required=False, choices=YES_NO,
+        widget=forms.RadioSelect)
+    has_tumour = forms.ChoiceField(
+        label=QUESTION_TEXT["has_tumour"], required=False, choices=YES_NO,
+        widget=forms.RadioSelect)
+    has_lymphoedema = forms.ChoiceField(
+        label=QUESTION_TEXT["has_lymphoedema"], required=False, choices=YES_NO,
+        widget=forms.RadioSelect)
     medication_classes = forms.MultipleChoiceField(
         label="If yes, which", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(m, MEDICATION_LABELS[m]) for m in MEDICATION_CLASSES])
@@ -84,13 +97,13 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
         label="How old were you when you first had back pain (any back pain, ever)?",
         required=False, min_value=0, max_value=130)
     skin_problem_regions = forms.MultipleChoiceField(
-        label="Skin infection, ulcer, burn, wound, scar or varicose veins in these areas",
-        required=False, widget=forms.CheckboxSelectMultiple, choices=REGION_CHOICES)
+        label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=REGION_CHOICES)
     tumour_regions = forms.MultipleChoiceField(
-        label="A tumour in these areas", required=False, widget=forms.CheckboxSelectMultiple,
+        label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
         choices=REGION_CHOICES)
     lymphoedema_regions = forms.MultipleChoiceField(
-        label="A limb with (or at risk of) lymphoedema", required=False,
+        label="If yes, which limb", required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[c for c in REGION_CHOICES if c[0] in ("upper_limb", "lower_limb")])
 
@@ -126,6 +139,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
             medication_classes=sorted(answers.medication_classes),
             takes_listed_medicines=_from_bool(answers.takes_listed_medicines),
             has_implanted_device=_from_bool(answers.has_implanted_device),
+            **{q: _from_bool(getattr(answers, q)) for q in REGION_QUESTIONS},
             pregnant=_from_bool(answers.pregnant), gestational_weeks=answers.gestational_weeks,
             first_back_pain_age=answers.first_back_pain_age,
             skin_problem_regions=sorted(answers.skin_problem_regions),
@@ -169,6 +183,12 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
         if cleaned.get("takes_listed_medicines") == "yes" and \
                 not cleaned.get("medication_classes"):
             self.add_error("medication_classes", "Tick which medicines, or answer No.")
+        for question, listed in REGION_QUESTIONS.items():
+            if cleaned.get(question) == "no" and cleaned.get(listed):
+                self.add_error(listed, "Areas are ticked, but the answer to the question "
+                               "above is No.")
+            if cleaned.get(question) == "yes" and not cleaned.get(listed):
+                self.add_error(listed, "Tick which areas, or answer No.")
         any_device = any(cleaned.get(f"device_{n}_kind") for n in DEVICE_SLOTS)
         if cleaned.get("has_implanted_device") == "no" and any_device:
             self.add_error("device_1_kind", "A device is named, but the answer to "
@@ -195,6 +215,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
             medication_classes=frozenset(data.get("medication_classes") or []),
             takes_listed_medicines=_to_bool(data.get("takes_listed_medicines", "")),
             has_implanted_device=_to_bool(data.get("has_implanted_device", "")),
+            **{q: _to_bool(data.get(q, "")) for q in REGION_QUESTIONS},
             pregnant=_to_bool(data.get("pregnant", "")),
             gestational_weeks=data.get("gestational_weeks"),
             first_back_pain_age=data.get("first_back_pain_age"),
@@ -220,6 +241,8 @@ def derived_answers(*, patient: Patient, episode: EpisodeOfCare, on: date) -> di
         # A coded serious cause raises its safety rule (clinical.diagnoses.safety_rule).
         "diagnosis_codes": frozenset(c for c in episode.diagnosis_codes
                                      if c in diagnoses.BY_CODE),
+        # The clinic's setting for the pregnancy rule's regional part (CI-PREGNANCY).
+        "pregnancy_lumbosacral_blocked": patient.clinic.pregnancy_blocks_lumbosacral,
     }
 
 

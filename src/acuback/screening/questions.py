@@ -118,11 +118,12 @@ GROUPS: tuple[Group, ...] = (
 
 # Answers computed from the chart rather than asked.
 DERIVED = ("age", "sex_at_birth", "leg_pain", "back_pain_onset_age", "back_pain_duration_weeks",
-           "diagnosis_codes")
+           "diagnosis_codes", "pregnancy_lumbosacral_blocked")
 # Asked by dedicated widgets: regions, medicines, devices, pregnancy, first back pain.
 SPECIAL = ("lymphoedema_regions", "tumour_regions", "skin_problem_regions", "medication_classes",
            "devices", "pregnant", "gestational_weeks", "first_back_pain_age",
-           "takes_listed_medicines", "has_implanted_device")
+           "takes_listed_medicines", "has_implanted_device", "has_skin_problem", "has_tumour",
+           "has_lymphoedema")
 # Reset at every new check: they describe the day, not the patient.
 TODAY_ONLY = ("hungry_or_exhausted_today", "intoxicated_today")
 
@@ -137,6 +138,12 @@ QUESTION_TEXT = {q.field: q.text for g in GROUPS for q in g.questions} | {
                               "suppresses the immune system?",
     "has_implanted_device": "Do you have an implanted device (pacemaker, defibrillator, "
                             "stimulator, pump or other implant)?",
+    "has_skin_problem": "Do you have a skin infection, ulcer, burn, wound, scar, varicose "
+                        "veins or inflamed skin anywhere?",
+    "has_tumour": "Do you have a tumour (a growth) anywhere in your body?",
+    "has_lymphoedema": "Do you have lymphoedema (swelling from the lymph system) in an arm or "
+                       "leg, or have you been told an arm or leg is at risk of it (for example "
+                       "after lymph nodes were removed)?",
     "first_back_pain_age": "How old were you when you first had back pain (any back pain, "
                            "ever)?",
 }

@@ -61,6 +61,12 @@ class SafetyProfile:
     unanswered: tuple[tuple[str, str], ...] = ()  # (field, question) that must be answered
     # (rule id, who cleared it and when) for each blocking finding a clearance lifts
     cleared_findings: tuple[tuple[str, str], ...] = ()
+    # (why, the points it blocks): every blocked point with its reason, in full
+    blocked_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def reason_for(self, code: str) -> str:
+        """Why a point is blocked, in words ("" when it is not)."""
+        return "; ".join(why for why, codes in self.blocked_by if code in codes)
 
     @property
     def blocked_region_labels(self) -> list[str]:
@@ -228,7 +234,8 @@ def safety_profile(*, patient: Patient, on: date,
             [] if ea_consent else ["No signed electroacupuncture consent is in force."])
         return SafetyProfile(None, None, False, False, False, False,
                              tuple(sorted(PROHIBITED_POINTS)), (), PNEUMOTHORAX_POINTS, (), (),
-                             tuple(reasons), tuple(ea_reasons))
+                             tuple(reasons), tuple(ea_reasons),
+                             blocked_by=((PROHIBITED_REASON, tuple(sorted(PROHIBITED_POINTS))),))
     decision = screening.decision or {}
     outcome = Outcome[screening.outcome]
     # Most screenings have no blocking finding: then no clearance is read.
@@ -267,10 +274,8 @@ def safety_profile(*, patient: Patient, on: date,
     if reasons:
         ea_reasons.insert(0, "Needling is not allowed.")
     blocked_regions = tuple(decision.get("blocked_regions", []))
-    blocked = set(decision.get("blocked_points", []))
-    if any(f["rule"] == "CI-PREGNANCY" for f in findings):
-        blocked |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
-    blocked |= {p.code for p in points.in_regions(set(blocked_regions))}
+    blocked_by = _blocked_by(findings, decision)
+    blocked = {code for _, codes in blocked_by for code in codes}
     required = tuple(decision.get("acknowledgements", []))
     # Most screenings ask for no acknowledgement: then there is nothing to read.
     done = set(screening.acknowledgements.values_list("text", flat=True)) if required else set()
@@ -293,7 +298,35 @@ def safety_profile(*, patient: Patient, on: date,
         checked_today=zones.local(screening.signed_at, patient.clinic).date() == on,
         unanswered=unanswered,
         cleared_findings=tuple((rule, clearance_summary(c)) for rule, c in cleared_by.items()),
+        blocked_by=blocked_by,
     )
+
+
+PROHIBITED_REASON = "CI-PROHIBITED Prohibited sites: never needled (nipple, umbilicus)"
+
+
+def _blocked_by(findings: tuple[dict, ...], decision: dict
+                ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each finding that blocks points, with the points it blocks (its named points, the
+    catalogue's points in its regions, and for pregnancy the catalogue's pregnancy-caution
+    points); the prohibited sites first. A decision stored before findings named their own
+    blocks gives its blocks to every finding that blocks points."""
+    groups: list[tuple[str, tuple[str, ...]]] = [
+        (PROHIBITED_REASON, tuple(sorted(PROHIBITED_POINTS)))]
+    for f in findings:
+        if "BLOCK_POINTS" not in f["actions"]:
+            continue
+        named = set(f.get("blocked_points", decision.get("blocked_points", [])))
+        regions = set(f.get("blocked_regions", decision.get("blocked_regions", [])))
+        named -= set(PROHIBITED_POINTS)
+        if f["rule"] == "CI-PREGNANCY":
+            named |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
+        codes = named | {p.code for p in points.in_regions(regions)}
+        where = f" ({', '.join(sorted(r.replace('_', ' ') for r in regions))})" \
+            if regions else ""
+        if codes:
+            groups.append((f"{f['rule']} {f['title']}{where}", tuple(sorted(codes))))
+    return tuple(groups)
 
 
 def clearance_summary(c: ReferralClearance) -> str:

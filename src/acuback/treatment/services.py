@@ -68,7 +68,8 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
         if code and code in blocked:
             point = points.lookup(code)
             problems.append(PlanProblem("prescription", f"{code} ({point.pinyin}) is blocked "
-                                        "for this patient by the safety profile."))
+                                        "for this patient by the safety profile: "
+                                        f"{profile.reason_for(code)}."))
     ea_blocks = [f"{f['rule']} {f['title']}" for f in profile.findings
                  if "BLOCK_EA" in f["actions"]]
     if planned_electroacupuncture and ea_blocks:

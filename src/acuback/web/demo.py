@@ -118,8 +118,11 @@ CONSENT_TEXTS = {
         "DEMO TEXT: replace with your clinic's reviewed consent form.\n\n"
         "I agree to receive acupuncture for back pain from a licensed practitioner of this "
         "clinic. The practitioner has explained what the treatment involves, what it may and "
-        "may not do, the common minor effects (such as bruising, soreness or bleeding at a "
-        "needle site, and tiredness) and the rare serious risks, and the alternatives. "
+        "may not do, the common minor effects (bruising, soreness or bleeding at a needle "
+        "site, tiredness, feeling faint or fainting), the rare serious risks (a "
+        "pneumothorax, that is a collapsed lung, after needling over the chest or upper "
+        "back; an infection; a retained needle, that is a needle left in by mistake) and "
+        "the alternatives. "
         "I have told the practitioner about bleeding disorders, blood-thinning medicines, "
         "implanted devices and pregnancy. I may stop treatment at any time.",
     ),
