@@ -7,6 +7,7 @@ from .models import (
     AppointmentType,
     AvailabilityException,
     Notification,
+    SlotHold,
     WeeklyAvailability,
 )
 
@@ -45,6 +46,17 @@ class NotificationAdmin(OperatorAdmin):
     list_display = ("due_at", "kind", "channel", "to", "status", "attempts", "last_error")
     list_filter = ("status", "kind", "channel")
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SlotHold)
+class SlotHoldAdmin(OperatorAdmin):
+    """Read-only: a hold is made by the public booking page and used by its e-mailed link."""
+
+    list_display = ("start", "practitioner", "location", "expires_at", "released_at")
+    readonly_fields = [f.name for f in SlotHold._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
