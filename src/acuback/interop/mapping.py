@@ -478,7 +478,8 @@ def adverse_event(a) -> dict:
         "recordedDate": _instant(a.created_at),
         "seriousness": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
-            "code": "serious" if a.severity == "serious" else "non-serious"}]},
+            # R4's codes, in R4's case (later terminology releases lower-cased them)
+            "code": "Serious" if a.severity == "serious" else "Non-serious"}]},
         "severity": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/adverse-event-severity",
             "code": AE_SEVERITY[a.severity]},
@@ -499,7 +500,7 @@ CONSENT_SCOPE = {"research": "research", "data_sharing": "patient-privacy"}
 
 
 def consent(c) -> dict:
-    digest = hashlib.sha256(c.form.body.encode()).digest()
+    text = c.form.body.encode()
     return _resource({
         "resourceType": "Consent", "id": str(c.pk),
         "status": "inactive" if c.withdrawn_at else "active",
@@ -509,8 +510,11 @@ def consent(c) -> dict:
         "patient": ref("Patient", c.patient_id),
         "dateTime": _instant(c.signed_at),
         "organization": [ref("Organization", c.form.clinic_id)],
+        # R4's Attachment.hash is SHA-1; the SHA-256 the clinic records rides beside it
         "sourceAttachment": {"title": f"{c.form.title} (version {c.version})",
-                             "hash": b64encode(digest).decode()},
+                             "hash": b64encode(hashlib.sha1(text, usedforsecurity=False).digest()).decode(),
+                             "extension": [{"url": f"{EXT}/sha256", "valueBase64Binary":
+                                            b64encode(hashlib.sha256(text).digest()).decode()}]},
         "policyRule": {"text": f"{c.form.title}, version {c.version}"},
         "provision": {"type": "permit",
                       "period": {"start": _instant(c.signed_at), "end": _instant(c.withdrawn_at)}},
