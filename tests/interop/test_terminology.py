@@ -42,3 +42,19 @@ def test_a_consent_attachment_hash_is_sha1_and_the_sha256_is_kept_beside_it(reco
     sha256 = [e for e in attachment["extension"] if e["url"].endswith("/sha256")]
     assert sha256 == [{"url": f"{mapping.EXT}/sha256",
                        "valueBase64Binary": b64encode(hashlib.sha256(body).digest()).decode()}]
+
+
+def test_a_phq9_observation_carries_its_loinc_total_code(record):
+    from acuback.outcomes import services as outcomes
+    from tests.factories import request_for
+
+    response = outcomes.response_save(
+        patient=record.patient, episode=record.episode, instrument_id="phq9",
+        time_point="baseline", answers=dict.fromkeys(range(1, 10), 1), submit=True,
+        completed_by="patient", request=request_for(record.practitioner))
+    observation = mapping.observation(response)
+    codings = observation["code"]["coding"]
+    # 44261-6: "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]" (loinc.org)
+    assert codings[0] == {"system": "http://loinc.org", "code": "44261-6"}
+    assert codings[1]["code"] == "phq9"  # the local code stays beside it
+    assert observation["valueQuantity"]["value"] == 9
