@@ -156,3 +156,23 @@ def test_since_says_which_types_are_sent_whole_for_want_of_a_change_time(
     assert "Practitioner" in warning and "Coverage" in warning and "Patient," not in warning
     assert {o["type"] for o in BulkExport.objects.get().output} == {
         "Practitioner", "PractitionerRole", "Organization", "Location", "Coverage"}
+
+
+@pytest.mark.parametrize("path", ["Patient/$export", "GROUP"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_every_level_needs_the_export_scope_and_an_admin_and_is_audited(
+        record, fhir, make_token, immediate_tasks, path, method):
+    from acuback.audit.models import AuditEvent
+
+    path = path.replace("GROUP", f"Group/{record.practitioner_record.pk}/$export")
+    body = {"resourceType": "Parameters"} if method == "POST" else None
+    read_only = make_token(record.admin, record.clinic)
+    assert fhir(method, path, read_only, body, **ASYNC)[0] == 403
+    practitioner = make_token(record.practitioner, record.clinic, scopes=(Scope.EXPORT,))
+    assert fhir(method, path, practitioner, body, **ASYNC)[0] == 403
+    assert fhir(method, path, None, body, **ASYNC)[0] == 401
+    assert not BulkExport.objects.exists()
+    admin = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
+    assert fhir(method, path, admin, body, **ASYNC)[0] == 202
+    event = AuditEvent.objects.filter(action="fhir.export.request").get()
+    assert event.detail["level"] == ("patient" if path.startswith("Patient") else "group")
