@@ -260,7 +260,10 @@ def test_overall_status_and_not_improving_at_the_review_point():
 def test_only_loinc_codes_the_instruments_document_marks_verified_are_shipped():
     verified = {"97909-6", "91349-1", "91350-9", "91351-7", "91352-5", "91340-0", "91348-3",
                 "55757-9", "55758-7", "44250-9", "44255-8", "69725-0", "68509-9", "69733-4",
-                "69734-2", "69735-9", "69689-8", "69736-7", "70274-6"}
+                "69734-2", "69735-9", "69689-8", "69736-7", "70274-6",
+                # PHQ-9 (instruments.md §7, L since issue 30): panel, total, items 4-9
+                "44249-1", "44261-6", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+                "44260-8"}
     shipped = set()
     for inst in instruments.all_instruments():
         shipped |= set(inst.loinc.values())

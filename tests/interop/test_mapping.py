@@ -74,7 +74,7 @@ def test_the_questionnaire_response_sends_answers_not_licensed_wording(record):
 def test_adverse_event_severity_maps_to_the_fhir_value_set(record):
     ae = mapping.adverse_event(record.event)
     assert ae["severity"]["coding"][0]["code"] == "mild"
-    assert ae["seriousness"]["coding"][0]["code"] == "non-serious"
+    assert ae["seriousness"]["coding"][0]["code"] == "Non-serious"  # R4's case
     assert ae["suspectEntity"][0]["instance"]["reference"] == f"Procedure/{record.session.pk}"
 
 

@@ -9,12 +9,18 @@ a local code system under ``NS`` (listed in docs/fhir.md).
 from __future__ import annotations
 
 import hashlib
+import re
+import typing
 from base64 import b64encode
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
+from urllib.parse import quote
 
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
+from fhir_core import types as fhir_types
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from acuback.accounts import zones
@@ -72,8 +78,45 @@ def _issues(resource_type: str, error: Exception) -> list[tuple[str, str]]:
     return [(resource_type, "not a valid FHIR R4 resource")]
 
 
+# R4's pattern for uri, url, canonical and uuid (the official JSON schema's): no whitespace.
+# fhir.resources checks `\S*` unanchored, so "…/Questionnaire/peg|Krebs 2009" passed it.
+URI_PATTERN = re.compile(r"\S*")
+_URI_TYPES = (fhir_types.Uri, fhir_types.Url, fhir_types.Uuid)
+
+
+@cache
+def _is_uri(annotation) -> bool:
+    """Whether a model field holds a uri-like primitive (through Optional, List, Annotated)."""
+    if any(isinstance(meta, _URI_TYPES) for meta in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_is_uri(arg) for arg in typing.get_args(annotation))
+
+
+def _uri_issues(obj: BaseModel, path: str) -> list[tuple[str, str]]:
+    """Every uri-like value in a validated model that breaks R4's pattern."""
+    issues = []
+    for name, field in type(obj).model_fields.items():
+        value = getattr(obj, name, None)
+        if value is None:
+            continue
+        where = f"{path}.{field.alias or name}"
+        values = value if isinstance(value, list) else [value]
+        if _is_uri(field.annotation):
+            issues += [(where + (f"[{n}]" if isinstance(value, list) else ""),
+                        f"{v!r} is not a valid URI (no whitespace)")
+                       for n, v in enumerate(values)
+                       if isinstance(v, str) and not URI_PATTERN.fullmatch(v)]
+            continue
+        for n, item in enumerate(values):
+            if isinstance(item, BaseModel):
+                issues += _uri_issues(item, where + (f"[{n}]" if isinstance(value, list)
+                                                     else ""))
+    return issues
+
+
 def validate(resource: dict) -> dict:
-    """Check a resource against the R4B model; return it unchanged."""
+    """Check a resource against the R4B model, and its URIs against R4's pattern (which the
+    model does not hold them to); return it unchanged."""
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     label = f"{resource_type}/{resource.get('id')}" if resource_type else "resource"
     try:
@@ -82,11 +125,14 @@ def validate(resource: dict) -> dict:
         raise InvalidResource(label, [("resourceType", f"{resource_type!r} is not a FHIR R4 "
                                                        "resource type")]) from error
     try:
-        model.model_validate(resource)
+        instance = model.model_validate(resource)
     except RecursionError as error:
         raise InvalidResource(label, [(resource_type, "nested too deeply")]) from error
     except Exception as error:  # pydantic's ValidationError, or a model's own check
         raise InvalidResource(label, _issues(resource_type, error)) from error
+    issues = _uri_issues(instance, resource_type)
+    if issues:
+        raise InvalidResource(label, issues)
     return resource
 
 
@@ -122,6 +168,12 @@ def _partial(value: date | None, precision: str | None) -> str | None:
     # Four digits always: strftime's %Y writes year 1 as "1", which is not a FHIR date.
     return {"year": f"{value.year:04d}", "month": f"{value.year:04d}-{value.month:02d}"}.get(
         precision or "", value.isoformat())
+
+
+def canonical(url: str, version: str | None = None) -> str:
+    """A canonical reference `url|version`; the version is free text (an instrument's
+    "Krebs 2009"), percent-encoded as RFC 3986 asks, since a URI has no spaces."""
+    return url if not version else f"{url}|{quote(version, safe='')}"
 
 
 def _local(kind: str, code: str, display: str | None = None) -> dict:
@@ -403,7 +455,8 @@ def questionnaire_response(r) -> dict:
         items.append(entry)
     return _resource({
         "resourceType": "QuestionnaireResponse", "id": str(r.pk),
-        "questionnaire": f"{NS}/Questionnaire/{r.instrument}|{r.instrument_version}",
+        "questionnaire": canonical(f"{NS}/Questionnaire/{quote(r.instrument, safe='')}",
+                                   r.instrument_version),
         "status": "completed" if r.status == "submitted" else "in-progress",
         "subject": ref("Patient", r.patient_id),
         "authored": _instant(r.submitted_at or r.created_at),
@@ -425,7 +478,8 @@ def adverse_event(a) -> dict:
         "recordedDate": _instant(a.created_at),
         "seriousness": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
-            "code": "serious" if a.severity == "serious" else "non-serious"}]},
+            # R4's codes, in R4's case (later terminology releases lower-cased them)
+            "code": "Serious" if a.severity == "serious" else "Non-serious"}]},
         "severity": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/adverse-event-severity",
             "code": AE_SEVERITY[a.severity]},
@@ -446,7 +500,7 @@ CONSENT_SCOPE = {"research": "research", "data_sharing": "patient-privacy"}
 
 
 def consent(c) -> dict:
-    digest = hashlib.sha256(c.form.body.encode()).digest()
+    text = c.form.body.encode()
     return _resource({
         "resourceType": "Consent", "id": str(c.pk),
         "status": "inactive" if c.withdrawn_at else "active",
@@ -456,8 +510,11 @@ def consent(c) -> dict:
         "patient": ref("Patient", c.patient_id),
         "dateTime": _instant(c.signed_at),
         "organization": [ref("Organization", c.form.clinic_id)],
+        # R4's Attachment.hash is SHA-1; the SHA-256 the clinic records rides beside it
         "sourceAttachment": {"title": f"{c.form.title} (version {c.version})",
-                             "hash": b64encode(digest).decode()},
+                             "hash": b64encode(hashlib.sha1(text, usedforsecurity=False).digest()).decode(),
+                             "extension": [{"url": f"{EXT}/sha256", "valueBase64Binary":
+                                            b64encode(hashlib.sha256(text).digest()).decode()}]},
         "policyRule": {"text": f"{c.form.title}, version {c.version}"},
         "provision": {"type": "permit",
                       "period": {"start": _instant(c.signed_at), "end": _instant(c.withdrawn_at)}},

@@ -112,8 +112,15 @@ class ExportStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class ExportLevel(models.TextChoices):
+    SYSTEM = "system", "System ($export)"
+    PATIENT = "patient", "Every patient (Patient/$export)"
+    GROUP = "group", "A practitioner's patients (Group/[id]/$export)"
+
+
 class BulkExport(models.Model):
-    """One system-level $export (FHIR Bulk Data): NDJSON files under the data directory."""
+    """One $export (FHIR Bulk Data): NDJSON files under the data directory. A Group is a
+    practitioner's patients: Group/{id} is practitioner {id}'s (docs/fhir.md)."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="bulk_exports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -121,6 +128,11 @@ class BulkExport(models.Model):
     request_url = models.TextField()
     types = models.JSONField(default=list)
     since = models.DateTimeField(null=True, blank=True)
+    level = models.CharField(max_length=10, choices=ExportLevel.choices,
+                             default=ExportLevel.SYSTEM)
+    group = models.ForeignKey("accounts.Practitioner", on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+",
+                              help_text="Group/[id]/$export: this practitioner's patients.")
     status = models.CharField(max_length=10, choices=ExportStatus.choices,
                               default=ExportStatus.QUEUED)
     progress = models.CharField(max_length=100, blank=True)

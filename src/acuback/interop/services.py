@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from .models import (
     MAX_TOKEN_DAYS,
     ApiToken,
     BulkExport,
+    ExportLevel,
     ExportStatus,
     Scope,
     UnexpressibleRecord,
@@ -295,14 +297,37 @@ def everything_bundle(*, patient, base: str, self_url: str, user=None,
 
 # --- bulk export ---------------------------------------------------------------------------
 
+def export_types(level: str) -> list[str]:
+    """What an export of that level holds by default and may be asked for: everything at
+    system level; the patient compartment (the patients and their records) otherwise."""
+    if level == ExportLevel.SYSTEM:
+        return list(KINDS)
+    return [name for name, kind in KINDS.items() if kind.patient_path is not None]
+
+
+def in_group(patient_path: str, group_id: int) -> Q:
+    """A Group here is a practitioner's patients: those with a session or an appointment
+    with the practitioner (Group/{practitioner id}). Rows whose patient is in it."""
+    from acuback.scheduling.models import Appointment
+    from acuback.treatment.models import Session
+
+    return (Q(**{f"{patient_path}__in": Session.objects.filter(
+        practitioner_id=group_id).values("patient_id")})
+        | Q(**{f"{patient_path}__in": Appointment.objects.filter(
+            practitioner_id=group_id).values("patient_id")}))
+
+
 def export_request(*, caller: Caller, types: list[str], since: datetime | None,
-                   request: HttpRequest) -> BulkExport:
+                   request: HttpRequest, level: str = ExportLevel.SYSTEM,
+                   group=None) -> BulkExport:
     caller.require(Scope.EXPORT)
     job = BulkExport.objects.create(
-        clinic_id=caller.clinic_id, requested_by=caller.user,
-        request_url=request.build_absolute_uri(), types=types or list(KINDS), since=since)
+        clinic_id=caller.clinic_id, requested_by=caller.user, level=level, group=group,
+        request_url=request.build_absolute_uri(), types=types or export_types(level),
+        since=since)
     audit_record(request=request, action="fhir.export.request", clinic=caller.clinic_id,
-                 target=job, detail={"types": job.types, "since": since and since.isoformat()})
+                 target=job, detail={"types": job.types, "since": since and since.isoformat(),
+                                     "level": level, "group": group and group.pk})
     from .tasks import bulk_export_run
 
     bulk_export_run.enqueue(job.pk)
@@ -389,6 +414,8 @@ ERROR_FILE = "errors.ndjson"
 
 def _export_kind(job: BulkExport, kind: Kind, issues: list[dict]) -> int:
     qs = kind.scoped(job.requested_by, job.clinic_id)
+    if job.level == ExportLevel.GROUP:
+        qs = qs.filter(in_group(kind.patient_path, job.group_id))
     if job.since is not None and kind.since_field:
         qs = qs.filter(**{f"{kind.since_field}__gte": job.since})
     count = 0

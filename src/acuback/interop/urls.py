@@ -12,6 +12,8 @@ urlpatterns = [
     path("bulk-files/<str:pk>/<str:name>", views.export_file, name="fhir_export_file"),
     path("SearchParameter/<str:pk>", views.search_parameter_read,
          name="fhir_search_parameter"),
+    path("Patient/$export", views.patient_export_kickoff, name="fhir_patient_export"),
+    path("Group/<str:pk>/$export", views.group_export_kickoff, name="fhir_group_export"),
     path("Patient/<str:pk>/$everything", views.patient_everything, name="fhir_everything"),
     path("<str:resource_type>/<str:pk>", views.read, name="fhir_read"),
     path("<str:resource_type>", views.search_type, name="fhir_search"),

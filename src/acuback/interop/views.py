@@ -13,13 +13,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_record, audit_refusal, mark_break_glass
 from acuback.patients import care
 from acuback.patients.models import Patient
 
 from . import importer, mapping, services
 from .importer import transaction_import
-from .models import BulkExport, ExportStatus, Scope
+from .models import BulkExport, ExportLevel, ExportStatus, Scope
 from .resources import KINDS, SearchError, search
 from .search import (
     DEFAULT_COUNT,
@@ -106,6 +107,11 @@ def _kind(resource_type: str):
     return kind
 
 
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
+GROUP_DOC = ("Group/{id} is practitioner {id}'s patients: those with a session or an "
+             "appointment with the practitioner (Group/[id]/$export)")
+
+
 @csrf_exempt
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: public, as the specification expects."""
@@ -121,9 +127,16 @@ def metadata(request: HttpRequest) -> HttpResponse:
         entry = {"type": kind.name, "interaction": [{"code": "read"}, {"code": "search-type"}],
                  "searchParam": params}
         if kind.name == "Patient":
-            entry["operation"] = [{"name": "everything", "definition":
-                                   "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]
+            entry["operation"] = [
+                {"name": "everything", "definition":
+                 "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+                {"name": "export", "definition": f"{BULK_DATA}/patient-export",
+                 "documentation": "every patient of the clinic and their records"}]
         resources.append(entry)
+    # Group is not read or searched: it names a practitioner's patients for $export only.
+    resources.append({"type": "Group", "documentation": GROUP_DOC, "operation": [
+        {"name": "export", "definition": f"{BULK_DATA}/group-export", "documentation":
+         GROUP_DOC}]})
     statement = {
         "resourceType": "CapabilityStatement", "status": "active",
         "date": timezone.now().isoformat(), "kind": "instance", "fhirVersion": "4.0.1",
@@ -140,8 +153,11 @@ def metadata(request: HttpRequest) -> HttpResponse:
             "searchParam": [{"name": name, "type": "special" if name == "_format" else "number"
                              if name in ("_count", "_offset") else "token",
                              "documentation": RESULT_DOCS[name]} for name in RESULT_PARAMS],
-            "operation": [{"name": "export", "definition":
-                           "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}],
+            "operation": [{"name": "export", "definition": f"{BULK_DATA}/export",
+                           "documentation": "GET or POST (Parameters body); _type, _since, "
+                           "_outputFormat (NDJSON); Prefer: respond-async, optionally "
+                           "handling=lenient (unsupported parameters are ignored with a "
+                           "warning instead of a 400)"}],
         }],
     }
     return _json(mapping.validate(statement))
@@ -282,48 +298,124 @@ def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 
 
-@fhir_api("GET")
-def export_kickoff(request: HttpRequest, caller) -> HttpResponse:
-    """System-level $export (Bulk Data Access IG): 202 and a status URL to poll."""
+EXPORT_PARAMS = ("_type", "_since", "_outputFormat")
+KICKOFF_BODY_LIMIT = 64 * 1024  # a Parameters resource of three values
+
+
+def _kickoff_params(request: HttpRequest) -> dict[str, list[str]]:
+    """The kick-off's parameters: the query of a GET, the Parameters body of a POST
+    (Bulk Data IG), as {name: [values]}."""
+    if request.method == "GET":
+        return {name: request.GET.getlist(name) for name in request.GET}
+    if set(request.GET) - {"_format"}:
+        raise SearchError("a POST kick-off takes its parameters in a Parameters body, "
+                          f"not in the URL ({', '.join(sorted(request.GET))})")
+    raw = _limited_body(request, KICKOFF_BODY_LIMIT)
+    if raw is None:
+        raise SearchError(f"the Parameters body is over {KICKOFF_BODY_LIMIT} bytes")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise SearchError("the body is not valid JSON") from error
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        raise SearchError("a POST kick-off needs a Parameters resource as its body")
+    params: dict[str, list[str]] = {}
+    for n, parameter in enumerate(body.get("parameter") or []):
+        values = [v for k, v in parameter.items() if k.startswith("value")] \
+            if isinstance(parameter, dict) else []
+        name = parameter.get("name") if isinstance(parameter, dict) else None
+        if not isinstance(name, str) or len(values) != 1:
+            raise SearchError(f"Parameters.parameter[{n}] needs a name and one value[x]")
+        value = values[0] if isinstance(values[0], str) else json.dumps(values[0])
+        params.setdefault(name, []).append(value)
+    return params
+
+
+def _preferences(request: HttpRequest) -> set[str]:
+    """The Prefer header's preferences ('respond-async', 'handling=lenient'), lower case."""
+    return {p.strip().replace(" ", "").lower()
+            for p in request.headers.get("Prefer", "").split(",") if p.strip()}
+
+
+@fhir_api("GET", "POST")
+def export_kickoff(request: HttpRequest, caller, level: str = ExportLevel.SYSTEM,
+                   group_pk: str | None = None) -> HttpResponse:
+    """$export at system level, for every patient (Patient/$export) or for a Group
+    (Group/[id]/$export: a practitioner's patients) — Bulk Data Access IG: 202 and a
+    status URL to poll."""
     if caller.token is None:
         return outcome(401, "login", "$export needs a Bearer token with the system/*.read "
                                      "scope", WWW_Authenticate='Bearer realm="acuback"')
-    unknown = set(request.GET) - {"_type", "_since", "_outputFormat"}
-    if unknown:
-        return outcome(400, "not-supported", f"unsupported $export parameter(s): "
-                                             f"{', '.join(sorted(unknown))}")
-    if request.headers.get("Prefer", "").lower() != "respond-async":
+    caller.require(Scope.EXPORT)
+    group = None
+    if level == ExportLevel.GROUP:
+        number = row_id(group_pk)
+        group = Practitioner.objects.filter(pk=number, clinic_id=caller.clinic_id).first() \
+            if number else None
+        if group is None:
+            return outcome(404, "not-found", f"Group/{group_pk} is not known here (a Group is "
+                                             "a practitioner's patients: Group/{practitioner "
+                                             "id})")
+    preferences = _preferences(request)
+    if "respond-async" not in preferences:
         return outcome(400, "invalid", "$export needs the header 'Prefer: respond-async'")
-    repeated = sorted(n for n in ("_since", "_outputFormat") if len(request.GET.getlist(n)) > 1)
+    params = _kickoff_params(request)
+    ignored = sorted(set(params) - set(EXPORT_PARAMS))
+    if ignored and "handling=lenient" not in preferences:
+        return outcome(400, "not-supported", f"unsupported $export parameter(s): "
+                                             f"{', '.join(ignored)}")
+    repeated = sorted(n for n in ("_since", "_outputFormat") if len(params.get(n, [])) > 1)
     if repeated:
         return outcome(400, "invalid", f"{', '.join(repeated)} is given more than once")
-    output_format = request.GET.get("_outputFormat", "application/fhir+ndjson")
+    output_format = params.get("_outputFormat", ["application/fhir+ndjson"])[0]
     if output_format not in OUTPUT_FORMATS:
         return outcome(400, "not-supported", f"_outputFormat {output_format!r}: only NDJSON")
-    empty = sorted(n for n in ("_type", "_since") for value in request.GET.getlist(n)
+    empty = sorted(n for n in ("_type", "_since") for value in params.get(n, [])
                    if "" in value.split(","))
     if empty:  # an empty value would silently mean "everything"
         return outcome(400, "invalid", f"{', '.join(dict.fromkeys(empty))}: an empty value "
                                        "(leave the parameter out instead)")
-    types = [t for part in request.GET.getlist("_type") for t in part.split(",")]
+    types = [t for part in params.get("_type", []) for t in part.split(",")]
+    allowed = services.export_types(level)
     for t in types:
         _kind(t)
+        if t not in allowed:
+            return outcome(400, "not-supported", f"_type {t}: not in a {level}-level export "
+                                                 f"(only {', '.join(allowed)})")
     since = None
-    if "_since" in request.GET:
+    if "_since" in params:
         try:
-            since = datetime.fromisoformat(request.GET["_since"].replace("Z", "+00:00"))
+            since = datetime.fromisoformat(params["_since"][0].replace("Z", "+00:00"))
             if timezone.is_naive(since):
                 return outcome(400, "invalid", "_since needs a time zone, e.g. ...Z")
             since = since.astimezone(UTC)  # as the database compares it
         except (ValueError, OverflowError):
             return outcome(400, "invalid", "_since must be an instant, e.g. "
                                            "2026-01-31T00:00:00Z")
-    job = services.export_request(caller=caller, types=types, since=since, request=request)
+    job = services.export_request(caller=caller, types=types, since=since, request=request,
+                                  level=level, group=group)
     status_url = request.build_absolute_uri(f"/fhir/bulk-status/{job.pk}")
-    return _json({"resourceType": "OperationOutcome", "issue": [{
-        "severity": "information", "code": "informational",
-        "diagnostics": f"export {job.pk} accepted; poll {status_url}"}]}, 202,
-        Content_Location=status_url)
+    issues = [{"severity": "information", "code": "informational",
+               "diagnostics": f"export {job.pk} accepted; poll {status_url}"}]
+    # handling=lenient: what was not honoured is said, not silently dropped
+    issues += [{"severity": "warning", "code": "not-supported",
+                "diagnostics": f"{name}: not supported, ignored (Prefer: handling=lenient)"}
+               for name in ignored]
+    undated = [t for t in job.types if not KINDS[t].since_field]
+    if since is not None and undated:  # no change time kept: all of them are sent
+        issues.append({"severity": "warning", "code": "informational", "diagnostics":
+                       f"_since: {', '.join(undated)} keep no time of change, so every one "
+                       "is sent"})
+    return _json({"resourceType": "OperationOutcome", "issue": issues}, 202,
+                 Content_Location=status_url)
+
+
+def patient_export_kickoff(request: HttpRequest) -> HttpResponse:
+    return export_kickoff(request, level=ExportLevel.PATIENT)
+
+
+def group_export_kickoff(request: HttpRequest, pk: str) -> HttpResponse:
+    return export_kickoff(request, level=ExportLevel.GROUP, group_pk=pk)
 
 
 def _own_job(caller, pk: str) -> BulkExport | None:

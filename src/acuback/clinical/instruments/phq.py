@@ -25,9 +25,10 @@ TEXT = (
     "being so fidgety or restless that you have been moving around a lot more than usual",
     "Thoughts that you would be better off dead or of hurting yourself in some way",
 )
-# Items 1–2 are confirmed on loinc.org (status L); the PHQ-9 item, panel and total
-# codes are status H in instruments.md (HL7 examples only): re-check before shipping.
-ITEM_LOINC = ("44250-9", "44255-8", None, None, None, None, None, None, None)
+# Status L in instruments.md (confirmed on loinc.org): items 1–2 and 4–9, the PHQ-9 panel
+# and total. Item 3 (sleep) is still H (HL7 examples only): re-check before shipping.
+ITEM_LOINC = ("44250-9", "44255-8", None, "44254-1", "44251-7", "44258-2", "44252-5",
+              "44253-3", "44260-8")
 DIFFICULTY = options((0, "Not difficult at all"), (1, "Somewhat difficult"),
                      (2, "Very difficult"), (3, "Extremely difficult"))
 PHQ2_SCREEN_THRESHOLD = 3  # Kroenke 2003; configurable per clinic (project rule)
@@ -86,6 +87,6 @@ PHQ9 = Instrument(
                             "home, or get along with other people?", DIFFICULTY, scored=False),),
     scorer=score_phq9, lower_is_better=True,
     mcid=Mcid(absolute=5, source="Löwe 2004 (instruments.md §7)"), ship_text=True,
-    licence=PHQ2.licence, maximum=27,
+    licence=PHQ2.licence, loinc={"panel": "44249-1", "total": "44261-6"}, maximum=27,
     answer_help=STEM, unit="points",
 )
