@@ -188,6 +188,8 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "who_may_treat": who_may_treat_rows(selectors.who_may_treat(patient=patient,
                                                                         on=today)),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
+            "can_book": (patient.archived_at is None
+                         and policy.can(request.user, "schedule.book", patient.clinic_id)),
             "can_view_clinical": access is not care.Access.NONE,
             "profile": safety_profile(patient=patient, on=today, consents_in_force=(
                 selectors.kinds_in_force(consents))) if clinical else None,
