@@ -18,7 +18,11 @@ NOT_CLEARED = ("Not cleared to needle at this location on this date (no current 
 
 
 class SlotSearchForm(AsciiDigitsMixin, forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    # Chosen by the finder (a search, as-you-type where JavaScript runs), never from a
+    # drop-down of every patient of the clinic.
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.none(), widget=forms.HiddenInput,
+        error_messages={"required": "Patient: find the patient and choose them first."})
     # Optional: left at "any", the page offers the next free times of every practitioner
     # cleared at the location that day.
     practitioner = forms.ModelChoiceField(

@@ -20,6 +20,7 @@ from acuback import sql
 from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.billing.selectors import coverage_status
+from acuback.patients.services import patient_matches
 from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
 
 from . import selectors, services
@@ -139,7 +140,8 @@ def _booking_form(request, clinic) -> SlotSearchForm:
     (``?patient=71`` from the chart's "Book") presets them on an empty form."""
     if request.method == "POST":
         return SlotSearchForm(request.POST, clinic=clinic)
-    if all(name in request.GET for name in SEARCH_FIELDS):
+    finding = request.GET.get("patient_q", "").strip() and not request.GET.get("patient")
+    if all(name in request.GET for name in SEARCH_FIELDS) and not finding:
         return SlotSearchForm(request.GET, clinic=clinic)
     preset = {name: request.GET[name].strip() for name in (*SEARCH_FIELDS, "practitioner")
               if request.GET.get(name, "").strip()}
@@ -161,6 +163,22 @@ def _chosen_slot(request, form):
     return practitioner, parse_aware(text)
 
 
+def _patient_finder(request, form) -> dict:
+    """The booking page's patient finder, which works without JavaScript: the chosen
+    patient, or the matches of the search typed (``patient_q``) as links choosing one,
+    the other fields kept."""
+    chosen = form["patient"].value()
+    patient = (form.fields["patient"].queryset.filter(pk=int_or(chosen, 0)).first()
+               if chosen else None)
+    query = request.GET.get("patient_q", "").strip()[:100] if patient is None else ""
+    matches = patient_matches(request, query, via="booking") if query else []
+    kept = {name: value for name in ("practitioner", *SEARCH_FIELDS)
+            if name != "patient" and (value := request.GET.get(name, "").strip())}
+    return {"chosen_patient": patient, "patient_q": query,
+            "patient_matches": [(p, urlencode({**kept, "patient": p.pk})) for p in matches],
+            "change_patient": urlencode(kept)}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest) -> HttpResponse:
@@ -169,6 +187,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     form = _booking_form(request, clinic)
     searched = form.is_bound and form.is_valid()
     problem = None
+    finder = _patient_finder(request, form)
     if searched and request.method == "POST":
         c = form.cleaned_data
         practitioner, start = _chosen_slot(request, form)
@@ -200,7 +219,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
                                                day=c["day"], practitioner=c["practitioner"])
         coverage = coverage_status(patient=c["patient"], on=c["day"])
     return render(request, "scheduling/book.html", {
-        "coverage": coverage, "form": form, "free": free, "soonest": soonest,
+        "coverage": coverage, "form": form, "free": free, "soonest": soonest, **finder,
         "problem": problem, "searched": searched, "next_days": selectors.NEXT_AVAILABLE_DAYS,
     }, status=400 if problem or (form.is_bound and form.errors) else 200)
 
