@@ -81,10 +81,10 @@ def test_the_home_pages_cost_the_same_with_more_visits(day, login, user):
     from tests.factories import make_patient
 
     def count():
-        client = login(getattr(day, user))
-        with time_machine.travel(day.at, tick=False), \
-                CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("home")).status_code == 200
+        with time_machine.travel(day.at, tick=False):
+            client = login(getattr(day, user))
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("home")).status_code == 200
         return len(queries)
 
     before = count()
