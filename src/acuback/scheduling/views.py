@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback import sql
 from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
+from acuback.audit.services import audit_read
 from acuback.billing.selectors import coverage_status
 from acuback.patients.services import patient_matches
 from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
@@ -222,6 +223,49 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         "coverage": coverage, "form": form, "free": free, "soonest": soonest, **finder,
         "problem": problem, "searched": searched, "next_days": selectors.NEXT_AVAILABLE_DAYS,
     }, status=400 if problem or (form.is_bound and form.errors) else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    """Move a booked visit (staff), without JavaScript: choose a date (and practitioner),
+    then one of the free times offered, as when booking."""
+    appointment = get_object_or_404(Appointment.objects.visible_to(request.user)
+                                    .select_related("patient", "location", "type",
+                                                    "practitioner"), pk=appointment_pk)
+    policy.require(request.user, "schedule.book", appointment.clinic_id)
+    audit_read(request, appointment.patient)
+    where = appointment.location
+    day = parse_date(request.GET.get("day", "")) or zones.local(appointment.start, where).date()
+    cleared = selectors.cleared_practitioners(where, day)
+    chosen = cleared.filter(pk=int_or(request.GET.get("practitioner"), 0)).first()
+    problem = None
+    if request.method == "POST":
+        pk, _, text = request.POST.get("slot", "").partition(" ")
+        practitioner = Practitioner.objects.filter(clinic_id=appointment.clinic_id,
+                                                   pk=int_or(pk, 0)).first()
+        start = parse_aware(text)
+        if practitioner is None or start is None:
+            problem = "Choose a time from the list."
+        else:
+            try:
+                moved = services.appointment_move(appointment=appointment,
+                                                  practitioner=practitioner, start=start,
+                                                  request=request)
+            except services.BookingRefused as exc:
+                problem = str(exc)
+            else:
+                messages.success(request, f"Moved {moved.patient.full_name} to "
+                                 f"{zones.local_text(moved.start, where)} with "
+                                 f"{moved.practitioner.display_name}.")
+                return redirect(f"/calendar/?date={zones.local(moved.start, where).date()}")
+    soonest = selectors.next_available(location=where, type=appointment.type, day=day,
+                                       practitioner=chosen)
+    return render(request, "scheduling/move.html", {
+        "appointment": appointment, "when": zones.local_text(appointment.start, where),
+        "day": day, "cleared": cleared, "chosen": chosen, "soonest": soonest,
+        "problem": problem,
+    }, status=400 if problem else 200)
 
 
 @login_required
