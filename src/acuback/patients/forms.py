@@ -116,7 +116,8 @@ class PatientSearchForm(AsciiDigitsMixin, forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"placeholder": "Name, MRN or date of birth (YYYY-MM-DD)", "type": "search"}
+            attrs={"placeholder": "Name, MRN, date of birth (YYYY-MM-DD), phone or e-mail",
+                   "type": "search"}
         ),
     )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Lower, Replace
 
 from acuback import sql
 from acuback.accounts import zones
@@ -19,6 +20,20 @@ from acuback.digits import has_foreign_digit
 from .models import Consent, ConsentKind, EpisodeOfCare, Patient
 
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+# Separators people type in a phone number; the digits are what is compared.
+PHONE_SEPARATORS = " -().+/"
+PHONE_DIGITS = reduce(lambda text, mark: Replace(text, Value(mark), Value("")),
+                      PHONE_SEPARATORS, F("phone"))
+# Fewer digits are more likely part of an MRN than a phone number (a project rule).
+PHONE_MIN_DIGITS = 7
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits of a typed phone number, or None when the text is not one."""
+    if has_foreign_digit(text) or set(text) - set(PHONE_SEPARATORS + "0123456789"):
+        return None
+    digits = "".join(c for c in text if c.isdigit())
+    return digits if len(digits) >= PHONE_MIN_DIGITS else None
 
 
 def parse_search_date(text: str) -> date | None:
@@ -33,10 +48,13 @@ def parse_search_date(text: str) -> date | None:
 
 
 def patient_search(*, user, query: str = "", archived: bool = False) -> QuerySet[Patient]:
-    """Patients the user may see, matching a name, an MRN or a date of birth.
+    """Patients the user may see, matching a name, an MRN, a date of birth, an e-mail
+    address or a phone number.
 
     Every word must match the start of a name or the MRN, so "ann smi" finds
-    Anna Smith; a date (2001-03-04 or 03/04/2001) matches the date of birth.
+    Anna Smith; a date (2001-03-04 or 03/04/2001) matches the date of birth; text with
+    an @ the start of the e-mail address; a phone number (7 digits or more, spaces,
+    dashes, dots, brackets and a leading + allowed) the end of the phone's digits.
     """
     patients = (Patient.objects.visible_to(user).select_related("clinic")
                 .filter(archived_at__isnull=not archived))
@@ -46,6 +64,13 @@ def patient_search(*, user, query: str = "", archived: bool = False) -> QuerySet
     dob = parse_search_date(query)
     if dob is not None:
         return patients.filter(date_of_birth=dob)
+    if "@" in query:  # an e-mail address: its start, any case (the expression index)
+        return patients.alias(email_lower=Lower("email")).filter(
+            email_lower__startswith=query.lower())
+    digits = phone_digits(query)
+    if digits is not None:  # a phone number, typed with or without the country code
+        return patients.alias(phone_only=PHONE_DIGITS).filter(
+            Q(phone_only__endswith=digits) | Q(mrn__istartswith=query))
     for word in re.split(r"[\s,]+", query):
         if word:
             patients = patients.filter(

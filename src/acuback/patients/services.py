@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from acuback import signing
-from acuback.accounts import zones
+from acuback.accounts import policy, zones
 from acuback.accounts.models import Clinic
 from acuback.audit.services import audit_record
 
@@ -21,6 +21,7 @@ from .models import (
     EpisodeStatus,
     Patient,
 )
+from .selectors import patient_search
 
 
 class StaleEditError(Exception):
@@ -262,3 +263,19 @@ def correction_respond(*, correction: CorrectionRequest, status: str, response: 
                      target=correction, detail={"status": status})
     correction.refresh_from_db()
     return correction
+
+
+# Patients offered while typing: a phone screen's worth (a project rule).
+SEARCH_SUGGESTIONS = 10
+
+
+def patient_matches(request: HttpRequest, query: str, *, via: str) -> list[Patient]:
+    """The first patients matching ``query`` the user may see (``patient_search``, not
+    archived), the search audited as the list's is. For the booking page's finder and
+    its as-you-type endpoint."""
+    found = list(patient_search(user=request.user, query=query)
+                 .order_by("family_name", "given_name", "pk")[:SEARCH_SUGGESTIONS])
+    audit_record(request=request, action="patient.search",
+                 clinic=policy.home_clinic(request.user),
+                 detail={"query": query, "shown": len(found), "via": via})
+    return found

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.patient_list, name="patient_list"),
     path("new/", views.patient_create, name="patient_create"),
+    path("search.json", views.patient_search_json, name="patient_search_json"),
     path("<id:pk>/", views.patient_chart, name="patient_chart"),
     path("<id:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("<id:pk>/clinical/", views.patient_clinical, name="patient_clinical"),

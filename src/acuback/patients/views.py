@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -129,6 +129,27 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET"])
+def patient_search_json(request: HttpRequest) -> HttpResponse:
+    """Patients as the user types (name, date of birth, MRN, phone, e-mail): JSON for the
+    booking page's finder; the same rules and audit as the patient list."""
+    if not policy.can_anywhere(request.user, "patient.view"):
+        raise PermissionDenied
+    search = PatientSearchForm(request.GET)
+    if not search.is_valid():
+        return JsonResponse({"errors": {name: [str(e) for e in errors]
+                                        for name, errors in search.errors.items()}},
+                            status=400)
+    query = search.cleaned_data["q"].strip()
+    if len(query) < 2:  # one letter matches half the clinic: wait for the next
+        return JsonResponse({"query": query, "results": []})
+    return JsonResponse({"query": query, "results": [
+        {"id": p.pk, "name": p.full_name, "mrn": p.mrn,
+         "born": p.date_of_birth.isoformat(), "chart": reverse("patient_chart", args=[p.pk])}
+        for p in services.patient_matches(request, query, via="as-you-type")]})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
     clinic = policy.home_clinic(request.user)
@@ -190,6 +211,8 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "who_may_treat": who_may_treat_rows(selectors.who_may_treat(patient=patient,
                                                                         on=today)),
             "can_edit": policy.can(request.user, "patient.edit", patient.clinic_id),
+            "can_book": (patient.archived_at is None
+                         and policy.can(request.user, "schedule.book", patient.clinic_id)),
             "can_view_clinical": access is not care.Access.NONE,
             "profile": safety_profile(patient=patient, on=today, consents_in_force=(
                 selectors.kinds_in_force(consents))) if clinical else None,

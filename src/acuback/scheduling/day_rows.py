@@ -49,6 +49,8 @@ _CANCEL = ('\n        <details><summary>Cancel…</summary><form method="post" a
            '<label for="r-{pk}">Reason</label><input id="r-{pk}" name="reason" required '
            'maxlength="300"><button type="submit" class="secondary">Cancel appointment</button>'
            '</form></details>')
+# Moving is a page of its own (a form; the times offered as when booking).
+_MOVE = '<a href="{move}" class="button secondary">Move…</a>'
 _TONE = {AppointmentStatus.CANCELLED: "bad", AppointmentStatus.NO_SHOW: "bad",
          AppointmentStatus.BOOKED: "warn"}
 
@@ -56,6 +58,7 @@ _TONE = {AppointmentStatus.CANCELLED: "bad", AppointmentStatus.NO_SHOW: "bad",
 def day_rows(entries: Iterable[CalendarEntry], csrf_token: str, now: datetime) -> SafeString:
     chart = url_format("patient_chart", "pk")
     action = url_format("appointment_action", "pk", "a")
+    move = url_format("appointment_move", "pk")
     csrf = escape(csrf_token)
     rows = []
     for e in entries:
@@ -69,6 +72,8 @@ def day_rows(entries: Iterable[CalendarEntry], csrf_token: str, now: datetime) -
             parts.append(_CHECKED_IN.format(**links))
         if today and e.status in _UNDO_WHAT:
             parts.append(_UNDO.format(undo=links["undo"], what=_UNDO_WHAT[e.status]))
+        if e.status == AppointmentStatus.BOOKED:
+            parts.append(_MOVE.format(move=move.format(pk=e.pk)))
         if e.is_open:
             parts.append(_CANCEL.format(cancel=links["cancel"], csrf=csrf, pk=e.pk))
         actions = "\n        ".join(p.lstrip("\n ") for p in parts)

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from acuback import sql
 from acuback.accounts import zones
-from acuback.accounts.models import Location, Practitioner
+from acuback.accounts.models import Credential, Location, Practitioner
 from acuback.outcomes.models import ResponseStatus, TimePoint
 from acuback.patients.models import ConsentKind, EpisodeStatus
 from acuback.screening.models import ScreeningStatus
@@ -81,6 +81,57 @@ def free_slots(practitioner: Practitioner, location: Location, type: Appointment
     return slots.free_slots(open_intervals(practitioner, location, day),
                             busy_for(practitioner, day, tz), duration=type.duration,
                             buffer=type.buffer, step=SLOT_STEP, not_before=timezone.now())
+
+
+def cleared_practitioners(location: Location, day: date):
+    """The active practitioners of the location's clinic cleared to needle there on that
+    day (``Credential.objects.valid_for_needling``, the licence rule in SQL): the only
+    ones booking offers, so a practitioner whose licence has lapsed is never offered."""
+    return Practitioner.objects.filter(
+        clinic_id=location.clinic_id, is_active=True).filter(Exists(
+            Credential.objects.valid_for_needling(jurisdiction=location.jurisdiction, on=day)
+            .filter(practitioner=OuterRef("pk")))).order_by("display_name", "pk")
+
+
+# How far "next available" looks ahead, and how many times it offers: a project rule (a
+# month covers a weekly clinic's leave; ten times fit a phone screen).
+NEXT_AVAILABLE_DAYS = 28
+NEXT_AVAILABLE_COUNT = 10
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    """A free time with whom, its label on the location's clock (text, so no template
+    converts it to another zone)."""
+    practitioner: Practitioner
+    start: datetime
+    label: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.practitioner.pk} {self.start.isoformat()}"
+
+
+def next_available(*, location: Location, type: AppointmentType, day: date,
+                   practitioner: Practitioner | None = None,
+                   days: int = NEXT_AVAILABLE_DAYS,
+                   count: int = NEXT_AVAILABLE_COUNT) -> list[OpenSlot]:
+    """The earliest free times from ``day`` on, across the days ahead and every
+    practitioner cleared to needle at the location on each day (or only the one chosen):
+    earliest first, the practitioner's name breaking a tie."""
+    found: list[OpenSlot] = []
+    for offset in range(days):
+        on = day + timedelta(days=offset)
+        cleared = cleared_practitioners(location, on)
+        if practitioner is not None:
+            cleared = cleared.filter(pk=practitioner.pk)
+        for who in cleared:
+            found += [OpenSlot(who, start, zones.local(start, location).strftime("%a %-d %b %H:%M"))
+                      for start in free_slots(who, location, type, on)]
+        if len(found) >= count:
+            break
+    found.sort(key=lambda s: (s.start, s.practitioner.display_name))
+    return found[:count]
 
 
 def slot_choices(free: list[datetime], location: Location) -> list[tuple[datetime, str]]:

@@ -118,6 +118,34 @@ def appointment_book(*, patient: Patient, practitioner: Practitioner, location: 
     return appointment
 
 
+def appointment_move(*, appointment: Appointment, practitioner: Practitioner, start: datetime,
+                     request: HttpRequest) -> Appointment:
+    """Move a booked visit (staff) to another time or practitioner at its location, with
+    every check of a booking (past, clearance that day, availability, taken), or refuse
+    with the reason and leave it as it was. The old row is cancelled as moved and a new
+    one booked, in one transaction (a visit's history is kept, not rewritten)."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BookingRefused(f"This appointment is {appointment.get_status_display()}: "
+                             "only a booked visit can be moved.")
+    where = appointment.location
+    with transaction.atomic():
+        if not Appointment.objects.filter(pk=appointment.pk,
+                                          status=AppointmentStatus.BOOKED).update(
+                status=AppointmentStatus.CANCELLED, updated_at=timezone.now(),
+                cancel_reason=f"Moved to {zones.local_text(start, where)} with "
+                              f"{practitioner.display_name}"):
+            raise BookingRefused("This appointment has just been changed: look again.")
+        moved = appointment_book(patient=appointment.patient, practitioner=practitioner,
+                                 location=where, type=appointment.type, start=start,
+                                 request=request)  # refuses: all of this rolls back
+        audit_record(request=request, action="appointment.move", patient=appointment.patient,
+                     target=moved, detail={"from": appointment.pk,
+                                           "from_start": appointment.start.isoformat(),
+                                           "to_start": start.isoformat()})
+    appointment.refresh_from_db()
+    return moved
+
+
 TRANSITIONS = {
     "check_in": ((AppointmentStatus.BOOKED,), AppointmentStatus.CHECKED_IN),
     "complete": ((AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),

@@ -19,7 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from acuback import sql
 from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
+from acuback.audit.services import audit_read
 from acuback.billing.selectors import coverage_status
+from acuback.patients.services import patient_matches
 from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
 
 from . import selectors, services
@@ -131,47 +133,139 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     })
 
 
+SEARCH_FIELDS = ("patient", "location", "type", "day")  # practitioner is optional
+
+
+def _booking_form(request, clinic) -> SlotSearchForm:
+    """A POST, or a GET naming every search field, is a search; a GET naming only some
+    (``?patient=71`` from the chart's "Book") presets them on an empty form."""
+    if request.method == "POST":
+        return SlotSearchForm(request.POST, clinic=clinic)
+    finding = request.GET.get("patient_q", "").strip() and not request.GET.get("patient")
+    if all(name in request.GET for name in SEARCH_FIELDS) and not finding:
+        return SlotSearchForm(request.GET, clinic=clinic)
+    preset = {name: request.GET[name].strip() for name in (*SEARCH_FIELDS, "practitioner")
+              if request.GET.get(name, "").strip()}
+    return SlotSearchForm(initial=preset, clinic=clinic)
+
+
+def _chosen_slot(request, form):
+    """The practitioner and start of the time chosen: a "next available" button (``slot``:
+    "practitioner-id start"), or a time of the chosen practitioner's day (``start``).
+    None for either when the post does not say."""
+    practitioner = form.cleaned_data["practitioner"]
+    text = request.POST.get("slot", "")
+    if text:
+        pk, _, text = text.partition(" ")
+        practitioner = Practitioner.objects.filter(
+            clinic=form.clinic, is_active=True, pk=int_or(pk, 0)).first()
+    else:
+        text = request.POST.get("start", "")
+    return practitioner, parse_aware(text)
+
+
+def _patient_finder(request, form) -> dict:
+    """The booking page's patient finder, which works without JavaScript: the chosen
+    patient, or the matches of the search typed (``patient_q``) as links choosing one,
+    the other fields kept."""
+    chosen = form["patient"].value()
+    patient = (form.fields["patient"].queryset.filter(pk=int_or(chosen, 0)).first()
+               if chosen else None)
+    query = request.GET.get("patient_q", "").strip()[:100] if patient is None else ""
+    matches = patient_matches(request, query, via="booking") if query else []
+    kept = {name: value for name in ("practitioner", *SEARCH_FIELDS)
+            if name != "patient" and (value := request.GET.get(name, "").strip())}
+    return {"chosen_patient": patient, "patient_q": query,
+            "patient_matches": [(p, urlencode({**kept, "patient": p.pk})) for p in matches],
+            "change_patient": urlencode(kept)}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     policy.require(request.user, "schedule.book", clinic)
-    data = request.POST if request.method == "POST" else (request.GET or None)
-    form = SlotSearchForm(data, clinic=clinic)
-    free, problem = [], None
-    if data is not None and form.is_valid():
-        c = form.cleaned_data
-        free = selectors.free_slots(c["practitioner"], c["location"], c["type"], c["day"])
-        if request.method == "POST":
-            start = parse_aware(request.POST.get("start", ""))
-            if start is None:
-                problem = "Choose a time from the list."
-            else:
-                try:
-                    appointment = services.appointment_book(
-                        patient=c["patient"], practitioner=c["practitioner"],
-                        location=c["location"], type=c["type"], start=start, request=request)
-                except services.BookingRefused as exc:
-                    problem = str(exc)
-                    free = selectors.free_slots(c["practitioner"], c["location"], c["type"],
-                                                c["day"])
-                else:
-                    where = appointment.location
-                    messages.success(request, f"Booked {appointment.patient.full_name} with "
-                                     f"{appointment.practitioner.display_name}, "
-                                     f"{zones.local_text(appointment.start, where)} at "
-                                     f"{where.name}.")
-                    return redirect(f"/calendar/?date="
-                                    f"{zones.local(appointment.start, where).date().isoformat()}")
+    form = _booking_form(request, clinic)
     searched = form.is_bound and form.is_valid()
-    coverage = coverage_status(patient=form.cleaned_data["patient"],
-                               on=form.cleaned_data["day"]) if searched else None
+    problem = None
+    finder = _patient_finder(request, form)
+    if searched and request.method == "POST":
+        c = form.cleaned_data
+        practitioner, start = _chosen_slot(request, form)
+        if start is None or practitioner is None:
+            problem = "Choose a time from the list."
+        else:
+            try:
+                appointment = services.appointment_book(
+                    patient=c["patient"], practitioner=practitioner, location=c["location"],
+                    type=c["type"], start=start, request=request)
+            except services.BookingRefused as exc:
+                problem = str(exc)
+            else:
+                where = appointment.location
+                messages.success(request, f"Booked {appointment.patient.full_name} with "
+                                 f"{appointment.practitioner.display_name}, "
+                                 f"{zones.local_text(appointment.start, where)} at "
+                                 f"{where.name}.")
+                return redirect(f"/calendar/?date="
+                                f"{zones.local(appointment.start, where).date().isoformat()}")
+    free, soonest, coverage = [], [], None
+    if searched:
+        c = form.cleaned_data
+        if c["practitioner"] is not None:
+            free = selectors.slot_choices(selectors.free_slots(
+                c["practitioner"], c["location"], c["type"], c["day"]), c["location"])
+        if not free:  # anyone cleared (or the one chosen) on the next days with time
+            soonest = selectors.next_available(location=c["location"], type=c["type"],
+                                               day=c["day"], practitioner=c["practitioner"])
+        coverage = coverage_status(patient=c["patient"], on=c["day"])
     return render(request, "scheduling/book.html", {
-        "coverage": coverage,
-        "form": form,
-        "free": selectors.slot_choices(free, form.cleaned_data["location"]) if searched else [],
-        "problem": problem, "searched": form.is_bound and form.is_valid(),
+        "coverage": coverage, "form": form, "free": free, "soonest": soonest, **finder,
+        "problem": problem, "searched": searched, "next_days": selectors.NEXT_AVAILABLE_DAYS,
     }, status=400 if problem or (form.is_bound and form.errors) else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    """Move a booked visit (staff), without JavaScript: choose a date (and practitioner),
+    then one of the free times offered, as when booking."""
+    appointment = get_object_or_404(Appointment.objects.visible_to(request.user)
+                                    .select_related("patient", "location", "type",
+                                                    "practitioner"), pk=appointment_pk)
+    policy.require(request.user, "schedule.book", appointment.clinic_id)
+    audit_read(request, appointment.patient)
+    where = appointment.location
+    day = parse_date(request.GET.get("day", "")) or zones.local(appointment.start, where).date()
+    cleared = selectors.cleared_practitioners(where, day)
+    chosen = cleared.filter(pk=int_or(request.GET.get("practitioner"), 0)).first()
+    problem = None
+    if request.method == "POST":
+        pk, _, text = request.POST.get("slot", "").partition(" ")
+        practitioner = Practitioner.objects.filter(clinic_id=appointment.clinic_id,
+                                                   pk=int_or(pk, 0)).first()
+        start = parse_aware(text)
+        if practitioner is None or start is None:
+            problem = "Choose a time from the list."
+        else:
+            try:
+                moved = services.appointment_move(appointment=appointment,
+                                                  practitioner=practitioner, start=start,
+                                                  request=request)
+            except services.BookingRefused as exc:
+                problem = str(exc)
+            else:
+                messages.success(request, f"Moved {moved.patient.full_name} to "
+                                 f"{zones.local_text(moved.start, where)} with "
+                                 f"{moved.practitioner.display_name}.")
+                return redirect(f"/calendar/?date={zones.local(moved.start, where).date()}")
+    soonest = selectors.next_available(location=where, type=appointment.type, day=day,
+                                       practitioner=chosen)
+    return render(request, "scheduling/move.html", {
+        "appointment": appointment, "when": zones.local_text(appointment.start, where),
+        "day": day, "cleared": cleared, "chosen": chosen, "soonest": soonest,
+        "problem": problem,
+    }, status=400 if problem else 200)
 
 
 @login_required

@@ -24,6 +24,7 @@ from acuback.outcomes.selectors import (
 from acuback.patients.models import Patient
 from acuback.patients.selectors import consent_status
 from acuback.portal.services import can_change
+from acuback.scheduling import home as day_home
 from acuback.scheduling.models import Notification, NotificationStatus
 from acuback.treatment.selectors import alerts_for_admin
 from acuback.web import mailbox as dev_mailbox
@@ -73,6 +74,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 credential_row(c, today) for c in practitioner.credentials.all()
             ]
         context["outcome_alerts"] = list(open_alerts(user=user))
+        if practitioner is not None:
+            # Issue #28 §3: the clinician's emergencies first, then their day in order.
+            context["emergency_referrals"] = day_home.open_emergency_referrals(
+                user=user, practitioner=practitioner)
+            context["my_day"] = day_home.todays_visits(clinic=clinic, practitioner=practitioner)
+        elif policy.can(user, "schedule.book", clinic):
+            context["arrivals"] = day_home.todays_visits(clinic=clinic)
         if practitioner is not None:
             context["questionnaires_due"] = questionnaires_due_for_practitioner(
                 practitioner=practitioner, on=today)

@@ -1,0 +1,86 @@
+"""The staff home pages' day (issue #28 §3): the practitioner's patients of today in order
+and the front desk's arrivals, each with what the visit still needs as links that resolve
+it; and the open emergency referrals a clinician answers for. A fixed number of queries
+whatever the day holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+
+from acuback.accounts import zones
+from acuback.clinical.safety import Outcome
+from acuback.outcomes.models import OutcomeAlert
+from acuback.screening.models import ReferralClearance, Screening, ScreeningStatus
+
+from . import selectors
+from .models import AppointmentStatus
+
+# What due_items says, and the page that resolves it (its chart tab), in words for a button.
+_RESOLVES = {
+    "treatment consent": ("Take consent", "patient_clinical"),
+    "open an episode and intake": ("Open an episode", "episode_create"),
+    "intake screening": ("Screen", "patient_clinical"),
+    "baseline questionnaires": ("Questionnaires", "patient_outcomes"),
+    "re-evaluation questionnaires": ("Questionnaires", "patient_outcomes"),
+}
+
+
+@dataclass
+class DayVisit:
+    entry: selectors.CalendarEntry
+    needs: list[tuple[str, str, str]] = field(default_factory=list)  # what, action, link
+    alert: bool = False
+
+
+def _needs(entry: selectors.CalendarEntry) -> list[tuple[str, str, str]]:
+    needs = []
+    for item in entry.due:
+        action, page = _RESOLVES.get(item, ("Chart", "patient_chart"))  # coverage flags
+        needs.append((item, action, reverse(page, args=[entry.patient_id])))
+    return needs
+
+
+def todays_visits(*, clinic, practitioner=None, on: date | None = None) -> list[DayVisit]:
+    """Today's open visits (booked or arrived) at the clinic, or the practitioner's, in
+    order of time, each with what it still needs and whether the patient has an open
+    safety alert. The day is the clinic's (each visit shows its location's clock)."""
+    tz = zones.zone_of(clinic)
+    day = on or zones.today_at(clinic)
+    entries = [e for e in selectors.day_calendar(clinic_id=clinic.pk, location=None,
+                                                 practitioner=practitioner, day=day, tz=tz)
+               if e.is_open]
+    alerted = set(OutcomeAlert.objects.filter(
+        patient_id__in={e.patient_id for e in entries}, acknowledged_at__isnull=True)
+        .values_list("patient_id", flat=True)) if entries else set()
+    visits = []
+    for e in entries:
+        visit = DayVisit(e, _needs(e), e.patient_id in alerted)
+        if visit.alert:
+            visit.needs.insert(0, ("open safety alert", "Record the follow-up",
+                                   reverse("patient_outcomes", args=[e.patient_id])))
+        visits.append(visit)
+    return visits
+
+
+def open_emergency_referrals(*, user, practitioner=None) -> list[Screening]:
+    """Patients whose latest signed screening is an EMERGENCY referral with no clearance
+    recorded on it, that this clinician answers for: they signed it, or the patient is
+    booked with them. Conservative: a clearance carried forward from an earlier screening
+    (screening.selectors.clearance_of) still lists it; the screening page says which."""
+    latest = (Screening.objects.filter(patient=OuterRef("patient"),
+                                       status=ScreeningStatus.SIGNED)
+              .order_by("-signed_at", "-pk").values("pk")[:1])
+    mine = Q(signed_by=user)
+    if practitioner is not None:
+        mine |= Q(patient__appointments__practitioner=practitioner,
+                  patient__appointments__status__in=(AppointmentStatus.BOOKED,
+                                                     AppointmentStatus.CHECKED_IN))
+    return list(Screening.objects.filter(
+        mine, status=ScreeningStatus.SIGNED, outcome=Outcome.EMERGENCY.name,
+        pk=Subquery(latest))
+        .filter(~Exists(ReferralClearance.objects.filter(screening=OuterRef("pk"))))
+        .select_related("patient").distinct().order_by("signed_at")[:20])
