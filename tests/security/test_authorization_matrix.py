@@ -127,6 +127,14 @@ def rich_world(world_with_consent):
                        signature_name="Alice Archer")
     WeeklyAvailability.objects.create(practitioner=w.practitioner_record, location=w.location,
                                       weekday=0, start_time=time(9), end_time=time(17))
+    from acuback.screening.models import Allergy, LabResult, ListReview, Medication, Problem
+
+    Medication.objects.create(patient=w.patient, name="warfarin", recorded_by=w.practitioner)
+    Allergy.objects.create(patient=w.patient, category="latex", recorded_by=w.practitioner)
+    Problem.objects.create(patient=w.patient, description="AF", recorded_by=w.practitioner)
+    LabResult.objects.create(patient=w.patient, kind="inr", value=2, taken_on=today,
+                             recorded_by=w.practitioner)
+    ListReview.objects.create(patient=w.patient, reviewed_by=w.practitioner)
     AvailabilityException.objects.create(location=w.location, date=today, reason="Holiday")
     Notification.objects.create(clinic=w.clinic, patient=w.patient, kind="appointment_reminder",
                                 channel="email", to="alice@example.com", body="Reminder",

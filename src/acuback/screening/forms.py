@@ -520,5 +520,5 @@ class StopEntryForm(AsciiDigitsMixin, forms.Form):
         return value
 
 
-class EnteredInErrorForm(forms.Form):
+class EnteredInErrorForm(AsciiDigitsMixin, forms.Form):
     reason = forms.CharField(label="Why is it in error?", max_length=300)
