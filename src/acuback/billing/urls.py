@@ -6,8 +6,20 @@ urlpatterns = [
     path("", views.billing_home, name="billing_home"),
     path("fees/", views.fee_schedule, name="fee_schedule"),
     path("claims/", views.claim_export, name="claim_export"),
+    path("takings/", views.takings_report, name="takings_report"),
 ]
 
 patient_urlpatterns = [
     path("<int:pk>/superbill/", views.patient_superbill, name="patient_superbill"),
+    path("<int:pk>/account/", views.patient_account, name="patient_account"),
+    path("<int:pk>/account/invoices/", views.invoice_issue_view, name="invoice_issue"),
+    path("<int:pk>/account/invoices/<int:invoice_pk>/", views.invoice_document,
+         name="invoice_document"),
+    path("<int:pk>/account/invoices/<int:invoice_pk>/void/", views.invoice_void_view,
+         name="invoice_void"),
+    path("<int:pk>/account/payments/", views.payment_record_view, name="payment_record"),
+    path("<int:pk>/account/payments/<int:payment_pk>/", views.payment_receipt,
+         name="payment_receipt"),
+    path("<int:pk>/account/packages/", views.package_sell_view, name="package_sell"),
+    path("<int:pk>/account/statement/", views.patient_statement, name="patient_statement"),
 ]
