@@ -196,6 +196,11 @@ MATRIX = {
                        ACCOUNT_WRITE),
     "package_sell": (lambda w: reverse("package_sell", args=[w.patient.pk]), "post",
                      ACCOUNT_WRITE),
+    "abn_prepare": (lambda w: reverse("abn_prepare", args=[w.patient.pk]), "get", ACCOUNT_VIEW),
+    # Every role that serves the patient records a signed ABN (an empty POST: 400).
+    "abn_record": (lambda w: reverse("abn_record", args=[w.patient.pk]), "post",
+                   {**ACCOUNT_VIEW, "front_desk": 400, "practitioner": 400,
+                    "clinic_admin": 400}),
     "takings_report": (lambda w: reverse("takings_report"), "get",
                        {"anonymous": 302, "patient": 403, "other_patient": 403,
                         "front_desk": 200, "practitioner": 403, "clinic_admin": 200,

@@ -7,7 +7,7 @@ from django import forms
 from acuback.clinical import cpt
 from acuback.digits import AsciiDigitsMixin
 
-from .models import PaymentMethod
+from .models import AbnOption, AbnSignedHow, PaymentMethod
 
 
 class FeeScheduleForm(AsciiDigitsMixin, forms.Form):
@@ -50,3 +50,16 @@ class PaymentForm(AsciiDigitsMixin, forms.Form):
 class PackageForm(AsciiDigitsMixin, forms.Form):
     visits = forms.IntegerField(min_value=1, max_value=100)
     price = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
+
+
+class AbnForm(AsciiDigitsMixin, forms.Form):
+    visit_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    option = forms.TypedChoiceField(choices=AbnOption.choices, coerce=int,
+                                    widget=forms.RadioSelect)
+    how = forms.ChoiceField(choices=AbnSignedHow.choices, widget=forms.RadioSelect)
+    signature_name = forms.CharField(required=False, max_length=200,
+                                     label="Signed by (typed name)")
+    signed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+                                label="Date signed")
+    scan = forms.FileField(required=False, help_text="The signed paper notice (PDF, PNG or "
+                           "JPEG, 10 MB at most).")

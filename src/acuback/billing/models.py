@@ -184,15 +184,39 @@ class FeeSchedule(models.Model):
         return f"{self.code}: {self.amount}"
 
 
+class AbnOption(models.IntegerChoices):
+    """The three option boxes (G) of form CMS-R-131, of which the patient chooses one."""
+
+    BILL_MEDICARE = 1, "Option 1: I want the service; bill Medicare for an official decision"
+    DO_NOT_BILL = 2, "Option 2: I want the service, but do not bill Medicare"
+    DECLINE = 3, "Option 3: I don't want the service"
+
+
+class AbnSignedHow(models.TextChoices):
+    ON_SCREEN = "on_screen", "Signed on screen"
+    SCANNED = "scanned", "Signed on paper (scan attached)"
+
+
 class Abn(models.Model):
-    """An Advance Beneficiary Notice the patient signed before a visit expected to be
-    denied: the visit is then billed with GA instead of GZ (coverage-billing.md §3)."""
+    """An Advance Beneficiary Notice (CMS-R-131) the patient signed before a visit expected
+    to be denied. Option 1 signed by the date of service: the visit is billed with GA
+    instead of GZ; option 2: it is not billed to Medicare (coverage-billing.md §3,
+    docs/billing.md)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="abns")
     visit_date = models.DateField()
     reason = models.CharField(max_length=300)
     signature_name = models.CharField(max_length=200)
-    signed_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(auto_now_add=True)  # when it was recorded
+    # The day the patient signed (a scan may be recorded later); blank: the day recorded.
+    signed_on = models.DateField(null=True, blank=True)
+    option = models.PositiveSmallIntegerField(choices=AbnOption.choices,
+                                              default=AbnOption.BILL_MEDICARE)
+    how = models.CharField(max_length=10, choices=AbnSignedHow.choices,
+                           default=AbnSignedHow.ON_SCREEN)
+    scan = models.FileField(upload_to="abn/%Y/", blank=True)
+    services = models.CharField(max_length=300, blank=True)
+    estimated_cost = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-visit_date"]

@@ -17,6 +17,8 @@ from acuback.patients.models import Patient
 
 from . import ledger
 from .models import (
+    Abn,
+    AbnSignedHow,
     CoveragePlan,
     FeeSchedule,
     Invoice,
@@ -205,3 +207,52 @@ def package_sell(*, patient, visits: int, price: Decimal, request: HttpRequest) 
         audit_record(request=request, action="billing.package_sell", patient=patient,
                      detail={"invoice": invoice.number, "visits": visits, "price": str(price)})
     return invoice
+
+
+_SCAN_TYPES = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG"}
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+
+def abn_record(*, patient, visit_date: date, option: int, how: str, signature_name: str,
+               signed_on: date, request: HttpRequest, scan=None) -> Abn:
+    """A signed ABN (CMS-R-131), signed on screen (the typed name) or on paper (the scan).
+    It is an advance notice: signed on or before the visit's date, never in the future;
+    the reason, service and cost are the notice's, from the record."""
+    from . import abn as notices
+
+    errors = {}
+    if not signature_name.strip():
+        errors["signature_name"] = ("Type the name of the patient (or representative) who "
+                                    "signed.")
+    if signed_on > ledger.clinic_today(patient.clinic):
+        errors["signed_on"] = "The day signed cannot be in the future."
+    elif signed_on > visit_date:
+        errors["signed_on"] = ("An ABN is signed before the service: this date is after the "
+                               "visit's, so it cannot stand for that visit.")
+    if how == AbnSignedHow.SCANNED:
+        if scan is None:
+            errors["scan"] = "Attach the scan of the signed paper notice."
+        else:
+            head = scan.read(8)
+            scan.seek(0)
+            if scan.size > SCAN_MAX_BYTES:
+                errors["scan"] = "The scan is larger than 10 MB."
+            elif not any(head.startswith(magic) for magic in _SCAN_TYPES):
+                errors["scan"] = "The scan must be a PDF, PNG or JPEG file."
+    notice = notices.notice_for(patient, visit_date)
+    if notice is None and "visit_date" not in errors:
+        errors["visit_date"] = ("Medicare is not expected to deny a visit on this date: no "
+                                "ABN is needed.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        abn = Abn.objects.create(
+            patient=patient, visit_date=visit_date, option=option, how=how,
+            signature_name=signature_name.strip(), signed_on=signed_on,
+            reason="; ".join(notice.reasons)[:300], services=notice.services[:300],
+            estimated_cost=notice.estimated_cost,
+            scan=scan if how == AbnSignedHow.SCANNED else "")
+        audit_record(request=request, action="billing.abn_record", patient=patient,
+                     detail={"abn": abn.pk, "visit_date": visit_date.isoformat(),
+                             "option": option, "how": how})
+    return abn

@@ -21,5 +21,7 @@ patient_urlpatterns = [
     path("<int:pk>/account/payments/<int:payment_pk>/", views.payment_receipt,
          name="payment_receipt"),
     path("<int:pk>/account/packages/", views.package_sell_view, name="package_sell"),
+    path("<int:pk>/abn/", views.abn_prepare, name="abn_prepare"),
+    path("<int:pk>/abn/signed/", views.abn_record_view, name="abn_record"),
     path("<int:pk>/account/statement/", views.patient_statement, name="patient_statement"),
 ]

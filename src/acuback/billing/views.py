@@ -22,8 +22,9 @@ from acuback.web.csv_cells import csv_writer
 from acuback.web.params import date_or, int_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
-from . import ledger, services, superbill
+from . import abn, ledger, services, superbill
 from .forms import (
+    AbnForm,
     FeeScheduleForm,
     InvoiceIssueForm,
     InvoiceVoidForm,
@@ -268,3 +269,50 @@ def takings_report(request: HttpRequest) -> HttpResponse:
     audit_record(request=request, action="billing.takings", clinic=clinic,
                  detail={"day": day.isoformat(), "payments": len(report.payments)})
     return render(request, "billing/takings.html", {"clinic": clinic, "report": report})
+
+
+# The ABN (issue #29 §3): prepared from the record, recorded when signed.
+
+
+@login_required
+def abn_prepare(request: HttpRequest, pk: int) -> HttpResponse:
+    """The CMS-R-131 notice for a visit on `on` (default: the clinic's today), as a page
+    or a PDF to print and sign; nothing when Medicare is not expected to deny it."""
+    patient = _get_patient(request, pk, "billing.view")
+    on = date_or(request.GET.get("on"), ledger.clinic_today(patient.clinic))
+    notice = abn.notice_for(patient, on)
+    audit_record(request=request, action="billing.abn_prepare", patient=patient,
+                 detail={"on": on.isoformat(), "needed": notice is not None})
+    context = {"patient": patient, "notice": notice, "on": on,
+               "form": AbnForm(initial={"visit_date": on, "signed_on": on, "option": 1,
+                                        "how": "on_screen"})}
+    if wants_pdf(request) and notice is not None:
+        return pdf_response(request, "billing/abn.html", context,
+                            f"abn-{patient.mrn}-{on}.pdf")
+    return render(request, "billing/abn.html", context)
+
+
+@login_required
+def abn_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _get_patient(request, pk, "billing.view")
+    if request.method != "POST":
+        return redirect("abn_prepare", pk)
+    form = AbnForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.abn_record(patient=patient, visit_date=data["visit_date"],
+                                option=data["option"], how=data["how"],
+                                signature_name=data["signature_name"],
+                                signed_on=data["signed_on"], scan=data["scan"],
+                                request=request)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Signed ABN recorded.")
+            return redirect("patient_chart", pk)
+    on = form.cleaned_data.get("visit_date") or ledger.clinic_today(patient.clinic)
+    return render(request, "billing/abn.html", {
+        "patient": patient, "notice": abn.notice_for(patient, on), "on": on, "form": form},
+        status=400)
