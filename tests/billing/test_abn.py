@@ -116,3 +116,23 @@ def test_the_chart_offers_the_abn_when_the_next_visit_is_expected_to_be_denied(
     assert abn_link not in desk.get(chart).content.decode()
     over_the_limit(medicare_patient)
     assert abn_link in desk.get(chart).content.decode()
+
+
+def test_the_patient_invoice_follows_who_pays(medicare_patient):
+    """Covered or GZ: billed to Medicare (the patient owes the co-pay); ABN option 2
+    (do not bill Medicare): the patient pays the fee."""
+    from acuback.billing import services
+    from acuback.billing.models import CoveragePlan
+    from tests.factories import request_for
+
+    CoveragePlan.objects.filter(patient=medicare_patient.patient).update(copay="15.00")
+    today = over_the_limit(medicare_patient)
+    visit(medicare_patient, today)
+    desk = request_for(medicare_patient.front_desk)
+    first = today - timedelta(days=84)
+    assert services.invoice_issue(patient=medicare_patient.patient, day=first,
+                                  request=desk).total == Decimal("15.00")
+    Abn.objects.create(patient=medicare_patient.patient, visit_date=today, option=2,
+                       reason="r", signature_name="Alice Archer")
+    assert services.invoice_issue(patient=medicare_patient.patient, day=today,
+                                  request=desk).total == Decimal("80.00")

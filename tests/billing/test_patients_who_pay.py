@@ -286,3 +286,27 @@ def test_the_account_page_reads_a_fixed_number_of_queries(paying, login,
     with django_assert_max_num_queries(len(few.captured_queries) + 1):
         desk.get(url)
     assert InvoiceLine.objects.count() >= 7
+
+
+def test_the_takings_and_statement_pages_read_a_fixed_number_of_queries(
+        paying, login, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    desk = login(paying.front_desk)
+    pages = (reverse("takings_report"), reverse("patient_statement", args=[paying.patient.pk]))
+    issue(paying)
+    pay(paying, "10")
+    counts = []
+    for url in pages:
+        desk.get(url)
+        with CaptureQueriesContext(connection) as few:
+            desk.get(url)
+        counts.append(len(few.captured_queries))
+    for n in range(1, 6):
+        paying.visit(DAY + timedelta(days=n))
+        issue(paying, DAY + timedelta(days=n))
+        pay(paying, "10", method=["cash", "card", "cheque", "hsa_fsa"][n % 4])
+    for url, count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            desk.get(url)

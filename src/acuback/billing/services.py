@@ -100,10 +100,15 @@ def invoice_issue(*, patient, day: date, request: HttpRequest, discount: Decimal
         owed = sum((line.amount for line in lines), Decimal(0))
         plan = CoveragePlan.objects.primary_in_force(patient.pk, day)
         if plan is not None and plan.payer.kind != PayerKind.SELF_PAY:
-            share = min(plan.copay, owed)
-            lines.append(InvoiceLine(description=f"Billed to {plan.payer} (co-pay {share})",
-                                     amount=share - owed))
-            owed = share
+            # The payer's part: every line but those the patient pays in full (GY, or
+            # ABN option 2); of it the patient owes the co-pay.
+            to_payer = sum((line.charge for line in bill.lines if not line.patient_liable),
+                           Decimal(0))
+            share = min(plan.copay, to_payer)
+            if to_payer:
+                lines.append(InvoiceLine(description=f"Billed to {plan.payer} (co-pay "
+                                         f"{share})", amount=share - to_payer))
+                owed -= to_payer - share
         package = None
         if use_package and owed > 0:
             package = next((p for p in ledger.packages_with_visits_left(patient) if p.left > 0), None)

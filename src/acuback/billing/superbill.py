@@ -32,6 +32,9 @@ class Line:
     fee: Decimal | None
     route: coverage.BillingRoute | None = None  # Medicare: who renders and bills
     held: bool = False  # not to be sent: data the claim needs is missing
+    # The patient pays it, not the payer: not a Medicare benefit (GY), or the patient
+    # chose ABN option 2 (do not bill Medicare).
+    patient_liable: bool = False
     reasons: tuple[str, ...] = ()
 
     @property
@@ -162,11 +165,13 @@ def build(*, patient, start: date, end: date) -> Superbill:
         elif day_plan is not None and day_plan.payer.kind == PayerKind.COMMERCIAL:
             modifiers = ()
         for code, units in sorted(day_codes.items()):
-            held = bool(route and route.held) or (record is not None and day_plan is not None
-                                                  and day_plan.payer.kind == PayerKind.MEDICARE
-                                                  and day in record.abn_no_bill_days)
+            no_bill = (record is not None and day_plan is not None
+                       and day_plan.payer.kind == PayerKind.MEDICARE
+                       and day in record.abn_no_bill_days)
             bill.lines.append(Line(first, code, units, modifiers, fees.get(code), route,
-                                   held=held, reasons=reasons))
+                                   held=bool(route and route.held) or no_bill,
+                                   reasons=reasons,
+                                   patient_liable=no_bill or "GY" in modifiers))
             if code not in fees:
                 bill.problems.append(f"No fee for {code} in the clinic's fee schedule.")
     bill.problems = list(dict.fromkeys(bill.problems))
