@@ -11,9 +11,9 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from acuback.accounts.zones import today_at as clinic_today
 from acuback.audit.models import AuditEvent
 from acuback.billing import superbill
-from acuback.billing.ledger import clinic_today
 from acuback.billing.models import Abn
 from acuback.billing.selectors import coverage_status
 from tests.billing.conftest import visit

@@ -13,10 +13,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acuback.accounts.zones import today_at
 from acuback.audit.models import AuditEvent
 from acuback.billing import ledger, services
 from acuback.billing.models import (
@@ -191,11 +191,20 @@ def test_the_takings_are_the_clinics_own_day(paying):
     assert ledger.takings(paying.clinic, date(2026, 11, 3)).total == Decimal("50.00")
 
 
-def test_today_is_the_clinics_today(paying, monkeypatch):
-    moment = datetime(2026, 11, 3, 3, 0, tzinfo=ZoneInfo("UTC"))  # the evening of the 2nd in the US
-    monkeypatch.setattr(ledger, "datetime", type("Frozen", (datetime,), {
-        "now": classmethod(lambda cls, tz=None: moment.astimezone(tz))}))
-    assert ledger.clinic_today(paying.clinic) == date(2026, 11, 2)
+def test_the_pages_default_to_the_clinics_today_not_the_servers(paying, login):
+    """The tests run the server in a zone far from the clinic's (its day differs for
+    much of the day): every default day is the clinic's."""
+    from acuback.accounts.zones import today_at
+
+    today = today_at(paying.clinic)
+    desk = login(paying.front_desk)
+    takings = desk.get(reverse("takings_report")).context["report"]
+    assert takings.day == today
+    for name in ("patient_statement", "patient_superbill"):
+        page = desk.get(reverse(name, args=[paying.patient.pk])).context
+        assert page["end"] == today, name
+    account = desk.get(reverse("patient_account", args=[paying.patient.pk])).context
+    assert account["issue_form"].initial["date_of_service"] == today
 
 
 # Pages
@@ -219,13 +228,13 @@ def test_the_front_desk_invoices_takes_payment_and_prints_receipt_and_statement(
     for url in (reverse("payment_receipt", args=[paying.patient.pk, payment.pk]),
                 reverse("invoice_document", args=[paying.patient.pk, invoice.pk]),
                 reverse("patient_statement", args=[paying.patient.pk])
-                + f"?from={DAY - timedelta(days=40)}&to={timezone.localdate()}"):
+                + f"?from={DAY - timedelta(days=40)}&to={today_at(paying.clinic)}"):
         html = desk.get(url)
         assert html.status_code == 200
         pdf = desk.get(url + ("&" if "?" in url else "?") + "format=pdf")
         assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     statement = desk.get(reverse("patient_statement", args=[paying.patient.pk])
-                         + f"?from={timezone.localdate() - timedelta(days=1)}").context
+                         + f"?from={today_at(paying.clinic) - timedelta(days=1)}").context
     assert statement["statement"].closing == 0
     assert AuditEvent.objects.filter(action="billing.receipt").exists()
 

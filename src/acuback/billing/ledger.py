@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DecimalField, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from acuback.accounts import zones
 from acuback.patients.models import Patient
 from acuback.scheduling.selectors import day_bounds
 
@@ -64,15 +64,10 @@ class Takings:
     payments: list[Payment]
 
 
-def clinic_today(clinic) -> date:
-    """Today in the clinic's time zone (the server's may differ)."""
-    return datetime.now(ZoneInfo(clinic.time_zone)).date()
-
-
 def takings(clinic, day: date) -> Takings:
     """Payments and refunds received on the clinic's `day` (its time zone, its midnight
     to midnight), per method and in all, in two queries."""
-    start, end = day_bounds(day, ZoneInfo(clinic.time_zone))
+    start, end = day_bounds(day, zones.zone_of(clinic))
     received = Payment.objects.filter(clinic=clinic, received_at__gte=start,
                                       received_at__lt=end)
     sums = {row["method"]: (row["n"], cents(row["s"])) for row in
@@ -95,7 +90,7 @@ class Statement:
 def statement(patient, start: date, end: date) -> Statement:
     """The account between the clinic's `start` and `end` days: the balance before,
     each live invoice and each payment or refund, and the balance after (four queries)."""
-    zone = ZoneInfo(patient.clinic.time_zone)
+    zone = zones.zone_of(patient.clinic)
     since, until = day_bounds(start, zone)[0], day_bounds(end, zone)[1]
     invoices = Invoice.objects.filter(patient=patient, void__isnull=True)
     payments = Payment.objects.filter(patient=patient)

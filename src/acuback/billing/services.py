@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback.accounts import zones
 from acuback.audit.services import audit_record
 from acuback.clinical import cpt
 from acuback.patients.models import Patient
@@ -229,7 +230,7 @@ def abn_record(*, patient, visit_date: date, option: int, how: str, signature_na
     if not signature_name.strip():
         errors["signature_name"] = ("Type the name of the patient (or representative) who "
                                     "signed.")
-    if signed_on > ledger.clinic_today(patient.clinic):
+    if signed_on > zones.today_at(patient.clinic):
         errors["signed_on"] = "The day signed cannot be in the future."
     elif signed_on > visit_date:
         errors["signed_on"] = ("An ABN is signed before the service: this date is after the "

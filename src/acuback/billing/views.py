@@ -12,9 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
-from acuback.accounts import policy
+from acuback.accounts import policy, zones
 from acuback.audit.services import audit_read, audit_record
 from acuback.patients.models import Patient
 from acuback.patients.views import _get_patient
@@ -50,7 +49,7 @@ def billing_home(request: HttpRequest) -> HttpResponse:
     if clinic is None or not (policy.can(request.user, "billing.export", clinic)
                               or policy.can(request.user, "billing.charge", clinic)):
         raise PermissionDenied
-    today = timezone.localdate()
+    today = zones.today_at(clinic)
     return render(request, "billing/home.html", {
         "can_export": policy.can(request.user, "billing.export", clinic),
         "can_charge": policy.can(request.user, "billing.charge", clinic),
@@ -74,8 +73,9 @@ def fee_schedule(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/fees.html", {"form": form, "clinic": clinic})
 
 
-def _period(request) -> tuple[date, date]:
-    today = timezone.localdate()
+def _period(request, clinic) -> tuple[date, date]:
+    """The period asked for; by default the 30 days to the clinic's today."""
+    today = zones.today_at(clinic)
     start = date_or(request.GET.get("from"), today - timedelta(days=30))
     end = date_or(request.GET.get("to"), today)
     return (start, end) if start <= end else (end, start)
@@ -84,7 +84,7 @@ def _period(request) -> tuple[date, date]:
 @login_required
 def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "billing.view")
-    start, end = _period(request)
+    start, end = _period(request, patient.clinic)
     bill = superbill.build(patient=patient, start=start, end=end)
     audit_record(request=request, action="billing.superbill", patient=patient,
                  detail={"from": start.isoformat(), "to": end.isoformat()})
@@ -98,7 +98,7 @@ def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def claim_export(request: HttpRequest) -> HttpResponse:
     clinic = _clinic_for(request, "billing.export")
-    start, end = _period(request)
+    start, end = _period(request, clinic)
     payer = Payer.objects.filter(clinic=clinic, pk=int_or(request.GET.get("payer"), 0)).first()
     patients = Patient.objects.filter(clinic=clinic, sessions__status="signed",
                                       sessions__session_date__range=(start, end)).distinct()
@@ -138,7 +138,7 @@ def _account_context(request, patient, **forms) -> dict:
         "payments": list(Payment.objects.filter(patient=patient).select_related("invoice")),
         "packages": ledger.packages_with_visits_left(patient),
         "issue_form": forms.get("issue_form") or InvoiceIssueForm(
-            initial={"date_of_service": timezone.localdate(), "use_package": True}),
+            initial={"date_of_service": zones.today_at(patient.clinic), "use_package": True}),
         "payment_form": forms.get("payment_form") or PaymentForm(),
         "package_form": forms.get("package_form") or PackageForm(),
         "void_form": forms.get("void_form") or InvoiceVoidForm(),
@@ -249,7 +249,7 @@ def payment_receipt(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespo
 def patient_statement(request: HttpRequest, pk: int) -> HttpResponse:
     """Every invoice and payment in the period, the balance before and after (in SQL)."""
     patient = _get_patient(request, pk, "billing.view")
-    start, end = _period(request)
+    start, end = _period(request, patient.clinic)
     statement = ledger.statement(patient, start, end)
     audit_record(request=request, action="billing.statement", patient=patient,
                  detail={"from": start.isoformat(), "to": end.isoformat()})
@@ -264,7 +264,7 @@ def patient_statement(request: HttpRequest, pk: int) -> HttpResponse:
 def takings_report(request: HttpRequest) -> HttpResponse:
     """The day's takings for the front desk, in the clinic's time zone."""
     clinic = _clinic_for(request, "billing.charge")
-    day = date_or(request.GET.get("day"), ledger.clinic_today(clinic))
+    day = date_or(request.GET.get("day"), zones.today_at(clinic))
     report = ledger.takings(clinic, day)
     audit_record(request=request, action="billing.takings", clinic=clinic,
                  detail={"day": day.isoformat(), "payments": len(report.payments)})
@@ -279,7 +279,7 @@ def abn_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     """The CMS-R-131 notice for a visit on `on` (default: the clinic's today), as a page
     or a PDF to print and sign; nothing when Medicare is not expected to deny it."""
     patient = _get_patient(request, pk, "billing.view")
-    on = date_or(request.GET.get("on"), ledger.clinic_today(patient.clinic))
+    on = date_or(request.GET.get("on"), zones.today_at(patient.clinic))
     notice = abn.notice_for(patient, on)
     audit_record(request=request, action="billing.abn_prepare", patient=patient,
                  detail={"on": on.isoformat(), "needed": notice is not None})
@@ -312,7 +312,7 @@ def abn_record_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Signed ABN recorded.")
             return redirect("patient_chart", pk)
-    on = form.cleaned_data.get("visit_date") or ledger.clinic_today(patient.clinic)
+    on = form.cleaned_data.get("visit_date") or zones.today_at(patient.clinic)
     return render(request, "billing/abn.html", {
         "patient": patient, "notice": abn.notice_for(patient, on), "on": on, "form": form},
         status=400)
