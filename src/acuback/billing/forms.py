@@ -32,7 +32,7 @@ class InvoiceIssueForm(AsciiDigitsMixin, forms.Form):
                                      label="Draw from a prepaid package if one has visits left")
 
 
-class InvoiceVoidForm(forms.Form):
+class InvoiceVoidForm(AsciiDigitsMixin, forms.Form):
     reason = forms.CharField(max_length=300)
 
 
