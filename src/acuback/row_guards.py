@@ -65,6 +65,17 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         Guard("patients_consent", None,
               "consent signatures are never deleted; record a withdrawal instead"),
     ),
+    # Money written once (issue #29 §4): a mistake is voided and reissued, or refunded.
+    "billing": (
+        Guard("billing_invoice", None, "invoices are never changed or deleted; void and "
+              "reissue", no_update=True),
+        Guard("billing_invoiceline", None, "invoices are never changed or deleted; void and "
+              "reissue", no_update=True),
+        Guard("billing_invoicevoid", None, "voids are never changed or deleted",
+              no_update=True),
+        Guard("billing_payment", None, "payments are never changed or deleted; record a "
+              "refund", no_update=True),
+    ),
     "audit": (
         Guard("audit_auditevent", None, "audit events are never changed or deleted",
               no_update=True),

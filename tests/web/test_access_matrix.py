@@ -33,6 +33,35 @@ STAFF_PAGE = {"anonymous": 302, **PATIENTS_FORBIDDEN, **STAFF_A, "other_clinic":
 # Signing, clearing referrals and the needling gate are the practitioner's alone.
 PRACTITIONER_ONLY = {**CLINICAL_MANAGE, "practitioner": 302, "clinic_admin": 403}
 
+# A patient's account (billing.view) and its writes (billing.charge: front desk, admin).
+ACCOUNT_VIEW = {"anonymous": 302, "patient": 403, "other_patient": 404, **STAFF_A,
+                "other_clinic": 404}
+# An empty POST: the roles that take payments get the form back with errors (400).
+ACCOUNT_WRITE = {**ACCOUNT_VIEW, "front_desk": 400, "practitioner": 403, "clinic_admin": 400}
+
+
+def _invoice(w):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from acuback.billing.models import Invoice
+
+    return Invoice.objects.create(clinic=w.clinic, patient=w.patient, total=Decimal("80"),
+                                  issued_at=timezone.now())
+
+
+def _payment(w):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from acuback.billing.models import Payment
+
+    return Payment.objects.create(clinic=w.clinic, patient=w.patient, amount=Decimal("80"),
+                                  method="cash", received_at=timezone.now())
+
+
 CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
     ("patient", "other_patient", "front_desk", "practitioner", "other_clinic"), 403),
     "clinic_admin": 200}
@@ -176,6 +205,33 @@ MATRIX = {
     "patient_superbill": (lambda w: reverse("patient_superbill", args=[w.patient.pk]), "get",
                           {"anonymous": 302, "patient": 403, "other_patient": 404, **STAFF_A,
                            "other_clinic": 404}),
+    "patient_account": (lambda w: reverse("patient_account", args=[w.patient.pk]), "get",
+                        ACCOUNT_VIEW),
+    "patient_statement": (lambda w: reverse("patient_statement", args=[w.patient.pk]), "get",
+                          ACCOUNT_VIEW),
+    "invoice_document": (lambda w: reverse("invoice_document",
+                                           args=[w.patient.pk, _invoice(w).pk]), "get",
+                         ACCOUNT_VIEW),
+    "payment_receipt": (lambda w: reverse("payment_receipt",
+                                          args=[w.patient.pk, _payment(w).pk]), "get",
+                        ACCOUNT_VIEW),
+    "invoice_issue": (lambda w: reverse("invoice_issue", args=[w.patient.pk]), "post",
+                      ACCOUNT_WRITE),
+    "invoice_void": (lambda w: reverse("invoice_void", args=[w.patient.pk, _invoice(w).pk]),
+                     "post", ACCOUNT_WRITE),
+    "payment_record": (lambda w: reverse("payment_record", args=[w.patient.pk]), "post",
+                       ACCOUNT_WRITE),
+    "package_sell": (lambda w: reverse("package_sell", args=[w.patient.pk]), "post",
+                     ACCOUNT_WRITE),
+    "abn_prepare": (lambda w: reverse("abn_prepare", args=[w.patient.pk]), "get", ACCOUNT_VIEW),
+    # Every role that serves the patient records a signed ABN (an empty POST: 400).
+    "abn_record": (lambda w: reverse("abn_record", args=[w.patient.pk]), "post",
+                   {**ACCOUNT_VIEW, "front_desk": 400, "practitioner": 400,
+                    "clinic_admin": 400}),
+    "takings_report": (lambda w: reverse("takings_report"), "get",
+                       {"anonymous": 302, "patient": 403, "other_patient": 403,
+                        "front_desk": 200, "practitioner": 403, "clinic_admin": 200,
+                        "other_clinic": 403}),
     "episode_report": (lambda w: reverse("episode_report", args=[w.patient.pk, w.episode.pk,
                                                                  "progress"]), "get",
                        CLINICAL_MANAGE),
@@ -189,8 +245,9 @@ MATRIX = {
     "claim_export": (lambda w: reverse("claim_export"), "get",
                      {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
                       "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
+    # The front desk's Billing page holds the day's takings (not the claims export).
     "billing_home": (lambda w: reverse("billing_home"), "get",
-                     {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
+                     {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 200,
                       "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
     "fee_schedule": (lambda w: reverse("fee_schedule"), "get",
                      {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,

@@ -56,6 +56,9 @@ RULES: dict[str, frozenset[str]] = {
     # Both show diagnoses (SHOWS_CLINICAL_DATA): billing needs them.
     "billing.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "billing.export": frozenset({ADMIN}),
+    # Patients who pay: invoices, payments, refunds, packages and the day's takings are
+    # the front desk's work and the clinic admin's.
+    "billing.charge": frozenset({ADMIN, FRONT_DESK}),
     # Practitioner registry: front desk needs it to know who may treat where.
     "registry.view": frozenset({ADMIN, PRACTITIONER, FRONT_DESK}),
     "registry.manage": frozenset({ADMIN}),

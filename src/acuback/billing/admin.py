@@ -2,7 +2,18 @@ from django.contrib import admin
 
 from acuback.web.operator_admin import OperatorAdmin
 
-from .models import Abn, Authorisation, CoveragePlan, FeeSchedule, Payer
+from .models import (
+    Abn,
+    Authorisation,
+    CoveragePlan,
+    FeeSchedule,
+    Invoice,
+    InvoiceLine,
+    InvoiceVoid,
+    Payer,
+    Payment,
+    PrepaidPackage,
+)
 
 
 @admin.register(Payer)
@@ -35,3 +46,29 @@ class FeeScheduleAdmin(OperatorAdmin):
 @admin.register(Abn)
 class AbnAdmin(OperatorAdmin):
     list_display = ("patient", "visit_date", "reason", "signed_at")
+
+
+# Money rows are written once (the database refuses changes): the admin lists them.
+@admin.register(Invoice)
+class InvoiceAdmin(OperatorAdmin):
+    list_display = ("pk", "patient", "date_of_service", "total", "issued_at")
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(OperatorAdmin):
+    list_display = ("invoice", "code", "description", "units", "amount")
+
+
+@admin.register(InvoiceVoid)
+class InvoiceVoidAdmin(OperatorAdmin):
+    list_display = ("invoice", "reason", "voided_at")
+
+
+@admin.register(Payment)
+class PaymentAdmin(OperatorAdmin):
+    list_display = ("pk", "patient", "amount", "method", "received_at")
+
+
+@admin.register(PrepaidPackage)
+class PrepaidPackageAdmin(OperatorAdmin):
+    list_display = ("patient", "visits", "price", "sold_at")

@@ -7,6 +7,8 @@ from django import forms
 from acuback.clinical import cpt
 from acuback.digits import AsciiDigitsMixin
 
+from .models import AbnOption, AbnSignedHow, PaymentMethod
+
 
 class FeeScheduleForm(AsciiDigitsMixin, forms.Form):
     def __init__(self, *args, fees: dict, **kwargs):
@@ -19,3 +21,45 @@ class FeeScheduleForm(AsciiDigitsMixin, forms.Form):
 
     def amounts(self) -> dict:
         return {code: self.cleaned_data.get(code) for code in cpt.BILLABLE_CODES}
+
+
+class InvoiceIssueForm(AsciiDigitsMixin, forms.Form):
+    date_of_service = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    discount = forms.DecimalField(required=False, min_value=0, max_digits=8, decimal_places=2,
+                                  help_text="An amount off what the patient owes.")
+    discount_reason = forms.CharField(required=False, max_length=150)
+    use_package = forms.BooleanField(required=False, initial=True,
+                                     label="Draw from a prepaid package if one has visits left")
+
+
+class InvoiceVoidForm(AsciiDigitsMixin, forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
+class PaymentForm(AsciiDigitsMixin, forms.Form):
+    amount = forms.DecimalField(max_digits=8, decimal_places=2,
+                                help_text="A refund is a negative amount, with its reason.")
+    method = forms.ChoiceField(choices=PaymentMethod.choices)
+    external_reference = forms.CharField(required=False, max_length=60,
+                                         help_text="The terminal's or bank's reference; "
+                                         "never a card number.")
+    reason = forms.CharField(required=False, max_length=300)
+    invoice = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class PackageForm(AsciiDigitsMixin, forms.Form):
+    visits = forms.IntegerField(min_value=1, max_value=100)
+    price = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
+
+
+class AbnForm(AsciiDigitsMixin, forms.Form):
+    visit_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    option = forms.TypedChoiceField(choices=AbnOption.choices, coerce=int,
+                                    widget=forms.RadioSelect)
+    how = forms.ChoiceField(choices=AbnSignedHow.choices, widget=forms.RadioSelect)
+    signature_name = forms.CharField(required=False, max_length=200,
+                                     label="Signed by (typed name)")
+    signed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+                                label="Date signed")
+    scan = forms.FileField(required=False, help_text="The signed paper notice (PDF, PNG or "
+                           "JPEG, 10 MB at most).")

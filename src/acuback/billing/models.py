@@ -184,15 +184,39 @@ class FeeSchedule(models.Model):
         return f"{self.code}: {self.amount}"
 
 
+class AbnOption(models.IntegerChoices):
+    """The three option boxes (G) of form CMS-R-131, of which the patient chooses one."""
+
+    BILL_MEDICARE = 1, "Option 1: I want the service; bill Medicare for an official decision"
+    DO_NOT_BILL = 2, "Option 2: I want the service, but do not bill Medicare"
+    DECLINE = 3, "Option 3: I don't want the service"
+
+
+class AbnSignedHow(models.TextChoices):
+    ON_SCREEN = "on_screen", "Signed on screen"
+    SCANNED = "scanned", "Signed on paper (scan attached)"
+
+
 class Abn(models.Model):
-    """An Advance Beneficiary Notice the patient signed before a visit expected to be
-    denied: the visit is then billed with GA instead of GZ (coverage-billing.md §3)."""
+    """An Advance Beneficiary Notice (CMS-R-131) the patient signed before a visit expected
+    to be denied. Option 1 signed by the date of service: the visit is billed with GA
+    instead of GZ; option 2: it is not billed to Medicare (coverage-billing.md §3,
+    docs/billing.md)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="abns")
     visit_date = models.DateField()
     reason = models.CharField(max_length=300)
     signature_name = models.CharField(max_length=200)
-    signed_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(auto_now_add=True)  # when it was recorded
+    # The day the patient signed (a scan may be recorded later); blank: the day recorded.
+    signed_on = models.DateField(null=True, blank=True)
+    option = models.PositiveSmallIntegerField(choices=AbnOption.choices,
+                                              default=AbnOption.BILL_MEDICARE)
+    how = models.CharField(max_length=10, choices=AbnSignedHow.choices,
+                           default=AbnSignedHow.ON_SCREEN)
+    scan = models.FileField(upload_to="abn/%Y/", blank=True)
+    services = models.CharField(max_length=300, blank=True)
+    estimated_cost = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-visit_date"]
@@ -200,3 +224,125 @@ class Abn(models.Model):
 
     def __str__(self) -> str:
         return f"ABN {self.visit_date} — {self.patient}"
+
+
+# Patients who pay (issue #29 §4). Invoices, their lines, payments and voids are written
+# once and never changed or deleted (a database guard too, acuback.row_guards): a mistake
+# is voided and a new invoice issued; money returned is a refund, a negative payment.
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    CHEQUE = "cheque", "Cheque"
+    HSA_FSA = "hsa_fsa", "HSA/FSA card"
+
+
+class PrepaidPackage(models.Model):
+    """A number of visits paid in advance; each invoice drawn from it uses one."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="packages")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="packages")
+    visits = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    price = models.DecimalField(max_digits=9, decimal_places=2,
+                                validators=[MinValueValidator(0)])
+    sold_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sold_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(visits__gte=1),
+                                              name="package_has_visits"),
+                       models.CheckConstraint(condition=Q(price__gte=0),
+                                              name="package_price_not_negative")]
+
+    def __str__(self) -> str:
+        return f"Package of {self.visits} visits"
+
+
+class Invoice(models.Model):
+    """What the patient owes for one date of service (or for a package sold)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="invoices")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invoices")
+    date_of_service = models.DateField(null=True, blank=True)
+    # The package this visit was drawn from, or the package this invoice sold.
+    drawn_from = models.ForeignKey(PrepaidPackage, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="visits_drawn")
+    sells = models.OneToOneField(PrepaidPackage, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="sale")
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by")
+    total = models.DecimalField(max_digits=9, decimal_places=2)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "date_of_service"],
+                                name="invoice_patient_day_idx")]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"INV-{self.pk:06d}"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    code = models.CharField(max_length=10, blank=True)
+    description = models.CharField(max_length=200)
+    units = models.PositiveSmallIntegerField(default=1)
+    # Negative for what the patient does not pay: the plan's share, a discount, a package.
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code or self.description}: {self.amount}"
+
+
+class InvoiceVoid(models.Model):
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="void")
+    reason = models.CharField(max_length=300)
+    voided_at = models.DateTimeField()
+    voided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    def __str__(self) -> str:
+        return f"Void of {self.invoice}"
+
+
+class Payment(models.Model):
+    """Money received (positive) or refunded (negative, with a reason). No card data: the
+    method and the card terminal's or bank's reference only."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="payments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="payments")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    external_reference = models.CharField(max_length=60, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+    recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["clinic", "received_at"], name="payment_clinic_at_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="payment_not_zero"),
+            models.CheckConstraint(condition=Q(amount__gt=0) | ~Q(reason=""),
+                                   name="refund_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{'Refund' if self.amount < 0 else 'Payment'} {self.amount}"
+
+    @property
+    def number(self) -> str:
+        return f"RCT-{self.pk:06d}"

@@ -14,7 +14,7 @@ from acuback.patients.models import CauseCategory, EpisodeStatus, Patient
 from acuback.screening.selectors import REFERRAL_RULES
 from acuback.treatment.models import Session, SessionStatus
 
-from .models import Abn, CoveragePlan, PayerKind
+from .models import Abn, AbnOption, CoveragePlan, PayerKind
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ class MedicareRecord:
     visit_days: list[date]
     scores: dict[int, dict[str, list[tuple[date, float | None]]]]  # episode -> instrument
     screenings: list[tuple[date, frozenset[str], date | None]]  # day, rules, cleared on
-    abn_days: set[date]
+    abn_days: set[date]  # an ABN with option 1 signed by the date: GA
     review_after: int
+    abn_no_bill_days: set[date] = frozenset()  # option 2 signed by the date: not billed
 
     def findings_on(self, on: date) -> frozenset[str]:
         """The rules fired on the latest screening signed by `on` and still open then (a
@@ -78,6 +79,21 @@ class MedicareRecord:
         if cleared_on is not None and cleared_on <= on:
             rules = rules - REFERRAL_RULES
         return rules
+
+
+def abn_days(patient: Patient, local_day) -> dict[str, set[date]]:
+    """The dates of service with an ABN signed in advance (coverage-billing.md §3: stored
+    before the visit; CMS-R-131 option boxes): option 1 gives GA, option 2 keeps the
+    visit off Medicare claims. An ABN signed after its date counts for nothing (not an
+    advance notice); the day signed is the date given with a scan, else the day recorded."""
+    latest: dict[date, int] = {}  # a later notice for the same date replaces the earlier
+    for visit_date, option, signed_on, signed_at in Abn.objects.filter(
+            patient=patient).order_by("signed_at", "pk").values_list(
+            "visit_date", "option", "signed_on", "signed_at"):
+        if (signed_on or local_day(signed_at)) <= visit_date:
+            latest[visit_date] = option
+    return {"abn_days": {d for d, o in latest.items() if o == AbnOption.BILL_MEDICARE},
+            "abn_no_bill_days": {d for d, o in latest.items() if o == AbnOption.DO_NOT_BILL}}
 
 
 def medicare_record(patient: Patient) -> MedicareRecord:
@@ -107,7 +123,7 @@ def medicare_record(patient: Patient) -> MedicareRecord:
         screenings.append((day(screening.signed_at), rules, min(cleared, default=None)))
     return MedicareRecord(
         visit_days=visit_dates(patient), scores=scores, screenings=screenings,
-        abn_days=set(Abn.objects.filter(patient=patient).values_list("visit_date", flat=True)),
+        **abn_days(patient, day),
         review_after=schedule_for(patient.clinic).not_improving_after_sessions)
 
 

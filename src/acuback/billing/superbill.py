@@ -32,6 +32,9 @@ class Line:
     fee: Decimal | None
     route: coverage.BillingRoute | None = None  # Medicare: who renders and bills
     held: bool = False  # not to be sent: data the claim needs is missing
+    # The patient pays it, not the payer: not a Medicare benefit (GY), or the patient
+    # chose ABN option 2 (do not bill Medicare).
+    patient_liable: bool = False
     reasons: tuple[str, ...] = ()
 
     @property
@@ -154,13 +157,21 @@ def build(*, patient, start: date, end: date) -> Superbill:
                                          on=day, routes=routes)
             modifiers = decision.modifiers
             reasons = (*decision.reasons, *(r for x in routes if x.held for r in x.reasons))
+            if day in record.abn_no_bill_days:
+                reasons = (*reasons, "The patient chose ABN option 2: do not bill Medicare "
+                           "for this visit.")
             for problem in {r for r in routes if not r.eligible or r.held}:
                 bill.problems.append(f"{day:%Y-%m-%d}: {'; '.join(problem.reasons)}.")
         elif day_plan is not None and day_plan.payer.kind == PayerKind.COMMERCIAL:
             modifiers = ()
         for code, units in sorted(day_codes.items()):
+            no_bill = (record is not None and day_plan is not None
+                       and day_plan.payer.kind == PayerKind.MEDICARE
+                       and day in record.abn_no_bill_days)
             bill.lines.append(Line(first, code, units, modifiers, fees.get(code), route,
-                                   held=bool(route and route.held), reasons=reasons))
+                                   held=bool(route and route.held) or no_bill,
+                                   reasons=reasons,
+                                   patient_liable=no_bill or "GY" in modifiers))
             if code not in fees:
                 bill.problems.append(f"No fee for {code} in the clinic's fee schedule.")
     bill.problems = list(dict.fromkeys(bill.problems))

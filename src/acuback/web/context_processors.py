@@ -24,7 +24,8 @@ def navigation(request: HttpRequest) -> dict:
         nav.append(("calendar_day", "Calendar"))
     if policy.can_anywhere(user, "patient.view_clinical"):
         nav.append(("insights_dashboard", "Outcomes"))
-    if policy.can_anywhere(user, "billing.export"):
+    if policy.can_anywhere(user, "billing.export") or policy.can_anywhere(user,
+                                                                           "billing.charge"):
         nav.append(("billing_home", "Billing"))
     if policy.can_anywhere(user, "registry.view"):
         nav.append(("registry", "Practitioners"))
