@@ -19,6 +19,43 @@ def _chromium() -> str | None:
     return os.environ.get("ACUBACK_CHROMIUM") or shutil.which("chromium")
 
 
+# axe-core's impact levels that fail a test (issue #28 §9); "minor" and "moderate" are
+# reported by axe but left to review.
+FAILING_IMPACTS = ("serious", "critical")
+_a11y_problems: list[str] = []
+
+
+def _check_accessibility(page) -> None:
+    """Run axe-core on the page just loaded; keep its serious and critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
+
+    try:
+        results = Axe().run(page).response
+    except Error:
+        return  # the page moved on before axe finished: the next page is checked instead
+    for violation in results.get("violations", []):
+        if violation.get("impact") in FAILING_IMPACTS:
+            targets = ", ".join(str(n["target"]) for n in violation["nodes"][:5])
+            _a11y_problems.append(f"{page.url}: {violation['id']} ({violation['impact']}): "
+                                  f"{violation['help']} at {targets}")
+
+
+def _watch_accessibility(page) -> None:
+    page.on("load", lambda: _check_accessibility(page))
+
+
+@pytest.fixture(autouse=True)
+def no_accessibility_violations(request):
+    """Every page a browser test visits passes axe-core's serious and critical rules."""
+    _a11y_problems.clear()
+    yield
+    if request.node.get_closest_marker("e2e") is not None or "browser" in request.fixturenames:
+        problems = list(dict.fromkeys(_a11y_problems))
+        _a11y_problems.clear()
+        assert not problems, "Accessibility violations:\n" + "\n".join(problems)
+
+
 @pytest.fixture(scope="session")
 def browser():
     path = _chromium()
@@ -30,6 +67,15 @@ def browser():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def new_watched_context(*args, **kwargs):
+            # Every page of every context (desktop and phone alike) is checked as it loads.
+            context = new_context(*args, **kwargs)
+            context.on("page", _watch_accessibility)
+            return context
+
+        browser.new_context = new_watched_context
         yield browser
         browser.close()
 

@@ -26,6 +26,7 @@ from acuback.patients.models import EpisodeOfCare, Patient
 
 from .models import ClearanceAllows, ClearanceKind
 from .questions import GROUPS, QUESTION_TEXT, TODAY_ONLY, YES_NO_FIELDS
+from .selectors import finding_text
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 REGION_CHOICES = [(r, r.replace("_", " ").capitalize()) for r in REGIONS]
@@ -348,8 +349,7 @@ class ClearanceForm(AsciiDigitsMixin, forms.Form):
 
     def __init__(self, *args, open_findings: list[dict] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rules"].choices = [(f["rule"], f"{f['rule']} {f['title']}: {f['note']}")
-                                        for f in open_findings]
+        self.fields["rules"].choices = [(f["rule"], finding_text(f)) for f in open_findings]
         self.fields["rules"].initial = [f["rule"] for f in open_findings
                                         if f["outcome"] in ("URGENT", "EMERGENCY")]
 

@@ -69,7 +69,7 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
             point = points.lookup(code)
             problems.append(PlanProblem("prescription", f"{code} ({point.pinyin}) is blocked "
                                         "for this patient by the safety profile."))
-    ea_blocks = [f"{f['rule']} {f['title']}" for f in profile.findings
+    ea_blocks = [f["title"] for f in profile.findings
                  if "BLOCK_EA" in f["actions"]]
     if planned_electroacupuncture and ea_blocks:
         problems.append(PlanProblem("planned_electroacupuncture", "Electroacupuncture is not "

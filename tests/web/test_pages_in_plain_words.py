@@ -1,0 +1,180 @@
+"""Issue #28 §6 and §9: the demo's pages, opened as each role would, speak in words and
+can be used without a mouse or without sight.
+
+Each role logs in to the demo clinic and follows the links from its home page (two
+clicks deep); every page it reaches must:
+- show no internal code, raw key or enum name ("CI-PREGNANCY", "BLOCK_EA",
+  "Red_flags changed") and no path to a file;
+- have a skip link to the main content;
+- label every input, select and text box;
+- point every aria-describedby at an element that exists;
+- put every group of radio buttons in a fieldset with a legend (the question).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlparse
+
+import pytest
+from django.core.management import call_command
+
+ROLES = ("mlin", "frontdesk", "admin", "patient")
+# Links that change state or download a file: not pages to read.
+SKIP = re.compile(r"/(logout|export|download|pdf|ics|fhir|api|static|media)\b|\.(pdf|ics|csv|json)$")
+MAX_PAGES = 45
+
+# An internal code: capitals joined by "-" or "_" ("CI-PREGNANCY", "BLOCK_EA"), a raw
+# snake_case key ("red_flags", "no_change", "Red_flags changed") or a file path.
+CODE = re.compile(r"\b[A-Z]{2,}(?:_[A-Z0-9]+)+\b|\b[A-Z]{2,}(?:-[A-Z]{3,})+\b")
+RAW_KEY = re.compile(r"\b[A-Za-z]+_[a-z]+(?:_[a-z]+)*\b")
+FILE_PATH = re.compile(r"\b[\w./-]+/[\w.-]+\.(?:md|pdf|txt|py|html|json)\b")
+
+
+class PageReader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.described_by: list[str] = []
+        self.label_for: set[str] = set()
+        self.controls: list[tuple[str, dict]] = []
+        self.radios_outside_fieldset: list[str] = []
+        self.fieldsets_without_legend = 0
+        self._skip_depth = 0
+        self._label_depth = 0
+        self._fieldsets: list[bool] = []  # per open fieldset: has it a legend yet
+        self.first_link: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        if a.get("aria-describedby"):
+            self.described_by.extend(a["aria-describedby"].split())
+        if tag in ("script", "style", "template"):
+            self._skip_depth += 1
+        elif tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+            if self.first_link is None:
+                self.first_link = a["href"]
+        elif tag == "label":
+            self._label_depth += 1
+            if a.get("for"):
+                self.label_for.add(a["for"])
+        elif tag == "fieldset":
+            self._fieldsets.append(False)
+        elif tag == "legend" and self._fieldsets:
+            self._fieldsets[-1] = True
+        elif tag in ("input", "select", "textarea"):
+            kind = a.get("type", "text") if tag == "input" else tag
+            if kind in ("hidden", "submit", "button", "reset", "image"):
+                return
+            self.controls.append((tag, {**a, "_wrapped": self._label_depth > 0}))
+            if kind == "radio" and not self._fieldsets:
+                self.radios_outside_fieldset.append(a.get("name", "?"))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template"):
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag == "label":
+            self._label_depth = max(0, self._label_depth - 1)
+        elif tag == "fieldset" and self._fieldsets:
+            if not self._fieldsets.pop():
+                self.fieldsets_without_legend += 1
+
+    def handle_data(self, data):
+        if not self._skip_depth:
+            self.text.append(data)
+
+    def unlabelled(self) -> list[str]:
+        return [a.get("name") or a.get("id") or tag for tag, a in self.controls
+                if not (a["_wrapped"] or a.get("aria-label") or a.get("aria-labelledby")
+                        or a.get("title") or (a.get("id") and a["id"] in self.label_for))]
+
+
+def read(html: str) -> PageReader:
+    reader = PageReader()
+    reader.feed(html)
+    return reader
+
+
+def plain_word_problems(text: str) -> list[str]:
+    return sorted({m.group(0) for pattern in (CODE, RAW_KEY, FILE_PATH)
+                   for m in pattern.finditer(text)})
+
+
+def page_problems(html: str) -> list[str]:
+    page = read(html)
+    text = " ".join(" ".join(page.text).split())
+    problems = [f"shows {token!r} in …{text[max(0, text.find(token) - 60):text.find(token) + 40]}…"
+                for token in plain_word_problems(text)]
+    if page.first_link != "#main" or "main" not in page.ids:
+        problems.append("no skip link to #main first on the page")
+    problems += [f"input without a label: {name}" for name in page.unlabelled()]
+    problems += [f"aria-describedby points at missing #{i}" for i in page.described_by
+                 if i not in page.ids]
+    problems += [f"radio group {n} outside a fieldset" for n in
+                 dict.fromkeys(page.radios_outside_fieldset)]
+    if page.fieldsets_without_legend:
+        problems.append(f"{page.fieldsets_without_legend} fieldset(s) without a legend")
+    return problems
+
+
+def crawl(client) -> dict[str, list[str]]:
+    seen: dict[str, list[str]] = {}
+    queue = [("/", 0)]
+    while queue and len(seen) < MAX_PAGES:
+        url, depth = queue.pop(0)
+        if url in seen:
+            continue
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            seen[url] = []
+            continue
+        html = response.content.decode()
+        seen[url] = page_problems(html)
+        if depth < 2:
+            for href in read(html).links:
+                href = urldefrag(href)[0]
+                parts = urlparse(href)
+                if parts.scheme or parts.netloc or not href.startswith("/") or SKIP.search(href):
+                    continue
+                queue.append((href, depth + 1))
+    return seen
+
+
+@pytest.fixture
+def demo(db, settings):
+    from io import StringIO
+
+    call_command("seed_demo", "--if-empty", stdout=StringIO())
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_a_role_reaches_is_in_plain_words_and_labelled(demo, client, username):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
+    pages = crawl(client)
+    assert len(pages) > 3, pages
+    problems = [f"{url}: {p}" for url, found in pages.items() for p in found]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("text, bad", [
+    ("Red_flags changed", "Red_flags"), ("reason CI-PREGNANCY", "CI-PREGNANCY"),
+    ("BLOCK_EA", "BLOCK_EA"), ("see docs/clinical-safety.md", "docs/clinical-safety.md"),
+])
+def test_the_check_finds_codes_keys_and_paths(text, bad):
+    assert bad in plain_word_problems(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Oswestry Disability Index", "EX-B2 and GV3, bilateral", "ICD-10-CM M54.50", "US-IL",
+    "3 points lower than when you started: a change that matters",
+])
+def test_the_check_lets_words_and_point_codes_through(text):
+    assert plain_word_problems(text) == []
