@@ -45,6 +45,8 @@ class SafetyProfile:
     unanswered: tuple[tuple[str, str], ...] = ()  # (field, question) that must be answered
     # (rule id, who cleared it and when) for each blocking finding a clearance lifts
     cleared_findings: tuple[tuple[str, str], ...] = ()
+    # (why, points) for every blocked point, grouped by the reason (issue #28 §5)
+    blocked_why: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def blocked_region_labels(self) -> list[str]:
@@ -184,6 +186,28 @@ def finding_text(finding: dict) -> str:
     return f"{finding['title']}: {finding['note']}"
 
 
+def _blocked_why(blocked: set[str], findings, blocked_regions) -> tuple:
+    """Each blocked point with why, grouped by the reason: a prohibited site, the pregnancy
+    points, a blocked region, else the findings that block points."""
+    pregnancy = next((f["title"] for f in findings if f["rule"] == "CI-PREGNANCY"), None)
+    in_region = {p.code: p for p in points.in_regions(set(blocked_regions))}
+    by_findings = "; ".join(f["title"] for f in findings if "BLOCK_POINTS" in f["actions"]) \
+        or "the safety screening"
+    groups: dict[str, list[str]] = {}
+    for code in sorted(blocked):
+        if code in PROHIBITED_POINTS:
+            why = "never needled (nipple or umbilicus)"
+        elif pregnancy and code in PREGNANCY_POINTS:
+            why = f"{pregnancy}: a pregnancy-caution point"
+        elif code in in_region:
+            regions = sorted(set(in_region[code].regions) & set(blocked_regions))
+            why = f"in a blocked region ({', '.join(r.replace('_', ' ') for r in regions)})"
+        else:
+            why = by_findings
+        groups.setdefault(why, []).append(code)
+    return tuple((why, tuple(codes)) for why, codes in groups.items())
+
+
 def _coded_since(screening: Screening) -> list[str]:
     """Serious causes coded on the episode that the screening's decision does not name:
     coded after it was signed."""
@@ -211,7 +235,8 @@ def safety_profile(*, patient: Patient, on: date,
             [] if ea_consent else ["No signed electroacupuncture consent is in force."])
         return SafetyProfile(None, None, False, False, False, False,
                              tuple(sorted(PROHIBITED_POINTS)), (), PNEUMOTHORAX_POINTS, (), (),
-                             tuple(reasons), tuple(ea_reasons))
+                             tuple(reasons), tuple(ea_reasons),
+                             blocked_why=_blocked_why(set(PROHIBITED_POINTS), (), ()))
     decision = screening.decision or {}
     outcome = Outcome[screening.outcome]
     # Most screenings have no blocking finding: then no clearance is read.
@@ -250,6 +275,7 @@ def safety_profile(*, patient: Patient, on: date,
     if any(f["rule"] == "CI-PREGNANCY" for f in findings):
         blocked |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
     blocked |= {p.code for p in points.in_regions(set(blocked_regions))}
+    blocked_why = _blocked_why(blocked, findings, blocked_regions)
     required = tuple(decision.get("acknowledgements", []))
     # Most screenings ask for no acknowledgement: then there is nothing to read.
     done = set(screening.acknowledgements.values_list("text", flat=True)) if required else set()
@@ -262,6 +288,7 @@ def safety_profile(*, patient: Patient, on: date,
         electroacupuncture_allowed=not ea_reasons,
         blocked_points=tuple(sorted(blocked)),
         blocked_regions=blocked_regions,
+        blocked_why=blocked_why,
         caution_points=tuple(c for c in PNEUMOTHORAX_POINTS if c not in blocked),
         required_acknowledgements=required,
         missing_acknowledgements=tuple(t for t in required if t not in done),
