@@ -85,9 +85,8 @@ class PageReader(HTMLParser):
             self._skip_depth = max(0, self._skip_depth - 1)
         elif tag == "label":
             self._label_depth = max(0, self._label_depth - 1)
-        elif tag == "fieldset" and self._fieldsets:
-            if not self._fieldsets.pop():
-                self.fieldsets_without_legend += 1
+        elif tag == "fieldset" and self._fieldsets and not self._fieldsets.pop():
+            self.fieldsets_without_legend += 1
 
     def handle_data(self, data):
         if not self._skip_depth:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.forms import BaseFormSet, formset_factory
 
 from acuback import sql
@@ -292,6 +293,20 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
     def more_fields(self):
         return [f for f in self.visible_fields() if f.name not in self.EVERY_TIME]
 
+    def _typed_side(self) -> str | None:
+        """The side typed after the code in the point box ("BL23 bilat"), if any."""
+        words = str(self.cleaned_data.get("point_code") or "").split()
+        return side_from_word(words[1]) if len(words) == 2 else None
+
+    def clean_side(self) -> str:
+        chosen, typed = self.cleaned_data.get("side") or "", self._typed_side()
+        if typed and chosen and chosen != typed:
+            raise forms.ValidationError(f"The point box says {typed} but the side says "
+                                        f"{chosen}: choose one.")
+        if not (typed or chosen):
+            raise forms.ValidationError(self.fields["side"].error_messages["required"])
+        return typed or chosen
+
     def more_in_use(self) -> bool:
         """Open "More" when one of its fields has an error, or the row is stimulated, has
         an Ashi location or an acknowledged caution (values the practitioner must see)."""
@@ -310,6 +325,14 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
         # Every site records its angle (safety.md §5, §7); old rows may lack it.
         self.fields["angle"].required = True
         self.fields["angle"].choices = [("", "—"), *Angle.choices]
+        # A side may be typed with the point ("BL23 bilat"): clean_side requires one of both,
+        # and the box takes the code and the word (clean() keeps the known code only).
+        self.fields["side"].required = False
+        code_field = self.fields["point_code"]
+        code_field.max_length = 30
+        code_field.validators = [v for v in code_field.validators
+                                 if not isinstance(v, MaxLengthValidator)] + [MaxLengthValidator(30)]
+        code_field.widget.attrs["maxlength"] = "30"
         self.fields["stimulation"].widget = OptionsSelect(
             choices=self.fields["stimulation"].choices)
 
@@ -330,13 +353,8 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         code, where = cleaned.get("point_code", "").strip(), cleaned.get("location_text", "")
-        if len(code.split()) == 2 and side_from_word(code.split()[1]):
-            # "BL23 bilat" typed in the point box: the side in words fills the side.
-            code, typed_side = code.split()[0], side_from_word(code.split()[1])
-            if cleaned.get("side") and cleaned["side"] != typed_side:
-                self.add_error("side", f"The point says {typed_side} but the side says "
-                                       f"{cleaned['side']}: choose one.")
-            cleaned["side"] = typed_side
+        if self._typed_side() is not None:
+            code = code.split()[0]  # "BL23 bilat": clean_side took the side
         if code:
             try:
                 cleaned["point_code"], _ = parse_point(code, cleaned.get("side"))
