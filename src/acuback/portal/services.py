@@ -17,6 +17,7 @@ from acuback.accounts import zones
 from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
 from acuback.patients.models import Patient
+from acuback.patients.selectors import likely_duplicates
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.models import Appointment, AppointmentStatus
 
@@ -128,7 +129,7 @@ def new_patient_book(*, clinic, details: dict, practitioner, location, type, sta
                                                type=type, start=start)
     if problem:
         raise PortalError(problem)
-    if Patient.objects.filter(clinic=clinic, email__iexact=email).exists() or \
+    if likely_duplicates(clinic=clinic, email=email).exists() or \
             user_model.objects.filter(username__iexact=email).exists():
         _known_address_notice(clinic=clinic, email=email, type=type, location=location,
                               start=start)
