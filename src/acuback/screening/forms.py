@@ -108,6 +108,21 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
                 widget=forms.DateInput(attrs={"type": "date"}))
         if stored is not None and not self.is_bound:
             self.initial = self.initial_from(stored)
+        if self.is_bound:
+            self.data = self._none_of_these(self.data)
+
+    def _none_of_these(self, data):
+        """A group's "None of these" answers No to each of its questions not yet answered;
+        an answer already given stays (issue #28 §5)."""
+        ticked = [g for n, g in enumerate(GROUPS) if data.get(f"none-{n}")]
+        if not ticked:
+            return data
+        data = data.copy()
+        for group in ticked:
+            for q in group.questions:
+                if q.field in self.fields and not data.get(q.field):
+                    data[q.field] = "no"
+        return data
 
     @staticmethod
     def initial_from(stored: dict) -> dict:
@@ -131,8 +146,8 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
 
     def groups(self):
         """The yes/no fields in their groups, for the template."""
-        return [(g, [(self[q.field], q) for q in g.questions if q.field in self.fields])
-                for g in GROUPS]
+        return [(g, [(self[q.field], q) for q in g.questions if q.field in self.fields],
+                 f"none-{n}") for n, g in enumerate(GROUPS)]
 
     def device_rows(self):
         return [[self[f"device_{n}_{part}"] for part in ("kind", "region", "implanted_on",

@@ -20,3 +20,13 @@ def action_words(actions) -> str:
 def outcome_words(name: str) -> str:
     """A stored outcome name ("PRECAUTIONS") as its label."""
     return Outcome[name].label if name in Outcome.__members__ else str(name)
+
+
+@register.filter
+def error_summary(form) -> list[tuple[str, str, str]]:
+    """(anchor id, field label, first message) for each field with an error, in the form's
+    order: the list at the top of a page, each linking to its question (issue #28 §5)."""
+    if not form or not getattr(form, "errors", None):
+        return []
+    return [(form[name].auto_id, form[name].label, form[name].errors[0])
+            for name in form.fields if form[name].errors]
