@@ -25,24 +25,32 @@ FAILING_IMPACTS = ("serious", "critical")
 _a11y_problems: list[str] = []
 
 
-def _check_accessibility(page) -> None:
-    """Run axe-core on the page just loaded; keep its serious and critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Error
+# axe-core runs inside each page once it has loaded and reports back through a binding:
+# the browser does the work, so the check never interleaves with the test's own steps.
+_RUN_AXE_ON_LOAD = """
+window.addEventListener("load", () => {
+  if (window.top !== window) return;
+  axe.run(document, {resultTypes: ["violations"]}).then(
+    (r) => window.__acubackAxe(location.href, r.violations), () => {});
+});
+"""
 
-    try:
-        results = Axe().run(page).response
-    except Error:
-        return  # the page moved on before axe finished: the next page is checked instead
-    for violation in results.get("violations", []):
+
+def _report(_source, url: str, violations: list) -> None:
+    for violation in violations:
         if violation.get("impact") in FAILING_IMPACTS:
             targets = ", ".join(str(n["target"]) for n in violation["nodes"][:5])
-            _a11y_problems.append(f"{page.url}: {violation['id']} ({violation['impact']}): "
+            _a11y_problems.append(f"{url}: {violation['id']} ({violation['impact']}): "
                                   f"{violation['help']} at {targets}")
 
 
-def _watch_accessibility(page) -> None:
-    page.on("load", lambda: _check_accessibility(page))
+def _watch_accessibility(context) -> None:
+    if os.environ.get("ACUBACK_AXE", "1") == "0":  # ACUBACK_AXE=0: without the check
+        return
+    from axe_playwright_python.sync_playwright import Axe
+
+    context.expose_binding("__acubackAxe", _report)
+    context.add_init_script(Axe().axe_script + "\n" + _RUN_AXE_ON_LOAD)
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +80,7 @@ def browser():
         def new_watched_context(*args, **kwargs):
             # Every page of every context (desktop and phone alike) is checked as it loads.
             context = new_context(*args, **kwargs)
-            context.on("page", _watch_accessibility)
+            _watch_accessibility(context)
             return context
 
         browser.new_context = new_watched_context
