@@ -83,3 +83,10 @@ def test_every_needle_site_field_has_a_label(ready, login):
     site_fields = [a["name"] for _, a in page.controls if a.get("name", "").startswith("ins-")]
     assert site_fields
     assert [n for n in page.unlabelled() if n.startswith(("ins-", "set-"))] == []
+
+
+def test_more_stays_closed_on_a_plain_row_and_opens_on_an_electrical_one():
+    assert not InsertionForm(initial={"stimulation": "manual"}, prefix="ins-0").more_in_use()
+    assert InsertionForm(initial={"stimulation": "electrical"}, prefix="ins-0").more_in_use()
+    assert InsertionForm({**ROW, "point_code": "XX9"}).more_in_use() is False  # error in view
+    assert InsertionForm({**ROW, "frequency_hz": "abc"}).more_in_use()  # error behind More
