@@ -19,6 +19,51 @@ def _chromium() -> str | None:
     return os.environ.get("ACUBACK_CHROMIUM") or shutil.which("chromium")
 
 
+# axe-core's impact levels that fail a test (issue #28 §9); "minor" and "moderate" are
+# reported by axe but left to review.
+FAILING_IMPACTS = ("serious", "critical")
+_a11y_problems: list[str] = []
+
+
+# axe-core runs inside each page once it has loaded and reports back through a binding:
+# the browser does the work, so the check never interleaves with the test's own steps.
+_RUN_AXE_ON_LOAD = """
+window.addEventListener("load", () => {
+  if (window.top !== window) return;
+  axe.run(document, {resultTypes: ["violations"]}).then(
+    (r) => window.__acubackAxe(location.href, r.violations), () => {});
+});
+"""
+
+
+def _report(_source, url: str, violations: list) -> None:
+    for violation in violations:
+        if violation.get("impact") in FAILING_IMPACTS:
+            targets = ", ".join(str(n["target"]) for n in violation["nodes"][:5])
+            _a11y_problems.append(f"{url}: {violation['id']} ({violation['impact']}): "
+                                  f"{violation['help']} at {targets}")
+
+
+def _watch_accessibility(context) -> None:
+    if os.environ.get("ACUBACK_AXE", "1") == "0":  # ACUBACK_AXE=0: without the check
+        return
+    from axe_playwright_python.sync_playwright import Axe
+
+    context.expose_binding("__acubackAxe", _report)
+    context.add_init_script(Axe().axe_script + "\n" + _RUN_AXE_ON_LOAD)
+
+
+@pytest.fixture(autouse=True)
+def no_accessibility_violations(request):
+    """Every page a browser test visits passes axe-core's serious and critical rules."""
+    _a11y_problems.clear()
+    yield
+    if request.node.get_closest_marker("e2e") is not None or "browser" in request.fixturenames:
+        problems = list(dict.fromkeys(_a11y_problems))
+        _a11y_problems.clear()
+        assert not problems, "Accessibility violations:\n" + "\n".join(problems)
+
+
 @pytest.fixture(scope="session")
 def browser():
     path = _chromium()
@@ -30,6 +75,15 @@ def browser():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def new_watched_context(*args, **kwargs):
+            # Every page of every context (desktop and phone alike) is checked as it loads.
+            context = new_context(*args, **kwargs)
+            _watch_accessibility(context)
+            return context
+
+        browser.new_context = new_watched_context
         yield browser
         browser.close()
 

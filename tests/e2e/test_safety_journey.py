@@ -37,7 +37,9 @@ def test_an_emergency_at_intake_blocks_needling(world, page, log_in):
     assert "So far: EMERGENCY referral" in page.text_content("main")
 
     page.click("button:has-text('Sign screening')")  # no referral details yet
-    assert "A referral needs this before signing." in page.text_content("main")
+    assert "The result is a referral: say where the patient was referred before signing." \
+        in page.text_content("main")
+    page.click("#error-summary a[href='#id_referred_to']")  # the list links to the question
     page.fill("#id_referred_to", "Emergency department")
     page.fill("#id_patient_told", "Go to the emergency department now; do not drive.")
     page.click("button:has-text('Sign screening')")

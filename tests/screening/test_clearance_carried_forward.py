@@ -122,7 +122,7 @@ def test_a_changed_finding_note_reopens_it(ready):
     screen(ready, unexplained_weight_loss=True, night_pain=True, thoracic_pain=True)
     result = check(ready)
     assert result.profile.open_referral
-    assert any("RF-05" in p for p in result.problems)
+    assert any("Weaker cancer features" in p for p in result.problems)
 
 
 def test_a_red_flag_clearance_does_not_carry_into_a_new_episode(ready):

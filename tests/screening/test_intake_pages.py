@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -128,7 +129,12 @@ def test_an_emergency_needs_referral_details_before_signing(world, prac, draft):
     response = post(prac, world, draft, action="sign", saddle_numbness="yes",
                     bladder_disturbance="yes")
     assert response.status_code == 400
-    assert "A referral needs this" in response.context["sign_form"].errors["referred_to"][0]
+    assert response.context["sign_form"].errors["referred_to"][0] == (
+        "The result is a referral: say where the patient was referred before signing.")
+    # The list at the top links each message to its question (issue #28 §5).
+    html = response.content.decode()
+    summary = html[html.find('id="error-summary"'):html.find("</div>", html.find('id="error-summary"'))]
+    assert '<a href="#id_referred_to">' in summary and "say what the patient was told" in summary
     draft.refresh_from_db()
     assert not draft.is_signed
     response = post(prac, world, draft, action="sign", saddle_numbness="yes",
@@ -270,7 +276,7 @@ def test_a_pre_treatment_check_asks_what_changed_before_signing(world, prac):
     response = post(prac, world, check, action="sign")
     assert response.status_code == 400
     assert response.context["changes_form"].errors["changed_medicines"] == [
-        "Ask this before signing the check."]
+        "Ask the patient this and tick Yes or No before signing the check."]
     response = post(prac, world, check, action="sign", changed_medicines="yes",
                     changed_pregnancy="no", changed_symptoms="no", changed_red_flags="no",
                     takes_listed_medicines="yes", medication_classes=["antiplatelet"])
@@ -303,3 +309,29 @@ def test_medicines_and_implants_are_questions_a_blank_is_not_none():
                              "has_implanted_device": "yes"})
     assert not wrong.is_valid()
     assert "medication_classes" in wrong.errors and "device_1_kind" in wrong.errors
+
+
+def test_none_of_these_answers_no_to_a_groups_unanswered_questions_only(world, prac, draft):
+    """Issue #28 §5: "None of these" per section; an answer given stays."""
+    from acuback.screening.questions import GROUPS
+
+    n, group = next((n, g) for n, g in enumerate(GROUPS) if g.title == "Bladder, bowel and nerves")
+    fields = [q.field for q in group.questions]
+    other = next(g for g in GROUPS if g is not group).questions[0].field
+    data = {k: v for k, v in NO.items() if k not in fields and k != other}
+    draft.refresh_from_db()
+    response = prac.post(reverse("screening_detail", args=[world.patient.pk, draft.pk]),
+                         {**data, fields[0]: "yes", f"none-{n}": "on", "action": "save",
+                          "version": draft.version})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.answers[fields[0]] is True
+    assert all(draft.answers[f] is False for f in fields[1:])
+    assert draft.answers.get(other) is None  # other sections stay unanswered
+
+
+def test_each_question_is_a_fieldset_whose_legend_is_the_question(world, prac, draft):
+    html = prac.get(reverse("screening_detail", args=[world.patient.pk, draft.pk])).content.decode()
+    assert re.search(r'<fieldset class="question[^"]*" id="q-saddle_numbness"[^>]*>\s*'
+                     r'<legend class="q">Any new numbness', html)
+    assert html.count('name="none-') >= 3

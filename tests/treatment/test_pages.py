@@ -52,7 +52,7 @@ def test_a_plan_is_checked_against_the_safety_profile(ready, prac):
                          {**PLAN, "prescription": "SP6\nLR3", "planned_electroacupuncture": "on"})
     errors = response.context["form"].errors
     assert "SP6 (Sanyinjiao) is blocked" in errors["prescription"][0]
-    assert "CI-DEVICE" in errors["planned_electroacupuncture"][0]
+    assert "Implanted electrical device" in errors["planned_electroacupuncture"][0]
     assert not TreatmentPlan.objects.exists()
 
 

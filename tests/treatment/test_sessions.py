@@ -61,7 +61,7 @@ def test_estim_with_an_implanted_device_is_refused(ready, kind):
     with pytest.raises(NeedlingRefused) as excinfo:
         save(ready, session, [site(stimulation="electrical", frequency_hz=2, paired_with="BL25"),
                               site("BL25")], needle_sets=[{**SET1[0], "electrical": True}])
-    assert any("CI-DEVICE" in p for p in excinfo.value.problems)
+    assert any("Implanted electrical device" in p for p in excinfo.value.problems)
     assert not Insertion.objects.filter(session=session).exists()
 
 

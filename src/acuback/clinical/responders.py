@@ -176,3 +176,39 @@ def groups_text() -> str:
     """The pain and function groups as a page names them."""
     return (f"pain: {', '.join(i.upper() for i in PAIN)}; "
             f"function: {', '.join(i.upper() for i in FUNCTION)}")
+
+
+# The overall status in words (pages never show the raw key, issue #28 §6).
+STATUS_WORDS = {"improving": "improving", "worsening": "worse",
+                "no_change": "no change that matters yet"}
+
+
+def _amount(value: float, unit: str) -> str:
+    unit = {"": "point", "points": "point", "%": "percentage point"}.get(unit, unit)
+    plural = "" if abs(value) == 1 or unit not in ("point", "percentage point") else "s"
+    return f"{_number(abs(value))} {unit}{plural}"
+
+
+def plain_summary(statuses: Mapping[str, MeasureStatus]) -> str | None:
+    """One plain sentence for the patient about their first pain measure with two scores
+    (else function): how far it moved since the start and whether that is a change that
+    matters, by the one responder rule above (`change`). None when nothing has two scores."""
+    for key in PAIN_AND_FUNCTION:
+        status = statuses.get(key)
+        if status is None:
+            continue
+        instrument = instruments.get(key)
+        what = "Your pain score" if key in PAIN else f"Your {instrument.name} score"
+        moved = status.latest - status.baseline
+        if abs(moved) < _EPSILON:
+            where = "the same as when you started"
+        else:
+            where = (f"{_amount(moved, instrument.unit)} "
+                     f"{'lower' if moved < 0 else 'higher'} than when you started")
+        direction = status.change.direction
+        verdict = {"improving": "a change that matters",
+                   "worsening": "a change for the worse that matters: talk it through with "
+                                "your practitioner",
+                   }.get(direction, "not yet a change that matters")
+        return f"{what} is {where}: {verdict}."
+    return None

@@ -54,12 +54,25 @@ class Outcome(IntEnum):
 class Action(StrEnum):
     """safety.md §3.1."""
 
+    @property
+    def words(self) -> str:
+        """The action as a page says it (issue #28 §6: never the enum's name)."""
+        return ACTION_WORDS[self]
+
     DEFER_REFER = "DEFER_REFER"
     BLOCK_NEEDLING = "BLOCK_NEEDLING"
     BLOCK_EA = "BLOCK_EA"
     BLOCK_POINTS = "BLOCK_POINTS"
     REQUIRE_ACK = "REQUIRE_ACK"
 
+
+ACTION_WORDS = {
+    Action.DEFER_REFER: "defer needling and refer",
+    Action.BLOCK_NEEDLING: "no needling",
+    Action.BLOCK_EA: "no electroacupuncture",
+    Action.BLOCK_POINTS: "some points or regions not to be needled",
+    Action.REQUIRE_ACK: "precautions to acknowledge before needling",
+}
 
 ELECTRICAL_DEVICES = frozenset({"pacemaker", "icd", "neurostimulator", "pump",
                                 "other_electrical"})
@@ -327,7 +340,7 @@ class Decision:
 
     @property
     def reasons(self) -> list[str]:
-        return [f"{f.rule_id} {f.title}: {f.note}" for f in self.findings]
+        return [f"{f.title}: {f.note}" for f in self.findings]
 
     def as_dict(self) -> dict:
         return {
@@ -1013,15 +1026,16 @@ def needle_limit_problems(rule_ids: list[str], rows: list[dict]) -> list[str]:
     problems = []
     for rule_id in dict.fromkeys(r for r in rule_ids if r in NEEDLE_LIMITS):
         limit = NEEDLE_LIMITS[rule_id]
+        title = rule_title(rule_id).lower()  # in words, not the rule's code (issue #28 §6)
         for n, row in enumerate(rows, 1):
             where = f"Row {n} ({row.get('point_code') or row.get('location_text') or 'Ashi'})"
             depth, gauge = row.get("depth_mm"), row.get("gauge_mm")
             if depth is not None and Decimal(str(depth)) > limit.max_depth_mm:
-                problems.append(f"{where}: depth {depth} mm is deeper than {rule_id} allows "
+                problems.append(f"{where}: depth {depth} mm is deeper than {title} allows "
                                 f"({limit.words}: at most {limit.max_depth_mm} mm).")
             if gauge is None or Decimal(str(gauge)) > limit.max_gauge_mm:
                 problems.append(f"{where}: needle gauge {gauge or 'not recorded'} is thicker "
-                                f"than {rule_id} allows ({limit.words}).")
+                                f"than {title} allows ({limit.words}).")
     return problems
 
 
@@ -1270,3 +1284,8 @@ def with_lists(answers: Answers, lists: medications.PatientLists) -> Answers:
         platelet_count=lists.platelet_count.value if lists.platelet_count else None,
         platelet_age_days=lists.platelet_count.age_days if lists.platelet_count else None,
     )
+
+
+def rule_title(rule_id: str) -> str:
+    """A rule's title, for pages and messages; the id itself if no rule has it."""
+    return next((r.title for r in RULES if r.id == rule_id), rule_id)

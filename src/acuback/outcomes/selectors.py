@@ -133,6 +133,16 @@ class Progress:
     review_after: int
 
     @property
+    def overall_words(self) -> str:
+        return responders.STATUS_WORDS[self.overall]
+
+    @property
+    def summary(self) -> str | None:
+        """One plain sentence for the patient (clinical.responders.plain_summary)."""
+        return responders.plain_summary(
+            {s.instrument_id: s.status for s in self.series if s.status is not None})
+
+    @property
     def groups(self) -> str:
         """Which measures count as pain and as function (clinical.responders)."""
         return responders.groups_text()

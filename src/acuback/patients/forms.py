@@ -50,7 +50,12 @@ class PatientForm(AsciiDigitsMixin, forms.ModelForm):
             "emergency_contact_phone",
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        labels = {"mrn": "Medical record number (MRN)"}
+        labels = {"mrn": "Medical record number (MRN)", "address_line1": "Address line 1",
+                  "address_line2": "Address line 2", "region": "State or region",
+                  "postal_code": "Postal code (ZIP)", "sex_at_birth": "Sex at birth",
+                  "emergency_contact_name": "Emergency contact's name",
+                  "emergency_contact_relationship": "Emergency contact's relationship",
+                  "emergency_contact_phone": "Emergency contact's phone", "email": "E-mail"}
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,6 +64,16 @@ class PatientForm(AsciiDigitsMixin, forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["mrn"].help_text = "Unique within the clinic."
+
+    def register_anyway(self) -> bool:
+        """The front desk said none of the likely duplicates offered is this person."""
+        return self.data.get("register_anyway") in ("on", "true", "1")
+
+    def offer_register_anyway(self) -> None:
+        """Likely duplicates were found: registering still needs the front desk to say
+        that none of them is this person (issue #28 §4)."""
+        self.fields["register_anyway"] = forms.BooleanField(
+            required=False, label="None of these is this person: register a new patient")
 
     def clean_mrn(self) -> str:
         mrn = self.cleaned_data.get("mrn", "").strip().upper()

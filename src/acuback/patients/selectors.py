@@ -36,6 +36,24 @@ def phone_digits(text: str) -> str | None:
     return digits if len(digits) >= PHONE_MIN_DIGITS else None
 
 
+def likely_duplicates(*, clinic, given_name: str = "", family_name: str = "",
+                      date_of_birth: date | None = None, email: str = "", phone: str = "",
+                      exclude_pk: int | None = None) -> QuerySet[Patient]:
+    """The clinic's patients who may be the person being registered (issue #28 §4): the
+    same name and date of birth, the same e-mail address, or the same phone number. The
+    one home of the rule: the front desk's registration and online booking both ask it."""
+    match = Q(pk__in=[])
+    if given_name.strip() and family_name.strip() and date_of_birth:
+        match |= Q(given_name__iexact=given_name.strip(), family_name__iexact=family_name.strip(),
+                   date_of_birth=date_of_birth)
+    if email.strip():
+        match |= Q(email__iexact=email.strip())
+    if phone.strip():
+        match |= Q(phone=phone.strip())
+    found = Patient.objects.filter(match, clinic=clinic)
+    return found.exclude(pk=exclude_pk) if exclude_pk else found
+
+
 def parse_search_date(text: str) -> date | None:
     if has_foreign_digit(text):  # strptime reads any script's digits
         return None

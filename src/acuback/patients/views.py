@@ -157,6 +157,18 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     policy.require(request.user, "patient.create", clinic)
     form = PatientForm(request.POST or None, clinic=clinic)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = [] if form.register_anyway() else list(selectors.likely_duplicates(
+            clinic=clinic, given_name=data["given_name"], family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"], email=data["email"], phone=data["phone"])[:10])
+    if duplicates:
+        for found in duplicates:  # their names and dates of birth are shown: a read
+            audit_record(request=request, action="patient.duplicate_offered", patient=found)
+        form.offer_register_anyway()
+        return render(request, "patients/form.html",
+                      {"form": form, "patient": None, "duplicates": duplicates})
     if request.method == "POST" and form.is_valid():
         patient = services.patient_create(clinic=clinic, data=form.cleaned_data, request=request)
         messages.success(request, f"{patient.full_name} registered with MRN {patient.mrn}.")

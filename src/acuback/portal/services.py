@@ -17,6 +17,7 @@ from acuback.accounts import zones
 from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
 from acuback.patients.models import Patient
+from acuback.patients.selectors import likely_duplicates
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.models import Appointment, AppointmentStatus, BookedVia
 
@@ -212,7 +213,7 @@ def _record_for(hold):
     """The clinic's record with the hold's address, or None for a new patient. An address
     that belongs to an account but to no record here, or to several records with none
     of them its own portal account, is not booked online (the clinic sorts it out)."""
-    records = list(Patient.objects.filter(clinic=hold.clinic, email__iexact=hold.email)
+    records = list(likely_duplicates(clinic=hold.clinic, email=hold.email)
                    .select_related("portal_user").order_by("pk"))
     own = [p for p in records if p.portal_user and p.portal_user.email.lower() == hold.email]
     if len(own) == 1 or len(records) == 1:

@@ -37,6 +37,7 @@ from .models import (
     Problem,
 )
 from .questions import GROUPS, QUESTION_TEXT, TODAY_ONLY, YES_NO_FIELDS
+from .selectors import finding_text
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 REGION_CHOICES = [(r, r.replace("_", " ").capitalize()) for r in REGIONS]
@@ -130,6 +131,21 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
                 widget=forms.DateInput(attrs={"type": "date"}))
         if stored is not None and not self.is_bound:
             self.initial = self.initial_from(stored)
+        if self.is_bound:
+            self.data = self._none_of_these(self.data)
+
+    def _none_of_these(self, data):
+        """A group's "None of these" answers No to each of its questions not yet answered;
+        an answer already given stays (issue #28 §5)."""
+        ticked = [g for n, g in enumerate(GROUPS) if data.get(f"none-{n}")]
+        if not ticked:
+            return data
+        data = data.copy()
+        for group in ticked:
+            for q in group.questions:
+                if q.field in self.fields and not data.get(q.field):
+                    data[q.field] = "no"
+        return data
 
     @staticmethod
     def initial_from(stored: dict) -> dict:
@@ -154,8 +170,8 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
 
     def groups(self):
         """The yes/no fields in their groups, for the template."""
-        return [(g, [(self[q.field], q) for q in g.questions if q.field in self.fields])
-                for g in GROUPS]
+        return [(g, [(self[q.field], q) for q in g.questions if q.field in self.fields],
+                 f"none-{n}") for n, g in enumerate(GROUPS)]
 
     def device_rows(self):
         return [[self[f"device_{n}_{part}"] for part in ("kind", "region", "implanted_on",
@@ -381,8 +397,7 @@ class ClearanceForm(AsciiDigitsMixin, forms.Form):
 
     def __init__(self, *args, open_findings: list[dict] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rules"].choices = [(f["rule"], f"{f['rule']} {f['title']}: {f['note']}")
-                                        for f in open_findings]
+        self.fields["rules"].choices = [(f["rule"], finding_text(f)) for f in open_findings]
         self.fields["rules"].initial = [f["rule"] for f in open_findings
                                         if f["outcome"] in ("URGENT", "EMERGENCY")]
 

@@ -207,6 +207,12 @@ def latest_signed_screening(patient: Patient) -> Screening | None:
     return found[0]
 
 
+def finding_text(finding: dict) -> str:
+    """A finding as a page shows it: its title and note, in words (never the rule's code,
+    issue #28 §6)."""
+    return f"{finding['title']}: {finding['note']}"
+
+
 def _coded_since(screening: Screening) -> list[str]:
     """Serious causes coded on the episode that the screening's decision does not name:
     coded after it was signed."""
@@ -264,11 +270,11 @@ def safety_profile(*, patient: Patient, on: date,
         blocks = {"BLOCK_NEEDLING", "DEFER_REFER"} & set(f["actions"])
         # A clearance lifts the block of the finding it names, not of other findings.
         if blocks and f["rule"] not in cleared_by:
-            reasons.append(f"{f['rule']} {f['title']}: {f['note']}")
-    ea_reasons = [f"{f['rule']} {f['title']}: {f['note']}" for f in findings
-                  if "BLOCK_EA" in f["actions"]]
-    ea_reasons += [f"{rule} was cleared for manual needling only." for rule, c in
-                   cleared_by.items() if c.allows == ClearanceAllows.MANUAL_ONLY]
+            reasons.append(finding_text(f))
+    ea_reasons = [finding_text(f) for f in findings if "BLOCK_EA" in f["actions"]]
+    titles = {f["rule"]: f["title"] for f in findings}
+    ea_reasons += [f"{titles.get(rule, 'A finding')} was cleared for manual needling only."
+                   for rule, c in cleared_by.items() if c.allows == ClearanceAllows.MANUAL_ONLY]
     if not ea_consent:
         ea_reasons.append("No signed electroacupuncture consent is in force.")
     if reasons:

@@ -148,11 +148,15 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
         changes = changes or {}
         for question in CHANGE_QUESTIONS:
             if changes.get(question) is None:
-                missing[f"changes.{question}"] = "Ask this before signing the check."
+                missing[f"changes.{question}"] = ("Ask the patient this and tick Yes or No "
+                                                  "before signing the check.")
     if decision.outcome.is_referral:
-        for name, value in (("referred_to", referred_to), ("patient_told", patient_told)):
+        # Say what to do (issue #28 §5), not only that something is missing.
+        for name, value, todo in (
+                ("referred_to", referred_to, "say where the patient was referred"),
+                ("patient_told", patient_told, "say what the patient was told")):
             if not value.strip():
-                missing[name] = "A referral needs this before signing."
+                missing[name] = f"The result is a referral: {todo} before signing."
     if missing:
         raise IncompleteSignature(missing)
     now = timezone.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.forms import BaseFormSet, formset_factory
 
 from acuback import sql
@@ -37,10 +38,27 @@ def parse_point(code: str, side: str | None = None) -> tuple[str, str]:
     return point.code, side or (Side.MIDLINE if point.midline else Side.BILATERAL)
 
 
+# The words a practitioner types for a side (issue #28 §5: "bilat" at the couch). Project
+# rule: only abbreviations that cannot be read as another side.
+SIDE_WORDS = {
+    "left": Side.LEFT, "l": Side.LEFT, "lt": Side.LEFT,
+    "right": Side.RIGHT, "r": Side.RIGHT, "rt": Side.RIGHT,
+    "bilateral": Side.BILATERAL, "bilat": Side.BILATERAL, "bil": Side.BILATERAL,
+    "both": Side.BILATERAL, "b/l": Side.BILATERAL,
+    "midline": Side.MIDLINE, "mid": Side.MIDLINE,
+}
+
+
+def side_from_word(word: str) -> str | None:
+    """The side a typed word names ("bilat", "L", "Right"), None if it names none."""
+    return SIDE_WORDS.get(word.strip().lower().rstrip("."))
+
+
 def _point_and_side(text: str) -> tuple[str, str]:
-    """“BL23 bilateral” -> ("BL23", "bilateral"); a side left out is "" (the same side)."""
+    """“BL23 bilateral” or “BL23 bilat” -> ("BL23", "bilateral"); a side left out is ""
+    (the same side)."""
     code, *rest = text.split()
-    side = rest[0].lower() if rest else ""
+    side = (side_from_word(rest[0]) or rest[0].lower()) if rest else ""
     if side and side not in Side.values:
         raise forms.ValidationError(f"“{rest[0]}” is not a side: use left, right, bilateral or "
                                     "midline.")
@@ -241,7 +259,62 @@ class SessionForm(AsciiDigitsMixin, forms.ModelForm):
         return super()._get_validation_exclusions() | {"location"}
 
 
+class OptionsSelect(forms.Select):
+    """A select some of whose options are shown but cannot be chosen (`disabled_values`);
+    the page says why beside it."""
+
+    disabled_values: frozenset[str] = frozenset()
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if str(option["value"]) in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def block_electrical(insertions, needle_sets) -> None:
+    """Electroacupuncture is not allowed for this patient: its options are shown disabled
+    (the services refuse it anyway; this says so before the practitioner tries)."""
+    for form in [*insertions.forms, insertions.empty_form]:
+        form.fields["stimulation"].widget.disabled_values = frozenset({Stimulation.ELECTRICAL})
+    for form in [*needle_sets.forms, needle_sets.empty_form]:
+        form.fields["electrical"].widget.attrs.update(disabled=True,
+                                                      **{"aria-describedby": "ea-blocked"})
+
+
 class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
+    # The fields filled at every needle site, always in view; the rest open per row.
+    EVERY_TIME = ("needle_set", "point_code", "side", "depth_mm", "angle", "gauge_mm",
+                  "length_mm", "retention_minutes")
+
+    def every_time_fields(self):
+        return [f for f in self.visible_fields() if f.name in self.EVERY_TIME]
+
+    def more_fields(self):
+        return [f for f in self.visible_fields() if f.name not in self.EVERY_TIME]
+
+    def _typed_side(self) -> str | None:
+        """The side typed after the code in the point box ("BL23 bilat"), if any."""
+        words = str(self.cleaned_data.get("point_code") or "").split()
+        return side_from_word(words[1]) if len(words) == 2 else None
+
+    def clean_side(self) -> str:
+        chosen, typed = self.cleaned_data.get("side") or "", self._typed_side()
+        if typed and chosen and chosen != typed:
+            raise forms.ValidationError(f"The point box says {typed} but the side says "
+                                        f"{chosen}: choose one.")
+        if not (typed or chosen):
+            raise forms.ValidationError(self.fields["side"].error_messages["required"])
+        return typed or chosen
+
+    def more_in_use(self) -> bool:
+        """Open "More" when one of its fields has an error, or the row has electrical
+        stimulation, an Ashi location or an acknowledged caution (values the practitioner
+        must see); manual stimulation is the default and keeps it closed."""
+        return bool(any(f.errors for f in self.more_fields())
+                    or self["stimulation"].value() == Stimulation.ELECTRICAL
+                    or self["location_text"].value() or self["caution_acknowledged"].value())
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The page's <datalist id="acupoints"> offers every code with its pinyin.
@@ -253,6 +326,16 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
         # Every site records its angle (safety.md §5, §7); old rows may lack it.
         self.fields["angle"].required = True
         self.fields["angle"].choices = [("", "—"), *Angle.choices]
+        # A side may be typed with the point ("BL23 bilat"): clean_side requires one of both,
+        # and the box takes the code and the word (clean() keeps the known code only).
+        self.fields["side"].required = False
+        code_field = self.fields["point_code"]
+        code_field.max_length = 30
+        code_field.validators = [v for v in code_field.validators
+                                 if not isinstance(v, MaxLengthValidator)] + [MaxLengthValidator(30)]
+        code_field.widget.attrs["maxlength"] = "30"
+        self.fields["stimulation"].widget = OptionsSelect(
+            choices=self.fields["stimulation"].choices)
 
     class Meta:
         model = Insertion
@@ -271,6 +354,8 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         code, where = cleaned.get("point_code", "").strip(), cleaned.get("location_text", "")
+        if self._typed_side() is not None:
+            code = code.split()[0]  # "BL23 bilat": clean_side took the side
         if code:
             try:
                 cleaned["point_code"], _ = parse_point(code, cleaned.get("side"))

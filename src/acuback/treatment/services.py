@@ -70,7 +70,7 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
             problems.append(PlanProblem("prescription", f"{code} ({point.pinyin}) is blocked "
                                         "for this patient by the safety profile: "
                                         f"{profile.reason_for(code)}."))
-    ea_blocks = [f"{f['rule']} {f['title']}" for f in profile.findings
+    ea_blocks = [f["title"] for f in profile.findings
                  if "BLOCK_EA" in f["actions"]]
     if planned_electroacupuncture and ea_blocks:
         problems.append(PlanProblem("planned_electroacupuncture", "Electroacupuncture is not "

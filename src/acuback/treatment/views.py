@@ -28,6 +28,7 @@ from .forms import (
     NeedleSetFormSet,
     PlanForm,
     SessionForm,
+    block_electrical,
     check_needle_sets,
     formset_rows,
 )
@@ -164,6 +165,9 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
     else:
         codes = [f.data.get(f.add_prefix("point_code"), "") for f in insertions.forms]
     cautions = selectors.site_cautions(codes)
+    profile = safety_profile(patient=patient, on=session.session_date)
+    if not profile.electroacupuncture_allowed:
+        block_electrical(insertions, needle_sets)
     # A draft is its practitioner's (or their supervisor's): a colleague reads it only.
     can_record = policy.can(request.user, "session.record", patient.clinic_id) and (
         session.is_signed or policy.draft_editor(request.user, session.practitioner.user_id,
@@ -173,7 +177,7 @@ def _render_session(request, patient, session, form=None, insertions=None, needl
         "needle_sets": needle_sets, "problems": problems, "cautions": cautions,
         "chest_check_needed": any(c.chest_check for c in cautions),
         "site_errors": _site_errors(insertions),
-        "profile": safety_profile(patient=patient, on=session.session_date),
+        "profile": profile,
         "can_edit": can_record and not session.is_signed,
         "can_sign": can_record and session.practitioner.user_id == request.user.pk,
         "can_addend": policy.can(request.user, "addendum.add", patient.clinic_id),
