@@ -11,7 +11,7 @@ CMS NCD 30.3.3 list, loaded on the payer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module, metadata, util
@@ -158,7 +158,7 @@ def normalise(code: str) -> str:
 
 @cache
 def _billable(code: str) -> bool:
-    return _icd().is_valid_item(code) and _icd().is_leaf(code)
+    return bool(_icd().is_valid_item(code) and _icd().is_leaf(code))
 
 
 def is_billable(code: str) -> bool:
@@ -188,7 +188,7 @@ class _CodeSet(Mapping[str, Diagnosis]):
 BY_CODE: Mapping[str, Diagnosis] = _CodeSet()
 
 
-def coded_for(codes, rule_id: str) -> list[Diagnosis]:
+def coded_for(codes: Iterable[str], rule_id: str) -> list[Diagnosis]:
     """The diagnoses among `codes` that raise the safety rule `rule_id`."""
     return [BY_CODE[c] for c in sorted({normalise(c) for c in codes})
             if c in BY_CODE and safety_rule(c) == rule_id]

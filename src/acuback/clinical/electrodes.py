@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .points import Point, lookup
 
@@ -114,7 +115,7 @@ class PairProblem:
     message: str
 
 
-def pair_problems(rows: list[dict]) -> list[PairProblem]:
+def pair_problems(rows: list[dict[str, Any]]) -> list[PairProblem]:
     """Every electrical needle site names a pair that is among the same set's sites and
     that the rule allows. Rows: point_code, location_text, side, stimulation,
     paired_with, paired_side, needle_set (as the session's insertion rows)."""
@@ -161,7 +162,7 @@ def pair_problems(rows: list[dict]) -> list[PairProblem]:
     return problems
 
 
-def _sites(rows: Iterable[dict], needle_set) -> set[tuple[str, str]]:
+def _sites(rows: Iterable[dict[str, Any]], needle_set: object) -> set[tuple[str, str]]:
     """(code, side) of every needle of one set; a bilateral row is a needle on each side."""
     found = set()
     for row in rows:
@@ -174,7 +175,8 @@ def _sites(rows: Iterable[dict], needle_set) -> set[tuple[str, str]]:
     return found
 
 
-def needle_set_problems(needle_sets: list[dict], rows: list[dict]) -> list[str]:
+def needle_set_problems(needle_sets: list[dict[str, Any]], rows: list[dict[str, Any]]
+                        ) -> list[str]:
     """A set marked electrical records at least one electrode pair, and a set with an
     electrical needle site is marked electrical (CPT 97813/97814 are billed from it)."""
     electrical_rows = {row.get("needle_set", 1) for row in rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -167,7 +168,7 @@ def cautions_at(point: Point | None, side: str | None) -> tuple[Caution, ...]:
     return tuple(c for c in point.cautions if c.applies_to(side)) if point else ()
 
 
-def caution_codes(codes) -> list[str]:
+def caution_codes(codes: Iterable[str]) -> list[str]:
     """The codes among these whose points carry a caution, normalised, each once, in order."""
     found = (lookup(code or "") for code in codes)
     return list(dict.fromkeys(p.code for p in found if p and p.cautions))

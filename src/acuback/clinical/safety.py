@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from acuback.clinical import diagnoses, medications
 
@@ -342,7 +343,7 @@ class Decision:
     def reasons(self) -> list[str]:
         return [f"{f.title}: {f.note}" for f in self.findings]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome.name,
             "needling_allowed": self.needling_allowed,
@@ -1020,7 +1021,7 @@ NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICI
                  "CI-ANTITHROMBOTIC-2": _SUPERFICIAL_FINE, "CI-HERB-BLEED": _SUPERFICIAL_FINE}
 
 
-def needle_limit_problems(rule_ids: list[str], rows: list[dict]) -> list[str]:
+def needle_limit_problems(rule_ids: list[str], rows: list[dict[str, Any]]) -> list[str]:
     """Each needle row beyond a precaution's depth or gauge ceiling, naming the row and the
     rule. `rows`: point_code (or location_text), side, depth_mm, gauge_mm."""
     problems = []
@@ -1055,7 +1056,7 @@ def _effects(answers: Answers, age_threshold: int) -> list[tuple[Rule, Effect]]:
     return fired
 
 
-def _signature(answers: Answers, age_threshold: int) -> frozenset:
+def _signature(answers: Answers, age_threshold: int) -> frozenset[object]:
     """What a decision allows and why: two answers with the same signature lead to the
     same decision, for the same reasons."""
     return frozenset((rule.id, effect.outcome, effect.actions, effect.blocked_points,
@@ -1072,7 +1073,7 @@ QUESTION_FIELDS = tuple(f.name for f in fields(Answers)
 _WORST = {"medically_assessed": False, "first_back_pain_age": 0}
 
 
-def _possible_values(name: str, a: Answers) -> tuple:
+def _possible_values(name: str, a: Answers) -> tuple[object, ...]:
     if name == "first_back_pain_age":
         # No earlier back pain, or the earliest possible: the NG65 rule reads it.
         return (a.back_pain_onset_age, 0)
@@ -1083,7 +1084,7 @@ def _possible_values(name: str, a: Answers) -> tuple:
 _CONSTRAINED = frozenset({"pregnant", "first_back_pain_age"})
 
 
-def _with(a: Answers, name: str, value) -> Answers | None:
+def _with(a: Answers, name: str, value: Any) -> Answers | None:
     candidate = replace(a, **{name: value})
     if name not in _CONSTRAINED:
         return candidate
@@ -1209,9 +1210,9 @@ def rules_markdown() -> str:
 
 # --- storage form ------------------------------------------------------------------
 
-def answers_to_json(answers: Answers) -> dict:
+def answers_to_json(answers: Answers) -> dict[str, Any]:
     """A JSON-safe dict of the answers, stored with each screening."""
-    data: dict = {}
+    data: dict[str, Any] = {}
     for f in fields(Answers):
         value = getattr(answers, f.name)
         if isinstance(value, frozenset):
@@ -1225,9 +1226,9 @@ def answers_to_json(answers: Answers) -> dict:
     return data
 
 
-def answers_from_json(data: dict) -> Answers:
+def answers_from_json(data: dict[str, Any]) -> Answers:
     known = {f.name: f for f in fields(Answers)}
-    values: dict = {}
+    values: dict[str, Any] = {}
     for name, value in data.items():
         if name not in known:
             continue  # an answer from an older rule set that no rule reads any more
