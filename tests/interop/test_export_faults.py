@@ -3,56 +3,62 @@ ACUBACK_EXPORT_KEEP_DAYS."""
 
 from __future__ import annotations
 
-import errno
-import pathlib
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from acuback.interop.models import BulkExport, Scope
+from acuback.interop.models import BulkExport, BulkExportPart, Scope
 from acuback.web import housekeeping
 
 ASYNC = {"HTTP_PREFER": "respond-async", "HTTP_ACCEPT": "application/fhir+json"}
 
 
-@pytest.mark.parametrize("fault", ["mkdir", "write"])
-def test_an_export_on_a_full_disk_fails_and_keeps_no_file(record, make_token, fhir, settings,
-                                                          tmp_path, monkeypatch, fault):
+def test_an_export_that_fails_midway_keeps_no_file(record, make_token, fhir, monkeypatch):
+    """A failure after the first file was written (a full database disk, a lost
+    connection): the job says it failed and none of its patient data is kept."""
+    from django.db import OperationalError
+
     from acuback.interop import services
 
-    settings.DATA_DIR = tmp_path
     admin = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
     fhir("GET", "$export?_type=Patient,Practitioner", admin, **ASYNC)
+    real, calls = services._export_kind, []
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def second_fails(job, kind, issues):
+        calls.append(kind)
+        if len(calls) == 2:
+            raise OperationalError("could not extend file: No space left on device")
+        return real(job, kind, issues)
 
-    if fault == "mkdir":
-        monkeypatch.setattr(pathlib.Path, "mkdir", full)
-    else:
-        real = services._export_kind
-        calls = []
-
-        def second_fails(job, kind, issues):
-            calls.append(kind)
-            if len(calls) == 2:
-                full()
-            return real(job, kind, issues)
-
-        monkeypatch.setattr(services, "_export_kind", second_fails)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(services, "_export_kind", second_fails)
+    with pytest.raises(OperationalError):
         services.export_run(BulkExport.objects.get())
     job = BulkExport.objects.get()
-    assert job.status == "failed" and "No space left" in job.error  # not "running" for ever
-    assert not list(tmp_path.rglob("*.ndjson"))
+    assert job.status == "failed" and "internal error" in job.error  # not "running" for ever
+    assert not BulkExportPart.objects.filter(export=job).exists()
+
+
+def test_a_file_is_written_in_parts_and_read_back_whole(record, make_token, fhir,
+                                                        monkeypatch):
+    from acuback.interop import services
+
+    monkeypatch.setattr(services._PartWriter, "PART_CHARS", 200)  # several parts
+    admin = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
+    fhir("GET", "$export?_type=Patient", admin, **ASYNC)
+    job = services.export_run(BulkExport.objects.get())
+    [item] = job.output
+    parts = BulkExportPart.objects.filter(export=job, file=item["file"])
+    assert parts.count() > 1 and all(p.lines.endswith("\n") for p in parts)
+    status, body = fhir("GET", f"bulk-files/{job.pk}/{item['file']}", admin)[:2]
+    assert status == 200
+    assert "".join(services.export_file_lines(job, item["file"])).count("\n") == item["count"]
 
 
 @pytest.fixture
-def exports(record, make_token, fhir, settings, tmp_path):
+def exports(record, make_token, fhir, settings):
     from acuback.interop.services import export_run
 
-    settings.DATA_DIR = tmp_path
     settings.ACUBACK_EXPORT_KEEP_DAYS = 7
     token = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
     for _ in range(2):
@@ -63,16 +69,15 @@ def exports(record, make_token, fhir, settings, tmp_path):
     running = BulkExport.objects.get(status="queued")
     BulkExport.objects.filter(pk=running.pk).update(
         status="running", created_at=timezone.now() - timedelta(days=30))
-    running.directory.mkdir(parents=True)
     return old, recent, running, token
 
 
 def test_export_files_are_removed_after_the_kept_days(exports, fhir):
     old, recent, running, token = exports
-    assert old.directory.exists()
+    assert old.parts.exists()
     assert housekeeping.prune(timezone.now())["export_folders"] == 1
-    assert not old.directory.exists()
-    assert recent.directory.exists() and running.directory.exists()
+    assert not old.parts.exists()
+    assert recent.parts.exists()
     # The job's record stays (the audit names it); asking for its files says they are gone.
     status, body = fhir("GET", f"bulk-status/{old.pk}", token)[:2]
     assert status == 404 and "removed" in str(body)

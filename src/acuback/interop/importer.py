@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from acuback import input_bounds
 from acuback.accounts import zones
 from acuback.accounts.models import Credential, CredentialKind, CredentialStatus, Practitioner
 from acuback.audit.services import audit_append, audit_event
@@ -426,8 +427,8 @@ def _patient(r: dict, clinic, known: Known) -> tuple[Patient, list, list[str]]:
     lines = address.get("line") or []
     contact = (r.get("contact") or [{}])[0]
     language = ((r.get("communication") or [{}])[0].get("language") or {})
-    birth = date.fromisoformat(r["birthDate"]) if len(r["birthDate"]) == 10 else None
-    if birth is None:
+    birth, precision = _partial_day(r["birthDate"], "birthDate")
+    if precision != "day" or len(r["birthDate"]) != 10:
         raise Refused("birthDate must be a full date (YYYY-MM-DD)")
     patient = Patient(
         clinic=clinic, mrn="pending", given_name=given, family_name=family,
@@ -525,6 +526,10 @@ def _partial_day(value: str | None, element: str) -> tuple[date | None, str]:
         first = date(int(year), int(month or 1), int(day or 1))
     except ValueError as error:
         raise Refused(f"{element}: {value!r} is not a valid date ({error})") from error
+    # The bounds every door keeps (a form, the API, this import): a year-1 episode broke
+    # the outcomes dashboard's date arithmetic.
+    if not input_bounds.in_range(first):
+        raise Refused(f"{element}: {value!r}: {input_bounds.OUT_OF_RANGE}")
     return first, "day" if day else "month" if month else "year"
 
 

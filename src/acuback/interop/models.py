@@ -150,7 +150,26 @@ class BulkExport(models.Model):
 
     @property
     def directory(self):
+        """Where exports made before their files moved into the database kept them."""
         return settings.DATA_DIR / "exports" / str(self.pk)
+
+
+class BulkExportPart(models.Model):
+    """A part of one NDJSON file of an export, kept in the database so that every web
+    node serves what any worker wrote (no shared disk needed, issue #31 §5). A file is
+    its parts in order; each holds whole lines, about a mebibyte."""
+
+    export = models.ForeignKey(BulkExport, on_delete=models.CASCADE, related_name="parts")
+    file = models.CharField(max_length=80)
+    part = models.PositiveIntegerField()
+    lines = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["export", "file", "part"],
+                                               name="bulk_export_part_once")]
+
+    def __str__(self) -> str:
+        return f"{self.file} part {self.part} of export {self.export_id}"
 
 
 class UnexpressibleRecord(models.Model):

@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,7 @@ from .models import (
     MAX_TOKEN_DAYS,
     ApiToken,
     BulkExport,
+    BulkExportPart,
     ExportLevel,
     ExportStatus,
     Scope,
@@ -348,7 +350,6 @@ def export_run(job: BulkExport) -> BulkExport:
     issues: list[dict] = []
     type_name = ""
     try:
-        job.directory.mkdir(parents=True, exist_ok=True)  # a full disk fails the job too
         for n, type_name in enumerate(job.types, 1):
             kind = KINDS[type_name]
             count = _export_kind(job, kind, issues)
@@ -360,7 +361,7 @@ def export_run(job: BulkExport) -> BulkExport:
             if job.status == ExportStatus.CANCELLED:
                 return job
         if issues:  # the Bulk Data manifest's "error" files: one OperationOutcome a line
-            with open(job.directory / ERROR_FILE, "w", encoding="utf-8") as out:
+            with _PartWriter(job, ERROR_FILE) as out:
                 for issue in issues:
                     out.write(json.dumps({"resourceType": "OperationOutcome",
                                           "issue": [issue]}, separators=(",", ":")) + "\n")
@@ -378,7 +379,7 @@ def export_run(job: BulkExport) -> BulkExport:
                    f"an internal error while writing {where}; it has been logged for the "
                    "operator"))
         # Files of patient data no one can download are not kept.
-        shutil.rmtree(job.directory, ignore_errors=True)
+        BulkExportPart.objects.filter(export=job).delete()
         raise
     BulkExport.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
         status=ExportStatus.DONE, output=output, finished_at=timezone.now(), progress="done")
@@ -387,26 +388,67 @@ def export_run(job: BulkExport) -> BulkExport:
 
 
 def export_folders_prune(*, older_than: datetime) -> int:
-    """Remove the files of exports finished (or failed, or cancelled) before `older_than`,
-    and folders no job owns; the job rows stay, for the audit log that names them."""
+    """Remove the files of exports finished (or failed, or cancelled) before `older_than`
+    (their parts in the database, and any folder an older version left on disk); the job
+    rows stay, for the audit log that names them. Returns how many exports lost files."""
+    ended = (BulkExport.objects.exclude(status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING))
+             .filter(Q(finished_at__lt=older_than)
+                     | Q(finished_at__isnull=True, created_at__lt=older_than)))
+    removed = set(BulkExportPart.objects.filter(export__in=ended)
+                  .values_list("export_id", flat=True).distinct())
+    BulkExportPart.objects.filter(export_id__in=removed).delete()
     root = settings.DATA_DIR / "exports"
-    if not root.exists():
-        return 0
-    folders = {p.name: p for p in root.iterdir() if p.is_dir()}
-    jobs = {str(pk): (status, finished_at or created_at) for pk, status, finished_at, created_at
-            in BulkExport.objects.filter(pk__in=[n for n in folders if n.isdigit()])
-            .values_list("pk", "status", "finished_at", "created_at")}
-    removed = 0
-    for name, folder in folders.items():
-        status, ended = jobs.get(name, (None, None))
-        if status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
-            continue
-        if ended is None:  # no job owns it: judged by the folder's own age
-            ended = datetime.fromtimestamp(folder.stat().st_mtime, tz=UTC)
-        if ended < older_than:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    if root.exists():
+        owners = {str(pk): status for pk, status in BulkExport.objects.values_list("pk", "status")}
+        for folder in (p for p in root.iterdir() if p.is_dir()):
+            if owners.get(folder.name) in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+                continue
+            if datetime.fromtimestamp(folder.stat().st_mtime, tz=UTC) < older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+                if folder.name.isdigit():
+                    removed.add(int(folder.name))
+    return len(removed)
+
+
+def export_file_exists(job: BulkExport, name: str) -> bool:
+    return BulkExportPart.objects.filter(export=job, file=name).exists()
+
+
+def export_file_lines(job: BulkExport, name: str) -> Iterator[str]:
+    """The file's text, part by part: one part (about a mebibyte) in memory at a time,
+    each read on its own so no cursor stays open while the client downloads."""
+    parts = list(BulkExportPart.objects.filter(export=job, file=name).order_by("part")
+                 .values_list("pk", flat=True))
+    for pk in parts:
+        yield BulkExportPart.objects.values_list("lines", flat=True).get(pk=pk)
+
+
+class _PartWriter:
+    """Writes an export file as parts of whole lines of about PART_CHARS characters."""
+
+    PART_CHARS = 1 << 20
+
+    def __init__(self, job: BulkExport, name: str):
+        self.job, self.name, self.part, self.buffer, self.size = job, name, 0, [], 0
+
+    def __enter__(self) -> _PartWriter:
+        return self
+
+    def write(self, text: str) -> None:
+        self.buffer.append(text)
+        self.size += len(text)
+        if self.size >= self.PART_CHARS and text.endswith("\n"):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            BulkExportPart.objects.create(export=self.job, file=self.name, part=self.part,
+                                          lines="".join(self.buffer))
+            self.part, self.buffer, self.size = self.part + 1, [], 0
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is None:
+            self.flush()
 
 
 ERROR_FILE = "errors.ndjson"
@@ -419,13 +461,10 @@ def _export_kind(job: BulkExport, kind: Kind, issues: list[dict]) -> int:
     if job.since is not None and kind.since_field:
         qs = qs.filter(**{f"{kind.since_field}__gte": job.since})
     count = 0
-    path = job.directory / f"{kind.name}.ndjson"
-    with open(path, "w", encoding="utf-8") as out:
+    with _PartWriter(job, f"{kind.name}.ndjson") as out:
         for obj in qs.iterator(chunk_size=500):
             for resource in express(kind, [obj], issues):
                 out.write(json.dumps(resource, separators=(",", ":")))
                 out.write("\n")
                 count += 1
-    if not count:
-        path.unlink()
     return count

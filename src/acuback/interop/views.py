@@ -9,7 +9,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -450,7 +450,7 @@ def export_status(request: HttpRequest, caller, pk: str) -> HttpResponse:
         return outcome(500, "exception", f"export {job.pk} failed: {job.error}")
     if job.status == ExportStatus.CANCELLED:
         return outcome(404, "not-found", f"export {job.pk} was cancelled")
-    if job.output and not job.directory.exists():
+    if job.output and not job.parts.exists():
         return outcome(404, "not-found", f"the files of export {job.pk} were removed "
                        f"{settings.ACUBACK_EXPORT_KEEP_DAYS} days after it finished")
     manifest = {
@@ -473,11 +473,14 @@ def export_file(request: HttpRequest, caller, pk: str, name: str) -> HttpRespons
     job = _own_job(caller, pk)
     files = {o["file"] for o in job.output} if job else set()
     if job is None or job.status != ExportStatus.DONE or name not in files or \
-            not (job.directory / name).exists():  # removed after ACUBACK_EXPORT_KEEP_DAYS
+            not services.export_file_exists(job, name):  # removed after the kept days
         return outcome(404, "not-found", f"no file {name!r} in export {pk}")
     audit_record(request=request, action="fhir.export.download", clinic=job.clinic_id,
                  target=job, detail={"file": name})
-    return FileResponse(open(job.directory / name, "rb"), content_type=NDJSON)  # noqa: SIM115
+    # From the database, part by part: any web node serves what any worker wrote.
+    return StreamingHttpResponse((text.encode() for text in
+                                  services.export_file_lines(job, name)),
+                                 content_type=NDJSON)
 
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # 20 MiB
