@@ -176,3 +176,36 @@ def test_every_level_needs_the_export_scope_and_an_admin_and_is_audited(
     assert fhir(method, path, admin, body, **ASYNC)[0] == 202
     event = AuditEvent.objects.filter(action="fhir.export.request").get()
     assert event.detail["level"] == ("patient" if path.startswith("Patient") else "group")
+
+
+@pytest.mark.parametrize("path", ["Patient/$export", "Group/{group}/$export", "$export"])
+def test_a_post_kick_off_with_a_token_needs_no_csrf_cookie(record, make_token, path):
+    """A standard client POSTs with its token and no cookie: Patient- and Group-level
+    kick-offs answered 403 "Form expired" (a CSRF refusal) where the system level worked."""
+    from django.test import Client
+
+    token = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/fhir/" + path.format(group=record.practitioner_record.pk),
+                           data=json.dumps({"resourceType": "Parameters"}),
+                           content_type="application/fhir+json",
+                           HTTP_AUTHORIZATION=f"Bearer {token}", **ASYNC)
+    assert response.status_code == 202, response.content
+
+
+def test_deleting_a_finished_export_removes_its_status_and_files(record, fhir, make_token,
+                                                                 immediate_tasks):
+    token = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
+    response = fhir("GET", "Patient/$export", token, **ASYNC)[2]
+    manifest = _manifest(fhir, token, response)
+    status_path = response["Content-Location"].split("/fhir/", 1)[1]
+    file_path = manifest["output"][0]["url"].split("/fhir/", 1)[1]
+    assert fhir("DELETE", status_path, token)[0] == 202
+    assert fhir("GET", status_path, token)[0] == 404
+    assert fhir("GET", file_path, token)[0] == 404
+    assert not BulkExport.objects.get().parts.exists()
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
+def test_the_capability_statement_answers_get_only(fhir, method):
+    assert fhir(method, "metadata")[0] == 405

@@ -235,3 +235,16 @@ def test_patient_and_practitioner_dates_are_read_back_as_they_came_or_refused(
             continue
         read_status, sent, _ = fhir("GET", body["entry"][0]["response"]["location"], writer)
         assert read_status == 200 and check(sent), (sent, warnings_of(body, 0))
+
+
+def test_a_code_sent_without_its_dot_is_stored_and_found_as_the_code_it_is(record, fhir,
+                                                                            writer):
+    """M5450 was stored as sent: `code=M54.50` did not find it (one patient's diagnoses
+    split in two for a client)."""
+    condition = {**condition_resource(), "code": {"coding": [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M5450"}]}}
+    status, body, _ = _import(fhir, writer, patient_resource(), condition)
+    assert status == 200, body
+    episode = EpisodeOfCare.objects.get(pk=body["entry"][1]["response"]["location"]
+                                        .split("/")[1])
+    assert episode.diagnosis_codes == ["M54.50"]

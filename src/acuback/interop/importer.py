@@ -568,7 +568,7 @@ def _condition(r: dict, clinic, local_refs, outcome: Outcome) -> EpisodeOfCare:
         problem = diagnoses.check(coding.get("code", ""))
         if problem:
             raise Refused(f"code {coding.get('code')!r}: {problem}")
-        codes.append(coding["code"].strip().upper())
+        codes.append(diagnoses.normalise(coding["code"]))  # M5450 is M54.50, not a new code
     if not codes:
         raise Refused("code: at least one ICD-10-CM coding from the low-back-pain list is "
                       "required")

@@ -115,6 +115,9 @@ GROUP_DOC = ("Group/{id} is practitioner {id}'s patients: those with a session o
 @csrf_exempt
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: public, as the specification expects."""
+    if request.method not in ("GET", "HEAD"):
+        return outcome(405, "not-supported", f"{request.method} is not supported here; use GET",
+                       Allow="GET")
     try:
         _only_format(request, "metadata")
     except SearchError as error:
@@ -410,10 +413,12 @@ def export_kickoff(request: HttpRequest, caller, level: str = ExportLevel.SYSTEM
                  Content_Location=status_url)
 
 
+@csrf_exempt  # a token's POST kick-off carries no cookie, as at system level
 def patient_export_kickoff(request: HttpRequest) -> HttpResponse:
     return export_kickoff(request, level=ExportLevel.PATIENT)
 
 
+@csrf_exempt
 def group_export_kickoff(request: HttpRequest, pk: str) -> HttpResponse:
     return export_kickoff(request, level=ExportLevel.GROUP, group_pk=pk)
 
@@ -435,9 +440,11 @@ def export_status(request: HttpRequest, caller, pk: str) -> HttpResponse:
     if job is None:
         return outcome(404, "not-found", f"export {pk} is not known here")
     if request.method == "DELETE":
-        if job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING):
-            BulkExport.objects.filter(pk=job.pk).update(status=ExportStatus.CANCELLED,
-                                                        finished_at=timezone.now())
+        # Bulk Data: a DELETE cancels a running export or removes a finished one's files;
+        # either way the status and the files answer 404 afterwards.
+        BulkExport.objects.filter(pk=job.pk).update(
+            status=ExportStatus.CANCELLED, finished_at=job.finished_at or timezone.now())
+        job.parts.all().delete()
         audit_record(request=request, action="fhir.export.cancel", clinic=job.clinic_id,
                      target=job)
         return _json({"resourceType": "OperationOutcome", "issue": [{
