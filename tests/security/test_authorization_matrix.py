@@ -152,6 +152,34 @@ def rich_world(world_with_consent):
     Supervision.objects.create(supervisee=w.practitioner_record, supervisor=physician)
     WorkerHeartbeat.objects.create(worker_id="matrix", host="node-1", pid=1,
                                    started_at=timezone.now(), beat_at=timezone.now())
+    # Money, booking holds and export parts (written once; inserted here as the services do).
+    from acuback.billing.models import Invoice, InvoiceLine, InvoiceVoid, Payment, PrepaidPackage
+    from acuback.interop.models import BulkExportPart
+    from acuback.scheduling.models import AppointmentType, SlotHold
+
+    now = timezone.now()
+    package = PrepaidPackage.objects.create(clinic=w.clinic, patient=w.patient, visits=6,
+                                            price="450.00", sold_at=now)
+    invoice = Invoice.objects.create(clinic=w.clinic, patient=w.patient, total="85.00",
+                                     issued_at=now, date_of_service=today)
+    InvoiceLine.objects.create(invoice=invoice, description="97810 Acupuncture", amount="85.00")
+    InvoiceVoid.objects.create(invoice=Invoice.objects.create(
+        clinic=w.clinic, patient=w.patient, total="450.00", issued_at=now, sells=package),
+        reason="Sold in error", voided_at=now)
+    Payment.objects.create(clinic=w.clinic, patient=w.patient, amount="85.00", method="cash",
+                           received_at=now)
+    kind = AppointmentType.objects.create(clinic=w.clinic, name="Initial", kind="initial",
+                                          duration_minutes=60)
+    SlotHold.objects.create(clinic=w.clinic, location=w.location,
+                            practitioner=w.practitioner_record, type=kind,
+                            start=now + timedelta(days=2), busy_until=now + timedelta(days=2,
+                                                                                      hours=1),
+                            email="held@example.com", expires_at=now + timedelta(minutes=30))
+    from acuback.web.installation_key import agree_on_secret_key
+
+    agree_on_secret_key()
+    BulkExportPart.objects.create(export=BulkExport.objects.get(clinic=w.clinic), file="Patient.ndjson",
+                                  part=0, lines="{}\n")
     draft = make_session(w.patient, w.practitioner_record, w.location, episode=w.episode)
     NeedleSet.objects.create(session=draft, order=1, face_to_face_minutes=15)
     with signing.signing():  # arranging data signed earlier

@@ -68,7 +68,7 @@ def test_a_refusal_inside_the_clinic_is_in_its_log_with_its_target(world, login)
 
 
 def test_a_refusal_naming_no_object_is_in_the_users_own_clinic_log(world, login):
-    assert login(world.front_desk).get(reverse("billing_home")).status_code == 403
+    assert login(world.front_desk).get(reverse("claim_export")).status_code == 403
     [event] = _refusals()
     assert event.clinic_id == world.clinic.pk and event.target == ""
 

@@ -268,6 +268,11 @@ MATRIX = {
                          "other_clinic": 404}),
     # Bulk export and import need a token; a session is refused.
     "fhir_export": (lambda w: reverse("fhir_export"), "get", dict.fromkeys(ROLES, 401)),
+    "fhir_patient_export": (lambda w: reverse("fhir_patient_export"), "get",
+                            dict.fromkeys(ROLES, 401)),
+    "fhir_group_export": (lambda w: reverse("fhir_group_export",
+                                            args=[w.practitioner_record.pk]), "get",
+                          dict.fromkeys(ROLES, 401)),
     "fhir_export_status": (lambda w: reverse("fhir_export_status", args=[1]), "get",
                            {**dict.fromkeys(ROLES, 403), "anonymous": 401}),
     "fhir_export_file": (lambda w: reverse("fhir_export_file", args=[1, "Patient.ndjson"]),

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from acuback.web.operator_admin import OperatorAdmin
 
-from .models import ApiToken, BulkExport, UnexpressibleRecord
+from .models import ApiToken, BulkExport, BulkExportPart, UnexpressibleRecord
 
 
 @admin.register(ApiToken)
@@ -34,6 +34,20 @@ class UnexpressibleRecordAdmin(OperatorAdmin):
     list_display = ("resource_type", "record_id", "clinic", "last_seen_at")
     readonly_fields = ("clinic", "resource_type", "record_id", "problem", "first_seen_at",
                        "last_seen_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BulkExportPart)
+class BulkExportPartAdmin(OperatorAdmin):
+    """Read-only: the worker writes an export's files; the housekeeping removes them."""
+
+    list_display = ("export", "file", "part")
+    readonly_fields = ("export", "file", "part", "lines")
 
     def has_add_permission(self, request) -> bool:
         return False
