@@ -58,7 +58,8 @@ class PageReader(HTMLParser):
             self.ids.add(a["id"])
         if a.get("aria-describedby"):
             self.described_by.extend(a["aria-describedby"].split())
-        if tag in ("script", "style", "template"):
+        # <cite>: a source's citation key (ACP2011, BMJ-CES), named as the literature names it
+        if tag in ("script", "style", "template", "cite"):
             self._skip_depth += 1
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
@@ -81,7 +82,7 @@ class PageReader(HTMLParser):
                 self.radios_outside_fieldset.append(a.get("name", "?"))
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template"):
+        if tag in ("script", "style", "template", "cite"):
             self._skip_depth = max(0, self._skip_depth - 1)
         elif tag == "label":
             self._label_depth = max(0, self._label_depth - 1)

@@ -308,7 +308,7 @@ def safety_profile(*, patient: Patient, on: date,
     )
 
 
-PROHIBITED_REASON = "CI-PROHIBITED Prohibited sites: never needled (nipple, umbilicus)"
+PROHIBITED_REASON = "Prohibited sites: never needled (nipple, umbilicus)"
 
 
 def _blocked_by(findings: tuple[dict, ...], decision: dict
@@ -331,7 +331,7 @@ def _blocked_by(findings: tuple[dict, ...], decision: dict
         where = f" ({', '.join(sorted(r.replace('_', ' ') for r in regions))})" \
             if regions else ""
         if codes:
-            groups.append((f"{f['rule']} {f['title']}{where}", tuple(sorted(codes))))
+            groups.append((f"{f['title']}{where}", tuple(sorted(codes))))  # words, no rule id
     return tuple(groups)
 
 
