@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from acuback.accounts import zones
@@ -35,6 +35,16 @@ def paid(patient) -> Decimal:
     return cents(Payment.objects.filter(patient=patient).aggregate(s=Sum("amount"))["s"])
 
 
+def paid_by_method(patient, invoice=None) -> dict[str, Decimal]:
+    """What the patient has paid, less refunds, per method; against `invoice` when
+    given (one query)."""
+    payments = Payment.objects.filter(patient=patient)
+    if invoice is not None:
+        payments = payments.filter(invoice=invoice)
+    return {row["method"]: cents(row["s"]) for row in
+            payments.values("method").annotate(s=Sum("amount")).order_by()}
+
+
 def balance(patient) -> Decimal:
     """What the patient owes (negative: in credit): live invoices less payments and
     refunds, in one query."""
@@ -49,9 +59,12 @@ def balance(patient) -> Decimal:
 
 def packages_with_visits_left(patient) -> list[PrepaidPackage]:
     """The patient's packages, oldest first, each with `left`: its visits less the live
-    invoices drawn from it (one query)."""
+    invoices drawn from it, none when its sale is void (`is_void`; one query)."""
     return list(PrepaidPackage.objects.filter(patient=patient).annotate(
-        left=F("visits") - Count("visits_drawn", filter=Q(visits_drawn__void__isnull=True)))
+        is_void=Q(sale__void__isnull=False),
+        left=Case(When(sale__void__isnull=False, then=Value(0)),
+                  default=F("visits") - Count("visits_drawn",
+                                              filter=Q(visits_drawn__void__isnull=True))))
         .order_by("sold_at", "pk"))
 
 

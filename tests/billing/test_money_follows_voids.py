@@ -1,0 +1,109 @@
+"""A biller's findings on patients who pay (issue #29 §4): what a void takes away (a
+package's visits, payments against it), refunds capped at what was paid where and how,
+the desk linking a payment to an invoice, statements that add up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from acuback.billing import ledger, services
+from acuback.billing.models import Invoice, Payment
+from tests.billing import test_patients_who_pay as who_pays
+from tests.billing.test_patients_who_pay import issue, pay
+
+paying = who_pays.paying  # the same fixture: a self-pay patient with a visit on DAY
+
+
+def sell(w, visits=6, price="450.00"):
+    return services.package_sell(patient=w.patient, visits=visits, price=Decimal(price),
+                                 request=w.desk)
+
+
+def void(w, invoice, reason="entered in error"):
+    return services.invoice_void(invoice=invoice, reason=reason, request=w.desk)
+
+
+# 1. A package whose sale is voided is void too.
+
+
+def test_a_package_whose_sale_is_voided_gives_no_visit(paying):
+    sale = sell(paying)
+    void(paying, sale)
+    assert [p.left for p in ledger.packages_with_visits_left(paying.patient)] == [0]
+    assert issue(paying).total == Decimal("80.00")
+
+
+def test_a_package_sale_is_not_voided_while_visits_are_drawn_from_it(paying):
+    sale = sell(paying)
+    visit = issue(paying)
+    assert visit.drawn_from == sale.sells
+    with pytest.raises(ValidationError) as refused:
+        void(paying, sale)
+    assert visit.number in refused.value.message_dict["reason"][0]
+    assert not Invoice.objects.filter(void__isnull=False).exists()
+    void(paying, visit)          # the draws' invoices first, then the sale
+    void(paying, sale)
+    again = issue(paying)
+    assert again.drawn_from is None and again.total == Decimal("80.00")
+
+
+# 2. A refund is capped at what was paid against that invoice, by that method.
+
+
+def test_a_refund_against_an_invoice_is_capped_at_what_was_paid_against_it(paying):
+    invoice = issue(paying)
+    pay(paying, "500.00", method="cash")            # on account, not against the invoice
+    pay(paying, "85.00", invoice=invoice)           # card
+    with pytest.raises(ValidationError) as refused:
+        pay(paying, "-100", reason="overpaid", invoice=invoice)
+    assert "85.00" in refused.value.message_dict["amount"][0]
+    pay(paying, "-20", reason="overpaid", invoice=invoice)
+    with pytest.raises(ValidationError) as refused:
+        pay(paying, "-66", reason="overpaid", invoice=invoice)
+    assert "65.00" in refused.value.message_dict["amount"][0]
+    assert Payment.objects.filter(invoice=invoice).count() == 2
+
+
+def test_a_refund_goes_back_by_the_method_that_paid(paying):
+    invoice = issue(paying)
+    pay(paying, "80.00", invoice=invoice)           # card
+    pay(paying, "30.00", method="cash")
+    with pytest.raises(ValidationError) as refused:
+        pay(paying, "-10", method="cash", reason="overpaid", invoice=invoice)
+    assert "method" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        pay(paying, "-31", method="cash", reason="overpaid")
+    assert "30.00" in refused.value.message_dict["amount"][0]
+    pay(paying, "-30", method="cash", reason="overpaid")
+    pay(paying, "-10", method="card", reason="overpaid", invoice=invoice)
+    assert ledger.paid(paying.patient) == Decimal("70.00")
+
+
+# 3. Nothing is paid against a void invoice.
+
+
+def test_no_payment_against_a_void_invoice(paying):
+    invoice = issue(paying)
+    pay(paying, "40.00", invoice=invoice)
+    void(paying, invoice)
+    with pytest.raises(ValidationError) as refused:
+        pay(paying, "80.00", invoice=invoice)
+    assert "void" in refused.value.message_dict["invoice"][0]
+    # What was paid against it can still go back.
+    pay(paying, "-40.00", reason="invoice voided", invoice=invoice)
+    assert Payment.objects.filter(invoice=invoice).count() == 2
+
+
+def test_the_desk_cannot_pay_a_void_invoice_from_the_page(paying, login):
+    invoice = issue(paying)
+    void(paying, invoice)
+    response = login(paying.front_desk).post(
+        reverse("payment_record", args=[paying.patient.pk]),
+        {"amount": "80.00", "method": "cash", "invoice": invoice.pk})
+    assert response.status_code == 400
+    assert "invoice" in response.context["payment_form"].errors
+    assert not Payment.objects.exists()
