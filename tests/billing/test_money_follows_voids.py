@@ -4,6 +4,7 @@ the desk linking a payment to an invoice, statements that add up."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from django.urls import reverse
 from acuback.billing import ledger, services
 from acuback.billing.models import Invoice, Payment
 from tests.billing import test_patients_who_pay as who_pays
-from tests.billing.test_patients_who_pay import issue, pay
+from tests.billing.test_patients_who_pay import DAY, issue, pay
 
 paying = who_pays.paying  # the same fixture: a self-pay patient with a visit on DAY
 
@@ -107,3 +108,32 @@ def test_the_desk_cannot_pay_a_void_invoice_from_the_page(paying, login):
     assert response.status_code == 400
     assert "invoice" in response.context["payment_form"].errors
     assert not Payment.objects.exists()
+
+
+# 4. The desk links a payment to an invoice, and sees what each invoice has had.
+
+
+def test_the_desk_picks_the_invoice_and_sees_paid_and_outstanding(paying, login):
+    desk = login(paying.front_desk)
+    account = reverse("patient_account", args=[paying.patient.pk])
+    invoice = issue(paying)
+    page = desk.get(account)
+    html = page.content.decode()
+    assert f'<option value="{invoice.pk}"' in html          # a choice, not a hidden field
+    response = desk.post(reverse("payment_record", args=[paying.patient.pk]),
+                         {"amount": "30.00", "method": "cash", "invoice": str(invoice.pk)})
+    assert response.status_code == 302
+    assert Payment.objects.get().invoice == invoice
+    row = next(i for i in desk.get(account).context["invoices"] if i.pk == invoice.pk)
+    assert (row.paid, row.outstanding, row.status) == (Decimal("30.00"), Decimal("50.00"),
+                                                       "partly paid")
+    assert "partly paid" in desk.get(account).content.decode()
+    pay(paying, "50.00", invoice=invoice)
+    row = next(i for i in desk.get(account).context["invoices"] if i.pk == invoice.pk)
+    assert (row.paid, row.outstanding, row.status) == (Decimal("80.00"), 0, "paid")
+    # A paid invoice stays offered (for a refund), a void one with nothing paid is not.
+    assert f'<option value="{invoice.pk}">{invoice.number}' in desk.get(account).content.decode()
+    paying.visit(DAY + timedelta(days=1))
+    other = issue(paying, DAY + timedelta(days=1))
+    void(paying, other)
+    assert f'<option value="{other.pk}"' not in desk.get(account).content.decode()

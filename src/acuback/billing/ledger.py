@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from acuback.accounts import zones
@@ -55,6 +55,24 @@ def balance(patient) -> Decimal:
     return cents(Patient.objects.filter(pk=patient.pk).annotate(
         owed=Coalesce(Subquery(invoiced), ZERO) - Coalesce(Subquery(payments), ZERO)
     ).values_list("owed", flat=True).get())
+
+
+def invoices_with_payments(patient) -> list[Invoice]:
+    """The patient's invoices, newest first, each with `paid` (payments less refunds
+    against it), `outstanding` (nothing for a void one) and `status` (one query, with its
+    lines and void prefetched: three)."""
+    against = (Payment.objects.filter(invoice=OuterRef("pk")).values("invoice")
+               .annotate(s=Sum("amount")).values("s"))
+    invoices = list(Invoice.objects.filter(patient=patient).select_related("void")
+                    .prefetch_related("lines").annotate(paid_sum=Subquery(against)))
+    for invoice in invoices:
+        invoice.paid = cents(invoice.paid_sum)
+        is_void = hasattr(invoice, "void")
+        invoice.outstanding = Decimal(0) if is_void else max(invoice.total - invoice.paid,
+                                                             Decimal(0))
+        invoice.status = ("void" if is_void else "paid" if invoice.outstanding == 0
+                          else "partly paid" if invoice.paid > 0 else "to pay")
+    return invoices
 
 
 def packages_with_visits_left(patient) -> list[PrepaidPackage]:
