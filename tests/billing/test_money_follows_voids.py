@@ -4,19 +4,28 @@ the desk linking a payment to an invoice, statements that add up."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from acuback.accounts.zones import today_at
 from acuback.billing import ledger, services
 from acuback.billing.models import Invoice, Payment
 from tests.billing import test_patients_who_pay as who_pays
 from tests.billing.test_patients_who_pay import DAY, issue, pay
 
 paying = who_pays.paying  # the same fixture: a self-pay patient with a visit on DAY
+
+
+def text(response) -> str:
+    """A page's words, one space between them (cells and tags apart)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def sell(w, visits=6, price="450.00"):
@@ -137,3 +146,54 @@ def test_the_desk_picks_the_invoice_and_sees_paid_and_outstanding(paying, login)
     other = issue(paying, DAY + timedelta(days=1))
     void(paying, other)
     assert f'<option value="{other.pk}"' not in desk.get(account).content.decode()
+
+
+# 5. Statements add up, a credit reads as one, a void invoice asks for nothing.
+
+
+def test_a_statement_shows_a_void_beside_its_invoice_and_adds_up(paying):
+    today = today_at(paying.clinic)
+    invoice = issue(paying)
+    pay(paying, "80.00", invoice=invoice)
+    void(paying, invoice, reason="wrong date")
+    sheet = ledger.statement(paying.patient, today - timedelta(days=1), today)
+    amounts = {what.split(" ·")[0]: amount for _, what, amount in sheet.entries}
+    assert amounts[f"Invoice {invoice.number}"] == Decimal("80.00")
+    assert amounts[f"Void of invoice {invoice.number} (wrong date)"] == Decimal("-80.00")
+    assert sheet.closing == ledger.balance(paying.patient) == Decimal("-80.00")
+    assert sheet.opening + sum(a for _, _, a in sheet.entries) == sheet.closing
+    # A period after the void: it is in the balance brought forward, netted out.
+    later = ledger.statement(paying.patient, today + timedelta(days=1), today + timedelta(days=2))
+    assert later.opening == later.closing == Decimal("-80.00") and not later.entries
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), st.decimals(min_value=Decimal("0.01"),
+                                                     max_value=Decimal("500"), places=2)),
+                min_size=1, max_size=4))
+def test_every_statement_closes_on_the_balance(paying, steps):
+    today = today_at(paying.clinic)
+    for voided, amount in steps:
+        day = DAY + timedelta(days=100 + Invoice.objects.count())
+        paying.visit(day)
+        invoice = issue(paying, day)
+        pay(paying, amount, method="cash", invoice=invoice)
+        if voided:
+            void(paying, invoice)
+    sheet = ledger.statement(paying.patient, today - timedelta(days=1), today)
+    assert sheet.closing == ledger.balance(paying.patient)
+    assert sheet.opening + sum(a for _, _, a in sheet.entries) == sheet.closing
+
+
+def test_a_credit_reads_as_a_credit_and_a_void_invoice_asks_for_nothing(paying, login):
+    desk = login(paying.front_desk)
+    invoice = issue(paying, discount=Decimal("5"), discount_reason="loyalty")
+    pay(paying, "1040.00", method="cash")
+    void(paying, invoice)
+    statement = text(desk.get(reverse("patient_statement", args=[paying.patient.pk])))
+    assert "In credit 1040.00" in statement and "Balance due -1040.00" not in statement
+    account = text(desk.get(reverse("patient_account", args=[paying.patient.pk])))
+    assert "In credit 1040.00" in account and "-1040.00" not in account.split("Invoices")[0]
+    page = text(desk.get(reverse("invoice_document", args=[paying.patient.pk, invoice.pk])))
+    assert "To pay 75.00" not in page and "Void: nothing to pay" in page

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from acuback.accounts import policy, zones
@@ -227,8 +227,9 @@ def package_sell_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def invoice_document(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "billing.view")
-    invoice = get_object_or_404(Invoice.objects.select_related("void").prefetch_related(
-        "lines"), patient=patient, pk=invoice_pk)
+    invoice = next(iter(ledger.invoices_with_payments(patient, pk=invoice_pk)), None)
+    if invoice is None:
+        raise Http404
     audit_record(request=request, action="billing.invoice_view", patient=patient,
                  detail={"invoice": invoice.number})
     context = {"patient": patient, "invoice": invoice}
