@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from acuback.accounts import zones
@@ -118,11 +119,14 @@ def invoice_issue(*, patient, day: date, request: HttpRequest, discount: Decimal
                                          f"{package.visits - package.left + 1} of "
                                          f"{package.visits}", amount=-owed))
                 owed = Decimal(0)
-        if discount and owed > 0:
-            taken = min(discount, owed)
+        if discount > owed:
+            # Never cut silently: the desk sees what the patient owes and decides.
+            raise ValidationError({"discount": f"The discount ({discount}) is more than the "
+                                   f"patient owes for this visit ({owed})."})
+        if discount:
             lines.append(InvoiceLine(description=f"Discount: {discount_reason.strip()}",
-                                     amount=-taken))
-            owed -= taken
+                                     amount=-discount))
+            owed -= discount
         replaced = (Invoice.objects.filter(patient=patient, date_of_service=day,
                                            void__isnull=False, replaced_by__isnull=True)
                     .order_by("-issued_at", "-pk").first())
@@ -243,7 +247,7 @@ def package_sell(*, patient, visits: int, price: Decimal, request: HttpRequest) 
         invoice = Invoice.objects.create(clinic=patient.clinic, patient=patient, sells=package,
                                          total=price, issued_at=now, issued_by=request.user)
         InvoiceLine.objects.create(invoice=invoice, description=f"Prepaid package of "
-                                   f"{visits} visits", amount=price)
+                                   f"{visits} visit{pluralize(visits)}", amount=price)
         audit_record(request=request, action="billing.package_sell", patient=patient,
                      detail={"invoice": invoice.number, "visits": visits, "price": str(price)})
     return invoice

@@ -309,16 +309,18 @@ def abn_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.abn_record(patient=patient, visit_date=data["visit_date"],
-                                option=data["option"], how=data["how"],
-                                signature_name=data["signature_name"],
-                                signed_on=data["signed_on"], scan=data["scan"],
-                                request=request)
+            signed = services.abn_record(patient=patient, visit_date=data["visit_date"],
+                                         option=data["option"], how=data["how"],
+                                         signature_name=data["signature_name"],
+                                         signed_on=data["signed_on"], scan=data["scan"],
+                                         request=request)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, "Signed ABN recorded.")
+            if warning := abn.declined_but_treated(signed):
+                messages.warning(request, warning)
             return redirect("patient_chart", pk)
     on = form.cleaned_data.get("visit_date") or zones.today_at(patient.clinic)
     return render(request, "billing/abn.html", {
