@@ -192,8 +192,8 @@ def test_a_credit_reads_as_a_credit_and_a_void_invoice_asks_for_nothing(paying, 
     pay(paying, "1040.00", method="cash")
     void(paying, invoice)
     statement = text(desk.get(reverse("patient_statement", args=[paying.patient.pk])))
-    assert "In credit 1040.00" in statement and "Balance due -1040.00" not in statement
+    assert "In credit $1040.00" in statement and "Balance due -$1040.00" not in statement
     account = text(desk.get(reverse("patient_account", args=[paying.patient.pk])))
-    assert "In credit 1040.00" in account and "-1040.00" not in account.split("Invoices")[0]
+    assert "In credit $1040.00" in account and "-1040.00" not in account.split("Invoices")[0]
     page = text(desk.get(reverse("invoice_document", args=[paying.patient.pk, invoice.pk])))
-    assert "To pay 75.00" not in page and "Void: nothing to pay" in page
+    assert "To pay $75.00" not in page and "To pay 75.00" not in page and "Void: nothing to pay" in page

@@ -5,6 +5,7 @@ plainly, money with its currency."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -73,3 +74,22 @@ def test_option_3_for_a_date_already_treated_is_said_plainly(medicare_patient, l
     assert Abn.objects.filter(option=3).exists()
     said = [str(m) for m in response.context["messages"]]
     assert any("option 3" in m.lower() and "signed" in m and "GZ" in m for m in said), said
+
+
+def test_money_carries_its_currency(paying, login):
+    desk = login(paying.front_desk)
+    invoice = issue(paying)
+    payment = pay(paying, "30.00", invoice=invoice)
+    pk = paying.patient.pk
+    period = f"?from={DAY - timedelta(days=5)}&to={today_at(paying.clinic)}"
+    pages = {reverse("invoice_document", args=[pk, invoice.pk]): ("$80.00", "$30.00", "$50.00"),
+             reverse("payment_receipt", args=[pk, payment.pk]): ("$30.00",),
+             reverse("patient_statement", args=[pk]) + period: ("$80.00", "-$30.00",
+                                                                "Balance due $50.00"),
+             reverse("patient_account", args=[pk]): ("Balance due $50.00", "$80.00"),
+             reverse("patient_superbill", args=[pk]) + period: ("$80.00",),
+             reverse("takings_report"): ("$30.00",)}
+    for url, amounts in pages.items():
+        words = " ".join(re.sub(r"<[^>]+>", " ", desk.get(url).content.decode()).split())
+        for amount in amounts:
+            assert amount in words, (url, amount)
