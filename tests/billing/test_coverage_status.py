@@ -73,7 +73,8 @@ def test_a_pregnancy_related_episode_is_not_eligible(medicare):
 def test_the_unloaded_cms_list_is_said_plainly(medicare):
     Payer.objects.update(covered_diagnoses=None)
     status = coverage_status(patient=medicare.patient, on=timezone.localdate())
-    assert any("not loaded" in w for w in status.warnings)
+    assert any("held: configure the CMS NCD 30.3.3 diagnosis list" in w
+               for w in status.warnings)
 
 
 def test_a_commercial_plan_counts_against_its_limit(world):

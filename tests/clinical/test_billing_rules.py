@@ -84,7 +84,6 @@ def test_a_chronic_nonspecific_episode_is_eligible():
     ({"related_to_surgery": True}, "surgery"),
     ({"specific_cause": True}, "specific cause"),
     ({"diagnosis_codes": ["G83.4"]}, "not on the NCD 30.3.3 list"),
-    ({"covered_codes": None}, "not loaded"),
 ])
 def test_not_eligible_with_the_reason(changes, fragment):
     args = {"duration_weeks": 20, "specific_cause": False, "related_to_surgery": False,
@@ -92,6 +91,15 @@ def test_not_eligible_with_the_reason(changes, fragment):
                 "practitioner_eligible": True} | changes
     result = coverage.eligibility(**args)
     assert not result.eligible and any(fragment in r for r in result.reasons)
+
+
+def test_an_unloaded_ncd_list_holds_rather_than_denies():
+    args = {"duration_weeks": 20, "specific_cause": False, "related_to_surgery": False,
+            "related_to_pregnancy": False, "diagnosis_codes": ["M54.50"],
+            "covered_codes": None, "practitioner_eligible": True}
+    result = coverage.eligibility(**args)
+    assert result.eligible and result.reasons == ()
+    assert any("configure the CMS NCD 30.3.3 diagnosis list" in r for r in result.held)
 
 
 def decide(prior, on, **kw):

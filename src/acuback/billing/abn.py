@@ -61,3 +61,13 @@ def notice_for(patient, on: date) -> Notice | None:
         f"CPT {code}" + (f" × {units}" if units > 1 else "") for code, units, _ in codes) + ")"
     return Notice(on, services, decision.reasons, cost,
                   tuple((c, u, f) for c, u, f in codes))
+
+
+def declined_but_treated(abn) -> str:
+    """What to tell the desk when a notice says option 3 (no service) for a date with a
+    signed session: the record contradicts the option; the visit stays GZ."""
+    if abn.option != AbnOption.DECLINE or abn.visit_date not in visit_dates(abn.patient):
+        return ""
+    return (f"This ABN records option 3 (no service), but a session is signed on "
+            f"{abn.visit_date:%Y-%m-%d}: that visit stays GZ. Check the option the patient "
+            "chose.")

@@ -44,7 +44,17 @@ class PaymentForm(AsciiDigitsMixin, forms.Form):
                                          help_text="The terminal's or bank's reference; "
                                          "never a card number.")
     reason = forms.CharField(required=False, max_length=300)
-    invoice = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    invoice = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                     label="For invoice")
+
+    def __init__(self, *args, invoices=(), **kwargs):
+        """`invoices`: the patient's, with their payments (billing.ledger): the live ones,
+        and a void one that still holds money to refund."""
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = [("", "None: on account")] + [
+            (i.pk, f"{i.number}{f' · visit {i.date_of_service:%Y-%m-%d}' if i.date_of_service else ''}"
+                   f" · {i.total}, paid {i.paid}, to pay {i.outstanding} ({i.status})")
+            for i in invoices if i.status != "void" or i.paid > 0]
 
 
 class PackageForm(AsciiDigitsMixin, forms.Form):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from acuback.accounts import zones
@@ -35,6 +35,16 @@ def paid(patient) -> Decimal:
     return cents(Payment.objects.filter(patient=patient).aggregate(s=Sum("amount"))["s"])
 
 
+def paid_by_method(patient, invoice=None) -> dict[str, Decimal]:
+    """What the patient has paid, less refunds, per method; against `invoice` when
+    given (one query)."""
+    payments = Payment.objects.filter(patient=patient)
+    if invoice is not None:
+        payments = payments.filter(invoice=invoice)
+    return {row["method"]: cents(row["s"]) for row in
+            payments.values("method").annotate(s=Sum("amount")).order_by()}
+
+
 def balance(patient) -> Decimal:
     """What the patient owes (negative: in credit): live invoices less payments and
     refunds, in one query."""
@@ -47,11 +57,35 @@ def balance(patient) -> Decimal:
     ).values_list("owed", flat=True).get())
 
 
+def invoices_with_payments(patient, pk: int | None = None) -> list[Invoice]:
+    """The patient's invoices (or the one `pk`), newest first, each with `paid` (payments
+    less refunds against it), `outstanding` (nothing for a void one) and `status` (one
+    query, with its lines prefetched: two)."""
+    against = (Payment.objects.filter(invoice=OuterRef("pk")).values("invoice")
+               .annotate(s=Sum("amount")).values("s"))
+    chosen = Invoice.objects.filter(patient=patient)
+    if pk is not None:
+        chosen = chosen.filter(pk=pk)
+    invoices = list(chosen.select_related("void").prefetch_related("lines")
+                    .annotate(paid_sum=Subquery(against)))
+    for invoice in invoices:
+        invoice.paid = cents(invoice.paid_sum)
+        is_void = hasattr(invoice, "void")
+        invoice.outstanding = Decimal(0) if is_void else max(invoice.total - invoice.paid,
+                                                             Decimal(0))
+        invoice.status = ("void" if is_void else "paid" if invoice.outstanding == 0
+                          else "partly paid" if invoice.paid > 0 else "to pay")
+    return invoices
+
+
 def packages_with_visits_left(patient) -> list[PrepaidPackage]:
     """The patient's packages, oldest first, each with `left`: its visits less the live
-    invoices drawn from it (one query)."""
+    invoices drawn from it, none when its sale is void (`is_void`; one query)."""
     return list(PrepaidPackage.objects.filter(patient=patient).annotate(
-        left=F("visits") - Count("visits_drawn", filter=Q(visits_drawn__void__isnull=True)))
+        is_void=Q(sale__void__isnull=False),
+        left=Case(When(sale__void__isnull=False, then=Value(0)),
+                  default=F("visits") - Count("visits_drawn",
+                                              filter=Q(visits_drawn__void__isnull=True))))
         .order_by("sold_at", "pk"))
 
 
@@ -88,18 +122,30 @@ class Statement:
 
 
 def statement(patient, start: date, end: date) -> Statement:
-    """The account between the clinic's `start` and `end` days: the balance before,
-    each live invoice and each payment or refund, and the balance after (four queries)."""
+    """The account between the clinic's `start` and `end` days: the balance before, each
+    invoice issued and each void made (the invoice, then its void taking it off: a void
+    invoice's payments stay, so the statement adds up), each payment or refund, and the
+    balance after (four queries)."""
     zone = zones.zone_of(patient.clinic)
     since, until = day_bounds(start, zone)[0], day_bounds(end, zone)[1]
-    invoices = Invoice.objects.filter(patient=patient, void__isnull=True)
+    invoices = Invoice.objects.filter(patient=patient)
     payments = Payment.objects.filter(patient=patient)
-    before = (cents(invoices.filter(issued_at__lt=since).aggregate(s=Sum("total"))["s"])
+    earlier = invoices.aggregate(issued=Sum("total", filter=Q(issued_at__lt=since)),
+                                 voided=Sum("total", filter=Q(void__voided_at__lt=since)))
+    before = (cents(earlier["issued"]) - cents(earlier["voided"])
               - cents(payments.filter(received_at__lt=since).aggregate(
                   s=Sum("amount"))["s"]))
-    entries = [(i.issued_at, f"Invoice {i.number}" + (f" · visit {i.date_of_service:%Y-%m-%d}"
-                                                      if i.date_of_service else ""), i.total)
-               for i in invoices.filter(issued_at__gte=since, issued_at__lt=until)]
+    entries = []
+    for i in invoices.select_related("void").filter(
+            Q(issued_at__gte=since, issued_at__lt=until)
+            | Q(void__voided_at__gte=since, void__voided_at__lt=until)):
+        visit = f" · visit {i.date_of_service:%Y-%m-%d}" if i.date_of_service else ""
+        if since <= i.issued_at < until:
+            entries.append((i.issued_at, f"Invoice {i.number}{visit}", i.total))
+        void = getattr(i, "void", None)
+        if void is not None and since <= void.voided_at < until:
+            entries.append((void.voided_at, f"Void of invoice {i.number} ({void.reason})"
+                            f"{visit}", -i.total))
     entries += [(p.received_at, f"{'Refund' if p.amount < 0 else 'Payment'} {p.number} "
                  f"({p.get_method_display()})", -p.amount)
                 for p in payments.filter(received_at__gte=since, received_at__lt=until)]

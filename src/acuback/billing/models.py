@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 
 from acuback import sql
 from acuback.accounts import policy
@@ -256,7 +257,7 @@ class PrepaidPackage(models.Model):
                                               name="package_price_not_negative")]
 
     def __str__(self) -> str:
-        return f"Package of {self.visits} visits"
+        return f"Package of {self.visits} visit{pluralize(self.visits)}"
 
 
 class Invoice(models.Model):

@@ -192,7 +192,8 @@ def _medicare(patient, plan, on) -> CoverageStatus:
     abn = on in record.abn_days
     advice = ("An ABN is signed for this date: billed with GA." if abn else
               "Expected denial: get an ABN signed (GA), or the clinic carries the loss (GZ).")
-    warnings = tuple(f"Medicare: {r}. {advice}" for r in decision.reasons)
+    warnings = (tuple(f"Medicare: {r}. {advice}" for r in decision.reasons)
+                + tuple(f"Medicare: {r}." for r in decision.held))
     rule = medicare_rule(plan.payer)
     return CoverageStatus(plan, f"Medicare · visit {decision.ordinal}", decision.ordinal - 1,
                           decision.remaining, decision.modifiers, warnings,

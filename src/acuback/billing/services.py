@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from acuback.accounts import zones
@@ -118,11 +119,14 @@ def invoice_issue(*, patient, day: date, request: HttpRequest, discount: Decimal
                                          f"{package.visits - package.left + 1} of "
                                          f"{package.visits}", amount=-owed))
                 owed = Decimal(0)
-        if discount and owed > 0:
-            taken = min(discount, owed)
+        if discount > owed:
+            # Never cut silently: the desk sees what the patient owes and decides.
+            raise ValidationError({"discount": f"The discount ({discount}) is more than the "
+                                   f"patient owes for this visit ({owed})."})
+        if discount:
             lines.append(InvoiceLine(description=f"Discount: {discount_reason.strip()}",
-                                     amount=-taken))
-            owed -= taken
+                                     amount=-discount))
+            owed -= discount
         replaced = (Invoice.objects.filter(patient=patient, date_of_service=day,
                                            void__isnull=False, replaced_by__isnull=True)
                     .order_by("-issued_at", "-pk").first())
@@ -148,6 +152,14 @@ def invoice_void(*, invoice: Invoice, reason: str, request: HttpRequest) -> Invo
         _lock_patient(invoice.patient)
         if InvoiceVoid.objects.filter(invoice=invoice).exists():
             raise ValidationError({"reason": f"{invoice.number} is already void."})
+        if invoice.sells_id is not None:
+            # A voided sale voids its package; visits already drawn from it would be
+            # left paid by nothing, so their invoices are voided (and reissued) first.
+            drawn = [i.number for i in Invoice.objects.filter(
+                drawn_from_id=invoice.sells_id, void__isnull=True).order_by("pk")]
+            if drawn:
+                raise ValidationError({"reason": f"Visits were drawn from this package "
+                                       f"({', '.join(drawn)}): void those invoices first."})
         void = InvoiceVoid.objects.create(invoice=invoice, reason=reason.strip(),
                                           voided_at=timezone.now(), voided_by=request.user)
         audit_record(request=request, action="billing.invoice_void", patient=invoice.patient,
@@ -176,11 +188,12 @@ def payment_record(*, patient, amount: Decimal, method: str, request: HttpReques
         raise ValidationError(errors)
     with transaction.atomic():
         _lock_patient(patient)
+        if amount > 0 and invoice is not None and InvoiceVoid.objects.filter(
+                invoice=invoice).exists():
+            raise ValidationError({"invoice": f"{invoice.number} is void: nothing more is "
+                                   "paid against it."})
         if amount < 0:
-            paid = ledger.paid(patient)
-            if -amount > paid:
-                raise ValidationError({"amount": f"A refund cannot exceed what the patient "
-                                       f"has paid ({paid})."})
+            _refund_within_what_was_paid(patient, -amount, method, invoice)
         payment = Payment.objects.create(
             clinic=patient.clinic, patient=patient, invoice=invoice, amount=amount,
             method=method, external_reference=external_reference.strip(),
@@ -190,6 +203,31 @@ def payment_record(*, patient, amount: Decimal, method: str, request: HttpReques
                              "method": method,
                              "invoice": invoice.number if invoice else None})
     return payment
+
+
+def _refund_within_what_was_paid(patient, refund: Decimal, method: str,
+                                 invoice: Invoice | None) -> None:
+    """A refund goes back by the method that paid (project rule: cash to the hand, card
+    to the card) and no further than was paid: against that invoice when it names one,
+    and in all (one query)."""
+    net = ledger.paid_by_method(patient)
+    label = PaymentMethod(method).label
+    if invoice is not None:
+        on_invoice = ledger.paid_by_method(patient, invoice=invoice)
+        if refund > sum(on_invoice.values(), Decimal(0)):
+            raise ValidationError({"amount": f"A refund cannot exceed what was paid against "
+                                   f"{invoice.number} "
+                                   f"({sum(on_invoice.values(), Decimal(0))})."})
+        if refund > on_invoice.get(method, Decimal(0)):
+            raise ValidationError({"method": f"{invoice.number} was paid "
+                                   f"{on_invoice.get(method, Decimal(0))} by {label}: a refund "
+                                   "goes back by the method that paid."})
+    if refund > sum(net.values(), Decimal(0)):
+        raise ValidationError({"amount": f"A refund cannot exceed what the patient has paid "
+                               f"({sum(net.values(), Decimal(0))})."})
+    if refund > net.get(method, Decimal(0)):
+        raise ValidationError({"amount": f"A refund by {label} cannot exceed what the patient "
+                               f"has paid by {label} ({net.get(method, Decimal(0))})."})
 
 
 def package_sell(*, patient, visits: int, price: Decimal, request: HttpRequest) -> Invoice:
@@ -209,7 +247,7 @@ def package_sell(*, patient, visits: int, price: Decimal, request: HttpRequest) 
         invoice = Invoice.objects.create(clinic=patient.clinic, patient=patient, sells=package,
                                          total=price, issued_at=now, issued_by=request.user)
         InvoiceLine.objects.create(invoice=invoice, description=f"Prepaid package of "
-                                   f"{visits} visits", amount=price)
+                                   f"{visits} visit{pluralize(visits)}", amount=price)
         audit_record(request=request, action="billing.package_sell", patient=patient,
                      detail={"invoice": invoice.number, "visits": visits, "price": str(price)})
     return invoice

@@ -147,6 +147,7 @@ def build(*, patient, start: date, end: date) -> Superbill:
                               min_minutes=min_minutes)
         modifiers: tuple[str, ...] = ()
         route = None
+        setup_held = False
         reasons: tuple[str, ...] = ()
         if day_plan is not None and day_plan.payer.kind == PayerKind.MEDICARE:
             record = record or medicare_record(patient)
@@ -156,7 +157,9 @@ def build(*, patient, start: date, end: date) -> Superbill:
             decision = medicare_decision(record=record, plan=day_plan, episode=first.episode,
                                          on=day, routes=routes)
             modifiers = decision.modifiers
-            reasons = (*decision.reasons, *(r for x in routes if x.held for r in x.reasons))
+            reasons = (*decision.reasons, *decision.held,
+                       *(r for x in routes if x.held for r in x.reasons))
+            setup_held = bool(decision.held)
             if day in record.abn_no_bill_days:
                 reasons = (*reasons, "The patient chose ABN option 2: do not bill Medicare "
                            "for this visit.")
@@ -169,7 +172,8 @@ def build(*, patient, start: date, end: date) -> Superbill:
                        and day_plan.payer.kind == PayerKind.MEDICARE
                        and day in record.abn_no_bill_days)
             bill.lines.append(Line(first, code, units, modifiers, fees.get(code), route,
-                                   held=bool(route and route.held) or no_bill,
+                                   held=bool(route and route.held) or no_bill
+                                   or setup_held,
                                    reasons=reasons,
                                    patient_liable=no_bill or "GY" in modifiers))
             if code not in fees:

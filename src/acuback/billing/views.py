@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from acuback.accounts import policy, zones
@@ -137,15 +137,15 @@ def claim_export(request: HttpRequest) -> HttpResponse:
 
 def _account_context(request, patient, **forms) -> dict:
     can_charge = policy.can(request.user, "billing.charge", patient.clinic_id)
+    invoices = ledger.invoices_with_payments(patient)
     return {
         "patient": patient, "balance": ledger.balance(patient), "can_charge": can_charge,
-        "invoices": list(Invoice.objects.filter(patient=patient).select_related("void")
-                         .prefetch_related("lines")),
+        "invoices": invoices,
         "payments": list(Payment.objects.filter(patient=patient).select_related("invoice")),
         "packages": ledger.packages_with_visits_left(patient),
         "issue_form": forms.get("issue_form") or InvoiceIssueForm(
             initial={"date_of_service": zones.today_at(patient.clinic), "use_package": True}),
-        "payment_form": forms.get("payment_form") or PaymentForm(),
+        "payment_form": forms.get("payment_form") or PaymentForm(invoices=invoices),
         "package_form": forms.get("package_form") or PackageForm(),
         "void_form": forms.get("void_form") or InvoiceVoidForm(),
     }
@@ -158,13 +158,15 @@ def patient_account(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "billing/account.html", _account_context(request, patient))
 
 
-def _account_write(request, pk: int, form_class, form_name: str, write) -> HttpResponse:
+def _account_write(request, pk: int, form_class, form_name: str, write,
+                   **form_kwargs) -> HttpResponse:
     """A POST from the account page: the form, then the service; a refusal comes back
     on the page, naming the field (400)."""
     if request.method != "POST":
         return redirect("patient_account", pk)
     patient = _get_patient(request, pk, "billing.charge")
-    form = form_class(request.POST)
+    form = form_class(request.POST, **{name: value(patient)
+                                       for name, value in form_kwargs.items()})
     if form.is_valid():
         try:
             message = write(patient, form.cleaned_data)
@@ -204,14 +206,13 @@ def payment_record_view(request: HttpRequest, pk: int) -> HttpResponse:
         invoice = None
         if data["invoice"]:
             invoice = Invoice.objects.filter(patient=patient, pk=data["invoice"]).first()
-            if invoice is None:
-                raise ValidationError({"invoice": "No such invoice for this patient."})
         payment = services.payment_record(
             patient=patient, amount=data["amount"], method=data["method"], request=request,
             external_reference=data["external_reference"], reason=data["reason"],
             invoice=invoice)
         return f"{'Refund' if payment.amount < 0 else 'Payment'} {payment.number} recorded."
-    return _account_write(request, pk, PaymentForm, "payment_form", write)
+    return _account_write(request, pk, PaymentForm, "payment_form", write,
+                          invoices=ledger.invoices_with_payments)
 
 
 @login_required
@@ -226,8 +227,9 @@ def package_sell_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def invoice_document(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "billing.view")
-    invoice = get_object_or_404(Invoice.objects.select_related("void").prefetch_related(
-        "lines"), patient=patient, pk=invoice_pk)
+    invoice = next(iter(ledger.invoices_with_payments(patient, pk=invoice_pk)), None)
+    if invoice is None:
+        raise Http404
     audit_record(request=request, action="billing.invoice_view", patient=patient,
                  detail={"invoice": invoice.number})
     context = {"patient": patient, "invoice": invoice}
@@ -307,16 +309,18 @@ def abn_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.abn_record(patient=patient, visit_date=data["visit_date"],
-                                option=data["option"], how=data["how"],
-                                signature_name=data["signature_name"],
-                                signed_on=data["signed_on"], scan=data["scan"],
-                                request=request)
+            signed = services.abn_record(patient=patient, visit_date=data["visit_date"],
+                                         option=data["option"], how=data["how"],
+                                         signature_name=data["signature_name"],
+                                         signed_on=data["signed_on"], scan=data["scan"],
+                                         request=request)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, "Signed ABN recorded.")
+            if warning := abn.declined_but_treated(signed):
+                messages.warning(request, warning)
             return redirect("patient_chart", pk)
     on = form.cleaned_data.get("visit_date") or zones.today_at(patient.clinic)
     return render(request, "billing/abn.html", {

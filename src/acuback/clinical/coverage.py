@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from . import responders
 
-RULE_VERSION = "coverage-2026.2"
+RULE_VERSION = "coverage-2026.3"
 
 
 class WindowAnchor(StrEnum):
@@ -55,6 +55,12 @@ MEDICARE = NcdRule()
 class Eligibility:
     eligible: bool
     reasons: tuple[str, ...]
+    # A setup the decision needs is missing: the line is held, never denied for it.
+    held: tuple[str, ...] = ()
+
+
+NCD_LIST_NOT_LOADED = ("held: configure the CMS NCD 30.3.3 diagnosis list on the Medicare "
+                       "payer (loaded from the CMS spreadsheet) before this line is decided")
 
 
 def eligibility(*, duration_weeks: float, specific_cause: bool, related_to_surgery: bool,
@@ -62,7 +68,9 @@ def eligibility(*, duration_weeks: float, specific_cause: bool, related_to_surge
                 covered_codes: frozenset[str] | None, practitioner_eligible: bool,
                 rule: NcdRule = MEDICARE) -> Eligibility:
     """§1.1. `covered_codes` is the CMS NCD 30.3.3 ICD-10 list when loaded; None means
-    the list is not loaded, which itself makes a Medicare claim impossible to finalise."""
+    the list is not loaded, which makes a Medicare claim impossible to finalise (§4):
+    the line is held until the clinic loads it. A missing configuration is never a
+    coverage decision (no GZ, nothing on an ABN)."""
     reasons = []
     if duration_weeks < rule.chronic_weeks:
         reasons.append(f"back pain for {duration_weeks:.0f} weeks: the NCD covers chronic "
@@ -75,13 +83,14 @@ def eligibility(*, duration_weeks: float, specific_cause: bool, related_to_surge
     if related_to_pregnancy:
         reasons.append("associated with pregnancy")
     codes = list(diagnosis_codes)
+    held = ()
     if covered_codes is None:
-        reasons.append("the CMS NCD 30.3.3 diagnosis list is not loaded")
+        held = (NCD_LIST_NOT_LOADED,)
     elif not codes or codes[0] not in covered_codes:
         reasons.append("the primary diagnosis is not on the NCD 30.3.3 list")
     if not practitioner_eligible:
         reasons.append("the rendering practitioner does not meet the NCD's requirements")
-    return Eligibility(not reasons, tuple(reasons))
+    return Eligibility(not reasons, tuple(reasons), held)
 
 
 def coverage_year_start(first_service: date, on: date,
@@ -117,6 +126,7 @@ class VisitDecision:
     remaining: int  # covered visits left after this one, as things stand
     next_threshold: str = ""
     rule_version: str = RULE_VERSION
+    held: tuple[str, ...] = ()  # setup gaps: the line waits, whatever the modifiers
 
 
 def next_visit(*, prior_visits: Iterable[date], on: date, eligible: Eligibility,
@@ -185,8 +195,9 @@ def next_visit(*, prior_visits: Iterable[date], on: date, eligible: Eligibility,
         threshold = f"annual cap of {rule.annual_cap}"
     else:
         threshold = "annual cap reached"
-    return VisitDecision(k, not liability, modifiers, tuple(reasons), window_end,
-                         0 if liability else remaining, threshold)
+    return VisitDecision(k, not liability and not eligible.held, modifiers, tuple(reasons),
+                         window_end, 0 if liability else remaining, threshold,
+                         held=eligible.held)
 
 
 def with_route(decision: VisitDecision, route: BillingRoute, rule: NcdRule = MEDICARE

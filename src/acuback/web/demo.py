@@ -520,14 +520,27 @@ DEMO_FEES = {"97810": "85.00", "97811": "40.00", "97813": "95.00", "97814": "45.
              "20560": "70.00", "20561": "90.00"}
 
 
+# Demo data standing in for the CMS NCD 30.3.3 list: the demo episodes' diagnosis code
+# only. It is not the CMS list and says so on the payer.
+DEMO_NCD_LIST = ["M54.50"]
+
+
 def _demo_billing(clinic: Clinic, commercial_patient: Patient, medicare_patient: Patient,
                   today: date) -> None:
     """A fee for each code, a commercial plan for Grace Thompson and Medicare for a patient
-    treated by Mei Lin (supervised by Dr Porter: incident-to). The CMS NCD 30.3.3 list is
-    not loaded: the demo shows what the product says until a clinic loads it."""
+    treated by Mei Lin (supervised by Dr Porter: incident-to). The Medicare payer holds a
+    demo stand-in for the CMS NCD 30.3.3 diagnosis list (the demo episodes' code, marked
+    as demo data): without a list every Medicare line is held, and the demo would show
+    no coverage decision at all."""
     FeeSchedule.objects.bulk_create(FeeSchedule(clinic=clinic, code=code, amount=amount)
                                     for code, amount in DEMO_FEES.items())
-    medicare = Payer.objects.create(clinic=clinic, name="Medicare Part B", kind="medicare")
+    medicare = Payer(clinic=clinic, name="Medicare Part B", kind="medicare",
+                     covered_diagnoses=DEMO_NCD_LIST, covered_diagnoses_source=(
+                         "DEMO DATA, not the CMS file: a clinic loads the CMS NCD 30.3.3 "
+                         "ICD-10 spreadsheet (CR 11755) with its file name, address and "
+                         "date"))
+    medicare.full_clean()
+    medicare.save()
     cascade = Payer.objects.create(clinic=clinic, name="Cascade Health Plan",
                                    kind="commercial")
     start = today - timedelta(days=365)
