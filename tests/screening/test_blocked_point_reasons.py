@@ -31,12 +31,14 @@ def test_each_blocked_point_has_its_own_reason(pregnant_with_a_wound):
     world = pregnant_with_a_wound
     profile = safety_profile(patient=world.patient, on=clinic_today(world.location))
     assert all(profile.reason_for(code) for code in profile.blocked_points)
-    assert profile.reason_for("SP6").startswith("CI-PREGNANCY Pregnancy")
-    assert "CI-SKIN" not in profile.reason_for("SP6")
-    assert profile.reason_for("LI11") == "CI-SKIN Local skin problem (upper limb)"
+    assert profile.reason_for("SP6").startswith("Pregnancy")
+    assert "skin" not in profile.reason_for("SP6")
+    assert profile.reason_for("LI11") == "Local skin problem (upper limb)"
     # LI4 lies on the hand: a pregnancy point and in the affected limb.
-    assert "CI-PREGNANCY" in profile.reason_for("LI4") and "CI-SKIN" in profile.reason_for("LI4")
-    assert profile.reason_for("CV8").startswith("CI-PROHIBITED")
+    assert "Pregnancy" in profile.reason_for("LI4") and "skin" in profile.reason_for("LI4")
+    assert profile.reason_for("CV8").startswith("Prohibited sites")
+    # In words: no rule id in any reason (issue #28 §6).
+    assert not any("CI-" in why for why, _ in profile.blocked_by)
     assert profile.reason_for("LR3") == ""
 
 
@@ -45,9 +47,9 @@ def test_a_refusal_names_the_reason(pregnant_with_a_wound):
     result = needling_check(patient=world.patient, practitioner=world.practitioner_record,
                             location=world.location, on=clinic_today(world.location),
                             electroacupuncture=False, point_codes=["LI11", "BL23"])
-    assert "LI11 (Quchi) is blocked for this patient: CI-SKIN Local skin problem " \
+    assert "LI11 (Quchi) is blocked for this patient: Local skin problem " \
            "(upper limb)." in result.problems
-    assert any(p.startswith("BL23 (Shenshu) is blocked for this patient: CI-PREGNANCY")
+    assert any(p.startswith("BL23 (Shenshu) is blocked for this patient: Pregnancy")
                for p in result.problems)
 
 
@@ -59,4 +61,4 @@ def test_the_banner_lists_every_blocked_point_with_its_reason_in_full(pregnant_w
     profile = safety_profile(patient=world.patient, on=clinic_today(world.location))
     assert len(", ".join(profile.blocked_points)) > 300  # the old banner cut this off
     for why, codes in profile.blocked_by:
-        assert f"<strong>{why}</strong>: {', '.join(codes)}" in page
+        assert f"<strong>{', '.join(codes)}</strong>: {why}" in page
