@@ -60,7 +60,7 @@ def _every_message(world) -> list[tuple[str, str]]:
 
 def test_no_message_is_html_escaped(clinic_with_marks):
     messages = _every_message(clinic_with_marks)
-    kinds = {k for k in Notification.objects.values_list("kind", "channel")}
+    kinds = set(Notification.objects.values_list("kind", "channel"))
     assert len(kinds) >= 4, kinds  # reminder by e-mail and SMS, invitation, safety alert
     assert len(mail.outbox) >= 4
     for subject, body in messages:
