@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from acuback.audit.models import AuditEvent
 from acuback.patients.models import Patient
@@ -73,3 +75,46 @@ def test_labels_are_in_words_and_required_fields_marked(world, desk):
         .replace('id="id_address_line1"', "").replace('for="id_address_line1"', "")
     assert 'for="id_given_name">Given name <span class="required">(required)</span>' in html
     assert 'for="id_email">E-mail</label>' in html  # optional: not marked
+
+
+# One NANP number written the ways people write it (issue #28: "(503) 555-7159" was saved
+# silently beside 5035557159).
+def _phone_styles(area: str, exchange: str, line: str) -> list[str]:
+    return [f"{area}{exchange}{line}", f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}",
+            f"{area}.{exchange}.{line}", f"+1 {area} {exchange} {line}",
+            f"1-{area}-{exchange}-{line}", f"+1 ({area}) {exchange}-{line}",
+            f"1{area}{exchange}{line}", f" {area} {exchange} {line} "]
+
+
+nanp = st.tuples(st.from_regex(r"[2-9][0-9]{2}", fullmatch=True),
+                 st.from_regex(r"[2-9][0-9]{2}", fullmatch=True),
+                 st.from_regex(r"[0-9]{4}", fullmatch=True))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=nanp, stored=st.integers(0, 8), typed=st.integers(0, 8))
+def test_the_same_phone_number_in_any_format_is_a_likely_duplicate(world, grace, number,
+                                                                   stored, typed):
+    styles = _phone_styles(*number)
+    Patient.objects.filter(pk=grace.pk).update(phone=styles[stored])
+    assert list(likely_duplicates(clinic=world.clinic, phone=styles[typed])) == [grace]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=nanp, other=nanp, typed=st.integers(0, 8))
+def test_a_different_phone_number_is_not_a_duplicate(world, grace, number, other, typed):
+    assume(number != other)
+    Patient.objects.filter(pk=grace.pk).update(phone=_phone_styles(*number)[0])
+    assert list(likely_duplicates(clinic=world.clinic,
+                                  phone=_phone_styles(*other)[typed])) == []
+
+
+def test_a_reformatted_phone_is_offered_at_registration(world, desk):
+    grace = make_patient(world.clinic, given_name="Grace", family_name="Thompson",
+                         date_of_birth=date(1980, 4, 12), phone="5035557159")
+    response = desk.post(reverse("patient_create"),
+                         {**NEW, "given_name": "Gracie", "phone": "(503) 555-7159"})
+    assert response.status_code == 200
+    assert reverse("patient_chart", args=[grace.pk]) in response.content.decode()

@@ -63,3 +63,13 @@ def test_a_search_is_audited_with_its_query(world, client_p):
     event = AuditEvent.objects.get(action="patient.search")
     assert event.detail["query"] == "Archer"
     assert event.clinic == world.clinic
+
+
+def test_the_count_agrees_with_its_verb(world, client_p):
+    """"1 patient matches", "2 patients match" (issue #28: "1 patient match")."""
+    make_patient(world.clinic, given_name="Zed", family_name="Quill")
+    make_patient(world.clinic, given_name="Zoe", family_name="Quill")
+    one = client_p.get(reverse("patient_list"), {"q": "zed quill"}).content.decode()
+    two = client_p.get(reverse("patient_list"), {"q": "quill"}).content.decode()
+    assert "1 patient matches “zed quill”." in one
+    assert "2 patients match “quill”." in two

@@ -208,3 +208,26 @@ def test_the_desk_can_search_today_at_a_location_behind_the_clinics_zone(setup, 
         assert "day" not in today.context["form"].errors
         yesterday = client.get(reverse("appointment_book"), {**search, "day": "2026-12-06"})
         assert yesterday.context["form"].errors["day"] == ["That date is in the past."]
+
+
+@pytest.mark.parametrize("given, says", [
+    ("abc", "is not a patient number"), ("7.5", "is not a patient number"),
+    ("99999", "No patient 99999 in this clinic"), ("other-clinic", "in this clinic"),
+])
+def test_a_preset_patient_that_is_not_one_is_said_not_silently_dropped(world, login, given,
+                                                                       says):
+    """?patient= from a link: malformed or unknown answers 400 naming `patient` and saying
+    what is wrong, not an empty patient and no message (issue #28 §2)."""
+    if given == "other-clinic":
+        given = str(world.outsider_patient.pk)
+    response = login(world.front_desk).get(reverse("appointment_book"), {"patient": given})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Patient:" in html and says in html
+
+
+def test_a_preset_patient_of_the_clinic_is_chosen(world, login):
+    response = login(world.front_desk).get(reverse("appointment_book"),
+                                           {"patient": world.patient.pk})
+    assert response.status_code == 200
+    assert response.context["chosen_patient"] == world.patient

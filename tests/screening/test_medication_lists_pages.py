@@ -63,7 +63,9 @@ def test_warfarin_aspirin_clopidogrel_on_the_list_escalate_at_the_check(ready, l
     assert {"CI-ANTICOAG", "CI-ANTIPLATELET", "CI-ANTITHROMBOTIC-2"} <= rules
     result = check(ready)
     assert not result.allowed
-    assert any("Two or more antithrombotic medicines" in p and "aspirin, clopidogrel, warfarin" in p
+    # In words (issue #28 §6): the finding's title, not its rule id.
+    assert any(p.startswith("Two or more antithrombotic medicines") and
+               "aspirin, clopidogrel, warfarin" in p
                for p in result.problems)
 
 

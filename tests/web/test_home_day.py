@@ -54,8 +54,10 @@ def test_the_front_desk_sees_arrivals_with_the_action_beside_each(day, login):
         html = login(day.front_desk).get(reverse("home")).content.decode()
     arrivals = section(html, "arrivals")
     assert "Bruno Baker" in arrivals and "Alice Archer" in arrivals
-    assert f'href="{reverse("patient_clinical", args=[day.other_patient.pk])}">Take consent' \
-        in arrivals
+    # Consent is the clinician's to take: the desk sees it is missing, with no link to a
+    # page that would refuse it (issue #28 §3).
+    assert "Treatment consent" in arrivals and "Take consent" not in arrivals
+    assert reverse("patient_clinical", args=[day.other_patient.pk]) not in arrivals
 
 
 def test_emergencies_and_self_harm_alerts_come_first_on_the_clinicians_home(day, login):

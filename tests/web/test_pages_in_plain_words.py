@@ -23,7 +23,7 @@ from django.core.management import call_command
 ROLES = ("mlin", "frontdesk", "admin", "patient")
 # Links that change state or download a file: not pages to read.
 SKIP = re.compile(r"/(logout|export|download|pdf|ics|fhir|api|static|media)\b|\.(pdf|ics|csv|json)$")
-MAX_PAGES = 60
+MAX_PAGES = 80
 # Pages left out of the words check, each with why; the next things to fix.
 WORDS_EXEMPT = {"/clinic/audit/": "the audit log lists each event's action key verbatim "
                                   "(\"insights.research_export\"); words for every key is "
@@ -33,6 +33,10 @@ WORDS_EXEMPT = {"/clinic/audit/": "the audit log lists each event's action key v
 # snake_case key ("red_flags", "no_change", "Red_flags changed") or a file path.
 CODE = re.compile(r"\b[A-Z]{2,}(?:_[A-Z0-9]+)+\b|\b[A-Z]{2,}(?:-[A-Z]{3,})+\b")
 RAW_KEY = re.compile(r"\b[A-Za-z]+_[a-z]+(?:_[a-z]+)*\b")
+# Not words on the page: code, and <cite>, the keys of the published sources a rule rests
+# on ("BMJ-CES"), which docs/reference/safety.md lists with their titles (a citation, as in a
+# paper; showing each source's title on the page is its own issue).
+TEXT_NOT_READ = ("script", "style", "template", "cite")
 FILE_PATH = re.compile(r"\b[\w./-]+/[\w.-]+\.(?:md|pdf|txt|py|html|json)\b")
 
 
@@ -58,8 +62,7 @@ class PageReader(HTMLParser):
             self.ids.add(a["id"])
         if a.get("aria-describedby"):
             self.described_by.extend(a["aria-describedby"].split())
-        # <cite>: a source's citation key (ACP2011, BMJ-CES), named as the literature names it
-        if tag in ("script", "style", "template", "cite"):
+        if tag in TEXT_NOT_READ:
             self._skip_depth += 1
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
@@ -82,7 +85,7 @@ class PageReader(HTMLParser):
                 self.radios_outside_fieldset.append(a.get("name", "?"))
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template", "cite"):
+        if tag in TEXT_NOT_READ:
             self._skip_depth = max(0, self._skip_depth - 1)
         elif tag == "label":
             self._label_depth = max(0, self._label_depth - 1)
@@ -182,7 +185,28 @@ def _forms_a_role_fills(client, username: str) -> list[str]:
         session = make_session(patient, practitioner, patient.clinic.locations.first(),
                                episode=episode)
         starts.append(f"/patients/{patient.pk}/sessions/{session.pk}/")
+        # The clinical record shows the safety banner with each blocked point and why.
+        starts.append(f"/patients/{patient.pk}/clinical/")
+    starts.append(_signed_check_with_changes(client))
     return starts
+
+
+def _signed_check_with_changes(client) -> str:
+    """A signed pre-treatment check whose "since the last visit" answers are on its page."""
+    from acuback.patients.models import Patient
+    from acuback.screening import services
+    from acuback.screening.selectors import latest_signed_screening
+    from tests.factories import request_for
+
+    patient = Patient.objects.get(family_name="Martinez", given_name="Sofia")
+    last = latest_signed_screening(patient)
+    request = request_for(last.signed_by)
+    check = services.screening_start(episode=last.episode, kind="pre_treatment", request=request)
+    services.screening_sign(screening=check, answers=last.answers, expected_version=check.version,
+                            referred_to=last.referred_to or "GP", patient_told="Told",
+                            request=request, changes={"medicines": False, "pregnancy": False,
+                                                      "symptoms": True, "red_flags": False})
+    return f"/patients/{patient.pk}/screenings/{check.pk}/"
 
 
 @pytest.mark.parametrize("username", ROLES)

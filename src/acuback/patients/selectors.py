@@ -36,6 +36,14 @@ def phone_digits(text: str) -> str | None:
     return digits if len(digits) >= PHONE_MIN_DIGITS else None
 
 
+def phone_spellings(digits: str) -> tuple[str, ...]:
+    """The digit strings that are the same number: a NANP number with and without its
+    country code 1 ("5035557159", "15035557159"); any other number as it is."""
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return (digits, f"1{digits}") if len(digits) == 10 else (digits,)
+
+
 def likely_duplicates(*, clinic, given_name: str = "", family_name: str = "",
                       date_of_birth: date | None = None, email: str = "", phone: str = "",
                       exclude_pk: int | None = None) -> QuerySet[Patient]:
@@ -48,9 +56,17 @@ def likely_duplicates(*, clinic, given_name: str = "", family_name: str = "",
                    date_of_birth=date_of_birth)
     if email.strip():
         match |= Q(email__iexact=email.strip())
+    found = Patient.objects.filter(clinic=clinic)
     if phone.strip():
-        match |= Q(phone=phone.strip())
-    found = Patient.objects.filter(match, clinic=clinic)
+        # The digits are compared, as the patient search does: "(503) 555-7159" is
+        # 5035557159 and +1 503 555 7159 (issue #28).
+        digits = phone_digits(phone.strip())
+        if digits is None:
+            match |= Q(phone=phone.strip())
+        else:
+            found = found.alias(phone_only=PHONE_DIGITS)
+            match |= Q(phone_only__in=phone_spellings(digits))
+    found = found.filter(match)
     return found.exclude(pk=exclude_pk) if exclude_pk else found
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 
-from acuback.accounts import zones
+from acuback.accounts import policy, zones
 from acuback.clinical.safety import Outcome
 from acuback.outcomes.models import OutcomeAlert
 from acuback.screening.models import ReferralClearance, Screening, ScreeningStatus
@@ -19,14 +19,18 @@ from acuback.screening.models import ReferralClearance, Screening, ScreeningStat
 from . import selectors
 from .models import AppointmentStatus
 
-# What due_items says, and the page that resolves it (its chart tab), in words for a button.
+# What due_items says, the page that resolves it (its chart tab) in words for a button,
+# and the permission that page asks: a role without it sees the need, not a link it may
+# not follow (the front desk's "Questionnaires" answered 403, issue #28 §3).
 _RESOLVES = {
-    "treatment consent": ("Take consent", "patient_clinical"),
-    "open an episode and intake": ("Open an episode", "episode_create"),
-    "intake screening": ("Screen", "patient_clinical"),
-    "baseline questionnaires": ("Questionnaires", "patient_outcomes"),
-    "re-evaluation questionnaires": ("Questionnaires", "patient_outcomes"),
+    "treatment consent": ("Take consent", "patient_clinical", "consent.record"),
+    "open an episode and intake": ("Open an episode", "episode_create", "episode.manage"),
+    "intake screening": ("Screen", "patient_clinical", "screening.edit"),
+    "baseline questionnaires": ("Questionnaires", "patient_outcomes", "outcome.enter"),
+    "re-evaluation questionnaires": ("Questionnaires", "patient_outcomes", "outcome.enter"),
 }
+_CHART = ("Chart", "patient_chart", "patient.view")  # coverage flags
+_ALERT = ("Record the follow-up", "patient_outcomes", "outcome.alert.acknowledge")
 
 
 @dataclass
@@ -36,18 +40,28 @@ class DayVisit:
     alert: bool = False
 
 
-def _needs(entry: selectors.CalendarEntry) -> list[tuple[str, str, str]]:
-    needs = []
-    for item in entry.due:
-        action, page = _RESOLVES.get(item, ("Chart", "patient_chart"))  # coverage flags
-        needs.append((item, action, reverse(page, args=[entry.patient_id])))
-    return needs
+def _need(what: str, resolves: tuple[str, str, str], patient_id: int,
+          may: set[str]) -> tuple[str, str, str]:
+    """(what, action, link); the action and link empty when the role may not follow it."""
+    action, page, permission = resolves
+    if permission not in may:
+        return (what, "", "")
+    return (what, action, reverse(page, args=[patient_id]))
 
 
-def todays_visits(*, clinic, practitioner=None, on: date | None = None) -> list[DayVisit]:
+def _needs(entry: selectors.CalendarEntry, may: set[str]) -> list[tuple[str, str, str]]:
+    return [_need(item, _RESOLVES.get(item, _CHART), entry.patient_id, may)
+            for item in entry.due]
+
+
+def todays_visits(*, clinic, user, practitioner=None, on: date | None = None
+                  ) -> list[DayVisit]:
     """Today's open visits (booked or arrived) at the clinic, or the practitioner's, in
     order of time, each with what it still needs and whether the patient has an open
-    safety alert. The day is the clinic's (each visit shows its location's clock)."""
+    safety alert. The day is the clinic's (each visit shows its location's clock). A need
+    links to its page only when `user` may open it there."""
+    may = {p for _, _, p in (*_RESOLVES.values(), _CHART, _ALERT)
+           if policy.can(user, p, clinic)}
     tz = zones.zone_of(clinic)
     day = on or zones.today_at(clinic)
     entries = [e for e in selectors.day_calendar(clinic_id=clinic.pk, location=None,
@@ -58,10 +72,9 @@ def todays_visits(*, clinic, practitioner=None, on: date | None = None) -> list[
         .values_list("patient_id", flat=True)) if entries else set()
     visits = []
     for e in entries:
-        visit = DayVisit(e, _needs(e), e.patient_id in alerted)
+        visit = DayVisit(e, _needs(e, may), e.patient_id in alerted)
         if visit.alert:
-            visit.needs.insert(0, ("open safety alert", "Record the follow-up",
-                                   reverse("patient_outcomes", args=[e.patient_id])))
+            visit.needs.insert(0, _need("open safety alert", _ALERT, e.patient_id, may))
         visits.append(visit)
     return visits
 

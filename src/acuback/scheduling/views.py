@@ -21,6 +21,7 @@ from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.services import audit_read
 from acuback.billing.selectors import coverage_status
+from acuback.digits import ASCII_INTEGER
 from acuback.patients.services import patient_matches
 from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
 
@@ -180,6 +181,17 @@ def _patient_finder(request, form) -> dict:
             "change_patient": urlencode(kept)}
 
 
+def _preset_patient_problem(request, form, finder) -> str | None:
+    """A ``?patient=`` (a link from a chart) that names no patient of the clinic is said,
+    not dropped for an empty patient (issue #28 §2); a bound form says it as its error."""
+    asked = request.GET.get("patient", "").strip() if request.method == "GET" else ""
+    if not asked or form.is_bound or finder["chosen_patient"] is not None:
+        return None
+    if not ASCII_INTEGER.fullmatch(asked):
+        return f"Patient: {asked[:40]!r} is not a patient number; find the patient below."
+    return f"Patient: No patient {asked} in this clinic; find the patient below."
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest) -> HttpResponse:
@@ -187,8 +199,8 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "schedule.book", clinic)
     form = _booking_form(request, clinic)
     searched = form.is_bound and form.is_valid()
-    problem = None
     finder = _patient_finder(request, form)
+    problem = _preset_patient_problem(request, form, finder)
     if searched and request.method == "POST":
         c = form.cleaned_data
         practitioner, start = _chosen_slot(request, form)

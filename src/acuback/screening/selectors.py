@@ -308,6 +308,7 @@ def safety_profile(*, patient: Patient, on: date,
     )
 
 
+# In words, as a page shows it: never the rule's id (issue #28 §6).
 PROHIBITED_REASON = "Prohibited sites: never needled (nipple, umbilicus)"
 
 
@@ -325,13 +326,14 @@ def _blocked_by(findings: tuple[dict, ...], decision: dict
         named = set(f.get("blocked_points", decision.get("blocked_points", [])))
         regions = set(f.get("blocked_regions", decision.get("blocked_regions", [])))
         named -= set(PROHIBITED_POINTS)
-        if f["rule"] == "CI-PREGNANCY":
-            named |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
-        codes = named | {p.code for p in points.in_regions(regions)}
         where = f" ({', '.join(sorted(r.replace('_', ' ') for r in regions))})" \
             if regions else ""
+        if f["rule"] == "CI-PREGNANCY":
+            named |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
+            where += " and each pregnancy-caution point"  # why LI4, on the hand, is blocked
+        codes = named | {p.code for p in points.in_regions(regions)}
         if codes:
-            groups.append((f"{f['title']}{where}", tuple(sorted(codes))))  # words, no rule id
+            groups.append((f"{f['title']}{where}", tuple(sorted(codes))))
     return tuple(groups)
 
 

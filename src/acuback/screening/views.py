@@ -194,6 +194,9 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
         "clearances": [(f, c, clearance_summary(c) if c else "") for f, c in clearances],
         "acknowledged": {a.text for a in screening.acknowledgements.all()},
         "lists": chart_lists(patient),
+        # Each "since the last visit" answer under the question it answers, not its key.
+        "changes": [(ChangesForm.QUESTIONS.get(key, key.replace("_", " ").capitalize()), value)
+                    for key, value in (screening.changes or {}).items()],
     }, status=status)
 
 

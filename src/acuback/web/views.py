@@ -78,9 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
             # Issue #28 §3: the clinician's emergencies first, then their day in order.
             context["emergency_referrals"] = day_home.open_emergency_referrals(
                 user=user, practitioner=practitioner)
-            context["my_day"] = day_home.todays_visits(clinic=clinic, practitioner=practitioner)
+            context["my_day"] = day_home.todays_visits(clinic=clinic, user=user,
+                                                         practitioner=practitioner)
         elif policy.can(user, "schedule.book", clinic):
-            context["arrivals"] = day_home.todays_visits(clinic=clinic)
+            context["arrivals"] = day_home.todays_visits(clinic=clinic, user=user)
         if practitioner is not None:
             context["questionnaires_due"] = questionnaires_due_for_practitioner(
                 practitioner=practitioner, on=today)
