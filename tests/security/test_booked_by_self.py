@@ -62,7 +62,7 @@ def _doors(w) -> dict[str, str]:
 def _closed(response) -> bool:
     if response.status_code == 302:
         return "/break-glass/" in response["Location"]
-    return response.status_code in (403, 404)
+    return response.status_code == 404
 
 
 def _encounters_found(client, headers) -> int:
