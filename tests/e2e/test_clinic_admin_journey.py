@@ -21,7 +21,8 @@ def test_admin_invites_a_colleague_who_sets_a_password(page, log_in, world, live
     page.check("input[name=roles][value=front_desk]")
     page.click("text=Send invitation")
     page.wait_for_selector("text=nia@example.org is invited")
-    assert page.locator("td >> text=invited").count() == 1
+    # Waiting for her acceptance: the invitation is listed, no account yet.
+    assert page.locator("td >> text=nia@example.org").count() == 1
     [message] = mail.outbox
     link = re.search(r"(http\S+/account/password/reset/\S+)", message.body).group(1)
     assert link.startswith(live_server.url)
@@ -35,6 +36,11 @@ def test_admin_invites_a_colleague_who_sets_a_password(page, log_in, world, live
     colleague.fill("#id_username", "nnew")
     colleague.fill("#id_password", "nia-chooses-this-1")
     colleague.click("button[type=submit]")
+    colleague.wait_for_load_state()
+    colleague.goto("/account/invitations/")
+    colleague.click("text=Accept and join")
+    colleague.wait_for_selector("text=You are now on the staff")
+    colleague.goto("/")
     colleague.wait_for_selector("nav >> text=Patients")
     assert colleague.locator("nav >> text=Clinic admin").count() == 0
     colleague.context.close()

@@ -120,6 +120,9 @@ def rich_world(world_with_consent):
 
     w = make_record(world_with_consent)
     today = timezone.localdate()
+    from acuback.accounts.models import StaffInvitation
+    StaffInvitation.objects.create(clinic=w.clinic, email="x@example.org",
+                                   roles=["front_desk"], invited_by=w.admin)
     FeeSchedule.objects.create(clinic=w.clinic, code="97810", amount="80.00")
     Authorisation.objects.create(plan=w.plan, visits=12, valid_from=today,
                                  expires_on=today + timedelta(days=90))

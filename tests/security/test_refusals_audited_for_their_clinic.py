@@ -88,8 +88,8 @@ def test_the_apis_care_refusals_are_in_the_clinics_log(world, login):
     colleague = make_user(w.clinic, "practitioner", "dokafor")
     make_practitioner(w.clinic, colleague)
     client = login(colleague)
-    assert client.get(f"/fhir/Patient/{w.patient.pk}/$everything").status_code == 403
-    assert client.get(f"/api/patients/{w.patient.pk}/scores").status_code == 403
+    assert client.get(f"/fhir/Patient/{w.patient.pk}/$everything").status_code == 404
+    assert client.get(f"/api/patients/{w.patient.pk}/scores").status_code == 404
     events = _refusals().filter(clinic=w.clinic, actor=colleague)
     assert events.count() == 2
     assert {e.detail["reason"] for e in events} == {"outside_care"}

@@ -59,10 +59,10 @@ def _doors(w) -> dict[str, str]:
 
 def _closed(response) -> bool:
     """The door asks for the glass: a web page sends to the break-the-glass page, an API
-    refuses (403)."""
+    refuses (404, as for an id that does not exist)."""
     if response.status_code == 302:
         return "/break-glass/" in response["Location"]
-    return response.status_code == 403
+    return response.status_code == 404
 
 
 def _encounters_found(client, headers) -> int:

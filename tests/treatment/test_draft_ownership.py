@@ -184,3 +184,20 @@ def test_a_clinical_lead_who_treats_makes_a_new_plan_rather_than_change_a_collea
                                                  "version": TreatmentPlan.objects.get().version})
     assert response.status_code == 400
     assert TreatmentPlan.objects.get().prescription[0]["code"] == "BL23"
+
+
+@pytest.mark.parametrize("action", ["save", "sign"])
+def test_a_refused_post_on_a_colleagues_draft_screening_says_why(ready, colleague, login,
+                                                                  action):
+    """Issue #25, third re-test, point 5: the 400 showed no message (the page hid it with
+    the form, which a colleague does not get)."""
+    draft = screening_services.screening_start(episode=ready.episode, kind="pre_treatment",
+                                               request=request_for(ready.practitioner))
+    client = login(colleague)
+    _break_glass(client, ready.patient)
+    response = client.post(reverse("screening_detail", args=[ready.patient.pk, draft.pk]),
+                           {"action": action, "version": draft.version})
+    assert response.status_code == 400
+    assert "a colleague&#x27;s: only its author" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.version == 1 and draft.status == "draft"

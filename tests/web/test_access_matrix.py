@@ -352,6 +352,11 @@ MATRIX = {
     "password_change": (lambda w: reverse("password_change"), "get",
                         {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
     "password_reset": (lambda w: reverse("password_reset"), "get", dict.fromkeys(ROLES, 200)),
+    # Invitations to a clinic's staff: one's own, logged in; accepting another's is 404.
+    "staff_invitations": (lambda w: reverse("staff_invitations"), "get",
+                          {**dict.fromkeys(ROLES, 200), "anonymous": 302}),
+    "staff_invitation_accept": (lambda w: reverse("staff_invitation_accept", args=[1]),
+                                "post", {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "password_reset_confirm": (lambda w: reverse("password_reset_confirm",
                                                  args=["MQ", "set-password"]), "get",
                                dict.fromkeys(ROLES, 200)),

@@ -9,6 +9,7 @@ from .models import (
     Location,
     Membership,
     Practitioner,
+    StaffInvitation,
     Supervision,
     User,
 )
@@ -39,6 +40,11 @@ class MembershipAdmin(OperatorAdmin):
     list_display = ("user", "clinic", "role")
     list_filter = ("role",)
     can_delete_rows = True  # removing a role is how access is taken away
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(OperatorAdmin):
+    list_display = ("email", "clinic", "account", "created_at", "accepted_at")
 
 
 class CredentialInline(admin.TabularInline):

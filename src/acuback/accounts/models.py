@@ -105,6 +105,27 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.CLINIC_ADMIN, Role.PRACTITIONER, Role.FRONT_DESK})
 
 
+class StaffInvitation(models.Model):
+    """A clinic asks a person to join its staff with `roles`; the memberships are made
+    only when the account's owner accepts, logged in. `account` is who may accept: None
+    when nobody can (the address is of an account that is not staff, or the username
+    asked for is taken); the inviting clinic is told the same in every case, so the form
+    does not reveal which addresses or usernames exist on the installation (issue #25)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    roles = models.JSONField(default=list)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                null=True, blank=True, related_name="staff_invitations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.clinic}"
+
+
 class Membership(models.Model):
     """A user's role in a clinic. A clinic owner who also treats holds two rows."""
 

@@ -10,8 +10,9 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -19,7 +20,16 @@ from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
 
 from . import policy
-from .models import STAFF_ROLES, Clinic, Credential, Membership, Practitioner, Role, User
+from .models import (
+    STAFF_ROLES,
+    Clinic,
+    Credential,
+    Membership,
+    Practitioner,
+    Role,
+    StaffInvitation,
+    User,
+)
 
 
 def credential_add(*, practitioner: Practitioner, data: dict, request: HttpRequest) -> Credential:
@@ -82,48 +92,85 @@ class AccountError(Exception):
 
 
 def staff_invite(*, clinic: Clinic, email: str, username: str, first_name: str, last_name: str,
-                 roles: list[str], request: HttpRequest) -> User:
-    """A colleague joins the clinic with `roles`. A new account gets an e-mail with a link to
-    choose its password (and enrols two-factor at its first log-in); an existing staff
-    account with this address (someone who works at another clinic too) is given the roles
-    here and told so, and is otherwise unchanged."""
+                 roles: list[str], request: HttpRequest) -> StaffInvitation:
+    """Invite a colleague to the clinic with `roles`: the roles are given only when the
+    person accepts, logged in (``staff_invitation_accept``). A new account is made with a
+    link to choose its password; an existing staff account (someone who works at another
+    clinic) is left unchanged and told. An address of an account that is not staff, or a
+    username that is taken, makes an invitation nobody can accept (the address is told
+    why). The inviting clinic gets the same answer in every case and sees only the
+    invitation: the form does not reveal who has an account here (issue #25)."""
     policy.require(request.user, "clinic.manage", clinic)
     _check_roles(roles)
     email = email.strip()
     with transaction.atomic():
         existing = User.objects.filter(email__iexact=email).first()
+        account, new = None, False
         if existing is not None:
-            if not _staff_accounts_with_email(email).filter(pk=existing.pk).exists():
-                raise AccountError("An account with this e-mail address exists and cannot "
-                                   "be added here: ask a platform operator.")
-            account, new = existing, False
-        else:
-            if User.objects.filter(username__iexact=username).exists():
-                raise ValidationError({"username": "This username is taken: choose another."})
+            if _staff_accounts_with_email(email).filter(pk=existing.pk).exists():
+                account = existing
+        elif not User.objects.filter(username__iexact=username).exists():
             account = User(username=username, email=email, first_name=first_name,
                            last_name=last_name)
             account.set_unusable_password()
             account.full_clean(exclude=["password"])
             account.save()
             new = True
-        added = [role for role in roles
-                 if not Membership.objects.filter(user=account, clinic=clinic,
-                                                  role=role).exists()]
-        Membership.objects.bulk_create(
-            Membership(user=account, clinic=clinic, role=role) for role in added)
-        audit_record(request=request, action="staff.invite", clinic=clinic, target=account,
-                     detail={"roles": sorted(roles), "new_account": new})
+        invitation = StaffInvitation.objects.create(
+            clinic=clinic, email=email, roles=sorted(roles), invited_by=request.user,
+            account=account)
+        # The target is the invitation, never the account: the log is the clinic's to read.
+        audit_record(request=request, action="staff.invite", clinic=clinic,
+                     target=f"accounts.staffinvitation:{invitation.pk}",
+                     detail={"roles": sorted(roles), "email": email})
+    accept = absolute_url(reverse("staff_invitations"))
     if new:
-        message = (f"{clinic.name} has made you an acuback account, '{account.username}'. "
-                   f"Open this link to choose your password:\n{password_link(account)}\n\n"
-                   "Then log in; you will set up a second factor (an authenticator app) "
-                   "at your first log-in.")
+        message = (f"{clinic.name} invites you to its staff in acuback and has made you an "
+                   f"account, '{account.username}'. Open this link to choose your password:\n"
+                   f"{password_link(account)}\n\nThen log in (you will set up a second "
+                   f"factor, an authenticator app, at your first log-in) and accept the "
+                   f"invitation at {accept}")
+    elif account is not None:
+        message = (f"{clinic.name} invites you to its staff in acuback. Log in as "
+                   f"'{account.username}' as usual and accept the invitation at {accept} "
+                   "(or ignore this e-mail: nothing changes until you accept).")
     else:
-        message = (f"{clinic.name} has added you to its staff in acuback. Log in as "
-                   f"'{account.username}' at {absolute_url(reverse('login'))} as usual.")
-    send_mail(subject=f"{clinic.name}: your acuback account", message=message,
-              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[account.email])
-    return account
+        message = (f"{clinic.name} tried to invite this address to its staff in acuback, "
+                   "but it cannot be used for a staff account here (it belongs to another "
+                   "kind of account, or the username chosen is taken). Ask them to invite "
+                   "you again with another username or address, or ask a platform operator.")
+    send_mail(subject=f"{clinic.name}: invitation to acuback", message=message,
+              from_email=settings.DEFAULT_FROM_EMAIL,
+              recipient_list=[account.email if account else email])
+    return invitation
+
+
+def staff_invitations_open(user: User):
+    """The invitations this account may still accept."""
+    return StaffInvitation.objects.filter(account=user, accepted_at__isnull=True) \
+        .select_related("clinic").order_by("created_at")
+
+
+def staff_invitation_accept(*, invitation_pk: int, request: HttpRequest) -> StaffInvitation:
+    """The account's owner, logged in, accepts: the roles of the invitation are given.
+    Another person's or an accepted invitation is 404."""
+    with transaction.atomic():
+        invitation = staff_invitations_open(request.user).select_for_update(of=("self",)) \
+            .filter(pk=invitation_pk).first()
+        if invitation is None:
+            raise Http404("No such invitation.")
+        have = set(Membership.objects.filter(user=request.user, clinic=invitation.clinic)
+                   .values_list("role", flat=True))
+        Membership.objects.bulk_create(
+            Membership(user=request.user, clinic=invitation.clinic, role=role)
+            for role in invitation.roles if role in STAFF_ROLES and role not in have)
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(request=request, action="staff.invitation_accept",
+                     clinic=invitation.clinic, target=request.user,
+                     detail={"roles": invitation.roles,
+                             "invitation": invitation.pk})
+    return invitation
 
 
 def _check_roles(roles: list[str]) -> None:

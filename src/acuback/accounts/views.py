@@ -124,3 +124,21 @@ def practitioner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"row": row, "form": form, "can_manage": can_manage, "today": today},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def staff_invitations(request: HttpRequest) -> HttpResponse:
+    """The clinics that invite this account to their staff: accepted here, logged in."""
+    from .models import Role
+
+    invitations = [(i, [Role(r).label for r in i.roles if r in Role.values])
+                   for i in services.staff_invitations_open(request.user)]
+    return render(request, "accounts/staff_invitations.html", {"invitations": invitations})
+
+
+@login_required
+@require_http_methods(["POST"])
+def staff_invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = services.staff_invitation_accept(invitation_pk=pk, request=request)
+    messages.success(request, f"You are now on the staff of {invitation.clinic.name}.")
+    return redirect("staff_invitations")

@@ -126,6 +126,19 @@ def audit_refusal(request: HttpRequest, action: str, *, aimed_clinic_id: int | N
     return audit_append(*events)
 
 
+def audit_refusal_of(request: HttpRequest, action: str, *, rows, clinic_path: str,
+                     pk: int | None, detail: dict | None = None) -> list[AuditEvent]:
+    """A refused request that names row `pk` of `rows` (every row, unscoped): audited
+    for the clinic the row belongs to when it exists (``audit_refusal``, with the row as
+    target), else as an unknown id. The doors that are not web pages (FHIR, the JSON
+    API) name their object this way; ``web.errors._aimed_at`` does it from the URL."""
+    clinic_id = rows.filter(pk=pk).values_list(clinic_path, flat=True).first() \
+        if pk else None
+    target = f"{rows.model._meta.label_lower}:{pk}" if clinic_id else ""
+    return audit_refusal(request, action, aimed_clinic_id=clinic_id, target=target,
+                         detail=detail)
+
+
 def audit_read(request: HttpRequest, patient, page: str | None = None) -> None:
     """A GET of a page that shows this patient's data (forms included)."""
     if request.method == "GET":

@@ -21,7 +21,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from acuback.accounts import policy, services
-from acuback.accounts.models import STAFF_ROLES, Clinic, Location, Membership, Practitioner
+from acuback.accounts.models import (
+    STAFF_ROLES,
+    Clinic,
+    Location,
+    Membership,
+    Practitioner,
+    Role,
+    StaffInvitation,
+)
 from acuback.accounts.selectors import lockout_of
 from acuback.audit import selectors as audit_selectors
 from acuback.audit.services import audit_record
@@ -80,13 +88,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     form = admin_forms.InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.staff_invite(clinic=clinic, request=request, **form.cleaned_data)
+            invitation = services.staff_invite(clinic=clinic, request=request,
+                                               **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
-        except services.AccountError as error:
-            form.add_error("email", str(error))
         else:
-            messages.success(request, f"{account.email} is invited: the e-mail is on its way.")
+            # The same words whoever the address belongs to (services.staff_invite).
+            messages.success(request, f"{invitation.email} is invited: the e-mail is on its "
+                                      "way, and they join once they accept.")
             return redirect("clinic_staff")
     memberships = Prefetch("memberships", to_attr="all_memberships",
                            queryset=Membership.objects.only("user_id", "clinic_id", "role"))
@@ -96,8 +105,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                     if m.clinic_id == clinic.pk and m.role in STAFF_ROLES),
              any(m.clinic_id != clinic.pk for m in account.all_memberships))
             for account in staff]
+    waiting = [(i, [Role(r).label for r in i.roles if r in Role.values]) for i in
+               StaffInvitation.objects.filter(clinic=clinic, accepted_at__isnull=True)
+               .order_by("-created_at")]
     return render(request, "clinicadmin/staff_list.html",
-                  {"clinic": clinic, "form": form, "rows": rows},
+                  {"clinic": clinic, "form": form, "rows": rows, "waiting": waiting},
                   status=400 if form.errors else 200)
 
 

@@ -14,14 +14,19 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from acuback.accounts.models import Practitioner
-from acuback.audit.services import audit_record, audit_refusal, mark_break_glass
+from acuback.audit.services import (
+    audit_record,
+    audit_refusal,
+    audit_refusal_of,
+    mark_break_glass,
+)
 from acuback.patients import care
 from acuback.patients.models import Patient
 
 from . import importer, mapping, services
 from .importer import transaction_import
 from .models import BulkExport, ExportLevel, ExportStatus, Scope
-from .resources import KINDS, SearchError, search
+from .resources import CLINICAL_KINDS, KINDS, SearchError, search
 from .search import (
     DEFAULT_COUNT,
     FORMAT_VALUES,
@@ -239,11 +244,15 @@ def _refused_outside_care(request: HttpRequest, caller, patient: Patient) -> boo
     return False
 
 
-def _outside_care(what: str) -> HttpResponse:
-    return outcome(403, "forbidden", f"{what} belongs to a patient outside your care "
-                                     "relationship. Open the patient's clinical record on the "
-                                     "web and break the glass (give the reason) first; the "
-                                     f"access then lasts {care.BREAK_GLASS_HOURS} hours and is "
+def _not_here(what: str) -> HttpResponse:
+    """The one answer for a clinical resource the caller may not see without breaking the
+    glass and for one that does not exist: the status never tells them apart (issue #25).
+    It still tells a treating clinician the way in."""
+    return outcome(404, "not-found", f"{what} is not known here, or it belongs to a patient "
+                                     "outside your care relationship: if you treat this "
+                                     "patient, open their clinical record on the web and "
+                                     "break the glass (give the reason) first; the access "
+                                     f"then lasts {care.BREAK_GLASS_HOURS} hours and is "
                                      "audited.")
 
 
@@ -264,9 +273,13 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
     if obj is None and number:
         obj = kind.in_clinics(caller.user, caller.clinic_id).filter(pk=number).first()
         if obj is not None and _refused_outside_care(request, caller, obj.patient):
-            return _outside_care(f"{resource_type}/{pk}")
+            return _not_here(f"{resource_type}/{pk}")
     if obj is None:
-        return outcome(404, "not-found", f"{resource_type}/{pk} is not known here")
+        # Audited for the clinic of the row it names, if any (the web's refusals too).
+        audit_refusal_of(request, "security.not_found", rows=kind.source(),
+                         clinic_path=kind.clinic_path, pk=number)
+        return _not_here(f"{resource_type}/{pk}") if kind.name in CLINICAL_KINDS else \
+            outcome(404, "not-found", f"{resource_type}/{pk} is not known here")
     patient_id = obj.pk if isinstance(obj, Patient) else getattr(obj, "patient_id", None)
     audit_record(request=request, action="fhir.read", clinic=caller.clinic_id,
                  patient=Patient.objects.get(pk=patient_id) if patient_id else None,
@@ -287,9 +300,11 @@ def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
     patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=number) \
         .first() if number else None
     if patient is None:
-        return outcome(404, "not-found", f"Patient/{pk} is not known here")
+        audit_refusal_of(request, "security.not_found", rows=Patient.objects.all(),
+                         clinic_path="clinic_id", pk=number)
+        return _not_here(f"Patient/{pk}/$everything")
     if _refused_outside_care(request, caller, patient):
-        return _outside_care(f"Patient/{pk}/$everything")
+        return _not_here(f"Patient/{pk}/$everything")
     bundle = services.everything_bundle(patient=patient, user=caller.user,
                                         clinic_id=caller.clinic_id, base=_base(request),
                                         self_url=request.build_absolute_uri())
@@ -356,6 +371,8 @@ def export_kickoff(request: HttpRequest, caller, level: str = ExportLevel.SYSTEM
         group = Practitioner.objects.filter(pk=number, clinic_id=caller.clinic_id).first() \
             if number else None
         if group is None:
+            audit_refusal_of(request, "security.not_found", rows=Practitioner.objects.all(),
+                             clinic_path="clinic_id", pk=number)
             return outcome(404, "not-found", f"Group/{group_pk} is not known here (a Group is "
                                              "a practitioner's patients: Group/{practitioner "
                                              "id})")

@@ -8,7 +8,9 @@ JSON API, and the clinical querysets' ``visible_to`` (``clinical_scope``).
 - A practitioner sees the patients they treat: a care relationship
   (``patients.selectors.has_care_relationship``; a cancelled or no-show appointment
   is not one, nor one booked on the public page until the patient confirmed it from
-  the record's own e-mail inbox: anyone who knows the address can fill in that page).
+  the record's own e-mail inbox: anyone who knows the address can fill in that page,
+  nor one the practitioner booked with themselves until someone else stands behind
+  it: ``vouched_for``).
 - Anyone else of the clinical staff breaks the glass on the web (a reason, audited with
   the flag); the grant is that audit event and lasts BREAK_GLASS_HOURS. Searches and
   lists never include a patient seen only through the glass.
@@ -82,12 +84,27 @@ def clinical_scope(user, path: str = "patient") -> Q:
     return scope
 
 
+def vouched_for(user) -> Q:
+    """The appointments of `user` (as practitioner) that someone else stands behind: the
+    patient confirmed it, or, unless it came from the public page (anyone who knows the
+    address can fill that in), someone else booked it (front desk, a colleague, the
+    patient in the portal; no booker: written by the system) or checked the visit in.
+    A practitioner who books a patient with themselves opens nothing by it (issue #25).
+    The same rule as the appointment clause of ``selectors._CARE_RELATIONSHIP``."""
+    from acuback.scheduling.models import BookedVia
+
+    someone_else = (Q(booked_by__isnull=True) | ~Q(booked_by_id=user.pk)
+                    | (Q(checked_in_by__isnull=False) & ~Q(checked_in_by_id=user.pk)))
+    return Q(patient_confirmed_at__isnull=False) | (~Q(booked_via=BookedVia.PUBLIC)
+                                                    & someone_else)
+
+
 def care_relationship(user, patient_field: str) -> Q:
     """The care relationship as a filter on `patient_field` (a patient id): the same rule
     as ``selectors.has_care_relationship`` (one patient, written in SQL), tested against
     it for each kind of link."""
     from acuback.audit.models import AuditEvent
-    from acuback.scheduling.models import ACTIVE_STATUSES, Appointment, BookedVia
+    from acuback.scheduling.models import ACTIVE_STATUSES, Appointment
     from acuback.screening.models import Screening
     from acuback.treatment.models import Session
 
@@ -96,9 +113,8 @@ def care_relationship(user, patient_field: str) -> Q:
     return (
         ~Exists(EpisodeOfCare.objects.filter(patient_id=OuterRef(patient_field)))
         | Q(**{f"{patient_field}__in": Appointment.objects.filter(
-            practitioner__user=user, status__in=ACTIVE_STATUSES).exclude(
-            booked_via=BookedVia.PUBLIC, patient_confirmed_at__isnull=True).values(
-            "patient_id")})
+            practitioner__user=user, status__in=ACTIVE_STATUSES).filter(
+            vouched_for(user)).values("patient_id")})
         | Q(**{f"{patient_field}__in": Session.objects.filter(
             practitioner__user=user).values("patient_id")})
         | Q(**{f"{patient_field}__in": EpisodeOfCare.objects.filter(

@@ -243,7 +243,9 @@ def retain_until(*, patient: Patient):
 def has_care_relationship(*, user, patient: Patient) -> bool:
     """Whether the user treats or has treated this patient: an appointment (booked,
     checked in or completed: a cancelled or no-show one is no relationship; one booked
-    on the public page only once the patient confirmed it) or a session
+    on the public page only once the patient confirmed it; one the practitioner booked
+    with themselves only once the patient confirmed it or someone else checked the
+    visit in) or a session
     with them, an episode or screening they opened, or they registered the patient. A
     patient with no clinical record yet (no episode) is anyone's to start.
     (``care.care_relationship`` is the same rule as a filter on many patients.)"""
@@ -291,8 +293,12 @@ _CARE_RELATIONSHIP = (
     # thousands of sessions instead of the patient's few (0.96 -> 0.01 ms).
     " OR EXISTS (SELECT 1 FROM {appointment} a WHERE a.patient_id = %(patient)s"
     " AND a.status IN ({statuses})"
-    # Booked on the public page: care only once the patient confirmed it (care.py).
-    " AND (a.booked_via <> %(public)s OR a.patient_confirmed_at IS NOT NULL)"
+    # Someone other than the practitioner stands behind it (care.vouched_for): the
+    # patient confirmed it, or (not from the public page) someone else booked it or
+    # checked the visit in.
+    " AND (a.patient_confirmed_at IS NOT NULL OR (a.booked_via <> %(public)s"
+    " AND (a.booked_by_id IS NULL OR a.booked_by_id <> %(user)s"
+    " OR a.checked_in_by_id <> %(user)s)))"
     " AND a.practitioner_id IN (SELECT p.id FROM {practitioner} p WHERE p.user_id = %(user)s))"
     " OR EXISTS (SELECT 1 FROM {session} s WHERE s.patient_id = %(patient)s"
     " AND s.practitioner_id IN (SELECT p.id FROM {practitioner} p WHERE p.user_id = %(user)s))"

@@ -160,12 +160,15 @@ class Appointment(models.Model):
     cancel_reason = models.CharField(max_length=300, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+")
-    # Who booked, and whether the patient confirmed it from the record's own inbox: a
-    # public booking is a care relationship only once confirmed (patients.care).
+    # Who booked, who checked the visit in, and whether the patient confirmed it from the
+    # record's own inbox: a visit is a care relationship only once someone other than
+    # its practitioner stands behind it (patients.care).
     booked_via = models.CharField(max_length=10, choices=BookedVia.choices,
                                   default=BookedVia.DESK)
     patient_confirmed_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

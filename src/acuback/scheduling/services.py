@@ -184,6 +184,7 @@ def appointment_transition(*, appointment: Appointment, action: str, request: Ht
     fields = {"status": new_status, "updated_at": timezone.now()}
     if action == "check_in":
         fields["checked_in_at"] = timezone.now()
+        fields["checked_in_by"] = request.user if request.user.is_authenticated else None
     if action == "cancel":
         fields["cancel_reason"] = reason.strip()
     with transaction.atomic():
@@ -212,6 +213,7 @@ def appointment_undo(*, appointment: Appointment, request: HttpRequest) -> Appoi
     fields = {"status": back, "updated_at": timezone.now()}
     if back == AppointmentStatus.BOOKED:
         fields["checked_in_at"] = None
+        fields["checked_in_by"] = None
     try:
         with transaction.atomic():
             if not Appointment.objects.filter(pk=appointment.pk, status=status).update(**fields):

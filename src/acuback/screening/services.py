@@ -109,6 +109,16 @@ def _editor(screening: Screening, request: HttpRequest, *, signing: bool) -> str
     return capacity
 
 
+def editor_refusal(screening: Screening, request: HttpRequest, *, signing: bool) -> str | None:
+    """Why this user may not change (or sign) this draft, or None: what the page shows a
+    colleague who posts anyway (the form is not theirs to see)."""
+    try:
+        _editor(screening, request, signing=signing)
+    except ScreeningError as refusal:
+        return str(refusal)
+    return None
+
+
 def _as(capacity: str) -> dict:
     return {} if capacity == policy.AUTHOR else {"as": capacity}
 

@@ -144,7 +144,11 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
     if signing:
         policy.require(request.user, "screening.sign", patient.clinic_id)
     version = int_or(request.POST.get("version"), screening.version)
-    if form.is_valid() and sign_form.is_valid() and (changes_form is None
+    refusal = services.editor_refusal(screening, request, signing=signing)
+    if refusal:  # a colleague's draft: say why, whatever the answers posted
+        form.is_valid()
+        form.add_error(None, refusal)
+    elif form.is_valid() and sign_form.is_valid() and (changes_form is None
                                                      or changes_form.is_valid()):
         try:
             services.screening_submit(

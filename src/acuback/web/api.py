@@ -155,22 +155,33 @@ def instrument_list(request: HttpRequest):
          summary="A patient's current questionnaire scores, oldest first")
 @known_parameters_only
 def patient_scores(request: HttpRequest, patient_id: int):
-    from acuback.audit.services import audit_record, audit_refusal, mark_break_glass
+    from acuback.audit.services import (
+        audit_record,
+        audit_refusal,
+        audit_refusal_of,
+        mark_break_glass,
+    )
     from acuback.patients import care
 
+    # One answer for a patient outside the care relationship and one that does not
+    # exist (or is another clinic's): the status never tells them apart (issue #25).
+    not_here = Status(404, {"detail": "no such patient, or one outside your care "
+                                      "relationship: if you treat this patient, open their "
+                                      "clinical record on the web and break the glass (give "
+                                      "the reason) first"})
     clinic_ids = _staff(request, "patient.view_clinical")
     patient = (Patient.objects.visible_to(request.user)
                .filter(pk=patient_id, clinic_id__in=clinic_ids).first())
     if patient is None:
-        return Status(404, {"detail": "no such patient"})
+        audit_refusal_of(request, "security.not_found", rows=Patient.objects.all(),
+                         clinic_path="clinic_id", pk=patient_id)
+        return not_here
     access = care.clinical_access(request.user, patient)
     if access is care.Access.NEEDS_GLASS:
         audit_refusal(request, "security.forbidden", aimed_clinic_id=patient.clinic_id,
                       target=f"patients.patient:{patient.pk}",
                       detail={"reason": "outside_care"})
-        return Status(403, {"detail": "this patient is outside your care relationship: open "
-                                      "their clinical record on the web and break the glass "
-                                      "(give the reason) first"})
+        return not_here
     if access is care.Access.GLASS:
         mark_break_glass(request, patient)
     # The access is decided: the patient's responses, care relationship or glass.
