@@ -308,11 +308,13 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
         return typed or chosen
 
     def more_in_use(self) -> bool:
-        """Open "More" when the row has any error (a depth past a point's ceiling is
-        resolved by the caution acknowledgement inside it), or electrical stimulation, an
-        Ashi location or an acknowledged caution (values the practitioner must see);
-        manual stimulation is the default and keeps it closed."""
-        return bool(self.errors or any(f.errors for f in self.more_fields())
+        """Open "More" when the row has an error its caution acknowledgement resolves (a
+        depth or angle past a point's caution) or an error inside it, or electrical
+        stimulation, an Ashi location or an acknowledged caution (values the practitioner
+        must see); manual stimulation is the default and keeps it closed."""
+        resolved_inside = ("depth_mm", "angle", "__all__")  # by the caution acknowledgement
+        return bool(any(self.errors.get(name) for name in resolved_inside)
+                    or any(f.errors for f in self.more_fields())
                     or self["stimulation"].value() == Stimulation.ELECTRICAL
                     or self["location_text"].value() or self["caution_acknowledged"].value())
 
