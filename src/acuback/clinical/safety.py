@@ -773,7 +773,12 @@ def _bleeding_disorder(a: Answers, _: int) -> Effect | None:
     reasons = (["bleeding disorder"] if a.bleeding_disorder else []) + _coded(a, "CI-BLEEDING")
     if not reasons:
         return None
-    return Effect(Outcome.PRECAUTIONS, BLOCK,
+    # The clearance lifts the hold, not the bleeding risk: the precaution (and its needle
+    # ceilings, NEEDLE_LIMITS) stays in force after it.
+    return Effect(Outcome.PRECAUTIONS, BLOCK | ACK,
+                  acknowledgement="Bleeding disorder: only after the physician's clearance; "
+                  "very superficial needling with fine (0.20 mm) needles; press every site "
+                  "after withdrawal.",
                   note="; ".join(reasons) + ": physician clearance needed")
 
 
@@ -781,7 +786,10 @@ def _spinal_instability(a: Answers, _: int) -> Effect | None:
     reasons = (["spinal instability"] if a.spinal_instability else []) + _coded(a, "CI-SPINE")
     if not reasons:
         return None
-    return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_NEEDLING}),
+    return Effect(Outcome.PRECAUTIONS, BLOCK | ACK,
+                  acknowledgement="Spinal instability: only after the specialist's clearance "
+                  "and within what the letter allows; no deep needling or pressure over the "
+                  "unstable segment; re-screen at once on any new neurological symptom.",
                   note="; ".join(reasons) + ": specialist clearance needed")
 
 
@@ -871,9 +879,12 @@ RULES: tuple[Rule, ...] = (
                                             note="unstable or undiagnosed condition"))),
     Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
          "bleeding disorder, or a coded haemophilia (D66, D67)",
-         "BLOCK_NEEDLING until physician clearance",
-         ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin"),
-         _bleeding_disorder),
+         "BLOCK_NEEDLING until physician clearance; after it, REQUIRE_ACK and the "
+         "anticoagulant's needle ceilings (0.20 mm, 10 mm)",
+         ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin", "BAcC-anticoag"),
+         _bleeding_disorder,
+         project_rule="a clearance lifts the hold, never the precaution: the anticoagulant's "
+         "superficial, fine-needle precaution applies to a cleared bleeding disorder"),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
          "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
@@ -916,8 +927,11 @@ RULES: tuple[Rule, ...] = (
          _regions("tumour_regions", "tumour", "Do not needle over the tumour site.")),
     Rule("CI-NEUTROPENIA", "Severe neutropenia", "severe neutropenia",
          "DEFER_REFER and BLOCK_NEEDLING", ("Physiopedia", "AIM-contra"),
-         _flag("severe_neutropenia", Effect(Outcome.SOON, DEFER_BLOCK,
-                                            note="severe neutropenia"))),
+         _flag("severe_neutropenia", Effect(Outcome.SOON, DEFER_BLOCK | ACK,
+                                            note="severe neutropenia",
+                                            acknowledgement="Severe neutropenia: only after "
+                                            "the medical clearance; strict asepsis.")),
+         project_rule="after clearance, the immunosuppression precaution (strict asepsis)"),
     Rule("CI-IMMUNO", "Immunosuppression", "immunosuppression or an immunosuppressant",
          "REQUIRE_ACK", ("Physiopedia", "AIM-contra", "AACP-list"),
          lambda a, _: Effect(Outcome.PRECAUTIONS, ACK, note="immunosuppressed",
@@ -931,7 +945,11 @@ RULES: tuple[Rule, ...] = (
                                              "risk; strict asepsis, no indwelling needles."))),
     Rule("CI-SPINE", "Spinal instability", "spinal instability, or a coded spinal instability "
          "(M53.2-, M43.3, M43.4)",
-         "BLOCK_NEEDLING until specialist clearance", ("AACP-list",), _spinal_instability),
+         "BLOCK_NEEDLING until specialist clearance; after it, REQUIRE_ACK (no deep "
+         "needling or pressure over the unstable segment)", ("AACP-list",),
+         _spinal_instability,
+         project_rule="the precaution kept after clearance (AACP's reason: relaxing "
+         "protective muscle could risk cord compression)"),
     Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
          "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
          _regions("lymphoedema_regions", "lymphoedema")),
@@ -1017,7 +1035,10 @@ class NeedleLimit:
 
 _SUPERFICIAL_FINE = NeedleLimit(Decimal("10"), Decimal("0.20"),
                                 "very superficial needling with fine (0.20 mm) needles")
-NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE,
+# A cleared bleeding disorder keeps the same ceilings (project rule: a clearance lifts the
+# hold, never the precaution).
+NEEDLE_LIMITS = {"CI-BLEEDING": _SUPERFICIAL_FINE,
+                 "CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE,
                  "CI-ANTITHROMBOTIC-2": _SUPERFICIAL_FINE, "CI-HERB-BLEED": _SUPERFICIAL_FINE}
 
 
