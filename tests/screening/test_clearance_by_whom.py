@@ -60,7 +60,7 @@ def intake(world, **answers):
 def reasoned(world, screening, rule, letter=""):
     return services.referral_clear(
         screening=screening, rule_ids=[rule], kind="reasoned_decision",
-        note="Patient is keen to proceed; I judge it safe.", cleared_by_name="M Lin, L.Ac.",
+        note="Patient is keen to proceed; I judge it safe.", cleared_by_name="Mei Lin, L.Ac.",
         cleared_on=timezone.localdate(), letter=letter, request=request_for(world.practitioner))
 
 
