@@ -262,6 +262,13 @@ def validate(answers: Answers) -> None:
     if unknown_codes:
         raise InvalidAnswer("diagnosis_codes",
                             f"Not on the diagnosis code list: {', '.join(unknown_codes)}.")
+    for question, codes in diagnoses.contradictions(answers.diagnosis_codes).items():
+        if getattr(answers, question) is False:
+            raise InvalidAnswer(question, f"The patient's diagnoses include {', '.join(codes)}: "
+                                "the answer cannot be no. Review the diagnosis or the answer.")
+    if answers.sex_at_birth == "male" and _coded_pregnancy(answers):
+        raise InvalidAnswer("diagnosis_codes", "A pregnancy code is recorded, but the patient's "
+                            "sex at birth is male: check the code or the patient's record.")
     for name in ("lymphoedema_regions", "tumour_regions", "skin_problem_regions"):
         unknown = set(getattr(answers, name)) - set(REGIONS)
         if unknown:
@@ -427,9 +434,9 @@ def _rf02(a: Answers, _: int) -> Effect | None:
     present = _names([(a.progressive_weakness, "progressive motor weakness"),
                       (a.multi_root_motor_deficit, "motor deficit at more than one root level")])
     if not present:
-        return None
+        return _coded_effect(a, "RF-02", Outcome.EMERGENCY)
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note="; ".join(present))
+                  note="; ".join(present + _coded(a, "RF-02")))
 
 
 def _neuro_symptoms(a: Answers) -> list[str]:
@@ -600,6 +607,13 @@ def _first_onset(a: Answers) -> tuple[int | None, float | None]:
 def _rf10(a: Answers, _: int) -> Effect | None:
     # NICE NG65 (safety.md §1.3): back pain that began before 45 and has lasted more
     # than 3 months.
+    coded = _coded(a, "RF-10")
+    if coded:
+        # Already diagnosed: the rheumatology follow-up, not a new referral (NG65).
+        return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
+                      acknowledgement="Known axial spondyloarthritis: confirm rheumatology "
+                      "follow-up; refer if not under rheumatology care.",
+                      note="; ".join(coded))
     onset, weeks = _first_onset(a)
     if onset is None or weeks is None:
         return None
@@ -639,11 +653,13 @@ def _flag(attr: str, effect: Effect) -> Callable[[Answers, int], Effect | None]:
 
 
 def _anticoagulant(a: Answers, _: int) -> Effect | None:
-    if "anticoagulant" not in a.medication_classes:
+    coded = _coded(a, "CI-ANTICOAG")
+    if "anticoagulant" not in a.medication_classes and not coded:
         return None
     return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
                   acknowledgement="Anticoagulant: very superficial needling with fine (0.20 mm) "
-                  "needles; no intracapsular points.", note="takes an anticoagulant")
+                  "needles; no intracapsular points.",
+                  note="; ".join(["takes an anticoagulant"] + coded))
 
 
 def _antiplatelet(a: Answers, _: int) -> Effect | None:
@@ -716,6 +732,13 @@ def _blood_results(a: Answers, _: int) -> Effect | None:
 
 def _devices(a: Answers, _: int) -> Effect | None:
     electrical = [d for d in a.devices if d.active and d.electrical]
+    coded = _coded(a, "CI-DEVICE")
+    if coded and not any(d.kind == "pacemaker" for d in electrical):
+        # Coded, not on the device list: its site is not known, so it is asked for.
+        return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_EA, Action.REQUIRE_ACK}),
+                      acknowledgement="Cardiac pacemaker: no electroacupuncture; record the "
+                      "device and its site on the device list, and do not needle over it.",
+                      note="; ".join(coded) + ": no electroacupuncture; site not recorded")
     if not electrical:
         return None
     regions = frozenset(d.region for d in electrical if d.region)
@@ -725,8 +748,12 @@ def _devices(a: Answers, _: int) -> Effect | None:
                   note=f"implanted {kinds}: no electroacupuncture; no needling over the device")
 
 
+def _coded_pregnancy(a: Answers) -> list[str]:
+    return _coded(a, "CI-PREGNANCY")
+
+
 def _pregnancy(a: Answers, _: int) -> Effect | None:
-    if a.pregnant is not True:
+    if a.pregnant is not True and not _coded_pregnancy(a):
         return None
     weeks = a.gestational_weeks
     # safety.md §4: ≤ 12 weeks lower abdomen + lumbosacral; > 12 weeks upper
@@ -747,7 +774,7 @@ def _pregnancy(a: Answers, _: int) -> Effect | None:
                   frozenset({Action.REQUIRE_ACK, Action.BLOCK_POINTS, Action.BLOCK_EA}),
                   blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS),
                   blocked_regions=frozenset(regions), acknowledgement=ack,
-                  note=f"pregnant ({when})")
+                  note="; ".join([f"pregnant ({when})"] + _coded_pregnancy(a)))
 
 
 def _regions(attr: str, note: str, ack: str = "") -> Callable[[Answers, int], Effect | None]:
@@ -816,15 +843,18 @@ RULES: tuple[Rule, ...] = (
          ("CKS",), lambda a, t: _unanswered(a, t),
          project_rule="extends the §1.1 rule to every question: a blank is unknown, not no"),
     Rule("RF-02", "Severe or progressive neurological deficit",
-         "progressive motor weakness, or motor deficit at more than one root level",
-         "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02),
+         "progressive motor weakness, or motor deficit at more than one root level; or a "
+         "coded cord compression (G95.2-)",
+         "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02,
+         project_rule="a coded cord compression counts as RF-02's severe neurological cause"),
     Rule("RF-03", "Suspected metastatic spinal cord compression",
          "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C41.4, "
          "C72.0, C72.1, C79.5-, C90.0-) and any neurological symptom",
          "EMERGENCY; needling blocked", ("NG234", "Glos", "HeyNeuro"), _rf03),
     Rule("RF-04", "Known cancer, new back pain",
          "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C41.4, "
-         "C72.0, C72.1, C79.5-, C90.0-); no neurological symptom",
+         "C72.0, C72.1, C79.5-, C90.0-, pathological fracture in neoplastic disease "
+         "M84.58-); no neurological symptom",
          "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04,
          project_rule="a coded spinal malignancy counts whether the pain is new or not"),
     Rule("RF-05", "Weaker cancer features",
@@ -854,23 +884,26 @@ RULES: tuple[Rule, ...] = (
          "women over 75); new pain without trauma with two of older age, osteoporosis and "
          "corticosteroid use; abrupt severe midline pain that settles lying flat; or a coded "
          "vertebral fracture: collapsed vertebra (M48.5-), osteoporotic (M80.08-, M80.88-), "
-         "or traumatic at a later encounter (7th character D, G, K or S)",
+         "or traumatic at a later encounter (7th character D, G, K or S), or pathological "
+         "(M84.48-)",
          "SOON with acknowledgement; a coded fracture also blocks needling until cleared",
          ("Glos", "ACP2011", "NHS-slide", "Williams2013"), _rf08,
          project_rule="how the listed features combine (two of three without trauma)"),
     Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
          "back pain (every patient here), with or without abdominal or flank pain, with "
          "collapse or a pulsatile abdominal mass; or a coded abdominal or thoracoabdominal "
-         "aortic aneurysm (I71.3- to I71.6-)",
+         "aortic aneurysm (I71.3- to I71.6-) or aortic dissection (I71.0-)",
          "EMERGENCY; needling blocked", ("BMJ-AAA", "Relias"), _rf09,
          project_rule="age, smoking, sex and family history do not fire alone; a coded "
-         "aneurysm with back pain counts as symptomatic until cleared"),
+         "aneurysm with back pain counts as symptomatic until cleared; a coded dissection "
+         "is RF-09's vascular emergency"),
     Rule("RF-10", "Axial spondyloarthritis (NICE NG65)",
          "first back pain ever before 45 and back pain for more than 3 months since (the age "
          "at the first back pain is asked; this episode's onset when it is the first); count "
-         "of the nine NG65 features",
-         "4 or more: SOON, refer to rheumatology; 3: SOON, HLA-B27 via a physician",
-         ("NG65", "NHSL-axSpA", "BJGP"), _rf10),
+         "of the nine NG65 features; or a coded ankylosing spondylitis (M45-)",
+         "4 or more: SOON, refer to rheumatology; 3: SOON, HLA-B27 via a physician; coded: "
+         "SOON, confirm rheumatology follow-up", ("NG65", "NHSL-axSpA", "BJGP"), _rf10,
+         project_rule="a coded diagnosis asks for the rheumatology follow-up"),
     Rule("CI-UNSTABLE", "Medical emergency or unstable/undiagnosed condition",
          "unstable or undiagnosed condition (e.g. unexplained syncope or seizures, septic or very "
          "weak)", "DEFER_REFER and BLOCK_NEEDLING",
@@ -878,14 +911,16 @@ RULES: tuple[Rule, ...] = (
          _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
                                             note="unstable or undiagnosed condition"))),
     Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
-         "bleeding disorder, or a coded haemophilia (D66, D67)",
+         "bleeding disorder, or a coded bleeding disorder (D66, D67, D68.0-, D68.1, D68.2, "
+         "D69.1, D69.3, D69.4-, D69.5-, D69.6)",
          "BLOCK_NEEDLING until physician clearance; after it, REQUIRE_ACK and the "
          "anticoagulant's needle ceilings (0.20 mm, 10 mm)",
          ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin", "BAcC-anticoag"),
          _bleeding_disorder,
          project_rule="a clearance lifts the hold, never the precaution: the anticoagulant's "
          "superficial, fine-needle precaution applies to a cleared bleeding disorder"),
-    Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
+    Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant, or a "
+         "coded long-term anticoagulant use (Z79.01)",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
          "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
          ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant,
@@ -909,10 +944,13 @@ RULES: tuple[Rule, ...] = (
          ("BAcC-anticoag",), _blood_results,
          project_rule="showing the results for acknowledgement; no threshold is sourced"),
     Rule("CI-DEVICE", "Implanted electrical device",
-         "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed",
-         "BLOCK_EA and BLOCK_POINTS over the device",
+         "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed;"
+         " or a coded cardiac pacemaker (Z95.0)",
+         "BLOCK_EA and BLOCK_POINTS over the device; coded without a listed device: BLOCK_EA "
+         "and REQUIRE_ACK (record its site)",
          ("Sierpina", "BAcC-pacemaker", "Cummings2011"), _devices),
-    Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks",
+    Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks, or "
+         "a coded pregnant state (Z33.1)",
          "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen; lower back "
          "and sacral unless the clinic's setting lifts them) and BLOCK_EA",
          ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
@@ -1102,7 +1140,8 @@ def _possible_values(name: str, a: Answers) -> tuple[object, ...]:
 
 
 # The only questions whose answer validate() can refuse for a patient.
-_CONSTRAINED = frozenset({"pregnant", "first_back_pain_age"})
+_CONSTRAINED = frozenset({"pregnant", "first_back_pain_age"}
+                         | {r.contradicts for r in diagnoses.SAFETY_RANGES if r.contradicts})
 
 
 def _with(a: Answers, name: str, value: Any) -> Answers | None:
