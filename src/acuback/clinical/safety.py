@@ -549,11 +549,13 @@ def _rf08(a: Answers, _: int) -> Effect | None:
         reasons.append("minor trauma with osteoporosis or corticosteroid use")
     if a.minor_trauma and _older_for_fracture(a):
         reasons.append("minor trauma at older age")
-    # A fragility fracture needs no trauma: older age and corticosteroid use are red flags
-    # on their own, and combined they say more (Williams 2013); two of the three with new
-    # pain fire (project rule: how many).
+    # A fragility fracture needs no trauma. Prolonged corticosteroid use is the history red
+    # flag with the highest post-test probability (Downie 2013: 33 %), and safety.md RF-08
+    # lists older age (men > 65, women > 75) on its own: either, with new pain, fires;
+    # osteoporosis counts with one of them (RF-08 lists it only with trauma).
     risks = _fragility_risks(a)
-    if a.new_episode and not a.minor_trauma and len(risks) >= 2:
+    if a.new_episode and not a.minor_trauma and (a.corticosteroid_use
+                                                 or _older_for_fracture(a)):
         reasons.append("new back pain without trauma, with " + " and ".join(risks))
     if a.abrupt_midline_pain_eased_lying:
         reasons.append("abrupt severe midline pain that settles lying flat")
@@ -881,14 +883,15 @@ RULES: tuple[Rule, ...] = (
          project_rule="a coded cause raises its rule until cleared"),
     Rule("RF-08", "Suspected fragility fracture",
          "minor trauma with osteoporosis or corticosteroid use, or at older age (men over 65, "
-         "women over 75); new pain without trauma with two of older age, osteoporosis and "
-         "corticosteroid use; abrupt severe midline pain that settles lying flat; or a coded "
+         "women over 75); new pain without trauma with prolonged corticosteroid use or at "
+         "older age; abrupt severe midline pain that settles lying flat; or a coded "
          "vertebral fracture: collapsed vertebra (M48.5-), osteoporotic (M80.08-, M80.88-), "
          "or traumatic at a later encounter (7th character D, G, K or S), or pathological "
          "(M84.48-)",
          "SOON with acknowledgement; a coded fracture also blocks needling until cleared",
-         ("Glos", "ACP2011", "NHS-slide", "Williams2013"), _rf08,
-         project_rule="how the listed features combine (two of three without trauma)"),
+         ("Glos", "ACP2011", "NHS-slide", "Williams2013", "Downie2013"), _rf08,
+         project_rule="new pain for 'without trauma'; osteoporosis without trauma only with "
+         "another risk"),
     Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
          "back pain (every patient here), with or without abdominal or flank pain, with "
          "collapse or a pulsatile abdominal mass; or a coded abdominal or thoracoabdominal "
