@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -222,6 +223,23 @@ def _coded_since(screening: Screening) -> list[str]:
             if d is not None and d.safety_rule and d.code not in named]
 
 
+# Reasons held by apps above this one that stop needling for a patient (outcomes: an open
+# safety alert, safety.md §2), registered at start-up (AppConfig.ready). The safety profile
+# reads them, so every page's "needling allowed" and the session gate (which reads the
+# profile) cannot disagree.
+_HOLDS: list[Callable[[Patient], list[str]]] = []
+
+
+def register_hold(reasons: Callable[[Patient], list[str]]) -> None:
+    if reasons not in _HOLDS:
+        _HOLDS.append(reasons)
+
+
+def patient_holds(patient: Patient) -> list[str]:
+    """Every registered reason, in words, that needling may not go ahead for the patient."""
+    return [reason for reasons in _HOLDS for reason in reasons(patient)]
+
+
 def safety_profile(*, patient: Patient, on: date,
                    consents_in_force: set[str] | None = None) -> SafetyProfile:
     """From the latest signed screening, its clearances and acknowledgements, and consents.
@@ -230,7 +248,7 @@ def safety_profile(*, patient: Patient, on: date,
     screening = latest_signed_screening(patient)
     kinds_in_force = consents_in_force if consents_in_force is not None else \
         Consent.objects.kinds_in_force(patient.pk)
-    reasons: list[str] = []
+    reasons: list[str] = patient_holds(patient)
     if ConsentKind.TREATMENT not in kinds_in_force:
         reasons.append("No signed treatment consent is in force.")
     ea_consent = ConsentKind.ELECTROACUPUNCTURE in kinds_in_force
