@@ -59,4 +59,4 @@ def test_the_banner_lists_every_blocked_point_with_its_reason_in_full(pregnant_w
     profile = safety_profile(patient=world.patient, on=clinic_today(world.location))
     assert len(", ".join(profile.blocked_points)) > 300  # the old banner cut this off
     for why, codes in profile.blocked_by:
-        assert f"<strong>{why}</strong>: {', '.join(codes)}" in page
+        assert f"<strong>{', '.join(codes)}</strong>: {why}" in page

@@ -345,12 +345,24 @@ def _blocked_by(findings: tuple[dict, ...], decision: dict
         named -= set(PROHIBITED_POINTS)
         if f["rule"] == "CI-PREGNANCY":
             named |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
-        codes = named | {p.code for p in points.in_regions(regions)}
-        where = f" ({', '.join(sorted(r.replace('_', ' ') for r in regions))})" \
-            if regions else ""
-        if codes:
-            groups.append((f"{f['rule']} {f['title']}{where}", tuple(sorted(codes))))
+        # Each point its own reason: a named point what it is named for, a point in a
+        # blocked region that region (a named point inside a region gets both).
+        if named:
+            groups.append((f"{f['rule']} {f['title']}: "
+                           f"{NAMED_POINT_REASONS.get(f['rule'], 'a named point')}",
+                           tuple(sorted(named))))
+        in_regions = {p.code for p in points.in_regions(regions)}
+        if in_regions:
+            where = ", ".join(sorted(r.replace("_", " ") for r in regions))
+            groups.append((f"{f['rule']} {f['title']} ({where})", tuple(sorted(in_regions))))
     return tuple(groups)
+
+
+# Why a finding names its points (safety.md §4: the named-point lists of pregnancy).
+NAMED_POINT_REASONS = {
+    "CI-PREGNANCY": "a pregnancy-caution point, traditionally forbidden in pregnancy (LI4, "
+                    "SP6, BL60, BL67, BL31-BL34, GB21 on the named-point lists)",
+}
 
 
 def clearance_summary(c: ReferralClearance) -> str:
