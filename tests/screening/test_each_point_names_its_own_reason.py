@@ -6,6 +6,7 @@ reason it is named for, a point in a blocked region that region."""
 from __future__ import annotations
 
 import pytest
+
 from acuback.clinical import points
 from acuback.clinical.safety import PREGNANCY_BLOCKED_POINTS
 from acuback.screening.selectors import PREGNANCY_POINTS, safety_profile
