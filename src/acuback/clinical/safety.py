@@ -1102,6 +1102,22 @@ def needle_limit_problems(rule_ids: list[str], rows: list[dict[str, Any]]) -> li
     return problems
 
 
+def within_needle_limits(rule_ids: list[str], row: dict[str, Any]) -> dict[str, Any]:
+    """A pre-filled needle row brought within every precaution's depth and gauge ceiling
+    (NEEDLE_LIMITS): the pre-fill never starts beyond what the save would refuse."""
+    limits = [NEEDLE_LIMITS[r] for r in dict.fromkeys(rule_ids) if r in NEEDLE_LIMITS]
+    if not limits:
+        return row
+    depth = min(limit.max_depth_mm for limit in limits)
+    gauge = min(limit.max_gauge_mm for limit in limits)
+    row = dict(row)
+    if row.get("depth_mm") is not None and Decimal(str(row["depth_mm"])) > depth:
+        row["depth_mm"] = depth
+    if row.get("gauge_mm") is None or Decimal(str(row["gauge_mm"])) > gauge:
+        row["gauge_mm"] = str(gauge)
+    return row
+
+
 # These rules always fire; they are not reasons for caution about this patient.
 _ALWAYS = frozenset({"CI-PROHIBITED"})
 
