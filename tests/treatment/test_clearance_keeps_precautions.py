@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from acuback.clinical import diagnoses
 from acuback.clinical.safety import NEEDLE_LIMITS, Answers, decide
 from acuback.screening import services as screening_services
 from acuback.screening.enforcement import NeedlingRefused, needling_check
@@ -22,8 +23,8 @@ from tests.treatment.test_needle_sites import save, site, start
 # for the needling the clearance then allows.
 BLOCKING_WITH_PRECAUTION = [
     ({"bleeding_disorder": True}, "CI-BLEEDING"),
-    ({"diagnosis_codes": ["D66"]}, "CI-BLEEDING"),
-    ({"diagnosis_codes": ["D67"]}, "CI-BLEEDING"),
+    ({"diagnosis_codes": ["D66"], "bleeding_disorder": None}, "CI-BLEEDING"),
+    ({"diagnosis_codes": ["D67"], "bleeding_disorder": True}, "CI-BLEEDING"),
     ({"spinal_instability": True}, "CI-SPINE"),
     ({"severe_neutropenia": True}, "CI-NEUTROPENIA"),
     ({"takes_listed_medicines": True,
@@ -64,7 +65,8 @@ def test_the_precaution_stays_after_the_clearance(ready, answers, rule):
 
 def test_haemophilia_cleared_still_refuses_a_deep_thick_needle(ready):
     screening = make_signed_screening(ready.patient, ready.practitioner,
-                                      episode=ready.episode, diagnosis_codes=["D66"])
+                                      episode=ready.episode, diagnosis_codes=["D66"],
+                                      bleeding_disorder=True)
     clear(ready, screening, "CI-BLEEDING")
     screening_services.precautions_acknowledge(
         screening=screening, texts=list(screening.decision["acknowledgements"]),
@@ -98,6 +100,9 @@ def test_clearing_never_removes_an_acknowledgement_or_a_needle_limit(ready, answ
     ceiling the decision carried is still required at the pre-needling check."""
     if "medication_classes" in answers:
         answers["takes_listed_medicines"] = True
+    # A code agrees with its question (a "no" it contradicts is refused).
+    answers.update(dict.fromkeys(diagnoses.contradictions(answers.get("diagnosis_codes", [])),
+                                 True))
     decision = decide(Answers(**{**CLEAR_ANSWERS, **answers}))
     blocking = [f.rule_id for f in decision.findings
                 if "BLOCK_NEEDLING" in {a.value for a in f.actions}]
