@@ -147,8 +147,11 @@ def test_a_listed_nickel_allergy_answers_the_nickel_question():
 
 
 def test_a_problem_code_is_read_like_an_episode_code():
-    d = decide(with_lists(ALL_NO, PatientLists(problem_codes=frozenset({"M53.2X6"}))))
+    asked = dataclasses.replace(ALL_NO, spinal_instability=None)
+    d = decide(with_lists(asked, PatientLists(problem_codes=frozenset({"M53.2X6"}))))
     assert "CI-SPINE" in rules(d)
+    with pytest.raises(InvalidAnswer, match="M53.2X6"):  # and a "no" is reconciled first
+        decide(with_lists(ALL_NO, PatientLists(problem_codes=frozenset({"M53.2X6"}))))
 
 
 @pytest.mark.parametrize(("name", "answers", "rule"), [

@@ -310,7 +310,8 @@ def test_every_rule_cites_a_source_listed_in_the_safety_document():
              "WHO1999-TOC", "WHO1999-2.1", "Physiopedia", "AACP", "AACP-list", "Goldfields",
              "Sierpina", "Rapson", "AIM-contra", "BAcC-anticoag", "BAcC-pacemaker",
              "Cummings2011", "NZASA", "ShenNong", "Stason", "EA-clinic", "Nickel",
-             "Cochrane-GERAC", "Cochrane-Cherkin", "Williams2013", "Tsai2013", "Samuels2005"}
+             "Cochrane-GERAC", "Cochrane-Cherkin", "Williams2013", "Tsai2013", "Samuels2005",
+             "Downie2013"}
     for rule in RULES:
         assert rule.sources and set(rule.sources) <= known, rule.id
     assert len({r.id for r in RULES}) == len(RULES)

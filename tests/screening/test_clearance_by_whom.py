@@ -6,8 +6,6 @@ that names the clearing clinician, its date and its letter; on every path."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -62,7 +60,7 @@ def intake(world, **answers):
 def reasoned(world, screening, rule, letter=""):
     return services.referral_clear(
         screening=screening, rule_ids=[rule], kind="reasoned_decision",
-        note="Patient is keen to proceed; I judge it safe.", cleared_by_name="M Lin, L.Ac.",
+        note="Patient is keen to proceed; I judge it safe.", cleared_by_name="Mei Lin, L.Ac.",
         cleared_on=timezone.localdate(), letter=letter, request=request_for(world.practitioner))
 
 
@@ -95,10 +93,16 @@ def test_the_same_finding_clears_with_the_doctors_letter(ready):
     screening = intake(ready, bleeding_disorder=True)
     services.referral_clear(screening=screening, rule_ids=["CI-BLEEDING"],
                             kind="medical_clearance", note="Factor levels normal.",
-                            cleared_by_name="Dr Haem (haematology)",
-                            cleared_on=timezone.localdate() - timedelta(days=1),
+                            cleared_by_name="Dr Anna Haem (haematology)",
+                            cleared_on=timezone.localdate(),
                             letter="Letter of Dr Haem, filed.",
                             request=request_for(ready.practitioner))
+    held = check(ready)
+    # The hold is lifted; the bleeding precaution stays to be acknowledged.
+    assert [p for p in held.problems if "Bleeding disorder" in p] == list(held.problems)
+    services.precautions_acknowledge(screening=screening,
+                                     texts=list(screening.decision["acknowledgements"]),
+                                     request=request_for(ready.practitioner))
     result = check(ready)
     assert result.allowed, result.problems
 

@@ -4,8 +4,6 @@ and reopened when they change."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 
@@ -53,10 +51,19 @@ def screen(world, kind="pre_treatment", **answers):
                                    **referral)
 
 
+def acknowledge(world):
+    """Acknowledge the latest screening's precautions: a clearance lifts the hold on
+    needling, never the precaution (issue #26 re-test)."""
+    latest = check(world).profile.screening
+    services.precautions_acknowledge(screening=latest,
+                                     texts=list(latest.decision["acknowledgements"]),
+                                     request=request_for(world.practitioner))
+
+
 def clear(world, screening, rules=None, allows="needling", **kwargs):
     fields = {"kind": "medical_clearance", "note": "Assessed; safe to needle.",
-              "cleared_by_name": "Dr Haem (haematology)",
-              "cleared_on": clinic_today(world.location) - timedelta(days=1),
+              "cleared_by_name": "Dr Anna Haem (haematology)",
+              "cleared_on": clinic_today(world.location),
               "letter": "Letter of 3 Dec, filed in documents.", **kwargs}
     return services.referral_clear(screening=screening, rule_ids=rules, allows=allows,
                                    request=request_for(world.practitioner), **fields)
@@ -72,8 +79,11 @@ def test_a_block_until_clearance_finding_can_be_cleared(ready, answers, rule):
     screening = screen(ready, kind="intake", **answers)
     assert not check(ready).allowed
     [clearance] = clear(ready, screening, rules=[rule])
-    assert clearance.rule_id == rule and clearance.cleared_by_name.startswith("Dr Haem")
+    assert clearance.rule_id == rule and clearance.cleared_by_name.startswith("Dr Anna Haem")
     assert clearance.letter and clearance.cleared_on
+    held = check(ready)
+    assert all(p.startswith("Acknowledge before the first needle") for p in held.problems)
+    acknowledge(ready)
     result = check(ready)
     assert result.allowed, result.problems
     assert result.profile.cleared_findings[0][0] == rule
@@ -138,12 +148,14 @@ def test_a_condition_clearance_carries_into_a_new_episode(ready):
     clear(ready, first, rules=["CI-BLEEDING"])
     ready.episode = make_episode(ready.patient, ready.practitioner)
     screen(ready, kind="intake", bleeding_disorder=True)
+    acknowledge(ready)
     assert check(ready).allowed
 
 
 def test_a_clearance_for_manual_needling_only_keeps_ea_blocked(ready):
     screening = screen(ready, kind="intake", bleeding_disorder=True)
     clear(ready, screening, rules=["CI-BLEEDING"], allows="manual_only")
+    acknowledge(ready)
     assert check(ready).allowed
     result = check(ready, ea=True)
     assert not result.allowed
@@ -172,10 +184,11 @@ def test_the_screening_page_offers_and_records_a_clearance(ready, login):
     url = reverse("screening_detail", args=[ready.patient.pk, screening.pk])
     assert 'name="rules" value="CI-SPINE"' in client.get(url).content.decode()
     response = client.post(reverse("referral_clear", args=[ready.patient.pk, screening.pk]), {
-        "rules": ["CI-SPINE"], "kind": "medical_clearance", "cleared_by_name": "Dr Spine",
+        "rules": ["CI-SPINE"], "kind": "medical_clearance", "cleared_by_name": "Dr Sam Spine",
         "cleared_on": str(clinic_today(ready.location)), "letter": "Spinal surgeon's letter",
         "allows": "needling", "note": "Stable on flexion-extension views."})
     assert response.status_code == 302
+    acknowledge(ready)
     assert check(ready).allowed
     page = client.get(url).content.decode()
-    assert "Cleared" in page and "Dr Spine" in page
+    assert "Cleared" in page and "Dr Sam Spine" in page

@@ -74,8 +74,9 @@ def test_an_emergency_referral_blocks_needling_until_cleared(ready):
     assert not result.allowed and result.profile.open_referral
     assert any("EMERGENCY referral is open" in p for p in result.problems)
     services.referral_clear(screening=screening, kind="medical_clearance",
-                            note="MRI normal, cleared by Dr X", cleared_by_name="Dr X",
-                            cleared_on=timezone.localdate(), letter="Letter from Dr X",
+                            note="MRI normal, cleared by Dr Ortiz",
+                            cleared_by_name="Dr Xavier Ortiz", cleared_on=timezone.localdate(),
+                            letter="Letter from Dr Ortiz, filed in documents",
                             request=request_for(ready.practitioner))
     result = check(ready)
     assert result.allowed, result.problems
@@ -87,8 +88,9 @@ def test_a_clearance_does_not_lift_other_blocks(ready):
                                       bleeding_disorder=True, referred_to="ED",
                                       patient_told="Go now.")
     services.referral_clear(screening=screening, kind="medical_clearance", note="cleared",
-                            cleared_by_name="Dr X", cleared_on=timezone.localdate(),
-                            letter="Letter from Dr X", request=request_for(ready.practitioner))
+                            cleared_by_name="Dr Xavier Ortiz", cleared_on=timezone.localdate(),
+                            letter="Letter from Dr Ortiz, filed in documents",
+                            request=request_for(ready.practitioner))
     result = check(ready)
     assert not result.allowed
     assert any("Haemophilia or severe coagulopathy" in p for p in result.problems)

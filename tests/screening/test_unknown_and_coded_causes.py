@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from acuback.clinical import diagnoses
 from acuback.patients.models import ConsentKind
 from acuback.screening.enforcement import needling_check
 from tests.factories import (
@@ -73,7 +74,8 @@ def test_an_episode_coded_with_a_serious_cause_blocks_needling_naming_the_code(
                 {"kind": "intake"})
     screening = world.patient.screenings.get()
     response = client.post(reverse("screening_detail", args=[world.patient.pk, screening.pk]),
-                           {**NO, "first_back_pain_age": "30", "action": "sign",
+                           {**NO, **dict.fromkeys(diagnoses.contradictions([code]), "yes"),
+                            "first_back_pain_age": "30", "action": "sign",
                             "version": screening.version, "referred_to": "GP",
                             "patient_told": "See your GP."})
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -69,6 +69,9 @@ class SafetyRange:
     why: str  # the rationale, in words (docs/clinical-safety.md)
     sources: tuple[str, ...]  # keys of docs/reference/safety.md's sources
     encounters: str = ""
+    # The screening question (clinical.safety.Answers field) an explicit "no" to which the
+    # code contradicts: the two are reconciled, not one silently winning.
+    contradicts: str = ""
 
 
 # Traumatic fractures of the vertebral column: cervical C1-C7 (S12.0-S12.6) and unspecified
@@ -81,19 +84,34 @@ _LATER = "DGKS"  # subsequent encounters (healing, delayed, nonunion) and sequel
 # Serious causes a referral letter or an imported record may code. Each range is checked
 # against the release (a test: every prefix is a code of it with billable codes beneath);
 # docs/clinical-safety.md lists them with their rationale and sources.
+_CANCER = "history_of_cancer"
+_BLEEDING = "bleeding_disorder"
+
 SAFETY_RANGES: tuple[SafetyRange, ...] = (
     SafetyRange("G83.4", "RF-01", "cauda equina syndrome (safety.md RF-01 names the code)",
                 ("Glos", "BMJ-CES")),
+    SafetyRange("G95.2", "RF-02", "cord compression, other or unspecified: a severe "
+                "neurological cause, RF-02's emergency (ACP: immediate imaging)",
+                ("ACP2011", "NHS-slide")),
     SafetyRange("C41.2", "RF-04", "primary malignancy of the vertebral column",
-                ("ACP2011", "Glos")),
+                ("ACP2011", "Glos"), contradicts=_CANCER),
     SafetyRange("C41.4", "RF-04", "primary malignancy of the pelvic bones, sacrum and coccyx",
-                ("ACP2011", "Glos")),
+                ("ACP2011", "Glos"), contradicts=_CANCER),
     SafetyRange("C79.5", "RF-04", "secondary malignancy of bone or bone marrow (spinal "
-                "metastasis; with a neurological symptom RF-03)", ("ACP2011", "Glos", "NG234")),
+                "metastasis; with a neurological symptom RF-03)", ("ACP2011", "Glos", "NG234"),
+                contradicts=_CANCER),
     SafetyRange("C90.0", "RF-04", "multiple myeloma (a malignancy of the bone marrow that "
-                "destroys vertebrae)", ("ACP2011", "Glos")),
-    SafetyRange("C72.0", "RF-04", "malignancy of the spinal cord", ("ACP2011", "Glos")),
-    SafetyRange("C72.1", "RF-04", "malignancy of the cauda equina", ("ACP2011", "Glos")),
+                "destroys vertebrae)", ("ACP2011", "Glos"), contradicts=_CANCER),
+    SafetyRange("C72.0", "RF-04", "malignancy of the spinal cord", ("ACP2011", "Glos"),
+                contradicts=_CANCER),
+    SafetyRange("C72.1", "RF-04", "malignancy of the cauda equina", ("ACP2011", "Glos"),
+                contradicts=_CANCER),
+    SafetyRange("M84.58", "RF-04", "pathological fracture in neoplastic disease, other "
+                "specified site (the vertebrae are coded here): a spinal malignancy with "
+                "a fracture", ("ACP2011", "Glos"), contradicts=_CANCER),
+    SafetyRange("M84.48", "RF-08", "pathological fracture, other site (the vertebrae are "
+                "coded here): a known fracture, no pressure or deep needling over the spine "
+                "until cleared", ("Glos", "ACP2011")),
     SafetyRange("M46.2", "RF-06", "vertebral osteomyelitis, any level", ("Glos", "ACP2011")),
     SafetyRange("M46.3", "RF-06", "pyogenic infection of an intervertebral disc, any level",
                 ("Glos", "ACP2011")),
@@ -112,9 +130,12 @@ SAFETY_RANGES: tuple[SafetyRange, ...] = (
     SafetyRange("M48.5", "RF-08", "collapsed vertebra (compression fracture), any level",
                 ("Glos", "ACP2011", "NHS-slide")),
     SafetyRange("M80.08", "RF-08", "age-related osteoporosis with a current vertebral fracture",
-                ("Glos", "ACP2011", "NHS-slide")),
+                ("Glos", "ACP2011", "NHS-slide"), contradicts="osteoporosis"),
     SafetyRange("M80.88", "RF-08", "other osteoporosis with a current vertebral fracture",
-                ("Glos", "ACP2011", "NHS-slide")),
+                ("Glos", "ACP2011", "NHS-slide"), contradicts="osteoporosis"),
+    SafetyRange("I71.0", "RF-09", "aortic dissection, any site: a vascular emergency like "
+                "RF-09's (project rule: the reference names no separate dissection rule)",
+                ("BMJ-AAA", "Relias")),
     SafetyRange("I71.3", "RF-09", "abdominal aortic aneurysm, ruptured", ("BMJ-AAA", "Relias")),
     SafetyRange("I71.4", "RF-09", "abdominal aortic aneurysm without rupture: with back pain, "
                 "a symptomatic aneurysm until assessed", ("BMJ-AAA", "Relias")),
@@ -122,15 +143,37 @@ SAFETY_RANGES: tuple[SafetyRange, ...] = (
                 ("BMJ-AAA", "Relias")),
     SafetyRange("I71.6", "RF-09", "thoracoabdominal aortic aneurysm without rupture",
                 ("BMJ-AAA", "Relias")),
-    SafetyRange("M53.2", "CI-SPINE", "spinal instability, any level", ("AACP-list",)),
+    SafetyRange("M53.2", "CI-SPINE", "spinal instability, any level", ("AACP-list",),
+                contradicts="spinal_instability"),
     SafetyRange("M43.3", "CI-SPINE", "recurrent atlantoaxial dislocation with myelopathy "
-                "(instability at C1-C2)", ("AACP-list",)),
+                "(instability at C1-C2)", ("AACP-list",), contradicts="spinal_instability"),
     SafetyRange("M43.4", "CI-SPINE", "other recurrent atlantoaxial dislocation (instability at "
-                "C1-C2)", ("AACP-list",)),
+                "C1-C2)", ("AACP-list",), contradicts="spinal_instability"),
     SafetyRange("D66", "CI-BLEEDING", "haemophilia A (hereditary factor VIII deficiency)",
-                ("WHO1999-TOC", "Sierpina")),
+                ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING),
     SafetyRange("D67", "CI-BLEEDING", "haemophilia B (hereditary factor IX deficiency)",
-                ("WHO1999-TOC", "Sierpina")),
+                ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING),
+    # WHO's heading is "bleeding disorders"; these are the coagulation and platelet
+    # disorders under it (not allergic or nonthrombocytopenic purpura, D69.0, D69.2).
+    *(SafetyRange(p, "CI-BLEEDING", why, ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING)
+      for p, why in (("D68.0", "von Willebrand disease"),
+                     ("D68.1", "hereditary factor XI deficiency"),
+                     ("D68.2", "hereditary deficiency of other clotting factors"),
+                     ("D69.1", "qualitative platelet defects"),
+                     ("D69.3", "immune thrombocytopenic purpura"),
+                     ("D69.4", "other primary thrombocytopenia"),
+                     ("D69.5", "secondary thrombocytopenia"),
+                     ("D69.6", "thrombocytopenia, unspecified"))),
+    SafetyRange("Z79.01", "CI-ANTICOAG", "long-term (current) use of anticoagulants",
+                ("BAcC-anticoag", "AACP-list"), contradicts="takes_listed_medicines"),
+    SafetyRange("Z95.0", "CI-DEVICE", "presence of a cardiac pacemaker",
+                ("Sierpina", "BAcC-pacemaker", "Cummings2011"),
+                contradicts="has_implanted_device"),
+    SafetyRange("Z33.1", "CI-PREGNANCY", "pregnant state", ("WHO1999-2.1", "AACP"),
+                contradicts="pregnant"),
+    SafetyRange("M45", "RF-10", "ankylosing spondylitis (axial spondyloarthritis, NG65): "
+                "known, so a rheumatology follow-up rather than a new referral",
+                ("NG65", "NHSL-axSpA")),
 )
 
 
@@ -140,6 +183,16 @@ def safety_range(code: str) -> SafetyRange | None:
     found = [r for r in SAFETY_RANGES if code.startswith(r.prefix)
              and (not r.encounters or code[-1] in r.encounters)]
     return max(found, key=lambda r: len(r.prefix), default=None)
+
+
+def contradictions(codes: Iterable[str]) -> dict[str, list[str]]:
+    """For each screening question a code contradicts when answered "no", the codes."""
+    found: dict[str, list[str]] = {}
+    for code in sorted({normalise(c) for c in codes}):
+        r = safety_range(code)
+        if r is not None and r.contradicts:
+            found.setdefault(r.contradicts, []).append(code)
+    return found
 
 
 def safety_rule(code: str) -> str:

@@ -262,6 +262,13 @@ def validate(answers: Answers) -> None:
     if unknown_codes:
         raise InvalidAnswer("diagnosis_codes",
                             f"Not on the diagnosis code list: {', '.join(unknown_codes)}.")
+    for question, codes in diagnoses.contradictions(answers.diagnosis_codes).items():
+        if getattr(answers, question) is False:
+            raise InvalidAnswer(question, f"The patient's diagnoses include {', '.join(codes)}: "
+                                "the answer cannot be no. Review the diagnosis or the answer.")
+    if answers.sex_at_birth == "male" and _coded_pregnancy(answers):
+        raise InvalidAnswer("diagnosis_codes", "A pregnancy code is recorded, but the patient's "
+                            "sex at birth is male: check the code or the patient's record.")
     for name in ("lymphoedema_regions", "tumour_regions", "skin_problem_regions"):
         unknown = set(getattr(answers, name)) - set(REGIONS)
         if unknown:
@@ -427,9 +434,9 @@ def _rf02(a: Answers, _: int) -> Effect | None:
     present = _names([(a.progressive_weakness, "progressive motor weakness"),
                       (a.multi_root_motor_deficit, "motor deficit at more than one root level")])
     if not present:
-        return None
+        return _coded_effect(a, "RF-02", Outcome.EMERGENCY)
     return Effect(Outcome.EMERGENCY, frozenset({Action.DEFER_REFER, Action.BLOCK_NEEDLING}),
-                  note="; ".join(present))
+                  note="; ".join(present + _coded(a, "RF-02")))
 
 
 def _neuro_symptoms(a: Answers) -> list[str]:
@@ -542,11 +549,13 @@ def _rf08(a: Answers, _: int) -> Effect | None:
         reasons.append("minor trauma with osteoporosis or corticosteroid use")
     if a.minor_trauma and _older_for_fracture(a):
         reasons.append("minor trauma at older age")
-    # A fragility fracture needs no trauma: older age and corticosteroid use are red flags
-    # on their own, and combined they say more (Williams 2013); two of the three with new
-    # pain fire (project rule: how many).
+    # A fragility fracture needs no trauma. Prolonged corticosteroid use is the history red
+    # flag with the highest post-test probability (Downie 2013: 33 %), and safety.md RF-08
+    # lists older age (men > 65, women > 75) on its own: either, with new pain, fires;
+    # osteoporosis counts with one of them (RF-08 lists it only with trauma).
     risks = _fragility_risks(a)
-    if a.new_episode and not a.minor_trauma and len(risks) >= 2:
+    if a.new_episode and not a.minor_trauma and (a.corticosteroid_use
+                                                 or _older_for_fracture(a)):
         reasons.append("new back pain without trauma, with " + " and ".join(risks))
     if a.abrupt_midline_pain_eased_lying:
         reasons.append("abrupt severe midline pain that settles lying flat")
@@ -600,6 +609,13 @@ def _first_onset(a: Answers) -> tuple[int | None, float | None]:
 def _rf10(a: Answers, _: int) -> Effect | None:
     # NICE NG65 (safety.md §1.3): back pain that began before 45 and has lasted more
     # than 3 months.
+    coded = _coded(a, "RF-10")
+    if coded:
+        # Already diagnosed: the rheumatology follow-up, not a new referral (NG65).
+        return Effect(Outcome.SOON, frozenset({Action.REQUIRE_ACK}),
+                      acknowledgement="Known axial spondyloarthritis: confirm rheumatology "
+                      "follow-up; refer if not under rheumatology care.",
+                      note="; ".join(coded))
     onset, weeks = _first_onset(a)
     if onset is None or weeks is None:
         return None
@@ -639,11 +655,13 @@ def _flag(attr: str, effect: Effect) -> Callable[[Answers, int], Effect | None]:
 
 
 def _anticoagulant(a: Answers, _: int) -> Effect | None:
-    if "anticoagulant" not in a.medication_classes:
+    coded = _coded(a, "CI-ANTICOAG")
+    if "anticoagulant" not in a.medication_classes and not coded:
         return None
     return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
                   acknowledgement="Anticoagulant: very superficial needling with fine (0.20 mm) "
-                  "needles; no intracapsular points.", note="takes an anticoagulant")
+                  "needles; no intracapsular points.",
+                  note="; ".join(["takes an anticoagulant"] + coded))
 
 
 def _antiplatelet(a: Answers, _: int) -> Effect | None:
@@ -716,6 +734,13 @@ def _blood_results(a: Answers, _: int) -> Effect | None:
 
 def _devices(a: Answers, _: int) -> Effect | None:
     electrical = [d for d in a.devices if d.active and d.electrical]
+    coded = _coded(a, "CI-DEVICE")
+    if coded and not any(d.kind == "pacemaker" for d in electrical):
+        # Coded, not on the device list: its site is not known, so it is asked for.
+        return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_EA, Action.REQUIRE_ACK}),
+                      acknowledgement="Cardiac pacemaker: no electroacupuncture; record the "
+                      "device and its site on the device list, and do not needle over it.",
+                      note="; ".join(coded) + ": no electroacupuncture; site not recorded")
     if not electrical:
         return None
     regions = frozenset(d.region for d in electrical if d.region)
@@ -725,8 +750,12 @@ def _devices(a: Answers, _: int) -> Effect | None:
                   note=f"implanted {kinds}: no electroacupuncture; no needling over the device")
 
 
+def _coded_pregnancy(a: Answers) -> list[str]:
+    return _coded(a, "CI-PREGNANCY")
+
+
 def _pregnancy(a: Answers, _: int) -> Effect | None:
-    if a.pregnant is not True:
+    if a.pregnant is not True and not _coded_pregnancy(a):
         return None
     weeks = a.gestational_weeks
     # safety.md §4: ≤ 12 weeks lower abdomen + lumbosacral; > 12 weeks upper
@@ -747,7 +776,7 @@ def _pregnancy(a: Answers, _: int) -> Effect | None:
                   frozenset({Action.REQUIRE_ACK, Action.BLOCK_POINTS, Action.BLOCK_EA}),
                   blocked_points=frozenset(PREGNANCY_BLOCKED_POINTS),
                   blocked_regions=frozenset(regions), acknowledgement=ack,
-                  note=f"pregnant ({when})")
+                  note="; ".join([f"pregnant ({when})"] + _coded_pregnancy(a)))
 
 
 def _regions(attr: str, note: str, ack: str = "") -> Callable[[Answers, int], Effect | None]:
@@ -773,7 +802,12 @@ def _bleeding_disorder(a: Answers, _: int) -> Effect | None:
     reasons = (["bleeding disorder"] if a.bleeding_disorder else []) + _coded(a, "CI-BLEEDING")
     if not reasons:
         return None
-    return Effect(Outcome.PRECAUTIONS, BLOCK,
+    # The clearance lifts the hold, not the bleeding risk: the precaution (and its needle
+    # ceilings, NEEDLE_LIMITS) stays in force after it.
+    return Effect(Outcome.PRECAUTIONS, BLOCK | ACK,
+                  acknowledgement="Bleeding disorder: only after the physician's clearance; "
+                  "very superficial needling with fine (0.20 mm) needles; press every site "
+                  "after withdrawal.",
                   note="; ".join(reasons) + ": physician clearance needed")
 
 
@@ -781,7 +815,10 @@ def _spinal_instability(a: Answers, _: int) -> Effect | None:
     reasons = (["spinal instability"] if a.spinal_instability else []) + _coded(a, "CI-SPINE")
     if not reasons:
         return None
-    return Effect(Outcome.PRECAUTIONS, frozenset({Action.BLOCK_NEEDLING}),
+    return Effect(Outcome.PRECAUTIONS, BLOCK | ACK,
+                  acknowledgement="Spinal instability: only after the specialist's clearance "
+                  "and within what the letter allows; no deep needling or pressure over the "
+                  "unstable segment; re-screen at once on any new neurological symptom.",
                   note="; ".join(reasons) + ": specialist clearance needed")
 
 
@@ -808,15 +845,18 @@ RULES: tuple[Rule, ...] = (
          ("CKS",), lambda a, t: _unanswered(a, t),
          project_rule="extends the §1.1 rule to every question: a blank is unknown, not no"),
     Rule("RF-02", "Severe or progressive neurological deficit",
-         "progressive motor weakness, or motor deficit at more than one root level",
-         "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02),
+         "progressive motor weakness, or motor deficit at more than one root level; or a "
+         "coded cord compression (G95.2-)",
+         "EMERGENCY; needling blocked", ("ACP2011", "NHS-slide"), _rf02,
+         project_rule="a coded cord compression counts as RF-02's severe neurological cause"),
     Rule("RF-03", "Suspected metastatic spinal cord compression",
          "history of cancer and new back pain (or a coded spinal malignancy: C41.2, C41.4, "
          "C72.0, C72.1, C79.5-, C90.0-) and any neurological symptom",
          "EMERGENCY; needling blocked", ("NG234", "Glos", "HeyNeuro"), _rf03),
     Rule("RF-04", "Known cancer, new back pain",
          "history of cancer and new back pain, or a coded spinal malignancy (C41.2, C41.4, "
-         "C72.0, C72.1, C79.5-, C90.0-); no neurological symptom",
+         "C72.0, C72.1, C79.5-, C90.0-, pathological fracture in neoplastic disease "
+         "M84.58-); no neurological symptom",
          "URGENT; needling blocked until cleared", ("ACP2011", "Glos"), _rf04,
          project_rule="a coded spinal malignancy counts whether the pain is new or not"),
     Rule("RF-05", "Weaker cancer features",
@@ -843,26 +883,30 @@ RULES: tuple[Rule, ...] = (
          project_rule="a coded cause raises its rule until cleared"),
     Rule("RF-08", "Suspected fragility fracture",
          "minor trauma with osteoporosis or corticosteroid use, or at older age (men over 65, "
-         "women over 75); new pain without trauma with two of older age, osteoporosis and "
-         "corticosteroid use; abrupt severe midline pain that settles lying flat; or a coded "
+         "women over 75); new pain without trauma with prolonged corticosteroid use or at "
+         "older age; abrupt severe midline pain that settles lying flat; or a coded "
          "vertebral fracture: collapsed vertebra (M48.5-), osteoporotic (M80.08-, M80.88-), "
-         "or traumatic at a later encounter (7th character D, G, K or S)",
+         "or traumatic at a later encounter (7th character D, G, K or S), or pathological "
+         "(M84.48-)",
          "SOON with acknowledgement; a coded fracture also blocks needling until cleared",
-         ("Glos", "ACP2011", "NHS-slide", "Williams2013"), _rf08,
-         project_rule="how the listed features combine (two of three without trauma)"),
+         ("Glos", "ACP2011", "NHS-slide", "Williams2013", "Downie2013"), _rf08,
+         project_rule="new pain for 'without trauma'; osteoporosis without trauma only with "
+         "another risk"),
     Rule("RF-09", "Symptomatic abdominal aortic aneurysm",
          "back pain (every patient here), with or without abdominal or flank pain, with "
          "collapse or a pulsatile abdominal mass; or a coded abdominal or thoracoabdominal "
-         "aortic aneurysm (I71.3- to I71.6-)",
+         "aortic aneurysm (I71.3- to I71.6-) or aortic dissection (I71.0-)",
          "EMERGENCY; needling blocked", ("BMJ-AAA", "Relias"), _rf09,
          project_rule="age, smoking, sex and family history do not fire alone; a coded "
-         "aneurysm with back pain counts as symptomatic until cleared"),
+         "aneurysm with back pain counts as symptomatic until cleared; a coded dissection "
+         "is RF-09's vascular emergency"),
     Rule("RF-10", "Axial spondyloarthritis (NICE NG65)",
          "first back pain ever before 45 and back pain for more than 3 months since (the age "
          "at the first back pain is asked; this episode's onset when it is the first); count "
-         "of the nine NG65 features",
-         "4 or more: SOON, refer to rheumatology; 3: SOON, HLA-B27 via a physician",
-         ("NG65", "NHSL-axSpA", "BJGP"), _rf10),
+         "of the nine NG65 features; or a coded ankylosing spondylitis (M45-)",
+         "4 or more: SOON, refer to rheumatology; 3: SOON, HLA-B27 via a physician; coded: "
+         "SOON, confirm rheumatology follow-up", ("NG65", "NHSL-axSpA", "BJGP"), _rf10,
+         project_rule="a coded diagnosis asks for the rheumatology follow-up"),
     Rule("CI-UNSTABLE", "Medical emergency or unstable/undiagnosed condition",
          "unstable or undiagnosed condition (e.g. unexplained syncope or seizures, septic or very "
          "weak)", "DEFER_REFER and BLOCK_NEEDLING",
@@ -870,11 +914,16 @@ RULES: tuple[Rule, ...] = (
          _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
                                             note="unstable or undiagnosed condition"))),
     Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
-         "bleeding disorder, or a coded haemophilia (D66, D67)",
-         "BLOCK_NEEDLING until physician clearance",
-         ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin"),
-         _bleeding_disorder),
-    Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant",
+         "bleeding disorder, or a coded bleeding disorder (D66, D67, D68.0-, D68.1, D68.2, "
+         "D69.1, D69.3, D69.4-, D69.5-, D69.6)",
+         "BLOCK_NEEDLING until physician clearance; after it, REQUIRE_ACK and the "
+         "anticoagulant's needle ceilings (0.20 mm, 10 mm)",
+         ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin", "BAcC-anticoag"),
+         _bleeding_disorder,
+         project_rule="a clearance lifts the hold, never the precaution: the anticoagulant's "
+         "superficial, fine-needle precaution applies to a cleared bleeding disorder"),
+    Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant, or a "
+         "coded long-term anticoagulant use (Z79.01)",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
          "most 0.20 mm gauge and 10 mm deep, enforced at save and signature",
          ("BAcC-anticoag", "AACP-list", "Rapson"), _anticoagulant,
@@ -898,10 +947,13 @@ RULES: tuple[Rule, ...] = (
          ("BAcC-anticoag",), _blood_results,
          project_rule="showing the results for acknowledgement; no threshold is sourced"),
     Rule("CI-DEVICE", "Implanted electrical device",
-         "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed",
-         "BLOCK_EA and BLOCK_POINTS over the device",
+         "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed;"
+         " or a coded cardiac pacemaker (Z95.0)",
+         "BLOCK_EA and BLOCK_POINTS over the device; coded without a listed device: BLOCK_EA "
+         "and REQUIRE_ACK (record its site)",
          ("Sierpina", "BAcC-pacemaker", "Cummings2011"), _devices),
-    Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks",
+    Rule("CI-PREGNANCY", "Pregnancy", "pregnant (or possibly pregnant), gestational weeks, or "
+         "a coded pregnant state (Z33.1)",
          "REQUIRE_ACK, BLOCK_POINTS (LI4, SP6, BL60, BL67, BL31-BL34, GB21; abdomen; lower back "
          "and sacral unless the clinic's setting lifts them) and BLOCK_EA",
          ("WHO1999-2.1", "AACP", "ShenNong"), _pregnancy,
@@ -916,8 +968,11 @@ RULES: tuple[Rule, ...] = (
          _regions("tumour_regions", "tumour", "Do not needle over the tumour site.")),
     Rule("CI-NEUTROPENIA", "Severe neutropenia", "severe neutropenia",
          "DEFER_REFER and BLOCK_NEEDLING", ("Physiopedia", "AIM-contra"),
-         _flag("severe_neutropenia", Effect(Outcome.SOON, DEFER_BLOCK,
-                                            note="severe neutropenia"))),
+         _flag("severe_neutropenia", Effect(Outcome.SOON, DEFER_BLOCK | ACK,
+                                            note="severe neutropenia",
+                                            acknowledgement="Severe neutropenia: only after "
+                                            "the medical clearance; strict asepsis.")),
+         project_rule="after clearance, the immunosuppression precaution (strict asepsis)"),
     Rule("CI-IMMUNO", "Immunosuppression", "immunosuppression or an immunosuppressant",
          "REQUIRE_ACK", ("Physiopedia", "AIM-contra", "AACP-list"),
          lambda a, _: Effect(Outcome.PRECAUTIONS, ACK, note="immunosuppressed",
@@ -931,7 +986,11 @@ RULES: tuple[Rule, ...] = (
                                              "risk; strict asepsis, no indwelling needles."))),
     Rule("CI-SPINE", "Spinal instability", "spinal instability, or a coded spinal instability "
          "(M53.2-, M43.3, M43.4)",
-         "BLOCK_NEEDLING until specialist clearance", ("AACP-list",), _spinal_instability),
+         "BLOCK_NEEDLING until specialist clearance; after it, REQUIRE_ACK (no deep "
+         "needling or pressure over the unstable segment)", ("AACP-list",),
+         _spinal_instability,
+         project_rule="the precaution kept after clearance (AACP's reason: relaxing "
+         "protective muscle could risk cord compression)"),
     Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
          "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
          _regions("lymphoedema_regions", "lymphoedema")),
@@ -1017,7 +1076,10 @@ class NeedleLimit:
 
 _SUPERFICIAL_FINE = NeedleLimit(Decimal("10"), Decimal("0.20"),
                                 "very superficial needling with fine (0.20 mm) needles")
-NEEDLE_LIMITS = {"CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE,
+# A cleared bleeding disorder keeps the same ceilings (project rule: a clearance lifts the
+# hold, never the precaution).
+NEEDLE_LIMITS = {"CI-BLEEDING": _SUPERFICIAL_FINE,
+                 "CI-ANTICOAG": _SUPERFICIAL_FINE, "CI-ANTIPLATELET": _SUPERFICIAL_FINE,
                  "CI-ANTITHROMBOTIC-2": _SUPERFICIAL_FINE, "CI-HERB-BLEED": _SUPERFICIAL_FINE}
 
 
@@ -1038,6 +1100,22 @@ def needle_limit_problems(rule_ids: list[str], rows: list[dict[str, Any]]) -> li
                 problems.append(f"{where}: needle gauge {gauge or 'not recorded'} is thicker "
                                 f"than {title} allows ({limit.words}).")
     return problems
+
+
+def within_needle_limits(rule_ids: list[str], row: dict[str, Any]) -> dict[str, Any]:
+    """A pre-filled needle row brought within every precaution's depth and gauge ceiling
+    (NEEDLE_LIMITS): the pre-fill never starts beyond what the save would refuse."""
+    limits = [NEEDLE_LIMITS[r] for r in dict.fromkeys(rule_ids) if r in NEEDLE_LIMITS]
+    if not limits:
+        return row
+    depth = min(limit.max_depth_mm for limit in limits)
+    gauge = min(limit.max_gauge_mm for limit in limits)
+    row = dict(row)
+    if row.get("depth_mm") is not None and Decimal(str(row["depth_mm"])) > depth:
+        row["depth_mm"] = depth
+    if row.get("gauge_mm") is None or Decimal(str(row["gauge_mm"])) > gauge:
+        row["gauge_mm"] = str(gauge)
+    return row
 
 
 # These rules always fire; they are not reasons for caution about this patient.
@@ -1081,7 +1159,8 @@ def _possible_values(name: str, a: Answers) -> tuple[object, ...]:
 
 
 # The only questions whose answer validate() can refuse for a patient.
-_CONSTRAINED = frozenset({"pregnant", "first_back_pain_age"})
+_CONSTRAINED = frozenset({"pregnant", "first_back_pain_age"}
+                         | {r.contradicts for r in diagnoses.SAFETY_RANGES if r.contradicts})
 
 
 def _with(a: Answers, name: str, value: Any) -> Answers | None:

@@ -7,7 +7,6 @@ live here, once, not in forms.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +15,7 @@ from acuback.accounts.models import Location, Practitioner
 from acuback.clinical import points
 from acuback.patients.models import Patient
 
-from .selectors import SafetyProfile, safety_profile
+from .selectors import SafetyProfile, patient_holds, register_hold, safety_profile
 
 
 @dataclass(frozen=True)
@@ -32,20 +31,10 @@ class NeedlingRefused(Exception):
         self.problems = problems
 
 
-# Reasons held by apps above this one that stop needling for a patient (outcomes: an open
-# safety alert, safety.md §2), registered at start-up (AppConfig.ready): the pre-needling
-# check and the session gate read this one list, so they cannot disagree.
-_HOLDS: list[Callable[[Patient], list[str]]] = []
-
-
-def register_hold(reasons: Callable[[Patient], list[str]]) -> None:
-    if reasons not in _HOLDS:
-        _HOLDS.append(reasons)
-
-
-def patient_holds(patient: Patient) -> list[str]:
-    """Every registered reason, in words, that needling may not go ahead for the patient."""
-    return [reason for reasons in _HOLDS for reason in reasons(patient)]
+# The holds registered by apps above this one (an open safety alert) live with the safety
+# profile (selectors.register_hold), so every page's summary and this gate read one list.
+__all__ = ["NeedlingCheck", "NeedlingRefused", "needling_check", "patient_holds",
+           "register_hold", "require_needling_allowed"]
 
 
 def needling_check(*, patient: Patient, practitioner: Practitioner | None, location: Location,
@@ -63,8 +52,7 @@ def needling_check(*, patient: Patient, practitioner: Practitioner | None, locat
         if not clearance.cleared:
             problems.append(f"{practitioner.display_name} is not cleared to needle at "
                             f"{location.name}: {clearance.reason}.")
-    problems += patient_holds(patient)
-    problems += list(profile.needling_reasons)
+    problems += list(profile.needling_reasons)  # with the holds (an open safety alert)
     # Today at the location where the needling happens (its zone may not be the clinic's).
     if profile.screening is not None and zones.local(profile.screening.signed_at,
                                                      location).date() != on:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -222,6 +223,23 @@ def _coded_since(screening: Screening) -> list[str]:
             if d is not None and d.safety_rule and d.code not in named]
 
 
+# Reasons held by apps above this one that stop needling for a patient (outcomes: an open
+# safety alert, safety.md §2), registered at start-up (AppConfig.ready). The safety profile
+# reads them, so every page's "needling allowed" and the session gate (which reads the
+# profile) cannot disagree.
+_HOLDS: list[Callable[[Patient], list[str]]] = []
+
+
+def register_hold(reasons: Callable[[Patient], list[str]]) -> None:
+    if reasons not in _HOLDS:
+        _HOLDS.append(reasons)
+
+
+def patient_holds(patient: Patient) -> list[str]:
+    """Every registered reason, in words, that needling may not go ahead for the patient."""
+    return [reason for reasons in _HOLDS for reason in reasons(patient)]
+
+
 def safety_profile(*, patient: Patient, on: date,
                    consents_in_force: set[str] | None = None) -> SafetyProfile:
     """From the latest signed screening, its clearances and acknowledgements, and consents.
@@ -230,7 +248,7 @@ def safety_profile(*, patient: Patient, on: date,
     screening = latest_signed_screening(patient)
     kinds_in_force = consents_in_force if consents_in_force is not None else \
         Consent.objects.kinds_in_force(patient.pk)
-    reasons: list[str] = []
+    reasons: list[str] = patient_holds(patient)
     if ConsentKind.TREATMENT not in kinds_in_force:
         reasons.append("No signed treatment consent is in force.")
     ea_consent = ConsentKind.ELECTROACUPUNCTURE in kinds_in_force
@@ -326,15 +344,26 @@ def _blocked_by(findings: tuple[dict, ...], decision: dict
         named = set(f.get("blocked_points", decision.get("blocked_points", [])))
         regions = set(f.get("blocked_regions", decision.get("blocked_regions", [])))
         named -= set(PROHIBITED_POINTS)
-        where = f" ({', '.join(sorted(r.replace('_', ' ') for r in regions))})" \
-            if regions else ""
         if f["rule"] == "CI-PREGNANCY":
             named |= set(PREGNANCY_POINTS)  # the catalogue's pregnancy-caution points
-            where += " and each pregnancy-caution point"  # why LI4, on the hand, is blocked
-        codes = named | {p.code for p in points.in_regions(regions)}
-        if codes:
-            groups.append((f"{f['title']}{where}", tuple(sorted(codes))))
+        # Each point its own reason: a named point what it is named for, a point in a
+        # blocked region that region (a named point inside a region gets both).
+        if named:
+            groups.append((f"{f['title']}: "
+                           f"{NAMED_POINT_REASONS.get(f['rule'], 'a named point')}",
+                           tuple(sorted(named))))
+        in_regions = {p.code for p in points.in_regions(regions)}
+        if in_regions:
+            where = ", ".join(sorted(r.replace("_", " ") for r in regions))
+            groups.append((f"{f['title']} ({where})", tuple(sorted(in_regions))))
     return tuple(groups)
+
+
+# Why a finding names its points (safety.md §4: the named-point lists of pregnancy).
+NAMED_POINT_REASONS = {
+    "CI-PREGNANCY": "a pregnancy-caution point, traditionally forbidden in pregnancy (LI4, "
+                    "SP6, BL60, BL67, BL31-BL34, GB21 on the named-point lists)",
+}
 
 
 def clearance_summary(c: ReferralClearance) -> str:

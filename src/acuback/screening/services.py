@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -10,6 +13,7 @@ from django.utils import timezone
 
 from acuback import signing
 from acuback.accounts import policy, zones
+from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_record
 from acuback.clinical.safety import (
     Outcome,
@@ -199,6 +203,65 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
     return screening
 
 
+# Titles and credentials: not part of a person's name, for counting and comparing names.
+_NOT_NAME = frozenset({"dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor",
+                       "md", "do", "lac", "dacm", "dipl", "om", "phd", "rn", "np", "pa", "dc",
+                       "pt", "dpt", "mbbs", "mbchb", "frcp", "frcs", "mrcgp", "facp", "lic"})
+# A clearance letter's reference names who wrote it, when, and where it is filed.
+MIN_LETTER_CHARS = 15
+MIN_LETTER_WORDS = 3
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words of a person's name, compared without case, accents, punctuation, titles,
+    credentials, initials or a specialty in brackets ("Dr. Méi Lín, L.Ac. (TCM)" ->
+    {mei, lin})."""
+    text = re.sub(r"\([^)]*\)", " ", text)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c)).casefold().replace(".", "")
+    return frozenset(w for w in re.findall(r"[^\W\d_]+", text)
+                     if len(w) > 1 and w not in _NOT_NAME)
+
+
+def clearing_clinician_problem(name: str, *, own_names: Iterable[tuple[str, str]]
+                               ) -> str | None:
+    """Why `name` cannot be the clinician who cleared a finding, or None. `own_names`:
+    (name, who) of the people who may not clear their own patient's finding."""
+    words = name_words(name)
+    if len(words) < 2:
+        return ("Give the assessing clinician's first and last name (and role), e.g. "
+                "Dr Priya Raman (haematology).")
+    for own, who in own_names:
+        theirs = name_words(own)
+        if len(theirs) >= 2 and (words <= theirs or theirs <= words):
+            return (f"The clearing clinician must be the doctor who assessed the patient, not "
+                    f"{who}: a medical clearance comes from outside the clinic.")
+    return None
+
+
+def clearance_letter_problem(letter: str) -> str | None:
+    """Why `letter` is not a reference to a clearance letter, or None."""
+    words = re.findall(r"[^\W\d_]{2,}", letter)
+    if len(letter.strip()) < MIN_LETTER_CHARS or len(words) < MIN_LETTER_WORDS:
+        return ("Give the letter's reference: who wrote it, its date and where it is filed "
+                f"(at least {MIN_LETTER_CHARS} characters and {MIN_LETTER_WORDS} words).")
+    return None
+
+
+def _own_names(screening: Screening, request: HttpRequest) -> list[tuple[str, str]]:
+    """The recording user and every practitioner of the patient's clinic, by name."""
+    user = request.user
+    mine = [(user.get_full_name(), "yourself (the person recording it)")]
+    mine += [(p.display_name, "yourself (the person recording it)")
+             for p in Practitioner.objects.filter(user_id=user.pk)]
+    clinic = Practitioner.objects.filter(clinic_id=screening.patient.clinic_id)
+    for display, first, last in clinic.values_list("display_name", "user__first_name",
+                                                   "user__last_name"):
+        mine += [(display, f"a practitioner of this clinic ({display})"),
+                 (f"{first or ''} {last or ''}", f"a practitioner of this clinic ({display})")]
+    return mine
+
+
 def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpRequest,
                    cleared_by_name: str, cleared_on: date | None, letter: str = "",
                    allows: str = ClearanceAllows.NEEDLING,
@@ -220,12 +283,21 @@ def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpR
         raise ScreeningError(f"Not an open finding that needs a clearance: {', '.join(unknown)}.")
     medical_only = [r for r in rule_ids
                     if needs_medical_clearance(r, Outcome[open_findings[r]["outcome"]])]
+    medical = kind == ClearanceKind.MEDICAL_CLEARANCE
+    # Project rule: a clearance answers the finding raised in this episode, so it is dated
+    # on or after the episode was opened (an older letter predates what it clears).
+    opened = screening.episode.opened_on
     missing = {"cleared_by_name": "Say who assessed and cleared it." if not
-               cleared_by_name.strip() else "",
+               cleared_by_name.strip() else clearing_clinician_problem(
+                   cleared_by_name, own_names=_own_names(screening, request) if medical
+                   else []) or "",
                "cleared_on": "Give the date of the assessment or decision." if cleared_on is None
-               else "This date is in the future." if cleared_on > timezone.localdate() else "",
-               "letter": "A medical clearance needs its letter." if
-               kind == ClearanceKind.MEDICAL_CLEARANCE and not letter.strip() else "",
+               else "This date is in the future." if cleared_on > timezone.localdate()
+               else f"The clearance is dated {cleared_on}, before this episode was opened on "
+               f"{opened}: the assessment must be on or after it." if cleared_on < opened
+               else "",
+               "letter": ("A medical clearance needs its letter." if not letter.strip()
+                          else clearance_letter_problem(letter) or "") if medical else "",
                "note": "Give the details or your reasoning." if not note.strip() else "",
                "allows": "" if allows in ClearanceAllows.values else "Choose what it allows.",
                "kind": "Choose how it was cleared." if kind not in ClearanceKind.values

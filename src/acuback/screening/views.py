@@ -194,6 +194,9 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
         "can_sign": can_sign and not screening.is_signed,
         "can_clear": policy.can(request.user, "referral.clear", patient.clinic_id),
         "preview": preview, "decision": screening.decision,
+        # Today's answer for the latest signed screening: the gate's own profile.
+        "profile": safety_profile(patient=patient, on=zones.today_at(patient.clinic))
+        if screening.is_signed else None,
         "clearance_form": ClearanceForm(open_findings=[f for f, c in clearances if c is None]),
         "clearances": [(f, c, clearance_summary(c) if c else "") for f, c in clearances],
         "acknowledged": {a.text for a in screening.acknowledgements.all()},

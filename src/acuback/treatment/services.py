@@ -19,7 +19,7 @@ from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
 from acuback.clinical import cpt, electrodes, points
-from acuback.clinical.safety import needle_limit_problems
+from acuback.clinical.safety import needle_limit_problems, within_needle_limits
 from acuback.outcomes.tasks import charts_draw_later
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus
 from acuback.screening.enforcement import NeedlingRefused, needling_check, patient_holds
@@ -239,6 +239,10 @@ def session_start(*, episode: EpisodeOfCare, practitioner: Practitioner | None,
                       session_date=zones.today_at(location), created_by=request.user,
                       adjuncts=adjuncts)
     check = _gate(session, insertions, needle_sets, practitioner)
+    # A pre-fill starts within the patient's precaution ceilings (a cleared bleeding
+    # disorder, an anticoagulant): the save would refuse anything beyond them.
+    limits = [f["rule"] for f in check.profile.findings]
+    insertions = [within_needle_limits(limits, row) for row in insertions]
     with transaction.atomic():
         session.pre_treatment_check = check.profile.screening
         session.acknowledgements = list(check.profile.required_acknowledgements)

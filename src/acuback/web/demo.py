@@ -413,7 +413,7 @@ def _demo_screenings(patients: list[Patient], user: User, today: date) -> list[P
     ReferralClearance.objects.create(
         screening=urgent, rule_id="RF-04", raised_by=referral["note"],
         kind=ClearanceKind.MEDICAL_CLEARANCE, recorded_by=user,
-        cleared_by_name="Dr Patel (oncology)", cleared_on=today - timedelta(days=3),
+        cleared_by_name="Dr Anita Patel (oncology)", cleared_on=today - timedelta(days=3),
         letter="Letter from Dr Patel, oncology clinic, filed in the patient's documents.",
         note="Seen by oncology; imaging shows no metastasis. Cleared for acupuncture.")
     EpisodeOfCare.objects.filter(pk=urgent.episode_id).update(status=EpisodeStatus.OPEN)
