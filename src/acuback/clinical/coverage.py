@@ -83,7 +83,7 @@ def eligibility(*, duration_weeks: float, specific_cause: bool, related_to_surge
     if related_to_pregnancy:
         reasons.append("associated with pregnancy")
     codes = list(diagnosis_codes)
-    held = ()
+    held: tuple[str, ...] = ()
     if covered_codes is None:
         held = (NCD_LIST_NOT_LOADED,)
     elif not codes or codes[0] not in covered_codes:

@@ -429,7 +429,8 @@ class _PartWriter:
     PART_CHARS = 1 << 20
 
     def __init__(self, job: BulkExport, name: str):
-        self.job, self.name, self.part, self.buffer, self.size = job, name, 0, [], 0
+        self.job, self.name, self.part, self.size = job, name, 0, 0
+        self.buffer: list[str] = []
 
     def __enter__(self) -> _PartWriter:
         return self
