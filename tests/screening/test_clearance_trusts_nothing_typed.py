@@ -75,6 +75,14 @@ def test_another_practitioner_of_the_clinic_cannot_be_the_clearer(bleeding):
                                      cleared_by_name="Tom Okafor")
 
 
+def test_the_patient_cannot_be_named_as_the_clearer(bleeding):
+    """A clinician's re-check cleared a haemophilia in the patient's own name."""
+    patient = bleeding.patient
+    for name in (f"{patient.given_name} {patient.family_name}",
+                 f"{patient.family_name}, {patient.given_name}"):
+        assert "the patient" in refused(bleeding, "cleared_by_name", cleared_by_name=name)
+
+
 def test_the_recording_user_cannot_name_themself(bleeding):
     admin = make_user(bleeding.clinic, "clinic_admin")
     admin.first_name, admin.last_name = "Rosa", "Alvarez"

@@ -249,7 +249,8 @@ def clearance_letter_problem(letter: str) -> str | None:
 
 
 def _own_names(screening: Screening, request: HttpRequest) -> list[tuple[str, str]]:
-    """The recording user and every practitioner of the patient's clinic, by name."""
+    """The recording user, every practitioner of the patient's clinic and the patient
+    themself, by name."""
     user = request.user
     mine = [(user.get_full_name(), "yourself (the person recording it)")]
     mine += [(p.display_name, "yourself (the person recording it)")
@@ -259,6 +260,9 @@ def _own_names(screening: Screening, request: HttpRequest) -> list[tuple[str, st
                                                    "user__last_name"):
         mine += [(display, f"a practitioner of this clinic ({display})"),
                  (f"{first or ''} {last or ''}", f"a practitioner of this clinic ({display})")]
+    patient = screening.patient  # a clearance is never the patient's own word
+    mine += [(f"{given} {patient.family_name}", "the patient")
+             for given in {patient.given_name, patient.preferred_name} if given]
     return mine
 
 
