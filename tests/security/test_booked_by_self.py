@@ -8,7 +8,6 @@ practitioner is one) oversees every record and is not asked."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -31,6 +30,7 @@ from tests.factories import (
     make_user,
     request_for,
 )
+from tests.security.care_doors import closed, doors, encounters_found
 from tests.security.test_break_glass_api import _token
 
 
@@ -48,38 +48,17 @@ def record(world):
     return w
 
 
-def _doors(w) -> dict[str, str]:
-    return {
-        "chart": reverse("patient_clinical", args=[w.patient.pk]),
-        "pdf": reverse("episode_report", args=[w.patient.pk, w.episode.pk, "progress"])
-        + "?format=pdf",
-        "fhir_read": f"/fhir/Encounter/{w.session.pk}",
-        "fhir_everything": f"/fhir/Patient/{w.patient.pk}/$everything",
-        "api_scores": f"/api/patients/{w.patient.pk}/scores",
-    }
-
-
-def _closed(response) -> bool:
-    if response.status_code == 302:
-        return "/break-glass/" in response["Location"]
-    return response.status_code == 404
-
-
-def _encounters_found(client, headers) -> int:
-    return json.loads(client.get("/fhir/Encounter?_count=500", **headers).content)["total"]
-
-
 def _all_doors(w, login):
     client = login(w.colleague)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(w.colleague, w.clinic)}"}
     token_client = Client()
     results = {}
-    for name, url in _doors(w).items():
+    for name, url in doors(w).items():
         results[name] = client.get(url)
         if name.startswith(("fhir", "api")):
             results[name + " (token)"] = token_client.get(url, **headers)
-    results["search"] = _encounters_found(client, {})
-    results["search (token)"] = _encounters_found(token_client, headers)
+    results["search"] = encounters_found(client, {})
+    results["search (token)"] = encounters_found(token_client, headers)
     return results
 
 
@@ -89,7 +68,7 @@ def test_a_self_booked_visit_opens_no_door(record, login):
         if name.startswith("search"):
             assert response == 0, name
         else:
-            assert _closed(response), name
+            assert closed(response), name
 
 
 def test_booking_himself_through_the_calendar_page_opens_nothing(record, login):
@@ -110,7 +89,7 @@ def test_booking_himself_through_the_calendar_page_opens_nothing(record, login):
     assert response.status_code == 302, response.content.decode()[:500]
     booked = Appointment.objects.get(practitioner=w.colleague.record, start=start)
     assert booked.booked_by == w.colleague
-    assert _closed(client.get(reverse("patient_clinical", args=[w.patient.pk])))
+    assert closed(client.get(reverse("patient_clinical", args=[w.patient.pk])))
 
 
 @pytest.mark.parametrize("who", ["front_desk", "admin", "practitioner"])
@@ -172,7 +151,7 @@ def test_the_one_patient_rule_and_the_filter_agree_on_who_stands_behind_it(
 def test_a_solo_practitioner_who_is_the_clinic_admin_keeps_every_record(record, login):
     w = record
     Membership.objects.create(user=w.colleague, clinic=w.clinic, role="clinic_admin")
-    for name, url in _doors(w).items():
+    for name, url in doors(w).items():
         assert login(w.colleague).get(url).status_code == 200, name
 
 

@@ -9,7 +9,6 @@ the browser session and through the practitioner's own read token."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from tests.factories import (
     make_record,
     make_user,
 )
+from tests.security.care_doors import closed, doors, encounters_found
 from tests.security.test_break_glass_api import _token
 
 
@@ -46,48 +46,25 @@ def record(world):
     return w
 
 
-def _doors(w) -> dict[str, str]:
-    return {
-        "chart": reverse("patient_clinical", args=[w.patient.pk]),
-        "pdf": reverse("episode_report", args=[w.patient.pk, w.episode.pk, "progress"])
-        + "?format=pdf",
-        "fhir_read": f"/fhir/Encounter/{w.session.pk}",
-        "fhir_everything": f"/fhir/Patient/{w.patient.pk}/$everything",
-        "api_scores": f"/api/patients/{w.patient.pk}/scores",
-    }
-
-
-def _closed(response) -> bool:
-    """The door asks for the glass: a web page sends to the break-the-glass page, an API
-    refuses (404, as for an id that does not exist)."""
-    if response.status_code == 302:
-        return "/break-glass/" in response["Location"]
-    return response.status_code == 404
-
-
-def _encounters_found(client, headers) -> int:
-    return json.loads(client.get("/fhir/Encounter?_count=500", **headers).content)["total"]
-
-
 def test_a_kept_self_booked_visit_opens_no_door_until_the_patient_confirms(record, login):
     w = record
     client = login(w.colleague)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(w.colleague, w.clinic)}"}
     token_client = Client()  # the practitioner's own read token, no session
-    for name, url in _doors(w).items():
-        assert _closed(client.get(url)), name
+    for name, url in doors(w).items():
+        assert closed(client.get(url)), name
         if name.startswith(("fhir", "api")):
-            assert _closed(token_client.get(url, **headers)), (name, "token")
-    assert _encounters_found(client, {}) == 0
-    assert _encounters_found(token_client, headers) == 0
+            assert closed(token_client.get(url, **headers)), (name, "token")
+    assert encounters_found(client, {}) == 0
+    assert encounters_found(token_client, headers) == 0
 
     # Confirmed by the patient (from the e-mail the record's address received): care.
     Appointment.objects.filter(pk=w.kept.pk).update(patient_confirmed_at=timezone.now())
-    for name, url in _doors(w).items():
+    for name, url in doors(w).items():
         response = (token_client.get(url, **headers) if name.startswith(("fhir", "api"))
                     else client.get(url))
         assert response.status_code == 200, name
-    assert _encounters_found(client, {}) == 1
+    assert encounters_found(client, {}) == 1
 
 
 @pytest.mark.parametrize(("booked_via", "confirmed", "care"), [

@@ -67,25 +67,21 @@ def _from_bool(value: bool | None) -> str:
     return {True: "yes", False: "no"}.get(value, "")
 
 
+def _question(name: str) -> forms.ChoiceField:
+    """A yes/no question in front of a list: blank stays "not asked"."""
+    return forms.ChoiceField(label=QUESTION_TEXT[name], required=False, choices=YES_NO,
+                             widget=forms.RadioSelect)
+
+
 class IntakeForm(AsciiDigitsMixin, forms.Form):
     """The screening questions. Blank means "not asked yet": a draft may be partial."""
 
     # Questions, not tick boxes alone: left blank, "none" would be read as "no" (issue #26).
-    takes_listed_medicines = forms.ChoiceField(
-        label=QUESTION_TEXT["takes_listed_medicines"], required=False, choices=YES_NO,
-        widget=forms.RadioSelect)
-    has_implanted_device = forms.ChoiceField(
-        label=QUESTION_TEXT["has_implanted_device"], required=False, choices=YES_NO,
-        widget=forms.RadioSelect)
-    has_skin_problem = forms.ChoiceField(
-        label=QUESTION_TEXT["has_skin_problem"], required=False, choices=YES_NO,
-        widget=forms.RadioSelect)
-    has_tumour = forms.ChoiceField(
-        label=QUESTION_TEXT["has_tumour"], required=False, choices=YES_NO,
-        widget=forms.RadioSelect)
-    has_lymphoedema = forms.ChoiceField(
-        label=QUESTION_TEXT["has_lymphoedema"], required=False, choices=YES_NO,
-        widget=forms.RadioSelect)
+    takes_listed_medicines = _question("takes_listed_medicines")
+    has_implanted_device = _question("has_implanted_device")
+    has_skin_problem = _question("has_skin_problem")
+    has_tumour = _question("has_tumour")
+    has_lymphoedema = _question("has_lymphoedema")
     medication_classes = forms.MultipleChoiceField(
         label="If yes, which", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(m, MEDICATION_LABELS[m]) for m in MEDICATION_CLASSES])
