@@ -83,6 +83,15 @@ def test_the_patient_cannot_be_named_as_the_clearer(bleeding):
         assert "the patient" in refused(bleeding, "cleared_by_name", cleared_by_name=name)
 
 
+def test_another_patient_of_the_clinic_cannot_be_named_as_the_clearer(bleeding):
+    """The re-check cleared a finding in the name of another patient (Grace Thompson)."""
+    from tests.factories import make_patient
+
+    other = make_patient(bleeding.clinic, given_name="Grace", family_name="Thompson")
+    assert "a patient of this clinic" in refused(
+        bleeding, "cleared_by_name", cleared_by_name=f"Dr {other.given_name} {other.family_name}")
+
+
 def test_the_recording_user_cannot_name_themself(bleeding):
     admin = make_user(bleeding.clinic, "clinic_admin")
     admin.first_name, admin.last_name = "Rosa", "Alvarez"

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from acuback.clinical.safety import (
     Outcome,
     needs_medical_clearance,
 )
-from acuback.patients.models import EpisodeOfCare, EpisodeStatus
+from acuback.patients.models import EpisodeOfCare, EpisodeStatus, Patient
 
 from .forms import reset_today_only
 from .models import (
@@ -248,7 +249,8 @@ def clearance_letter_problem(letter: str) -> str | None:
     return None
 
 
-def _own_names(screening: Screening, request: HttpRequest) -> list[tuple[str, str]]:
+def _own_names(screening: Screening, request: HttpRequest, typed: str = ""
+               ) -> list[tuple[str, str]]:
     """The recording user, every practitioner of the patient's clinic and the patient
     themself, by name."""
     user = request.user
@@ -263,6 +265,16 @@ def _own_names(screening: Screening, request: HttpRequest) -> list[tuple[str, st
     patient = screening.patient  # a clearance is never the patient's own word
     mine += [(f"{given} {patient.family_name}", "the patient")
              for given in {patient.given_name, patient.preferred_name} if given]
+    # Nor a patient of the clinic: only those whose family name is one of the typed words.
+    words = name_words(typed)
+    if len(words) >= 2:
+        same_family = Q()
+        for word in words:
+            same_family |= Q(family_name__iexact=word)
+        mine += [(f"{given} {family}", "a patient of this clinic")
+                 for given, family in Patient.objects.filter(same_family,
+                                                             clinic_id=patient.clinic_id)
+                 .exclude(pk=patient.pk).values_list("given_name", "family_name")[:50]]
     return mine
 
 
@@ -293,7 +305,7 @@ def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpR
     opened = screening.episode.opened_on
     missing = {"cleared_by_name": "Say who assessed and cleared it." if not
                cleared_by_name.strip() else clearing_clinician_problem(
-                   cleared_by_name, own_names=_own_names(screening, request) if medical
+                   cleared_by_name, own_names=_own_names(screening, request, cleared_by_name) if medical
                    else []) or "",
                "cleared_on": "Give the date of the assessment or decision." if cleared_on is None
                else "This date is in the future." if cleared_on > timezone.localdate()
