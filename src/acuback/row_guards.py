@@ -76,6 +76,13 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         Guard("billing_payment", None, "payments are never changed or deleted; record a "
               "refund", no_update=True),
     ),
+    # A signed ABN and its scan are the patient's signed notice: kept as signed.
+    "billing.abn": (
+        Guard("billing_abn", None, "signed ABNs are never changed or deleted",
+              no_update=True),
+        Guard("billing_abnscan", None, "ABN scans are never changed or deleted",
+              no_update=True),
+    ),
     "audit": (
         Guard("audit_auditevent", None, "audit events are never changed or deleted",
               no_update=True),

@@ -215,7 +215,6 @@ class Abn(models.Model):
                                               default=AbnOption.BILL_MEDICARE)
     how = models.CharField(max_length=10, choices=AbnSignedHow.choices,
                            default=AbnSignedHow.ON_SCREEN)
-    scan = models.FileField(upload_to="abn/%Y/", blank=True)
     services = models.CharField(max_length=300, blank=True)
     estimated_cost = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
 
@@ -225,6 +224,22 @@ class Abn(models.Model):
 
     def __str__(self) -> str:
         return f"ABN {self.visit_date} — {self.patient}"
+
+
+class AbnScan(models.Model):
+    """The scan of an ABN signed on paper. Kept in the database, not on a node's disk, so
+    every app server serves it, the backup holds it, and it is written with the ABN in
+    one transaction (issue #31 §5; docs/decisions.md). Never changed or deleted."""
+
+    abn = models.OneToOneField(Abn, on_delete=models.PROTECT, related_name="scan")
+    media_type = models.CharField(max_length=40)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=200, blank=True)  # as uploaded, for the download
+
+    def __str__(self) -> str:
+        return f"Scan of {self.abn}"
 
 
 # Patients who pay (issue #29 §4). Invoices, their lines, payments and voids are written

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from datetime import date
 from decimal import Decimal
@@ -20,6 +22,7 @@ from acuback.patients.models import Patient
 from . import ledger
 from .models import (
     Abn,
+    AbnScan,
     AbnSignedHow,
     CoveragePlan,
     FeeSchedule,
@@ -253,7 +256,8 @@ def package_sell(*, patient, visits: int, price: Decimal, request: HttpRequest) 
     return invoice
 
 
-_SCAN_TYPES = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG"}
+_SCAN_TYPES = {b"%PDF": "application/pdf", b"\x89PNG": "image/png",
+               b"\xff\xd8\xff": "image/jpeg"}
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -294,8 +298,15 @@ def abn_record(*, patient, visit_date: date, option: int, how: str, signature_na
             patient=patient, visit_date=visit_date, option=option, how=how,
             signature_name=signature_name.strip(), signed_on=signed_on,
             reason="; ".join(notice.reasons)[:300], services=notice.services[:300],
-            estimated_cost=notice.estimated_cost,
-            scan=scan if how == AbnSignedHow.SCANNED else "")
+            estimated_cost=notice.estimated_cost)
+        if how == AbnSignedHow.SCANNED:
+            content = scan.read()
+            AbnScan.objects.create(
+                abn=abn, content=content, size=len(content),
+                media_type=next(kind for magic, kind in _SCAN_TYPES.items()
+                                if content.startswith(magic)),
+                sha256=hashlib.sha256(content).hexdigest(),
+                filename=os.path.basename(scan.name or "")[:200])
         audit_record(request=request, action="billing.abn_record", patient=patient,
                      detail={"abn": abn.pk, "visit_date": visit_date.isoformat(),
                              "option": option, "how": how})

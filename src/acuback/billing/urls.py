@@ -23,5 +23,6 @@ patient_urlpatterns = [
     path("<id:pk>/account/packages/", views.package_sell_view, name="package_sell"),
     path("<id:pk>/abn/", views.abn_prepare, name="abn_prepare"),
     path("<id:pk>/abn/signed/", views.abn_record_view, name="abn_record"),
+    path("<id:pk>/abn/<id:abn_pk>/scan/", views.abn_scan, name="abn_scan"),
     path("<id:pk>/account/statement/", views.patient_statement, name="patient_statement"),
 ]

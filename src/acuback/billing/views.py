@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -31,7 +32,7 @@ from .forms import (
     PackageForm,
     PaymentForm,
 )
-from .models import FeeSchedule, Invoice, Payer, Payment
+from .models import Abn, AbnScan, FeeSchedule, Invoice, Payer, Payment
 from .services import fee_schedule_save
 
 
@@ -143,6 +144,8 @@ def _account_context(request, patient, **forms) -> dict:
         "invoices": invoices,
         "payments": list(Payment.objects.filter(patient=patient).select_related("invoice")),
         "packages": ledger.packages_with_visits_left(patient),
+        "abns": list(Abn.objects.filter(patient=patient).annotate(
+            has_scan=Exists(AbnScan.objects.filter(abn=OuterRef("pk"))))),
         "issue_form": forms.get("issue_form") or InvoiceIssueForm(
             initial={"date_of_service": zones.today_at(patient.clinic), "use_package": True}),
         "payment_form": forms.get("payment_form") or PaymentForm(invoices=invoices),
@@ -298,6 +301,20 @@ def abn_prepare(request: HttpRequest, pk: int) -> HttpResponse:
         return pdf_response(request, "billing/abn.html", context,
                             f"abn-{patient.mrn}-{on}.pdf")
     return render(request, "billing/abn.html", context)
+
+
+@login_required
+def abn_scan(request: HttpRequest, pk: int, abn_pk: int) -> HttpResponse:
+    """The scan of a signed paper ABN, from the database: any app server serves it."""
+    patient = _get_patient(request, pk, "billing.view")
+    scan = get_object_or_404(AbnScan, abn__patient=patient, abn__pk=abn_pk)
+    audit_record(request=request, action="billing.abn_scan_read", patient=patient,
+                 detail={"abn": abn_pk, "sha256": scan.sha256})
+    response = HttpResponse(bytes(scan.content), content_type=scan.media_type)
+    extension = {"application/pdf": "pdf", "image/png": "png"}.get(scan.media_type, "jpg")
+    response["Content-Disposition"] = (
+        f'attachment; filename="abn-{patient.mrn}-{abn_pk}.{extension}"')
+    return response
 
 
 @login_required
