@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import get_resolver, reverse
 
@@ -60,6 +62,16 @@ def _payment(w):
 
     return Payment.objects.create(clinic=w.clinic, patient=w.patient, amount=Decimal("80"),
                                   method="cash", received_at=timezone.now())
+
+
+def _abn_scan(w):
+    from acuback.billing.models import Abn, AbnScan
+
+    abn = Abn.objects.create(patient=w.patient, visit_date=date(2026, 1, 5), reason="Over the limit",
+                             signature_name="Alice Archer", how="scanned")
+    AbnScan.objects.create(abn=abn, content=b"%PDF-1.4", size=8, sha256="0" * 64,
+                           media_type="application/pdf")
+    return abn
 
 
 CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
@@ -224,6 +236,8 @@ MATRIX = {
     "package_sell": (lambda w: reverse("package_sell", args=[w.patient.pk]), "post",
                      ACCOUNT_WRITE),
     "abn_prepare": (lambda w: reverse("abn_prepare", args=[w.patient.pk]), "get", ACCOUNT_VIEW),
+    "abn_scan": (lambda w: reverse("abn_scan", args=[w.patient.pk, _abn_scan(w).pk]), "get",
+                 ACCOUNT_VIEW),
     # Every role that serves the patient records a signed ABN (an empty POST: 400).
     "abn_record": (lambda w: reverse("abn_record", args=[w.patient.pk]), "post",
                    {**ACCOUNT_VIEW, "front_desk": 400, "practitioner": 400,
