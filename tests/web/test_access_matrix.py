@@ -74,6 +74,12 @@ def _abn_scan(w):
     return abn
 
 
+def _medicare(w):
+    from acuback.billing.models import Payer
+
+    return Payer.objects.create(clinic=w.clinic, name="Medicare", kind="medicare")
+
+
 CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
     ("patient", "other_patient", "front_desk", "practitioner", "other_clinic"), 403),
     "clinic_admin": 200}
@@ -362,6 +368,8 @@ MATRIX = {
                     CLINIC_ADMIN_ONLY),
     "clinic_row_edit": (lambda w: reverse("clinic_row_edit", args=["locations", w.location.pk]),
                         "get", CLINIC_ADMIN_ONLY),
+    "clinic_payer_ncd_list": (lambda w: reverse("clinic_payer_ncd_list", args=[_medicare(w).pk]),
+                              "get", CLINIC_ADMIN_ONLY),
     # One's own password: anyone logged in; the reset pages: anyone.
     "password_change": (lambda w: reverse("password_change"), "get",
                         {**dict.fromkeys(ROLES, 200), "anonymous": 302}),

@@ -311,3 +311,39 @@ def abn_record(*, patient, visit_date: date, option: int, how: str, signature_na
                      detail={"abn": abn.pk, "visit_date": visit_date.isoformat(),
                              "option": option, "how": how})
     return abn
+
+
+def ncd_list_load(*, payer, listed, source_address: str, published: date,
+                  leave_out_refused: bool, request: HttpRequest):
+    """Load the CMS NCD 30.3.3 diagnosis list read from CMS's file (`ncd_list.read`) onto
+    a Medicare payer, with where it came from; the codes the shipped ICD-10-CM release
+    does not bill are left out only when the admin says so, having seen them."""
+    errors = {}
+    if payer.kind != PayerKind.MEDICARE:
+        errors["file"] = "Only a Medicare payer uses the NCD 30.3.3 list."
+    if not source_address.strip().lower().startswith("https://"):
+        errors["source_address"] = ("Give the address of the CMS page the file was "
+                                    "downloaded from (https://…).")
+    if published > zones.today_at(payer.clinic):
+        errors["published"] = "The publication date cannot be in the future."
+    if listed.refused and not leave_out_refused:
+        errors["leave_out_refused"] = (
+            f"{len(listed.refused)} code{pluralize(len(listed.refused))} of the file "
+            "cannot be billed under this ICD-10-CM release (listed below): tick the box "
+            "to load the others without them, or upload the list for this release.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        payer.covered_diagnoses = listed.codes
+        payer.covered_diagnoses_source = (
+            f"{listed.filename} from {source_address.strip()}, published "
+            f"{published.isoformat()}, loaded {zones.today_at(payer.clinic).isoformat()}"
+        )[:300]
+        payer.full_clean()
+        payer.save(update_fields=["covered_diagnoses", "covered_diagnoses_source"])
+        audit_record(request=request, action="payer.ncd_list_load", clinic=payer.clinic,
+                     target=payer, detail={"codes": len(listed.codes),
+                                           "left_out": len(listed.refused),
+                                           "file": listed.filename,
+                                           "sha256": listed.sha256})
+    return payer

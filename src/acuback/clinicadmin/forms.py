@@ -244,3 +244,18 @@ class AuditFilterForm(AsciiDigitsMixin, forms.Form):
         if since and until and until < since:
             self.add_error("until", "The end date is before the start date.")
         return cleaned
+
+
+class NcdListForm(forms.Form):
+    """The CMS NCD 30.3.3 diagnosis list, as CMS publishes it (billing.ncd_list)."""
+
+    file = forms.FileField(label="The CMS file (Excel, CSV or text)",
+                           help_text="The NCD 30.3.3 ICD-10-CM list from CMS's coding "
+                                     "spreadsheet, as downloaded.")
+    source_address = forms.URLField(label="Downloaded from (address)", max_length=200,
+                                    assume_scheme="https")
+    published = forms.DateField(label="Published by CMS on",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    leave_out_refused = forms.BooleanField(
+        required=False, label="Load the codes that can be billed, leaving out those listed "
+                              "as not billable under this release")

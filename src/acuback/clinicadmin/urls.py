@@ -16,6 +16,7 @@ urlpatterns = [
     path("questionnaires/", views.questionnaire_schedule, name="clinic_questionnaires"),
     path("audit/", views.audit_log, name="clinic_audit"),
     path("audit/export.csv", views.audit_csv, name="clinic_audit_csv"),
+    path("payers/<id:pk>/ncd-list/", views.payer_ncd_list, name="clinic_payer_ncd_list"),
     path("<slug:section>/", views.rows, name="clinic_rows"),
     path("<slug:section>/<id:pk>/", views.row_edit, name="clinic_row_edit"),
 ]

@@ -33,6 +33,8 @@ from acuback.accounts.models import (
 from acuback.accounts.selectors import lockout_of
 from acuback.audit import selectors as audit_selectors
 from acuback.audit.services import audit_record
+from acuback.billing import ncd_list
+from acuback.billing import services as billing_services
 from acuback.billing.models import FeeSchedule, Payer
 from acuback.outcomes.models import OutcomeSchedule
 from acuback.outcomes.schedule import Schedule
@@ -325,6 +327,35 @@ def row_edit(request: HttpRequest, section: str, pk: int) -> HttpResponse:
         return redirect("clinic_rows", section=section)
     return render(request, "clinicadmin/row_edit.html", {
         "clinic": clinic, "section": section, "title": title, "form": form, "row": instance,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payer_ncd_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """Load the CMS NCD 30.3.3 diagnosis list onto a Medicare payer from CMS's file."""
+    clinic = _clinic(request)
+    payer = get_object_or_404(Payer, clinic=clinic, pk=pk)
+    form = admin_forms.NcdListForm(request.POST or None, request.FILES or None)
+    refused: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            listed = ncd_list.read(data["file"].name, data["file"].read())
+            refused = listed.refused
+            billing_services.ncd_list_load(
+                payer=payer, listed=listed, source_address=data["source_address"],
+                published=data["published"], leave_out_refused=data["leave_out_refused"],
+                request=request)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Loaded {len(listed.codes):,} codes onto {payer}"
+                              + (f", leaving out {len(refused)}." if refused else "."))
+            return redirect("clinic_row_edit", section="payers", pk=payer.pk)
+    return render(request, "clinicadmin/ncd_list.html", {
+        "clinic": clinic, "payer": payer, "form": form, "refused": refused,
+        "section": "payers", "loaded": len(payer.covered_diagnoses or []),
     }, status=400 if form.errors else 200)
 
 
