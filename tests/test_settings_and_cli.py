@@ -140,6 +140,8 @@ def test_the_command_accepts_dashed_names(monkeypatch):
     seen = {}
     monkeypatch.setattr("django.core.management.execute_from_command_line",
                         lambda argv: seen.setdefault("argv", argv))
+    # The key check reads the database (tests/web/test_key_rotation.py); not here.
+    monkeypatch.setattr(cli, "_refuse_another_key", lambda command: None)
     cli.main(["acuback", "seed-demo", "--if-empty"])
     assert seen["argv"] == ["acuback", "seed_demo", "--if-empty"]
 

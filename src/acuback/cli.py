@@ -43,7 +43,34 @@ def main(argv: list[str] | None = None) -> None:
     if initialise:
         print(f"Data folder ready: {folder}")
         return
+    if len(args) > 1 and args[1] not in KEY_CHECKED_ELSEWHERE:
+        _refuse_another_key(args[1])
     execute_from_command_line(args)
+
+
+# `serve` and `worker` record and compare the key themselves; these write nothing signed
+# or run before the database holds a key (a restore says what key its backup had).
+KEY_CHECKED_ELSEWHERE = frozenset({
+    "serve", "worker", "help", "--help", "-h", "check", "migrate", "showmigrations",
+    "makemigrations", "sqlmigrate", "collectstatic", "restore", "version", "--version"})
+
+
+def _refuse_another_key(command: str) -> None:
+    """A command run with a key other than the installation's would sign audit events
+    and links no node accepts (issue #31, operator drill: `setup` under a wrong key left
+    two events the chain check rejects for ever). Stop before it runs."""
+    import django
+    from django.db import DatabaseError
+
+    django.setup()
+    from acuback.web.installation_key import key_agrees
+
+    try:
+        agrees, detail = key_agrees()
+    except DatabaseError:
+        return  # no database or no key table yet: nothing signed to disagree with
+    if not agrees:
+        sys.exit(f"acuback {command}: {detail}")
 
 
 if __name__ == "__main__":

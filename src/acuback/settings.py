@@ -18,6 +18,9 @@ DATA_DIR = Path(env_str("ACUBACK_DATA_DIR", "./var")).resolve()
 SECRET_KEY = lazy_secret_key()
 # Old keys still accepted while every node moves to a new one (docs/deployment.md).
 SECRET_KEY_FALLBACKS = env_list("ACUBACK_SECRET_KEY_FALLBACKS", [])
+# Keys the installation signed with before a rotation: they only verify the audit chain
+# (acuback.audit.chain), never sign or accept anything else.
+ACUBACK_AUDIT_RETIRED_KEYS = env_list("ACUBACK_AUDIT_RETIRED_KEYS", [])
 DEBUG = env_bool("ACUBACK_DEBUG", False)
 ALLOWED_HOSTS = env_list("ACUBACK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("ACUBACK_CSRF_TRUSTED_ORIGINS", [])

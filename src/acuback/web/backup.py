@@ -305,7 +305,7 @@ def verify(manifest: dict) -> RestoreReport:
     differences = [f"{table}: {count} rows in the backup, {now.get(table)} now"
                    for table, count in manifest["row_counts"].items() if now.get(table) != count]
     recorded = manifest.get("audit_key_fingerprint")
-    if recorded and recorded != chain.key_fingerprint():
+    if recorded and recorded not in chain.verifying_fingerprints():
         return RestoreReport(differences, [
             f"the audit chain was signed with another secret key (fingerprint {recorded}; "
             f"this installation's is {chain.key_fingerprint()}): set ACUBACK_SECRET_KEY to "

@@ -7,8 +7,12 @@ rejects. The first node to start records a fingerprint of its key in the databas
 HMAC, from which the key cannot be recovered); a node with another key refuses to start
 and answers 503 on /readyz, so a load balancer sends it nothing.
 
-Rotation: give every node the new key in ACUBACK_SECRET_KEY and the old one in
-ACUBACK_SECRET_KEY_FALLBACKS; the first node started with both records the new key.
+Rotation, in three steps so that no node ever meets a session or link it cannot read
+(docs/deployment.md): (1) every node gets the new key as a fallback, still signing with
+the old; (2) every node signs with the new key, the old one a fallback: the first node
+started so records the new key, and the nodes not yet moved (old key, new fallback) are
+"behind", not foreign; (3) the old key leaves the fallbacks once sessions and links have
+expired, and goes to ACUBACK_AUDIT_RETIRED_KEYS, which only verifies the audit chain.
 """
 
 from __future__ import annotations
@@ -45,8 +49,9 @@ def _mismatch(recorded: InstallationKey) -> SecretKeyMismatch:
 
 
 def agree_on_secret_key() -> str:
-    """Record this node's key if none is recorded; accept a rotation from a fallback key;
-    raise SecretKeyMismatch otherwise. Returns what happened, for the start-up line."""
+    """Record this node's key if none is recorded; accept a rotation from a fallback key
+    and a node behind one; raise SecretKeyMismatch otherwise. Returns what happened, for
+    the start-up line."""
     mine = fingerprint(settings.SECRET_KEY)
     fallbacks = {fingerprint(key) for key in settings.SECRET_KEY_FALLBACKS}
     with transaction.atomic():
@@ -58,6 +63,9 @@ def agree_on_secret_key() -> str:
         if hmac.compare_digest(recorded.fingerprint, mine):
             return "same"
         if recorded.fingerprint in fallbacks:
+            if hmac.compare_digest(recorded.previous_fingerprint, mine):
+                return "behind"  # step (2) not reached on this node yet: never rotate back
+            recorded.previous_fingerprint = recorded.fingerprint
             recorded.fingerprint = mine
             recorded.recorded_at = timezone.now()
             recorded.recorded_by = socket.gethostname()
@@ -67,12 +75,15 @@ def agree_on_secret_key() -> str:
 
 
 def key_agrees() -> tuple[bool, str]:
-    """For /readyz: does this node's key match the recorded one (reads, never writes)?"""
+    """For /readyz: does this node's key match the recorded one, or is it a node of the
+    rotation in progress (reads, never writes)?"""
     recorded = InstallationKey.objects.filter(pk=1).first()
     if recorded is None:
         return True, "not recorded yet (the first node to start records it)"
     if hmac.compare_digest(recorded.fingerprint, fingerprint(settings.SECRET_KEY)):
         return True, "same as the installation's"
+    if recorded.fingerprint in {fingerprint(key) for key in settings.SECRET_KEY_FALLBACKS}:
+        return True, "rotating: this node reads the installation's key as a fallback"
     return False, str(_mismatch(recorded))
 
 
@@ -90,3 +101,6 @@ def refuse_a_different_secret_key(say) -> None:
         return
     if outcome == "rotated":
         say("Secret key rotated: the installation now uses this node's key.")
+    elif outcome == "behind":
+        say("Secret key rotation in progress: this node still signs with the old key and "
+            "reads the new one; give it the new key as ACUBACK_SECRET_KEY next.")

@@ -29,6 +29,9 @@ class InstallationKey(models.Model):
     fingerprint = models.CharField(max_length=64)
     recorded_at = models.DateTimeField()
     recorded_by = models.CharField(max_length=255, help_text="host name of the node")
+    # The key before the last rotation: a node still signing with it while it reads the
+    # new one (a fallback) is part of the rotation, not a node with a foreign key.
+    previous_fingerprint = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"secret key fingerprint recorded by {self.recorded_by}"

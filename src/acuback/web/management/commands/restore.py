@@ -26,8 +26,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in report.differences + report.audit_problems:
             self.stderr.write(line)
-        if not report.ok:
+        if report.differences:
             raise CommandError("Restored, but the database does NOT match the backup's "
                                "manifest (see above).")
+        if report.audit_problems:
+            raise CommandError("Restored: the row counts match the backup's manifest, but "
+                               "the audit chain could not be verified (see above).")
         self.stdout.write(self.style.SUCCESS("Restored; row counts and the audit chain match "
                                              "the backup."))
