@@ -336,6 +336,17 @@ def export_request(*, caller: Caller, types: list[str], since: datetime | None,
     return job
 
 
+def export_restart(job_id: int) -> None:
+    """An export whose worker stopped mid-way (killed, or the database went away under
+    it) starts again from the beginning when its task runs again: what it wrote is
+    dropped, so a file never holds a half-written type twice."""
+    with transaction.atomic():
+        if BulkExport.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(
+                status=ExportStatus.QUEUED, transaction_time=None,
+                progress="restarted: the worker running it stopped"):
+            BulkExportPart.objects.filter(export_id=job_id).delete()
+
+
 def export_run(job: BulkExport) -> BulkExport:
     """Write one NDJSON file per resource type; each line is a validated resource."""
     # Claimed in one conditional UPDATE: a second worker (or a stale copy of the job) finds

@@ -17,6 +17,8 @@ class WorkerHeartbeat(models.Model):
     pid = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     beat_at = models.DateTimeField(db_index=True)
+    # The process is alive (touched by its clock thread every tick, even mid-task).
+    alive_at = models.DateTimeField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return f"worker {self.host}:{self.pid} (last beat {self.beat_at:%Y-%m-%d %H:%M:%S})"

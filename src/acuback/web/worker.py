@@ -49,13 +49,20 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(8)}"
 
 
+def heartbeat_alive(worker_id: str) -> None:
+    """The worker process is alive (its clock thread, every tick), even while a long
+    task keeps its task loop from beating: its running tasks are not orphans."""
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(alive_at=timezone.now())
+
+
 def heartbeat_touch(worker_id: str, *, started_at: datetime | None = None) -> None:
     now = timezone.now()
-    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(beat_at=now)
+    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(beat_at=now,
+                                                                         alive_at=now)
     if not updated:
         WorkerHeartbeat.objects.create(
             worker_id=worker_id, host=socket.gethostname()[:255], pid=os.getpid(),
-            started_at=started_at or now, beat_at=now)
+            started_at=started_at or now, beat_at=now, alive_at=now)
 
 
 @dataclass(frozen=True)
@@ -149,8 +156,39 @@ def _requeue_interrupted(task_id) -> None:
     """The task the outage cut short runs again (reminders, invitations and exports claim
     their own work, so a second run does not repeat what the first one finished)."""
     if task_id is not None:
-        DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.READY, started_at=None)
+        _put_back(DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING))
+
+
+def _put_back(tasks) -> int:
+    """Running tasks whose worker stopped run again; an export restarts from the start."""
+    from acuback.interop.services import export_restart
+
+    put_back = 0
+    for task in tasks.only("pk", "task_path", "args_kwargs"):
+        if DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.READY, started_at=None):
+            put_back += 1
+            if task.task_path.endswith(".bulk_export_run"):
+                export_restart(*task.args_kwargs.get("args", []),
+                               **task.args_kwargs.get("kwargs", {}))
+    return put_back
+
+
+def requeue_orphaned_tasks() -> int:
+    """Tasks left running by a worker that is gone (killed, its host lost): none of the
+    workers alive within ACUBACK_WORKER_LATE_SECONDS claimed them last. A kill -9 of the
+    worker during an export left it "running" for ever (operator drill, issue #31)."""
+    alive_since = timezone.now() - timedelta(seconds=settings.ACUBACK_WORKER_LATE_SECONDS)
+    alive = set(WorkerHeartbeat.objects.filter(alive_at__gte=alive_since)
+                .values_list("worker_id", flat=True))
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    orphans = [task.pk for task in running.only("pk", "worker_ids")
+               if not task.worker_ids or task.worker_ids[-1] not in alive]
+    put_back = _put_back(DBTaskResult.objects.filter(pk__in=orphans)) if orphans else 0
+    if put_back:
+        logger.warning("%d task(s) left running by a worker that stopped: put back to run "
+                       "again", put_back)
+    return put_back
 
 
 def clock_tick(enqueue: Callable[[], object]) -> bool:

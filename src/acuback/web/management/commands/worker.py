@@ -44,7 +44,13 @@ class Command(BaseCommand):
         from acuback.web.checks import refuse_unsafe_production
         from acuback.web.installation_key import refuse_a_different_secret_key
         from acuback.web.memory import FreedMemory, freeze_loaded, glibc_trim
-        from acuback.web.worker import clock_tick, new_worker_id, run_worker
+        from acuback.web.worker import (
+            clock_tick,
+            heartbeat_alive,
+            new_worker_id,
+            requeue_orphaned_tasks,
+            run_worker,
+        )
 
         refuse_unsafe_production()
         refuse_a_different_secret_key(self.stderr.write)
@@ -53,10 +59,13 @@ class Command(BaseCommand):
             self.stdout.write(str(tick()))
             return
         stop = threading.Event()
+        worker_id = new_worker_id()
 
         def clock():
             try:
                 while not stop.is_set():
+                    clock_tick(lambda: heartbeat_alive(worker_id))
+                    clock_tick(requeue_orphaned_tasks)
                     clock_tick(reminders_tick.enqueue)
                     clock_tick(housekeeping.queue_when_due)
                     stop.wait(settings.ACUBACK_WORKER_TICK_SECONDS)
@@ -69,7 +78,7 @@ class Command(BaseCommand):
         clock_thread.start()
         self.stdout.write("acuback worker started (Ctrl+C stops it)")
         try:
-            run_worker(worker_id=new_worker_id(), interval=1, max_tasks=max_tasks)
+            run_worker(worker_id=worker_id, interval=1, max_tasks=max_tasks)
         finally:
             stop.set()
             clock_thread.join(timeout=30)
