@@ -286,11 +286,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     # No patient data in logs: every record is scrubbed before it is written.
     "filters": {"redact": {"()": "acuback.web.logging.RedactPatientData"},
-                "request_id": {"()": "acuback.web.logging.RequestId"}},
+                "request_id": {"()": "acuback.web.logging.RequestId"},
+                "database_down": {"()": "acuback.web.logging.DatabaseDownOneLine"}},
     "formatters": {"acuback": {"()": "acuback.web.logging.formatter",
                                "kind": ACUBACK_LOG_FORMAT}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "acuback",
-                             "filters": ["request_id", "redact"]}},
+                             "filters": ["request_id", "database_down", "redact"]}},
     "root": {"handlers": ["console"], "level": env_str("ACUBACK_LOG_LEVEL", "WARNING")},
     # Django's own loggers write through the same scrubbed handler (no e-mails to admins).
     "loggers": {"django": {"handlers": ["console"], "propagate": False,

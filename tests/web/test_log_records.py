@@ -145,3 +145,32 @@ def test_a_request_log_line_carries_its_id(client):
     line = stream.getvalue()
     assert " WARNING django.request [lb-7] Not Found: /no-such-page/" in line, line
     assert "Okonkwo" not in line
+
+
+def test_a_request_failed_by_a_database_outage_is_one_warning_line_not_a_traceback():
+    """Operator drill (issue #31): a one-minute outage wrote 1.4 MB of tracebacks."""
+    from django.db import OperationalError
+
+    from acuback.web.logging import DatabaseDownOneLine
+
+    def record(exc: Exception, name: str = "django.request") -> logging.LogRecord:
+        try:
+            raise exc
+        except Exception:
+            import sys
+
+            return logging.LogRecord(name, logging.ERROR, __file__, 1,
+                                     "Internal Server Error: %s", ("/login/",),
+                                     sys.exc_info())
+
+    down = record(OperationalError("connection refused\n\tIs the server running?"))
+    assert DatabaseDownOneLine().filter(down)
+    assert down.levelname == "WARNING" and down.exc_info is None
+    assert down.getMessage() == ("database unavailable (OperationalError: connection "
+                                 "refused); answered 503: Internal Server Error: /login/")
+    bug = record(ValueError("a real bug"))
+    assert DatabaseDownOneLine().filter(bug)
+    assert bug.levelname == "ERROR" and bug.exc_info is not None
+    elsewhere = record(OperationalError("down"), name="acuback.web.worker")
+    DatabaseDownOneLine().filter(elsewhere)
+    assert elsewhere.exc_info is not None

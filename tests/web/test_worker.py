@@ -99,7 +99,7 @@ def test_the_wait_for_the_database_backs_off(monkeypatch):  # test transaction t
 
     monkeypatch.setattr(type(connection), "ensure_connection", ensure_connection)
     worker.wait_for_database(wait=waits.append)
-    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert waits == [1.0, 2.0, 4.0, 8.0, 10.0]
 
 
 def test_the_reminder_clock_survives_a_database_error(db):
