@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint migrations clean bench lock types-baseline
+.PHONY: run test lint migrations clean bench lock types-baseline screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,3 +73,8 @@ bench: $(TEST_STAMP)
 	export ACUBACK_DATA_DIR=$${ACUBACK_DATA_DIR:-$(CURDIR)/var/bench}; mkdir -p $$ACUBACK_DATA_DIR; \
 	$(BIN)/python benchmarks/load.py --patients $${BENCH_PATIENTS:-100000} --clinics 10 \
 		--soak $${BENCH_SOAK:-600} && $(BIN)/python benchmarks/analytics.py
+
+screenshots: $(TEST_STAMP)
+	@# The user guide's pictures (docs/screenshots/), from the demo `make run` serves
+	@# (BASE_URL=... for another address).
+	$(BIN)/python scripts/screenshots.py
