@@ -58,20 +58,18 @@ KEY_CHECKED_ELSEWHERE = frozenset({
 def _refuse_another_key(command: str) -> None:
     """A command run with a key other than the installation's would sign audit events
     and links no node accepts (issue #31, operator drill: `setup` under a wrong key left
-    two events the chain check rejects for ever). Stop before it runs."""
+    two events the chain check rejects for ever). Stop before it runs. The first command
+    that may sign anything records the key, as the first server or worker would: `setup`
+    right after `migrate` must not sign under a key the services then refuse."""
     import django
     from django.db import DatabaseError
 
     django.setup()
-    from acuback.web.installation_key import key_agrees
+    from acuback.web.installation_key import SecretKeyMismatch, agree_on_secret_key
 
     try:
-        agrees, detail = key_agrees()
+        agree_on_secret_key()
+    except SecretKeyMismatch as mismatch:
+        sys.exit(f"acuback {command}: {mismatch}")
     except DatabaseError:
         return  # no database or no key table yet: nothing signed to disagree with
-    if not agrees:
-        sys.exit(f"acuback {command}: {detail}")
-
-
-if __name__ == "__main__":
-    main()

@@ -112,3 +112,19 @@ def test_a_command_under_another_key_stops_before_it_runs(settings, capsys):
     with pytest.raises((SystemExit, CommandError)) as ran:
         cli.main(["acuback", "audit", "verify", "--expect-head", "not-a-head"])
     assert "differs" not in str(ran.value)  # the right key: the command itself ran
+
+
+def test_the_first_command_records_the_key_so_the_services_refuse_another(settings):
+    """Operator re-test: `setup` under a wrong key right after `migrate` (no server had
+    run, so no key was recorded) signed events the services' key then rejected."""
+    from acuback.web.management.commands import serve
+
+    assert not InstallationKey.objects.exists()
+    _node(settings, "setup-key")
+    with pytest.raises((SystemExit, CommandError)) as ran:
+        cli.main(["acuback", "audit", "verify", "--expect-head", "not-a-head"])
+    assert "differs" not in str(ran.value)
+    assert InstallationKey.objects.get().fingerprint == fingerprint("setup-key")
+    _node(settings, "services-key")
+    with pytest.raises(CommandError, match="differs"):
+        serve.Command().handle(bind="127.0.0.1:0", workers=1, threads=1)
