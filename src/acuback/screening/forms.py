@@ -82,6 +82,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
     has_skin_problem = _question("has_skin_problem")
     has_tumour = _question("has_tumour")
     has_lymphoedema = _question("has_lymphoedema")
+    has_sensation_loss = _question("has_sensation_loss")
     medication_classes = forms.MultipleChoiceField(
         label="If yes, which", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(m, MEDICATION_LABELS[m]) for m in MEDICATION_CLASSES])
@@ -97,6 +98,9 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
         label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
         choices=REGION_CHOICES)
     tumour_regions = forms.MultipleChoiceField(
+        label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=REGION_CHOICES)
+    sensation_loss_regions = forms.MultipleChoiceField(
         label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
         choices=REGION_CHOICES)
     lymphoedema_regions = forms.MultipleChoiceField(
@@ -156,6 +160,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
             first_back_pain_age=answers.first_back_pain_age,
             skin_problem_regions=sorted(answers.skin_problem_regions),
             tumour_regions=sorted(answers.tumour_regions),
+            sensation_loss_regions=sorted(answers.sensation_loss_regions),
             lymphoedema_regions=sorted(answers.lymphoedema_regions))
         for n, device in zip(DEVICE_SLOTS, answers.devices, strict=False):
             initial.update({f"device_{n}_kind": device.kind,
@@ -233,6 +238,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
             first_back_pain_age=data.get("first_back_pain_age"),
             skin_problem_regions=frozenset(data.get("skin_problem_regions") or []),
             tumour_regions=frozenset(data.get("tumour_regions") or []),
+            sensation_loss_regions=frozenset(data.get("sensation_loss_regions") or []),
             lymphoedema_regions=frozenset(data.get("lymphoedema_regions") or []),
             devices=tuple(devices),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from acuback.clinical.safety import Outcome, answers_from_json
+from acuback.clinical.safety import Outcome, answers_from_json, outcome_words
 from acuback.patients.care import clinical_scope
 from acuback.patients.models import EpisodeOfCare, Patient
 from acuback.signing import SignedModel, SignedQuerySet
@@ -84,6 +84,15 @@ class Screening(SignedModel):
     @property
     def outcome_enum(self) -> Outcome | None:
         return Outcome[self.outcome] if self.outcome else None
+
+    @property
+    def outcome_words(self) -> str:
+        """The outcome as the pages show it, with the hold the decision put on needling
+        (clinical.safety.outcome_words)."""
+        if not self.outcome:
+            return ""
+        return outcome_words(Outcome[self.outcome],
+                             bool((self.decision or {}).get("needling_allowed", True)))
 
     @property
     def is_referral(self) -> bool:
