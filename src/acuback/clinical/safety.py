@@ -281,8 +281,10 @@ def validate(answers: Answers) -> None:
     if unknown_meds:
         raise InvalidAnswer("medication_classes",
                             f"Unknown medication class: {', '.join(sorted(unknown_meds))}.")
+    # A name the table does not know is an antithrombotic the clinician classed as one.
     unknown_agents = [n for n in sorted(answers.antithrombotic_agents)
-                      if medications.class_of(n) not in medications.ANTITHROMBOTIC_CLASSES]
+                      if medications.class_of(n) not in (*medications.ANTITHROMBOTIC_CLASSES,
+                                                         None)]
     if unknown_agents:
         raise InvalidAnswer("antithrombotic_agents",
                             f"Not an antithrombotic medicine: {', '.join(unknown_agents)}.")
@@ -1407,6 +1409,13 @@ def with_lists(answers: Answers, lists: medications.PatientLists) -> Answers:
     nickel allergy answers the nickel question, a listed problem's code joins the
     episode's codes. A list that contradicts an explicit "no" is refused, naming the
     question, so the two are reconciled rather than one silently winning."""
+    unclassified = lists.unclassified()
+    if unclassified:
+        raise InvalidAnswer("takes_listed_medicines", "The medication list has "
+                            + ", ".join(f"“{n}”" for n in unclassified) + ", which the "
+                            "medicine table does not know: choose its class (or none of "
+                            "these classes) on the list, marking it entered in error and "
+                            "adding it again, so it is not read as harmless.")
     classes = lists.classes()
     if classes and answers.takes_listed_medicines is False:
         named = "; ".join(f"{', '.join(sorted(set(n)))} ({c})" for c, n in sorted(classes.items()))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from acuback import input_bounds
 from acuback.accounts.models import Location
-from acuback.clinical import diagnoses, points
+from acuback.clinical import diagnoses, medications, points
 from acuback.clinical import episodes as episode_rules
 from acuback.clinical.safety import (
     DEVICE_KINDS,
@@ -464,10 +464,14 @@ class _ListEntryForm(AsciiDigitsMixin, forms.ModelForm):
 class MedicationForm(_ListEntryForm):
     class Meta:
         model = Medication
-        fields = ["kind", "name", "dose", "started_on", "prescribed_by_clinic"]
+        fields = ["kind", "name", "dose", "started_on", "prescribed_by_clinic", "chosen_class"]
         widgets = {"started_on": _DATE}
-        labels = {"prescribed_by_clinic": "A herb this clinic prescribes"}
-        help_texts = {"name": "Generic or brand name, e.g. warfarin, Eliquis, dan shen."}
+        labels = {"prescribed_by_clinic": "A herb this clinic prescribes",
+                  "chosen_class": "Its class, if the name is not recognised"}
+        help_texts = {"name": "Generic or brand name, e.g. warfarin, Eliquis, dan shen.",
+                      "chosen_class": "Needed only for a medicine the table does not know "
+                      "(a misspelling, a new or rare drug): which class of the safety rules "
+                      "it belongs to, or none of these."}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -477,6 +481,17 @@ class MedicationForm(_ListEntryForm):
 
     def clean(self):
         data = super().clean()
+        name = (data.get("name") or "").strip()
+        if name and data.get("kind") == MedicationKind.MEDICINE:
+            known = medications.drug_for(name)
+            if known is not None:
+                data["chosen_class"] = ""  # the table decides
+            elif not data.get("chosen_class"):
+                # Never read as harmless (issue #26): the clinician says which class.
+                self.add_error("chosen_class", f"“{name}” is not in the medicine table (check "
+                               "the spelling): choose its class, or “None of these classes”.")
+        elif data.get("kind") == MedicationKind.HERB:
+            data["chosen_class"] = ""
         if data.get("prescribed_by_clinic") and data.get("kind") != MedicationKind.HERB:
             self.add_error("prescribed_by_clinic", "Only a herb is prescribed by the clinic "
                            "here: choose 'Herb or herbal product'.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from acuback.clinical import medications
 from acuback.clinical.safety import Outcome, answers_from_json, outcome_words
 from acuback.patients.care import clinical_scope
 from acuback.patients.models import EpisodeOfCare, Patient
@@ -203,6 +204,14 @@ class ListEntry(models.Model):
         return self.status == EntryStatus.ACTIVE
 
 
+_CLASS_WORDS = {"anticoagulant": "Anticoagulant (blood thinner)", "antiplatelet": "Antiplatelet",
+                "corticosteroid": "Long-term corticosteroid",
+                "immunosuppressant": "Immunosuppressant",
+                medications.NONE_OF_THESE: "None of these classes"}
+MEDICATION_CLASS_CHOICES = [(c, _CLASS_WORDS[c])
+                            for c in (*medications.CLASSES, medications.NONE_OF_THESE)]
+
+
 class Medication(ListEntry):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     kind = models.CharField(max_length=10, choices=MedicationKind.choices,
@@ -213,6 +222,10 @@ class Medication(ListEntry):
     stopped_on = models.DateField(null=True, blank=True)
     prescribed_by_clinic = models.BooleanField(default=False,
                                                help_text="A herb the clinic prescribes.")
+    # For a medicine name the table (clinical.medications) does not know: the class the
+    # clinician chose, or "none" (none of the rules' classes); blank when the table knows it.
+    chosen_class = models.CharField("class", max_length=20, blank=True,
+                                    choices=MEDICATION_CLASS_CHOICES)
 
     class Meta:
         ordering = ["status", "name", "pk"]

@@ -447,6 +447,8 @@ def lists_for_rules(lists: ChartLists, on: date) -> PatientLists:
     active = [m for m in lists.medications if m.in_force]
     return PatientLists(
         medications=tuple(m.name for m in active if m.kind == MedicationKind.MEDICINE),
+        chosen_classes=tuple((m.name, m.chosen_class) for m in active
+                             if m.kind == MedicationKind.MEDICINE and m.chosen_class),
         herbs=tuple(m.name for m in active if m.kind == MedicationKind.HERB),
         allergies=frozenset(a.category for a in lists.allergies if a.in_force),
         problem_codes=frozenset(p.icd10_code for p in lists.problems
