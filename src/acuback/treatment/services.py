@@ -476,9 +476,16 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
 
 
 def chest_wall_sites(insertions: list[dict]) -> list[str]:
-    """The points of these sites that need the pneumothorax symptom check."""
-    return sorted({p.code for p in (points.lookup(i.get("point_code") or "")
-                                    for i in insertions) if points.needs_chest_check(p)})
+    """The sites that need the pneumothorax symptom check, named or Ashi: any site over
+    the thorax, an EX-B2 at a thoracic (or unrecorded) level, an Ashi site its location
+    does not place (points.site_needs_chest_check)."""
+    found = []
+    for row in insertions:
+        point = points.lookup(row.get("point_code") or "")
+        where = row.get("location_text") or ""
+        if points.site_needs_chest_check(point, where):
+            found.append(point.code if point else f"Ashi: {where or 'no location'}")
+    return sorted(set(found))
 
 
 def _suspected_pneumothorax(session: Session, insertions: list[dict],
