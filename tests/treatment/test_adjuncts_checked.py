@@ -179,3 +179,13 @@ def test_an_adjunct_the_profile_refuses_never_appears_in_a_signed_note(cleared_h
                                                regions=f["blocked_regions"])]
         assert adjuncts.problems(blocks, signed.adjuncts) == [], signed.adjuncts
     Session.objects.filter(patient=world.patient, status="draft").delete()
+
+
+def test_the_banner_names_the_refused_adjuncts_before_the_practitioner_tries(
+        cleared_haemophilia, login):
+    client = login(cleared_haemophilia.practitioner)
+    session = start(cleared_haemophilia)
+    page = client.get(reverse("session_detail", args=[cleared_haemophilia.patient.pk,
+                                                      session.pk])).content.decode()
+    assert "Adjunct not allowed: Cupping (everywhere); Gua sha (everywhere)" in page
+    assert "bleeding risk" in page

@@ -133,3 +133,17 @@ def problems(blocks: Iterable[Block], entries: Iterable[Any]) -> list[str]:
             found.append(f"{describe(entry)} is not allowed for this patient: "
                          + "; ".join(dict.fromkeys(reasons)) + ".")
     return found
+
+
+def summary(blocks: Iterable[Block]) -> list[str]:
+    """The blocks in words, one line per reason: "Cupping, Gua sha (everywhere): ..."."""
+    by_why: dict[str, dict[str, list[str]]] = {}
+    for b in blocks:
+        where = "everywhere" if b.region == EVERYWHERE else b.region.replace("_", " ")
+        by_why.setdefault(b.why, {}).setdefault(LABELS.get(b.adjunct, b.adjunct), []).append(
+            where)
+    lines = []
+    for why, kinds in by_why.items():
+        parts = [f"{kind} ({', '.join(dict.fromkeys(places))})" for kind, places in kinds.items()]
+        lines.append(f"{'; '.join(parts)}: {why}")
+    return lines

@@ -68,6 +68,11 @@ class SafetyProfile:
     # finding's hold on needling, never these.
     adjunct_blocks: tuple[adjuncts.Block, ...] = ()
 
+    @property
+    def adjunct_lines(self) -> list[str]:
+        """The adjuncts refused, and where, in words (the banner)."""
+        return adjuncts.summary(self.adjunct_blocks)
+
     def adjunct_problems(self, entries) -> list[str]:
         """Each adjunct of a plan or session the profile refuses, with the reason."""
         return adjuncts.problems(self.adjunct_blocks, entries)
