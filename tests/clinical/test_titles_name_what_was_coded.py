@@ -86,3 +86,14 @@ def test_a_blocking_coded_finding_is_never_shown_as_proceed():
 def test_the_words_say_proceed_only_when_needling_is_allowed(outcome, allowed):
     assert ("Proceed" in outcome_words(outcome, allowed)) == (allowed
                                                               and outcome <= Outcome.PRECAUTIONS)
+
+
+def test_the_findings_table_shows_a_blocking_finding_as_on_hold():
+    from acuback.web.templatetags.plain_words import outcome_words as shown
+
+    blocking = next(f for f in decide(coded("D69.6")).as_dict()["findings"]
+                    if f["rule"] == "CI-BLEEDING")
+    assert shown(blocking) == "Needling on hold"
+    assert shown("PRECAUTIONS") == "Proceed with precautions"
+    ack_only = {"outcome": "PRECAUTIONS", "actions": ["REQUIRE_ACK"]}
+    assert shown(ack_only) == "Proceed with precautions"
