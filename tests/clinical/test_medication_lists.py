@@ -86,7 +86,10 @@ def test_a_list_contradicting_an_explicit_no_is_refused_naming_the_question():
 
 
 def test_an_unknown_name_on_the_list_does_not_answer_the_question():
-    answers = with_lists(BLANK_MEDS, PatientLists(medications=("paracetamol",)))
+    # Classed "none of these" by the clinician (an unclassed unknown name is refused:
+    # tests/clinical/test_medication_table_gaps.py).
+    answers = with_lists(BLANK_MEDS, PatientLists(medications=("paracetamol",),
+                                                  chosen_classes=(("paracetamol", "none"),)))
     assert answers.takes_listed_medicines is None  # still asked (rule ASK)
     assert "ASK" in rules(decide(answers))
 

@@ -311,7 +311,7 @@ def test_every_rule_cites_a_source_listed_in_the_safety_document():
              "Sierpina", "Rapson", "AIM-contra", "BAcC-anticoag", "BAcC-pacemaker",
              "Cummings2011", "NZASA", "ShenNong", "Stason", "EA-clinic", "Nickel",
              "Cochrane-GERAC", "Cochrane-Cherkin", "Williams2013", "Tsai2013", "Samuels2005",
-             "Downie2013"}
+             "Downie2013", "Houghton2010"}
     for rule in RULES:
         assert rule.sources and set(rule.sources) <= known, rule.id
     assert len({r.id for r in RULES}) == len(RULES)

@@ -49,7 +49,10 @@ def test_seeded_plans_and_sessions_obey_each_patients_profile(demo):
         blocked = set(profile.blocked_points)
         assert not {row.get("code") for row in plan.prescription} & blocked, plan.patient
         rule_ids = [f["rule"] for f in profile.findings]
+        # Adjunct therapies too, each with its region (issue #26 item 9).
+        assert plan.adjuncts and profile.adjunct_problems(plan.adjuncts) == [], plan.patient
         for session in Session.objects.filter(patient=plan.patient):
+            assert profile.adjunct_problems(session.adjuncts) == [], plan.patient
             rows = [{"point_code": i.point_code, "depth_mm": i.depth_mm,
                      "gauge_mm": i.gauge_mm} for i in session.insertions.all()]
             assert needle_limit_problems(rule_ids, rows) == [], plan.patient

@@ -105,7 +105,7 @@ def test_a_list_change_after_the_screening_holds_needling_until_the_next_check(r
 def test_stop_and_entered_in_error_keep_the_row_and_are_audited(ready, login):
     client = login(ready.practitioner)
     medicine(client, ready, "warfarin", started_on=clinic_today(ready.clinic) - timedelta(days=30))
-    medicine(client, ready, "aspirn")
+    medicine(client, ready, "aspirn", chosen_class="antiplatelet")  # not in the table
     warfarin, typo = Medication.objects.order_by("pk")
     url = reverse("list_entry_change", args=[ready.patient.pk, "medication", warfarin.pk, "stop"])
     assert client.post(url, {"on": clinic_today(ready.clinic)}).status_code == 302

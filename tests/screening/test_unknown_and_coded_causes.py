@@ -99,3 +99,17 @@ def test_a_serious_cause_coded_after_todays_check_blocks_until_checked_again(con
     result = check(world)
     assert not result.allowed
     assert any("G83.4" in p and "coded after the last screening" in p for p in result.problems)
+
+
+def test_the_screening_page_never_shows_a_blocking_coded_finding_as_proceed(world, login):
+    from tests.factories import make_signed_screening
+
+    screening = make_signed_screening(world.patient, world.practitioner,
+                                      diagnosis_codes=["D69.6"], bleeding_disorder=None)
+    client = login(world.practitioner)
+    page = client.get(reverse("screening_detail", args=[world.patient.pk, screening.pk])
+                      ).content.decode()
+    assert "<h2>Needling on hold</h2>" in page
+    assert "Thrombocytopenia, unspecified (D69.6)" in page
+    assert "Proceed with precautions" not in page
+    assert "Haemophilia or severe coagulopathy" not in page

@@ -189,12 +189,13 @@ def test_start_from_plan_and_copy_last(ready):
         planned_sessions=8, sessions_per_week=1, review_date=timezone.localdate(),
         prescription=[{"code": "BL23", "side": "bilateral"}, {"code": "GV4", "side": "midline"},
                       {"location": "left L4", "side": "left"}],
-        adjuncts=["heat"], created_by=ready.practitioner)
+        adjuncts=[{"kind": "heat", "region": "lower_back"}], created_by=ready.practitioner)
     from_plan = services.session_start(episode=ready.episode,
                                        practitioner=ready.practitioner_record,
                                        location=ready.location,
                                        request=request_for(ready.practitioner), source="plan")
-    assert from_plan.needles_inserted == 4 and from_plan.adjuncts == ["heat"]
+    assert from_plan.needles_inserted == 4
+    assert from_plan.adjuncts == [{"kind": "heat", "region": "lower_back"}]
     from_plan.refresh_from_db()
     sign(ready, save(ready, from_plan, list(from_plan.insertions.values(
         *services.INSERTION_FIELDS)), removed=4))

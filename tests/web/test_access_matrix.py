@@ -133,8 +133,9 @@ MATRIX = {
                          CLINICAL_MANAGE),
     "referral_letter": (lambda w: reverse("referral_letter", args=[w.patient.pk, w.screening.pk]),
                         "get", CLINICAL_MANAGE),
+    # An empty clearance is refused with 400 and its errors, as every refused form.
     "referral_clear": (lambda w: reverse("referral_clear", args=[w.patient.pk, w.screening.pk]),
-                       "post", PRACTITIONER_ONLY),
+                       "post", {**PRACTITIONER_ONLY, "practitioner": 400}),
     "precautions_acknowledge": (
         lambda w: reverse("precautions_acknowledge", args=[w.patient.pk, w.screening.pk]), "post",
         PRACTITIONER_ONLY),

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .points import Point, lookup
+from .points import Point, lookup, site_regions
 
 LEFT, RIGHT, MIDLINE, BILATERAL = "left", "right", "midline", "bilateral"
 # Levels of the body, from the catalogue's regions; a point in two regions (EX-B2,
-# T1 to L5) takes the higher, more cautious one.
+# T1 to L5) takes the higher, more cautious one, unless its site records its vertebral
+# level ("L4": the lower back; points.site_regions).
 _LEVELS = (("head", {"head_face"}), ("neck", {"neck"}), ("thorax", {"chest", "upper_back"}),
            ("upper_limb", {"upper_limb"}), ("lower_trunk", {"abdomen", "lower_back", "sacral"}),
            ("lower_limb", {"lower_limb"}))
@@ -34,13 +35,19 @@ class End:
 
     point: Point
     side: str
+    # The regions of this needle, when its site narrows the point's (EX-B2 at "L4").
+    at: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return self.point.code if self.side == MIDLINE else f"{self.point.code} {self.side}"
 
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.at or self.point.regions
 
-def level(point: Point) -> str:
+
+def level(point: Point | End) -> str:
     for name, regions in _LEVELS:
         if regions & set(point.regions):
             return name
@@ -57,12 +64,12 @@ def refusal(a: End, b: End) -> str | None:
     """Why current between these two electrodes is not allowed, or None."""
     if a == b and len(a.point.regions) < 2:  # a group point (EX-B2) pairs two of its needles
         return "an electrode cannot be paired with its own needle"
-    la, lb = level(a.point), level(b.point)
+    la, lb = level(a), level(b)
     if "head" in (la, lb) and not (la == lb == "head" and a.side == b.side != MIDLINE):
         return "the line between them crosses the head"
     if _over_the_cord(a.point) or _over_the_cord(b.point):
         return "the current would run along or through the cervical or thoracic spinal cord"
-    if "chest" in a.point.regions or "chest" in b.point.regions:
+    if "chest" in a.regions or "chest" in b.regions:
         return "an electrode on the chest wall puts the current through the chest"
     if la in _UPPER and lb in _UPPER:
         if a.side == b.side:
@@ -75,7 +82,7 @@ def refusal(a: End, b: End) -> str | None:
     if la in _UPPER or lb in _UPPER:
         # One end above the diaphragm, one below. Only a pair on the back of the trunk,
         # on one side, keeps the current off the chest.
-        on_back = (bool(_BACK & set(a.point.regions)) and bool(_BACK & set(b.point.regions))
+        on_back = (bool(_BACK & set(a.regions)) and bool(_BACK & set(b.regions))
                    and {la, lb} == {"thorax", "lower_trunk"})
         if not (on_back and a.side == b.side != MIDLINE):
             return "the line runs through the trunk, across the chest"
@@ -147,6 +154,7 @@ def pair_problems(rows: list[dict[str, Any]]) -> list[PairProblem]:
         except ValueError as exc:
             problems.append(PairProblem(index, "paired_side", f"{where}: {exc}."))
             continue
+        pairs = [(_at(a, row, rows, row), _at(b, row, rows, None)) for a, b in pairs]
         sites = _sites(rows, row.get("needle_set", 1))
         # The placement rule first: its reason matters more than a missing needle.
         refused = [(a, b, refusal(a, b)) for a, b in pairs if refusal(a, b)]
@@ -160,6 +168,27 @@ def pair_problems(rows: list[dict[str, Any]]) -> list[PairProblem]:
                                         f"{missing[0].label} is not among the needle sites "
                                         f"of set {row.get('needle_set', 1)}."))
     return problems
+
+
+def _at(end: End, row: dict[str, Any], rows: list[dict[str, Any]],
+        own: dict[str, Any] | None) -> End:
+    """The end with the regions its site records (EX-B2's vertebral level): the row's own
+    for the electrode on it; for the paired needle, the row of the same set that holds
+    it (the same row when a bilateral row pairs with its own point). Not recorded: the
+    point's regions, the cautious reading."""
+    if len(end.point.regions) < 2:
+        return end
+    site = own
+    if site is None:
+        for other in rows:
+            point = lookup(other.get("point_code") or "")
+            sides = (LEFT, RIGHT) if other.get("side") == BILATERAL else (other.get("side"),)
+            if point is not None and point.code == end.point.code and end.side in sides \
+                    and other.get("needle_set", 1) == row.get("needle_set", 1):
+                site = other
+                break
+    narrowed = site_regions(end.point, (site or {}).get("location_text") or "")
+    return End(end.point, end.side, tuple(narrowed or ()))
 
 
 def _sites(rows: Iterable[dict[str, Any]], needle_set: object) -> set[tuple[str, str]]:

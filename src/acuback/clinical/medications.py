@@ -5,8 +5,13 @@ Classes follow the WHO ATC groups named beside each (WHO Collaborating Centre fo
 Statistics Methodology, ATC index: B01AA vitamin K antagonists, B01AB heparin group,
 B01AC platelet aggregation inhibitors excluding heparin, B01AE direct thrombin
 inhibitors, B01AF direct factor Xa inhibitors, H02AB glucocorticoids (systemic), L04A
-immunosuppressants). Brand names are those on the products' FDA labels (DailyMed) or
-their UK/EU equivalents. No RxNorm code ships: none has been verified here.
+immunosuppressants: L04AB TNF-alpha inhibitors, L04AC interleukin inhibitors). Brand
+names are those on the products' FDA labels (DailyMed) or their UK/EU equivalents. No
+RxNorm code ships: none has been verified here. An ATC group not verified is left out
+(vorapaxar: an antiplatelet by its FDA label, "antiplatelet agents, including ZONTIVITY").
+
+A name the table does not know is never read as harmless: the clinician chooses its class
+(or none of these) when it is listed (`PatientLists.chosen_classes`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ ANTIPLATELET = "antiplatelet"
 CORTICOSTEROID = "corticosteroid"
 IMMUNOSUPPRESSANT = "immunosuppressant"
 ANTITHROMBOTIC_CLASSES = frozenset({ANTICOAGULANT, ANTIPLATELET})
+CLASSES = (ANTICOAGULANT, ANTIPLATELET, CORTICOSTEROID, IMMUNOSUPPRESSANT)
+NONE_OF_THESE = "none"  # the clinician's answer for a name none of the rules' classes fits
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,12 @@ class Drug:
     drug_class: str
     atc_group: str
     other_names: tuple[str, ...] = ()  # brand names and other names
+    # A combination product: each agent counts (two antiplatelets are two antithrombotics).
+    components: tuple[str, ...] = ()
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        return self.components or (self.generic,)
 
 
 DRUGS: tuple[Drug, ...] = (
@@ -51,6 +64,12 @@ DRUGS: tuple[Drug, ...] = (
     Drug("ticagrelor", ANTIPLATELET, "B01AC", ("brilinta", "brilique")),
     Drug("dipyridamole", ANTIPLATELET, "B01AC", ("persantine",)),
     Drug("cilostazol", ANTIPLATELET, "B01AC", ("pletal",)),
+    # "A combination antiplatelet agent" (FDA label): aspirin with extended-release
+    # dipyridamole, both B01AC.
+    Drug("aspirin and dipyridamole", ANTIPLATELET, "B01AC",
+         ("aggrenox", "aspirin/dipyridamole", "aspirin dipyridamole",
+          "dipyridamole and aspirin"), components=("aspirin", "dipyridamole")),
+    Drug("vorapaxar", ANTIPLATELET, "", ("zontivity",)),
     # Long-term systemic corticosteroids.
     Drug("prednisone", CORTICOSTEROID, "H02AB", ("deltasone", "rayos")),
     Drug("prednisolone", CORTICOSTEROID, "H02AB"),
@@ -65,13 +84,24 @@ DRUGS: tuple[Drug, ...] = (
     Drug("tacrolimus", IMMUNOSUPPRESSANT, "L04A", ("prograf", "advagraf")),
     Drug("mycophenolate", IMMUNOSUPPRESSANT, "L04A", ("cellcept", "myfortic")),
     Drug("sirolimus", IMMUNOSUPPRESSANT, "L04A", ("rapamune",)),
+    # Biologic immunosuppressants: TNF-alpha inhibitors (L04AB) and interleukin
+    # inhibitors (L04AC).
+    Drug("adalimumab", IMMUNOSUPPRESSANT, "L04AB", ("humira",)),
+    Drug("etanercept", IMMUNOSUPPRESSANT, "L04AB", ("enbrel",)),
+    Drug("infliximab", IMMUNOSUPPRESSANT, "L04AB", ("remicade",)),
+    Drug("certolizumab pegol", IMMUNOSUPPRESSANT, "L04AB", ("cimzia", "certolizumab")),
+    Drug("golimumab", IMMUNOSUPPRESSANT, "L04AB", ("simponi",)),
+    Drug("tocilizumab", IMMUNOSUPPRESSANT, "L04AC", ("actemra", "roactemra")),
+    Drug("anakinra", IMMUNOSUPPRESSANT, "L04AC", ("kineret",)),
+    Drug("ustekinumab", IMMUNOSUPPRESSANT, "L04AC", ("stelara",)),
+    Drug("secukinumab", IMMUNOSUPPRESSANT, "L04AC", ("cosentyx",)),
 )
 
 
 def normalise(name: str) -> str:
     """Case, accents, hyphens and spacing do not change a name."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[\s\-_.]+", " ", text).strip().casefold()
+    return re.sub(r"[\s\-_./+]+", " ", text).strip().casefold()
 
 
 _BY_NAME: dict[str, Drug] = {}
@@ -142,17 +172,35 @@ class PatientLists:
     problem_codes: frozenset[str] = frozenset()  # ICD-10-CM codes of active problems
     inr: LabValue | None = None
     platelet_count: LabValue | None = None  # x10^9/L
+    # (name, class or NONE_OF_THESE) the clinician chose for a name the table does not know
+    chosen_classes: tuple[tuple[str, str], ...] = ()
+
+    def _chosen(self) -> dict[str, str]:
+        return {normalise(n): c for n, c in self.chosen_classes}
 
     def classes(self) -> dict[str, list[str]]:
-        """Each class the listed medications fall in, with the names that put it there."""
+        """Each class the listed medications fall in, with the names that put it there
+        (the table's, else the class the clinician chose)."""
         found: dict[str, list[str]] = {}
+        chosen = self._chosen()
         for name in self.medications:
             drug = drug_for(name)
             if drug is not None:
                 found.setdefault(drug.drug_class, []).append(drug.generic)
+            elif chosen.get(normalise(name), NONE_OF_THESE) in CLASSES:
+                found.setdefault(chosen[normalise(name)], []).append(normalise(name))
         return found
 
     def antithrombotic_agents(self) -> frozenset[str]:
-        return frozenset(drug.generic for name in self.medications
-                         if (drug := drug_for(name)) and drug.drug_class
-                         in ANTITHROMBOTIC_CLASSES)
+        chosen = self._chosen()
+        agents = {agent for name in self.medications if (drug := drug_for(name))
+                  and drug.drug_class in ANTITHROMBOTIC_CLASSES for agent in drug.agents}
+        return frozenset(agents | {normalise(n) for n in self.medications
+                                   if drug_for(n) is None
+                                   and chosen.get(normalise(n)) in ANTITHROMBOTIC_CLASSES})
+
+    def unclassified(self) -> tuple[str, ...]:
+        """Listed names the table does not know and no class was chosen for."""
+        chosen = self._chosen()
+        return tuple(n for n in self.medications
+                     if drug_for(n) is None and normalise(n) not in chosen)

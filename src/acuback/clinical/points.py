@@ -200,6 +200,65 @@ def needs_chest_check(point: Point | None) -> bool:
             or any(c.structure in ("pleura", "heart") for c in point.cautions))
 
 
+# A vertebral level typed in a site's location ("T6", "L4-L5", "S1"): C, T, L or S and a
+# number, or the region's name.
+_LEVEL = re.compile(r"\b([ctls])\s?(\d{1,2})\b|\b(cervical|thoracic|lumbar|sacral|sacrum)\b",
+                    re.IGNORECASE)
+_LEVEL_REGION = {"c": "neck", "cervical": "neck", "t": "upper_back", "thoracic": "upper_back",
+                 "l": "lower_back", "lumbar": "lower_back", "s": "sacral", "sacral": "sacral",
+                 "sacrum": "sacral"}
+# Words that place an Ashi site over the thorax (chest wall, upper back, shoulder top),
+# and words that place it elsewhere. Project rule, conservative: a location that names
+# neither is not placed, and counts as over the thorax.
+_THORAX_WORDS = re.compile(r"chest|rib|intercostal|stern|pectoral|breast|thora|scapul|"
+                           r"shoulder blade|interscapular|upper back|mid back|middle back|"
+                           r"trapezius|supraclavicular|clavic|axilla|costal|shoulder top",
+                           re.IGNORECASE)
+_ELSEWHERE_WORDS = {
+    "lower_back": r"low(er)? back|lumbar|loin|flank|quadratus",
+    "sacral": r"sacr|\bsi joint|sacroiliac|coccyx|tailbone",
+    "lower_limb": r"buttock|glute|hip|thigh|knee|calf|leg|ankle|foot|toe|heel|piriformis|"
+                  r"hamstring|shin",
+    "upper_limb": r"\barm\b|elbow|forearm|wrist|hand|finger|thumb",
+    "neck": r"\bneck\b|cervical",
+    "head_face": r"head|face|scalp|jaw|temple",
+    "abdomen": r"abdom|belly|navel|groin",
+}
+
+
+def site_regions(point: Point | None, location: str = "") -> tuple[str, ...] | None:
+    """The body regions a needle site lies in: a coded point's own, narrowed by a
+    vertebral level typed in its location when the point spans several (EX-B2, T1 to L5:
+    "L4" puts it in the lower back); an Ashi site's from the words of its location. None
+    when the location places it nowhere. A range of levels ("T12-L1") counts every
+    level it names."""
+    text = location or ""
+    levels = {_LEVEL_REGION[(m.group(1) or m.group(3)).lower()] for m in _LEVEL.finditer(text)}
+    if point is not None:
+        if len(point.regions) > 1 and levels & set(point.regions):
+            return tuple(r for r in point.regions if r in levels)
+        return point.regions
+    if _THORAX_WORDS.search(text):
+        levels.add("upper_back")
+    levels |= {region for region, words in _ELSEWHERE_WORDS.items()
+               if re.search(words, text, re.IGNORECASE)}
+    return tuple(sorted(levels)) or None
+
+
+def site_needs_chest_check(point: Point | None, location: str = "") -> bool:
+    """Any needle site over the thorax, named or Ashi, needs the pneumothorax symptom
+    check (safety.md §5): a coded point by its cautions and regions (EX-B2 by the level
+    recorded; none recorded is the thoracic level, the cautious reading), an Ashi site by
+    its location, and an Ashi site its location does not place (unknown is not "no")."""
+    regions = site_regions(point, location)
+    if regions is None:
+        return True
+    if point is not None and set(regions) != set(point.regions):
+        return bool(CHEST_WALL_REGIONS & set(regions))  # narrowed by its level
+    return needs_chest_check(point) if point is not None else bool(
+        CHEST_WALL_REGIONS & set(regions))
+
+
 @dataclass(frozen=True)
 class SiteProblem:
     field: str  # the insertion field the message belongs to

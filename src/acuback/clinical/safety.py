@@ -16,9 +16,9 @@ from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from acuback.clinical import diagnoses, medications
+from acuback.clinical import adjuncts, diagnoses, medications
 
-RULESET_VERSION = "safety-2026.3"
+RULESET_VERSION = "safety-2026.4"
 
 # RF-05 counts age above this as a weaker cancer feature (configurable per
 # safety.md §1.2; some UK pathways use 55).
@@ -78,8 +78,7 @@ ACTION_WORDS = {
 ELECTRICAL_DEVICES = frozenset({"pacemaker", "icd", "neurostimulator", "pump",
                                 "other_electrical"})
 DEVICE_KINDS = ELECTRICAL_DEVICES | {"other_non_electrical"}
-REGIONS = ("head_face", "neck", "chest", "abdomen", "upper_back", "lower_back", "sacral",
-           "upper_limb", "lower_limb")
+REGIONS = adjuncts.REGIONS
 MEDICATION_CLASSES = ("anticoagulant", "antiplatelet", "corticosteroid", "immunosuppressant")
 
 # safety.md §4: default pregnancy block set (named points).
@@ -181,6 +180,9 @@ class Answers:
     lymphoedema_regions: frozenset[str] = frozenset()
     tumour_regions: frozenset[str] = frozenset()
     skin_problem_regions: frozenset[str] = frozenset()
+    # Numbness or reduced feeling in the skin, by region: heat and moxibustion are not
+    # felt there (issue #26 item 9; CI-SENSATION).
+    sensation_loss_regions: frozenset[str] = frozenset()
     medication_classes: frozenset[str] = frozenset()
     devices: tuple[Device, ...] = ()
     # The questions in front of those lists: an empty list is "none" only after a "no".
@@ -189,6 +191,7 @@ class Answers:
     has_skin_problem: bool | None = None
     has_tumour: bool | None = None
     has_lymphoedema: bool | None = None
+    has_sensation_loss: bool | None = None
     # ICD-10-CM codes of the episode (from the chart) and of the patient's problem list
     diagnosis_codes: frozenset[str] = frozenset()
     # From the patient's medication list and results (issue #26 item 4; with_lists)
@@ -269,7 +272,8 @@ def validate(answers: Answers) -> None:
     if answers.sex_at_birth == "male" and _coded_pregnancy(answers):
         raise InvalidAnswer("diagnosis_codes", "A pregnancy code is recorded, but the patient's "
                             "sex at birth is male: check the code or the patient's record.")
-    for name in ("lymphoedema_regions", "tumour_regions", "skin_problem_regions"):
+    for name in ("lymphoedema_regions", "tumour_regions", "skin_problem_regions",
+                 "sensation_loss_regions"):
         unknown = set(getattr(answers, name)) - set(REGIONS)
         if unknown:
             raise InvalidAnswer(name, f"Unknown body region: {', '.join(sorted(unknown))}.")
@@ -277,8 +281,10 @@ def validate(answers: Answers) -> None:
     if unknown_meds:
         raise InvalidAnswer("medication_classes",
                             f"Unknown medication class: {', '.join(sorted(unknown_meds))}.")
+    # A name the table does not know is an antithrombotic the clinician classed as one.
     unknown_agents = [n for n in sorted(answers.antithrombotic_agents)
-                      if medications.class_of(n) not in medications.ANTITHROMBOTIC_CLASSES]
+                      if medications.class_of(n) not in (*medications.ANTITHROMBOTIC_CLASSES,
+                                                         None)]
     if unknown_agents:
         raise InvalidAnswer("antithrombotic_agents",
                             f"Not an antithrombotic medicine: {', '.join(unknown_agents)}.")
@@ -333,6 +339,8 @@ class Finding:
     # What this finding blocks, so that each blocked point shows its own reason.
     blocked_points: frozenset[str] = frozenset()
     blocked_regions: frozenset[str] = frozenset()
+    # The adjunct therapies it refuses, and where (clinical.adjuncts).
+    adjunct_blocks: tuple[adjuncts.Block, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,6 +353,10 @@ class Decision:
     blocked_regions: frozenset[str]
     acknowledgements: tuple[str, ...]
     rule_version: str = RULESET_VERSION
+
+    @property
+    def outcome_words(self) -> str:
+        return outcome_words(self.outcome, self.needling_allowed)
 
     @property
     def reasons(self) -> list[str]:
@@ -365,7 +377,9 @@ class Decision:
                  "sources": list(f.sources), "acknowledgement": f.acknowledgement,
                  "questions": list(f.questions),
                  "blocked_points": sorted(f.blocked_points),
-                 "blocked_regions": sorted(f.blocked_regions)}
+                 "blocked_regions": sorted(f.blocked_regions),
+                 "adjunct_blocks": [{"adjunct": b.adjunct, "region": b.region, "why": b.why}
+                                    for b in f.adjunct_blocks]}
                 for f in self.findings
             ],
         }
@@ -792,6 +806,16 @@ def _regions(attr: str, note: str, ack: str = "") -> Callable[[Answers, int], Ef
     return evaluate
 
 
+def _sensation_loss(a: Answers, _: int) -> Effect | None:
+    if not a.sensation_loss_regions:
+        return None
+    where = ", ".join(sorted(r.replace("_", " ") for r in a.sensation_loss_regions))
+    return Effect(Outcome.PRECAUTIONS, frozenset({Action.REQUIRE_ACK}),
+                  acknowledgement=f"Reduced feeling ({where}): no moxibustion or heat there; "
+                  "the patient would not feel a burn.",
+                  note=f"reduced feeling in the skin: {where}")
+
+
 def _prohibited(a: Answers, _: int) -> Effect:
     return Effect(Outcome.PROCEED, frozenset({Action.BLOCK_POINTS}),
                   blocked_points=frozenset(PROHIBITED_POINTS),
@@ -991,6 +1015,12 @@ RULES: tuple[Rule, ...] = (
          _spinal_instability,
          project_rule="the precaution kept after clearance (AACP's reason: relaxing "
          "protective muscle could risk cord compression)"),
+    Rule("CI-SENSATION", "Reduced feeling in the skin",
+         "numbness or reduced feeling (e.g. neuropathy), by region",
+         "REQUIRE_ACK; no moxibustion or heat over those regions",
+         ("Houghton2010",), _sensation_loss,
+         project_rule="asked as a question with its regions; blank blocks needling like the "
+         "other lists"),
     Rule("CI-LYMPH", "Lymphoedema", "limb with, or at risk of, lymphoedema",
          "BLOCK_POINTS on that limb", ("AACP-list", "Goldfields"),
          _regions("lymphoedema_regions", "lymphoedema")),
@@ -1083,13 +1113,16 @@ NEEDLE_LIMITS = {"CI-BLEEDING": _SUPERFICIAL_FINE,
                  "CI-ANTITHROMBOTIC-2": _SUPERFICIAL_FINE, "CI-HERB-BLEED": _SUPERFICIAL_FINE}
 
 
-def needle_limit_problems(rule_ids: list[str], rows: list[dict[str, Any]]) -> list[str]:
+def needle_limit_problems(rule_ids: list[str], rows: list[dict[str, Any]],
+                          titles: dict[str, str] | None = None) -> list[str]:
     """Each needle row beyond a precaution's depth or gauge ceiling, naming the row and the
-    rule. `rows`: point_code (or location_text), side, depth_mm, gauge_mm."""
+    rule. `rows`: point_code (or location_text), side, depth_mm, gauge_mm. `titles`: each
+    finding's own title by rule (what was coded, finding_title), else the rule's."""
     problems = []
     for rule_id in dict.fromkeys(r for r in rule_ids if r in NEEDLE_LIMITS):
         limit = NEEDLE_LIMITS[rule_id]
-        title = rule_title(rule_id).lower()  # in words, not the rule's code (issue #28 §6)
+        # In words, not the rule's code (issue #28 §6); what was coded, not the rule's name.
+        title = ((titles or {}).get(rule_id) or rule_title(rule_id)).lower()
         for n, row in enumerate(rows, 1):
             where = f"Row {n} ({row.get('point_code') or row.get('location_text') or 'Ashi'})"
             depth, gauge = row.get("depth_mm"), row.get("gauge_mm")
@@ -1184,7 +1217,8 @@ LIST_QUESTIONS = {"takes_listed_medicines": "medication_classes",
                   "has_implanted_device": "devices",
                   "has_skin_problem": "skin_problem_regions",
                   "has_tumour": "tumour_regions",
-                  "has_lymphoedema": "lymphoedema_regions"}
+                  "has_lymphoedema": "lymphoedema_regions",
+                  "has_sensation_loss": "sensation_loss_regions"}
 
 
 def _list_unanswered(a: Answers) -> list[str]:
@@ -1231,6 +1265,39 @@ def _unanswered(a: Answers, age_threshold: int) -> Effect | None:
                   + ". Ask and record each before needling.")
 
 
+def finding_title(rule: Rule, a: Answers, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> str:
+    """What the finding is about, in words: the rule's title when the answers raise it, else
+    what was coded (a coded aortic dissection is not "symptomatic abdominal aortic
+    aneurysm", nor thrombocytopenia "haemophilia"): the code set's description of each code
+    that raises the rule. The rule, its tier and its actions stay the rule's."""
+    coded = diagnoses.coded_for(a.diagnosis_codes, rule.id)
+    if not coded or rule.id in _ALWAYS:
+        return rule.title
+    if rule.evaluate(replace(a, diagnosis_codes=frozenset()), age_threshold) is not None:
+        return rule.title  # raised by the answers too: the rule's own words
+    return "; ".join(f"{d.description} ({d.code})" for d in coded)
+
+
+def outcome_words(outcome: Outcome, needling_allowed: bool) -> str:
+    """The outcome as a page shows it, from the same holds as the gate: a finding that
+    blocks needling at a lower tier (a coded bleeding disorder, an unanswered question) is
+    never shown as "Proceed with precautions"."""
+    if needling_allowed or outcome >= Outcome.URGENT:
+        return outcome.label
+    if outcome == Outcome.SOON:
+        return "SOON: routine referral; needling on hold"
+    return "Needling on hold"
+
+
+def _adjunct_blocks(rule_id: str, title: str, effect: Effect, a: Answers
+                    ) -> tuple[adjuncts.Block, ...]:
+    weeks = a.gestational_weeks
+    return adjuncts.blocks_for(
+        rule_id, title, (x.value for x in effect.actions), regions=effect.blocked_regions,
+        sensation_regions=a.sensation_loss_regions,
+        early_pregnancy=weeks is None or weeks <= adjuncts.FIRST_TRIMESTER_WEEKS)
+
+
 def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> Decision:
     """Run every rule. Deterministic: same answers, same decision."""
     validate(answers)
@@ -1249,10 +1316,12 @@ def decide(answers: Answers, *, age_threshold: int = DEFAULT_AGE_THRESHOLD) -> D
             continue
         actions |= effect.actions
         outcome = max(outcome, effect.outcome)
-        findings.append(Finding(rule.id, rule.title, effect.outcome, effect.actions,
+        title = finding_title(rule, answers, age_threshold)
+        findings.append(Finding(rule.id, title, effect.outcome, effect.actions,
                                 effect.note, rule.sources, effect.acknowledgement,
                                 effect.questions, effect.blocked_points,
-                                effect.blocked_regions))
+                                effect.blocked_regions,
+                                _adjunct_blocks(rule.id, title, effect, answers)))
     if outcome == Outcome.PROCEED and findings:
         outcome = Outcome.PRECAUTIONS
     needling = not (actions & {Action.BLOCK_NEEDLING, Action.DEFER_REFER}) and outcome not in (
@@ -1340,6 +1409,13 @@ def with_lists(answers: Answers, lists: medications.PatientLists) -> Answers:
     nickel allergy answers the nickel question, a listed problem's code joins the
     episode's codes. A list that contradicts an explicit "no" is refused, naming the
     question, so the two are reconciled rather than one silently winning."""
+    unclassified = lists.unclassified()
+    if unclassified:
+        raise InvalidAnswer("takes_listed_medicines", "The medication list has "
+                            + ", ".join(f"“{n}”" for n in unclassified) + ", which the "
+                            "medicine table does not know: choose its class (or none of "
+                            "these classes) on the list, marking it entered in error and "
+                            "adding it again, so it is not read as harmless.")
     classes = lists.classes()
     if classes and answers.takes_listed_medicines is False:
         named = "; ".join(f"{', '.join(sorted(set(n)))} ({c})" for c, n in sorted(classes.items()))

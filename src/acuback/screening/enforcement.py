@@ -38,7 +38,8 @@ __all__ = ["NeedlingCheck", "NeedlingRefused", "needling_check", "patient_holds"
 
 
 def needling_check(*, patient: Patient, practitioner: Practitioner | None, location: Location,
-                   on: date, electroacupuncture: bool, point_codes: list[str]) -> NeedlingCheck:
+                   on: date, electroacupuncture: bool, point_codes: list[str],
+                   adjuncts: list | None = None) -> NeedlingCheck:
     """Every reason the planned needling may not go ahead, in words; none means go."""
     profile = safety_profile(patient=patient, on=on)
     problems: list[str] = []
@@ -68,6 +69,8 @@ def needling_check(*, patient: Patient, practitioner: Practitioner | None, locat
         elif point.code in blocked:
             problems.append(f"{point.code} ({point.pinyin}) is blocked for this patient: "
                             f"{profile.reason_for(point.code)}.")
+    # Cupping, moxibustion, heat, TENS... checked as the needles are (issue #26 item 9).
+    problems += profile.adjunct_problems(adjuncts or [])
     for text in profile.missing_acknowledgements:
         problems.append(f"Acknowledge before the first needle: {text}")
     return NeedlingCheck(not problems, tuple(problems), profile)

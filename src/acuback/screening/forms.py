@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from acuback import input_bounds
 from acuback.accounts.models import Location
-from acuback.clinical import diagnoses, points
+from acuback.clinical import diagnoses, medications, points
 from acuback.clinical import episodes as episode_rules
 from acuback.clinical.safety import (
     DEVICE_KINDS,
@@ -82,6 +82,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
     has_skin_problem = _question("has_skin_problem")
     has_tumour = _question("has_tumour")
     has_lymphoedema = _question("has_lymphoedema")
+    has_sensation_loss = _question("has_sensation_loss")
     medication_classes = forms.MultipleChoiceField(
         label="If yes, which", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(m, MEDICATION_LABELS[m]) for m in MEDICATION_CLASSES])
@@ -97,6 +98,9 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
         label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
         choices=REGION_CHOICES)
     tumour_regions = forms.MultipleChoiceField(
+        label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=REGION_CHOICES)
+    sensation_loss_regions = forms.MultipleChoiceField(
         label="If yes, in which areas", required=False, widget=forms.CheckboxSelectMultiple,
         choices=REGION_CHOICES)
     lymphoedema_regions = forms.MultipleChoiceField(
@@ -156,6 +160,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
             first_back_pain_age=answers.first_back_pain_age,
             skin_problem_regions=sorted(answers.skin_problem_regions),
             tumour_regions=sorted(answers.tumour_regions),
+            sensation_loss_regions=sorted(answers.sensation_loss_regions),
             lymphoedema_regions=sorted(answers.lymphoedema_regions))
         for n, device in zip(DEVICE_SLOTS, answers.devices, strict=False):
             initial.update({f"device_{n}_kind": device.kind,
@@ -233,6 +238,7 @@ class IntakeForm(AsciiDigitsMixin, forms.Form):
             first_back_pain_age=data.get("first_back_pain_age"),
             skin_problem_regions=frozenset(data.get("skin_problem_regions") or []),
             tumour_regions=frozenset(data.get("tumour_regions") or []),
+            sensation_loss_regions=frozenset(data.get("sensation_loss_regions") or []),
             lymphoedema_regions=frozenset(data.get("lymphoedema_regions") or []),
             devices=tuple(devices),
         )
@@ -458,10 +464,14 @@ class _ListEntryForm(AsciiDigitsMixin, forms.ModelForm):
 class MedicationForm(_ListEntryForm):
     class Meta:
         model = Medication
-        fields = ["kind", "name", "dose", "started_on", "prescribed_by_clinic"]
+        fields = ["kind", "name", "dose", "started_on", "prescribed_by_clinic", "chosen_class"]
         widgets = {"started_on": _DATE}
-        labels = {"prescribed_by_clinic": "A herb this clinic prescribes"}
-        help_texts = {"name": "Generic or brand name, e.g. warfarin, Eliquis, dan shen."}
+        labels = {"prescribed_by_clinic": "A herb this clinic prescribes",
+                  "chosen_class": "Its class, if the name is not recognised"}
+        help_texts = {"name": "Generic or brand name, e.g. warfarin, Eliquis, dan shen.",
+                      "chosen_class": "Needed only for a medicine the table does not know "
+                      "(a misspelling, a new or rare drug): which class of the safety rules "
+                      "it belongs to, or none of these."}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -471,6 +481,17 @@ class MedicationForm(_ListEntryForm):
 
     def clean(self):
         data = super().clean()
+        name = (data.get("name") or "").strip()
+        if name and data.get("kind") == MedicationKind.MEDICINE:
+            known = medications.drug_for(name)
+            if known is not None:
+                data["chosen_class"] = ""  # the table decides
+            elif not data.get("chosen_class"):
+                # Never read as harmless (issue #26): the clinician says which class.
+                self.add_error("chosen_class", f"“{name}” is not in the medicine table (check "
+                               "the spelling): choose its class, or “None of these classes”.")
+        elif data.get("kind") == MedicationKind.HERB:
+            data["chosen_class"] = ""
         if data.get("prescribed_by_clinic") and data.get("kind") != MedicationKind.HERB:
             self.add_error("prescribed_by_clinic", "Only a herb is prescribed by the clinic "
                            "here: choose 'Herb or herbal product'.")

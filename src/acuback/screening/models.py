@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from acuback.clinical.safety import Outcome, answers_from_json
+from acuback.clinical import medications
+from acuback.clinical.safety import Outcome, answers_from_json, outcome_words
 from acuback.patients.care import clinical_scope
 from acuback.patients.models import EpisodeOfCare, Patient
 from acuback.signing import SignedModel, SignedQuerySet
@@ -84,6 +85,15 @@ class Screening(SignedModel):
     @property
     def outcome_enum(self) -> Outcome | None:
         return Outcome[self.outcome] if self.outcome else None
+
+    @property
+    def outcome_words(self) -> str:
+        """The outcome as the pages show it, with the hold the decision put on needling
+        (clinical.safety.outcome_words)."""
+        if not self.outcome:
+            return ""
+        return outcome_words(Outcome[self.outcome],
+                             bool((self.decision or {}).get("needling_allowed", True)))
 
     @property
     def is_referral(self) -> bool:
@@ -194,6 +204,14 @@ class ListEntry(models.Model):
         return self.status == EntryStatus.ACTIVE
 
 
+_CLASS_WORDS = {"anticoagulant": "Anticoagulant (blood thinner)", "antiplatelet": "Antiplatelet",
+                "corticosteroid": "Long-term corticosteroid",
+                "immunosuppressant": "Immunosuppressant",
+                medications.NONE_OF_THESE: "None of these classes"}
+MEDICATION_CLASS_CHOICES = [(c, _CLASS_WORDS[c])
+                            for c in (*medications.CLASSES, medications.NONE_OF_THESE)]
+
+
 class Medication(ListEntry):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     kind = models.CharField(max_length=10, choices=MedicationKind.choices,
@@ -204,6 +222,10 @@ class Medication(ListEntry):
     stopped_on = models.DateField(null=True, blank=True)
     prescribed_by_clinic = models.BooleanField(default=False,
                                                help_text="A herb the clinic prescribes.")
+    # For a medicine name the table (clinical.medications) does not know: the class the
+    # clinician chose, or "none" (none of the rules' classes); blank when the table knows it.
+    chosen_class = models.CharField("class", max_length=20, blank=True,
+                                    choices=MEDICATION_CLASS_CHOICES)
 
     class Meta:
         ordering = ["status", "name", "pk"]

@@ -123,7 +123,7 @@ DERIVED = ("age", "sex_at_birth", "leg_pain", "back_pain_onset_age", "back_pain_
 SPECIAL = ("lymphoedema_regions", "tumour_regions", "skin_problem_regions", "medication_classes",
            "devices", "pregnant", "gestational_weeks", "first_back_pain_age",
            "takes_listed_medicines", "has_implanted_device", "has_skin_problem", "has_tumour",
-           "has_lymphoedema")
+           "has_lymphoedema", "has_sensation_loss", "sensation_loss_regions")
 # Reset at every new check: they describe the day, not the patient.
 TODAY_ONLY = ("hungry_or_exhausted_today", "intoxicated_today")
 
@@ -144,6 +144,8 @@ QUESTION_TEXT = {q.field: q.text for g in GROUPS for q in g.questions} | {
     "has_lymphoedema": "Do you have lymphoedema (swelling from the lymph system) in an arm or "
                        "leg, or have you been told an arm or leg is at risk of it (for example "
                        "after lymph nodes were removed)?",
+    "has_sensation_loss": "Do you have numbness or reduced feeling in the skin anywhere (for "
+                          "example from diabetes, nerve damage or an operation)?",
     "first_back_pain_age": "How old were you when you first had back pain (any back pain, "
                            "ever)?",
 }

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from acuback import sql
 from acuback.accounts import zones
-from acuback.clinical import diagnoses, points
+from acuback.clinical import adjuncts, diagnoses, points
 from acuback.clinical.medications import LabValue, PatientLists
 from acuback.clinical.safety import (
     PROHIBITED_POINTS,
@@ -64,6 +64,18 @@ class SafetyProfile:
     cleared_findings: tuple[tuple[str, str], ...] = ()
     # (why, the points it blocks): every blocked point with its reason, in full
     blocked_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The adjunct therapies refused, and where (clinical.adjuncts): a clearance lifts a
+    # finding's hold on needling, never these.
+    adjunct_blocks: tuple[adjuncts.Block, ...] = ()
+
+    @property
+    def adjunct_lines(self) -> list[str]:
+        """The adjuncts refused, and where, in words (the banner)."""
+        return adjuncts.summary(self.adjunct_blocks)
+
+    def adjunct_problems(self, entries) -> list[str]:
+        """Each adjunct of a plan or session the profile refuses, with the reason."""
+        return adjuncts.problems(self.adjunct_blocks, entries)
 
     def reason_for(self, code: str) -> str:
         """Why a point is blocked, in words ("" when it is not)."""
@@ -323,7 +335,23 @@ def safety_profile(*, patient: Patient, on: date,
         unanswered=unanswered,
         cleared_findings=tuple((rule, clearance_summary(c)) for rule, c in cleared_by.items()),
         blocked_by=blocked_by,
+        adjunct_blocks=_adjunct_blocks(findings, decision),
     )
+
+
+def _adjunct_blocks(findings: tuple[dict, ...], decision: dict) -> tuple[adjuncts.Block, ...]:
+    """The adjunct blocks stored with each finding; a decision signed before they were
+    stored gets them from the rule (pregnancy read as the first trimester: weeks unknown)."""
+    blocks: list[adjuncts.Block] = []
+    for f in findings:
+        if "adjunct_blocks" in f:
+            blocks += [adjuncts.Block(b["adjunct"], b["region"], b["why"])
+                       for b in f["adjunct_blocks"]]
+        else:
+            blocks += adjuncts.blocks_for(
+                f["rule"], f["title"], f["actions"],
+                regions=f.get("blocked_regions", decision.get("blocked_regions", [])))
+    return tuple(dict.fromkeys(blocks))
 
 
 # In words, as a page shows it: never the rule's id (issue #28 §6).
@@ -424,6 +452,8 @@ def lists_for_rules(lists: ChartLists, on: date) -> PatientLists:
     active = [m for m in lists.medications if m.in_force]
     return PatientLists(
         medications=tuple(m.name for m in active if m.kind == MedicationKind.MEDICINE),
+        chosen_classes=tuple((m.name, m.chosen_class) for m in active
+                             if m.kind == MedicationKind.MEDICINE and m.chosen_class),
         herbs=tuple(m.name for m in active if m.kind == MedicationKind.HERB),
         allergies=frozenset(a.category for a in lists.allergies if a.in_force),
         problem_codes=frozenset(p.icd10_code for p in lists.problems

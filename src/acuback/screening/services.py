@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
+from confusable_homoglyphs import categories, confusables
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -213,11 +214,26 @@ MIN_LETTER_CHARS = 15
 MIN_LETTER_WORDS = 3
 
 
+def fold_confusables(text: str) -> str:
+    """Each letter of another alphabet that looks like a Latin one, as that Latin letter
+    (a Cyrillic "е" in "Mеi Lin" is an "e"): names are compared as they read, not as they
+    are encoded (confusable-homoglyphs, the Unicode confusables data)."""
+    folded = []
+    for char in text:
+        if char.isalpha() and categories.alias(char) not in ("LATIN", "COMMON"):
+            found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True)
+            latin = [h["c"] for f in found or [] for h in f["homoglyphs"]
+                     if h["n"].startswith("LATIN") and len(h["c"]) == 1]
+            char = latin[0] if latin else char
+        folded.append(char)
+    return "".join(folded)
+
+
 def name_words(text: str) -> frozenset[str]:
     """The words of a person's name, compared without case, accents, punctuation, titles,
-    credentials, initials or a specialty in brackets ("Dr. Méi Lín, L.Ac. (TCM)" ->
-    {mei, lin})."""
-    text = re.sub(r"\([^)]*\)", " ", text)
+    credentials, initials, a specialty in brackets or look-alike letters of another
+    alphabet ("Dr. Méi Lín, L.Ac. (TCM)" -> {mei, lin})."""
+    text = fold_confusables(re.sub(r"\([^)]*\)", " ", text))
     text = "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c)).casefold().replace(".", "")
     return frozenset(w for w in re.findall(r"[^\W\d_]+", text)
@@ -228,6 +244,10 @@ def clearing_clinician_problem(name: str, *, own_names: Iterable[tuple[str, str]
                                ) -> str | None:
     """Why `name` cannot be the clinician who cleared a finding, or None. `own_names`:
     (name, who) of the people who may not clear their own patient's finding."""
+    if confusables.is_mixed_script(name, allowed_aliases=["COMMON"]):
+        # "Mеi Lin" with a Cyrillic е passed the check against the clinic's practitioners.
+        return ("The name mixes letters of different alphabets (for example a Cyrillic "
+                "letter among Latin ones): type it again in one alphabet.")
     words = name_words(name)
     if len(words) < 2:
         return ("Give the assessing clinician's first and last name (and role), e.g. "

@@ -177,7 +177,7 @@ def screening_detail(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
 
 
 def _render_screening(request, patient, screening, form, sign_form, can_edit, can_sign,
-                      status=200, changes_form=None) -> HttpResponse:
+                      status=200, changes_form=None, clearance_form=None) -> HttpResponse:
     clearances = finding_clearances(screening) if screening.is_signed else []
     preview = None
     if not screening.is_signed and screening.answers:
@@ -197,7 +197,8 @@ def _render_screening(request, patient, screening, form, sign_form, can_edit, ca
         # Today's answer for the latest signed screening: the gate's own profile.
         "profile": safety_profile(patient=patient, on=zones.today_at(patient.clinic))
         if screening.is_signed else None,
-        "clearance_form": ClearanceForm(open_findings=[f for f, c in clearances if c is None]),
+        "clearance_form": clearance_form or ClearanceForm(
+            open_findings=[f for f, c in clearances if c is None]),
         "clearances": [(f, c, clearance_summary(c) if c else "") for f, c in clearances],
         "acknowledged": {a.text for a in screening.acknowledgements.all()},
         "lists": chart_lists(patient),
@@ -235,10 +236,7 @@ def referral_clear(request: HttpRequest, pk: int, screening_pk: int) -> HttpResp
     open_findings = [f for f, c in finding_clearances(screening) if c is None]
     form = ClearanceForm(request.POST, open_findings=open_findings)
     if not form.is_valid():
-        messages.error(request, "The clearance was not recorded: " + "; ".join(
-            f"{form.fields[name].label if name in form.fields else 'form'}: {' '.join(errs)}"
-            for name, errs in form.errors.items()))
-        return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+        return _refused_clearance(request, patient, screening, form)
     data = form.cleaned_data
     try:
         services.referral_clear(screening=screening, kind=data["kind"], note=data["note"],
@@ -246,14 +244,24 @@ def referral_clear(request: HttpRequest, pk: int, screening_pk: int) -> HttpResp
                                 cleared_on=data["cleared_on"], letter=data["letter"],
                                 allows=data["allows"], rule_ids=data["rules"], request=request)
     except services.IncompleteClearance as exc:
-        messages.error(request, "The clearance was not recorded: " + "; ".join(
-            f"{form.fields[name].label if name in form.fields else name}: {text}"
-            for name, text in exc.missing.items()))
+        for name, text in exc.missing.items():
+            form.add_error(name if name in form.fields else None, text)
+        return _refused_clearance(request, patient, screening, form)
     except services.ScreeningError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Clearance recorded.")
+        form.add_error(None, str(exc))
+        return _refused_clearance(request, patient, screening, form)
+    messages.success(request, "Clearance recorded.")
     return redirect("screening_detail", pk=pk, screening_pk=screening_pk)
+
+
+def _refused_clearance(request, patient, screening, form) -> HttpResponse:
+    """A refused clearance answers 400 with the form and its errors on its fields, as the
+    project's other refused forms do (the page above it, read only)."""
+    messages.error(request, "The clearance was not recorded: see the messages on the form.")
+    return _render_screening(request, patient, screening, IntakeForm(stored=screening.answers),
+                             SignForm(initial={"referred_to": screening.referred_to,
+                                               "patient_told": screening.patient_told}),
+                             False, False, status=400, clearance_form=form)
 
 
 @login_required

@@ -10,11 +10,12 @@ from django.forms import BaseFormSet, formset_factory
 
 from acuback import sql
 from acuback.accounts.models import Location
+from acuback.clinical import adjuncts as adjunct_rules
 from acuback.clinical import electrodes, points
+from acuback.clinical.safety import REGIONS
 from acuback.digits import AsciiDigitsMixin, ascii_int
 
 from .models import (
-    Adjunct,
     AdverseEvent,
     Angle,
     Insertion,
@@ -94,14 +95,56 @@ def parse_pair(text: str) -> dict:
             "paired_side": "" if paired_side == Side.BILATERAL else paired_side}
 
 
-class PlanForm(AsciiDigitsMixin, forms.ModelForm):
+class AdjunctSitesMixin:
+    """The adjunct therapies, each with the body regions it is given over (issue #26 item 9:
+    checked against the safety profile as needles are): one group of region boxes per
+    adjunct, whose legend names it; exercise advice has no site. `cleaned_data["adjuncts"]`
+    holds them as stored, [{"kind": "cupping", "region": "lower_back"}, ...]."""
+
+    ADJUNCT_REGIONS = [(r, r.replace("_", " ").capitalize()) for r in REGIONS]
+    adjunct_verb = "given"
+
+    def add_adjunct_fields(self) -> None:
+        for kind in adjunct_rules.KINDS:
+            label = adjunct_rules.LABELS[kind]
+            if kind in adjunct_rules.SITED:
+                self.fields[f"adjunct_{kind}"] = forms.MultipleChoiceField(
+                    label=f"{label}: where {self.adjunct_verb}", required=False,
+                    choices=self.ADJUNCT_REGIONS, widget=forms.CheckboxSelectMultiple)
+            else:
+                self.fields[f"adjunct_{kind}"] = forms.BooleanField(
+                    label=f"{label} {self.adjunct_verb}", required=False)
+        if self.instance.pk and not self.is_bound:
+            for entry in adjunct_rules.normalise(self.instance.adjuncts):
+                name = f"adjunct_{entry['kind']}"
+                if name not in self.fields:
+                    continue
+                if entry["kind"] in adjunct_rules.SITED:
+                    # One recorded before regions were asked shows unticked: its region is
+                    # chosen again (the save refuses an adjunct without one).
+                    if entry["region"]:
+                        self.initial.setdefault(name, []).append(entry["region"])
+                else:
+                    self.initial[name] = True
+
+    def adjuncts_given(self) -> list[dict[str, str]]:
+        given = []
+        for kind in adjunct_rules.KINDS:
+            value = self.cleaned_data.get(f"adjunct_{kind}")
+            if kind in adjunct_rules.SITED:
+                given += [{"kind": kind, "region": r} for r in value or []]
+            elif value:
+                given.append({"kind": kind, "region": ""})
+        return given
+
+
+class PlanForm(AdjunctSitesMixin, AsciiDigitsMixin, forms.ModelForm):
+    adjunct_verb = "planned"
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     prescription = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One point per line or comma: code and optional side, e.g. “BL23 bilateral”, "
         "“GV4”, “GB30 left”, or “Ashi: left L4 paraspinal”.")
-    adjuncts = forms.MultipleChoiceField(choices=Adjunct.choices, required=False,
-                                         widget=forms.CheckboxSelectMultiple)
     ea_pairs = forms.CharField(
         label="Electroacupuncture pairs", required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -119,13 +162,16 @@ class PlanForm(AsciiDigitsMixin, forms.ModelForm):
         model = TreatmentPlan
         fields = ["style", "style_other", "rationale", "individualisation", "planned_sessions",
                   "sessions_per_week", "prescription", "planned_electroacupuncture", "ea_pairs",
-                  "adjuncts", "adjunct_other", "goals", "review_date"]
+                  "adjunct_other", "goals", "review_date"]
         widgets = {"review_date": forms.DateInput(attrs={"type": "date"}),
                    "rationale": forms.Textarea(attrs={"rows": 3}),
                    "goals": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_adjunct_fields()
+        self.order_fields([*self.Meta.fields[:self.Meta.fields.index("adjunct_other")],
+                           *(f"adjunct_{k}" for k in adjunct_rules.KINDS)])
         if self.instance.pk and not self.is_bound:
             self.initial["prescription"] = "\n".join(
                 f"{i['code']} {i['side']}" if i.get("code") else f"Ashi: {i['location']}"
@@ -184,7 +230,7 @@ class PlanForm(AsciiDigitsMixin, forms.ModelForm):
     def plan_data(self) -> dict:
         """What the plan service saves: the model's fields, and the caution points the
         planner acknowledged by ticking the box."""
-        data = {k: self.cleaned_data[k] for k in self.Meta.fields}
+        data = {k: self.cleaned_data[k] for k in [*self.Meta.fields, "adjuncts"]}
         # What was acknowledged before stays so; the box acknowledges the points listed
         # now (the page lists the prescription's cautions once it has been entered).
         earlier = list(self.instance.caution_acknowledgements) if self.instance.pk else []
@@ -195,6 +241,7 @@ class PlanForm(AsciiDigitsMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        cleaned["adjuncts"] = self.adjuncts_given()
         if cleaned.get("style") == "other" and not cleaned.get("style_other"):
             self.add_error("style_other", "Name the style.")
         return cleaned
@@ -223,17 +270,15 @@ class ClinicLocationField(forms.ModelChoiceField):
         return found[0]
 
 
-class SessionForm(AsciiDigitsMixin, forms.ModelForm):
+class SessionForm(AdjunctSitesMixin, AsciiDigitsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    adjuncts = forms.MultipleChoiceField(choices=Adjunct.choices, required=False,
-                                         widget=forms.CheckboxSelectMultiple,
-                                         label="Adjuncts given")
 
     class Meta:
         model = Session
         fields = ["location", "subjective", "objective", "assessment", "plan_notes",
                   "deviation_from_plan", "patient_information_given", "pain_before",
-                  "pain_after", "adjuncts", "needles_removed", "chest_check"]
+                  "pain_after", "needles_removed", "chest_check"]
+        # and "adjuncts", from one group of region boxes per adjunct (AdjunctSitesMixin)
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in (
             "subjective", "objective", "assessment", "plan_notes", "deviation_from_plan",
             "patient_information_given")}
@@ -252,6 +297,14 @@ class SessionForm(AsciiDigitsMixin, forms.ModelForm):
             patient.clinic_id, queryset=Location.objects.filter(clinic_id=patient.clinic_id,
                                                                 is_active=True),
             label=self.fields["location"].label)
+        self.add_adjunct_fields()
+        self.order_fields([*self.Meta.fields[:self.Meta.fields.index("needles_removed")],
+                           *(f"adjunct_{k}" for k in adjunct_rules.KINDS)])
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["adjuncts"] = self.adjuncts_given()
+        return cleaned
 
     def _get_validation_exclusions(self):
         # The field above already read the location from the clinic's active ones, a

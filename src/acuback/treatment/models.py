@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from acuback.accounts.models import Location, Practitioner
+from acuback.clinical import adjuncts as adjunct_rules
 from acuback.patients.care import clinical_scope
 from acuback.patients.models import EpisodeOfCare, Patient
 from acuback.screening.models import Screening
@@ -33,15 +34,6 @@ class Individualisation(models.TextChoices):
     STANDARDISED = "standardised", "Standardised"
     SEMI = "semi", "Semi-standardised"
     INDIVIDUALISED = "individualised", "Individualised"
-
-
-class Adjunct(models.TextChoices):
-    MOXIBUSTION = "moxibustion", "Moxibustion"
-    CUPPING = "cupping", "Cupping"
-    HEAT = "heat", "Heat"
-    TUINA = "tuina", "Tuina"
-    EXERCISE = "exercise_advice", "Exercise advice"
-    OTHER = "other", "Other"
 
 
 class Side(models.TextChoices):
@@ -79,6 +71,8 @@ class TreatmentPlan(models.Model):
     # The prescribed points whose cautions (safety.md §5) the planner acknowledged.
     caution_acknowledgements = models.JSONField("point cautions acknowledged", default=list,
                                                 blank=True)
+    # [{"kind": "cupping", "region": "lower_back"}] (clinical.adjuncts); a bare kind was
+    # recorded before the region was asked.
     adjuncts = models.JSONField(default=list, blank=True)
     adjunct_other = models.CharField(max_length=200, blank=True)
     goals = models.TextField(blank=True)
@@ -99,6 +93,10 @@ class TreatmentPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_style_display()} plan — {self.patient}"
+
+    @property
+    def adjunct_labels(self) -> list[str]:
+        return [adjunct_rules.describe(e) for e in adjunct_rules.normalise(self.adjuncts)]
 
 
 class ChestCheck(models.TextChoices):
@@ -186,6 +184,11 @@ class Session(SignedModel):
     @property
     def is_signed(self) -> bool:
         return self.status == SessionStatus.SIGNED
+
+    @property
+    def adjunct_labels(self) -> list[str]:
+        """"Cupping (lower back)", as the note shows them."""
+        return [adjunct_rules.describe(e) for e in adjunct_rules.normalise(self.adjuncts)]
 
     def validate_constraints(self, exclude=None):
         # Django skips a check that names an excluded field, but only after building its

@@ -18,6 +18,7 @@ from acuback.accounts import policy, zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.models import AuditEvent
 from acuback.audit.services import audit_append, audit_event, audit_record
+from acuback.clinical import adjuncts as adjunct_rules
 from acuback.clinical import cpt, electrodes, points
 from acuback.clinical.safety import needle_limit_problems, within_needle_limits
 from acuback.outcomes.tasks import charts_draw_later
@@ -57,9 +58,11 @@ class PlanProblem:
 
 def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
                   planned_electroacupuncture: bool, ea_pairs: list[dict] = (),
-                  caution_acknowledgements: list[str] = ()) -> list[PlanProblem]:
-    """A plan is checked against the safety profile, its caution points must be
-    acknowledged (safety.md §5) and its electrode pairs pass the placement rule (§3.3)."""
+                  caution_acknowledgements: list[str] = (),
+                  adjuncts: list = ()) -> list[PlanProblem]:
+    """A plan is checked against the safety profile (points, electroacupuncture and its
+    adjunct therapies), its caution points must be acknowledged (safety.md §5) and its
+    electrode pairs pass the placement rule (§3.3)."""
     profile = safety_profile(patient=episode.patient, on=zones.today_at(episode.patient.clinic))
     problems = []
     blocked = set(profile.blocked_points)
@@ -75,6 +78,10 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
     if planned_electroacupuncture and ea_blocks:
         problems.append(PlanProblem("planned_electroacupuncture", "Electroacupuncture is not "
                                     "allowed for this patient: " + "; ".join(ea_blocks) + "."))
+    for entry in adjunct_rules.normalise(adjuncts):  # each on its own group of boxes
+        field = f"adjunct_{entry['kind']}" if entry["kind"] in adjunct_rules.LABELS \
+            else "__all__"
+        problems += [PlanProblem(field, p) for p in profile.adjunct_problems([entry])]
     unacknowledged = [c for c in points.caution_codes(i.get("code") for i in prescription)
                       if c not in caution_acknowledgements]
     if unacknowledged:
@@ -111,7 +118,8 @@ def plan_save(*, episode: EpisodeOfCare, data: dict, request: HttpRequest,
     problems = plan_problems(episode=episode, prescription=data["prescription"],
                              planned_electroacupuncture=data["planned_electroacupuncture"],
                              ea_pairs=data.get("ea_pairs", []),
-                             caution_acknowledgements=data.get("caution_acknowledgements", []))
+                             caution_acknowledgements=data.get("caution_acknowledgements", []),
+                             adjuncts=data.get("adjuncts", []))
     if problems:
         raise PlanRefused(problems)
     capacity = policy.AUTHOR
@@ -156,15 +164,18 @@ def needles_at(side: str) -> int:
 
 
 def _gate(session: Session, insertions: list[dict], needle_sets: list[dict],
-          recorder: Practitioner | None):
+          recorder: Practitioner | None, *, adjuncts: list | None = None):
     """The safety gate for what this save would record, for the person recording it (and
-    the session's own practitioner, when a supervisor records). Raises NeedlingRefused."""
+    the session's own practitioner, when a supervisor records), with the adjunct therapies
+    given (not at the start: a pre-fill is adjusted before the first save). Raises
+    NeedlingRefused."""
     electrical = any(s.get("electrical") for s in needle_sets) or any(
         i.get("stimulation") == "electrical" for i in insertions)
     codes = [i["point_code"] for i in insertions if i.get("point_code")]
     checks = [needling_check(patient=session.patient, practitioner=practitioner,
                              location=session.location, on=session.session_date,
-                             electroacupuncture=electrical, point_codes=codes)
+                             electroacupuncture=electrical, point_codes=codes,
+                             adjuncts=adjuncts)
               for practitioner in _distinct(recorder, session.practitioner)]
     problems = list(dict.fromkeys(p for check in checks for p in check.problems))
     if problems:
@@ -175,7 +186,9 @@ def _gate(session: Session, insertions: list[dict], needle_sets: list[dict],
 def _within_precautions(check, insertions: list[dict]) -> None:
     """A precaution's depth and gauge ceiling (clinical.safety.NEEDLE_LIMITS), at every save
     and at the signature (not at the start: the practitioner adjusts the pre-filled rows)."""
-    problems = needle_limit_problems([f["rule"] for f in check.profile.findings], insertions)
+    findings = check.profile.findings
+    problems = needle_limit_problems([f["rule"] for f in findings], insertions,
+                                     titles={f["rule"]: f["title"] for f in findings})
     if problems:
         raise NeedlingRefused(tuple(problems))
 
@@ -380,7 +393,7 @@ def _save(*, session: Session, data: dict, insertions: list[dict], needle_sets: 
     recorder, capacity = _recorder(session, request)
     for field, value in data.items():
         setattr(session, field, value)
-    check = _gate(session, insertions, needle_sets, recorder)
+    check = _gate(session, insertions, needle_sets, recorder, adjuncts=list(session.adjuncts))
     _within_precautions(check, insertions)
     with transaction.atomic():
         fields = dict(data, pre_treatment_check=check.profile.screening,
@@ -419,8 +432,8 @@ def session_sign(*, session: Session, expected_version: int, request: HttpReques
                                                   "face_to_face_minutes"))
     _check_sites(insertions, needle_sets)  # a draft from before these rules, or copied
     # Only the treating practitioner signs (_signature refuses anyone else).
-    _within_precautions(_gate(session, insertions, needle_sets, session.practitioner),
-                        insertions)
+    _within_precautions(_gate(session, insertions, needle_sets, session.practitioner,
+                              adjuncts=list(session.adjuncts)), insertions)
     signature = _signature(session, insertions, needle_sets, request,
                            version=expected_version + 1)
     with transaction.atomic(), signing.signing():
@@ -463,9 +476,16 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
 
 
 def chest_wall_sites(insertions: list[dict]) -> list[str]:
-    """The points of these sites that need the pneumothorax symptom check."""
-    return sorted({p.code for p in (points.lookup(i.get("point_code") or "")
-                                    for i in insertions) if points.needs_chest_check(p)})
+    """The sites that need the pneumothorax symptom check, named or Ashi: any site over
+    the thorax, an EX-B2 at a thoracic (or unrecorded) level, an Ashi site its location
+    does not place (points.site_needs_chest_check)."""
+    found = []
+    for row in insertions:
+        point = points.lookup(row.get("point_code") or "")
+        where = row.get("location_text") or ""
+        if points.site_needs_chest_check(point, where):
+            found.append(point.code if point else f"Ashi: {where or 'no location'}")
+    return sorted(set(found))
 
 
 def _suspected_pneumothorax(session: Session, insertions: list[dict],

@@ -123,7 +123,7 @@ def session_detail(request: HttpRequest, pk: int, session_pk: int) -> HttpRespon
     set_problems = check_needle_sets(needle_sets) if needle_sets.is_valid() else []
     problems: list[str] = list(set_problems)
     if valid and not set_problems:
-        data = {k: form.cleaned_data[k] for k in SessionForm.Meta.fields}
+        data = {k: form.cleaned_data[k] for k in [*SessionForm.Meta.fields, "adjuncts"]}
         try:
             save = services.session_save_and_sign if action == "sign" else services.session_save
             session = save(session=session, data=data, insertions=formset_rows(insertions),

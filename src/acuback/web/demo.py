@@ -434,6 +434,9 @@ DEMO_PRESCRIPTION = [{"code": "BL23", "side": "bilateral"}, {"code": "BL25", "si
 # One patient is treated with electroacupuncture: each BL23 to the BL25 of its own side,
 # along the lumbar back, below the spinal cord (safety.md §3.3).
 DEMO_EA_PAIRS = [{"code": "BL23", "side": "bilateral", "paired_with": "BL25", "paired_side": ""}]
+# Heat over the lower back, where each demo patient's profile allows it (a seed test checks
+# every plan and session against the patient's own profile).
+DEMO_ADJUNCTS = [{"kind": "heat", "region": "lower_back"}]
 
 
 def _demo_treatment(patients: list[Patient], practitioner: Practitioner, location: Location,
@@ -452,7 +455,7 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
             patient=patient, episode=episode, style="tcm", individualisation="semi",
             rationale="Local points over the lumbar region with distal BL40 (command point of "
             "the back); kidney-tonifying BL23 for chronic pain.", planned_sessions=8,
-            sessions_per_week=1, prescription=DEMO_PRESCRIPTION, adjuncts=["heat"],
+            sessions_per_week=1, prescription=DEMO_PRESCRIPTION, adjuncts=DEMO_ADJUNCTS,
             planned_electroacupuncture=electrical, ea_pairs=DEMO_EA_PAIRS if electrical else [],
             goals=episode.goals, review_date=today + timedelta(weeks=4), created_by=user)
         TreatmentPlan.objects.filter(pk=plan.pk).update(
@@ -467,7 +470,7 @@ def _demo_treatment(patients: list[Patient], practitioner: Practitioner, locatio
                 patient=patient, episode=episode, plan=plan, practitioner=practitioner,
                 location=location, session_date=day, created_by=user,
                 subjective=f"Pain {min(8, 4 + week)}/10 this week."
-                + (" Tight across the left shoulder." if shoulder else ""), adjuncts=["heat"],
+                + (" Tight across the left shoulder." if shoulder else ""), adjuncts=DEMO_ADJUNCTS,
                 deviation_from_plan="Added GB21 left (upper trapezius), 18 mm oblique in a "
                 "well-built patient, pleura caution acknowledged." if shoulder else "",
                 pain_before=min(8, 4 + week), pain_after=max(1, 2 + week - 1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from acuback.clinical.safety import Action, Outcome
+from acuback.clinical.safety import outcome_words as safety_outcome_words
 
 register = template.Library()
 
@@ -17,9 +18,17 @@ def action_words(actions) -> str:
 
 
 @register.filter
-def outcome_words(name: str) -> str:
-    """A stored outcome name ("PRECAUTIONS") as its label."""
-    return Outcome[name].label if name in Outcome.__members__ else str(name)
+def outcome_words(value) -> str:
+    """A stored outcome name ("PRECAUTIONS") as its label; a stored finding as the outcome
+    with the hold it puts on needling (a blocking finding is never "Proceed with
+    precautions": clinical.safety.outcome_words, the gate's own reading)."""
+    if isinstance(value, dict):
+        name = value.get("outcome", "")
+        if name not in Outcome.__members__:
+            return str(name)
+        holds = {"BLOCK_NEEDLING", "DEFER_REFER"} & set(value.get("actions", ()))
+        return safety_outcome_words(Outcome[name], not holds)
+    return Outcome[value].label if value in Outcome.__members__ else str(value)
 
 
 @register.filter
