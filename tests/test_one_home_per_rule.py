@@ -1,7 +1,7 @@
 """A rule lives in one place: a second copy of it outside its home fails here.
 
 Each entry names the rule, its home, and the text a copy of it would need. A new use of the
-rule calls the home instead (see docs/decisions.md, "One home per rule")."""
+rule calls the home instead (see docs/decisions/0142-one-home-per-rule.md)."""
 
 from __future__ import annotations
 

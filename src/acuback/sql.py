@@ -4,7 +4,8 @@ A page's hottest reads are written out where the ORM cost several times what the
 did: the day view's facts for 170 patients took 4.0 ms through the ORM and 0.5 ms as two
 statements (docs/benchmarks.md, 2026-12-06). Everything else stays in the ORM. Each such
 statement names its tables and columns literally or from the model, takes every value as
-a parameter, and is run by the tests on SQLite and on PostgreSQL (docs/decisions.md).
+a parameter, and is run by the tests on SQLite and on PostgreSQL
+(docs/decisions/0119-a-few-hot-reads-are-written.md).
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ def rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-# The writes of a session save, written out (docs/decisions.md): each of the ORM's update,
+# The writes of a session save, written out
+# (docs/decisions/0120-written-out-reads-build-the-orms.md): each of the ORM's update,
 # delete and bulk_create spent 0.4-0.8 ms building a statement the database ran in 0.1 ms.
 # Same statements, same semantics: no signals (the ORM's update() and bulk_create() send
 # none either), every value converted by its field as the ORM converts it.

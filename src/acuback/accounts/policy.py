@@ -144,7 +144,7 @@ def home_clinic(user) -> Clinic | None:
     """The clinic a staff user works in: new patients are registered there.
 
     A user on the staff of several clinics works in the first they joined
-    (docs/decisions.md: switching clinics is not built yet).
+    (docs/decisions/0010-multi-clinic-staff-work-in-the.md: switching clinics is not built yet).
     """
     staff = _staff_clinic_ids(user)
     if not staff:
@@ -168,7 +168,7 @@ def request_clinic_zone(user) -> str | None:
 
 def managed_clinic(user) -> Clinic | None:
     """The clinic whose administration pages the user works in: the first they may manage
-    (docs/decisions.md: switching clinics is not built yet)."""
+    (docs/decisions/0010-multi-clinic-staff-work-in-the.md: switching clinics is not built yet)."""
     ids = [cid for cid, role in _memberships(user) if role in RULES["clinic.manage"]]
     return sql.by_pk(Clinic, ids[0]) if ids else None
 

@@ -229,7 +229,8 @@ class Abn(models.Model):
 class AbnScan(models.Model):
     """The scan of an ABN signed on paper. Kept in the database, not on a node's disk, so
     every app server serves it, the backup holds it, and it is written with the ABN in
-    one transaction (issue #31 §5; docs/decisions.md). Never changed or deleted."""
+    one transaction (issue #31 §5; docs/decisions/0185-files-every-node-serves-live-in.md).
+    Never changed or deleted."""
 
     abn = models.OneToOneField(Abn, on_delete=models.PROTECT, related_name="scan")
     media_type = models.CharField(max_length=40)

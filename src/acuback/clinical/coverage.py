@@ -20,7 +20,8 @@ RULE_VERSION = "coverage-2026.3"
 
 class WindowAnchor(StrEnum):
     # NCD 30.3.3 says "up to 12 visits in 90 days" and no more. ROLLING (the project's
-    # Medicare default, docs/decisions.md): at most 12 visits in any 90 days.
+    # Medicare default, docs/decisions/0068-the-90-day-window-is-payer.md):
+    # at most 12 visits in any 90 days.
     # FIRST_VISIT: the 12 initial visits must fall within 90 days of the first visit of
     # the coverage year (coverage-billing.md §1.2 lists both readings).
     ROLLING = "rolling"

@@ -5,7 +5,7 @@ A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is w
 with a leading apostrophe: spreadsheets show it as text and run nothing. Numbers stay
 numbers: an int, float or Decimal value, and a text cell that is nothing but a plain
 decimal number (`-12.50`, a negative charge), are written unchanged; no spreadsheet runs
-a plain number (docs/decisions.md).
+a plain number (docs/decisions/0103-csv-cells-never-run-as-formulas.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ signed session, and no INSERT or UPDATE of its needling rows.
 Deletion is refused by the application (no delete path; the admin cannot
 delete; addenda and adverse events PROTECT the session), not by a trigger, so
 that a test database can be flushed and a lawful erasure can be carried out by
-a database administrator (docs/decisions.md).
+a database administrator (docs/decisions/0025-immutability-in-the-database.md).
 """
 
 from django.db import migrations
