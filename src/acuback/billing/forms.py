@@ -7,7 +7,7 @@ from django import forms
 from acuback.clinical import cpt
 from acuback.digits import AsciiDigitsMixin
 
-from .models import AbnOption, AbnSignedHow, PaymentMethod
+from .models import AbnOption, AbnSignedHow, CoveragePlan, Payer, PaymentMethod
 
 
 class FeeScheduleForm(AsciiDigitsMixin, forms.Form):
@@ -73,3 +73,23 @@ class AbnForm(AsciiDigitsMixin, forms.Form):
                                 label="Date signed")
     scan = forms.FileField(required=False, help_text="The signed paper notice (PDF, PNG or "
                            "JPEG, 10 MB at most).")
+
+
+class CoveragePlanForm(AsciiDigitsMixin, forms.ModelForm):
+    """The patient's insurance: payer, member ID, group number and the subscriber (the
+    patient, or the person whose insurance covers them). The model's clean() names each
+    missing field."""
+
+    class Meta:
+        model = CoveragePlan
+        fields = ["payer", "plan_name", "member_id", "group_number", "priority",
+                  "effective_from", "effective_to", "copay", "subscriber_relationship",
+                  "subscriber_given_name", "subscriber_family_name",
+                  "subscriber_date_of_birth"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in
+                   ("effective_from", "effective_to", "subscriber_date_of_birth")}
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient
+        self.fields["payer"].queryset = Payer.objects.filter(clinic_id=patient.clinic_id)

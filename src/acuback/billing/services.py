@@ -300,3 +300,14 @@ def abn_record(*, patient, visit_date: date, option: int, how: str, signature_na
                      detail={"abn": abn.pk, "visit_date": visit_date.isoformat(),
                              "option": option, "how": how})
     return abn
+
+
+def coverage_plan_save(*, form, request: HttpRequest) -> CoveragePlan:
+    """Save the patient's insurance from a valid CoveragePlanForm (new or edited),
+    audited with the fields that changed."""
+    with transaction.atomic():
+        plan = form.save()
+        audit_record(request=request, action="billing.coverage_save", patient=plan.patient,
+                     detail={"plan": plan.pk, "payer": plan.payer_id,
+                             "changed": sorted(form.changed_data)})
+    return plan

@@ -21,6 +21,8 @@ patient_urlpatterns = [
     path("<id:pk>/account/payments/<id:payment_pk>/", views.payment_receipt,
          name="payment_receipt"),
     path("<id:pk>/account/packages/", views.package_sell_view, name="package_sell"),
+    path("<id:pk>/coverage/", views.patient_coverage, name="patient_coverage"),
+    path("<id:pk>/coverage/<id:plan_pk>/", views.patient_coverage, name="coverage_edit"),
     path("<id:pk>/abn/", views.abn_prepare, name="abn_prepare"),
     path("<id:pk>/abn/signed/", views.abn_record_view, name="abn_record"),
     path("<id:pk>/account/statement/", views.patient_statement, name="patient_statement"),

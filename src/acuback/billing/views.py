@@ -25,13 +25,14 @@ from acuback.web.pdf import pdf_response, wants_pdf
 from . import abn, ledger, services, superbill
 from .forms import (
     AbnForm,
+    CoveragePlanForm,
     FeeScheduleForm,
     InvoiceIssueForm,
     InvoiceVoidForm,
     PackageForm,
     PaymentForm,
 )
-from .models import FeeSchedule, Invoice, Payer, Payment
+from .models import CoveragePlan, FeeSchedule, Invoice, Payer, Payment
 from .services import fee_schedule_save
 
 
@@ -326,3 +327,32 @@ def abn_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "billing/abn.html", {
         "patient": patient, "notice": abn.notice_for(patient, on), "on": on, "form": form},
         status=400)
+
+
+# Insurance details (issue #28 §4): captured at registration, kept up to date by the desk.
+
+
+@login_required
+def patient_coverage(request: HttpRequest, pk: int, plan_pk: int | None = None) -> HttpResponse:
+    """The patient's coverage: the plans on record, and a form to add one or edit one."""
+    patient = _get_patient(request, pk, "patient.view")
+    can_edit = policy.can(request.user, "patient.edit", patient.clinic_id)
+    plan = None
+    if plan_pk is not None:
+        plan = get_object_or_404(CoveragePlan, patient=patient, pk=plan_pk)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    form = CoveragePlanForm(request.POST or None, instance=plan, patient=patient)
+    if request.method == "POST":
+        if form.is_valid():
+            saved = services.coverage_plan_save(form=form, request=request)
+            messages.success(request, f"Insurance saved: {saved.payer}, member "
+                             f"{saved.member_id or '(none)'}.")
+            return redirect("patient_coverage", pk)
+    else:
+        audit_read(request, patient, "billing.coverage")
+    plans = CoveragePlan.objects.filter(patient=patient).select_related("payer")
+    return render(request, "billing/coverage.html",
+                  {"patient": patient, "plans": plans, "form": form, "plan": plan,
+                   "can_edit": can_edit},
+                  status=400 if request.method == "POST" else 200)
