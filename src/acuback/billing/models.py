@@ -14,6 +14,7 @@ from django.template.defaultfilters import pluralize
 from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
+from acuback.accounts.validators import validate_npi
 from acuback.clinical import coverage, diagnoses
 from acuback.patients.models import Patient
 
@@ -182,9 +183,6 @@ class CoveragePlan(models.Model):
     def insurance_problems(self) -> dict[str, str]:
         """The insurance details a claim needs, each missing or wrong one by its field."""
         errors: dict[str, str] = {}
-        paid_by_payer = self.payer_id is not None and self.payer.kind != PayerKind.SELF_PAY
-        if paid_by_payer and not self.member_id.strip():
-            errors["member_id"] = "Enter the member ID from the insurance card."
         if self.member_id and not re.fullmatch(r"[A-Za-z0-9-]{1,60}", self.member_id.strip()):
             errors["member_id"] = ("A member ID holds letters, digits and dashes only, as "
                                    "on the card.")
@@ -422,6 +420,11 @@ class ClaimSetup(models.Model):
     and address, the submitter and the receiving clearing house."""
 
     clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="claim_setup")
+    # When the clinic bills as a group: the group's NPI is the billing provider (2010AA)
+    # and each claim names its rendering provider (2310B). Blank: the billing
+    # practitioner of each claim (incident-to: the supervising one) is the billing provider.
+    group_npi = models.CharField("group NPI", max_length=10, blank=True,
+                                 validators=[validate_npi])
     tax_id = models.CharField("billing provider's tax ID (EIN)", max_length=9, blank=True,
                               help_text="Nine digits.")
     address_line1 = models.CharField("billing address", max_length=55, blank=True)
@@ -470,17 +473,20 @@ class ClaimBatch(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
                                    related_name="+")
+    control_number = models.PositiveIntegerField()  # ISA13/GS06, one per file of the clinic
     x12 = models.TextField()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "control_number"],
+                                               name="one_batch_per_control_number")]
 
     def __str__(self) -> str:
-        return f"Batch {self.pk}"
+        return f"Batch {self.control_number}"
 
     @property
     def filename(self) -> str:
-        return f"837P-batch-{self.pk:06d}.x12"
+        return f"837P-batch-{self.control_number:06d}.x12"
 
 
 class Claim(models.Model):

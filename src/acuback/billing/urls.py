@@ -7,6 +7,14 @@ urlpatterns = [
     path("fees/", views.fee_schedule, name="fee_schedule"),
     path("claims/", views.claim_export, name="claim_export"),
     path("takings/", views.takings_report, name="takings_report"),
+    path("electronic-claims/", views.claims_page, name="claims_page"),
+    path("electronic-claims/<id:claim_pk>/", views.claim_detail, name="claim_detail"),
+    path("electronic-claims/batches/<id:batch_pk>/837p/", views.batch_download,
+         name="batch_download"),
+    path("electronic-claims/set-up/", views.claim_setup, name="claim_setup"),
+    path("remittances/", views.remittances_page, name="remittances_page"),
+    path("remittances/<id:remittance_pk>/", views.remittance_detail,
+         name="remittance_detail"),
 ]
 
 patient_urlpatterns = [
