@@ -221,9 +221,10 @@ def claim_correct(*, claim: Claim, request: HttpRequest) -> Claim:
 
 def _person(name: str) -> tuple[str, str]:
     """The practitioner's one recorded display name as the 837P's last and first names
-    (the record holds no separate family name): the last word, and the words before it
-    without a title."""
-    words = [w for w in re.split(r"\s+", name.strip()) if w]
+    (the record holds no separate family name): the last word, and the words before it,
+    without a title before the name or the credentials after a comma ("Dr James Porter,
+    MD" -> PORTER, JAMES)."""
+    words = [w for w in re.split(r"\s+", name.split(",")[0].strip()) if w]
     if words and words[0].rstrip(".").lower() in {"dr", "doctor"}:
         words = words[1:]
     return (words[-1], " ".join(words[:-1])) if words else ("", "")
