@@ -237,3 +237,18 @@ def test_the_clinic_admin_sets_up_the_sender_and_the_payer_ids_each_field_named(
     assert world.payer.electronic_payer_id == "00430"
     assert claims.setup_missing(claims.setup_for(world.clinic)) == []
     assert AuditEvent.objects.filter(action="billing.claim_setup_save").exists()
+
+
+def test_names_and_addresses_outside_ascii_go_into_a_valid_837p(medicare_patient):
+    """X12 carries the basic character set only: an accented name or address is written
+    without its accents (pyx12 refused MÜLLER as an invalid character), delimiters never."""
+    world = medicare_patient
+    set_up_for_claims(world)
+    Patient.objects.filter(pk=world.patient.pk).update(
+        given_name="Zoë", family_name="Ødegård-Müller*", address_line1="2 Élm St ~ #3")
+    visit(world, DAY)
+    (claim,) = prepare(world)
+    document = submit(world, [claim]).x12
+    assert x12.problems(document) == []
+    assert "NM1*IL*1*ODEGARD-MULLER*ZOE****MI*1EG4TE5MK73~" in document
+    assert "N3*2 ELM ST #3~" in document

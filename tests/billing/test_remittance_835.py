@@ -151,3 +151,21 @@ def test_a_denied_claim_is_corrected_with_the_payers_control_number(medicare_pat
     new = claims.claim_correct(claim=first, request=request_for(world.admin))
     batch = submit(world, [new])
     assert "REF*F8*ICN-C~" in batch.x12 and x12.problems(batch.x12) == []
+
+
+def test_a_payment_naming_another_clinics_claim_is_not_posted_to_it(medicare_patient, login):
+    """Matching is within the importing clinic: another clinic's claim number is
+    unmatched for this clinic and the other clinic's claim is untouched."""
+    from acuback.accounts.models import Clinic, Membership, Role
+    from tests.factories import make_user
+
+    world = medicare_patient
+    (first, *_), _ = _sent(world)
+    other = Clinic.objects.exclude(pk=world.clinic.pk).first()
+    their_admin = make_user(other, Role.CLINIC_ADMIN, "beta_admin")
+    assert Membership.objects.filter(user=their_admin, clinic=other).exists()
+    response = _upload(login(their_admin), _835([_paid_in_full(first)]))
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == ClaimStatus.SUBMITTED and not first.payments.exists()
+    assert ClaimPayment.objects.get().claim is None

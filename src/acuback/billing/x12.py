@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,9 +35,21 @@ FREQUENCY_ORIGINAL, FREQUENCY_REPLACEMENT = "1", "7"
 PLACE_OF_SERVICE_OFFICE = "11"
 
 
+# Letters NFKD does not take apart, spelled in the basic character set.
+_SPELLED = str.maketrans({"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "ß": "SS", "Ł": "L",
+                          "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe", "Þ": "TH",
+                          "þ": "th"})
+# What an AN element may hold once upper-cased: X12's basic character set (letters,
+# digits, space and its punctuation) and the extended set's # $ % @, never a delimiter.
+_NOT_CARRIED = re.compile(r"[^A-Z0-9 !\"&'()+,\-./;?=#$%@]")
+
+
 def text(value: str, limit: int) -> str:
-    """A value X12 can carry: upper case, no delimiter, within the element's length."""
-    cleaned = re.sub(r"[*:^~\r\n]", " ", value or "").upper()
+    """A value X12 can carry: upper case, accents taken off (Zoë -> ZOE: pyx12 refuses
+    a character outside the character set), no delimiter, within the element's length."""
+    plain = unicodedata.normalize("NFKD", (value or "").translate(_SPELLED))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).upper()
+    cleaned = _NOT_CARRIED.sub(" ", plain)
     return re.sub(r"\s+", " ", cleaned).strip()[:limit]
 
 
@@ -123,7 +136,7 @@ def _name(qualifier: str, party: Party) -> str:
     return _segment("NM1", qualifier, "1" if party.person else "2",
                     text(party.last_or_org, 60), text(party.first, 35) if party.person else "",
                     "", "", "", party.id_qualifier if party.identifier else "",
-                    party.identifier)
+                    text(party.identifier, 80))
 
 
 def _address(party: Party) -> list[str]:
