@@ -38,8 +38,8 @@ def test_the_claims_pages_do_not_query_per_claim_or_line(medicare_patient, login
     """Claims list, a claim, and a posted 835: the same number of queries with 2 claims
     as with 8 (no queries per claim, line, payment or adjustment)."""
     from acuback.billing.models import Claim, ClaimBatch, Remittance
-    from tests.billing.test_remittance_835 import _835, _paid_in_full, _upload
     from tests.billing.test_electronic_claims import prepare, set_up_for_claims, submit
+    from tests.billing.test_remittance_835 import _835, _paid_in_full, _upload
 
     world = medicare_patient
     set_up_for_claims(world)
