@@ -102,3 +102,27 @@ def test_the_superbill_shows_the_insurance_details(world, login, payer):
     text = page.content.decode()
     assert "CHP-9" in text and "G-77" in text and "Sam Archer" in text
     assert "1960-02-03" in text and "Spouse" in text
+
+
+def test_the_claim_export_carries_the_insured_and_group(world, login, payer):
+    """CMS-1500 boxes 4 (insured's name), 6 (relationship), 11 (group number) and 11a
+    (insured's date of birth) come from the insurance details, like the 837P."""
+    import csv
+    import io
+
+    from tests.factories import make_episode, make_signed_visit
+
+    CoveragePlan.objects.create(patient=world.patient, payer=payer, member_id="CHP-9",
+                                group_number="G-77", subscriber_relationship="01",
+                                subscriber_given_name="Sam", subscriber_family_name="Archer",
+                                subscriber_date_of_birth=date(1960, 2, 3),
+                                effective_from=date(2024, 1, 1))
+    episode = make_episode(world.patient, world.practitioner, diagnosis_codes=["M54.50"])
+    make_signed_visit(world.patient, world.practitioner_record, world.location,
+                      episode=episode, day=date(2026, 3, 2))
+    response = login(world.admin).get(reverse("claim_export"),
+                                      {"from": "2026-03-01", "to": "2026-03-31"})
+    (row,) = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert (row["box_4_insured_name"], row["box_6_relationship"], row["box_11_group_number"],
+            row["box_11a_insured_birth_date"]) == ("Archer, Sam", "spouse", "G-77",
+                                                   "1960-02-03")
