@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
-from acuback.accounts.models import Clinic
+from acuback.accounts.models import Clinic, User
 from acuback.audit.services import audit_record
 from acuback.clinical import diagnoses
 from acuback.treatment.models import Session, SessionStatus
@@ -51,12 +51,16 @@ def setup_for(clinic: Clinic) -> ClaimSetup:
     return ClaimSetup.objects.filter(clinic=clinic).first() or ClaimSetup(clinic=clinic)
 
 
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
 def _event(claim: Claim, status: str, request: HttpRequest, note: str = "") -> None:
     previous = claim.status
     claim.status = status
     Claim.objects.filter(pk=claim.pk).update(status=status, missing=claim.missing)
     ClaimEvent.objects.create(claim=claim, status=status, note=note[:300], at=timezone.now(),
-                              by=request.user if request.user.is_authenticated else None)
+                              by=_user(request))
     audit_record(request=request, action="billing.claim_status", patient=claim.patient,
                  detail={"claim": claim.number, "from": previous, "to": status,
                          "note": note[:300]})
@@ -80,7 +84,8 @@ def setup_missing(setup: ClaimSetup) -> list[str]:
     return missing
 
 
-def claim_missing(claim: Claim, lines: list[ClaimLine], held: list[str]) -> list[str]:
+def claim_missing(claim: Claim, lines: list[ClaimLine], held: list[str],
+                  no_fee: list[str] | None = None) -> list[str]:
     """Everything the claim still needs, in words (empty: ready to send)."""
     plan, patient, payer = claim.plan, claim.patient, claim.plan.payer
     missing = [*setup_missing(setup_for(claim.clinic))]
@@ -105,8 +110,7 @@ def claim_missing(claim: Claim, lines: list[ClaimLine], held: list[str]) -> list
         missing.append("the rendering practitioner's NPI")
     if not lines:
         missing.append("a billable service (no signed session with a code on this date)")
-    missing += [f"a fee for {line.code} in the clinic's fee schedule"
-                for line in lines if line.charge is None]
+    missing += [f"a fee for {code} in the clinic's fee schedule" for code in no_fee or []]
     missing += held
     return list(dict.fromkeys(missing))
 
@@ -114,14 +118,16 @@ def claim_missing(claim: Claim, lines: list[ClaimLine], held: list[str]) -> list
 # -- building claims from the record ----------------------------------------------------
 
 
-def _from_record(claim: Claim) -> tuple[list[ClaimLine], list[str]]:
+def _from_record(claim: Claim) -> tuple[list[ClaimLine], list[str], list[str]]:
     """The date's lines and who renders and bills, from the superbill's rules; the
-    reasons a line is held."""
+    reasons a line is held; the codes without a fee (their lines charge 0 until then)."""
     bill = superbill.build(patient=claim.patient, start=claim.date_of_service,
                            end=claim.date_of_service)
     claim.diagnosis_codes = bill.diagnosis_codes[:12]
     pointers = ":".join(str(n) for n in range(1, min(4, len(claim.diagnosis_codes)) + 1))
-    lines, held = [], []
+    lines: list[ClaimLine] = []
+    held: list[str] = []
+    no_fee = [line.code for line in bill.lines if line.charge is None]
     first = bill.lines[0] if bill.lines else None
     if first is not None:
         practitioner = first.session.practitioner
@@ -140,19 +146,19 @@ def _from_record(claim: Claim) -> tuple[list[ClaimLine], list[str]]:
         if line.held:
             held += list(line.reasons) or [f"{line.code} is held"]
         lines.append(ClaimLine(code=line.code, modifiers=" ".join(line.modifiers),
-                               units=line.units, charge=line.charge, pointers=pointers or "1"))
-    claim.total_charge = sum((line.charge or Decimal(0) for line in lines), Decimal(0))
-    return lines, held
+                               units=line.units, charge=line.charge or Decimal(0),
+                               pointers=pointers or "1"))
+    claim.total_charge = sum((line.charge for line in lines), Decimal(0))
+    return lines, held, no_fee
 
 
 def _fill(claim: Claim, request: HttpRequest, note: str) -> Claim:
-    lines, held = _from_record(claim)
-    claim.missing = claim_missing(claim, lines, held)
+    lines, held, no_fee = _from_record(claim)
+    claim.missing = claim_missing(claim, lines, held, no_fee)
     claim.save()
     ClaimLine.objects.filter(claim=claim).delete()  # a draft's lines only (row guard)
     for line in lines:
         line.claim = claim
-        line.charge = line.charge if line.charge is not None else Decimal(0)
     ClaimLine.objects.bulk_create(lines)
     _event(claim, ClaimStatus.DRAFT if claim.missing else ClaimStatus.READY, request,
            note or ("; ".join(claim.missing) if claim.missing else "all required data present"))
@@ -233,6 +239,7 @@ def _person(name: str) -> tuple[str, str]:
 def _claim_out(claim: Claim, setup: ClaimSetup) -> x12.ClaimOut:
     patient, plan = claim.patient, claim.plan
     address = (setup.address_line1, setup.city, setup.state, setup.postal_code)
+    rendering: x12.Party | None
     if setup.group_npi:
         billing = x12.Party(claim.clinic.name, person=False, id_qualifier="XX",
                             identifier=setup.group_npi, address=address)
@@ -314,7 +321,7 @@ def batch_submit(*, clinic: Clinic, claim_ids: list[int], request: HttpRequest) 
             raise ValidationError({"claims": ["The 837P file did not pass the X12 "
                                               "validator; nothing was sent:", *findings[:10]]})
         batch = ClaimBatch.objects.create(clinic=clinic, created_at=now, control_number=number,
-                                          created_by=request.user, x12=document)
+                                          created_by=_user(request), x12=document)
         Claim.objects.filter(pk__in=[c.pk for c in claims]).update(batch=batch)
         for claim in claims:
             _event(claim, ClaimStatus.SUBMITTED, request, f"sent in batch {number}")
@@ -358,7 +365,7 @@ def remittance_import(*, clinic: Clinic, content: str, request: HttpRequest) -> 
                 payer_identifier=paid.payer_id[:10], payer_name=paid.payer_name[:60],
                 total_paid=paid.total_paid, paid_on=paid.paid_on,
                 sha256=hashlib.sha256(content.encode()).hexdigest(), x12=content,
-                imported_at=timezone.now(), imported_by=request.user)
+                imported_at=timezone.now(), imported_by=_user(request))
             for item in paid.claims:
                 _post(remittance, item, clinic, request)
             audit_record(request=request, action="billing.remittance_import", clinic=clinic,
@@ -390,7 +397,7 @@ def _post(remittance: Remittance, item: x12.ClaimPaid, clinic: Clinic,
     ClaimAdjustment.objects.bulk_create(
         ClaimAdjustment(payment=payment, group=a.group[:2], reason=a.reason[:5],
                         amount=a.amount, code=a.code[:10]) for a in item.adjustments)
-    if reason:
+    if reason or claim is None:
         return
     if item.payer_control_number:
         Claim.objects.filter(pk=claim.pk).update(

@@ -583,7 +583,7 @@ def _demo_claims(clinic: Clinic, medicare_patient: Patient, biller: User, today:
     envelope = x12.Envelope("DEMOMCR", "RIVERSIDE01", x12.Party("MEDICARE", person=False),
                             "", "", x12.Party("RIVERSIDE", person=False),
                             batch.control_number, timezone.now())
-    remittance = x12.Remittance(f"DEMO-EFT-{batch.control_number:04d}", "1999999999",
+    remittance = x12.Remittance(f"EFT{today:%Y%m%d}{batch.control_number:03d}", "1999999999",
                                 "MEDICARE PART B (DEMO)",
                                 sum((c.paid for c in paid), Decimal(0)), today, paid)
     payee = x12.Party(clinic.name, person=False, id_qualifier="XX",
