@@ -199,8 +199,9 @@ def test_the_biller_prepares_and_sends_from_the_page_and_downloads_the_837p(
     set_up_for_claims(world)
     visit(world, DAY)
     admin = login(world.admin)
-    response = admin.post(reverse("claims_page") + "?from=2026-03-01&to=2026-03-31",
-                          {"action": "prepare"})
+    # The period is the form's (a POST), not the page's query.
+    response = admin.post(reverse("claims_page"),
+                          {"action": "prepare", "from": "2026-03-01", "to": "2026-03-31"})
     assert response.status_code == 302
     claim = Claim.objects.get()
     assert claim.status == ClaimStatus.READY

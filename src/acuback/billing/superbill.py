@@ -242,10 +242,10 @@ def _insured(plan: CoveragePlan | None, patient) -> dict:
     return {
         "box_4_insured_name": f"{patient.family_name}, {patient.given_name}" if self_insured
         else f"{plan.subscriber_family_name}, {plan.subscriber_given_name}",
-        "box_6_relationship": {SubscriberRelationship.SELF: "self",
-                               SubscriberRelationship.SPOUSE: "spouse",
-                               SubscriberRelationship.CHILD: "child"}.get(
-            plan.subscriber_relationship, "other"),
+        "box_6_relationship": {SubscriberRelationship.SELF.value: "self",
+                               SubscriberRelationship.SPOUSE.value: "spouse",
+                               SubscriberRelationship.CHILD.value: "child"}.get(
+            str(plan.subscriber_relationship), "other"),
         "box_11_group_number": plan.group_number,
         "box_11a_insured_birth_date": born.isoformat() if born else "",
     }

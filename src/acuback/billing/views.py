@@ -89,11 +89,13 @@ def fee_schedule(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/fees.html", {"form": form, "clinic": clinic})
 
 
-def _period(request, clinic) -> tuple[date, date]:
-    """The period asked for; by default the 30 days to the clinic's today."""
+def _period(request, clinic, params=None) -> tuple[date, date]:
+    """The period asked for (in the query, or in `params`: a form's fields); by default
+    the 30 days to the clinic's today."""
     today = zones.today_at(clinic)
-    start = date_or(request.GET.get("from"), today - timedelta(days=30))
-    end = date_or(request.GET.get("to"), today)
+    params = request.GET if params is None else params
+    start = date_or(params.get("from"), today - timedelta(days=30))
+    end = date_or(params.get("to"), today)
     return (start, end) if start <= end else (end, start)
 
 
@@ -396,7 +398,8 @@ def claims_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Batch {batch.control_number} sent: "
                                  f"{len(ids)} claim{'s' if len(ids) != 1 else ''}; its 837P "
                                  "passed the X12 validator.")
-            else:
+            else:  # the period is the form's
+                start, end = _period(request, clinic, request.POST)
                 made = claims.claims_prepare(clinic=clinic, start=start, end=end,
                                              request=request)
                 messages.success(request, f"{len(made)} claim{'s' if len(made) != 1 else ''} "
