@@ -83,6 +83,25 @@ GUARDS: dict[str, tuple[Guard, ...]] = {
         Guard("billing_abnscan", None, "ABN scans are never changed or deleted",
               no_update=True),
     ),
+    # Claims as sent and remittances as received (issue #29 §2): a claim's lines, its
+    # history, a batch's file and a posted 835 are written once; a claim is never deleted.
+    "billing.claims": (
+        Guard("billing_claim", None, "claims are never deleted; a correction replaces one"),
+        # A draft's lines are rebuilt from the record; once sent, never.
+        Guard("billing_claimline", "(SELECT status FROM billing_claim WHERE id = "
+              "OLD.claim_id) NOT IN ('draft', 'ready')", "claim lines of a sent claim are "
+              "never changed or deleted; a corrected claim replaces the claim",
+              no_update=True),
+        Guard("billing_claimevent", None, "claim history is never changed or deleted",
+              no_update=True),
+        Guard("billing_claimbatch", None, "the 837P of a batch is kept as sent", no_update=True),
+        Guard("billing_remittance", None, "an imported 835 is kept as received",
+              no_update=True),
+        Guard("billing_claimpayment", None, "posted remittance is never changed or deleted",
+              no_update=True),
+        Guard("billing_claimadjustment", None, "posted remittance is never changed or "
+              "deleted", no_update=True),
+    ),
     "audit": (
         Guard("audit_auditevent", None, "audit events are never changed or deleted",
               no_update=True),

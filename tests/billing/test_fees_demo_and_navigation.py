@@ -77,3 +77,26 @@ def test_the_demos_superbills_show_charges_and_incident_to_npis(db, client):
     assert theirs and all(r["box_33a_billing_npi"] == "1234567893" for r in theirs)
     assert all(r["box_24f_charges"] and r["box_24j_rendering_npi"] and r["box_1a_insured_id"]
                for r in rows)
+
+
+def test_the_demo_has_a_claim_batch_with_its_837p_and_an_835_posted_to_it(db):
+    """Issue #29 §5: the demo's Medicare patient's claims sent in a batch whose 837P
+    passes pyx12, and Medicare's 835 posted to them, to the cent."""
+    from django.db.models import Sum
+
+    from acuback.billing import x12
+    from acuback.billing.models import ClaimBatch, ClaimPayment, CoveragePlan, Remittance
+
+    call_command("seed_demo", "--if-empty", stdout=io.StringIO())
+    batch = ClaimBatch.objects.get()
+    assert x12.problems(batch.x12) == []
+    medicare = CoveragePlan.objects.get(payer__kind="medicare").patient
+    theirs = batch.claims.filter(patient=medicare)
+    assert theirs.exists()
+    assert "NM1*85*1*PORTER*JAMES****XX*1234567893" in batch.x12  # incident-to Dr Porter
+    remittance = Remittance.objects.get()
+    posted = ClaimPayment.objects.filter(remittance=remittance, claim__patient=medicare)
+    assert posted.count() == theirs.count()
+    assert posted.aggregate(s=Sum("paid"))["s"] == remittance.total_paid
+    assert not ClaimPayment.objects.filter(claim__isnull=True).exists()
+    assert set(theirs.values_list("status", flat=True)) <= {"paid", "partly_paid", "denied"}

@@ -80,3 +80,94 @@ def test_visit_13_warns_until_improvement_is_documented_then_books_with_kx(world
               f"&to={day.isoformat()}")
     row = page.locator("table.list tbody tr").first.text_content()
     assert "97810" in row and "KX" in row
+
+
+def test_the_biller_sends_a_claim_and_posts_the_835_end_to_end(world, page, log_in, tmp_path):
+    """Issue #29 §2 as a biller does it: the insurance on the patient's page, the claim
+    set-up, Billing -> Claims (prepare, send), the 837P offered, the payer's 835 uploaded
+    and posted, the claim paid."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from acuback.accounts.models import Credential, Practitioner, Supervision
+    from acuback.billing import x12
+    from acuback.billing.models import Claim, FeeSchedule, Payer
+    from acuback.patients.models import Patient
+    from tests.factories import make_episode, make_practitioner, make_signed_visit
+
+    payer = Payer.objects.create(clinic=world.clinic, name="Medicare", kind="medicare",
+                                 covered_diagnoses=["M54.50"],
+                                 covered_diagnoses_source="test fixture")
+    FeeSchedule.objects.create(clinic=world.clinic, code="97810", amount="80.00")
+    Patient.objects.filter(pk=world.patient.pk).update(
+        address_line1="4 Elm St", city="Seattle", region="WA", postal_code="98102")
+    Credential.objects.create(practitioner=world.practitioner_record, kind="degree",
+                              issuer="A school", jurisdiction="US-IL", degree_level="masters",
+                              degree_field="acupuncture", accreditor="ACAHM")
+    doctor = make_practitioner(world.clinic)
+    Practitioner.objects.filter(pk=doctor.pk).update(profession="physician", npi="1234567893",
+                                                     display_name="Dr Ann Porter")
+    Supervision.objects.create(supervisee=world.practitioner_record, supervisor=doctor)
+    day = date(2026, 3, 2)
+    episode = make_episode(world.patient, world.practitioner,
+                           onset_date=day - timedelta(weeks=30), diagnosis_codes=["M54.50"])
+    make_signed_visit(world.patient, world.practitioner_record, world.location,
+                      episode=episode, day=day)
+
+    # The first claim loads the ICD-10-CM code set and the first file pyx12's maps (some
+    # seconds on a busy machine): longer waits than the default for this journey.
+    page.set_default_timeout(60_000)
+    log_in("alpha_admin")
+    # The insurance, on the patient's page.
+    page.goto(f"/patients/{world.patient.pk}/coverage/")
+    page.select_option("#id_payer", str(payer.pk))
+    page.fill("#id_member_id", "1EG4TE5MK73")
+    page.fill("#id_effective_from", "2025-01-01")
+    page.click("button:has-text('Save insurance')")
+    assert "Insurance saved" in page.text_content(".messages")
+    # The clinic's sender details and the payer's ID.
+    page.goto("/billing/")
+    page.click("a:has-text('Claim set-up')")
+    for field, value in (("tax_id", "123456789"), ("address_line1", "12 Pine St"),
+                         ("city", "Seattle"), ("state", "WA"), ("postal_code", "98101-1234"),
+                         ("submitter_id", "ACUBACK01"), ("receiver_name", "Clearing House"),
+                         ("receiver_id", "CLEARHOUSE"), (f"payer_{payer.pk}", "00430")):
+        page.fill(f"#id_{field}", value)
+    page.click("button:has-text('Save')")
+    assert "Claim set-up saved" in page.text_content(".messages")
+    # Claims: prepare from the record, send the ready one.
+    page.goto("/billing/")
+    page.click("a:has-text('Claims')")
+    page.fill("#from", "2026-03-01")
+    page.fill("#to", "2026-03-31")
+    page.click("button:has-text('Prepare claims')")
+    assert "1 claim prepared" in page.text_content(".messages")
+    claim = Claim.objects.get()
+    page.check(f"#send-{claim.pk}")
+    page.click("button:has-text('Send the chosen ready claims')")
+    assert "passed the X12 validator" in page.text_content(".messages")
+    with page.expect_download() as download:
+        page.click("a:has-text('837P file')")
+    document = download.value.path().read_text()
+    assert x12.problems(document) == [] and f"CLM*{claim.number}*80*" in document
+    # The payer's 835 comes back: posted to the claim.
+    remittance = x12.remittance_file(
+        x12.Envelope("MEDICARE01", "ACUBACK01", x12.Party("MEDICARE", person=False), "", "",
+                     x12.Party("ACUBACK", person=False), 9, datetime(2026, 4, 1, 9, 0)),
+        x12.Remittance("EFT777", "1999999999", "MEDICARE", Decimal("51.20"), date(2026, 4, 1),
+                       [x12.ClaimPaid(claim.number, "1", Decimal("80"), Decimal("51.20"),
+                                      Decimal("12.80"), "ICN1",
+                                      [x12.Adjustment("CO", "45", Decimal("16"), "97810"),
+                                       x12.Adjustment("PR", "2", Decimal("12.80"), "97810")],
+                                      [("97810", Decimal("80"), Decimal("51.20"))])]),
+        x12.Party("PORTER", id_qualifier="XX", identifier="1234567893"))
+    upload = tmp_path / "remit.835"
+    upload.write_text(remittance)
+    page.click("a:has-text('Remittances (835)')")
+    page.set_input_files("#id_file", str(upload))
+    page.click("button:has-text('Import and post')")
+    assert "835 EFT777 posted" in page.text_content(".messages")
+    assert "$51.20" in page.text_content("table.list")
+    page.click(f"a:has-text('{claim.number}')")
+    assert "Paid" in page.text_content("main")
+    assert "CO-45" in page.text_content("main") and "PR-2" in page.text_content("main")

@@ -171,6 +171,29 @@ def rich_world(world_with_consent):
         reason="Sold in error", voided_at=now)
     Payment.objects.create(clinic=w.clinic, patient=w.patient, amount="85.00", method="cash",
                            received_at=now)
+    from acuback.billing.models import (
+        Claim,
+        ClaimAdjustment,
+        ClaimBatch,
+        ClaimEvent,
+        ClaimLine,
+        ClaimPayment,
+        ClaimSetup,
+        Remittance,
+    )
+
+    ClaimSetup.objects.create(clinic=w.clinic, tax_id="123456789")
+    batch = ClaimBatch.objects.create(clinic=w.clinic, created_at=now, control_number=1,
+                                      x12="ISA~")
+    claim = Claim.objects.create(clinic=w.clinic, patient=w.patient, plan=w.plan,
+                                 date_of_service=today, created_at=now, batch=batch)
+    ClaimLine.objects.create(claim=claim, code="97810", units=1, charge="80.00")
+    ClaimEvent.objects.create(claim=claim, status="draft", at=now)
+    remittance = Remittance.objects.create(clinic=w.clinic, trace_number="T1", total_paid=0,
+                                           sha256="0" * 64, x12="ISA~", imported_at=now)
+    ClaimAdjustment.objects.create(payment=ClaimPayment.objects.create(
+        remittance=remittance, claim=claim, claim_number=claim.number, status_code="1",
+        charge="80.00", paid="60.00"), group="CO", reason="45", amount="20.00")
     kind = AppointmentType.objects.create(clinic=w.clinic, name="Initial", kind="initial",
                                           duration_minutes=60)
     SlotHold.objects.create(clinic=w.clinic, location=w.location,

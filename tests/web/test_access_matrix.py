@@ -78,6 +78,36 @@ def _medicare(w):
     from acuback.billing.models import Payer
 
     return Payer.objects.create(clinic=w.clinic, name="Medicare", kind="medicare")
+def _claim(w):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from acuback.billing.models import Claim, CoveragePlan, Payer
+
+    payer = Payer.objects.create(clinic=w.clinic, name="Cascade", kind="commercial")
+    plan = CoveragePlan.objects.create(patient=w.patient, payer=payer, member_id="C-1",
+                                       effective_from=date(2024, 1, 1))
+    return Claim.objects.create(clinic=w.clinic, patient=w.patient, plan=plan,
+                                date_of_service=date(2026, 1, 5), created_at=timezone.now())
+
+
+def _batch(w):
+    from django.utils import timezone
+
+    from acuback.billing.models import ClaimBatch
+
+    return ClaimBatch.objects.create(clinic=w.clinic, created_at=timezone.now(),
+                                     control_number=1, x12="ISA~")
+
+
+def _remittance(w):
+    from django.utils import timezone
+
+    from acuback.billing.models import Remittance
+
+    return Remittance.objects.create(clinic=w.clinic, trace_number="T1", total_paid=0,
+                                     sha256="0" * 64, x12="ISA~", imported_at=timezone.now())
 
 
 CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
@@ -270,6 +300,23 @@ MATRIX = {
     "billing_home": (lambda w: reverse("billing_home"), "get",
                      {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 200,
                       "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),
+    # Electronic claims and remittances: the roles that bill (billing.export).
+    "claims_page": (lambda w: reverse("claims_page"), "get", CLINIC_ADMIN_ONLY),
+    "claim_detail": (lambda w: reverse("claim_detail", args=[_claim(w).pk]), "get",
+                     CLINIC_ADMIN_ONLY),
+    "batch_download": (lambda w: reverse("batch_download", args=[_batch(w).pk]), "get",
+                       CLINIC_ADMIN_ONLY),
+    "claim_setup": (lambda w: reverse("claim_setup"), "get", CLINIC_ADMIN_ONLY),
+    "remittances_page": (lambda w: reverse("remittances_page"), "get", CLINIC_ADMIN_ONLY),
+    "remittance_detail": (lambda w: reverse("remittance_detail", args=[_remittance(w).pk]),
+                          "get", CLINIC_ADMIN_ONLY),
+    # A patient's insurance: whoever sees the patient reads it; the roles that edit
+    # patients write it (an empty POST: the form back, naming the fields).
+    "patient_coverage": (lambda w: reverse("patient_coverage", args=[w.patient.pk]), "get",
+                         ACCOUNT_VIEW),
+    "coverage_edit": (lambda w: reverse("coverage_edit", args=[
+        w.patient.pk, _claim(w).plan_id]), "post",
+        {**ACCOUNT_VIEW, "front_desk": 400, "practitioner": 400, "clinic_admin": 400}),
     "fee_schedule": (lambda w: reverse("fee_schedule"), "get",
                      {"anonymous": 302, "patient": 403, "other_patient": 403, "front_desk": 403,
                       "practitioner": 403, "clinic_admin": 200, "other_clinic": 403}),

@@ -5,6 +5,13 @@ from acuback.web.operator_admin import OperatorAdmin
 from .models import (
     Abn,
     Authorisation,
+    Claim,
+    ClaimAdjustment,
+    ClaimBatch,
+    ClaimEvent,
+    ClaimLine,
+    ClaimPayment,
+    ClaimSetup,
     CoveragePlan,
     FeeSchedule,
     Invoice,
@@ -13,6 +20,7 @@ from .models import (
     Payer,
     Payment,
     PrepaidPackage,
+    Remittance,
 )
 
 
@@ -72,3 +80,45 @@ class PaymentAdmin(OperatorAdmin):
 @admin.register(PrepaidPackage)
 class PrepaidPackageAdmin(OperatorAdmin):
     list_display = ("patient", "visits", "price", "sold_at")
+
+
+# Electronic claims and remittances: claims as sent and 835s as received are written once
+# (row guards); the admin lists them for platform operators.
+@admin.register(ClaimSetup)
+class ClaimSetupAdmin(OperatorAdmin):
+    list_display = ("clinic", "submitter_id", "receiver_id", "production")
+
+
+@admin.register(Claim)
+class ClaimAdmin(OperatorAdmin):
+    list_display = ("pk", "patient", "date_of_service", "status", "total_charge")
+
+
+@admin.register(ClaimLine)
+class ClaimLineAdmin(OperatorAdmin):
+    list_display = ("claim", "code", "modifiers", "units", "charge")
+
+
+@admin.register(ClaimEvent)
+class ClaimEventAdmin(OperatorAdmin):
+    list_display = ("claim", "status", "at")
+
+
+@admin.register(ClaimBatch)
+class ClaimBatchAdmin(OperatorAdmin):
+    list_display = ("clinic", "control_number", "created_at")
+
+
+@admin.register(Remittance)
+class RemittanceAdmin(OperatorAdmin):
+    list_display = ("clinic", "trace_number", "total_paid", "imported_at")
+
+
+@admin.register(ClaimPayment)
+class ClaimPaymentAdmin(OperatorAdmin):
+    list_display = ("remittance", "claim_number", "claim", "paid")
+
+
+@admin.register(ClaimAdjustment)
+class ClaimAdjustmentAdmin(OperatorAdmin):
+    list_display = ("payment", "group", "reason", "amount")

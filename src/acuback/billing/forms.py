@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import RegexValidator
 
 from acuback.clinical import cpt
 from acuback.digits import AsciiDigitsMixin
 
-from .models import AbnOption, AbnSignedHow, PaymentMethod
+from .models import AbnOption, AbnSignedHow, ClaimSetup, CoveragePlan, Payer, PaymentMethod
 
 
 class FeeScheduleForm(AsciiDigitsMixin, forms.Form):
@@ -73,3 +74,58 @@ class AbnForm(AsciiDigitsMixin, forms.Form):
                                 label="Date signed")
     scan = forms.FileField(required=False, help_text="The signed paper notice (PDF, PNG or "
                            "JPEG, 10 MB at most).")
+
+
+class CoveragePlanForm(AsciiDigitsMixin, forms.ModelForm):
+    """The patient's insurance: payer, member ID, group number and the subscriber (the
+    patient, or the person whose insurance covers them). The model's clean() names each
+    missing field."""
+
+    class Meta:
+        model = CoveragePlan
+        fields = ["payer", "plan_name", "member_id", "group_number", "priority",
+                  "effective_from", "effective_to", "copay", "subscriber_relationship",
+                  "subscriber_given_name", "subscriber_family_name",
+                  "subscriber_date_of_birth"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in
+                   ("effective_from", "effective_to", "subscriber_date_of_birth")}
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient
+        self.fields["payer"].queryset = Payer.objects.filter(clinic_id=patient.clinic_id)
+
+    def clean(self):
+        data = super().clean()
+        payer = data.get("payer")
+        # A plan that bills a payer needs the card's member ID (the claim's subscriber ID).
+        if payer is not None and payer.kind != "self_pay" and not data.get("member_id"):
+            self.add_error("member_id", "Enter the member ID from the insurance card.")
+        return data
+
+
+class ClaimSetupForm(AsciiDigitsMixin, forms.ModelForm):
+    """The clinic's sender details, and each payer's electronic ID at the clearing house."""
+
+    class Meta:
+        model = ClaimSetup
+        fields = ["group_npi", "tax_id", "address_line1", "city", "state", "postal_code",
+                  "submitter_id", "contact_phone", "receiver_name", "receiver_id",
+                  "production"]
+
+    def __init__(self, *args, payers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.payers = [p for p in payers if p.kind != "self_pay"]
+        for payer in self.payers:
+            self.fields[f"payer_{payer.pk}"] = forms.CharField(
+                label=f"Electronic payer ID of {payer.name}", required=False, max_length=80,
+                initial=payer.electronic_payer_id,
+                validators=[RegexValidator(r"^[A-Za-z0-9]*$", "Letters and digits only.")])
+
+    def payer_ids(self) -> dict[int, str]:
+        return {p.pk: self.cleaned_data[f"payer_{p.pk}"].strip() for p in self.payers}
+
+
+class RemittanceUploadForm(forms.Form):
+    file = forms.FileField(label="835 file", help_text="The remittance file from the payer "
+                           "or the clearing house (X12 835, 005010X221A1).")

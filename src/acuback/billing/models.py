@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import connection, models
@@ -11,6 +14,7 @@ from django.template.defaultfilters import pluralize
 from acuback import sql
 from acuback.accounts import policy
 from acuback.accounts.models import Clinic
+from acuback.accounts.validators import validate_npi
 from acuback.clinical import coverage, diagnoses
 from acuback.patients.models import Patient
 
@@ -41,6 +45,10 @@ class Payer(models.Model):
         default=coverage.WindowAnchor.ROLLING,
         help_text="How NCD 30.3.3's “12 visits in 90 days” is counted.")
     min_minutes_per_unit = models.PositiveSmallIntegerField(default=15)
+    # The payer's electronic ID at the clearing house (837P 2010BB NM109, PI).
+    electronic_payer_id = models.CharField(
+        "electronic payer ID", max_length=80, blank=True,
+        help_text="The payer's ID at the clearing house; a claim is not ready without it.")
 
     class Meta:
         ordering = ["clinic", "name"]
@@ -100,11 +108,33 @@ class PlanQuerySet(models.QuerySet["CoveragePlan"]):
         return plans
 
 
+class SubscriberRelationship(models.TextChoices):
+    """The patient's relationship to the subscriber, as the 837P codes it (005010X222A1
+    SBR02 for the patient who is the subscriber, 18; PAT01 otherwise)."""
+
+    SELF = "18", "Self (the patient is the subscriber)"
+    SPOUSE = "01", "Spouse"
+    CHILD = "19", "Child"
+    LIFE_PARTNER = "53", "Life partner"
+    OTHER = "G8", "Other relationship"
+
+
 class CoveragePlan(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="coverage_plans")
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="plans")
     plan_name = models.CharField(max_length=120, blank=True)
-    member_id = models.CharField(max_length=60, blank=True)
+    member_id = models.CharField("member ID", max_length=60, blank=True)
+    group_number = models.CharField(max_length=50, blank=True)
+    # The subscriber: the patient (self), or the person whose insurance covers them.
+    subscriber_relationship = models.CharField(
+        "patient's relationship to the subscriber", max_length=2,
+        choices=SubscriberRelationship.choices, default=SubscriberRelationship.SELF)
+    subscriber_given_name = models.CharField("subscriber's given name", max_length=100,
+                                             blank=True)
+    subscriber_family_name = models.CharField("subscriber's family name", max_length=100,
+                                              blank=True)
+    subscriber_date_of_birth = models.DateField("subscriber's date of birth", null=True,
+                                                blank=True)
     # At least 1: FHIR's Coverage.order is a positiveInt, and a plan of priority 0 could
     # not be sent to any other system.
     priority = models.PositiveSmallIntegerField(default=1, help_text="1 = primary.",
@@ -135,6 +165,7 @@ class CoveragePlan(models.Model):
             errors["effective_to"] = "The end is before the start."
         if self.copay is not None and self.copay < 0:
             errors["copay"] = "A copay cannot be negative."
+        errors.update(self.insurance_problems())
         if self.patient_id and self.payer_id and self.effective_from:
             others = CoveragePlan.objects.filter(patient_id=self.patient_id,
                                                  payer_id=self.payer_id).exclude(pk=self.pk)
@@ -147,6 +178,35 @@ class CoveragePlan(models.Model):
                     break
         if errors:
             raise ValidationError(errors)
+
+
+    def insurance_problems(self) -> dict[str, str]:
+        """The insurance details a claim needs, each missing or wrong one by its field."""
+        errors: dict[str, str] = {}
+        if self.member_id and not re.fullmatch(r"[A-Za-z0-9-]{1,60}", self.member_id.strip()):
+            errors["member_id"] = ("A member ID holds letters, digits and dashes only, as "
+                                   "on the card.")
+        if self.group_number and not re.fullmatch(r"[A-Za-z0-9 -]{1,50}",
+                                                  self.group_number.strip()):
+            errors["group_number"] = "A group number holds letters, digits and dashes only."
+        if self.subscriber_relationship == SubscriberRelationship.SELF:
+            for name in ("subscriber_given_name", "subscriber_family_name",
+                         "subscriber_date_of_birth"):
+                if getattr(self, name):
+                    errors[name] = ("Leave the subscriber blank when the patient is the "
+                                    "subscriber.")
+        else:
+            if not self.subscriber_given_name.strip():
+                errors["subscriber_given_name"] = "Enter the subscriber's given name."
+            if not self.subscriber_family_name.strip():
+                errors["subscriber_family_name"] = "Enter the subscriber's family name."
+            born = self.subscriber_date_of_birth
+            if born is None:
+                errors["subscriber_date_of_birth"] = "Enter the subscriber's date of birth."
+            elif born > date.today():
+                errors["subscriber_date_of_birth"] = ("The subscriber's date of birth cannot "
+                                                      "be in the future.")
+        return errors
 
 
 class Authorisation(models.Model):
@@ -363,3 +423,223 @@ class Payment(models.Model):
     @property
     def number(self) -> str:
         return f"RCT-{self.pk:06d}"
+
+
+# Electronic claims and remittance (issue #29 §2): a claim is built from the record for
+# one date of service, kept as it was sent (its lines are never changed), sent in a batch
+# as an 837P, and paid, partly paid or denied by an 835. A correction is a new claim that
+# replaces the old one (claim frequency 7), never an edit.
+
+
+class ClaimSetup(models.Model):
+    """What the clinic's 837P files say about the sender: the billing provider's tax ID
+    and address, the submitter and the receiving clearing house."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="claim_setup")
+    # When the clinic bills as a group: the group's NPI is the billing provider (2010AA)
+    # and each claim names its rendering provider (2310B). Blank: the billing
+    # practitioner of each claim (incident-to: the supervising one) is the billing provider.
+    group_npi = models.CharField("group NPI", max_length=10, blank=True,
+                                 validators=[validate_npi])
+    tax_id = models.CharField("billing provider's tax ID (EIN)", max_length=9, blank=True,
+                              help_text="Nine digits.")
+    address_line1 = models.CharField("billing address", max_length=55, blank=True)
+    city = models.CharField(max_length=30, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    postal_code = models.CharField("ZIP+4", max_length=10, blank=True,
+                                   help_text="Nine digits: the 837P's billing provider "
+                                   "address takes the ZIP+4.")
+    submitter_id = models.CharField("submitter ID", max_length=15, blank=True,
+                                    help_text="The clinic's ID at the clearing house.")
+    contact_phone = models.CharField(max_length=20, blank=True)
+    receiver_name = models.CharField("clearing house", max_length=60, blank=True)
+    receiver_id = models.CharField("clearing house ID", max_length=15, blank=True)
+    production = models.BooleanField(default=False, help_text="Off: files are marked as "
+                                     "test files (ISA15 T).")
+
+    def __str__(self) -> str:
+        return f"Claim set-up of {self.clinic}"
+
+    def clean(self):
+        errors = {}
+        if self.tax_id and not re.fullmatch(r"\d{9}", self.tax_id):
+            errors["tax_id"] = "A tax ID (EIN) is nine digits."
+        if self.postal_code and not re.fullmatch(r"\d{5}-?\d{4}", self.postal_code):
+            errors["postal_code"] = "The billing provider's ZIP+4: nine digits."
+        if self.state and not re.fullmatch(r"[A-Za-z]{2}", self.state):
+            errors["state"] = "The state's two-letter code."
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY = "ready", "Ready"
+    SUBMITTED = "submitted", "Submitted"
+    PAID = "paid", "Paid"
+    PARTLY_PAID = "partly_paid", "Partly paid"
+    DENIED = "denied", "Denied"
+    REPLACED = "replaced", "Replaced by a corrected claim"
+
+
+class ClaimBatch(models.Model):
+    """Claims sent together: one 837P file, kept as sent."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="claim_batches")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    control_number = models.PositiveIntegerField()  # ISA13/GS06, one per file of the clinic
+    x12 = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "control_number"],
+                                               name="one_batch_per_control_number")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.control_number}"
+
+    @property
+    def filename(self) -> str:
+        return f"837P-batch-{self.control_number:06d}.x12"
+
+
+class Claim(models.Model):
+    """One claim: a patient's date of service billed to one plan."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="claims")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
+    plan = models.ForeignKey(CoveragePlan, on_delete=models.PROTECT, related_name="claims")
+    date_of_service = models.DateField()
+    status = models.CharField(max_length=12, choices=ClaimStatus.choices,
+                              default=ClaimStatus.DRAFT)
+    # What is missing before the claim may be sent, each in words (empty: ready).
+    missing = models.JSONField(default=list, blank=True)
+    diagnosis_codes = models.JSONField(default=list)
+    rendering_npi = models.CharField(max_length=10, blank=True)
+    rendering_name = models.CharField(max_length=200, blank=True)
+    billing_npi = models.CharField(max_length=10, blank=True)
+    billing_name = models.CharField(max_length=200, blank=True)
+    supervising_npi = models.CharField(max_length=10, blank=True)
+    supervising_name = models.CharField(max_length=200, blank=True)
+    total_charge = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    frequency = models.CharField(max_length=1, default="1")  # CLM05-3: 1 original, 7 replaces
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by")
+    batch = models.ForeignKey(ClaimBatch, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="claims")
+    payer_control_number = models.CharField(max_length=50, blank=True)  # the 835's CLP07
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date_of_service", "-pk"]
+        indexes = [models.Index(fields=["clinic", "status"], name="claim_clinic_status_idx"),
+                   models.Index(fields=["patient", "date_of_service"],
+                                name="claim_patient_day_idx")]
+
+    def __str__(self) -> str:
+        return f"Claim {self.number}"
+
+    @property
+    def number(self) -> str:
+        """CLM01, the patient control number the 835 answers with (CLP01)."""
+        return f"ACU-{self.pk:06d}"
+
+
+class ClaimLine(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="lines")
+    code = models.CharField(max_length=10)
+    modifiers = models.CharField(max_length=20, blank=True)  # space-separated
+    units = models.PositiveSmallIntegerField()
+    charge = models.DecimalField(max_digits=9, decimal_places=2)
+    pointers = models.CharField(max_length=10, default="1")  # SV107, e.g. "1:2"
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.modifiers}".strip()
+
+
+class ClaimEvent(models.Model):
+    """Each change of a claim's status, kept (never changed)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
+    status = models.CharField(max_length=12, choices=ClaimStatus.choices)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                           related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim}: {self.status}"
+
+
+class Remittance(models.Model):
+    """An 835 imported: its file, and the payment it carries (TRN02 is the trace number of
+    the check or transfer; one clinic never posts the same trace twice)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="remittances")
+    trace_number = models.CharField(max_length=50)
+    payer_identifier = models.CharField(max_length=10, blank=True)
+    payer_name = models.CharField(max_length=60, blank=True)
+    total_paid = models.DecimalField(max_digits=11, decimal_places=2)
+    paid_on = models.DateField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    x12 = models.TextField()
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "payer_identifier",
+                                                       "trace_number"],
+                                               name="one_import_per_trace")]
+
+    def __str__(self) -> str:
+        return f"835 {self.trace_number}"
+
+
+class ClaimPayment(models.Model):
+    """One claim of an 835 (CLP), posted to the claim it names; no claim: not matched,
+    listed for a person."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT,
+                                   related_name="claim_payments")
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="payments")
+    claim_number = models.CharField(max_length=38)  # CLP01 as received
+    status_code = models.CharField(max_length=2)  # CLP02
+    charge = models.DecimalField(max_digits=9, decimal_places=2)
+    paid = models.DecimalField(max_digits=9, decimal_places=2)
+    patient_share = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    payer_control_number = models.CharField(max_length=50, blank=True)
+    unmatched_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_number}: {self.paid}"
+
+
+class ClaimAdjustment(models.Model):
+    """A CAS adjustment: its group (CO, PR, OA, PI, CR) and CARC reason code."""
+
+    payment = models.ForeignKey(ClaimPayment, on_delete=models.PROTECT,
+                                related_name="adjustments")
+    group = models.CharField(max_length=2)
+    reason = models.CharField(max_length=5)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    code = models.CharField(max_length=10, blank=True)  # the service line's procedure
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.group}-{self.reason} {self.amount}"

@@ -255,3 +255,18 @@ def coverage_flags(*, patient_ids, on: date) -> dict[int, str]:
             if left <= 0:
                 flags[patient_id] = f"{plan.payer}: plan limit of {plan.visit_limit} reached"
     return flags
+
+
+def claims_for(clinic, status: str = ""):
+    """The clinic's claims (one status, or all), newest first, with what each list row
+    shows in one query."""
+    from django.db.models import Count
+
+    from .models import Claim, ClaimStatus
+
+    found = (Claim.objects.filter(clinic=clinic).select_related("patient", "plan__payer",
+                                                                "batch")
+             .annotate(line_count=Count("lines")))
+    if status in ClaimStatus.values:
+        found = found.filter(status=status)
+    return list(found[:200])

@@ -29,6 +29,7 @@ from .models import (
     Invoice,
     InvoiceLine,
     InvoiceVoid,
+    Payer,
     PayerKind,
     Payment,
     PaymentMethod,
@@ -347,3 +348,24 @@ def ncd_list_load(*, payer, listed, source_address: str, published: date,
                                            "file": listed.filename,
                                            "sha256": listed.sha256})
     return payer
+def coverage_plan_save(*, form, request: HttpRequest) -> CoveragePlan:
+    """Save the patient's insurance from a valid CoveragePlanForm (new or edited),
+    audited with the fields that changed."""
+    with transaction.atomic():
+        plan = form.save()
+        audit_record(request=request, action="billing.coverage_save", patient=plan.patient,
+                     detail={"plan": plan.pk, "payer": plan.payer_id,
+                             "changed": sorted(form.changed_data)})
+    return plan
+
+
+def claim_setup_save(*, form, request: HttpRequest):
+    """Save the clinic's claim set-up from a valid ClaimSetupForm, audited."""
+    with transaction.atomic():
+        setup = form.save()
+        for payer_pk, identifier in form.payer_ids().items():
+            Payer.objects.filter(pk=payer_pk, clinic=setup.clinic).update(
+                electronic_payer_id=identifier)
+        audit_record(request=request, action="billing.claim_setup_save",
+                     clinic=setup.clinic, detail={"changed": sorted(form.changed_data)})
+    return setup

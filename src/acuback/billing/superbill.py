@@ -19,7 +19,7 @@ from acuback.clinical import coverage, cpt, diagnoses
 from acuback.clinical import credentials as credential_rules
 from acuback.treatment.models import Insertion, NeedleSet, Session, SessionStatus
 
-from .models import CoveragePlan, FeeSchedule, PayerKind
+from .models import CoveragePlan, FeeSchedule, PayerKind, SubscriberRelationship
 from .selectors import medicare_decision, medicare_record
 
 
@@ -184,7 +184,8 @@ def build(*, patient, start: date, end: date) -> Superbill:
 
 # CMS-1500 boxes filled by the export (docs/billing.md lists the ones left empty).
 CLAIM_FIELDS = ("box_1a_insured_id", "box_2_patient_name", "box_3_birth_date", "box_3_sex",
-                "box_21_diagnoses", "box_24a_date_of_service", "box_24d_procedure",
+                "box_4_insured_name", "box_6_relationship", "box_11_group_number",
+                "box_11a_insured_birth_date", "box_21_diagnoses", "box_24a_date_of_service", "box_24d_procedure",
                 "box_24d_modifiers", "box_24e_diagnosis_pointer", "box_24f_charges",
                 "box_24g_units", "box_24j_rendering_npi", "box_33_billing_provider",
                 "box_33a_billing_npi", "supervising_npi", "payer", "status", "reason")
@@ -194,6 +195,7 @@ def claim_rows(bill: Superbill) -> list[dict]:
     patient = bill.patient
     letters = "ABCDEFGHIJKL"
     dx = ";".join(f"{letters[i]}:{c}" for i, c in enumerate(bill.diagnosis_codes[:12]))
+    insured = _insured(bill.plan, patient)
     rows = []
     for line in bill.lines:
         practitioner = line.session.practitioner
@@ -210,6 +212,7 @@ def claim_rows(bill: Superbill) -> list[dict]:
             "box_2_patient_name": f"{patient.family_name}, {patient.given_name}",
             "box_3_birth_date": patient.date_of_birth.isoformat(),
             "box_3_sex": {"female": "F", "male": "M"}.get(patient.sex_at_birth, ""),
+            **insured,
             "box_21_diagnoses": dx,
             "box_24a_date_of_service": line.day.isoformat(),
             "box_24d_procedure": line.code,
@@ -226,3 +229,23 @@ def claim_rows(bill: Superbill) -> list[dict]:
             "reason": "; ".join(line.reasons),
         })
     return rows
+
+
+def _insured(plan: CoveragePlan | None, patient) -> dict:
+    """CMS-1500 boxes 4, 6, 11 and 11a: the subscriber (the patient, or the person whose
+    insurance covers them), the relationship, the group number."""
+    if plan is None:
+        return dict.fromkeys(("box_4_insured_name", "box_6_relationship",
+                              "box_11_group_number", "box_11a_insured_birth_date"), "")
+    self_insured = plan.subscriber_relationship == SubscriberRelationship.SELF
+    born = patient.date_of_birth if self_insured else plan.subscriber_date_of_birth
+    return {
+        "box_4_insured_name": f"{patient.family_name}, {patient.given_name}" if self_insured
+        else f"{plan.subscriber_family_name}, {plan.subscriber_given_name}",
+        "box_6_relationship": {SubscriberRelationship.SELF.value: "self",
+                               SubscriberRelationship.SPOUSE.value: "spouse",
+                               SubscriberRelationship.CHILD.value: "child"}.get(
+            str(plan.subscriber_relationship), "other"),
+        "box_11_group_number": plan.group_number,
+        "box_11a_insured_birth_date": born.isoformat() if born else "",
+    }

@@ -7,6 +7,14 @@ urlpatterns = [
     path("fees/", views.fee_schedule, name="fee_schedule"),
     path("claims/", views.claim_export, name="claim_export"),
     path("takings/", views.takings_report, name="takings_report"),
+    path("electronic-claims/", views.claims_page, name="claims_page"),
+    path("electronic-claims/<id:claim_pk>/", views.claim_detail, name="claim_detail"),
+    path("electronic-claims/batches/<id:batch_pk>/837p/", views.batch_download,
+         name="batch_download"),
+    path("electronic-claims/set-up/", views.claim_setup, name="claim_setup"),
+    path("remittances/", views.remittances_page, name="remittances_page"),
+    path("remittances/<id:remittance_pk>/", views.remittance_detail,
+         name="remittance_detail"),
 ]
 
 patient_urlpatterns = [
@@ -21,6 +29,8 @@ patient_urlpatterns = [
     path("<id:pk>/account/payments/<id:payment_pk>/", views.payment_receipt,
          name="payment_receipt"),
     path("<id:pk>/account/packages/", views.package_sell_view, name="package_sell"),
+    path("<id:pk>/coverage/", views.patient_coverage, name="patient_coverage"),
+    path("<id:pk>/coverage/<id:plan_pk>/", views.patient_coverage, name="coverage_edit"),
     path("<id:pk>/abn/", views.abn_prepare, name="abn_prepare"),
     path("<id:pk>/abn/signed/", views.abn_record_view, name="abn_record"),
     path("<id:pk>/abn/<id:abn_pk>/scan/", views.abn_scan, name="abn_scan"),

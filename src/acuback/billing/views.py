@@ -23,16 +23,33 @@ from acuback.web.csv_cells import csv_writer
 from acuback.web.params import date_or, int_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
-from . import abn, ledger, services, superbill
+from . import abn, claims, ledger, services, superbill
+from . import selectors as claims_selectors
 from .forms import (
     AbnForm,
+    ClaimSetupForm,
+    CoveragePlanForm,
     FeeScheduleForm,
     InvoiceIssueForm,
     InvoiceVoidForm,
     PackageForm,
     PaymentForm,
+    RemittanceUploadForm,
 )
-from .models import Abn, AbnScan, FeeSchedule, Invoice, Payer, Payment
+from .models import (
+    Abn,
+    AbnScan,
+    Claim,
+    ClaimBatch,
+    ClaimPayment,
+    ClaimStatus,
+    CoveragePlan,
+    FeeSchedule,
+    Invoice,
+    Payer,
+    Payment,
+    Remittance,
+)
 from .services import fee_schedule_save
 
 
@@ -75,11 +92,13 @@ def fee_schedule(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/fees.html", {"form": form, "clinic": clinic})
 
 
-def _period(request, clinic) -> tuple[date, date]:
-    """The period asked for; by default the 30 days to the clinic's today."""
+def _period(request, clinic, params=None) -> tuple[date, date]:
+    """The period asked for (in the query, or in `params`: a form's fields); by default
+    the 30 days to the clinic's today."""
     today = zones.today_at(clinic)
-    start = date_or(request.GET.get("from"), today - timedelta(days=30))
-    end = date_or(request.GET.get("to"), today)
+    params = request.GET if params is None else params
+    start = date_or(params.get("from"), today - timedelta(days=30))
+    end = date_or(params.get("to"), today)
     return (start, end) if start <= end else (end, start)
 
 
@@ -343,3 +362,173 @@ def abn_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "billing/abn.html", {
         "patient": patient, "notice": abn.notice_for(patient, on), "on": on, "form": form},
         status=400)
+
+
+# Insurance details (issue #28 §4): captured at registration, kept up to date by the desk.
+
+
+@login_required
+def patient_coverage(request: HttpRequest, pk: int, plan_pk: int | None = None) -> HttpResponse:
+    """The patient's coverage: the plans on record, and a form to add one or edit one."""
+    patient = _get_patient(request, pk, "patient.view")
+    can_edit = policy.can(request.user, "patient.edit", patient.clinic_id)
+    plan = None
+    if plan_pk is not None:
+        plan = get_object_or_404(CoveragePlan, patient=patient, pk=plan_pk)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    form = CoveragePlanForm(request.POST or None, instance=plan, patient=patient)
+    if request.method == "POST":
+        if form.is_valid():
+            saved = services.coverage_plan_save(form=form, request=request)
+            messages.success(request, f"Insurance saved: {saved.payer}, member "
+                             f"{saved.member_id or '(none)'}.")
+            return redirect("patient_coverage", pk)
+    else:
+        audit_read(request, patient, "billing.coverage")
+    plans = CoveragePlan.objects.filter(patient=patient).select_related("payer")
+    return render(request, "billing/coverage.html",
+                  {"patient": patient, "plans": plans, "form": form, "plan": plan,
+                   "can_edit": can_edit},
+                  status=400 if request.method == "POST" else 200)
+
+
+# Electronic claims and remittance (issue #29 §2), for the roles that bill
+# (billing.export, docs/access-control.md).
+
+
+def _refusal(error: ValidationError) -> list[str]:
+    return [m for problems in error.message_dict.values() for m in problems]
+
+
+@login_required
+def claims_page(request: HttpRequest) -> HttpResponse:
+    """The clinic's claims by status, with the forms to prepare claims for a period and
+    to send the ready ones in a batch; the batches sent."""
+    clinic = _clinic_for(request, "billing.export")
+    start, end = _period(request, clinic)
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "submit":
+                ids = [int(i) for i in request.POST.getlist("claim") if i.isdigit()]
+                batch = claims.batch_submit(clinic=clinic, claim_ids=ids, request=request)
+                messages.success(request, f"Batch {batch.control_number} sent: "
+                                 f"{len(ids)} claim{'s' if len(ids) != 1 else ''}; its 837P "
+                                 "passed the X12 validator.")
+            else:  # the period is the form's
+                start, end = _period(request, clinic, request.POST)
+                made = claims.claims_prepare(clinic=clinic, start=start, end=end,
+                                             request=request)
+                messages.success(request, f"{len(made)} claim{'s' if len(made) != 1 else ''} "
+                                 "prepared from the record.")
+            return redirect("claims_page")
+        except ValidationError as error:
+            problems, status = _refusal(error), 400
+    listed = claims_selectors.claims_for(clinic, request.GET.get("status", ""))
+    audit_record(request=request, action="billing.claims_view", clinic=clinic,
+                 detail={"claims": len(listed), "shows": "diagnoses"})
+    return render(request, "billing/claims.html", {
+        "clinic": clinic, "claims": listed, "problems": problems, "start": start, "end": end,
+        "batches": ClaimBatch.objects.filter(clinic=clinic)[:20],
+        "statuses": ClaimStatus.choices, "status": request.GET.get("status", ""),
+        "setup_missing": claims.setup_missing(claims.setup_for(clinic))}, status=status)
+
+
+@login_required
+def claim_detail(request: HttpRequest, claim_pk: int) -> HttpResponse:
+    clinic = _clinic_for(request, "billing.export")
+    claim = get_object_or_404(Claim.objects.select_related("patient", "plan__payer", "batch",
+                                                           "replaces", "replaced_by"),
+                              clinic=clinic, pk=claim_pk)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "correct":
+                new = claims.claim_correct(claim=claim, request=request)
+                messages.success(request, f"{new.number} corrects {claim.number} "
+                                 "(frequency 7).")
+                return redirect("claim_detail", new.pk)
+            claims.claim_rebuild(claim=claim, request=request)
+            messages.success(request, f"{claim.number} rebuilt from the record.")
+            return redirect("claim_detail", claim.pk)
+        except ValidationError as error:
+            problems = _refusal(error)
+    audit_record(request=request, action="billing.claim_view", patient=claim.patient,
+                 detail={"claim": claim.number, "shows": "diagnoses"})
+    return render(request, "billing/claim.html", {
+        "claim": claim, "lines": list(claim.lines.all()),
+        "events": list(claim.events.select_related("by")),
+        "payments": list(claim.payments.select_related("remittance")
+                         .prefetch_related("adjustments")),
+        "problems": problems}, status=400 if problems else 200)
+
+
+@login_required
+def batch_download(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    """The batch's 837P as sent (it passed the validator before it was kept)."""
+    clinic = _clinic_for(request, "billing.export")
+    batch = get_object_or_404(ClaimBatch, clinic=clinic, pk=batch_pk)
+    audit_record(request=request, action="billing.batch_download", clinic=clinic,
+                 detail={"batch": batch.control_number, "shows": "diagnoses"})
+    response = HttpResponse(batch.x12, content_type="application/edi-x12")
+    response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
+    return response
+
+
+@login_required
+def remittances_page(request: HttpRequest) -> HttpResponse:
+    """Upload an 835; the remittances posted, and the claim payments nobody matched."""
+    clinic = _clinic_for(request, "billing.export")
+    form = RemittanceUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > 5 * 1024 * 1024:
+                raise ValidationError({"file": "An 835 larger than 5 MB is not accepted."})
+            content = upload.read().decode("utf-8", errors="strict")
+            remittance = claims.remittance_import(clinic=clinic, content=content,
+                                                  request=request)
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not text: an 835 is an X12 text file.")
+        except ValidationError as error:
+            for problem in _refusal(error):
+                form.add_error("file", problem)
+        else:
+            messages.success(request, f"835 {remittance.trace_number} posted.")
+            return redirect("remittance_detail", remittance.pk)
+    audit_record(request=request, action="billing.remittances_view", clinic=clinic, detail={})
+    return render(request, "billing/remittances.html", {
+        "form": form, "remittances": Remittance.objects.filter(clinic=clinic)[:50],
+        "unmatched": ClaimPayment.objects.filter(remittance__clinic=clinic, claim__isnull=True)
+        .select_related("remittance")[:100]},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def remittance_detail(request: HttpRequest, remittance_pk: int) -> HttpResponse:
+    clinic = _clinic_for(request, "billing.export")
+    remittance = get_object_or_404(Remittance, clinic=clinic, pk=remittance_pk)
+    audit_record(request=request, action="billing.remittance_view", clinic=clinic,
+                 detail={"trace": remittance.trace_number})
+    payments = list(remittance.claim_payments.select_related("claim__patient")
+                    .prefetch_related("adjustments"))
+    return render(request, "billing/remittance.html", {
+        "remittance": remittance, "payments": payments,
+        "posted": sum((p.paid for p in payments if p.claim_id), Decimal(0))})
+
+
+@login_required
+def claim_setup(request: HttpRequest) -> HttpResponse:
+    """The clinic's sender details for the 837P (clinic admin)."""
+    clinic = _clinic_for(request, "clinic.manage")
+    form = ClaimSetupForm(request.POST or None, instance=claims.setup_for(clinic),
+                          payers=Payer.objects.filter(clinic=clinic))
+    if request.method == "POST":
+        if form.is_valid():
+            services.claim_setup_save(form=form, request=request)
+            messages.success(request, "Claim set-up saved.")
+            return redirect("claim_setup")
+        return render(request, "billing/claim_setup.html", {"form": form}, status=400)
+    return render(request, "billing/claim_setup.html", {"form": form})

@@ -172,6 +172,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         patient = services.patient_create(clinic=clinic, data=form.cleaned_data, request=request)
         messages.success(request, f"{patient.full_name} registered with MRN {patient.mrn}.")
+        if request.POST.get("then") == "insurance":  # the desk captures the insurance next
+            return redirect("patient_coverage", pk=patient.pk)
         return redirect("patient_chart", pk=patient.pk)
     return render(request, "patients/form.html", {"form": form, "patient": None})
 

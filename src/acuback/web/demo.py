@@ -10,6 +10,7 @@ import random
 import zoneinfo
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +28,8 @@ from acuback.accounts.models import (
     Supervision,
     User,
 )
-from acuback.billing.models import CoveragePlan, FeeSchedule, Payer
+from acuback.billing import claims, x12
+from acuback.billing.models import ClaimSetup, ClaimStatus, CoveragePlan, FeeSchedule, Payer
 from acuback.clinical import cpt, instruments, points
 from acuback.clinical.safety import (
     Answers,
@@ -310,6 +312,7 @@ def seed_demo(today: date | None = None) -> None:
     _demo_outcomes(treated, users["mlin"], today)
     _demo_calendar(clinic, [porter, lin, okafor, whitfield], patients, users["frontdesk"], today)
     _demo_billing(clinic, grace, treated[1], today)
+    _demo_claims(clinic, treated[1], users["admin"], today)
     if withdrawn is not None:
         Consent.objects.filter(pk=withdrawn.pk).update(
             withdrawn_at=withdrawn.signed_at + timedelta(days=10), withdrawn_by=users["frontdesk"],
@@ -552,6 +555,71 @@ def _demo_billing(clinic: Clinic, commercial_patient: Patient, medicare_patient:
                                 copay="25.00")
     CoveragePlan.objects.create(patient=medicare_patient, payer=medicare, plan_name="Part B",
                                 member_id="1EG4TE5MK73", effective_from=start)
+
+
+def _demo_claims(clinic: Clinic, medicare_patient: Patient, biller: User, today: date) -> None:
+    """The biller's month (issue #29 §2): the claim set-up (DEMO DATA: a made-up tax ID,
+    submitter and clearing house), claims prepared from the record, the ready ones sent in
+    one batch (its 837P passed by pyx12), and Medicare's 835 for it posted: a simulated
+    payer, not Medicare's prices."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/billing/electronic-claims/", REMOTE_ADDR="127.0.0.1")
+    request.user = biller  # the demo's clinic admin does the billing, audited as such
+    ClaimSetup.objects.create(clinic=clinic, tax_id="930000000",
+                              address_line1="3420 SE Hawthorne Blvd", city="Portland",
+                              state="OR", postal_code="97214-0000", submitter_id="RIVERSIDE01",
+                              contact_phone="5035550100", receiver_name="Demo Clearing House",
+                              receiver_id="DEMOCH")
+    Payer.objects.filter(clinic=clinic, kind="medicare").update(electronic_payer_id="DEMOMCR")
+    Payer.objects.filter(clinic=clinic, kind="commercial").update(electronic_payer_id="DEMOCHP")
+    prepared = claims.claims_prepare(clinic=clinic, start=today - timedelta(days=365),
+                                     end=today, request=request)
+    ready = [c for c in prepared if c.status == ClaimStatus.READY]
+    if not ready:
+        return
+    batch = claims.batch_submit(clinic=clinic, claim_ids=[c.pk for c in ready],
+                                request=request)
+    paid = [_demo_payment(c) for c in ready if c.patient_id == medicare_patient.pk]
+    if not paid:
+        return
+    envelope = x12.Envelope("DEMOMCR", "RIVERSIDE01", x12.Party("MEDICARE", person=False),
+                            "", "", x12.Party("RIVERSIDE", person=False),
+                            batch.control_number, timezone.now())
+    remittance = x12.Remittance(f"EFT{today:%Y%m%d}{batch.control_number:03d}", "1999999999",
+                                "MEDICARE PART B (DEMO)",
+                                sum((c.paid for c in paid), Decimal(0)), today, paid)
+    payee = x12.Party(clinic.name, person=False, id_qualifier="XX",
+                      identifier=ready[0].billing_npi)
+    claims.remittance_import(clinic=clinic, content=x12.remittance_file(envelope, remittance,
+                                                                        payee),
+                             request=request)
+
+
+def _demo_payment(claim) -> x12.ClaimPaid:
+    """A simulated payer's answer to one claim (DEMO DATA): each covered line allowed at
+    80% of the charge (CO-45, charge over the fee schedule) with 20% of that coinsurance
+    (PR-2); a line sent as expected to be denied (GZ) is denied as not medically necessary
+    (CO-50) and one that is not a benefit (GY) as non-covered (PR-96). CARC codes as
+    published by X12."""
+    cent = Decimal("0.01")
+    adjustments, lines = [], []
+    for line in claim.lines.all():
+        modifiers = line.modifiers.split()
+        if "GZ" in modifiers or "GY" in modifiers:
+            group, reason = ("CO", "50") if "GZ" in modifiers else ("PR", "96")
+            adjustments.append(x12.Adjustment(group, reason, line.charge, line.code))
+            lines.append((line.code, line.charge, Decimal(0)))
+            continue
+        contractual = (line.charge * Decimal("0.2")).quantize(cent)
+        coinsurance = ((line.charge - contractual) * Decimal("0.2")).quantize(cent)
+        adjustments += [x12.Adjustment("CO", "45", contractual, line.code),
+                        x12.Adjustment("PR", "2", coinsurance, line.code)]
+        lines.append((line.code, line.charge, line.charge - contractual - coinsurance))
+    total_paid = sum((p for _, _, p in lines), Decimal(0))
+    share = sum((a.amount for a in adjustments if a.group == "PR"), Decimal(0))
+    return x12.ClaimPaid(claim.number, "1" if total_paid else "4", claim.total_charge,
+                         total_paid, share, f"DEMO{claim.pk:010d}", adjustments, lines)
 
 
 def _demo_ea(item: dict) -> dict:
