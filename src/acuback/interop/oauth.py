@@ -5,10 +5,12 @@ assertion (RFC 7523 private_key_jwt, checked against the app's registered JWKS).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import jwt
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 from oauth2_provider.models import RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -32,6 +34,18 @@ ASSERTION_LEEWAY_SECONDS = 60
 
 def _body(request) -> dict[str, str]:
     return dict(request.decoded_body or [])
+
+
+def _token_url(request) -> str:
+    """This token endpoint's address as the app sees it (the `aud` of its assertion): the
+    toolkit hands over the request's path and the Django request's META as headers, with
+    X_DJANGO_OAUTH_TOOLKIT_SECURE when Django saw HTTPS (behind the proxy too)."""
+    headers = request.headers
+    scheme = "https" if headers.get("X_DJANGO_OAUTH_TOOLKIT_SECURE") else "http"
+    host = headers.get("HTTP_HOST") or headers.get("SERVER_NAME", "")
+    if not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
+        return ""  # not a name this server answers to: no audience matches
+    return f"{scheme}://{host}{urlsplit(request.uri).path}"
 
 
 class SmartValidator(OAuth2Validator):
@@ -77,8 +91,7 @@ class SmartValidator(OAuth2Validator):
         if app is None or app.kind != AppKind.BACKEND or \
                 header.get("alg") not in ASSERTION_ALGORITHMS:
             return False
-        parts = urlsplit(request.uri)
-        token_url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        token_url = _token_url(request)
         kid = header.get("kid")
         for key in app.jwks.get("keys", []):
             if kid is not None and key.get("kid") not in (None, kid):
