@@ -259,9 +259,9 @@ class SmartTokenContext(models.Model):
 
     access_token = models.OneToOneField("oauth2_provider.AccessToken", on_delete=models.CASCADE,
                                         related_name="smart_context")
-    app = models.ForeignKey(SmartApp, on_delete=models.CASCADE, related_name="+")
+    app = models.ForeignKey(SmartApp, on_delete=models.CASCADE, related_name="tokens")
     authorization = models.ForeignKey(SmartAuthorization, on_delete=models.CASCADE, null=True,
-                                      blank=True, related_name="+")
+                                      blank=True, related_name="tokens")
 
     def __str__(self) -> str:
         return f"token {self.access_token_id} of {self.app}"
