@@ -12,7 +12,7 @@ from acuback.audit.models import AuditEvent
 from acuback.interop.models import SmartApp
 from tests.factories import make_user
 
-from .smart_helpers import consent, code_of, exchange, fhir_get, launch, register
+from .smart_helpers import code_of, consent, exchange, fhir_get, launch, register
 
 
 def test_the_admin_registers_a_public_app_and_sees_its_client_id(client, login, world):

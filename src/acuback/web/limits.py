@@ -97,7 +97,7 @@ def _api_caller(request: HttpRequest) -> str | None:
     return None
 
 
-OAUTH_TOKEN_PATH = "/oauth/token/"
+OAUTH_TOKEN_PATH = "/oauth/token/"  # noqa: S105 - a path, not a secret  # nosec
 
 
 def _oauth_client_id(request: HttpRequest) -> str | None:
