@@ -157,7 +157,7 @@ OAUTH2_PROVIDER = {
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     # A refresh token (offline_access) lasts at most this long, whatever the app does.
     "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("ACUBACK_OAUTH_REFRESH_TOKEN_DAYS", 90) * 86400,
-    "ROTATE_REFRESH_TOKEN": True,
+    "ROTATE_REFRESH_TOKEN": True,  # nosec B105 - a setting, not a password
     "REQUEST_APPROVAL_PROMPT": "force",  # the consent screen every time
     # http only for an app on the same machine (RFC 8252 loopback); checked on registration.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],

@@ -194,3 +194,62 @@ def test_the_consent_screen_lists_the_scopes_in_words_and_deny_gives_no_code(
     response = consent(client, app, "user/*.rs", allow=False)
     assert response.status_code == 302 and "error=access_denied" in response["Location"]
     assert AuditEvent.objects.filter(action="smart_app.deny").exists()
+
+
+@pytest.mark.parametrize(("who", "scope"), [
+    ("outsider", "user/*.rs"),  # staff of another clinic
+    ("outsider", "launch/patient patient/*.rs"),
+    ("patient_user", "user/*.rs"),  # a patient asks for patient/ scopes only
+    ("practitioner", "patient/*.rs"),  # patient/ scopes need launch/patient
+])
+def test_who_cannot_authorise_an_app_is_told_so_and_no_code_is_made(client, login, record,
+                                                                    who, scope):
+    from urllib.parse import urlencode
+
+    from .smart_helpers import authorize_params
+    app, _ = register(record)
+    login(getattr(record, who))
+    _, challenge = pkce()
+    params = authorize_params(app, scope, challenge)
+    page = client.get(f"/oauth/authorize/?{urlencode(params)}")
+    assert page.status_code == 403 and b"cannot be authorised" in page.content
+    # Posting the form anyway (allow, with a patient of the app's clinic) is refused too.
+    form = {k: v for k, v in params.items() if k != "aud"}
+    response = client.post("/oauth/authorize/", {**form, "allow": "on",
+                                                 "patient": record.patient.pk})
+    assert response.status_code == 403 and "code=" not in response.get("Location", "")
+    assert not SmartAuthorization.objects.exists()
+
+
+def test_a_patient_chosen_outside_what_the_person_may_see_is_refused(client, login, record):
+    app, _ = register(record)
+    login(record.practitioner)
+    from urllib.parse import urlencode
+
+    from .smart_helpers import authorize_params
+    _, challenge = pkce()
+    params = authorize_params(app, "launch/patient patient/*.rs", challenge)
+    client.get(f"/oauth/authorize/?{urlencode(params)}")
+    form = {k: v for k, v in params.items() if k != "aud"}
+    response = client.post("/oauth/authorize/", {**form, "allow": "on",
+                                                 "patient": record.outsider_patient.pk})
+    assert response.status_code == 400
+    assert "Choose the patient" in response.content.decode()
+    assert not SmartAuthorization.objects.exists()
+
+
+def test_the_consent_page_lets_its_form_go_back_to_the_app_under_the_csp(client, login,
+                                                                         record):
+    """The browser enforces CSP form-action on the redirect that answers the form: the
+    consent page allows the app's registered redirect origins (and no other)."""
+    from urllib.parse import urlencode
+
+    from .smart_helpers import authorize_params
+    app, _ = register(record)
+    login(record.practitioner)
+    _, challenge = pkce()
+    page = client.get("/oauth/authorize/?" + urlencode(authorize_params(
+        app, "user/*.rs", challenge)))
+    policy = page["Content-Security-Policy"]
+    (form_action,) = [d for d in policy.split(";") if d.strip().startswith("form-action")]
+    assert form_action.split()[1:] == ["'self'", "https://app.example.org"]

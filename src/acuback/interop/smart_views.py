@@ -4,6 +4,8 @@ usual, two-factor included, then consent), the token and revocation endpoints
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -59,6 +61,14 @@ def smart_configuration(request: HttpRequest) -> HttpResponse:
 class ConsentForm(AllowForm):
     patient = forms.IntegerField(required=False, label="Patient",
                                  help_text="Whose record the app opens.")
+
+
+def _redirect_origins(app) -> list[str]:
+    origins = []
+    for uri in app.application.redirect_uris.split():
+        parts = urlsplit(uri)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
 
 
 def _refused(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -142,9 +152,13 @@ class SmartAuthorizeView(AuthorizationView):
             patients = smart.launch_patients(user=self.request.user, clinic=app.clinic)
             form.fields["patient"].widget = forms.Select(choices=[("", "Choose a patient")] + [
                 (p.pk, f"{p.family_name}, {p.given_name} ({p.mrn})") for p in patients[:500]])
-        return self.render_to_response(self.get_context_data(
+        response = self.render_to_response(self.get_context_data(
             form=form, app=app, scope_words=[describe(s) for s in scopes], own_patient=own,
             choose_patient=choose, clinic=app.clinic), status=status)
+        # The form's answer redirects to the app: the browser enforces CSP form-action on
+        # that redirect, so this page allows the app's registered redirect origins.
+        response._csp_update = {"form-action": _redirect_origins(app)}
+        return response
 
     def form_valid(self, form):
         data = form.cleaned_data
