@@ -118,3 +118,16 @@ def test_another_clinic_s_admin_cannot_see_or_revoke_the_app(client, login, worl
     assert client.post(reverse("smart_app_revoke", args=[app.pk])).status_code == 404
     app.refresh_from_db()
     assert app.revoked_at is None
+
+
+def test_the_toolkit_s_own_admin_pages_are_not_served(db):
+    """They would show apps' live tokens; the clinic admin's Apps page is the one home."""
+    import pytest
+    from django.contrib import admin
+    from django.urls import NoReverseMatch
+    from oauth2_provider.models import AccessToken, Application, RefreshToken
+
+    for model in (AccessToken, Application, RefreshToken):
+        assert not admin.site.is_registered(model)
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:oauth2_provider_accesstoken_changelist")

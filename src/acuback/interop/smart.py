@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import cast
 
 import jwt
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from acuback.accounts import policy
-from acuback.accounts.models import Clinic, Membership, Role
+from acuback.accounts.models import Clinic, Membership, Role, User
 from acuback.audit.services import audit_record
 from acuback.patients.models import Patient
 
@@ -124,7 +125,7 @@ def app_register(*, clinic: Clinic, name: str, kind: str, redirect_uris: str = "
         app = SmartApp.objects.create(clinic=clinic, application=application, kind=kind,
                                       jwks={"keys": keys} if keys else {},
                                       acts_as=acts_as if kind == AppKind.BACKEND else None,
-                                      created_by=request.user)
+                                      created_by=cast(User, request.user))  # logged in
         audit_record(request=request, action="smart_app.register", clinic=clinic, target=app,
                      detail={"name": application.name, "kind": kind,
                              "client_id": application.client_id, "redirect_uris": uris,
