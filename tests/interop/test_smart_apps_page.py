@@ -61,6 +61,8 @@ def test_bad_registrations_are_refused_naming_the_field(client, login, world):
              "redirect_uris"),
             ({"name": "A", "kind": "public", "redirect_uris": "https://a.example/cb#x"},
              "redirect_uris"),
+            ({"name": "A", "kind": "public", "redirect_uris": "https://[::1/cb"},
+             "redirect_uris"),
             ({"name": "B", "kind": "backend", "jwks": "", "acts_as": world.admin.pk}, "jwks"),
             ({"name": "B", "kind": "backend", "jwks": '{"keys": [{"kty": "RSA"}]}',
               "acts_as": world.admin.pk}, "jwks"),

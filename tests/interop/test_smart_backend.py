@@ -160,6 +160,7 @@ def test_a_backend_service_holds_to_its_user_s_rights(client, record, backend):
     ({"keys": []}, "at least one key"),
     ({"keys": [{"kty": "oct", "k": "abc"}]}, "RSA or EC"),
     ("private", "private key"),
+    ("[" * 100_000 + "]" * 100_000, "not JSON"),
 ])
 def test_registration_refuses_a_jwks_that_cannot_check_a_signature(record, jwks, words):
     if jwks == "private":

@@ -253,3 +253,21 @@ def test_the_consent_page_lets_its_form_go_back_to_the_app_under_the_csp(client,
     policy = page["Content-Security-Policy"]
     (form_action,) = [d for d in policy.split(";") if d.strip().startswith("form-action")]
     assert form_action.split()[1:] == ["'self'", "https://app.example.org"]
+
+
+@pytest.mark.parametrize("patient", ["99999999999999999999", "-1", "x"])
+def test_a_patient_field_out_of_range_is_a_message_not_a_server_error(client, login, record,
+                                                                       patient):
+    from urllib.parse import urlencode
+
+    from .smart_helpers import authorize_params
+    app, _ = register(record)
+    login(record.practitioner)
+    _, challenge = pkce()
+    params = authorize_params(app, "launch/patient patient/*.rs", challenge)
+    client.get(f"/oauth/authorize/?{urlencode(params)}")
+    form = {k: v for k, v in params.items() if k != "aud"}
+    response = client.post("/oauth/authorize/", {**form, "allow": "on", "patient": patient})
+    assert response.status_code == 400 and "Patient" in response.content.decode()
+    assert not SmartAuthorization.objects.exists()
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import cast
+from urllib.parse import urlsplit
 
 import jwt
 from django.core.exceptions import ValidationError
@@ -32,7 +33,8 @@ ASSERTION_ALGORITHMS = ("RS384", "ES384")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # SMART Backend Services: an assertion expires no more than five minutes in the future.
 ASSERTION_MAX_SECONDS = 300
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# RFC 8252: an app on the person's own machine may receive its code over plain http.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def checksum(value: str) -> str:
@@ -47,14 +49,15 @@ def grant_of(scope_text: str) -> ScopeGrant:
 
 def _redirect_uris(text: str) -> list[str]:
     """Each redirect URI: https, or http on this machine only (RFC 8252 loopback)."""
-    from urllib.parse import urlsplit
-
     uris = text.split()
     for uri in uris:
-        parts = urlsplit(uri)
-        if parts.fragment or not parts.netloc or parts.scheme not in ("https", "http") or (
-                parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost",
-                                                                  "::1")):
+        try:
+            parts = urlsplit(uri)
+            hostname = parts.hostname
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            parts, hostname = None, None
+        if parts is None or parts.fragment or not parts.netloc or parts.scheme not in ("https", "http") or (
+                parts.scheme == "http" and hostname not in LOOPBACK_HOSTS):
             raise ValidationError({"redirect_uris": f"{uri!r}: a redirect URI is an https "
                                    "address without a #fragment (http only for "
                                    "127.0.0.1 or localhost)."})
@@ -67,7 +70,7 @@ def jwks_keys(jwks) -> list[dict]:
     if isinstance(jwks, str):
         try:
             jwks = json.loads(jwks)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise ValidationError({"jwks": "The JWKS is not JSON."}) from error
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list) or not keys:

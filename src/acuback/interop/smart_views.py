@@ -59,7 +59,8 @@ def smart_configuration(request: HttpRequest) -> HttpResponse:
 
 
 class ConsentForm(AllowForm):
-    patient = forms.IntegerField(required=False, label="Patient",
+    patient = forms.IntegerField(required=False, label="Patient", min_value=1,
+                                 max_value=2**63 - 1,  # what the database can hold
                                  help_text="Whose record the app opens.")
 
 
