@@ -178,6 +178,17 @@ def world_with_consent(world):
     world.smart_authorization = SmartAuthorization.objects.create(
         app=world.smart_app, clinic=world.clinic, user=world.practitioner,
         patient=world.patient, scope="launch/patient patient/*.rs")
+    from oauth2_provider.models import AccessToken
+
+    from acuback.interop.models import ClientAssertionUse, SmartTokenContext
+    SmartTokenContext.objects.create(
+        app=world.smart_app, authorization=world.smart_authorization,
+        access_token=AccessToken.objects.create(
+            application=world.smart_app.application, user=world.practitioner,
+            token="smart-test-token", expires=timezone.now() + timedelta(hours=1),
+            scope=world.smart_authorization.scope))
+    ClientAssertionUse.objects.create(app=world.smart_app, jti="used-once",
+                                      expires_at=timezone.now() + timedelta(minutes=5))
     return world
 
 

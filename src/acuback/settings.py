@@ -163,7 +163,22 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "SCOPES": {"launch/patient": "The patient in context", "offline_access": "Refresh token",
                "online_access": "Access while logged in"},
+    # OAuth 2.0 Security BCP (RFC 9700), the toolkit's compliant behaviour: no implicit or
+    # password grant, PKCE S256 only, tokens never in a URL, `iss` in the authorisation
+    # response, tokens stored hashed, a replayed refresh token revokes its whole family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
+# RFC 9700's check warns that http redirect URIs are allowed at all: acuback allows them
+# only for an app on the person's own machine (127.0.0.1, localhost, ::1; RFC 8252),
+# checked when the app is registered (interop/smart.py).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 
 SQLITE_PATH = DATA_DIR / "acuback.sqlite3"
 DATABASES = {

@@ -271,3 +271,19 @@ def test_a_patient_field_out_of_range_is_a_message_not_a_server_error(client, lo
     assert response.status_code == 400 and "Patient" in response.content.decode()
     assert not SmartAuthorization.objects.exists()
 
+
+
+def test_tokens_are_not_kept_at_rest_only_their_checksums(client, login, record):
+    """OAuth 2.0 Security BCP (RFC 9700 §4): a copy of the database gives no usable token;
+    a replayed refresh token revokes its family."""
+    from oauth2_provider.models import AccessToken, RefreshToken
+
+    app, _ = register(record)
+    token = launch(client, login, record.practitioner, app, "user/*.rs offline_access")
+    assert set(AccessToken.objects.values_list("token", flat=True)) == {""}
+    assert set(RefreshToken.objects.values_list("token", flat=True)) == {""}
+    refresh = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
+               "client_id": app.application.client_id}
+    renewed = json.loads(client.post("/oauth/token/", refresh).content)
+    assert client.post("/oauth/token/", refresh).status_code == 400  # replayed
+    assert fhir_get(client, "Patient", renewed["access_token"])[0] == 401  # family revoked
