@@ -169,6 +169,26 @@ def world_with_consent(world):
         clinic=world.clinic, user=world.admin, name="feed", digest="0" * 64, prefix="acb_x",
         scopes=["user/*.read"], created_by=world.admin,
         expires_at=timezone.now() + timedelta(days=1))
+    from acuback.interop import smart
+    from acuback.interop.models import SmartAuthorization
+
+    world.smart_app, _ = smart.app_register(
+        clinic=world.clinic, name="Pain diary", kind="public",
+        redirect_uris="https://app.example.org/callback", request=request_for(world.admin))
+    world.smart_authorization = SmartAuthorization.objects.create(
+        app=world.smart_app, clinic=world.clinic, user=world.practitioner,
+        patient=world.patient, scope="launch/patient patient/*.rs")
+    from oauth2_provider.models import AccessToken
+
+    from acuback.interop.models import ClientAssertionUse, SmartTokenContext
+    SmartTokenContext.objects.create(
+        app=world.smart_app, authorization=world.smart_authorization,
+        access_token=AccessToken.objects.create(
+            application=world.smart_app.application, user=world.practitioner,
+            token="smart-test-token", expires=timezone.now() + timedelta(hours=1),
+            scope=world.smart_authorization.scope))
+    ClientAssertionUse.objects.create(app=world.smart_app, jti="used-once",
+                                      expires_at=timezone.now() + timedelta(minutes=5))
     return world
 
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # SMART App Launch and Backend Services: the OAuth 2.0 server (acuback.interop.oauth).
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
@@ -133,10 +135,53 @@ ACUBACK_RATE_LIMITS = {
     "link_submit_per_link": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_LINK", "60/h"),
     "link_submit_per_client": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_CLIENT", "120/h"),
     "api_per_token": env_rate("ACUBACK_LIMIT_API_PER_TOKEN", "600/m"),
+    # The OAuth token endpoint (SMART apps): per app and per client address.
+    "oauth_token_per_app": env_rate("ACUBACK_LIMIT_OAUTH_TOKEN_PER_APP", "60/m"),
+    "oauth_token_per_client": env_rate("ACUBACK_LIMIT_OAUTH_TOKEN_PER_CLIENT", "120/m"),
 }
 # Project rule: a slot asked for on the public booking page is held this long for the
 # link e-mailed to the address given (docs/security.md, "Online booking").
 ACUBACK_BOOKING_HOLD_MINUTES = env_int("ACUBACK_BOOKING_HOLD_MINUTES", 30)
+
+# django-oauth-toolkit, the OAuth 2.0 server of SMART App Launch 2.0 and Backend Services
+# (docs/fhir.md). PKCE is required of every app (the authorise view accepts S256 only);
+# scopes are SMART's, checked by the validator, not a fixed list.
+# The toolkit's models, named because acuback's own models point at them (migrations need
+# the names of swappable models); acuback does not swap them.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name  # nosec
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 - a model name  # nosec
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 - a model name  # nosec
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "acuback.interop.oauth.SmartValidator",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("ACUBACK_OAUTH_ACCESS_TOKEN_SECONDS", 3600),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # A refresh token (offline_access) lasts at most this long, whatever the app does.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("ACUBACK_OAUTH_REFRESH_TOKEN_DAYS", 90) * 86400,
+    "ROTATE_REFRESH_TOKEN": True,  # nosec B105 - a setting, not a password
+    "REQUEST_APPROVAL_PROMPT": "force",  # the consent screen every time
+    # http only for an app on the same machine (RFC 8252 loopback); checked on registration.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "SCOPES": {"launch/patient": "The patient in context", "offline_access": "Refresh token",
+               "online_access": "Access while logged in"},
+    # OAuth 2.0 Security BCP (RFC 9700), the toolkit's compliant behaviour: no implicit or
+    # password grant, PKCE S256 only, tokens never in a URL, `iss` in the authorisation
+    # response, tokens stored hashed, a replayed refresh token revokes its whole family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+}
+# RFC 9700's check warns that http redirect URIs are allowed at all: acuback allows them
+# only for an app on the person's own machine (127.0.0.1, localhost, ::1; RFC 8252),
+# checked when the app is registered (interop/smart.py).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 
 SQLITE_PATH = DATA_DIR / "acuback.sqlite3"
 DATABASES = {

@@ -7,6 +7,7 @@ from acuback.accounts import views as account_views
 from acuback.accounts.views import LoginView
 from acuback.billing import urls as billing_urls
 from acuback.insights import urls as insights_urls
+from acuback.interop import smart_views
 from acuback.interop import views as interop_views
 from acuback.outcomes import urls as outcome_urls
 from acuback.web import views as web_views
@@ -42,6 +43,12 @@ urlpatterns = [
     path("patients/", include(billing_urls.patient_urlpatterns)),
     path("patients/", include(insights_urls.patient_urlpatterns)),
     path("api/", api.urls),
+    # SMART App Launch 2.0 and Backend Services (docs/fhir.md, "Apps: SMART").
+    path(".well-known/smart-configuration", smart_views.smart_configuration,
+         name="smart_configuration"),
+    path("oauth/authorize/", smart_views.SmartAuthorizeView.as_view(), name="oauth_authorize"),
+    path("oauth/token/", smart_views.TokenEndpoint.as_view(), name="oauth_token"),
+    path("oauth/revoke/", smart_views.RevokeEndpoint.as_view(), name="oauth_revoke"),
     path("fhir/", include("acuback.interop.urls")),
     path("fhir", interop_views.transaction, name="fhir_base"),  # the base without its slash
     path("settings/", include("acuback.interop.token_urls")),

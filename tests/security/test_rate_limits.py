@@ -155,13 +155,42 @@ def test_the_json_api_is_limited_per_token_with_a_json_error(world, client, limi
     assert "too many requests" in refused.json()["detail"]
 
 
+def test_the_oauth_token_endpoint_is_limited_per_app(world, client, limits):
+    from tests.interop.smart_helpers import register
+
+    limits(oauth_token_per_app="3/m")
+    app, _ = register(world)
+    other, _ = register(world)
+    request = {"grant_type": "authorization_code", "code": "nope",
+               "redirect_uri": "https://app.example.org/callback",
+               "client_id": app.application.client_id, "code_verifier": "v" * 50}
+    for _ in range(3):
+        assert client.post("/oauth/token/", request).status_code == 400  # a wrong code
+    refused = client.post("/oauth/token/", request)
+    assert 0 < _retry_after(refused) <= 65
+    assert refused.json()["error"] == "invalid_request"
+    assert "too many" in refused.json()["error_description"]
+    # Another app is counted apart.
+    request["client_id"] = other.application.client_id
+    assert client.post("/oauth/token/", request).status_code == 400
+
+
+def test_the_oauth_token_endpoint_is_limited_per_client_address(world, client, limits):
+    limits(oauth_token_per_client="2/m")
+    for n in range(2):
+        assert client.post("/oauth/token/", {"client_id": f"guess-{n}"}).status_code in (
+            400, 401)
+    _retry_after(client.post("/oauth/token/", {"client_id": "guess-3"}))
+
+
 def test_the_deployment_limits_every_public_and_costly_endpoint_by_default():
     rates = deployed.ACUBACK_RATE_LIMITS
     assert set(rates) == {"magic_link_per_email", "magic_link_per_client",
                           "password_reset_per_email", "password_reset_per_client",
                           "booking_per_clinic", "booking_per_client", "booking_per_email",
                           "link_submit_per_link",
-                          "link_submit_per_client", "api_per_token"}
+                          "link_submit_per_client", "api_per_token",
+                          "oauth_token_per_app", "oauth_token_per_client"}
     assert all(rates.values())
     assert deployed.RATELIMIT_USE_CACHE == "limits"
     assert deployed.CACHES["limits"]["BACKEND"] == "acuback.web.limits.LimitsCache"

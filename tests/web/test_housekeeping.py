@@ -83,3 +83,26 @@ def test_heartbeats_of_workers_long_stopped_are_pruned(db, settings):
                                        beat_at=now - timedelta(days=days))
     assert housekeeping.prune(now)["worker_heartbeats"] == 1
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["running"]
+
+
+def test_smart_apps_expired_tokens_and_spent_assertion_ids_are_pruned(world):
+    from oauth2_provider.models import AccessToken
+
+    from acuback.interop import smart
+    from acuback.interop.models import ClientAssertionUse, SmartTokenContext
+    from tests.factories import request_for
+
+    app, _ = smart.app_register(clinic=world.clinic, name="Feed", kind="public",
+                                redirect_uris="https://app.example.org/cb",
+                                request=request_for(world.admin))
+    now = timezone.now()
+    for n, expires in enumerate((now - timedelta(hours=2), now + timedelta(hours=1))):
+        token = AccessToken.objects.create(application=app.application, user=world.admin,
+                                           token=f"t{n}", expires=expires, scope="user/*.rs")
+        SmartTokenContext.objects.create(access_token=token, app=app)
+        ClientAssertionUse.objects.create(app=app, jti=f"j{n}", expires_at=expires)
+    pruned = housekeeping.prune(now)
+    assert pruned["oauth_assertions"] == 1
+    assert list(AccessToken.objects.values_list("token", flat=True)) == ["t1"]
+    assert list(ClientAssertionUse.objects.values_list("jti", flat=True)) == ["j1"]
+    assert SmartTokenContext.objects.count() == 1

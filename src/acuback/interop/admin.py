@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from acuback.web.operator_admin import OperatorAdmin
 
-from .models import ApiToken, BulkExport, BulkExportPart, UnexpressibleRecord
+from .models import (
+    ApiToken,
+    BulkExport,
+    BulkExportPart,
+    ClientAssertionUse,
+    SmartApp,
+    SmartAuthorization,
+    SmartTokenContext,
+    UnexpressibleRecord,
+)
 
 
 @admin.register(ApiToken)
@@ -54,3 +63,36 @@ class BulkExportPartAdmin(OperatorAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnly(OperatorAdmin):
+    """Read-only for operators: SMART apps are registered and revoked by the clinic admin on
+    the Apps page, where each change is audited and its tokens follow."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SmartApp)
+class SmartAppAdmin(_ReadOnly):
+    list_display = ("application", "clinic", "kind", "created_at", "revoked_at")
+
+
+@admin.register(SmartAuthorization)
+class SmartAuthorizationAdmin(_ReadOnly):
+    list_display = ("app", "user", "clinic", "created_at", "revoked_at")
+    exclude = ("code_digest",)
+
+
+@admin.register(SmartTokenContext)
+class SmartTokenContextAdmin(_ReadOnly):
+    list_display = ("app", "authorization")
+    exclude = ("access_token",)  # the token itself is not shown
+
+
+@admin.register(ClientAssertionUse)
+class ClientAssertionUseAdmin(_ReadOnly):
+    list_display = ("app", "jti", "expires_at")

@@ -192,3 +192,91 @@ class UnexpressibleRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type}/{self.record_id}"
+
+
+# --- SMART App Launch and Backend Services (interop/oauth.py) ------------------------------
+
+class AppKind(models.TextChoices):
+    PUBLIC = "public", "An app people use, without a secret (in a browser or on a phone)"
+    CONFIDENTIAL = "confidential", "An app people use, with a secret (runs on a server)"
+    BACKEND = "backend", "A backend service: no person logs in; it signs a JWT with its key"
+
+
+class SmartApp(models.Model):
+    """An app the clinic admin registered: the OAuth client (django-oauth-toolkit's
+    Application) held to one clinic. A backend service acts as the member of staff named
+    here, with their access checked on every request, as an API token does; its public
+    keys (JWKS) are stored here and never fetched."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="smart_apps")
+    application = models.OneToOneField("oauth2_provider.Application", on_delete=models.PROTECT,
+                                       related_name="smart_app")
+    kind = models.CharField(max_length=12, choices=AppKind.choices)
+    jwks = models.JSONField(default=dict, blank=True,
+                            help_text="Backend services: the public keys that check the "
+                                      "app's signed client assertion.")
+    acts_as = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="+",
+                                help_text="Backend services: the member of staff it acts as.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.application.name
+
+
+class SmartAuthorization(models.Model):
+    """One person's consent to one app: the scopes granted and the patient in context
+    (launch/patient). Every token issued for it, refreshed ones too, carries it."""
+
+    app = models.ForeignKey(SmartApp, on_delete=models.CASCADE, related_name="authorizations")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="+")
+    scope = models.TextField()
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    token_family = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.app} for {self.user}"
+
+
+class SmartTokenContext(models.Model):
+    """What an access token issued to a SMART app stands for: the app, and for a person's
+    token the authorisation (user, clinic, patient). A token without one is refused."""
+
+    access_token = models.OneToOneField("oauth2_provider.AccessToken", on_delete=models.CASCADE,
+                                        related_name="smart_context")
+    app = models.ForeignKey(SmartApp, on_delete=models.CASCADE, related_name="tokens")
+    authorization = models.ForeignKey(SmartAuthorization, on_delete=models.CASCADE, null=True,
+                                      blank=True, related_name="tokens")
+
+    def __str__(self) -> str:
+        return f"token {self.access_token_id} of {self.app}"
+
+
+class ClientAssertionUse(models.Model):
+    """A signed client assertion's `jti`, kept until it expires: each is used once."""
+
+    app = models.ForeignKey(SmartApp, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["app", "jti"],
+                                               name="client_assertion_once")]
+
+    def __str__(self) -> str:
+        return self.jti

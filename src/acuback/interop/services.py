@@ -7,7 +7,7 @@ import logging
 import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from .models import (
     token_digest,
 )
 from .resources import KINDS, Kind
+from .smart_scopes import ScopeGrant
 
 logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "acb_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret  # nosec
@@ -49,6 +50,17 @@ class AuthError(Exception):
 
 
 @dataclass(frozen=True)
+class SmartContext:
+    """What a SMART app's token adds to its user's access: the scopes it was granted and,
+    launched for one patient, that patient (its records only)."""
+
+    grant: ScopeGrant
+    patient_id: int | None = None
+    own_record: bool = False  # a patient's own record: the portal's copy, signed notes only
+    app_name: str = ""
+
+
+@dataclass(frozen=True)
 class Caller:
     """Who is calling the FHIR API: the user, the clinic the call is held to, and scopes."""
 
@@ -56,13 +68,48 @@ class Caller:
     clinic_id: int | None
     scopes: frozenset[str]
     token: ApiToken | None = None
+    smart: SmartContext | None = None
+
+    @property
+    def by_token(self) -> bool:
+        """A bearer token (an API token or a SMART app's), not a browser session."""
+        return self.token is not None or self.smart is not None
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise AuthError(403, f"this token lacks the scope {scope}")
-        clinic_ids = policy.clinic_ids_with(self.user, SCOPE_PERMISSION[scope])
+        # A patient's own app reads their record by the portal's permission.
+        permission = "portal.own_record" if self.smart is not None and self.smart.own_record \
+            else SCOPE_PERMISSION[scope]
+        clinic_ids = policy.clinic_ids_with(self.user, permission)
         if self.clinic_id is not None and self.clinic_id not in clinic_ids or not clinic_ids:
             raise AuthError(403, f"the token's user may no longer use {scope}")
+
+    def require_type(self, resource_type: str, permission: str) -> None:
+        """A SMART token reads ("r") or searches ("s") only the types its scopes name."""
+        if self.smart is not None and not self.smart.grant.allows(resource_type, permission):
+            verb = {"r": "read", "s": "search"}[permission]
+            raise AuthError(403, f"this app's scopes do not allow it to {verb} "
+                                 f"{resource_type} (ask for {resource_type}.{permission})")
+
+    def kind_for(self, kind: Kind) -> Kind:
+        """The resource type as this caller reaches it. A SMART token launched for one
+        patient reaches that patient's records only (the other rules unchanged); a
+        patient's own token reaches their record as the portal shows it, and nothing
+        else."""
+        if self.smart is None or self.smart.patient_id is None:
+            return kind
+        patient_id, own = self.smart.patient_id, self.smart.own_record
+        if kind.patient_path is None:
+            return replace(kind, source=lambda: kind.source().none()) if own else kind
+
+        def source():
+            rows = kind.source().filter(**{kind.patient_path: patient_id})
+            if own and kind.name in ("Encounter", "Procedure"):
+                rows = rows.filter(status="signed")  # the portal's copy: signed notes only
+            return rows
+        return replace(kind, source=source,
+                       visible=(lambda rows, _user: rows) if own else kind.visible)
 
 
 def token_create(*, clinic: Clinic, user, name: str, scopes: list[str], days: int,
@@ -135,7 +182,11 @@ def authenticate(request: HttpRequest) -> Caller:
         kind, _, raw = header.partition(" ")
         if kind.lower() != "bearer" or not raw.strip():
             raise AuthError(401, "use 'Authorization: Bearer <token>'")
-        return token_caller(request, raw)
+        if raw.strip().startswith(TOKEN_PREFIX):
+            return token_caller(request, raw)
+        from .smart import smart_caller  # (smart builds on this module: imported here)
+
+        return smart_caller(request, raw.strip())
     if request.user.is_authenticated and request.method in ("GET", "HEAD"):
         return Caller(request.user, None, frozenset({Scope.READ}))
     raise AuthError(401, "authentication required: a Bearer token (or a logged-in session "

@@ -1,12 +1,14 @@
 from django.urls import path, re_path
 
-from . import views
+from . import smart_views, views
 
 # The FHIR base is /fhir. Fixed names first: "metadata" is not a resource type. Ids are
 # read as text and checked by acuback.row_ids.row_id (the rule of the <id:> converter), so
 # a FHIR id that is not canonical answers an OperationOutcome, not the web's 404 page.
 urlpatterns = [
     path("metadata", views.metadata, name="fhir_metadata"),
+    path(".well-known/smart-configuration", smart_views.smart_configuration,
+         name="fhir_smart_configuration"),
     path("$export", views.export_kickoff, name="fhir_export"),
     path("bulk-status/<str:pk>", views.export_status, name="fhir_export_status"),
     path("bulk-files/<str:pk>/<str:name>", views.export_file, name="fhir_export_file"),

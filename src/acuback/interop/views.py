@@ -39,6 +39,7 @@ from .search import (
     row_id,
     search_parameter,
 )
+from .smart_views import oauth_urls
 
 logger = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -153,9 +154,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
         "implementation": {"description": "acuback FHIR R4 API", "url": _base(request)},
         "rest": [{
             "mode": "server",
-            "security": {"description": "Bearer tokens made by the clinic admin (Settings → "
-                                        "API tokens), with scopes user/*.read, system/*.read "
-                                        "($export) and user/*.write (transaction import)."},
+            "security": smart_security(request),
             "resource": resources,
             "interaction": [{"code": "transaction"}],
             "searchParam": [{"name": name, "type": "special" if name == "_format" else "number"
@@ -169,6 +168,26 @@ def metadata(request: HttpRequest) -> HttpResponse:
         }],
     }
     return _json(mapping.validate(statement))
+
+
+def smart_security(request: HttpRequest) -> dict:
+    """rest.security: SMART on FHIR, with the OAuth endpoints in the oauth-uris extension
+    (SMART App Launch 2.0 also publishes them at .well-known/smart-configuration)."""
+    urls = oauth_urls(request)
+    return {
+        "extension": [{"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/"
+                              "oauth-uris",
+                       "extension": [{"url": name, "valueUri": urls[name]}
+                                     for name in ("authorize", "token", "revoke", "manage")]}],
+        "service": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+            "code": "SMART-on-FHIR"}], "text": "OAuth2 using SMART-on-FHIR profile"}],
+        "description": "SMART App Launch 2.0 (authorisation code with PKCE S256; "
+                       "patient/, user/ and system/ read scopes) and Backend Services "
+                       "(client credentials with a signed JWT); or bearer tokens made by the "
+                       "clinic admin (Settings → API tokens), with scopes user/*.read, "
+                       "system/*.read ($export) and user/*.write (transaction import).",
+    }
 
 
 RESULT_DOCS = {
@@ -200,6 +219,8 @@ def search_parameter_read(request: HttpRequest, pk: str) -> HttpResponse:
 def search_type(request: HttpRequest, caller, resource_type: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
+    caller.require_type(kind.name, "s")
+    kind = caller.kind_for(kind)  # a SMART patient launch: that patient's records only
     params = {k: request.GET.getlist(k) for k in request.GET}
     qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id)
     # The total counts what can be sent: not the records that cannot be expressed.
@@ -266,6 +287,8 @@ def _page_url(request: HttpRequest, offset: int, count: int) -> str:
 def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpResponse:
     kind = _kind(resource_type)
     caller.require(Scope.READ)
+    caller.require_type(kind.name, "r")
+    kind = caller.kind_for(kind)  # a SMART patient launch: that patient's records only
     _only_format(request, "read")
     number = row_id(pk)
     obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=number).first() \
@@ -296,16 +319,21 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
 def patient_everything(request: HttpRequest, caller, pk: str) -> HttpResponse:
     caller.require(Scope.READ)
     _only_format(request, "$everything")
+    if caller.smart is not None and not caller.smart.grant.allows_all("r"):
+        raise services.AuthError(403, "$everything needs a scope that reads every type "
+                                      "(patient/*.rs or user/*.rs)")
     number = row_id(pk)
-    patient = KINDS["Patient"].scoped(caller.user, caller.clinic_id).filter(pk=number) \
-        .first() if number else None
+    patient = caller.kind_for(KINDS["Patient"]).scoped(caller.user, caller.clinic_id) \
+        .filter(pk=number).first() if number else None
     if patient is None:
         audit_refusal_of(request, "security.not_found", rows=Patient.objects.all(),
                          clinic_path="clinic_id", pk=number)
         return _not_here(f"Patient/{pk}/$everything")
-    if _refused_outside_care(request, caller, patient):
+    own = caller.smart is not None and caller.smart.own_record
+    if not own and _refused_outside_care(request, caller, patient):
         return _not_here(f"Patient/{pk}/$everything")
-    bundle = services.everything_bundle(patient=patient, user=caller.user,
+    # A patient's own app gets the patient's copy (user=None), as the portal gives it.
+    bundle = services.everything_bundle(patient=patient, user=None if own else caller.user,
                                         clinic_id=caller.clinic_id, base=_base(request),
                                         self_url=request.build_absolute_uri())
     audit_record(request=request, action="fhir.everything", patient=patient, target=patient,
@@ -361,7 +389,7 @@ def export_kickoff(request: HttpRequest, caller, level: str = ExportLevel.SYSTEM
     """$export at system level, for every patient (Patient/$export) or for a Group
     (Group/[id]/$export: a practitioner's patients) — Bulk Data Access IG: 202 and a
     status URL to poll."""
-    if caller.token is None:
+    if not caller.by_token:
         return outcome(401, "login", "$export needs a Bearer token with the system/*.read "
                                      "scope", WWW_Authenticate='Bearer realm="acuback"')
     caller.require(Scope.EXPORT)
@@ -402,6 +430,10 @@ def export_kickoff(request: HttpRequest, caller, level: str = ExportLevel.SYSTEM
         if t not in allowed:
             return outcome(400, "not-supported", f"_type {t}: not in a {level}-level export "
                                                  f"(only {', '.join(allowed)})")
+        caller.require_type(t, "r")  # a backend service's system/ scopes
+    if not types and caller.smart is not None and not caller.smart.grant.allows_all("r"):
+        return outcome(403, "forbidden", "this app's scopes do not cover every type: name "
+                                         "the types it may read in _type")
     since = None
     if "_since" in params:
         try:
@@ -554,7 +586,7 @@ def _depth(value) -> int:
 @fhir_api("POST")
 def transaction(request: HttpRequest, caller) -> HttpResponse:
     """POST [base] with a transaction Bundle: the import of another system's records."""
-    if caller.token is None:
+    if not caller.by_token:
         return outcome(401, "login", "import needs a Bearer token with the user/*.write scope",
                        WWW_Authenticate='Bearer realm="acuback"')
     caller.require(Scope.WRITE)

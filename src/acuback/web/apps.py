@@ -36,3 +36,13 @@ class OperatorAdminConfig(admin_apps.AdminConfig):
 
         post_save.connect(audit_admin_change, sender=LogEntry,
                           dispatch_uid="acuback.operator_admin.change")
+        # django-oauth-toolkit's admin pages would show SMART apps' live tokens to anyone
+        # with the admin; apps are managed on the clinic admin's Apps page (interop).
+        from django.contrib import admin
+        from oauth2_provider import models as oauth
+
+        for model in (oauth.get_application_model(), oauth.get_access_token_model(),
+                      oauth.get_refresh_token_model(), oauth.get_id_token_model(),
+                      oauth.get_grant_model(), oauth.get_device_grant_model()):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)

@@ -2,7 +2,7 @@
 
 Finished task results (the clock queues a task a minute per worker) and the heartbeats of
 workers long stopped, expired sessions, login logs and spent lock-out counters
-(django-axes), and bulk-export folders, whose NDJSON files hold patient data. How long each is kept is a setting (ACUBACK_*_KEEP_DAYS,
+(django-axes), SMART apps' expired OAuth tokens and assertion ids, and bulk-export folders, whose NDJSON files hold patient data. How long each is kept is a setting (ACUBACK_*_KEEP_DAYS,
 docs/deployment.md). Clinical records and the audit log are never pruned here.
 """
 
@@ -23,7 +23,10 @@ def prune(now: datetime) -> dict[str, int]:
     from axes.models import AccessAttempt
     from django.contrib.sessions.models import Session
     from django_tasks_db.models import DBTaskResult
+    from oauth2_provider.models import clear_expired
 
+    from acuback.interop.models import ClientAssertionUse
+    from acuback.interop.oauth import ASSERTION_LEEWAY_SECONDS
     from acuback.interop.services import export_folders_prune
     from acuback.scheduling.models import SlotHold
 
@@ -49,6 +52,11 @@ def prune(now: datetime) -> dict[str, int]:
             Q(expires_at__lt=now) | Q(released_at__isnull=False)).delete()[0],
         "export_folders": export_folders_prune(
             older_than=now - timedelta(days=settings.ACUBACK_EXPORT_KEEP_DAYS)),
+        # A backend service's assertion ids, once the assertion itself is refused as expired.
+        "oauth_assertions": ClientAssertionUse.objects.filter(
+            expires_at__lt=now - timedelta(seconds=ASSERTION_LEEWAY_SECONDS)).delete()[0],
+        # SMART apps' expired tokens and codes (django-oauth-toolkit's own clean-up).
+        "oauth_tokens": clear_expired() or 0,
     }
 
 

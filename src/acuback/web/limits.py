@@ -97,15 +97,60 @@ def _api_caller(request: HttpRequest) -> str | None:
     return None
 
 
+OAUTH_TOKEN_PATH = "/oauth/token/"  # noqa: S105 - a path, not a secret  # nosec
+
+
+def _oauth_client_id(request: HttpRequest) -> str | None:
+    """Which app a token request says it is: client_id, HTTP Basic's user, or the issuer
+    of its client assertion (read unverified: it only picks the counter)."""
+    import base64
+
+    import jwt
+
+    if request.POST.get("client_id"):
+        return request.POST["client_id"][:255]
+    kind, _, value = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() == "basic":
+        try:
+            return base64.b64decode(value).decode().partition(":")[0][:255] or None
+        except (ValueError, UnicodeDecodeError):
+            return None
+    try:
+        issuer = jwt.decode(request.POST.get("client_assertion", ""),
+                            options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return None
+    return issuer[:255] if isinstance(issuer, str) else None
+
+
+def too_many_oauth(seconds: int) -> HttpResponse:
+    """RFC 6749 has no error code for this: invalid_request with a 429 and Retry-After."""
+    response = HttpResponse(json.dumps({
+        "error": "invalid_request",
+        "error_description": f"too many token requests; retry after {seconds} seconds"}),
+        status=429, content_type="application/json")
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 class ApiRateLimitMiddleware:
-    """Limits the FHIR API (/fhir) and the JSON API (/api/) per token: a 429 in each
-    API's own error format. After the authentication middleware (session users)."""
+    """Limits the FHIR API (/fhir) and the JSON API (/api/) per token, and the OAuth token
+    endpoint per app and per client address: a 429 in each API's own error format. After
+    the authentication middleware (session users)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
+        if path == OAUTH_TOKEN_PATH and request.method == "POST":
+            counts = [("oauth_token_per_client", client_address(request))]
+            app = _oauth_client_id(request)
+            if app is not None:
+                counts.append(("oauth_token_per_app", app))
+            wait = retry_after(request, *counts)
+            if wait is not None:
+                return too_many_oauth(wait)
         fhir = path == "/fhir" or path.startswith("/fhir/")
         caller = _api_caller(request) if fhir or path.startswith("/api/") else None
         if caller is not None:
