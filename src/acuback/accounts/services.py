@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
+from acuback.client_address import client_ip
 
 from . import policy
 from .models import (
@@ -61,8 +62,19 @@ def _staff_accounts_with_email(email: str):
 
 
 def password_reset_request(*, email: str, request: HttpRequest) -> None:
-    """E-mail a password link to the staff account with this address. The answer is the
-    same whether or not there is one, so the form does not reveal who works here."""
+    """Queue a password link for the staff account with this address. The request does the
+    same work whether or not there is one (it only queues what was asked; the worker looks
+    the address up and sends: password_link_send), so neither the answer nor the time it
+    takes reveals who works here (issue #25)."""
+    from .tasks import password_link_send as queued
+
+    queued.enqueue(email=email.strip(), asked_from=client_ip(request))
+
+
+def password_link_send(*, email: str, asked_from: str | None) -> int:
+    """In the worker: e-mail a password link to each active staff account with this
+    address, audited with the address the request came from; how many were sent."""
+    sent = 0
     for user in _staff_accounts_with_email(email):
         send_mail(subject="acuback: choose a new password",
                   message=f"Someone (we hope you) asked to reset the password of the acuback "
@@ -71,7 +83,10 @@ def password_reset_request(*, email: str, request: HttpRequest) -> None:
                           "your password stays as it is.",
                   from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
         # No actor: whoever asked has not proved who they are; the account is the target.
-        audit_record(request=request, action="auth.password.reset_request", target=user)
+        audit_record(request=None, action="auth.password.reset_request", target=user,
+                     detail={"asked_from": asked_from})
+        sent += 1
+    return sent
 
 
 def password_set(*, user: User, password: str, request: HttpRequest, how: str) -> None:
