@@ -62,6 +62,14 @@ def _payment(w):
                                   method="cash", received_at=timezone.now())
 
 
+def _invitation(w):
+    """A waiting invitation of the clinic (to cancel or send again)."""
+    from acuback.accounts.models import StaffInvitation
+
+    return StaffInvitation.objects.create(clinic=w.clinic, email="new@example.org",
+                                          roles=["front_desk"], invited_by=w.admin)
+
+
 CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
     ("patient", "other_patient", "front_desk", "practitioner", "other_clinic"), 403),
     "clinic_admin": 200}
@@ -338,6 +346,13 @@ MATRIX = {
     "clinic_staff_password": (lambda w: reverse("clinic_staff_password",
                                                 args=[w.front_desk.pk]), "post",
                               {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_invitations": (lambda w: reverse("clinic_invitations"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_invitation_cancel": (lambda w: reverse("clinic_invitation_cancel",
+                                                   args=[_invitation(w).pk]), "post",
+                                 {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_invitation_resend": (lambda w: reverse("clinic_invitation_resend",
+                                                   args=[_invitation(w).pk]), "post",
+                                 {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
     "clinic_audit": (lambda w: reverse("clinic_audit"), "get", CLINIC_ADMIN_ONLY),
     "clinic_questionnaires": (lambda w: reverse("clinic_questionnaires"), "get",
                               CLINIC_ADMIN_ONLY),
