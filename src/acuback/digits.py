@@ -77,4 +77,5 @@ _INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField",
 def _names_rows_by_number(field) -> bool:
     """A choice of records by their numeric primary key (the ids of acuback/row_ids.py)."""
     return isinstance(field, forms.ModelChoiceField) and field.to_field_name is None and \
+        field.queryset is not None and \
         field.queryset.model._meta.pk.get_internal_type() in _INTEGER_KEYS

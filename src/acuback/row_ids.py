@@ -29,6 +29,15 @@ def row_id(value) -> int | None:
     return number if number <= MAX_ROW_ID else None
 
 
+NO_ROW = 0  # no row has this key
+
+
+def param_id(value) -> int:
+    """The key a query-string or posted parameter names, to look a row up by (`row_id`'s
+    rule); NO_ROW when the text names none, so the look-up answers as for an unknown id."""
+    return row_id(value) or NO_ROW
+
+
 class CanonicalId:
     """``<id:name>``: the URL matches only a canonical id (else the resolver answers 404)."""
 

@@ -220,7 +220,7 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
     if options.entries_wanted and offset > 0:
         links["previous"] = _page_url(request, max(0, min(offset, total) - count), count)
     patient_ids = {getattr(r, "patient_id", None) for r in rows} - {None}
-    glass = _through_glass(request, caller, kind, patient_ids & granted)
+    glass = _through_glass(request, caller, kind, granted & patient_ids)
     detail = {"type": kind.name, "query": request.GET.urlencode()[:500],
               "returned": len(rows), "patients": sorted(patient_ids)[:100]}
     if glass:

@@ -23,7 +23,7 @@ from acuback.audit.services import audit_read
 from acuback.billing.selectors import coverage_status
 from acuback.digits import ASCII_INTEGER
 from acuback.patients.services import patient_matches
-from acuback.row_ids import row_id
+from acuback.row_ids import param_id, row_id
 from acuback.web.params import EARLIEST, LATEST, parse_date
 
 from . import selectors, services
@@ -161,7 +161,7 @@ def _chosen_slot(request, form):
     if text:
         pk, _, text = text.partition(" ")
         practitioner = Practitioner.objects.filter(
-            clinic=form.clinic, is_active=True, pk=row_id(pk)).first()
+            clinic=form.clinic, is_active=True, pk=param_id(pk)).first()
     else:
         text = request.POST.get("start", "")
     return practitioner, parse_aware(text)
@@ -172,7 +172,7 @@ def _patient_finder(request, form) -> dict:
     patient, or the matches of the search typed (``patient_q``) as links choosing one,
     the other fields kept."""
     chosen = form["patient"].value()
-    patient = (form.fields["patient"].queryset.filter(pk=row_id(chosen)).first()
+    patient = (form.fields["patient"].queryset.filter(pk=param_id(chosen)).first()
                if chosen else None)
     query = request.GET.get("patient_q", "").strip()[:100] if patient is None else ""
     matches = patient_matches(request, query, via="booking") if query else []
@@ -252,12 +252,12 @@ def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
     where = appointment.location
     day = parse_date(request.GET.get("day", "")) or zones.local(appointment.start, where).date()
     cleared = selectors.cleared_practitioners(where, day)
-    chosen = cleared.filter(pk=row_id(request.GET.get("practitioner"))).first()
+    chosen = cleared.filter(pk=param_id(request.GET.get("practitioner"))).first()
     problem = None
     if request.method == "POST":
         pk, _, text = request.POST.get("slot", "").partition(" ")
         practitioner = Practitioner.objects.filter(clinic_id=appointment.clinic_id,
-                                                   pk=row_id(pk)).first()
+                                                   pk=param_id(pk)).first()
         start = parse_aware(text)
         if practitioner is None or start is None:
             problem = "Choose a time from the list."
