@@ -14,6 +14,7 @@ import re
 from django import forms
 
 from acuback.input_bounds import OUT_OF_RANGE, in_range
+from acuback.row_ids import row_id
 
 ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
 NOT_ASCII_DIGITS = "Write numbers and dates with the digits 0-9."
@@ -58,6 +59,23 @@ class AsciiDigitsMixin:
             values = raw if isinstance(raw, list | tuple) else [raw]
             if any(isinstance(v, str) and has_foreign_digit(v) for v in values):
                 self.add_error(name, NOT_ASCII_DIGITS)
+            elif _names_rows_by_number(field) and name in self.cleaned_data and any(
+                    v not in (None, "") and row_id(v) is None for v in values):
+                # "01" or "+5" is read as row 5 by the queryset: refused as an unknown id.
+                self.add_error(name, forms.ValidationError(
+                    field.error_messages["invalid_choice"], code="invalid_choice",
+                    params={"value": next(v for v in values if row_id(v) is None)}))
             elif isinstance(field, forms.DateField | forms.DateTimeField) and \
                     name in self.cleaned_data and not in_range(self.cleaned_data[name]):
                 self.add_error(name, OUT_OF_RANGE)
+
+
+_INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField",
+                 "BigIntegerField", "PositiveIntegerField")
+
+
+def _names_rows_by_number(field) -> bool:
+    """A choice of records by their numeric primary key (the ids of acuback/row_ids.py)."""
+    return isinstance(field, forms.ModelChoiceField) and field.to_field_name is None and \
+        field.queryset is not None and \
+        field.queryset.model._meta.pk.get_internal_type() in _INTEGER_KEYS

@@ -17,11 +17,25 @@ CANONICAL_ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def row_id(value) -> int | None:
-    """The primary key `value` names, or None when the text names no row here."""
+    """The primary key `value` names, or None when the text names no row here. The one
+    parser of ids from URLs, query strings and posted fields: "01", "+5", " 5" and "٥"
+    name nothing (the same answer as an unknown id). An int (a form's initial value set
+    by our own code) is taken as it is when it can be a key."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value <= MAX_ROW_ID else None
     if not isinstance(value, str) or not CANONICAL_ID.fullmatch(value):
         return None
     number = int(value)
     return number if number <= MAX_ROW_ID else None
+
+
+NO_ROW = 0  # no row has this key
+
+
+def param_id(value) -> int:
+    """The key a query-string or posted parameter names, to look a row up by (`row_id`'s
+    rule); NO_ROW when the text names none, so the look-up answers as for an unknown id."""
+    return row_id(value) or NO_ROW
 
 
 class CanonicalId:

@@ -142,6 +142,10 @@ ACUBACK_RATE_LIMITS = {
 # Project rule: a slot asked for on the public booking page is held this long for the
 # link e-mailed to the address given (docs/security.md, "Online booking").
 ACUBACK_BOOKING_HOLD_MINUTES = env_int("ACUBACK_BOOKING_HOLD_MINUTES", 30)
+# Project rule: at most this many unconfirmed holds at once per e-mail address and per
+# client address, so one visitor cannot keep a clinic's calendar held (issue #25).
+ACUBACK_BOOKING_HOLDS_PER_EMAIL = env_int("ACUBACK_BOOKING_HOLDS_PER_EMAIL", 2)
+ACUBACK_BOOKING_HOLDS_PER_CLIENT = env_int("ACUBACK_BOOKING_HOLDS_PER_CLIENT", 3)
 
 # django-oauth-toolkit, the OAuth 2.0 server of SMART App Launch 2.0 and Backend Services
 # (docs/fhir.md). PKCE is required of every app (the authorise view accepts S256 only);

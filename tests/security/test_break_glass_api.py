@@ -81,14 +81,16 @@ def _get(client, headers, url):
 EVERYTHING = {"anonymous": 401, "patient": 403, "other_patient": 403, "front_desk": 200,
               "practitioner": 200, "colleague": 404, "colleague_glass": 200,
               "clinic_admin": 200, "other_clinic": 404}
-READ_ENCOUNTER = {**EVERYTHING, "front_desk": 404}
-SEARCH = {**EVERYTHING, "colleague": 200, "other_clinic": 200}
+# The front desk's role does not open the clinical record: a clinical type is refused
+# alike for read and search (403), whatever the id (issue #30).
+READ_ENCOUNTER = {**EVERYTHING, "front_desk": 403}
+SEARCH = {**EVERYTHING, "front_desk": 403, "colleague": 200, "other_clinic": 200}
 SCORES = {"anonymous": 401, "patient": 403, "other_patient": 403, "front_desk": 403,
           "practitioner": 200, "colleague": 404, "colleague_glass": 200, "clinic_admin": 200,
           "other_clinic": 404}
-# How many of Alice's sessions a search of all Encounters returns: only what the caller
-# may see without breaking the glass.
-ENCOUNTERS_FOUND = {"front_desk": 0, "practitioner": 1, "colleague": 0, "colleague_glass": 0,
+# How many of Alice's sessions a search of all Encounters returns: what a read would
+# serve, the break-the-glass grant included (issue #30).
+ENCOUNTERS_FOUND = {"front_desk": 0, "practitioner": 1, "colleague": 0, "colleague_glass": 1,
                     "clinic_admin": 1, "other_clinic": 0}
 # Clinical resources (not Patient, Organization, Practitioner, Location, Appointment,
 # Coverage) in $everything.
@@ -127,7 +129,7 @@ def test_fhir_read_of_a_session_note_obeys_the_care_relationship(record, login, 
 
 
 @pytest.mark.parametrize(("actor", "how"), list(_cases()))
-def test_fhir_search_returns_only_what_needs_no_glass(record, login, actor, how):
+def test_fhir_search_returns_what_a_read_serves(record, login, actor, how):
     client, headers = _client(record, actor, how, login)
     status, body = _get(client, headers, "/fhir/Encounter?_count=500")
     assert status == SEARCH[actor], (actor, how, body)
@@ -185,10 +187,10 @@ def _clinical_ids(w) -> dict[str, int]:
 
 
 # A read of one resource of each clinical type, and a search of that type for Alice.
-READ_ANY = {"front_desk": 404, "practitioner": 200, "colleague": 404, "colleague_glass": 200,
+READ_ANY = {"front_desk": 403, "practitioner": 200, "colleague": 404, "colleague_glass": 200,
             "clinic_admin": 200, "other_clinic": 404}
 FOUND_ANY = {"front_desk": False, "practitioner": True, "colleague": False,
-             "colleague_glass": False, "clinic_admin": True, "other_clinic": False}
+             "colleague_glass": True, "clinic_admin": True, "other_clinic": False}
 
 
 @pytest.mark.parametrize("resource_type", sorted(CLINICAL))
@@ -209,3 +211,44 @@ def test_every_clinical_resource_type_obeys_the_care_relationship(record, login,
     if actor == "colleague_glass":
         assert AuditEvent.objects.filter(actor=record.colleague, action="fhir.read",
                                          break_glass=True).exists()
+
+
+# Search and read agree (issue #30): what a read serves, a search of that type for the
+# patient finds (a grant included, flagged as for read); a role the type is closed to gets
+# the same 403 OperationOutcome from both; a 404 read is a search that finds nothing.
+@pytest.mark.parametrize("how", ["session", "token"])
+@pytest.mark.parametrize("resource_type", sorted(CLINICAL))
+@pytest.mark.parametrize("actor", sorted(READ_ANY))
+def test_search_and_read_agree_for_every_clinical_type(record, login, actor, resource_type,
+                                                       how):
+    client, headers = _client(record, actor, how, login)
+    pk = _clinical_ids(record)[resource_type]
+    read, read_body = _get(client, headers, f"/fhir/{resource_type}/{pk}")
+    found, body = _get(client, headers,
+                       f"/fhir/{resource_type}?patient={record.patient.pk}&_count=500")
+    listed, all_body = _get(client, headers, f"/fhir/{resource_type}?_count=500")
+    if read == 403:
+        assert found == listed == 403, (actor, resource_type, body)
+        assert body["resourceType"] == all_body["resourceType"] == "OperationOutcome"
+        assert body["issue"][0]["code"] == read_body["issue"][0]["code"] == "forbidden"
+        return
+    assert found == listed == 200, (actor, resource_type, body)
+    ids = {e["resource"]["id"] for e in body.get("entry", [])}
+    everywhere = {e["resource"]["id"] for e in all_body.get("entry", [])}
+    assert (str(pk) in ids) == (read == 200), (actor, resource_type, read, ids)
+    assert (str(pk) in everywhere) == (read == 200), (actor, resource_type, read)
+    if actor == "colleague_glass":
+        searched = AuditEvent.objects.filter(actor=record.colleague, action="fhir.search")
+        assert searched.exists() and all(e.break_glass for e in searched)
+
+
+def test_the_front_desk_is_refused_every_clinical_type_alike(record, login):
+    """The type is closed to the role: the same 403 for a read, a search, and an id that
+    does not exist (the status says nothing about the patient's record)."""
+    client, headers = _client(record, "front_desk", "token", login)
+    for resource_type, pk in _clinical_ids(record).items():
+        answers = {_get(client, headers, url)[0] for url in (
+            f"/fhir/{resource_type}/{pk}", f"/fhir/{resource_type}/987654321",
+            f"/fhir/{resource_type}?patient={record.patient.pk}", f"/fhir/{resource_type}")}
+        assert answers == {403}, resource_type
+    assert _get(client, headers, f"/fhir/Patient?_id={record.patient.pk}")[0] == 200

@@ -15,6 +15,7 @@ from acuback.treatment.models import Session
 from acuback.web import pdf
 from tests.factories import make_episode, make_session, make_signed_screening, request_for
 from tests.portal.test_portal import bookable, new_patient_data  # noqa: F401 (fixture)
+from tests.queued_tasks import run_queued_tasks
 
 BASE = "https://clinic.example.org"
 EVIL = "evil.example"
@@ -38,6 +39,7 @@ def test_the_magic_link_e_mail_links_to_the_configured_address(world, client, fo
     world.patient_user.email = "alice@example.com"
     world.patient_user.save()
     client.post(reverse("portal_login"), {"email": "alice@example.com"}, **forged_host)
+    run_queued_tasks()
     [message] = mail.outbox
     links = _links(message.body)
     assert links and all(link.startswith(BASE + "/portal/magic/") for link in links)

@@ -78,6 +78,8 @@ def _medicare(w):
     from acuback.billing.models import Payer
 
     return Payer.objects.create(clinic=w.clinic, name="Medicare", kind="medicare")
+
+
 def _claim(w):
     from datetime import date
 
@@ -108,6 +110,12 @@ def _remittance(w):
 
     return Remittance.objects.create(clinic=w.clinic, trace_number="T1", total_paid=0,
                                      sha256="0" * 64, x12="ISA~", imported_at=timezone.now())
+def _invitation(w):
+    """A waiting invitation of the clinic (to cancel or send again)."""
+    from acuback.accounts.models import StaffInvitation
+
+    return StaffInvitation.objects.create(clinic=w.clinic, email="new@example.org",
+                                          roles=["front_desk"], invited_by=w.admin)
 
 
 CLINIC_ADMIN_ONLY = {"anonymous": 302, **dict.fromkeys(
@@ -426,6 +434,13 @@ MATRIX = {
     "clinic_staff_password": (lambda w: reverse("clinic_staff_password",
                                                 args=[w.front_desk.pk]), "post",
                               {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_invitations": (lambda w: reverse("clinic_invitations"), "get", CLINIC_ADMIN_ONLY),
+    "clinic_invitation_cancel": (lambda w: reverse("clinic_invitation_cancel",
+                                                   args=[_invitation(w).pk]), "post",
+                                 {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
+    "clinic_invitation_resend": (lambda w: reverse("clinic_invitation_resend",
+                                                   args=[_invitation(w).pk]), "post",
+                                 {**CLINIC_ADMIN_ONLY, "clinic_admin": 302}),
     "clinic_audit": (lambda w: reverse("clinic_audit"), "get", CLINIC_ADMIN_ONLY),
     "clinic_questionnaires": (lambda w: reverse("clinic_questionnaires"), "get",
                               CLINIC_ADMIN_ONLY),

@@ -121,6 +121,10 @@ class StaffInvitation(models.Model):
                                 null=True, blank=True, related_name="staff_invitations")
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn by the clinic before it was accepted: kept (audited), no longer acceptable.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
 
     def __str__(self) -> str:
         return f"{self.email} to {self.clinic}"

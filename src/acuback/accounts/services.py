@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from acuback.audit.services import audit_record
 from acuback.base_url import absolute_url
+from acuback.client_address import client_ip
 
 from . import policy
 from .models import (
@@ -61,8 +62,19 @@ def _staff_accounts_with_email(email: str):
 
 
 def password_reset_request(*, email: str, request: HttpRequest) -> None:
-    """E-mail a password link to the staff account with this address. The answer is the
-    same whether or not there is one, so the form does not reveal who works here."""
+    """Queue a password link for the staff account with this address. The request does the
+    same work whether or not there is one (it only queues what was asked; the worker looks
+    the address up and sends: password_link_send), so neither the answer nor the time it
+    takes reveals who works here (issue #25)."""
+    from .tasks import password_link_send as queued
+
+    queued.enqueue(email=email.strip(), asked_from=client_ip(request))
+
+
+def password_link_send(*, email: str, asked_from: str | None) -> int:
+    """In the worker: e-mail a password link to each active staff account with this
+    address, audited with the address the request came from; how many were sent."""
+    sent = 0
     for user in _staff_accounts_with_email(email):
         send_mail(subject="acuback: choose a new password",
                   message=f"Someone (we hope you) asked to reset the password of the acuback "
@@ -71,7 +83,10 @@ def password_reset_request(*, email: str, request: HttpRequest) -> None:
                           "your password stays as it is.",
                   from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
         # No actor: whoever asked has not proved who they are; the account is the target.
-        audit_record(request=request, action="auth.password.reset_request", target=user)
+        audit_record(request=None, action="auth.password.reset_request", target=user,
+                     detail={"asked_from": asked_from})
+        sent += 1
+    return sent
 
 
 def password_set(*, user: User, password: str, request: HttpRequest, how: str) -> None:
@@ -123,8 +138,17 @@ def staff_invite(*, clinic: Clinic, email: str, username: str, first_name: str, 
         audit_record(request=request, action="staff.invite", clinic=clinic,
                      target=f"accounts.staffinvitation:{invitation.pk}",
                      detail={"roles": sorted(roles), "email": email})
+    _invitation_mail(invitation, new=new)
+    return invitation
+
+
+def _invitation_mail(invitation: StaffInvitation, *, new: bool) -> None:
+    """The invitation's e-mail, to the address invited: a new account's link to choose its
+    password, an existing staff account's way to accept, or why the address cannot be
+    used. The clinic's answer is the same in every case; only the inbox is told."""
+    account, clinic = invitation.account, invitation.clinic
     accept = absolute_url(reverse("staff_invitations"))
-    if new:
+    if account is not None and new:
         message = (f"{clinic.name} invites you to its staff in acuback and has made you an "
                    f"account, '{account.username}'. Open this link to choose your password:\n"
                    f"{password_link(account)}\n\nThen log in (you will set up a second "
@@ -141,13 +165,55 @@ def staff_invite(*, clinic: Clinic, email: str, username: str, first_name: str, 
                    "you again with another username or address, or ask a platform operator.")
     send_mail(subject=f"{clinic.name}: invitation to acuback", message=message,
               from_email=settings.DEFAULT_FROM_EMAIL,
-              recipient_list=[account.email if account else email])
+              recipient_list=[account.email if account else invitation.email])
+
+
+def _waiting_invitation(clinic: Clinic, invitation_pk: int, request: HttpRequest):
+    """The clinic's invitation still waiting (not accepted, not cancelled), locked; 404
+    for another clinic's, an accepted or a cancelled one."""
+    policy.require(request.user, "clinic.manage", clinic)
+    invitation = StaffInvitation.objects.select_for_update(of=("self",)) \
+        .select_related("account", "clinic").filter(
+            clinic=clinic, pk=invitation_pk, accepted_at__isnull=True,
+            cancelled_at__isnull=True).first()
+    if invitation is None:
+        raise Http404("No such invitation waiting.")
+    return invitation
+
+
+def staff_invitation_cancel(*, clinic: Clinic, invitation_pk: int,
+                            request: HttpRequest) -> StaffInvitation:
+    """Withdraw an invitation before it is accepted: kept, no longer acceptable."""
+    with transaction.atomic():
+        invitation = _waiting_invitation(clinic, invitation_pk, request)
+        invitation.cancelled_at, invitation.cancelled_by = timezone.now(), request.user
+        invitation.save(update_fields=["cancelled_at", "cancelled_by"])
+        audit_record(request=request, action="staff.invitation_cancel", clinic=clinic,
+                     target=f"accounts.staffinvitation:{invitation.pk}",
+                     detail={"email": invitation.email})
+    return invitation
+
+
+def staff_invitation_resend(*, clinic: Clinic, invitation_pk: int,
+                            request: HttpRequest) -> StaffInvitation:
+    """Send a waiting invitation's e-mail again (a new account that has not chosen its
+    password yet gets a fresh link). The same answer whoever the address belongs to."""
+    with transaction.atomic():
+        invitation = _waiting_invitation(clinic, invitation_pk, request)
+        account = invitation.account
+        new = account is not None and account.last_login is None and \
+            not account.has_usable_password()
+        audit_record(request=request, action="staff.invitation_resend", clinic=clinic,
+                     target=f"accounts.staffinvitation:{invitation.pk}",
+                     detail={"email": invitation.email})
+    _invitation_mail(invitation, new=new)
     return invitation
 
 
 def staff_invitations_open(user: User):
     """The invitations this account may still accept."""
-    return StaffInvitation.objects.filter(account=user, accepted_at__isnull=True) \
+    return StaffInvitation.objects.filter(account=user, accepted_at__isnull=True,
+                                          cancelled_at__isnull=True) \
         .select_related("clinic").order_by("created_at")
 
 

@@ -19,8 +19,9 @@ from acuback.audit.services import audit_read, audit_record
 from acuback.patients import care
 from acuback.patients.models import Patient
 from acuback.patients.views import _get_patient
+from acuback.row_ids import param_id
 from acuback.web.csv_cells import csv_writer
-from acuback.web.params import date_or, int_or
+from acuback.web.params import date_or
 from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import abn, claims, ledger, services, superbill
@@ -121,7 +122,7 @@ def patient_superbill(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_export(request: HttpRequest) -> HttpResponse:
     clinic = _clinic_for(request, "billing.export")
     start, end = _period(request, clinic)
-    payer = Payer.objects.filter(clinic=clinic, pk=int_or(request.GET.get("payer"), 0)).first()
+    payer = Payer.objects.filter(clinic=clinic, pk=param_id(request.GET.get("payer"))).first()
     patients = Patient.objects.filter(clinic=clinic, sessions__status="signed",
                                       sessions__session_date__range=(start, end)).distinct()
     if payer is not None:

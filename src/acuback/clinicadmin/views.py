@@ -107,12 +107,46 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                     if m.clinic_id == clinic.pk and m.role in STAFF_ROLES),
              any(m.clinic_id != clinic.pk for m in account.all_memberships))
             for account in staff]
-    waiting = [(i, [Role(r).label for r in i.roles if r in Role.values]) for i in
-               StaffInvitation.objects.filter(clinic=clinic, accepted_at__isnull=True)
-               .order_by("-created_at")]
     return render(request, "clinicadmin/staff_list.html",
-                  {"clinic": clinic, "form": form, "rows": rows, "waiting": waiting},
+                  {"clinic": clinic, "form": form, "rows": rows,
+                   "waiting": _waiting_invitations(clinic)},
                   status=400 if form.errors else 200)
+
+
+def _waiting_invitations(clinic: Clinic) -> list:
+    """The clinic's invitations not yet accepted or cancelled, with their roles' names."""
+    return [(i, [Role(r).label for r in i.roles if r in Role.values]) for i in
+            StaffInvitation.objects.filter(clinic=clinic, accepted_at__isnull=True,
+                                           cancelled_at__isnull=True)
+            .order_by("-created_at")]
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """The invitations waiting to be accepted: cancel one, or send its e-mail again."""
+    clinic = _clinic(request)
+    return render(request, "clinicadmin/invitations.html",
+                  {"clinic": clinic, "waiting": _waiting_invitations(clinic)})
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = services.staff_invitation_cancel(clinic=_clinic(request), invitation_pk=pk,
+                                                  request=request)
+    messages.success(request, f"The invitation of {invitation.email} is cancelled: it can "
+                              "no longer be accepted.")
+    return redirect("clinic_invitations")
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = services.staff_invitation_resend(clinic=_clinic(request), invitation_pk=pk,
+                                                  request=request)
+    # The same words whoever the address belongs to (services.staff_invite).
+    messages.success(request, f"The invitation is sent to {invitation.email} again.")
+    return redirect("clinic_invitations")
 
 
 def _staff_member(request: HttpRequest, clinic: Clinic, pk: int):

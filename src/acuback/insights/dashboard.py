@@ -30,10 +30,10 @@ from acuback.clinical.evidence import (
 from acuback.outcomes.schedule import schedule_for
 from acuback.outcomes.selectors import progress_for
 from acuback.patients.models import EpisodeOfCare, EpisodeStatus, Patient
+from acuback.row_ids import param_id
 from acuback.treatment.models import Session, Severity
 from acuback.treatment.selectors import adverse_event_rates
 from acuback.web.charts import Series, comparison_svg
-from acuback.web.params import int_or
 
 from . import selectors
 from .ledger import ledger
@@ -56,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     practitioners = Practitioner.objects.filter(clinic=clinic).order_by("display_name")
     chosen = None
     if is_admin:
-        chosen = practitioners.filter(pk=int_or(request.GET.get("practitioner"), 0)).first()
+        chosen = practitioners.filter(pk=param_id(request.GET.get("practitioner"))).first()
     elif own is not None:
         chosen = own  # a practitioner sees their own patients
     else:

@@ -7,7 +7,7 @@ the same user sees on the web pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -67,6 +67,18 @@ class Kind:
         qs = self.visible(self.source(), user)
         if clinic_id is not None:
             qs = qs.filter(**{self.clinic_path: clinic_id})
+        return qs.order_by("pk")
+
+    def searchable(self, user, clinic_id: int | None = None,
+                   granted: Collection[int] = ()) -> QuerySet:
+        """What a search returns: what a read serves without asking, and the clinical
+        record of the patients in `granted` (the caller's unexpired break-the-glass
+        grants, which a read serves too, flagged). Search and read agree (issue #30)."""
+        qs = self.scoped(user, clinic_id)
+        if granted and self.name in CLINICAL_KINDS:
+            glass = self.in_clinics(user, clinic_id).filter(
+                **{f"{self.patient_path}__in": sorted(granted)})
+            qs = self.source().filter(Q(pk__in=qs.values("pk")) | Q(pk__in=glass.values("pk")))
         return qs.order_by("pk")
 
     def in_clinics(self, user, clinic_id: int | None = None) -> QuerySet:
@@ -241,11 +253,13 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 
 
 def search(kind: Kind, user, params: dict[str, list[str]], *,
-           clinic_id: int | None = None) -> tuple[QuerySet, Options]:
-    """Apply the search parameters; returns (queryset, result options). A parameter,
-    modifier, prefix or value the server does not honour exactly raises SearchError
-    naming it."""
-    qs = kind.scoped(user, clinic_id)
+           clinic_id: int | None = None,
+           granted: Collection[int] = ()) -> tuple[QuerySet, Options]:
+    """Apply the search parameters to what the user may read (`Kind.searchable`, with the
+    patients of their break-the-glass grants); returns (queryset, result options). A
+    parameter, modifier, prefix or value the server does not honour exactly raises
+    SearchError naming it."""
+    qs = kind.searchable(user, clinic_id, granted)
     for clause in filter_clauses(kind.params, params, qs.model, kind.name):
         qs = qs.filter(clause)
     return qs, result_options(params)

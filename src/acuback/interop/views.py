@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from acuback.accounts.models import Practitioner
+from acuback.accounts.policy import clinic_ids_with
 from acuback.audit.services import (
     audit_record,
     audit_refusal,
@@ -221,8 +222,11 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
     caller.require(Scope.READ)
     caller.require_type(kind.name, "s")
     kind = caller.kind_for(kind)  # a SMART patient launch: that patient's records only
+    _require_kind(request, caller, kind)
     params = {k: request.GET.getlist(k) for k in request.GET}
-    qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id)
+    granted = care.granted_patient_ids(caller.user) if kind.name in CLINICAL_KINDS else set()
+    qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id,
+                         granted=granted)
     # The total counts what can be sent: not the records that cannot be expressed.
     total, known_bad = services.expressible_count(kind, qs)
     offset, count = options.offset, options.count
@@ -237,17 +241,50 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
     if options.entries_wanted and offset > 0:
         links["previous"] = _page_url(request, max(0, min(offset, total) - count), count)
     patient_ids = {getattr(r, "patient_id", None) for r in rows} - {None}
+    glass = _through_glass(request, caller, kind, granted & patient_ids)
+    detail = {"type": kind.name, "query": request.GET.urlencode()[:500],
+              "returned": len(rows), "patients": sorted(patient_ids)[:100]}
+    if glass:
+        detail["break_glass_patients"] = sorted(glass)[:100]
     audit_record(request=request, action="fhir.search", clinic=caller.clinic_id,
                  patient=Patient.objects.get(pk=next(iter(patient_ids)))
-                 if len(patient_ids) == 1 else None,
-                 detail={"type": kind.name, "query": request.GET.urlencode()[:500],
-                         "returned": len(rows), "patients": sorted(patient_ids)[:100]})
+                 if len(patient_ids) == 1 else None, break_glass=bool(glass), detail=detail)
     issues: list[dict] = []
     resources = services.express(kind, rows, issues)
     total -= services.newly_left_out(rows, resources, known_bad)
     return _json(services.searchset(base=_base(request), resources=resources,
                                     total=None if options.total == "none" else total,
                                     links=links, issues=issues))
+
+
+def _require_kind(request: HttpRequest, caller, kind) -> None:
+    """A clinical resource type is closed to a role without the clinical record (the front
+    desk): the same 403 for its read, its search and any id, so the status says nothing
+    about a patient's record (issue #30: search answered an empty bundle, read 404)."""
+    if kind.name not in CLINICAL_KINDS:
+        return
+    clinics = clinic_ids_with(caller.user, "patient.view_clinical")
+    if caller.clinic_id is None and clinics or caller.clinic_id in clinics:
+        return
+    audit_refusal(request, "security.forbidden", detail={"type": kind.name,
+                                                         "reason": "role"})
+    raise services.AuthError(403, f"{kind.name} resources are part of the clinical record, "
+                                  "which your role does not open")
+
+
+def _through_glass(request: HttpRequest, caller, kind, candidates: set[int]) -> set[int]:
+    """Of the patients whose rows a search returns and whose record the caller holds a
+    grant for, those outside the usual scope: read through the glass, so this request's
+    events about them carry the flag (as for a read)."""
+    if not candidates:
+        return set()
+    usual = set(kind.scoped(caller.user, caller.clinic_id)
+                .filter(**{f"{kind.patient_path}__in": sorted(candidates)})
+                .values_list(kind.patient_path, flat=True))
+    glass = candidates - usual
+    for patient in Patient.objects.filter(pk__in=sorted(glass)):
+        mark_break_glass(request, patient)
+    return glass
 
 
 def _refused_outside_care(request: HttpRequest, caller, patient: Patient) -> bool:
@@ -289,6 +326,7 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
     caller.require(Scope.READ)
     caller.require_type(kind.name, "r")
     kind = caller.kind_for(kind)  # a SMART patient launch: that patient's records only
+    _require_kind(request, caller, kind)
     _only_format(request, "read")
     number = row_id(pk)
     obj = kind.scoped(caller.user, caller.clinic_id).filter(pk=number).first() \

@@ -12,8 +12,9 @@ JSON API, and the clinical querysets' ``visible_to`` (``clinical_scope``).
   nor one the practitioner booked with themselves until someone else stands behind
   it: ``vouched_for``).
 - Anyone else of the clinical staff breaks the glass on the web (a reason, audited with
-  the flag); the grant is that audit event and lasts BREAK_GLASS_HOURS. Searches and
-  lists never include a patient seen only through the glass.
+  the flag); the grant is that audit event and lasts BREAK_GLASS_HOURS. A FHIR search
+  serves what a read serves: the grant included, flagged (``granted_patient_ids``);
+  the web's lists show only the usual scope.
 """
 
 from __future__ import annotations
@@ -66,6 +67,16 @@ def clinical_access(user, patient) -> Access:
     if in_care:
         return Access.CARE
     return Access.GLASS if granted else Access.NEEDS_GLASS
+
+
+def granted_patient_ids(user) -> set[int]:
+    """The patients whose clinical record `user` reads through an unexpired break-the-glass
+    grant (one query): a search serves them as a read does, flagged (issue #30)."""
+    from acuback.audit.models import AuditEvent
+
+    return set(AuditEvent.objects.filter(actor=user, action=GRANT_ACTION, at__gte=grant_since(),
+                                         patient__isnull=False)
+               .values_list("patient_id", flat=True))
 
 
 def clinical_scope(user, path: str = "patient") -> Q:

@@ -30,17 +30,29 @@ class PortalError(Exception):
 
 
 def magic_link_send(*, email: str, request: HttpRequest) -> None:
-    """E-mail a login link if a patient account has this address; say nothing either way."""
+    """Queue a log-in link for the patient account with this address. The request does the
+    same work for every address (it only queues what was asked; the worker looks the
+    address up and sends: login_link_send), so neither the answer nor the time it takes
+    says whether the address has an account (issue #25)."""
+    from .tasks import login_link_send as queued
+
+    queued.enqueue(email=email.strip())
+
+
+def login_link_send(*, email: str) -> int:
+    """In the worker: e-mail a log-in link if a patient account has this address; how many
+    were sent (0 or 1)."""
     user = (get_user_model().objects.filter(email__iexact=email.strip(), is_active=True,
                                             patient_record__isnull=False).first())
     if user is None:
-        return
+        return 0
     token = magic_link_token(user)
     url = absolute_url(reverse("portal_magic", args=[token]))
     send_mail(subject="Your acuback login link",
               message=f"Open this link within 15 minutes to log in:\n{url}\n\n"
                       "If you did not ask for it, ignore this e-mail.",
               from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[user.email])
+    return 1
 
 
 def magic_link_token(user) -> str:

@@ -25,12 +25,13 @@ from acuback.patients import services as patient_services
 from acuback.patients.forms import ConsentRecordForm
 from acuback.patients.models import Consent
 from acuback.patients.selectors import consent_history, consent_status
+from acuback.row_ids import param_id
 from acuback.scheduling import selectors as scheduling_selectors
 from acuback.scheduling import services as scheduling_services
 from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment, BookedVia
 from acuback.web import limits
-from acuback.web.params import int_or, parse_date
+from acuback.web.params import parse_date
 
 from . import services
 from .forms import BookingSearchForm, MagicLinkForm
@@ -84,7 +85,7 @@ def portal_book(request: HttpRequest) -> HttpResponse:
         c = form.cleaned_data
         if request.method == "POST":
             practitioner = get_object_or_404(Practitioner.objects.filter(
-                clinic=patient.clinic, is_active=True), pk=int_or(request.POST.get("practitioner"), 0))
+                clinic=patient.clinic, is_active=True), pk=param_id(request.POST.get("practitioner")))
             start = parse_aware(request.POST.get("start", ""))
             try:
                 if start is None:
@@ -200,7 +201,7 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
     form = ConsentRecordForm(request.POST or None, patient=patient)
     if request.method == "POST" and request.POST.get("withdraw"):
         consent = get_object_or_404(Consent.objects.filter(patient=patient),
-                                    pk=int_or(request.POST["withdraw"], 0))
+                                    pk=param_id(request.POST["withdraw"]))
         try:
             patient_services.consent_withdraw(consent=consent, request=request,
                                               reason="Withdrawn by the patient online")
@@ -296,7 +297,7 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
         start_text = data.get("start")
         if practitioner_id and start_text:
             chosen = (Practitioner.objects.filter(clinic=clinic,
-                                                  pk=int_or(practitioner_id, 0)).first(),
+                                                  pk=param_id(practitioner_id)).first(),
                       start_text)
         if request.method == "POST" and chosen and chosen[0] and details.is_valid():
             wait = limits.retry_after(

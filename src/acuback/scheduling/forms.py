@@ -8,7 +8,8 @@ from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.digits import AsciiDigitsMixin
 from acuback.patients.models import Patient
-from acuback.web.params import EARLIEST, LATEST, DateField, int_or, parse_date
+from acuback.row_ids import row_id
+from acuback.web.params import EARLIEST, LATEST, DateField, parse_date
 
 from .models import AppointmentType
 from .selectors import cleared_practitioners
@@ -54,7 +55,7 @@ class SlotSearchForm(AsciiDigitsMixin, forms.Form):
         """The location and date the form is for: as asked, else as preset, else the
         clinic's only location and its today (no location known: none)."""
         source = self.data if self.is_bound else self.initial
-        location_pk = int_or(source.get("location"), 0)
+        location_pk = row_id(source.get("location")) or 0
         location = locations.filter(pk=location_pk).first() if location_pk > 0 else None
         if location is None and not self.is_bound:
             only = list(locations[:2])

@@ -216,6 +216,8 @@ class SlotHold(models.Model):
     start = models.DateTimeField()
     busy_until = models.DateTimeField(help_text="End plus the type's buffer.")
     email = models.EmailField()
+    # Where the request came from: unconfirmed holds are limited per address and per client.
+    client_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, help_text="What the visitor typed.")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

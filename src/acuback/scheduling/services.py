@@ -12,6 +12,7 @@ from django.utils import timezone
 from acuback.accounts import zones
 from acuback.accounts.models import Location, Practitioner
 from acuback.audit.services import audit_record
+from acuback.client_address import client_ip
 from acuback.patients.models import Patient
 
 from . import selectors, slots
@@ -56,7 +57,9 @@ def slot_hold(*, practitioner: Practitioner, location: Location, type: Appointme
     if problem:
         raise BookingRefused(problem)
     tz = zones.zone_of(location)
+    client = client_ip(request)
     with transaction.atomic():
+        _refuse_hoarding(email=email, client=client)
         # The same lock as a booking: a hold and a booking never take one slot twice.
         Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
         problem = slots.fits(start, selectors.open_intervals(practitioner, location,
@@ -68,11 +71,28 @@ def slot_hold(*, practitioner: Practitioner, location: Location, type: Appointme
         hold = SlotHold.objects.create(
             clinic_id=location.clinic_id, location=location, practitioner=practitioner,
             type=type, start=start, busy_until=start + type.duration + type.buffer,
-            email=email, details=details,
+            email=email, client_address=client, details=details,
             expires_at=timezone.now() + timedelta(minutes=settings.ACUBACK_BOOKING_HOLD_MINUTES))
         audit_record(request=request, action="booking.hold", clinic=location.clinic_id,
                      target=hold)
     return hold
+
+
+HOARDING = ("There are already times held for this e-mail address or from this "
+            "connection, waiting for confirmation: confirm them from the e-mail we sent, or "
+            "ask again when they expire ({minutes} minutes after they were asked for).")
+
+
+def _refuse_hoarding(*, email: str, client: str | None) -> None:
+    """At most ACUBACK_BOOKING_HOLDS_PER_EMAIL unconfirmed holds per e-mail address and
+    ACUBACK_BOOKING_HOLDS_PER_CLIENT per client address (a project rule): one visitor
+    cannot keep a clinic's calendar held. Only holds are counted, never the clinic's
+    records, so the answer is the same whether or not the address is known."""
+    live = SlotHold.objects.live()
+    if live.filter(email__iexact=email).count() >= settings.ACUBACK_BOOKING_HOLDS_PER_EMAIL or (
+            client and live.filter(client_address=client).count()
+            >= settings.ACUBACK_BOOKING_HOLDS_PER_CLIENT):
+        raise BookingRefused(HOARDING.format(minutes=settings.ACUBACK_BOOKING_HOLD_MINUTES))
 
 
 def appointment_book(*, patient: Patient, practitioner: Practitioner, location: Location,

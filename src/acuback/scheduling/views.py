@@ -23,7 +23,8 @@ from acuback.audit.services import audit_read
 from acuback.billing.selectors import coverage_status
 from acuback.digits import ASCII_INTEGER
 from acuback.patients.services import patient_matches
-from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
+from acuback.row_ids import param_id, row_id
+from acuback.web.params import EARLIEST, LATEST, parse_date
 
 from . import selectors, services
 from .day_rows import day_rows
@@ -60,8 +61,8 @@ def _kept_filters(location, practitioner) -> str:
 
 def _filters(request, clinic):
     """The chosen location and practitioner of the clinic; no query for a filter not set."""
-    location_pk = int_or(request.GET.get("location"), 0)
-    practitioner_pk = int_or(request.GET.get("practitioner"), 0)
+    location_pk = row_id(request.GET.get("location"))
+    practitioner_pk = row_id(request.GET.get("practitioner"))
     location = (Location.objects.filter(clinic=clinic, pk=location_pk).first()
                 if location_pk else None)
     practitioner = (Practitioner.objects.filter(clinic=clinic, pk=practitioner_pk).first()
@@ -145,7 +146,8 @@ def _booking_form(request, clinic) -> SlotSearchForm:
     finding = request.GET.get("patient_q", "").strip() and not request.GET.get("patient")
     if all(name in request.GET for name in SEARCH_FIELDS) and not finding:
         return SlotSearchForm(request.GET, clinic=clinic)
-    preset = {name: request.GET[name].strip() for name in (*SEARCH_FIELDS, "practitioner")
+    # As written: an id with spaces or a leading zero names no row (acuback/row_ids.py).
+    preset = {name: request.GET[name] for name in (*SEARCH_FIELDS, "practitioner")
               if request.GET.get(name, "").strip()}
     return SlotSearchForm(initial=preset, clinic=clinic)
 
@@ -159,7 +161,7 @@ def _chosen_slot(request, form):
     if text:
         pk, _, text = text.partition(" ")
         practitioner = Practitioner.objects.filter(
-            clinic=form.clinic, is_active=True, pk=int_or(pk, 0)).first()
+            clinic=form.clinic, is_active=True, pk=param_id(pk)).first()
     else:
         text = request.POST.get("start", "")
     return practitioner, parse_aware(text)
@@ -170,7 +172,7 @@ def _patient_finder(request, form) -> dict:
     patient, or the matches of the search typed (``patient_q``) as links choosing one,
     the other fields kept."""
     chosen = form["patient"].value()
-    patient = (form.fields["patient"].queryset.filter(pk=int_or(chosen, 0)).first()
+    patient = (form.fields["patient"].queryset.filter(pk=param_id(chosen)).first()
                if chosen else None)
     query = request.GET.get("patient_q", "").strip()[:100] if patient is None else ""
     matches = patient_matches(request, query, via="booking") if query else []
@@ -184,10 +186,10 @@ def _patient_finder(request, form) -> dict:
 def _preset_patient_problem(request, form, finder) -> str | None:
     """A ``?patient=`` (a link from a chart) that names no patient of the clinic is said,
     not dropped for an empty patient (issue #28 §2); a bound form says it as its error."""
-    asked = request.GET.get("patient", "").strip() if request.method == "GET" else ""
-    if not asked or form.is_bound or finder["chosen_patient"] is not None:
+    asked = request.GET.get("patient", "") if request.method == "GET" else ""
+    if not asked.strip() or form.is_bound or finder["chosen_patient"] is not None:
         return None
-    if not ASCII_INTEGER.fullmatch(asked):
+    if not ASCII_INTEGER.fullmatch(asked.strip()):
         return f"Patient: {asked[:40]!r} is not a patient number; find the patient below."
     return f"Patient: No patient {asked} in this clinic; find the patient below."
 
@@ -250,12 +252,12 @@ def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
     where = appointment.location
     day = parse_date(request.GET.get("day", "")) or zones.local(appointment.start, where).date()
     cleared = selectors.cleared_practitioners(where, day)
-    chosen = cleared.filter(pk=int_or(request.GET.get("practitioner"), 0)).first()
+    chosen = cleared.filter(pk=param_id(request.GET.get("practitioner"))).first()
     problem = None
     if request.method == "POST":
         pk, _, text = request.POST.get("slot", "").partition(" ")
         practitioner = Practitioner.objects.filter(clinic_id=appointment.clinic_id,
-                                                   pk=int_or(pk, 0)).first()
+                                                   pk=param_id(pk)).first()
         start = parse_aware(text)
         if practitioner is None or start is None:
             problem = "Choose a time from the list."

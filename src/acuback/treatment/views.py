@@ -15,9 +15,9 @@ from acuback.accounts.models import Practitioner
 from acuback.audit.services import audit_read, audit_record
 from acuback.clinical import points
 from acuback.patients.views import _get_episode, _get_patient
+from acuback.row_ids import param_id
 from acuback.screening.enforcement import NeedlingRefused
 from acuback.screening.selectors import safety_profile
-from acuback.web.params import int_or
 
 from . import selectors, services
 from .forms import (
@@ -88,7 +88,7 @@ def _prescribed_codes(form: PlanForm, plan: TreatmentPlan | None) -> list[str]:
 def session_new(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     patient, episode = _get_episode(request, pk, episode_pk, "session.record",
                                     starts_record=True)
-    location = patient.clinic.locations.filter(pk=int_or(request.POST.get("location"), 0)).first() \
+    location = patient.clinic.locations.filter(pk=param_id(request.POST.get("location"))).first() \
         or patient.clinic.locations.filter(is_active=True).first()
     try:
         session = services.session_start(
@@ -239,7 +239,7 @@ def needle_incident(request: HttpRequest, pk: int, session_pk: int) -> HttpRespo
 def adverse_event_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _get_patient(request, pk, "adverse_event.record")
     audit_read(request, patient)
-    session = Session.objects.filter(patient=patient, pk=int_or(request.GET.get("session"), 0)).first()
+    session = Session.objects.filter(patient=patient, pk=param_id(request.GET.get("session"))).first()
     form = AdverseEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.adverse_event_record(patient=patient, session=session, request=request,

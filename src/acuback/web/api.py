@@ -7,18 +7,35 @@ from __future__ import annotations
 import functools
 import inspect
 from datetime import date, datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
+from pydantic import BeforeValidator
 
 from acuback.accounts import policy
 from acuback.accounts.models import Location, Practitioner
 from acuback.clinical import instruments, points
 from acuback.outcomes.models import QuestionnaireResponse
 from acuback.patients.models import Patient
+from acuback.row_ids import row_id
 from acuback.web.params import EARLIEST, LATEST, parse_date
+
+
+def _canonical_id(value):
+    """A query parameter naming a row: the rule of ids in URL paths (acuback/row_ids.py),
+    so "01", "+5" and " 5" are refused rather than read as row 5."""
+    if isinstance(value, str):
+        number = row_id(value)
+        if number is None:
+            raise ValueError("an id is written with the digits 0-9, without a leading zero")
+        return number
+    return value
+
+
+RowId = Annotated[int, BeforeValidator(_canonical_id)]
 
 
 class TokenAuth(HttpBearer):
@@ -197,8 +214,8 @@ def patient_scores(request: HttpRequest, patient_id: int):
                              404: Error},
          summary="Free appointment slots for one practitioner, location, type and day")
 @known_parameters_only
-def free_slot_list(request: HttpRequest, practitioner_id: int, location_id: int,
-                   type_id: int, day: date):
+def free_slot_list(request: HttpRequest, practitioner_id: RowId, location_id: RowId,
+                   type_id: RowId, day: date):
     from acuback.scheduling.models import AppointmentType
     from acuback.scheduling.selectors import free_slots
 
