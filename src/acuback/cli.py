@@ -62,9 +62,11 @@ def _refuse_another_key(command: str) -> None:
     that may sign anything records the key, as the first server or worker would: `setup`
     right after `migrate` must not sign under a key the services then refuse."""
     import django
+    from django.apps import apps
     from django.db import DatabaseError
 
-    django.setup()
+    if not apps.ready:  # in-process callers (tests) have set up, logging included
+        django.setup()
     from acuback.web.installation_key import SecretKeyMismatch, agree_on_secret_key
 
     try:

@@ -126,8 +126,12 @@ def rich_world(world_with_consent):
     FeeSchedule.objects.create(clinic=w.clinic, code="97810", amount="80.00")
     Authorisation.objects.create(plan=w.plan, visits=12, valid_from=today,
                                  expires_on=today + timedelta(days=90))
-    Abn.objects.create(patient=w.patient, visit_date=today, reason="Over the visit limit",
-                       signature_name="Alice Archer")
+    abn = Abn.objects.create(patient=w.patient, visit_date=today, reason="Over the visit limit",
+                             signature_name="Alice Archer", how="scanned")
+    from acuback.billing.models import AbnScan
+
+    AbnScan.objects.create(abn=abn, content=b"%PDF-1.4", size=8, sha256="0" * 64,
+                           media_type="application/pdf")
     WeeklyAvailability.objects.create(practitioner=w.practitioner_record, location=w.location,
                                       weekday=0, start_time=time(9), end_time=time(17))
     from acuback.screening.models import Allergy, LabResult, ListReview, Medication, Problem

@@ -4,6 +4,7 @@ from acuback.web.operator_admin import OperatorAdmin
 
 from .models import (
     Abn,
+    AbnScan,
     Authorisation,
     Claim,
     ClaimAdjustment,
@@ -54,6 +55,13 @@ class FeeScheduleAdmin(OperatorAdmin):
 @admin.register(Abn)
 class AbnAdmin(OperatorAdmin):
     list_display = ("patient", "visit_date", "reason", "signed_at")
+
+
+# The scan is served by the account page (audited); the admin lists it, never its bytes.
+@admin.register(AbnScan)
+class AbnScanAdmin(OperatorAdmin):
+    list_display = ("abn", "media_type", "size", "sha256")
+    exclude = ("content",)
 
 
 # Money rows are written once (the database refuses changes): the admin lists them.

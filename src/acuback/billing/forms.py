@@ -126,6 +126,6 @@ class ClaimSetupForm(AsciiDigitsMixin, forms.ModelForm):
         return {p.pk: self.cleaned_data[f"payer_{p.pk}"].strip() for p in self.payers}
 
 
-class RemittanceUploadForm(forms.Form):
+class RemittanceUploadForm(AsciiDigitsMixin, forms.Form):
     file = forms.FileField(label="835 file", help_text="The remittance file from the payer "
                            "or the clearing house (X12 835, 005010X221A1).")

@@ -246,7 +246,7 @@ class AuditFilterForm(AsciiDigitsMixin, forms.Form):
         return cleaned
 
 
-class NcdListForm(forms.Form):
+class NcdListForm(AsciiDigitsMixin, forms.Form):
     """The CMS NCD 30.3.3 diagnosis list, as CMS publishes it (billing.ncd_list)."""
 
     file = forms.FileField(label="The CMS file (Excel, CSV or text)",
