@@ -98,3 +98,44 @@ def test_api_endpoints_cost_the_same_with_more_data(name, world_with_consent, lo
     _grow(world, n=5)
     after = _count(client, url)
     assert after <= before, f"{name}: {before} queries, then {after} with more data"
+
+
+def _busy_day(world, practitioners: int):
+    """A realistic day at the location: practitioners working 8-18, each with visits
+    booked, cancelled and missed (every kind the grid draws)."""
+    from datetime import datetime, time, timedelta
+
+    from acuback.accounts import zones
+    from acuback.scheduling.models import WeeklyAvailability
+    from tests.factories import make_appointment, make_practitioner
+
+    day = zones.today_at(world.location) + timedelta(days=3)
+    for _ in range(practitioners):
+        who = make_practitioner(world.clinic)
+        WeeklyAvailability.objects.create(practitioner=who, location=world.location,
+                                          weekday=day.weekday(), start_time=time(8),
+                                          end_time=time(18))
+        for hour, status in ((8, "booked"), (10, "cancelled"), (10, "booked"),
+                             (13, "no_show"), (15, "checked_in")):
+            make_appointment(world, start=datetime.combine(day, time(hour),
+                                                           tzinfo=zones.zone_of(world.location)),
+                             practitioner=who, status=status,
+                             patient=make_patient(world.clinic))
+    return day
+
+
+@pytest.mark.parametrize("page", ["calendar_day"])
+def test_the_calendar_grid_costs_the_same_on_a_busier_day(page, world_with_consent, login):
+    """Issue #28 §2: the time grid has no query per visit, practitioner or cell."""
+    from django.urls import reverse
+
+    world = world_with_consent
+    client = login(world.front_desk)
+    day = _busy_day(world, practitioners=2)
+    url = f"{reverse(page)}?date={day.isoformat()}"
+    _count(client, url)
+    before = _count(client, url)
+    _busy_day(world, practitioners=6)
+    after = _count(client, url)
+    assert client.get(url).content.decode().count('class="visit visit-') == 5 * 8
+    assert after <= before, f"{page}: {before} queries, then {after} on a busier day"

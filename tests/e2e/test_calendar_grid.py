@@ -1,0 +1,71 @@
+"""Issue #28 §2, the front desk's calendar in a browser: the day as a time grid in the
+location's zone (Vancouver; the server runs in Kiritimati, the browser in Kolkata), booking
+by choosing a free time, at 1366 px and on a tablet, with and without JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scheduling.test_calendar_grid import arrange_day
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = "test-artifacts"
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_the_desk_books_a_free_time_from_the_day_grid(world, page, log_in):
+    day = arrange_day(world)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in("alpha_desk")
+    page.goto(f"/calendar/?date={day.day.isoformat()}")
+    grid = page.locator("table.cal-grid")
+    assert "America/Vancouver" in grid.locator("caption").text_content()
+    ten = grid.locator("tr", has=page.locator("th[scope=row]", has_text="10:00"))
+    assert "Alice Archer" in ten.text_content() and "10:00–10:45" in ten.text_content()
+    assert grid.locator(".visit-cancelled").text_content().count("Cancelled") == 1
+    assert "No-show" in grid.locator(".visit-no_show").text_content()
+    assert _no_sideways_scroll(page)
+    page.screenshot(path=f"{ARTIFACTS}/calendar-day-grid-1366.png", full_page=True)
+
+    # Bruno's cancelled 09:00 is free again: book Bruno there from the grid.
+    grid.get_by_role("link", name="Book 09:00 with Mei Lin").click()
+    assert "Time chosen on the calendar: 09:00" in page.text_content("#chosen-time")
+    page.fill("#patient-q", "Baker")
+    page.click("#patient-find")
+    page.get_by_role("link", name="Bruno Baker").click()
+    page.select_option("#id_type", str(day.type.pk))
+    page.click("button:has-text('Show free times')")
+    assert page.is_checked("input[name=start]:checked")
+    assert "09:00" in page.locator("label.slot", has=page.locator("input:checked")).text_content()
+    page.click("button:has-text('Book')")
+    assert "Booked Bruno Baker" in page.text_content(".messages")
+    nine = page.locator("table.cal-grid tr", has=page.locator("th[scope=row]", has_text="09:00"))
+    assert nine.locator(".visit-booked", has_text="Bruno Baker").count() == 1
+    assert nine.locator(".visit-cancelled", has_text="Bruno Baker").count() == 1
+
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+    page.reload()
+    assert _no_sideways_scroll(page)
+    assert page.locator(".cal-scroll").first.is_visible()
+    page.screenshot(path=f"{ARTIFACTS}/calendar-day-grid-tablet.png", full_page=True)
+
+
+def test_the_day_grid_works_without_javascript(world, browser, live_server):
+    from tests.factories import PASSWORD
+
+    day = arrange_day(world)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False,
+                                  timezone_id="Asia/Kolkata")
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("#id_username", "alpha_desk")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"/calendar/?date={day.day.isoformat()}")
+    page.get_by_role("link", name="Book 11:45 with Mei Lin").click()
+    assert "Time chosen on the calendar: 11:45" in page.text_content("#chosen-time")
+    context.close()
