@@ -4,6 +4,8 @@ by choosing a free time, at 1366 px and on a tablet, with and without JavaScript
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.scheduling.test_calendar_grid import arrange_day
@@ -69,3 +71,24 @@ def test_the_day_grid_works_without_javascript(world, browser, live_server):
     page.get_by_role("link", name="Book 11:45 with Mei Lin").click()
     assert "Time chosen on the calendar: 11:45" in page.text_content("#chosen-time")
     context.close()
+
+
+def test_the_desk_opens_a_practitioners_week_and_books_from_it(world, page, log_in):
+    day = arrange_day(world)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in("alpha_desk")
+    page.goto(f"/calendar/week/?date={day.day.isoformat()}")
+    page.select_option("#f-prac", str(day.practitioner_record.pk))
+    page.click("button:has-text('Show')")
+    grid = page.locator("table.cal-grid")
+    assert grid.locator("thead th").count() == 8  # the time, then seven days
+    assert "America/Vancouver" in grid.locator("caption").text_content()
+    ten = grid.locator("tr", has=page.locator("th[scope=row]", has_text="10:00"))
+    assert "Alice Archer" in ten.text_content()
+    assert _no_sideways_scroll(page)
+    page.screenshot(path=f"{ARTIFACTS}/calendar-week-grid-1366.png", full_page=True)
+    # Another day of the same week (the day before, when the visit's day is a Sunday).
+    after = day.day + timedelta(days=1 if day.day.weekday() < 6 else -1)
+    grid.get_by_role("link", name=f"Book 09:30 on {after:%A %-d %B}").click()
+    assert "Time chosen on the calendar: 09:30" in page.text_content("#chosen-time")
+    assert page.input_value("#id_day") == after.isoformat()

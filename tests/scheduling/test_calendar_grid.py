@@ -111,3 +111,41 @@ def test_a_free_time_books_that_practitioner_time_and_place(day, login):
     checked = re.findall(r'<input type="radio" name="start" value="([^"]+)" required checked>',
                          search)
     assert checked == [day.at(9).isoformat()]
+
+
+def test_a_practitioners_week_is_seven_day_columns(day, login):
+    client = login(day.front_desk)
+    other_day = day.day + timedelta(days=1 if day.day.weekday() < 6 else -1)  # same week
+    make_appointment(day, start=day.at(11, 15, day=other_day), patient=make_patient(
+        day.clinic, given_name="Dora", family_name="Diaz"))
+    page = client.get(reverse("calendar_week"), {
+        "date": day.day.isoformat(), "practitioner": day.practitioner_record.pk}).content.decode()
+    table = grid_of(page)
+    heads = re.findall(r'<th scope="col">(.*?)</th>', table)
+    monday = day.day - timedelta(days=day.day.weekday())
+    assert len(heads) == 8 and heads[0] == "Time"
+    assert [re.sub(r"<[^>]+>", "", h) for h in heads[1:]] == [
+        f"{monday + timedelta(days=n):%a %-d %b}" for n in range(7)]
+    assert "America/Vancouver" in table and "Zoe Lapsed" not in table
+    # Dora at 11:15 in her day's column, on the location's clock.
+    eleven = re.search(r'<th scope="row">11:15</th>(.*?)</tr>', table, re.S).group(1)
+    cells = re.findall(r"<td.*?</td>", eleven, re.S)
+    dora = [n for n, c in enumerate(cells) if "Dora Diaz" in c]
+    assert dora and "11:15–12:00" in cells[dora[0]]
+    free = re.findall(r'<a class="free-slot" href="([^"]+)"', table)
+    days = {re.search(r"day=([\d-]+)", link).group(1) for link in free}
+    assert other_day.isoformat() in days and day.day.isoformat() in days
+    # Without a practitioner, the week is the clinic's list as before.
+    plain = client.get(reverse("calendar_week"), {"date": day.day.isoformat()}).content.decode()
+    assert 'class="cal-grid"' not in plain and "Choose a practitioner" in plain
+
+
+def test_a_week_without_work_there_says_so(day, login):
+    from tests.factories import make_location
+
+    annex = make_location(day.clinic)
+    page = login(day.front_desk).get(reverse("calendar_week"), {
+        "date": day.day.isoformat(), "practitioner": day.practitioner_record.pk,
+        "location": annex.pk}).content.decode()
+    assert 'class="cal-grid"' not in page
+    assert "does not work at" in page and annex.name in page
