@@ -92,3 +92,55 @@ def test_the_desk_opens_a_practitioners_week_and_books_from_it(world, page, log_
     grid.get_by_role("link", name=f"Book 09:30 on {after:%A %-d %B}").click()
     assert "Time chosen on the calendar: 09:30" in page.text_content("#chosen-time")
     assert page.input_value("#id_day") == after.isoformat()
+
+
+def test_the_desk_moves_a_visit_by_dragging_it_and_a_refusal_puts_it_back(world, page, log_in):
+    from playwright.sync_api import expect
+
+    from acuback.scheduling.models import Appointment, WeeklyAvailability
+    from tests.factories import make_appointment, make_practitioner
+
+    day = arrange_day(world)
+    colleague = make_practitioner(day.clinic)
+    colleague.display_name = "Ann Other"
+    colleague.save()
+    WeeklyAvailability.objects.create(practitioner=colleague, location=day.location,
+                                      weekday=day.day.weekday(), start_time=day.at(9).time(),
+                                      end_time=day.at(12).time())
+    make_appointment(day, start=day.at(9, 15), practitioner=colleague)  # Alice, with Ann
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in("alpha_desk")
+    page.goto(f"/calendar/?date={day.day.isoformat()}")
+    alice = f"#visit-{day.booked.pk}"
+
+    def slot(hour, minute=0):
+        return (f'a.free-slot[data-practitioner="{day.practitioner_record.pk}"]'
+                f'[data-start="{day.at(hour, minute).isoformat()}"]')
+
+    def row_of(selector) -> str:
+        return page.locator(selector).locator("xpath=ancestor::tr[1]/th").text_content()
+
+    # Onto 09:00 with Mei Lin: Alice is with Ann at 09:15 then. Refused, said, put back.
+    page.drag_and_drop(alice, slot(9))
+    page.wait_for_selector("#grid-status.refused")
+    assert "already has a visit then" in page.text_content("#grid-status")
+    assert "Ann Other" in page.text_content("#grid-status")
+    assert row_of(alice) == "10:00"
+    # Onto 11:45: 45 minutes do not fit before Mei Lin's day ends at 12:00.
+    page.drag_and_drop(alice, slot(11, 45))
+    expect(page.locator("#grid-status")).to_contain_text("outside the practitioner")
+    assert row_of(alice) == "10:00"
+    assert Appointment.objects.get(pk=day.booked.pk).status == "booked"
+    page.screenshot(path=f"{ARTIFACTS}/calendar-move-refused.png", full_page=True)
+
+    # Onto 11:00, the no-show's time: moved, and the grid is the server's again.
+    page.drag_and_drop(alice, slot(11))
+    expect(page.locator("#grid-status")).to_contain_text("Moved Alice Archer to")
+    moved = Appointment.objects.get(patient=day.patient, practitioner=day.practitioner_record,
+                                    status="booked")
+    assert moved.start == day.at(11)
+    assert row_of(f"#visit-{moved.pk}") == "11:00"
+    assert "Moved to" in page.locator(f"#visit-{day.booked.pk}").text_content()  # cancelled
+    assert "visit-cancelled" in page.get_attribute(f"#visit-{day.booked.pk}", "class")
+    assert page.locator("table.day-view tbody tr", has_text="Moved to").count() == 1
+    page.screenshot(path=f"{ARTIFACTS}/calendar-move-done.png", full_page=True)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -289,25 +289,39 @@ def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
     cleared = selectors.cleared_practitioners(where, day)
     chosen = cleared.filter(pk=int_or(request.GET.get("practitioner"), 0)).first()
     problem = None
+    # The calendar's drag and drop (calendar-grid.js) posts this form asking for JSON.
+    wants_json = "application/json" in request.headers.get("Accept", "")
     if request.method == "POST":
         pk, _, text = request.POST.get("slot", "").partition(" ")
         practitioner = Practitioner.objects.filter(clinic_id=appointment.clinic_id,
                                                    pk=int_or(pk, 0)).first()
         start = parse_aware(text)
+        asked_location = request.POST.get("location", "").strip()
+        location = (Location.objects.filter(clinic_id=appointment.clinic_id,
+                                            pk=int_or(asked_location, 0)).first()
+                    if asked_location else None)
         if practitioner is None or start is None:
             problem = "Choose a time from the list."
+        elif asked_location and location is None:
+            problem = "Location: no such location in this clinic."
         else:
             try:
                 moved = services.appointment_move(appointment=appointment,
                                                   practitioner=practitioner, start=start,
-                                                  request=request)
+                                                  request=request, location=location)
             except services.BookingRefused as exc:
                 problem = str(exc)
             else:
-                messages.success(request, f"Moved {moved.patient.full_name} to "
-                                 f"{zones.local_text(moved.start, where)} with "
-                                 f"{moved.practitioner.display_name}.")
+                done = (f"Moved {moved.patient.full_name} to "
+                        f"{zones.local_text(moved.start, where)} with "
+                        f"{moved.practitioner.display_name}.")
+                if wants_json:
+                    return JsonResponse({"moved": True, "message": done,
+                                         "appointment": moved.pk})
+                messages.success(request, done)
                 return redirect(f"/calendar/?date={zones.local(moved.start, where).date()}")
+        if wants_json:
+            return JsonResponse({"moved": False, "message": problem}, status=400)
     soonest = selectors.next_available(location=where, type=appointment.type, day=day,
                                        practitioner=chosen)
     return render(request, "scheduling/move.html", {
