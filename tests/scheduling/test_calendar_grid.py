@@ -149,3 +149,11 @@ def test_a_week_without_work_there_says_so(day, login):
         "location": annex.pk}).content.decode()
     assert 'class="cal-grid"' not in page
     assert "does not work at" in page and annex.name in page
+
+
+def test_a_time_that_is_not_a_time_is_named_not_used(day, login):
+    page = login(day.front_desk).get(reverse("appointment_book"), {
+        "practitioner": day.practitioner_record.pk, "time": "25:99"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Time: “25:99” is not a time (HH:MM)" in text and 'name="time"' not in text

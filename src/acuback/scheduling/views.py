@@ -165,9 +165,13 @@ CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
 
 def _chosen_time(request) -> str:
     """The time chosen on the calendar's grid ("09:30", the location's clock), which the
-    free times then preselect; empty when none (or not a time)."""
+    free times then preselect; empty when none, or (saying so) when it is not a time."""
     asked = (request.GET.get("time") or request.POST.get("time") or "").strip()
-    return asked if CLOCK.fullmatch(asked) else ""
+    if asked and not CLOCK.fullmatch(asked):
+        messages.warning(request, f"Time: “{asked[:20]}” is not a time (HH:MM); choose one "
+                         "from the free times.")
+        return ""
+    return asked
 
 
 def _booking_form(request, clinic) -> SlotSearchForm:
