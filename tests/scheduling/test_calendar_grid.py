@@ -157,3 +157,17 @@ def test_a_time_that_is_not_a_time_is_named_not_used(day, login):
     assert page.status_code == 200
     text = page.content.decode()
     assert "Time: “25:99” is not a time (HH:MM)" in text and 'name="time"' not in text
+
+
+def test_an_inactive_practitioner_is_a_column_only_for_their_visits(day, login):
+    day.lapsed.is_active = False
+    day.lapsed.save()
+    client = login(day.front_desk)
+    table = grid_of(client.get(reverse("calendar_day"),
+                               {"date": day.day.isoformat()}).content.decode())
+    assert "Zoe Lapsed" not in table
+    make_appointment(day, start=day.at(9, 30), practitioner=day.lapsed,
+                     patient=make_patient(day.clinic, given_name="Eve", family_name="Early"))
+    table = grid_of(client.get(reverse("calendar_day"),
+                               {"date": day.day.isoformat()}).content.decode())
+    assert "Zoe Lapsed" in table and "practitioner is inactive" in table and "Eve Early" in table

@@ -382,8 +382,8 @@ def _column(location, tz, day, who, weekly, exceptions, entries, busy, always=Fa
     open_ = _open_from(day, tz, windows, applying, who.pk)
     visits = [e for e in entries if e.location_id == location.pk and e.practitioner_id == who.pk
               and e.local_start.date() == day]
-    if not open_ and not visits and not always:
-        return None
+    if not visits and not always and (not open_ or not who.is_active):
+        return None  # an inactive practitioner's old hours are not a column
     clearance = who.clearance_at(location, day)
     return grid.Column(
         label=who.display_name, day=day, tz=tz, open=open_, busy=busy.get(who.pk, []),
