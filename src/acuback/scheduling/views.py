@@ -27,9 +27,8 @@ from acuback.patients.services import patient_matches
 from acuback.web.params import EARLIEST, LATEST, int_or, parse_date
 
 from . import selectors, services
-from .day_rows import day_rows
+from .day_rows import day_rows, grid_tables
 from .forms import SlotSearchForm, parse_aware
-from .grid_html import grid_tables
 from .models import Appointment
 
 
