@@ -80,6 +80,8 @@ def _journeys(setup: dict, admin: Client, practitioner: Client) -> dict:
         "minimal view": lambda: admin.get("/account/ping/"),
         "chart": lambda: admin.get(f"/patients/{patient()}/"),
         "day view": lambda: admin.get(f"/calendar/?date={setup['busy_day']}"),
+        "week view": lambda: admin.get(f"/calendar/week/?date={setup['busy_day']}"
+                                       f"&practitioner={setup['week_practitioner']}"),
         "outcomes page": lambda: admin.get(f"/patients/{patient()}/outcomes/"),
         "dashboard": lambda: admin.get("/insights/"),
         "FHIR search": lambda: admin.get(f"/fhir/Observation?patient={patient()}"),

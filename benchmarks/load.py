@@ -35,6 +35,7 @@ DEFAULT_BUDGET = (3, 4)
 SERVER_PATHS = [
     ("minimal view", "GET", r"/account/ping/$"),
     ("day view", "GET", r"/calendar/\?date="),
+    ("week view", "GET", r"/calendar/week/\?date="),
     ("chart", "GET", r"/patients/\d+/$"),
     ("outcomes page", "GET", r"/patients/\d+/outcomes/$"),
     ("dashboard", "GET", r"/insights/$"),
@@ -78,6 +79,10 @@ Membership.objects.get_or_create(user=user, clinic=clinic, role=Role.CLINIC_ADMI
 patients = list(Patient.objects.filter(clinic=clinic).order_by("?").values_list("pk", flat=True)[:400])
 busy = (Appointment.objects.filter(clinic=clinic).values("start__date")
         .annotate(n=Count("pk")).order_by("-n").first())
+# The week view's practitioner: the one with most visits that busiest day.
+week_practitioner = (Appointment.objects.filter(clinic=clinic, start__date=busy["start__date"])
+                     .values("practitioner").annotate(n=Count("pk")).order_by("-n")
+                     .first()["practitioner"])
 # Patients ready to be treated today, as at a real visit: treatment consent and an intake
 # screening signed today through the screening service, by a licensed practitioner.
 practitioner = Practitioner.objects.filter(clinic=clinic).order_by("pk").first()
@@ -111,7 +116,8 @@ for episode_id in EpisodeOfCare.objects.filter(patient_id__in=patients).values_l
     charts_draw.call(episode_id)
 print(json.dumps({"username": "bench_admin", "password": "bench-password-42",
                   "practitioner": practitioner.user.username, "location": location.pk,
-                  "ready": ready, "patients": patients, "busy_day": str(busy["start__date"])}))
+                  "ready": ready, "patients": patients, "busy_day": str(busy["start__date"]),
+                  "week_practitioner": week_practitioner}))
 """
 
 

@@ -71,6 +71,11 @@ class Staff(HttpUser):
     def day_view(self):
         self.client.get(f"/calendar/?date={SETUP['busy_day']}", name="day view")
 
+    @task(2)
+    def week_view(self):  # one practitioner's week as a grid (issue #28 §2)
+        self.client.get(f"/calendar/week/?date={SETUP['busy_day']}"
+                        f"&practitioner={SETUP['week_practitioner']}", name="week view")
+
     @task(5)
     def chart(self):
         self.client.get(f"/patients/{self._patient()}/", name="chart")

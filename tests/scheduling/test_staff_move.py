@@ -79,3 +79,60 @@ def test_a_patient_cannot_move_through_the_staff_form(booked, login):
     client = login(booked.patient_user)
     move_url = reverse("appointment_move", args=[booked.appointment.pk])
     assert client.get(move_url).status_code in (403, 404)
+
+
+def test_a_patient_is_never_booked_twice_at_once_by_booking_or_moving(booked, login):
+    """The patient's own conflicts: another practitioner's free time is refused when the
+    patient already has a visit then (booking, and a move onto it)."""
+    colleague = make_practitioner(booked.clinic)
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(practitioner=colleague, location=booked.location,
+                                          weekday=weekday, start_time=time(9),
+                                          end_time=time(17))
+    with pytest.raises(services.BookingRefused, match="already has a visit then"):
+        services.appointment_book(patient=booked.patient, practitioner=colleague,
+                                  location=booked.location, type=booked.type,
+                                  start=at(booked, 10, 30), request=request_for(booked.front_desk))
+    other = services.appointment_book(patient=booked.patient, practitioner=colleague,
+                                      location=booked.location, type=booked.type,
+                                      start=at(booked, 13), request=request_for(booked.front_desk))
+    client = login(booked.front_desk)
+    response = client.post(reverse("appointment_move", args=[booked.appointment.pk]),
+                           {"slot": f"{booked.practitioner_record.pk} "
+                                    f"{at(booked, 12, 30).isoformat()}"})
+    assert response.status_code == 400
+    assert "already has a visit then" in response.content.decode()
+    assert Appointment.objects.get(pk=booked.appointment.pk).status == "booked"
+    assert Appointment.objects.get(pk=other.pk).status == "booked"
+    # Touching is not overlapping: the visit before the other one ends at 13:00.
+    assert client.post(reverse("appointment_move", args=[booked.appointment.pk]),
+                       {"slot": f"{booked.practitioner_record.pk} "
+                                f"{at(booked, 12, 15).isoformat()}"}).status_code == 302
+
+
+def test_a_move_answers_a_script_in_json_and_stays_at_its_location(booked, login):
+    """Drag and drop (calendar-grid.js) posts the same form asking for JSON: the result or
+    the reason, and a drop on another location's grid is refused, not booked here."""
+    from tests.factories import make_location
+
+    client = login(booked.front_desk)
+    move_url = reverse("appointment_move", args=[booked.appointment.pk])
+    annex = make_location(booked.clinic)
+    away = client.post(move_url, {"slot": f"{booked.practitioner_record.pk} "
+                                          f"{at(booked, 11).isoformat()}",
+                                  "location": annex.pk}, HTTP_ACCEPT="application/json")
+    assert away.status_code == 400 and away["Content-Type"] == "application/json"
+    assert "stays at" in away.json()["message"]
+    late = client.post(move_url, {"slot": f"{booked.practitioner_record.pk} "
+                                          f"{at(booked, 18).isoformat()}",
+                                  "location": booked.location.pk},
+                       HTTP_ACCEPT="application/json")
+    assert late.status_code == 400 and "outside the practitioner" in late.json()["message"]
+    assert Appointment.objects.get().status == "booked"
+    done = client.post(move_url, {"slot": f"{booked.practitioner_record.pk} "
+                                          f"{at(booked, 11).isoformat()}",
+                                  "location": booked.location.pk},
+                       HTTP_ACCEPT="application/json")
+    assert done.status_code == 200 and done.json()["moved"] is True
+    assert "Moved Alice Archer to" in done.json()["message"]
+    assert Appointment.objects.get(status="booked").start == at(booked, 11)

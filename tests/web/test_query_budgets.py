@@ -98,3 +98,59 @@ def test_api_endpoints_cost_the_same_with_more_data(name, world_with_consent, lo
     _grow(world, n=5)
     after = _count(client, url)
     assert after <= before, f"{name}: {before} queries, then {after} with more data"
+
+
+def _busy_days(world, who, days: int, after: int = 0):
+    """A realistic calendar at the location: each practitioner working 8-18 on ``days`` days
+    from three days ahead (and ``after`` more), with visits booked, cancelled, missed and arrived each day
+    (every kind the grid draws). Practitioners: a number of new ones, or the ones given."""
+    from datetime import datetime, time, timedelta
+
+    from acuback.accounts import zones
+    from acuback.scheduling.models import WeeklyAvailability
+    from tests.factories import make_appointment, make_practitioner
+
+    first = zones.today_at(world.location) + timedelta(days=3 + after)
+    who = who if isinstance(who, list) else [make_practitioner(world.clinic) for _ in range(who)]
+    for practitioner in who:
+        for day in (first + timedelta(days=n) for n in range(days)):
+            WeeklyAvailability.objects.get_or_create(
+                practitioner=practitioner, location=world.location, weekday=day.weekday(),
+                start_time=time(8), end_time=time(18))
+            for hour, status in ((8, "booked"), (10, "cancelled"), (10, "booked"),
+                                 (13, "no_show"), (15, "checked_in")):
+                make_appointment(world, start=datetime.combine(
+                    day, time(hour), tzinfo=zones.zone_of(world.location)),
+                    practitioner=practitioner, status=status, patient=make_patient(world.clinic))
+    return first
+
+
+def test_the_calendar_grids_cost_the_same_on_busier_days(world_with_consent, login):
+    """Issue #28 §2: the time grids (a day's practitioners, a practitioner's week) have no
+    query per visit, practitioner, day or cell."""
+    from django.urls import reverse
+
+    world = world_with_consent
+    client = login(world.front_desk)
+    first = _busy_days(world, 2, days=1)
+    mine = [world.practitioner_record]
+    _busy_days(world, mine, days=1)
+    day_url = f"{reverse('calendar_day')}?date={first.isoformat()}"
+    week_url = (f"{reverse('calendar_week')}?date={first.isoformat()}"
+                f"&practitioner={world.practitioner_record.pk}")
+    counts = {}
+    for url in (day_url, week_url):
+        _count(client, url)
+        counts[url] = _count(client, url)
+    shown = client.get(week_url).content.decode().count('class="visit visit-')
+    _busy_days(world, 6, days=1)  # six more practitioners that day
+    _busy_days(world, mine, days=6, after=1)  # and the rest of the week of the one whose
+    day = client.get(day_url).content.decode()
+    week = client.get(week_url).content.decode()
+    assert day.count('class="visit visit-') == 5 * (2 + 1 + 6)
+    monday = first.toordinal() - first.weekday()
+    in_week = sum(1 for n in range(7) if monday <= first.toordinal() + n < monday + 7)
+    assert week.count('class="visit visit-') == shown + 5 * (in_week - 1)
+    for url in (day_url, week_url):
+        after = _count(client, url)
+        assert after <= counts[url], f"{url}: {counts[url]} queries, then {after}"

@@ -18,7 +18,7 @@ from acuback.outcomes.models import ResponseStatus, TimePoint
 from acuback.patients.models import ConsentKind, EpisodeStatus
 from acuback.screening.models import ScreeningStatus
 
-from . import slots
+from . import grid, slots
 from .models import (
     Appointment,
     AppointmentStatus,
@@ -46,6 +46,14 @@ def open_intervals(practitioner: Practitioner, location: Location, day: date):
         Q(valid_to__isnull=True) | Q(valid_to__gte=day))
     exceptions = list(AvailabilityException.objects.filter(location=location, date=day).filter(
         Q(practitioner=practitioner) | Q(practitioner__isnull=True)))
+    return _open_from(day, tz, weekly, exceptions, practitioner.pk)
+
+
+def _open_from(day: date, tz: ZoneInfo, weekly: Iterable[WeeklyAvailability],
+               exceptions: Iterable[AvailabilityException], practitioner_pk: int):
+    """The practitioner's working intervals that day from the weekly windows and the
+    exceptions that apply to them there (their own and the location's holidays)."""
+    exceptions = list(exceptions)
     whole_day_closed = any(e.kind == ExceptionKind.CLOSED and e.start_time is None
                            for e in exceptions)
     if whole_day_closed:
@@ -55,7 +63,7 @@ def open_intervals(practitioner: Practitioner, location: Location, day: date):
         closed=[slots.Window(e.start_time, e.end_time) for e in exceptions
                 if e.kind == ExceptionKind.CLOSED],
         extra=[slots.Window(e.start_time, e.end_time) for e in exceptions
-               if e.kind == ExceptionKind.EXTRA and e.practitioner_id == practitioner.pk])
+               if e.kind == ExceptionKind.EXTRA and e.practitioner_id == practitioner_pk])
 
 
 def busy_for(practitioner: Practitioner, day: date, tz: ZoneInfo,
@@ -156,6 +164,8 @@ class CalendarEntry:
     local_start: datetime
     local_end: datetime
     due: list[str] = field(default_factory=list)
+    practitioner_id: int = 0
+    location_id: int = 0
 
     @property
     def hours(self) -> str:
@@ -173,7 +183,8 @@ class CalendarEntry:
 # optional filters add their condition.
 _DAY_SQL = """
 SELECT a.id, a.status, a.cancel_reason, a.start, a."end", a.patient_id, p.given_name,
-       p.family_name, pr.display_name, t.name, t.kind, l.name, l.time_zone
+       p.family_name, pr.display_name, t.name, t.kind, l.name, l.time_zone,
+       a.practitioner_id, a.location_id
 FROM scheduling_appointment a
 JOIN patients_patient p ON p.id = a.patient_id
 JOIN accounts_practitioner pr ON pr.id = a.practitioner_id
@@ -189,11 +200,13 @@ def _aware(value: datetime) -> datetime:
 
 
 def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Practitioner | None,
-                 day: date, tz: ZoneInfo) -> list[CalendarEntry]:
-    """The day's appointments with what is due for each (a fixed number of queries)."""
+                 day: date, tz: ZoneInfo, days: int = 1) -> list[CalendarEntry]:
+    """The day's appointments (or those of ``days`` days from it) with what is due for
+    each (a fixed number of queries)."""
     from acuback.billing.selectors import coverage_flags
 
-    start, end = day_bounds(day, tz)
+    start, _ = day_bounds(day, tz)
+    _, end = day_bounds(day + timedelta(days=days - 1), tz)
     adapt = connection.ops.adapt_datetimefield_value
     filters, params = "", [clinic_id, adapt(start), adapt(end)]
     if location is not None:
@@ -208,7 +221,8 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
     zones: dict[str, ZoneInfo] = {}
     entries = []
     for (pk, status, cancel_reason, starts, ends, patient_id, given_name, family_name,
-         practitioner_name, type_name, type_kind, location_name, time_zone) in rows:
+         practitioner_name, type_name, type_kind, location_name, time_zone,
+         practitioner_id, location_id) in rows:
         local_tz = zones.setdefault(time_zone, ZoneInfo(time_zone))
         due = due_items({**facts[patient_id], "type__kind": type_kind})
         if patient_id in flags:
@@ -219,7 +233,8 @@ def day_calendar(*, clinic_id: int, location: Location | None, practitioner: Pra
             patient_name=f"{given_name} {family_name}", practitioner_name=practitioner_name,
             type_name=type_name, location_name=location_name,
             local_start=_aware(starts).astimezone(local_tz),
-            local_end=_aware(ends).astimezone(local_tz), due=due))
+            local_end=_aware(ends).astimezone(local_tz), due=due,
+            practitioner_id=practitioner_id, location_id=location_id))
     return entries
 
 
@@ -273,3 +288,121 @@ def due_items(facts: dict) -> list[str]:
 def week_days(day: date) -> list[date]:
     monday = day - timedelta(days=day.weekday())
     return [monday + timedelta(days=n) for n in range(7)]
+
+
+@dataclass
+class CalendarGrid:
+    """One location's time grid: its rows (the location's clock) and its columns, each
+    with its cells from top to bottom (scheduling.grid)."""
+
+    location: Location
+    rows: list
+    columns: list[grid.Column]
+    cells: list[list[grid.Cell]]
+    days: list[date]
+
+    @property
+    def step_minutes(self) -> int:
+        return int(SLOT_STEP.total_seconds() // 60)
+
+    @property
+    def zone(self) -> str:
+        tz = zones.zone_of(self.location)
+        noon = datetime.combine(self.days[0], datetime.min.time(), tzinfo=tz) + timedelta(hours=12)
+        return f"{self.location.time_zone} ({noon.tzname()})"
+
+
+def calendar_grids(*, locations: Iterable[Location], days: list[date],
+                   entries: list[CalendarEntry], practitioner: Practitioner | None = None,
+                   now: datetime | None = None) -> list[CalendarGrid]:
+    """The time grids of the calendar, one per location with anyone working or any visit
+    there: for one day, a column per practitioner working that day; for a practitioner's
+    week (``practitioner`` and seven ``days``), a column per day. A column's free time is
+    offered only when its practitioner is cleared to needle there that day. A fixed
+    number of queries, whatever the day holds (``entries`` come from day_calendar)."""
+    locations = list(locations)
+    by_pk = {location.pk: location for location in locations}
+    first, last = days[0], days[-1]
+    weekly = WeeklyAvailability.objects.filter(
+        location_id__in=by_pk, weekday__in={d.weekday() for d in days}).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=last),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+    exceptions = AvailabilityException.objects.filter(location_id__in=by_pk, date__gte=first,
+                                                      date__lte=last)
+    if practitioner is not None:
+        weekly = weekly.filter(practitioner=practitioner)
+        exceptions = exceptions.filter(Q(practitioner=practitioner) |
+                                       Q(practitioner__isnull=True))
+        entries = [e for e in entries if e.practitioner_id == practitioner.pk]
+    weekly, exceptions = list(weekly.order_by()), list(exceptions.order_by())
+    entries = [e for e in entries if e.location_id in by_pk]
+    working = ({w.practitioner_id for w in weekly} | {e.practitioner_id for e in entries} |
+               {x.practitioner_id for x in exceptions if x.kind == ExceptionKind.EXTRA})
+    week = practitioner is not None and len(days) > 1
+    if week:  # every day a column, working or not
+        working.add(practitioner.pk)
+    people = {p.pk: p for p in Practitioner.objects.filter(pk__in=working)
+              .prefetch_related("credentials")}
+    bounds = [day_bounds(d, zones.zone_of(location)) for location in locations for d in (first, last)]
+    busy = _busy_by_practitioner(people, min(b[0] for b in bounds), max(b[1] for b in bounds))
+    now = now or timezone.now()
+    grids = []
+    for location in locations:
+        tz = zones.zone_of(location)
+        columns = []
+        for day in days:
+            whose = [people[practitioner.pk]] if week else sorted((people[pk] for pk in {
+                *(w.practitioner_id for w in weekly if w.location_id == location.pk),
+                *(x.practitioner_id for x in exceptions if x.location_id == location.pk
+                  and x.practitioner_id is not None and x.date == day),
+                *(e.practitioner_id for e in entries if e.location_id == location.pk)}),
+                key=lambda p: (p.display_name, p.pk))
+            for who in whose:
+                column = _column(location, tz, day, who, weekly, exceptions, entries, busy,
+                                 always=week)
+                if column is not None:
+                    columns.append(column)
+        rows = grid.hours(columns, SLOT_STEP)
+        if rows:
+            grids.append(CalendarGrid(location, rows, columns,
+                                      [grid.layout(c, rows, SLOT_STEP, now) for c in columns],
+                                      days))
+    return grids
+
+
+def _column(location, tz, day, who, weekly, exceptions, entries, busy, always=False):
+    """The practitioner's column at the location that day; None when they neither work
+    there that day nor have a visit there (unless ``always``: a week has seven days)."""
+    windows = [w for w in weekly if w.location_id == location.pk and w.practitioner_id == who.pk
+               and w.weekday == day.weekday()
+               and (w.valid_from is None or w.valid_from <= day)
+               and (w.valid_to is None or w.valid_to >= day)]
+    applying = [x for x in exceptions if x.location_id == location.pk and x.date == day
+                and x.practitioner_id in (None, who.pk)]
+    open_ = _open_from(day, tz, windows, applying, who.pk)
+    visits = [e for e in entries if e.location_id == location.pk and e.practitioner_id == who.pk
+              and e.local_start.date() == day]
+    if not visits and not always and (not open_ or not who.is_active):
+        return None  # an inactive practitioner's old hours are not a column
+    clearance = who.clearance_at(location, day)
+    return grid.Column(
+        label=who.display_name, day=day, tz=tz, open=open_, busy=busy.get(who.pk, []),
+        bookable=clearance.cleared, entries=visits, practitioner_pk=who.pk,
+        location_pk=location.pk,
+        note="" if clearance.cleared else f"not cleared to needle here: {clearance.reason}")
+
+
+def _busy_by_practitioner(practitioner_ids, start: datetime, end: datetime
+                          ) -> dict[int, list[tuple[datetime, datetime]]]:
+    """busy_for's rule for many practitioners at once: their active visits (with buffers)
+    at any location and the slots held for public booking requests, in one query."""
+    visits = Appointment.objects.active().filter(practitioner_id__in=practitioner_ids,
+                                                 start__lt=end, busy_until__gt=start)
+    held = SlotHold.objects.live().filter(practitioner_id__in=practitioner_ids,
+                                          start__lt=end, busy_until__gt=start)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for who, begin, until in visits.order_by().values_list(
+            "practitioner_id", "start", "busy_until").union(
+            held.order_by().values_list("practitioner_id", "start", "busy_until"), all=True):
+        busy.setdefault(who, []).append((begin, until))
+    return busy

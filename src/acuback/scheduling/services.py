@@ -124,6 +124,7 @@ def appointment_book(*, patient: Patient, practitioner: Practitioner, location: 
                                  duration=type.duration, buffer=type.buffer)
             if problem:
                 raise BookingRefused(problem)
+            _refuse_patient_conflict(patient, start, start + type.duration)
             appointment = Appointment.objects.create(
                 clinic_id=location.clinic_id, location=location, practitioner=practitioner,
                 patient=patient, type=type, start=start, end=start + type.duration,
@@ -138,16 +139,36 @@ def appointment_book(*, patient: Patient, practitioner: Practitioner, location: 
     return appointment
 
 
+def _refuse_patient_conflict(patient: Patient, start: datetime, end: datetime) -> None:
+    """A patient is in one place at a time: refuse a visit that overlaps another of theirs
+    (with any practitioner, at any location). The patient's row is locked first, so two
+    bookings of one patient with two practitioners at once are decided one after the other."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    clash = (Appointment.objects.active().filter(patient=patient, start__lt=end, end__gt=start)
+             .select_related("practitioner", "location").order_by("start").first())
+    if clash is not None:
+        where = clash.location
+        raise BookingRefused(
+            f"{patient.full_name} already has a visit then: "
+            f"{zones.local(clash.start, where):%H:%M}–{zones.local(clash.end, where):%H:%M} "
+            f"{zones.zone_name(clash.start, where)} with {clash.practitioner.display_name} "
+            f"at {where.name}.")
+
+
 def appointment_move(*, appointment: Appointment, practitioner: Practitioner, start: datetime,
-                     request: HttpRequest) -> Appointment:
+                     request: HttpRequest, location: Location | None = None) -> Appointment:
     """Move a booked visit (staff) to another time or practitioner at its location, with
-    every check of a booking (past, clearance that day, availability, taken), or refuse
+    every check of a booking (past, clearance that day, availability, taken, the patient's
+    own other visits; ``location``, when the caller names one, must be its own), or refuse
     with the reason and leave it as it was. The old row is cancelled as moved and a new
     one booked, in one transaction (a visit's history is kept, not rewritten)."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingRefused(f"This appointment is {appointment.get_status_display()}: "
                              "only a booked visit can be moved.")
     where = appointment.location
+    if location is not None and location.pk != where.pk:
+        raise BookingRefused(f"A visit stays at {where.name} when it is moved: cancel it and "
+                             f"book a new one at {location.name}.")
     with transaction.atomic():
         if not Appointment.objects.filter(pk=appointment.pk,
                                           status=AppointmentStatus.BOOKED).update(

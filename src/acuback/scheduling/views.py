@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +28,7 @@ from acuback.row_ids import param_id, row_id
 from acuback.web.params import EARLIEST, LATEST, parse_date
 
 from . import selectors, services
-from .day_rows import day_rows
+from .day_rows import day_rows, grid_tables
 from .forms import SlotSearchForm, parse_aware
 from .models import Appointment
 
@@ -88,6 +89,13 @@ def _filter_options(clinic, location, practitioner) -> dict:
             ("practitioner_options", Practitioner, "display_name", practitioner))}
 
 
+def _grid_locations(clinic, location) -> list[Location]:
+    """The locations whose grids the calendar shows: the one chosen, else every active one."""
+    if location is not None:
+        return [location]
+    return list(Location.objects.filter(clinic=clinic, is_active=True).order_by("name", "pk"))
+
+
 @login_required
 def calendar_day(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
@@ -96,8 +104,11 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     tz = zones.zone_of(location or clinic)
     entries = selectors.day_calendar(clinic_id=clinic.pk, location=location,
                                      practitioner=practitioner, day=day, tz=tz)
+    grids = selectors.calendar_grids(locations=_grid_locations(clinic, location), days=[day],
+                                     entries=entries, practitioner=practitioner)
     return render(request, "scheduling/day.html", {
         "clinic": clinic, "day": day, "entries": entries, "location": location,
+        "grids": grid_tables(grids, may_move=policy.can(request.user, "schedule.book", clinic)),
         "rows": day_rows(entries, get_token(request), timezone.now()),
         "practitioner": practitioner, **_filter_options(clinic, location, practitioner),
         "previous": date.fromordinal(day.toordinal() - 1),
@@ -121,13 +132,26 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         appointments = appointments.filter(location=location)
     if practitioner:
         appointments = appointments.filter(practitioner=practitioner)
-    by_day = {d: [] for d in days}
-    for a in appointments:
-        local = zones.local(a.start, a.location)
-        # Text, not a datetime: the template would convert it to the user's zone.
-        by_day.setdefault(local.date(), []).append((local.strftime("%H:%M"), a))
+    by_day: dict[date, list] = {d: [] for d in days}
+    grids = ""
+    if practitioner is not None:  # one practitioner's week: seven day columns per location
+        # A day either side: a location in another zone than the one the week is cut in.
+        entries = selectors.day_calendar(clinic_id=clinic.pk, location=location,
+                                         practitioner=practitioner,
+                                         day=days[0] - timedelta(days=1), tz=tz, days=9)
+        grids = grid_tables(selectors.calendar_grids(
+            locations=_grid_locations(clinic, location), days=days, entries=entries,
+            practitioner=practitioner),
+            may_move=policy.can(request.user, "schedule.book", clinic), week=True,
+            kept=_kept_filters(location, practitioner))
+    else:
+        for a in appointments:
+            local = zones.local(a.start, a.location)
+            # Text, not a datetime: the template would convert it to the user's zone.
+            by_day.setdefault(local.date(), []).append((local.strftime("%H:%M"), a))
     return render(request, "scheduling/week.html", {
         "clinic": clinic, "day": day, "by_day": by_day.items(), "location": location,
+        "grids": grids,
         "practitioner": practitioner, **_filter_options(clinic, location, practitioner),
         "previous": date.fromordinal(days[0].toordinal() - 7),
         "next": date.fromordinal(days[0].toordinal() + 7),
@@ -136,6 +160,18 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 
 
 SEARCH_FIELDS = ("patient", "location", "type", "day")  # practitioner is optional
+CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+
+
+def _chosen_time(request) -> str:
+    """The time chosen on the calendar's grid ("09:30", the location's clock), which the
+    free times then preselect; empty when none, or (saying so) when it is not a time."""
+    asked = (request.GET.get("time") or request.POST.get("time") or "").strip()
+    if asked and not CLOCK.fullmatch(asked):
+        messages.warning(request, f"Time: “{asked[:20]}” is not a time (HH:MM); choose one "
+                         "from the free times.")
+        return ""
+    return asked
 
 
 def _booking_form(request, clinic) -> SlotSearchForm:
@@ -176,7 +212,7 @@ def _patient_finder(request, form) -> dict:
                if chosen else None)
     query = request.GET.get("patient_q", "").strip()[:100] if patient is None else ""
     matches = patient_matches(request, query, via="booking") if query else []
-    kept = {name: value for name in ("practitioner", *SEARCH_FIELDS)
+    kept = {name: value for name in ("practitioner", "time", *SEARCH_FIELDS)
             if name != "patient" and (value := request.GET.get(name, "").strip())}
     return {"chosen_patient": patient, "patient_q": query,
             "patient_matches": [(p, urlencode({**kept, "patient": p.pk})) for p in matches],
@@ -233,8 +269,12 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
             soonest = selectors.next_available(location=c["location"], type=c["type"],
                                                day=c["day"], practitioner=c["practitioner"])
         coverage = coverage_status(patient=c["patient"], on=c["day"])
+    chosen_time = _chosen_time(request)
     return render(request, "scheduling/book.html", {
         "coverage": coverage, "form": form, "free": free, "soonest": soonest, **finder,
+        "chosen_time": chosen_time,
+        "chosen_time_taken": bool(chosen_time and free and
+                                  chosen_time not in {label for _, label in free}),
         "problem": problem, "searched": searched, "next_days": selectors.NEXT_AVAILABLE_DAYS,
     }, status=400 if problem or (form.is_bound and form.errors) else 200)
 
@@ -254,25 +294,39 @@ def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
     cleared = selectors.cleared_practitioners(where, day)
     chosen = cleared.filter(pk=param_id(request.GET.get("practitioner"))).first()
     problem = None
+    # The calendar's drag and drop (calendar-grid.js) posts this form asking for JSON.
+    wants_json = "application/json" in request.headers.get("Accept", "")
     if request.method == "POST":
         pk, _, text = request.POST.get("slot", "").partition(" ")
         practitioner = Practitioner.objects.filter(clinic_id=appointment.clinic_id,
                                                    pk=param_id(pk)).first()
         start = parse_aware(text)
+        asked_location = request.POST.get("location", "").strip()
+        location = (Location.objects.filter(clinic_id=appointment.clinic_id,
+                                            pk=int_or(asked_location, 0)).first()
+                    if asked_location else None)
         if practitioner is None or start is None:
             problem = "Choose a time from the list."
+        elif asked_location and location is None:
+            problem = "Location: no such location in this clinic."
         else:
             try:
                 moved = services.appointment_move(appointment=appointment,
                                                   practitioner=practitioner, start=start,
-                                                  request=request)
+                                                  request=request, location=location)
             except services.BookingRefused as exc:
                 problem = str(exc)
             else:
-                messages.success(request, f"Moved {moved.patient.full_name} to "
-                                 f"{zones.local_text(moved.start, where)} with "
-                                 f"{moved.practitioner.display_name}.")
+                done = (f"Moved {moved.patient.full_name} to "
+                        f"{zones.local_text(moved.start, where)} with "
+                        f"{moved.practitioner.display_name}.")
+                if wants_json:
+                    return JsonResponse({"moved": True, "message": done,
+                                         "appointment": moved.pk})
+                messages.success(request, done)
                 return redirect(f"/calendar/?date={zones.local(moved.start, where).date()}")
+        if wants_json:
+            return JsonResponse({"moved": False, "message": problem}, status=400)
     soonest = selectors.next_available(location=where, type=appointment.type, day=day,
                                        practitioner=chosen)
     return render(request, "scheduling/move.html", {
