@@ -303,7 +303,7 @@ def appointment_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
         start = parse_aware(text)
         asked_location = request.POST.get("location", "").strip()
         location = (Location.objects.filter(clinic_id=appointment.clinic_id,
-                                            pk=int_or(asked_location, 0)).first()
+                                            pk=param_id(asked_location)).first()
                     if asked_location else None)
         if practitioner is None or start is None:
             problem = "Choose a time from the list."
