@@ -168,3 +168,23 @@ def test_registration_refuses_a_jwks_that_cannot_check_a_signature(record, jwks,
     with pytest.raises(ValidationError) as error:
         register(record, "backend", jwks=jwks, acts_as=record.admin)
     assert words in str(error.value.message_dict["jwks"])
+
+
+def test_a_narrow_token_cannot_reach_a_wider_export_of_the_same_acting_admin(
+        client, record, backend):
+    """Integrator review: a system/Patient.rs token read the manifest, downloaded the
+    Observation file and cancelled an export another token of the same admin made."""
+    app, key = backend
+    _, wide = token_request(client, assertion(app, key))
+    started = client.get("/fhir/$export", HTTP_AUTHORIZATION=f"Bearer {wide['access_token']}",
+                         HTTP_PREFER="respond-async")
+    assert started.status_code == 202
+    job = BulkExport.objects.get()
+    _, narrow = token_request(client, assertion(app, key), scope="system/Patient.rs")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {narrow['access_token']}"}
+    assert client.get(f"/fhir/bulk-status/{job.pk}", **auth).status_code == 403
+    assert client.delete(f"/fhir/bulk-status/{job.pk}", **auth).status_code == 403
+    assert client.get(f"/fhir/bulk-files/{job.pk}/Observation.ndjson",
+                      **auth).status_code == 403
+    job.refresh_from_db()
+    assert job.status != "cancelled"

@@ -516,8 +516,14 @@ def _own_job(caller, pk: str) -> BulkExport | None:
     number = row_id(pk)
     if number is None:
         return None
-    return BulkExport.objects.filter(pk=number, clinic_id=caller.clinic_id,
-                                     requested_by=caller.user).first()
+    job = BulkExport.objects.filter(pk=number, clinic_id=caller.clinic_id,
+                                    requested_by=caller.user).first()
+    # A SMART token reaches a job's status, files and cancel only when its scopes cover
+    # every type the job holds (integrator review: a system/Patient.rs token downloaded
+    # another token's Observation file of the same acting admin).
+    for resource_type in job.types if job else ():
+        caller.require_type(resource_type, "r")
+    return job
 
 
 @fhir_api("GET", "DELETE")
