@@ -186,7 +186,8 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
 @login_required
 def portal_progress(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
-    episodes = [(o.episode, o.progress, episode_charts(o.episode, o.progress, o.session_days))
+    episodes = [(o.episode, o.progress, episode_charts(o.episode, o.progress, o.session_days,
+                                                       narrow=True))
                 for o in outcome_selectors.patient_outcomes(patient, timezone.localdate())]
     audit_record(request=request, action="portal.view_progress", patient=patient)
     return render(request, "portal/progress.html", {"patient": patient, "episodes": episodes})
