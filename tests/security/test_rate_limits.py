@@ -91,7 +91,7 @@ def test_new_patient_bookings_are_limited_per_client(bookable, client, limits): 
     assert client.post(url, new_patient_data(bookable, email="c9@example.com"),
                        REMOTE_ADDR="10.0.2.1").status_code != 429
     # looking for times is not counted
-    assert client.get(url, {"location": bookable.location.pk, "type": bookable.type.pk,
+    assert client.get(url, {"location": bookable.location.pk, "type": bookable.first_visit.pk,
                             "day": bookable.day.isoformat()}).status_code == 200
 
 

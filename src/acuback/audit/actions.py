@@ -103,6 +103,8 @@ ACTION_WORDS: dict[str, str] = {
     "portal.intake_emergency": "Answered the home intake with an emergency sign",
     "portal.login_magic": "Logged in to the portal with an e-mailed link",
     "portal.reschedule": "Moved their own appointment",
+    "portal.appointment_calendar": "Downloaded an appointment's calendar file",
+    "portal.view_appointment": "Looked at their own appointment",
     "portal.view_own": "Looked at their own record in the portal",
     "portal.view_progress": "Looked at their own progress",
     "practitioner.save": "Saved a practitioner's details",
