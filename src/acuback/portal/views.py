@@ -32,6 +32,7 @@ from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment, BookedVia
 from acuback.web import limits
 from acuback.web.params import int_or, parse_date
+from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import services
 from .forms import BookingSearchForm, MagicLinkForm
@@ -283,14 +284,19 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
 def portal_record(request: HttpRequest) -> HttpResponse:
     """The patient's own record, readable and printable; a FHIR copy is one link away."""
     patient = _patient(request)
-    audit_record(request=request, action="portal.download_record", patient=patient)
-    return render(request, "portal/record.html", {
+    audit_record(request=request, action="portal.download_record", patient=patient,
+                 detail={"pdf": wants_pdf(request)})
+    context = {
         "patient": patient, "consents": consent_history(patient=patient),
         "appointments": patient.appointments.select_related("practitioner", "location",
                                                             "type"),
         "episodes": patient.episodes.prefetch_related("sessions__insertions",
                                                       "responses", "screenings"),
-        "generated": timezone.now()})
+        "generated": timezone.now()}
+    if wants_pdf(request):  # "Download my record" (issue #28 §7)
+        return pdf_response(request, "portal/record.html", context,
+                            f"record-{patient.mrn}-{zones.today_at(patient.clinic)}.pdf")
+    return render(request, "portal/record.html", context)
 
 
 @login_required
