@@ -130,6 +130,7 @@ ACUBACK_RATE_LIMITS = {
     "link_submit_per_link": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_LINK", "60/h"),
     "link_submit_per_client": env_rate("ACUBACK_LIMIT_LINK_SUBMIT_PER_CLIENT", "120/h"),
     "api_per_token": env_rate("ACUBACK_LIMIT_API_PER_TOKEN", "600/m"),
+    "desk_link_per_patient": env_rate("ACUBACK_LIMIT_DESK_LINK_PER_PATIENT", "3/h"),
 }
 # Project rule: a slot asked for on the public booking page is held this long for the
 # link e-mailed to the address given (docs/security.md, "Online booking").
