@@ -58,7 +58,7 @@ def comparison_svg(*, title: str, series: list[Series], x_label: str, y_label: s
 
 
 # Part of every cache key: bump it when the drawing code changes, so old files are not served.
-DRAWING_VERSION = 3
+DRAWING_VERSION = 4
 
 
 def _cache_dir():
@@ -153,6 +153,15 @@ def _draw_comparison(title, series, x_label, y_label) -> str:
 
 def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label,
           narrow: bool = False) -> str:
+    return _svg(trajectory_figure(title, points, y_min, y_max, baseline, mcid_band,
+                                  session_days, y_label, narrow))
+
+
+def trajectory_figure(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label,
+                      narrow: bool = False):
+    """The matplotlib figure of trajectory_svg (the tests measure its labels)."""
+    from matplotlib.dates import DateFormatter
+
     figure = _figure(3.4, NARROW_WIDTH_INCHES) if narrow else _figure()
     axes = figure.add_subplot()
     if mcid_band is not None:
@@ -168,16 +177,17 @@ def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_labe
                   color="#1f6f8b", linewidth=2, label=title)
     axes.set_ylim(y_min, y_max)
     axes.set_ylabel(y_label)
+    # Short dates, a few of them: full ISO dates every fortnight overlapped one another
+    # once rotated (issue #28 §8, tests/web/test_chart_labels.py).
+    axes.xaxis.set_major_formatter(DateFormatter("%-d %b %Y" if _spans_years(points)
+                                                 else "%-d %b"))
+    axes.xaxis.set_major_locator(_few_ticks())
+    days = [p.day for p in points]
+    if days and (max(days) - min(days)).days < 7:  # one answer: whole days around it
+        axes.set_xlim(min(days) - timedelta(days=7), max(days) + timedelta(days=7))
     if narrow:
-        from matplotlib.dates import DateFormatter
-
         axes.set_title(title, fontsize=11)
         axes.tick_params(labelsize=10)
-        axes.xaxis.set_major_formatter(DateFormatter("%-d %b"))
-        axes.xaxis.set_major_locator(_few_ticks())
-        days = [p.day for p in points]
-        if days and (max(days) - min(days)).days < 7:  # one answer: whole days around it
-            axes.set_xlim(min(days) - timedelta(days=7), max(days) + timedelta(days=7))
         # Below the plot, a line each: no entry covers a point or another entry.
         axes.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=1,
                     frameon=False)
@@ -186,7 +196,11 @@ def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_labe
         axes.legend(fontsize=7, loc="upper right")
     figure.autofmt_xdate()
     figure.tight_layout()
-    return _svg(figure)
+    return figure
+
+
+def _spans_years(points) -> bool:
+    return len({p.day.year for p in points}) > 1
 
 
 def _few_ticks():
