@@ -161,7 +161,7 @@ def test_the_deployment_limits_every_public_and_costly_endpoint_by_default():
                           "password_reset_per_email", "password_reset_per_client",
                           "booking_per_clinic", "booking_per_client", "booking_per_email",
                           "link_submit_per_link",
-                          "link_submit_per_client", "api_per_token"}
+                          "link_submit_per_client", "api_per_token", "desk_link_per_patient"}
     assert all(rates.values())
     assert deployed.RATELIMIT_USE_CACHE == "limits"
     assert deployed.CACHES["limits"]["BACKEND"] == "acuback.web.limits.LimitsCache"
