@@ -138,6 +138,7 @@ ACUBACK_RATE_LIMITS = {
     # The OAuth token endpoint (SMART apps): per app and per client address.
     "oauth_token_per_app": env_rate("ACUBACK_LIMIT_OAUTH_TOKEN_PER_APP", "60/m"),
     "oauth_token_per_client": env_rate("ACUBACK_LIMIT_OAUTH_TOKEN_PER_CLIENT", "120/m"),
+    "desk_link_per_patient": env_rate("ACUBACK_LIMIT_DESK_LINK_PER_PATIENT", "3/h"),
 }
 # Project rule: a slot asked for on the public booking page is held this long for the
 # link e-mailed to the address given (docs/security.md, "Online booking").

@@ -15,6 +15,8 @@ from acuback.web.api import api
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("visits/<id:appointment_pk>/send/<str:kind>/", web_views.visit_send_link,
+         name="visit_send_link"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/ping/", web_views.ping, name="ping"),

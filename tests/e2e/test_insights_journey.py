@@ -34,8 +34,9 @@ def test_the_admin_filters_the_dashboard_and_downloads_a_progress_report(world, 
 
     page.goto(f"/patients/{world.patient.pk}/clinical/")
     page.click("text=Progress report")
+    page.fill("#id_to_name", "Dr Jane Roe")  # the addressee, chosen when it is made
     with page.expect_download() as download:
-        page.click("text=PDF (A4)")
+        page.click("button:has-text('Make the PDF')")
     path = download.value.path()
     with open(path, "rb") as handle:
         assert handle.read(5) == b"%PDF-"

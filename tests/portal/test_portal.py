@@ -23,6 +23,10 @@ def bookable(world):
     world.type = AppointmentType.objects.create(clinic=world.clinic, name="Follow-up",
                                                 kind="follow_up", duration_minutes=45,
                                                 buffer_minutes=15)
+    # Someone new books a first visit; a patient of the clinic the others (issue #28 §7).
+    world.first_visit = AppointmentType.objects.create(
+        clinic=world.clinic, name="Initial assessment", kind="initial", duration_minutes=45,
+        buffer_minutes=15)
     world.lapsed = make_practitioner(world.clinic, expires_in_days=-1)
     for practitioner in (world.practitioner_record, world.lapsed):
         for weekday in range(7):
@@ -112,7 +116,8 @@ def test_a_past_date_is_refused_on_its_field(bookable, login):
 def test_cancelling_inside_the_notice_window_is_refused(world, login):
     soon = make_appointment(world, start=timezone.now() + timedelta(hours=5))
     client = login(world.patient_user)
-    response = client.post(reverse("portal_cancel", args=[soon.pk]), follow=True)
+    response = client.post(reverse("portal_cancel", args=[soon.pk]), {"confirm": "yes"},
+                           follow=True)
     assert "Online changes close 24 hours before" in response.content.decode()
     soon.refresh_from_db()
     assert soon.status == "booked"
@@ -120,12 +125,22 @@ def test_cancelling_inside_the_notice_window_is_refused(world, login):
 
 def test_cancelling_in_good_time_works(world, login):
     later = make_appointment(world, start=timezone.now() + timedelta(days=3))
-    login(world.patient_user).post(reverse("portal_cancel", args=[later.pk]))
+    login(world.patient_user).post(reverse("portal_cancel", args=[later.pk]), {"confirm": "yes"})
     later.refresh_from_db()
     assert later.status == "cancelled" and "patient online" in later.cancel_reason
 
 
-def test_moving_books_the_new_time_and_cancels_the_old(bookable, login):
+def test_cancelling_asks_first_and_a_post_without_the_answer_cancels_nothing(world, login):
+    later = make_appointment(world, start=timezone.now() + timedelta(days=3))
+    client = login(world.patient_user)
+    question = client.get(reverse("portal_cancel", args=[later.pk])).content.decode()
+    assert "Cancel this appointment?" in question and later.location.address_line1 in question
+    assert client.post(reverse("portal_cancel", args=[later.pk])).status_code == 200
+    later.refresh_from_db()
+    assert later.status == "booked"
+
+
+def test_moving_is_recorded_as_a_move_not_a_cancellation(bookable, login):
     old_start = datetime.combine(bookable.day, time(9), tzinfo=CHICAGO)
     old = make_appointment(bookable, start=old_start)
     client = login(bookable.patient_user)
@@ -134,8 +149,15 @@ def test_moving_books_the_new_time_and_cancels_the_old(bookable, login):
                            {"day": bookable.day.isoformat(), "start": new_start.isoformat()})
     assert response.status_code == 302
     old.refresh_from_db()
-    assert old.status == "cancelled"
-    assert Appointment.objects.get(status="booked").start == new_start
+    new = Appointment.objects.get(status="booked")
+    assert old.status == "moved" and old.moved_to == new and new.start == new_start
+    assert new.booked_via == "portal" and new.patient_confirmed_at is not None
+    assert response["Location"] == reverse("portal_appointment", args=[new.pk])
+    from acuback.audit.models import AuditEvent
+
+    move = AuditEvent.objects.get(action="appointment.move")
+    assert move.detail["from"] == old.pk and move.actor == bookable.patient_user
+    assert not AuditEvent.objects.filter(action="appointment.cancel").exists()
 
 
 def test_patients_see_only_their_own_appointments_and_record(world, login):
@@ -164,7 +186,7 @@ def test_a_patient_signs_and_withdraws_a_consent_online(world, login):
 
 def new_patient_data(bookable, **details):
     start = datetime.combine(bookable.day, time(10), tzinfo=CHICAGO).isoformat()
-    return {"location": bookable.location.pk, "type": bookable.type.pk,
+    return {"location": bookable.location.pk, "type": bookable.first_visit.pk,
             "day": bookable.day.isoformat(), "practitioner": bookable.practitioner_record.pk,
             "start": start, "given_name": "Nia", "family_name": "Obi",
             "date_of_birth": "1979-04-02", "email": "nia@example.com", "phone": "",
@@ -189,7 +211,7 @@ def test_a_new_patient_books_online_and_receives_the_intake_link(bookable, clien
     assert (patient.full_name, patient.portal_user.email) == ("Nia Obi", "nia@example.com")
     assert patient.episodes.get().onset_date.isoformat() == "2026-06-01"
     request_mail, booked_mail = mail.outbox
-    assert "/q/" in booked_mail.body and "Follow-up with" in booked_mail.body
+    assert "/q/" in booked_mail.body and "Initial assessment with" in booked_mail.body
 
 
 @pytest.mark.parametrize("field, value, message", [

@@ -53,7 +53,8 @@ def test_the_day_view_offers_move_and_the_form_moves_the_visit(booked, login):
     assert client.post(move_url, {"slot": target}).status_code == 302
     old = Appointment.objects.get(pk=booked.appointment.pk)
     new = Appointment.objects.exclude(pk=old.pk).get()
-    assert old.status == "cancelled" and old.cancel_reason.startswith("Moved to")
+    assert old.status == "moved" and old.cancel_reason.startswith("Moved to")
+    assert old.moved_to == new
     assert new.status == "booked" and new.start == at(booked, 10, 30)
     event = AuditEvent.objects.get(action="appointment.move")
     assert event.patient_id == booked.patient.pk and event.detail["from"] == old.pk

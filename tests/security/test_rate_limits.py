@@ -93,7 +93,7 @@ def test_new_patient_bookings_are_limited_per_client(bookable, client, limits): 
     assert client.post(url, new_patient_data(bookable, email="c9@example.com"),
                        REMOTE_ADDR="10.0.2.1").status_code != 429
     # looking for times is not counted
-    assert client.get(url, {"location": bookable.location.pk, "type": bookable.type.pk,
+    assert client.get(url, {"location": bookable.location.pk, "type": bookable.first_visit.pk,
                             "day": bookable.day.isoformat()}).status_code == 200
 
 
@@ -192,7 +192,8 @@ def test_the_deployment_limits_every_public_and_costly_endpoint_by_default():
                           "booking_per_clinic", "booking_per_client", "booking_per_email",
                           "link_submit_per_link",
                           "link_submit_per_client", "api_per_token",
-                          "oauth_token_per_app", "oauth_token_per_client"}
+                          "oauth_token_per_app", "oauth_token_per_client",
+                          "desk_link_per_patient"}
     assert all(rates.values())
     assert deployed.RATELIMIT_USE_CACHE == "limits"
     assert deployed.CACHES["limits"]["BACKEND"] == "acuback.web.limits.LimitsCache"

@@ -123,3 +123,28 @@ def lockout_of(username: str) -> Lockout:
         last=Max("attempt_time"))["last"]
     until = locked + settings.AXES_COOLOFF_TIME if locked else None
     return Lockout(totals["failures"] or 0, until if until and until > timezone.now() else None)
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """Who signs a letter, from the practitioner record: name and post-nominals, the
+    profession, and each credential in force that day (issue #28 §8)."""
+
+    name: str
+    profession: str
+    credentials: list[str]
+    npi: str
+
+
+def signature_block(practitioner: Practitioner, on: date) -> SignatureBlock:
+    current = [c for c in practitioner.credentials.all()
+               if c.status == "active" and (c.expires_on is None or c.expires_on >= on)
+               and (c.issued_on is None or c.issued_on <= on)]
+    titles = list(dict.fromkeys(c.title for c in current if c.title))
+    lines = [" ".join(part for part in (c.title, c.get_kind_display(), c.jurisdiction,
+                                        f"no. {c.number}" if c.number else "",
+                                        f"({c.issuer})") if part)
+             for c in current]
+    name = practitioner.display_name + (f", {', '.join(titles)}" if titles else "")
+    return SignatureBlock(name=name, profession=practitioner.get_profession_display(),
+                          credentials=lines, npi=practitioner.npi)

@@ -64,3 +64,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only.")
+
+    @property
+    def action_words(self) -> str:
+        from .actions import action_in_words
+
+        return action_in_words(self.action)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -131,10 +133,52 @@ def _cached_figures(clinic, chosen, episodes, active) -> dict:
     return {**figures, "figures_html": html, "figures_kept_for": kept}
 
 
+@dataclass(frozen=True)
+class Headline:
+    """One figure of the summary a clinic owner reads in a minute, with what it means
+    and what it is counted over (issue #28 §8)."""
+
+    label: str
+    figure: str
+    meaning: str
+
+
+def headlines(*, rates, ae_rates, active_count: int) -> list[Headline]:
+    """Four figures from those computed for the detail below: no query of its own."""
+    result = [Headline("Open episodes", str(active_count),
+                       f"{active_count} episode{'s' if active_count != 1 else ''} of care "
+                       "open now, the patients in treatment.")]
+    for rate in rates:
+        if rate.time_point != "review":
+            continue
+        what = "pain" if rate.measure == "nrs" else "function (Oswestry Disability Index)"
+        if not rate.n:
+            result.append(Headline(f"{rate.measure_label} at review", "—",
+                                   f"No episode has a baseline and a review score for "
+                                   f"{what} yet."))
+            continue
+        result.append(Headline(
+            f"{rate.measure_label} at review", f"{round(100 * rate.responders / rate.n)} %",
+            f"{rate.responders} of the {rate.n} episodes with a {what} score at baseline "
+            "and at review improved by at least the smallest change that matters to "
+            "patients (the MCID). Before and after, with no control group."))
+    events = sum(r.events for r in ae_rates)
+    per_1000 = [r.per_1000_sessions for r in ae_rates if r.per_1000_sessions is not None]
+    result.append(Headline(
+        "Adverse events", f"{sum(per_1000):.1f} per 1,000" if per_1000 else "—",
+        f"{events} adverse event{'s' if events != 1 else ''} of any severity recorded, "
+        "per 1,000 signed sessions; the published rates are below." if per_1000 else
+        "No signed session yet to count adverse events over."))
+    return result
+
+
 def _figures(clinic, episodes, active) -> dict:
     ae_rates = adverse_event_rates(clinic_ids=[clinic.pk])
+    rates = selectors.responder_rates(episodes)
+    active_count = active.count()
     html = render_to_string("insights/_figures.html", {
-        "rates": selectors.responder_rates(episodes),
+        "headlines": headlines(rates=rates, ae_rates=ae_rates, active_count=active_count),
+        "rates": rates,
         "breakdowns": selectors.breakdowns(episodes),
         "art": selectors.art_comparison(episodes),
         "cherkin": [(c, benchmark(f"cherkin_responders_{c.weeks}"))
@@ -149,7 +193,7 @@ def _figures(clinic, episodes, active) -> dict:
         "benchmarks": BENCHMARKS, "guidelines": GUIDELINES, "min_cohort": MIN_COHORT,
         "published": AE_RATES,
     })
-    return {"figures_computed_at": timezone.now(), "active_count": active.count(),
+    return {"figures_computed_at": timezone.now(), "active_count": active_count,
             "figures_html": str(html)}
 
 

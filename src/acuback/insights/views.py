@@ -8,12 +8,15 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from acuback.accounts import zones
+from acuback.accounts.selectors import signature_block
 from acuback.audit.services import audit_record
 from acuback.outcomes import selectors as outcome_selectors
 from acuback.outcomes.charts import episode_charts
 from acuback.patients.views import _get_episode
 from acuback.treatment.models import AdverseEvent, Session, SessionStatus
 from acuback.web.pdf import pdf_response, wants_pdf
+
+from .forms import RecipientForm
 
 
 @login_required
@@ -27,7 +30,19 @@ def episode_report(request: HttpRequest, pk: int, episode_pk: int, kind: str) ->
                     .select_related("practitioner").prefetch_related("insertions")
                     .order_by("session_date"))
     days = [s.session_date for s in sessions]
+    recipient = RecipientForm(request.GET or None)
+    if recipient.is_bound and not recipient.is_valid():
+        return render(request, "insights/episode_report.html", {
+            "patient": patient, "episode": episode, "kind": kind, "recipient": recipient,
+            "title": "Progress report", "refused": True}, status=400)
+    # Signed by the practitioner who makes it, else the one who saw the patient last.
+    signer = getattr(request.user, "practitioner", None) or \
+        (sessions[-1].practitioner if sessions else None)
     context = {
+        "recipient": recipient,
+        "to": recipient.cleaned_data if recipient.is_bound else {},
+        "signature": signature_block(signer, zones.today_at(patient.clinic))
+        if signer else None,
         "patient": patient, "episode": episode, "kind": kind, "progress": progress,
         "charts": episode_charts(episode, progress, days), "sessions": sessions,
         "events": AdverseEvent.objects.filter(patient=patient, session__episode=episode),

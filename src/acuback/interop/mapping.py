@@ -522,7 +522,9 @@ def consent(c) -> dict:
 
 
 APPOINTMENT_STATUS = {"booked": "booked", "checked_in": "arrived", "completed": "fulfilled",
-                      "cancelled": "cancelled", "no_show": "noshow"}
+                      "cancelled": "cancelled", "no_show": "noshow",
+                      # FHIR R4 has no "moved": the visit did not happen at this time.
+                      "moved": "cancelled"}
 
 
 def appointment(a) -> dict:

@@ -17,7 +17,7 @@ from acuback.web.charts import ChartPoint, trajectory_svg
 from . import selectors
 
 
-def series_chart(series: selectors.Series, session_days) -> str | None:
+def series_chart(series: selectors.Series, session_days, narrow: bool = False) -> str | None:
     instrument = instruments.get(series.instrument_id)
     scored = series.scored
     if not scored:
@@ -28,12 +28,14 @@ def series_chart(series: selectors.Series, session_days) -> str | None:
         title=instrument.name,
         points=[ChartPoint(timezone.localtime(r.submitted_at).date(), r.total) for r in scored],
         y_min=instrument.minimum, y_max=instrument.maximum, baseline=baseline, mcid_band=band,
-        session_days=session_days, y_label=instrument.unit or "score")
+        session_days=session_days, y_label=instrument.unit or "score", narrow=narrow)
 
 
 def episode_charts(episode, progress: selectors.Progress | None = None,
-                   session_days: list | None = None) -> list[tuple[selectors.Series, str | None]]:
+                   session_days: list | None = None, narrow: bool = False,
+                   ) -> list[tuple[selectors.Series, str | None]]:
+    """`narrow`: for a page read on a phone first (the patient's own progress)."""
     progress = progress or selectors.progress(episode)
     if session_days is None:
         session_days = [s.session_date for s in selectors.signed_sessions(episode)]
-    return [(s, series_chart(s, session_days)) for s in progress.series]
+    return [(s, series_chart(s, session_days, narrow)) for s in progress.series]

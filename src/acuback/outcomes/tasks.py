@@ -20,7 +20,9 @@ def charts_draw(episode_id: int) -> int:
 
     episode = EpisodeOfCare.objects.select_related("patient__clinic").get(pk=episode_id)
     with timezone.override(ZoneInfo(episode.patient.clinic.time_zone)):
-        return sum(1 for _, svg in episode_charts(episode) if svg)
+        # The staff pages' charts and the patient's phone-sized ones (portal progress).
+        return sum(1 for narrow in (False, True)
+                   for _, svg in episode_charts(episode, narrow=narrow) if svg)
 
 
 def charts_draw_later(episode_id: int) -> None:

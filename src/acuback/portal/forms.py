@@ -8,7 +8,7 @@ from django.utils import timezone
 from acuback.accounts import zones
 from acuback.accounts.models import Location
 from acuback.digits import AsciiDigitsMixin
-from acuback.scheduling.models import AppointmentType
+from acuback.scheduling.models import AppointmentKind, AppointmentType
 
 BOOKING_HORIZON_DAYS = 120
 
@@ -23,13 +23,17 @@ class BookingSearchForm(AsciiDigitsMixin, forms.Form):
                                   label="Appointment type")
     day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, clinic, **kwargs):
+    def __init__(self, *args, clinic, new_patient: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.fields["location"].queryset = Location.objects.filter(clinic=clinic,
                                                                    is_active=True)
-        self.fields["type"].queryset = AppointmentType.objects.filter(
-            clinic=clinic, is_active=True, bookable_online=True)
+        # Someone new books a first visit (an initial assessment); a patient of the
+        # clinic books the others (issue #28 §7).
+        types = AppointmentType.objects.filter(clinic=clinic, is_active=True,
+                                               bookable_online=True)
+        self.fields["type"].queryset = types.filter(kind=AppointmentKind.INITIAL) \
+            if new_patient else types.exclude(kind=AppointmentKind.INITIAL)
 
     def clean(self):
         cleaned = super().clean()

@@ -86,6 +86,37 @@ def own_patient(user) -> Patient | None:
         "clinic").first()
 
 
+# What a patient brings to a visit, on the confirmation page (project rule: what the
+# intake, the consent and billing ask for at the desk).
+WHAT_TO_BRING = (
+    "A photo ID.",
+    "Your insurance card, if your visit is billed to insurance.",
+    "A list of the medicines you take, with their doses (blood thinners especially).",
+    "Loose, comfortable clothing: your practitioner needs to reach your lower back "
+    "and legs.",
+)
+
+CALENDAR_SALT = "acuback.portal.calendar"
+CALENDAR_LINK_DAYS = 120  # a booked visit is at most the booking horizon ahead
+
+
+def calendar_token(appointment: Appointment) -> str:
+    """The add-to-calendar link of a booking confirmed without a log-in."""
+    return signing.dumps({"a": appointment.pk}, salt=CALENDAR_SALT)
+
+
+def calendar_appointment(token: str) -> Appointment:
+    try:
+        data = signing.loads(token, salt=CALENDAR_SALT, max_age=CALENDAR_LINK_DAYS * 86400)
+    except signing.BadSignature:
+        raise PortalError("This calendar link is not valid or has expired.") from None
+    appointment = Appointment.objects.select_related(
+        "location", "clinic", "type", "practitioner", "patient").filter(pk=data.get("a")).first()
+    if appointment is None:
+        raise PortalError("This calendar link is not valid or has expired.")
+    return appointment
+
+
 def can_change(appointment: Appointment, now=None) -> bool:
     now = now or timezone.now()
     notice = timedelta(hours=appointment.clinic.cancellation_notice_hours)
@@ -103,21 +134,14 @@ def patient_cancel(*, appointment: Appointment, request: HttpRequest) -> None:
 
 
 def patient_reschedule(*, appointment: Appointment, start, request: HttpRequest) -> Appointment:
-    """Book the new time first, then cancel the old one, in one transaction."""
+    """Move the visit to another time with the same practitioner: recorded as moved, as
+    the desk's move is (scheduling.services.appointment_move), and audited there."""
     if not can_change(appointment):
         raise PortalError("Online changes are closed for this appointment: please call "
                           "the clinic.")
-    with transaction.atomic():
-        new = scheduling_services.appointment_book(
-            patient=appointment.patient, practitioner=appointment.practitioner,
-            location=appointment.location, type=appointment.type, start=start, request=request,
-            booked_via=BookedVia.PORTAL, patient_confirmed=True)
-        scheduling_services.appointment_transition(
-            appointment=appointment, action="cancel", request=request,
-            reason="Moved by the patient online")
-        audit_record(request=request, action="portal.reschedule", patient=appointment.patient,
-                     target=new)
-    return new
+    return scheduling_services.appointment_move(
+        appointment=appointment, practitioner=appointment.practitioner, start=start,
+        request=request, booked_via=BookedVia.PORTAL, patient_confirmed=True)
 
 
 HOLD_SALT = "acuback.portal.hold"

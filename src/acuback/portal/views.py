@@ -11,8 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from acuback.accounts import zones
 from acuback.accounts.models import Practitioner
@@ -32,6 +33,7 @@ from acuback.scheduling.forms import parse_aware
 from acuback.scheduling.models import Appointment, BookedVia
 from acuback.web import limits
 from acuback.web.params import parse_date
+from acuback.web.pdf import pdf_response, wants_pdf
 
 from . import services
 from .forms import BookingSearchForm, MagicLinkForm
@@ -79,7 +81,7 @@ def portal_book(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
     audit_read(request, patient)
     data = request.POST if request.method == "POST" else (request.GET or None)
-    form = BookingSearchForm(data, clinic=patient.clinic)
+    form = BookingSearchForm(data, clinic=patient.clinic, new_patient=False)
     options, problem = [], None
     if data is not None and form.is_valid():
         c = form.cleaned_data
@@ -102,7 +104,7 @@ def portal_book(request: HttpRequest) -> HttpResponse:
                                  f"{zones.local_text(appointment.start, appointment.location)}"
                                  f" at {appointment.location.name}. "
                                  "A reminder will follow by e-mail.")
-                return redirect("home")
+                return redirect("portal_appointment", appointment_pk=appointment.pk)
         options = _options(patient.clinic, c)
     return render(request, "portal/book.html", {
         "form": form, "options": options, "problem": problem,
@@ -135,12 +137,68 @@ def _options(clinic, c):
     return result
 
 
+def _own_appointment(request: HttpRequest, appointment_pk: int) -> Appointment:
+    return get_object_or_404(Appointment.objects.filter(patient=_patient(request))
+                             .select_related("location", "clinic", "type", "practitioner",
+                                             "patient"), pk=appointment_pk)
+
+
+def _summary(appointment: Appointment) -> dict:
+    """What every page about one visit restates: when (on the location's clock, with its
+    zone), with whom, where (the address), and the clinic's phone."""
+    return {"appointment": appointment, "clinic": appointment.clinic,
+            "when": zones.local_text(appointment.start, appointment.location)}
+
+
 @login_required
-@require_POST
+def portal_appointment(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    """One of the patient's visits: the booking's confirmation, with what to bring and a
+    calendar file."""
+    appointment = _own_appointment(request, appointment_pk)
+    audit_record(request=request, action="portal.view_appointment",
+                 patient=appointment.patient, target=appointment)
+    return render(request, "portal/appointment.html", {
+        **_summary(appointment), "what_to_bring": services.WHAT_TO_BRING,
+        "calendar_url": reverse("portal_appointment_ics", args=[appointment.pk]),
+        "can_change": services.can_change(appointment)})
+
+
+@login_required
+def portal_appointment_ics(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _own_appointment(request, appointment_pk)
+    return _calendar_file(request, appointment)
+
+
+def public_calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The add-to-calendar link of the page that confirms a booking without a log-in."""
+    try:
+        appointment = services.calendar_appointment(token)
+    except services.PortalError as exc:
+        return render(request, "outcomes/link_error.html", {"message": str(exc)}, status=400)
+    return _calendar_file(request, appointment)
+
+
+def _calendar_file(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    from acuback.scheduling.notifications import appointment_ics
+
+    audit_record(request=request, action="portal.appointment_calendar",
+                 patient=appointment.patient, target=appointment)
+    response = HttpResponse(appointment_ics(appointment),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def portal_cancel(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    """Asks first: the page restates the visit, and only its button cancels."""
     patient = _patient(request)
-    appointment = get_object_or_404(Appointment.objects.filter(patient=patient),
-                                    pk=appointment_pk)
+    appointment = _own_appointment(request, appointment_pk)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        audit_read(request, patient)
+        return render(request, "portal/cancel.html", {
+            **_summary(appointment), "can_change": services.can_change(appointment)})
     try:
         services.patient_cancel(appointment=appointment, request=request)
     except (services.PortalError, scheduling_services.BookingRefused) as exc:
@@ -168,26 +226,27 @@ def portal_reschedule(request: HttpRequest, appointment_pk: int) -> HttpResponse
         try:
             if start is None:
                 raise services.PortalError("Choose a time from the list.")
-            services.patient_reschedule(appointment=appointment, start=start, request=request)
+            moved = services.patient_reschedule(appointment=appointment, start=start,
+                                                request=request)
         except (services.PortalError, scheduling_services.BookingRefused) as exc:
             problem = str(exc)
         else:
             messages.success(request, "Your appointment is moved.")
-            return redirect("home")
+            return redirect("portal_appointment", appointment_pk=moved.pk)
     if day is not None and day >= zones.today_at(appointment.location):
         free = scheduling_selectors.slot_choices(scheduling_selectors.free_slots(
             appointment.practitioner, appointment.location, appointment.type, day),
             appointment.location)
     return render(request, "portal/reschedule.html", {
-        "appointment": appointment, "day": day, "free": free, "problem": problem,
-        "when": zones.local_text(appointment.start, appointment.location),
+        **_summary(appointment), "day": day, "free": free, "problem": problem,
         "can_change": services.can_change(appointment)}, status=400 if problem else 200)
 
 
 @login_required
 def portal_progress(request: HttpRequest) -> HttpResponse:
     patient = _patient(request)
-    episodes = [(o.episode, o.progress, episode_charts(o.episode, o.progress, o.session_days))
+    episodes = [(o.episode, o.progress, episode_charts(o.episode, o.progress, o.session_days,
+                                                       narrow=True))
                 for o in outcome_selectors.patient_outcomes(patient, timezone.localdate())]
     audit_record(request=request, action="portal.view_progress", patient=patient)
     return render(request, "portal/progress.html", {"patient": patient, "episodes": episodes})
@@ -226,14 +285,19 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
 def portal_record(request: HttpRequest) -> HttpResponse:
     """The patient's own record, readable and printable; a FHIR copy is one link away."""
     patient = _patient(request)
-    audit_record(request=request, action="portal.download_record", patient=patient)
-    return render(request, "portal/record.html", {
+    audit_record(request=request, action="portal.download_record", patient=patient,
+                 detail={"pdf": wants_pdf(request)})
+    context = {
         "patient": patient, "consents": consent_history(patient=patient),
         "appointments": patient.appointments.select_related("practitioner", "location",
                                                             "type"),
         "episodes": patient.episodes.prefetch_related("sessions__insertions",
                                                       "responses", "screenings"),
-        "generated": timezone.now()})
+        "generated": timezone.now()}
+    if wants_pdf(request):  # "Download my record" (issue #28 §7)
+        return pdf_response(request, "portal/record.html", context,
+                            f"record-{patient.mrn}-{zones.today_at(patient.clinic)}.pdf")
+    return render(request, "portal/record.html", context)
 
 
 @login_required
@@ -288,7 +352,7 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     # dates they give (the middleware resets the zone after the request).
     timezone.activate(zones.zone_of(clinic))
     data = request.POST if request.method == "POST" else (request.GET or None)
-    search = BookingSearchForm(data, clinic=clinic)
+    search = BookingSearchForm(data, clinic=clinic, new_patient=True)
     details = NewPatientForm(request.POST if request.method == "POST" else None)
     options, problem, chosen = [], None, None
     if data is not None and search.is_valid():
@@ -319,7 +383,9 @@ def public_book(request: HttpRequest, clinic_slug: str) -> HttpResponse:
                 # The same page, hold and e-mail whether or not the address is known: the
                 # link in the e-mail books (issue #25).
                 return render(request, "portal/booking_requested.html", {
-                    "clinic": clinic, "minutes": settings.ACUBACK_BOOKING_HOLD_MINUTES})
+                    "clinic": clinic, "minutes": settings.ACUBACK_BOOKING_HOLD_MINUTES,
+                    "practitioner": chosen[0], "location": c["location"], "type": c["type"],
+                    "when": zones.local_text(start, c["location"])})
         if chosen is None or problem:
             options = _options(clinic, c)
     chosen_start = parse_aware(chosen[1]) if chosen else None
@@ -343,8 +409,9 @@ def public_book_confirm(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             appointment = services.booking_confirm(token=token, request=request)
             return render(request, "portal/booking_confirmed.html", {
-                "appointment": appointment, "clinic": appointment.clinic,
-                "when": zones.local_text(appointment.start, appointment.location)})
+                **_summary(appointment), "what_to_bring": services.WHAT_TO_BRING,
+                "calendar_url": reverse("public_calendar_ics",
+                                        args=[services.calendar_token(appointment)])})
     except services.PortalError as exc:
         return render(request, "portal/booking_confirm.html", {"problem": str(exc)},
                       status=400)

@@ -30,6 +30,11 @@ _RESOLVES = {
     "re-evaluation questionnaires": ("Questionnaires", "patient_outcomes", "outcome.enter"),
 }
 _CHART = ("Chart", "patient_chart", "patient.view")  # coverage flags
+# Needs the patient can answer from home: the list offers to e-mail the link
+# (web.desk_links), to whoever may send links (issue #28 §3).
+SENDS = {"intake screening": "intake", "baseline questionnaires": "questionnaires",
+         "re-evaluation questionnaires": "questionnaires"}
+_SEND = "outcome.send_link"
 _ALERT = ("Record the follow-up", "patient_outcomes", "outcome.alert.acknowledge")
 
 
@@ -38,6 +43,12 @@ class DayVisit:
     entry: selectors.CalendarEntry
     needs: list[tuple[str, str, str]] = field(default_factory=list)  # what, action, link
     alert: bool = False
+    sends: dict[str, str] = field(default_factory=dict)  # what -> the URL that e-mails it
+
+    @property
+    def need_rows(self) -> list[tuple[str, str, str, str]]:
+        """(what, action, link, send URL or "") for the template."""
+        return [(*need, self.sends.get(need[0], "")) for need in self.needs]
 
 
 def _need(what: str, resolves: tuple[str, str, str], patient_id: int,
@@ -62,6 +73,8 @@ def todays_visits(*, clinic, user, practitioner=None, on: date | None = None
     links to its page only when `user` may open it there."""
     may = {p for _, _, p in (*_RESOLVES.values(), _CHART, _ALERT)
            if policy.can(user, p, clinic)}
+    if policy.can(user, _SEND, clinic):
+        may.add(_SEND)
     tz = zones.zone_of(clinic)
     day = on or zones.today_at(clinic)
     entries = [e for e in selectors.day_calendar(clinic_id=clinic.pk, location=None,
@@ -73,6 +86,9 @@ def todays_visits(*, clinic, user, practitioner=None, on: date | None = None
     visits = []
     for e in entries:
         visit = DayVisit(e, _needs(e, may), e.patient_id in alerted)
+        if _SEND in may:
+            visit.sends = {what: reverse("visit_send_link", args=[e.pk, SENDS[what]])
+                           for what in e.due if what in SENDS}
         if visit.alert:
             visit.needs.insert(0, _need("open safety alert", _ALERT, e.patient_id, may))
         visits.append(visit)

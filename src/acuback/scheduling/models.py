@@ -121,6 +121,8 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
+    # Moved to another time or practitioner (moved_to): not a cancellation (issue #28 §7).
+    MOVED = "moved", "Moved"
 
 
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN,
@@ -158,6 +160,9 @@ class Appointment(models.Model):
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices,
                               default=AppointmentStatus.BOOKED)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    moved_to = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="moved_from",
+                                    help_text="The appointment this one was moved to.")
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="+")
     # Who booked, who checked the visit in, and whether the patient confirmed it from the

@@ -156,12 +156,16 @@ def _refuse_patient_conflict(patient: Patient, start: datetime, end: datetime) -
 
 
 def appointment_move(*, appointment: Appointment, practitioner: Practitioner, start: datetime,
-                     request: HttpRequest, location: Location | None = None) -> Appointment:
-    """Move a booked visit (staff) to another time or practitioner at its location, with
-    every check of a booking (past, clearance that day, availability, taken, the patient's
-    own other visits; ``location``, when the caller names one, must be its own), or refuse
-    with the reason and leave it as it was. The old row is cancelled as moved and a new
-    one booked, in one transaction (a visit's history is kept, not rewritten)."""
+                     request: HttpRequest, location: Location | None = None,
+                     booked_via: str = BookedVia.DESK,
+                     patient_confirmed: bool = False) -> Appointment:
+    """Move a booked visit (staff, or the patient online with `booked_via` PORTAL) to
+    another time or practitioner at its location, with every check of a booking (past,
+    clearance that day, availability, taken, the patient's own other visits;
+    ``location``, when the caller names one, must be its own), or refuse with the reason
+    and leave it as it was. The old row becomes MOVED, pointing at the new one
+    (moved_to), in one transaction: a visit's history is kept, not rewritten, and a move
+    is not counted as a cancellation."""
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingRefused(f"This appointment is {appointment.get_status_display()}: "
                              "only a booked visit can be moved.")
@@ -170,15 +174,17 @@ def appointment_move(*, appointment: Appointment, practitioner: Practitioner, st
         raise BookingRefused(f"A visit stays at {where.name} when it is moved: cancel it and "
                              f"book a new one at {location.name}.")
     with transaction.atomic():
-        if not Appointment.objects.filter(pk=appointment.pk,
-                                          status=AppointmentStatus.BOOKED).update(
-                status=AppointmentStatus.CANCELLED, updated_at=timezone.now(),
-                cancel_reason=f"Moved to {zones.local_text(start, where)} with "
-                              f"{practitioner.display_name}"):
+        old = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED)
+        # Its slot is given up first, so a move within the same hour fits.
+        if not old.update(status=AppointmentStatus.MOVED, updated_at=timezone.now(),
+                          cancel_reason=f"Moved to {zones.local_text(start, where)} with "
+                                        f"{practitioner.display_name}"):
             raise BookingRefused("This appointment has just been changed: look again.")
         moved = appointment_book(patient=appointment.patient, practitioner=practitioner,
                                  location=where, type=appointment.type, start=start,
-                                 request=request)  # refuses: all of this rolls back
+                                 request=request, booked_via=booked_via,
+                                 patient_confirmed=patient_confirmed)  # refuses: rolls back
+        Appointment.objects.filter(pk=appointment.pk).update(moved_to=moved)
         audit_record(request=request, action="appointment.move", patient=appointment.patient,
                      target=moved, detail={"from": appointment.pk,
                                            "from_start": appointment.start.isoformat(),

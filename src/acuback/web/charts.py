@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -33,12 +33,15 @@ class ChartPoint:
 
 def trajectory_svg(*, title: str, points: list[ChartPoint], y_min: float, y_max: float,
                    baseline: float | None, mcid_band: tuple[float, float] | None,
-                   session_days: list[date], y_label: str) -> str:
-    """An SVG line chart; the same data always gives the same file (cached)."""
+                   session_days: list[date], y_label: str, narrow: bool = False) -> str:
+    """An SVG line chart; the same data always gives the same file (cached). `narrow`:
+    drawn for a phone's width, so its text is read at its own size, not shrunk."""
     key = [title, [(p.day.isoformat(), p.value) for p in points], y_min, y_max, baseline,
            mcid_band, [d.isoformat() for d in session_days], y_label]
+    if narrow:
+        key.append("narrow")
     return _cached(key, lambda: _draw(title, points, y_min, y_max, baseline, mcid_band,
-                                      session_days, y_label))
+                                      session_days, y_label, narrow))
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def comparison_svg(*, title: str, series: list[Series], x_label: str, y_label: s
 
 
 # Part of every cache key: bump it when the drawing code changes, so old files are not served.
-DRAWING_VERSION = 2
+DRAWING_VERSION = 4
 
 
 def _cache_dir():
@@ -102,13 +105,18 @@ def prune(*, older_than_days: float = 30) -> int:
     return removed
 
 
-def _figure(height: float = 2.6):
+# A narrow chart is about as wide, in points, as a phone's screen in CSS pixels, so its
+# text keeps about its size there (issue #28 §5: 7-point text shrank to 5 px at 390 px).
+NARROW_WIDTH_INCHES = 3.6
+
+
+def _figure(height: float = 2.6, width: float = 6):
     import matplotlib
 
     matplotlib.use("svg")
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(6, height), dpi=100)
+    return Figure(figsize=(width, height), dpi=100)
 
 
 def _svg(figure) -> str:
@@ -143,11 +151,23 @@ def _draw_comparison(title, series, x_label, y_label) -> str:
     return _svg(figure)
 
 
-def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label) -> str:
-    figure = _figure()
+def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label,
+          narrow: bool = False) -> str:
+    return _svg(trajectory_figure(title, points, y_min, y_max, baseline, mcid_band,
+                                  session_days, y_label, narrow))
+
+
+def trajectory_figure(title, points, y_min, y_max, baseline, mcid_band, session_days, y_label,
+                      narrow: bool = False):
+    """The matplotlib figure of trajectory_svg (the tests measure its labels)."""
+    from matplotlib.dates import DateFormatter
+
+    figure = _figure(3.4, NARROW_WIDTH_INCHES) if narrow else _figure()
     axes = figure.add_subplot()
     if mcid_band is not None:
-        axes.axhspan(*mcid_band, color="#e3f3e8", label="change smaller than the MCID")
+        # The narrow chart is the patient's: the same band in plain words.
+        axes.axhspan(*mcid_band, color="#e3f3e8", label="a change too small to matter"
+                     if narrow else "change smaller than the MCID")
     if baseline is not None:
         axes.axhline(baseline, color="#5b6876", linestyle="--", linewidth=1, label="baseline")
     for day in session_days:
@@ -157,11 +177,36 @@ def _draw(title, points, y_min, y_max, baseline, mcid_band, session_days, y_labe
                   color="#1f6f8b", linewidth=2, label=title)
     axes.set_ylim(y_min, y_max)
     axes.set_ylabel(y_label)
-    axes.set_title(title, fontsize=10)
-    axes.legend(fontsize=7, loc="upper right")
+    # Short dates, a few of them: full ISO dates every fortnight overlapped one another
+    # once rotated (issue #28 §8, tests/web/test_chart_labels.py).
+    axes.xaxis.set_major_formatter(DateFormatter("%-d %b %Y" if _spans_years(points)
+                                                 else "%-d %b"))
+    axes.xaxis.set_major_locator(_few_ticks())
+    days = [p.day for p in points]
+    if days and (max(days) - min(days)).days < 7:  # one answer: whole days around it
+        axes.set_xlim(min(days) - timedelta(days=7), max(days) + timedelta(days=7))
+    if narrow:
+        axes.set_title(title, fontsize=11)
+        axes.tick_params(labelsize=10)
+        # Below the plot, a line each: no entry covers a point or another entry.
+        axes.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=1,
+                    frameon=False)
+    else:
+        axes.set_title(title, fontsize=10)
+        axes.legend(fontsize=7, loc="upper right")
     figure.autofmt_xdate()
     figure.tight_layout()
-    return _svg(figure)
+    return figure
+
+
+def _spans_years(points) -> bool:
+    return len({p.day.year for p in points}) > 1
+
+
+def _few_ticks():
+    from matplotlib.dates import AutoDateLocator
+
+    return AutoDateLocator(minticks=2, maxticks=4)
 
 
 def warm() -> None:

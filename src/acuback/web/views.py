@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from acuback.accounts import policy
 from acuback.accounts.models import Practitioner, Role
@@ -126,3 +129,27 @@ def home(request: HttpRequest) -> HttpResponse:
         context["intake_waiting"] = patient.episodes.exclude(status="discharged").exclude(
             screenings__status="signed").exists()
     return render(request, "web/home_patient.html", context)
+
+
+@login_required
+@require_POST
+def visit_send_link(request: HttpRequest, appointment_pk: int, kind: str) -> HttpResponse:
+    """"Send the link" beside a need on the arrivals list (issue #28 §3): e-mailed to the
+    address on the record, rate-limited per patient, the result said on the home page."""
+    from acuback.outcomes.services import OutcomeError
+    from acuback.scheduling.models import Appointment
+    from acuback.web import desk_links, limits
+
+    appointment = get_object_or_404(Appointment.objects.visible_to(request.user)
+                                     .select_related("patient__clinic", "location", "clinic"),
+                                     pk=appointment_pk)
+    policy.require(request.user, "outcome.send_link", appointment.clinic)
+    wait = limits.retry_after(request, ("desk_link_per_patient", str(appointment.patient_id)))
+    if wait is not None:
+        return limits.too_many_page(request, wait)
+    try:
+        messages.success(request, desk_links.link_send_for_visit(
+            appointment=appointment, kind=kind, request=request))
+    except (desk_links.NotSent, OutcomeError) as exc:
+        messages.error(request, f"Not sent: {exc}")
+    return redirect(reverse("home") + "#arrivals")
