@@ -194,7 +194,8 @@ def claim_rebuild(*, claim: Claim, request: HttpRequest) -> Claim:
     """Build a draft or ready claim again from the record (after the missing data was
     added). A sent claim never changes."""
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("plan__payer").get(pk=claim.pk)
+        claim = Claim.objects.select_for_update(of=("self",)).select_related(
+            "plan__payer").get(pk=claim.pk)
         if claim.status not in OPEN:
             raise ValidationError({"claim": f"{claim.number} was sent: it never changes. "
                                    "Correct it with a replacement claim."})
@@ -289,7 +290,9 @@ def batch_submit(*, clinic: Clinic, claim_ids: list[int], request: HttpRequest) 
         raise ValidationError({"claims": "Choose at least one ready claim to send."})
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()  # one batch at a time
-        claims = list(Claim.objects.select_for_update().filter(clinic=clinic, pk__in=claim_ids)
+        # Only the claims are locked: PostgreSQL locks no row of a nullable outer join.
+        claims = list(Claim.objects.select_for_update(of=("self",))
+                      .filter(clinic=clinic, pk__in=claim_ids)
                       .select_related("patient", "plan__payer", "replaces", "clinic")
                       .prefetch_related("lines").order_by("pk"))
         if len(claims) != len(set(claim_ids)):
@@ -382,7 +385,7 @@ def remittance_import(*, clinic: Clinic, content: str, request: HttpRequest) -> 
 
 def _post(remittance: Remittance, item: x12.ClaimPaid, clinic: Clinic,
           request: HttpRequest) -> None:
-    claim = (Claim.objects.select_for_update().select_related("patient")
+    claim = (Claim.objects.select_for_update(of=("self",)).select_related("patient")
              .filter(clinic=clinic, pk=_claim_pk(item.number)).first())
     reason = ""
     if claim is None:
