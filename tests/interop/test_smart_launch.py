@@ -106,9 +106,9 @@ def test_a_user_scope_sees_what_the_user_sees_with_the_care_rule_unchanged(
     assert "patient" not in token
     status, bundle = fhir_get(client, "Patient", token["access_token"])
     assert status == 200 and bundle["total"] == 2
-    # Front desk sees no clinical record through an app either.
-    status, bundle = fhir_get(client, "Observation", token["access_token"])
-    assert status == 200 and bundle["total"] == 0
+    # Front desk sees no clinical record through an app either: refused, as without one.
+    status, _ = fhir_get(client, "Observation", token["access_token"])
+    assert status == 403
 
 
 def test_pkce_with_s256_is_required(client, login, record):

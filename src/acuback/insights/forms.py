@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from acuback.digits import AsciiDigitsMixin
 
-class RecipientForm(forms.Form):
+
+class RecipientForm(AsciiDigitsMixin, forms.Form):
     to_name = forms.CharField(label="Addressee", max_length=120, required=False,
                               help_text="e.g. Dr Jane Roe, the referring physician.")
     to_organisation = forms.CharField(label="Practice or payer", max_length=160,

@@ -263,6 +263,8 @@ def _require_kind(request: HttpRequest, caller, kind) -> None:
     about a patient's record (issue #30: search answered an empty bundle, read 404)."""
     if kind.name not in CLINICAL_KINDS:
         return
+    if caller.smart is not None and caller.smart.own_record:
+        return  # a patient's own app: their record as the portal shows it (Caller.kind_for)
     clinics = clinic_ids_with(caller.user, "patient.view_clinical")
     if caller.clinic_id is None and clinics or caller.clinic_id in clinics:
         return
