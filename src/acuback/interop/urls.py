@@ -15,6 +15,7 @@ urlpatterns = [
     path("Patient/$export", views.patient_export_kickoff, name="fhir_patient_export"),
     path("Group/<str:pk>/$export", views.group_export_kickoff, name="fhir_group_export"),
     path("Patient/<str:pk>/$everything", views.patient_everything, name="fhir_everything"),
+    path("<str:resource_type>/_search", views.search_post, name="fhir_search_post"),
     path("<str:resource_type>/<str:pk>", views.read, name="fhir_read"),
     path("<str:resource_type>", views.search_type, name="fhir_search"),
     path("", views.transaction, name="fhir_transaction"),
