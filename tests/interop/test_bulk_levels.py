@@ -144,7 +144,7 @@ def test_the_capability_statement_declares_the_three_export_levels(client):
     group = by_type["Group"]
     assert [o["definition"] for o in group["operation"]] == [base + "group-export"]
     assert "practitioner" in group["documentation"]
-    assert "interaction" not in group  # a Group is not read or searched here
+    assert group["interaction"] == [{"code": "read"}] and "searchParam" not in group
 
 
 def test_since_is_honoured_for_every_type(record, fhir, make_token, immediate_tasks):

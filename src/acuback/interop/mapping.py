@@ -38,7 +38,8 @@ EXT = f"{NS}/StructureDefinition"
 
 RESOURCE_TYPES = ("Patient", "Practitioner", "PractitionerRole", "Organization", "Location",
                   "Condition", "Encounter", "Procedure", "Observation",
-                  "QuestionnaireResponse", "AdverseEvent", "Consent", "Appointment", "Coverage")
+                  "QuestionnaireResponse", "AdverseEvent", "Consent", "Appointment", "Coverage",
+                  "Group")
 
 
 def load_models() -> None:
@@ -373,6 +374,18 @@ def practitioner_role(pr, cleared_location_ids) -> dict:
                                     pr.get_profession_display())]}],
         # Where the practitioner is cleared to needle today (a current licence there).
         "location": [ref("Location", pk) for pk in cleared_location_ids],
+    })
+
+
+def group(pr, member_ids) -> dict:
+    """A practitioner's patients (Group/{practitioner id}, as Group/[id]/$export reads
+    it): the members given are those the caller may see."""
+    return _resource({
+        "resourceType": "Group", "id": str(pr.pk), "type": "person", "actual": True,
+        "name": f"Patients of {pr.display_name}",
+        "managingEntity": ref("Practitioner", pr.pk, pr.display_name),
+        "quantity": len(member_ids),
+        "member": [{"entity": ref("Patient", pk)} for pk in member_ids],
     })
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
          name="fhir_search_parameter"),
     path("Patient/$export", views.patient_export_kickoff, name="fhir_patient_export"),
     path("Group/<str:pk>/$export", views.group_export_kickoff, name="fhir_group_export"),
+    path("Group/<str:pk>", views.group_read, name="fhir_group_read"),
     path("Patient/<str:pk>/$everything", views.patient_everything, name="fhir_everything"),
     path("<str:resource_type>/_search", views.search_post, name="fhir_search_post"),
     path("<str:resource_type>/<str:pk>", views.read, name="fhir_read"),

@@ -117,7 +117,8 @@ def _kind(resource_type: str):
 
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 GROUP_DOC = ("Group/{id} is practitioner {id}'s patients: those with a session or an "
-             "appointment with the practitioner (Group/[id]/$export)")
+             "appointment with the practitioner (Group/[id]/$export); a read lists the "
+             "members the caller may see; Groups are not searched")
 
 
 @csrf_exempt
@@ -149,8 +150,10 @@ def metadata(request: HttpRequest) -> HttpResponse:
                 {"name": "export", "definition": f"{BULK_DATA}/patient-export",
                  "documentation": "every patient of the clinic and their records"}]
         resources.append(entry)
-    # Group is not read or searched: it names a practitioner's patients for $export only.
-    resources.append({"type": "Group", "documentation": GROUP_DOC, "operation": [
+    # Group is read (not searched): a practitioner's patients, as $export reads it.
+    resources.append({"type": "Group", "documentation": GROUP_DOC,
+                      "interaction": [{"code": "read"}], "versioning": "versioned",
+                      "readHistory": False, "conditionalRead": "not-match", "operation": [
         {"name": "export", "definition": f"{BULK_DATA}/group-export", "documentation":
          GROUP_DOC}]})
     statement = {
@@ -385,6 +388,32 @@ def _etag_matches(header: str, version: str) -> bool:
     """If-None-Match (RFC 9110): '*' or a list of entity tags, compared weakly."""
     tags = [t.strip() for t in header.split(",") if t.strip()]
     return "*" in tags or any(t.removeprefix("W/") == f'"{version}"' for t in tags)
+
+
+@fhir_api("GET")
+def group_read(request: HttpRequest, caller, pk: str) -> HttpResponse:
+    """GET Group/[id]: practitioner [id]'s patients (as its $export), listing the members
+    the caller may see."""
+    caller.require(Scope.READ)
+    _only_format(request, "read")
+    number = row_id(pk)
+    practitioner = KINDS["Practitioner"].scoped(caller.user, caller.clinic_id).filter(
+        pk=number).first() if number else None
+    if practitioner is None:
+        audit_refusal_of(request, "security.not_found", rows=Practitioner.objects.all(),
+                         clinic_path="clinic_id", pk=number)
+        return outcome(404, "not-found", f"Group/{pk} is not known here (a Group is a "
+                                         "practitioner's patients: Group/{practitioner id})")
+    members = list(KINDS["Patient"].scoped(caller.user, caller.clinic_id)
+                   .filter(services.in_group("pk", practitioner.pk))
+                   .values_list("pk", flat=True))
+    audit_record(request=request, action="fhir.read", clinic=caller.clinic_id,
+                 target=f"Group:{practitioner.pk}",
+                 detail={"members": len(members), "patients": members[:100]})
+    # The membership changes with sessions and appointments, not with one row: the
+    # version is the digest of what is sent, and there is no lastUpdated.
+    return _versioned_response(request, mapping.versioned(
+        mapping.group(practitioner, members), None))
 
 
 @fhir_api("GET")
