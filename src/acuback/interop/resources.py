@@ -330,7 +330,7 @@ def includes(kind: Kind, options: Options) -> list[Include]:
     found = []
     for value in options.include:
         source, param, _ = _parse_include("_include", value)
-        if source is not kind:
+        if source.name != kind.name:  # by name: a SMART launch narrows `kind` (a copy)
             raise SearchError(f"_include={value!r}: the source type must be the type "
                               f"searched ({kind.name}); _include:iterate is not supported")
         found.append(Include(value, source, param, KINDS[param.target[0]], reverse=False))
