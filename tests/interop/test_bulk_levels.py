@@ -144,18 +144,31 @@ def test_the_capability_statement_declares_the_three_export_levels(client):
     group = by_type["Group"]
     assert [o["definition"] for o in group["operation"]] == [base + "group-export"]
     assert "practitioner" in group["documentation"]
-    assert "interaction" not in group  # a Group is not read or searched here
+    assert group["interaction"] == [{"code": "read"}] and "searchParam" not in group
 
 
-def test_since_says_which_types_are_sent_whole_for_want_of_a_change_time(
-        record, fhir, make_token, immediate_tasks):
+def test_since_is_honoured_for_every_type(record, fhir, make_token, immediate_tasks):
+    """Every exported type keeps when it last changed (Practitioner, PractitionerRole,
+    Organization, Location and Coverage used to be sent whole, with a warning)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     token = make_token(record.admin, record.clinic, scopes=(Scope.EXPORT,))
-    status, body, _ = fhir("GET", "$export?_since=2999-01-01T00:00:00Z", token, **ASYNC)
+    status, body, response = fhir("GET", "$export?_since=2999-01-01T00:00:00Z", token, **ASYNC)
     assert status == 202
-    warning = next(i["diagnostics"] for i in body["issue"] if i["severity"] == "warning")
-    assert "Practitioner" in warning and "Coverage" in warning and "Patient," not in warning
-    assert {o["type"] for o in BulkExport.objects.get().output} == {
-        "Practitioner", "PractitionerRole", "Organization", "Location", "Coverage"}
+    assert not [i for i in body["issue"] if i["severity"] == "warning"]
+    assert BulkExport.objects.get().output == []
+    since = timezone.now()
+    record.location.name = "Renamed"
+    record.location.save()
+    record.plan.copay = 20
+    record.plan.save()
+    query = f"$export?_since={(since - timedelta(microseconds=1)).isoformat()}"
+    status, body, response = fhir("GET", query.replace("+00:00", "Z"), token, **ASYNC)
+    lines = _lines(fhir, token, _manifest(fhir, token, response))
+    assert {t: [r["id"] for r in rs] for t, rs in lines.items()} == {
+        "Location": [str(record.location.pk)], "Coverage": [str(record.plan.pk)]}
 
 
 @pytest.mark.parametrize("path", ["Patient/$export", "GROUP"])

@@ -80,6 +80,31 @@ def test_a_condition_element_that_is_not_kept_is_named_in_a_warning(record, fhir
     fhir("GET", body["entry"][1]["response"]["location"], writer)  # still readable
 
 
+@pytest.mark.parametrize("element, value, named", [
+    ("onsetPeriod", {"start": "2024-01-02"}, "onsetPeriod"),
+    ("abatementPeriod", {"start": "2025-01"}, "abatementPeriod"),
+    ("abatementPeriod", {"end": "2025-03-04"}, "abatementPeriod"),
+])
+def test_a_period_sent_back_as_a_date_time_is_named_in_a_warning(record, fhir, writer,
+                                                                  element, value, named):
+    """A Period is kept as one date and sent back as onsetDateTime/abatementDateTime (an
+    episode keeps an onset day and a discharge day, not periods): the client is told so,
+    naming the element, rather than reading back another element than it sent (#30)."""
+    condition = condition_resource()
+    if element == "onsetPeriod":
+        del condition["onsetDateTime"]
+    else:
+        condition["clinicalStatus"] = {"coding": [{"code": "resolved"}]}
+    condition[element] = value
+    status, body, _ = _import(fhir, writer, patient_resource(), condition)
+    assert status == 200, body
+    said = warnings_of(body, 1)
+    sent_as = named.replace("Period", "DateTime")
+    assert named in said and sent_as in said, said
+    sent = fhir("GET", body["entry"][1]["response"]["location"], writer)[1]
+    assert sent[sent_as] == next(iter(value.values())) and named not in sent
+
+
 @pytest.mark.parametrize("overrides, named", [
     ({"name": [{"family": "Quinn", "given": ["Rosa", "Maria"]}]}, "Maria"),
     ({"gender": "other"}, "gender"),

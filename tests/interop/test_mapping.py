@@ -22,6 +22,8 @@ def test_every_kind_of_resource_validates(record):
         for row in rows:
             resource = kind.to_fhir(row)  # validates, or raises InvalidResource
             produced.setdefault(kind.name, resource)
+    # A Group is read on its own (a practitioner's patients), not through a Kind.
+    produced["Group"] = mapping.group(record.practitioner_record, [record.patient.pk])
     assert set(produced) == set(mapping.RESOURCE_TYPES)
 
 

@@ -144,10 +144,10 @@ def test_following_next_links_always_ends(record, fhir, token, count, offset):
 
 
 @pytest.mark.parametrize("query", [
-    "Patient?_sort=family", "Patient?_include=Patient:organization", "Patient?_elements=name",
-    "Patient?_summary=true", "Patient?_total=exactish", "Patient?_count:exact=3",
-    "Patient?_count=3&_count=4", "Patient?_revinclude=Condition:subject",
-    "Patient?_lastUpdated=ge2026-01-01", "Patient?_has:Condition:subject:code=M54.50",
+    "Patient?_sort=family", "Patient?_include=Patient:organization", "Patient?_elements=nickname",
+    "Patient?_summary=text", "Patient?_total=exactish", "Patient?_count:exact=3",
+    "Patient?_count=3&_count=4", "Patient?_revinclude=Condition:asserter",
+    "Patient?_lastUpdated=ap2026-01-01", "Patient?_has:Condition:subject:code=M54.50",
     "Condition?subject.name=Archer", "Condition?subject:Patient.name=Archer",
     "Patient?family=", "Patient?family=Arch,", "Condition?code=http://hl7.org/fhir/sid/icd-10-cm|",
     "Encounter?date=ap2026-01-01", "Patient?_pretty=true", "Patient?_format=xml"])
@@ -207,6 +207,19 @@ def test_every_declared_parameter_with_every_modifier_and_prefix_is_honoured_or_
                     assert status in (200, 400), value
                 if status == 400:
                     assert declared["name"] in body["issue"][0]["diagnostics"], value
+    # The result parameters the CapabilityStatement declares take no modifier (a
+    # _include:iterate would be an include the server does not do).
+    samples = {"_count": "1", "_offset": "0", "_sort": "_id", "_summary": "false",
+               "_elements": "id", "_total": "none", "_include": "Condition:subject",
+               "_revinclude": "Condition:subject", "_format": "json"}
+    for declared in metadata["rest"][0]["searchParam"]:
+        name, value = declared["name"], samples[declared["name"]]
+        searched = "Condition" if name == "_include" else "Patient"
+        assert fhir("GET", f"{searched}?{name}={value}", token)[0] == 200, name
+        for modifier in (*FHIR_MODIFIERS, *type_modifiers):
+            status, body, _ = fhir("GET", f"{searched}?{name}:{modifier}={value}", token)
+            checked += 1
+            assert status == 400 and f"{name}:{modifier}" in body["issue"][0]["diagnostics"]
     assert checked > 500
 
 
@@ -217,7 +230,8 @@ def test_the_capability_statement_declares_exactly_the_parameters_honoured(fhir)
         honoured = set(KINDS[entry["type"]].params) if entry["type"] != "Group" else set()
         assert declared == honoured, entry["type"]
     result = {p["name"] for p in metadata["rest"][0]["searchParam"]}
-    assert result == {"_count", "_offset", "_summary", "_total", "_format"}
+    assert result == {"_count", "_offset", "_sort", "_summary", "_elements", "_total",
+                      "_include", "_revinclude", "_format"}
 
 
 @pytest.mark.parametrize("path", [

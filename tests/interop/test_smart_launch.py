@@ -287,3 +287,23 @@ def test_tokens_are_not_kept_at_rest_only_their_checksums(client, login, record)
     renewed = json.loads(client.post("/oauth/token/", refresh).content)
     assert client.post("/oauth/token/", refresh).status_code == 400  # replayed
     assert fhir_get(client, "Patient", renewed["access_token"])[0] == 401  # family revoked
+
+
+def test_includes_obey_the_tokens_scopes_and_its_patient(client, login, two_patients):
+    """Merging search includes with SMART: an include is a read of its type, so the
+    token's scopes must name that type, and a patient launch narrows it too."""
+    w = two_patients
+    app, _ = register(w)
+    token = launch(client, login, w.practitioner, app,
+                   "launch/patient patient/Observation.rs", patient=w.patient)
+    status, body = fhir_get(client, "Observation?_include=Observation:patient",
+                            token["access_token"])
+    assert status == 403 and "Patient" in body["issue"][0]["diagnostics"], body
+    wider = launch(client, login, w.practitioner, app, "launch/patient patient/*.rs",
+                   patient=w.patient)
+    status, bundle = fhir_get(client, "Patient?_revinclude=Observation:patient",
+                              wider["access_token"])
+    assert status == 200
+    subjects = {e["resource"]["subject"]["reference"] for e in bundle["entry"]
+                if e["resource"]["resourceType"] == "Observation"}
+    assert subjects == {f"Patient/{w.patient.pk}"}

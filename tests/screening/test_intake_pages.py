@@ -145,6 +145,21 @@ def test_an_emergency_needs_referral_details_before_signing(world, prac, draft):
     assert EpisodeOfCare.objects.get().status == EpisodeStatus.ON_HOLD
 
 
+def test_putting_the_episode_on_hold_records_when_it_changed(world, prac, draft):
+    """The hold changes the FHIR Condition (its episode-status): its lastUpdated moves, so
+    _lastUpdated and $export's _since find it (issue #30 §4)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    earlier = timezone.now() - timedelta(days=3)
+    EpisodeOfCare.objects.update(updated_at=earlier)
+    post(prac, world, draft, action="sign", saddle_numbness="yes", bladder_disturbance="yes",
+         referred_to="ED", patient_told="Go to the emergency department now.")
+    episode = EpisodeOfCare.objects.get()
+    assert episode.status == EpisodeStatus.ON_HOLD and episode.updated_at > earlier
+
+
 def test_a_signed_screening_cannot_be_changed(world, prac, draft):
     post(prac, world, draft, action="sign")
     response = post(prac, world, draft, action="save", saddle_numbness="yes")

@@ -120,6 +120,19 @@ def test_a_reconciled_session_signs(ready):
     assert sign(ready, session).is_signed
 
 
+def test_signing_records_when_the_note_last_changed(ready):
+    """A signature changes the FHIR Encounter and Procedure (status, CPT codes): the row's
+    updated_at moves with it, so _lastUpdated and $export's _since find it (issue #30 §4)."""
+    from datetime import timedelta
+
+    session = save(ready, start(ready), [site("BL23")], removed=2)
+    earlier = timezone.now() - timedelta(days=2)
+    Session.objects.filter(pk=session.pk).update(updated_at=earlier)  # a draft: allowed
+    sign(ready, session)
+    session.refresh_from_db()
+    assert session.is_signed and session.updated_at > earlier
+
+
 def test_only_the_treating_practitioner_signs(ready):
     from tests.factories import make_user
 

@@ -355,7 +355,13 @@ MATRIX = {
     "fhir_everything": (lambda w: reverse("fhir_everything", args=[w.patient.pk]), "get",
                         {"anonymous": 401, **PATIENTS_FORBIDDEN, **STAFF_A,
                          "other_clinic": 404}),
-    # Bulk export and import need a token; a session is refused.
+    # A Group is a practitioner's patients: read by the staff who see the practitioner.
+    "fhir_group_read": (lambda w: reverse("fhir_group_read", args=[w.practitioner_record.pk]),
+                        "get", {"anonymous": 401, **PATIENTS_FORBIDDEN, **STAFF_A,
+                                "other_clinic": 404}),
+    # POST _search, bulk export and import need a token; a session is refused.
+    "fhir_search_post": (lambda w: reverse("fhir_search_post", args=["Patient"]), "post",
+                         dict.fromkeys(ROLES, 401)),
     "fhir_export": (lambda w: reverse("fhir_export"), "get", dict.fromkeys(ROLES, 401)),
     "fhir_patient_export": (lambda w: reverse("fhir_patient_export"), "get",
                             dict.fromkeys(ROLES, 401)),

@@ -82,6 +82,15 @@ API_URLS = {
     "fhir Encounter search": lambda w: f"/fhir/Encounter?patient={w.patient.pk}",
     "fhir Condition search": lambda w: "/fhir/Condition?_count=100",
     "fhir $everything": lambda w: f"/fhir/Patient/{w.patient.pk}/$everything",
+    # _include / _revinclude: one query per include, whatever the page (issue #30 §4)
+    "fhir Observation search with _include": lambda w: (
+        "/fhir/Observation?_count=100&_include=Observation:patient"),
+    "fhir Encounter search with _include": lambda w: (
+        "/fhir/Encounter?_count=100&_include=Encounter:practitioner"
+        "&_include=Encounter:patient"),
+    "fhir Patient search with _revinclude": lambda w: (
+        "/fhir/Patient?_count=100&_revinclude=Observation:patient"
+        "&_revinclude=Condition:subject&_sort=-_lastUpdated&_elements=name"),
     "api scores": lambda w: f"/api/patients/{w.patient.pk}/scores",
     "api acupoints": lambda w: "/api/acupoints?q=BL",
 }

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.functions import Trim, Upper
+from django.utils import timezone
 
 from acuback import sql
 from acuback.clinical import credentials as credential_rules
@@ -66,6 +67,8 @@ class Clinic(models.Model):
                   "points (BL31-BL34, BL60, BL67, LI4, SP6, GB21), the abdomen and "
                   "electroacupuncture stay blocked.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the row last changed: FHIR meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.name
@@ -87,6 +90,8 @@ class Location(models.Model):
     )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
+    # When the row last changed: FHIR meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["clinic", "name"]
@@ -194,6 +199,9 @@ class Practitioner(models.Model):
         help_text="Supervising physician, PA or NP, for incident-to services.",
     )
     is_active = models.BooleanField(default=True)
+    # When the row or one of its credentials last changed (Credential.save): FHIR
+    # meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PractitionerQuerySet.as_manager()
 
@@ -336,6 +344,11 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} ({self.jurisdiction})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # The practitioner's FHIR resource carries its credentials: it changed with them.
+        Practitioner.objects.filter(pk=self.practitioner_id).update(updated_at=timezone.now())
 
     def facts(self) -> credential_rules.CredentialFacts:
         return credential_rules.CredentialFacts(

@@ -150,6 +150,8 @@ class CoveragePlan(models.Model):
     extra_visits_need_improvement = models.BooleanField(default=False)
     copay = models.DecimalField(max_digits=8, decimal_places=2, default=0,
                                 validators=[MinValueValidator(0)])
+    # When the row last changed: FHIR meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlanQuerySet.as_manager()
 

@@ -389,9 +389,15 @@ def _not_kept(resource: dict, plan: Plan) -> list[str]:
         if path in ("resourceType", "id") or path.startswith(("meta.", "meta[")) \
                 or (replaced and replaced.match(path)) or path.startswith(skipped):
             continue
-        values = available.get(SENT_AS.get(path, _without_indices(path)), [])
+        sent_as = SENT_AS.get(path)
+        values = available.get(sent_as or _without_indices(path), [])
         if value in values:
             values.remove(value)
+            if sent_as:  # kept, but read back under another element: said, not silent
+                element = path.split(".")[0]
+                warnings.append(f"{element} is kept as one date and sent back as {sent_as} "
+                                f"{value} (acuback keeps an onset and a discharge day, not "
+                                "periods)")
             continue
         instead = f" (sent back as {', '.join(values)})" if values else ""
         warnings.append(f"{path} {value} is not kept{instead}")

@@ -9,10 +9,11 @@ a local code system under ``NS`` (listed in docs/fhir.md).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import typing
 from base64 import b64encode
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from urllib.parse import quote
@@ -37,7 +38,8 @@ EXT = f"{NS}/StructureDefinition"
 
 RESOURCE_TYPES = ("Patient", "Practitioner", "PractitionerRole", "Organization", "Location",
                   "Condition", "Encounter", "Procedure", "Observation",
-                  "QuestionnaireResponse", "AdverseEvent", "Consent", "Appointment", "Coverage")
+                  "QuestionnaireResponse", "AdverseEvent", "Consent", "Appointment", "Coverage",
+                  "Group")
 
 
 def load_models() -> None:
@@ -134,6 +136,100 @@ def validate(resource: dict) -> dict:
     if issues:
         raise InvalidResource(label, issues)
     return resource
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def version_id(resource: dict, updated: datetime) -> str:
+    """meta.versionId: when the row last changed (microseconds since 1970) and a digest of
+    what is sent. The digest changes the version when the resource changes without its row
+    (a Coverage that ended yesterday, a PractitionerRole whose licence lapsed today), so an
+    ETag never answers 304 for content the client has not seen."""
+    micros = (updated - EPOCH) // timedelta(microseconds=1) if updated else 0
+    content = json.dumps({k: v for k, v in resource.items() if k != "meta"},
+                         sort_keys=True, separators=(",", ":"))
+    return f"{micros}-{hashlib.sha256(content.encode()).hexdigest()[:12]}"
+
+
+def versioned(resource: dict, updated: datetime | None) -> dict:
+    """The resource with meta.versionId and meta.lastUpdated (after its id)."""
+    meta = {"versionId": version_id(resource, updated)}
+    if updated is not None:
+        meta["lastUpdated"] = _instant(updated)
+    head = {k: resource[k] for k in ("resourceType", "id") if k in resource}
+    rest = {k: v for k, v in resource.items() if k != "meta"}
+    return {**head, "meta": {**resource.get("meta", {}), **meta}, **rest}
+
+
+# --- subsets (_elements, _summary) --------------------------------------------------------
+
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+             "code": "SUBSETTED", "display": "subsetted"}
+ALWAYS_KEPT = ("resourceType", "id", "meta")
+
+
+@cache
+def elements_of(resource_type: str) -> dict[str, dict]:
+    """{top-level element as written in JSON: what the R4B model says of it}; a choice
+    element ("effective[x]") also under its base name ("effective")."""
+    model = get_fhir_model_class(resource_type)
+    found: dict[str, dict] = {}
+    for name, field in model.model_fields.items():
+        facts = field.json_schema_extra or {}
+        if not facts.get("element_property"):
+            continue
+        alias = field.alias or name
+        found[alias] = {"summary": bool(facts.get("summary_element_property")),
+                        "required": bool(facts.get("element_required")) or field.is_required(),
+                        "choice": facts.get("one_of_many")}
+        if facts.get("one_of_many"):
+            base = found.setdefault(facts["one_of_many"], {"summary": False, "required": False,
+                                                           "choice": facts["one_of_many"]})
+            base["summary"] |= found[alias]["summary"]
+            base["required"] |= bool(facts.get("one_of_many_required"))
+    return found
+
+
+def _kept(resource_type: str, key: str, wanted) -> bool:
+    facts = elements_of(resource_type).get(key, {})
+    return key in ALWAYS_KEPT or facts.get("required") or wanted(key, facts)
+
+
+def subset(resource: dict, *, elements: tuple[str, ...] = (), summary: str = "false") -> dict:
+    """The resource with only the elements asked for (_elements) or its summary (_summary
+    true: the elements R4 marks as summary; data: all but the narrative, which acuback does
+    not send), plus its mandatory elements, tagged SUBSETTED as R4 asks."""
+    resource_type = resource["resourceType"]
+    if elements:
+        asked = set(elements)
+
+        def wanted(key, facts):
+            return key in asked or facts.get("choice") in asked
+    elif summary == "true":
+        def wanted(key, facts):
+            return facts.get("summary", False)
+    elif summary == "data":
+        def wanted(key, facts):
+            return key != "text"
+    else:
+        return resource
+    kept = {k: v for k, v in resource.items() if _kept(resource_type, k, wanted)}
+    meta = dict(kept.get("meta", {}))
+    meta["tag"] = [*meta.get("tag", []), SUBSETTED]
+    kept["meta"] = meta
+    return kept
+
+
+def check_elements(resource_type: str, elements: tuple[str, ...]) -> None:
+    """Each _elements name is a top-level element of the type (a nested path is not
+    honoured); raises ValueError naming the first that is not."""
+    known = elements_of(resource_type)
+    for name in elements:
+        if name not in known:
+            raise ValueError(f"_elements: {name!r} is not a top-level element of "
+                             f"{resource_type} that can be chosen (only top-level names, "
+                             "e.g. _elements=status,subject)")
 
 
 def mrn_system(clinic) -> str:
@@ -278,6 +374,18 @@ def practitioner_role(pr, cleared_location_ids) -> dict:
                                     pr.get_profession_display())]}],
         # Where the practitioner is cleared to needle today (a current licence there).
         "location": [ref("Location", pk) for pk in cleared_location_ids],
+    })
+
+
+def group(pr, member_ids) -> dict:
+    """A practitioner's patients (Group/{practitioner id}, as Group/[id]/$export reads
+    it): the members given are those the caller may see."""
+    return _resource({
+        "resourceType": "Group", "id": str(pr.pk), "type": "person", "actual": True,
+        "name": f"Patients of {pr.display_name}",
+        "managingEntity": ref("Practitioner", pr.pk, pr.display_name),
+        "quantity": len(member_ids),
+        "member": [{"entity": ref("Patient", pk)} for pk in member_ids],
     })
 
 

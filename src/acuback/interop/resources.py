@@ -32,6 +32,7 @@ from .search import (
     SearchError,
     date_param,
     filter_clauses,
+    last_updated,
     reference,
     result_options,
     string,
@@ -50,12 +51,18 @@ class Kind:
     clinic_path: str
     patient_path: str | None = None  # for patient= / subject= and $everything
     search_params: tuple[Param, ...] = ()  # besides _id; see search.py
-    since_field: str | None = None  # bulk export's _since
+    # When the row last changed: meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_field: str = "updated_at"
 
     @property
     def params(self) -> dict[str, Param]:
         """Every search parameter the type honours, by name."""
-        return {"_id": ID_PARAM, **{p.name: p for p in self.search_params}}
+        return {"_id": ID_PARAM, "_lastUpdated": last_updated(self.updated_field),
+                **{p.name: p for p in self.search_params}}
+
+    def updated(self, obj):
+        """When the row behind `obj` last changed (meta.lastUpdated)."""
+        return getattr(obj, self.updated_field)
 
     def of_patient(self, patient_id: int) -> QuerySet:
         """Unscoped: for a patient's own record (the caller has checked who asks)."""
@@ -152,6 +159,12 @@ def _patient_refs(*names: str, element: str) -> tuple[Param, ...]:
                  for name in names)
 
 
+def _practitioner_refs(*names: str, element: str) -> tuple[Param, ...]:
+    return tuple(reference(name, "practitioner", "Practitioner", element,
+                           f"The practitioner who gave the care ({name}=Practitioner/3 or 3).")
+                 for name in names)
+
+
 def _code(match_code, element: str, systems: str) -> Param:
     return token("code", match_code, element, f"The record's code ({systems}).")
 
@@ -182,7 +195,7 @@ PATIENT_LINKED = {"clinic_path": "patient__clinic", "patient_path": "patient"}
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("Patient", lambda: Patient.objects.select_related("clinic"), _own, mapping.patient,
-         "clinic", patient_path="pk", since_field="updated_at", search_params=(
+         "clinic", patient_path="pk", search_params=(
              token("identifier", _mrn, "Patient.identifier", "The MRN."),
              string("family", ("family_name",), "Patient.name.family", "Family name."),
              string("given", ("given_name", "preferred_name"), "Patient.name.given",
@@ -205,46 +218,51 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("Location", Location.objects.all,
          lambda qs, u: qs.filter(clinic_id__in=_clinic_ids(u)), mapping.location, "clinic"),
     Kind("Condition", EpisodeOfCare.objects.all, _own, mapping.condition, **PATIENT_LINKED,
-         since_field="updated_at", search_params=(
+         search_params=(
              *_patient_refs("patient", "subject", element="Condition.subject"),
              _code(_condition_code, "Condition.code", "ICD-10-CM"),
              date_param("recorded-date", "opened_on", "Condition.recordedDate",
                         "When the episode was opened."))),
     Kind("Encounter", Session.objects.all, _own, mapping.encounter, **PATIENT_LINKED,
-         since_field="updated_at", search_params=(
+         search_params=(
              *_patient_refs("patient", "subject", element="Encounter.subject"),
+             *_practitioner_refs("practitioner", "participant",
+                                 element="Encounter.participant.individual"),
              date_param("date", "session_date", "Encounter.period", "The session's day."))),
     Kind("Procedure", lambda: Session.objects.prefetch_related("insertions"), _own,
          lambda s: mapping.procedure(s, list(s.insertions.all())), **PATIENT_LINKED,
-         since_field="updated_at", search_params=(
+         search_params=(
              *_patient_refs("patient", "subject", element="Procedure.subject"),
+             *_practitioner_refs("performer", element="Procedure.performer.actor"),
              _code(_procedure_code, "Procedure.code", "CPT"),
              date_param("date", "session_date", "Procedure.performed", "The session's day."))),
     Kind("Observation", _submitted, _own, mapping.observation, **PATIENT_LINKED,
-         since_field="updated_at", search_params=(
+         search_params=(
              *_patient_refs("patient", "subject", element="Observation.subject"),
              _code(_observation_code, "Observation.code",
                    "LOINC, or the local instrument code system"),
              date_param("date", "submitted_at", "Observation.effective",
                         "When the questionnaire was submitted."))),
     Kind("QuestionnaireResponse", _submitted, _own, mapping.questionnaire_response,
-         **PATIENT_LINKED, since_field="updated_at", search_params=(
+         **PATIENT_LINKED, search_params=(
              *_patient_refs("patient", "subject", element="QuestionnaireResponse.subject"),
              date_param("authored", "submitted_at", "QuestionnaireResponse.authored",
                         "When the questionnaire was submitted."))),
     Kind("AdverseEvent", AdverseEvent.objects.all, _own, mapping.adverse_event,
-         **PATIENT_LINKED, since_field="created_at", search_params=(
+         **PATIENT_LINKED, search_params=(
              *_patient_refs("patient", "subject", element="AdverseEvent.subject"),
              date_param("date", "onset_at", "AdverseEvent.date", "When the event began."))),
     Kind("Consent", lambda: Consent.objects.select_related("form"), _clinical, mapping.consent,
-         **PATIENT_LINKED, since_field="signed_at", search_params=(
+         **PATIENT_LINKED, search_params=(
              *_patient_refs("patient", "subject", element="Consent.patient"),
              date_param("date", "signed_at", "Consent.dateTime", "When it was signed."))),
     Kind("Appointment", lambda: Appointment.objects.select_related("type", "location"), _own,
-         mapping.appointment, "clinic", patient_path="patient", since_field="updated_at",
+         mapping.appointment, "clinic", patient_path="patient",
          search_params=(
              *_patient_refs("patient", "subject",
                             element="Appointment.participant.actor.where(resolve() is Patient)"),
+             *_practitioner_refs("practitioner", element="Appointment.participant.actor.where("
+                                                         "resolve() is Practitioner)"),
              date_param("date", "start", "Appointment.start", "When it starts."))),
     Kind("Coverage", lambda: CoveragePlan.objects.select_related("payer"), _own,
          mapping.coverage, **PATIENT_LINKED, search_params=_patient_refs(
@@ -256,10 +274,80 @@ def search(kind: Kind, user, params: dict[str, list[str]], *,
            clinic_id: int | None = None,
            granted: Collection[int] = ()) -> tuple[QuerySet, Options]:
     """Apply the search parameters to what the user may read (`Kind.searchable`, with the
-    patients of their break-the-glass grants); returns (queryset, result options). A
-    parameter, modifier, prefix or value the server does not honour exactly raises
-    SearchError naming it."""
+    patients of their break-the-glass grants); returns (queryset in the order asked for,
+    result options). A parameter, modifier, prefix or value the server does not honour
+    exactly raises SearchError naming it."""
     qs = kind.searchable(user, clinic_id, granted)
     for clause in filter_clauses(kind.params, params, qs.model, kind.name):
         qs = qs.filter(clause)
-    return qs, result_options(params)
+    options = result_options(params, kind.params)
+    try:
+        mapping.check_elements(kind.name, options.elements)
+    except ValueError as error:
+        raise SearchError(str(error)) from error
+    includes(kind, options)  # refused now, before anything is read
+    if options.sort:  # the id last, so that pages never overlap
+        qs = qs.order_by(*(("-" if descending else "") + kind.params[name].sort_field
+                           for name, descending in options.sort), "pk")
+    return qs, options
+
+
+# --- _include and _revinclude -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Include:
+    """One _include (the matches' references, resolved) or _revinclude (the resources
+    whose reference points at a match)."""
+
+    value: str  # as given, for messages and the audit
+    source: Kind  # the type holding the reference
+    param: Param  # the reference search parameter
+    target: Kind  # the type referred to
+    reverse: bool
+
+
+def _parse_include(name: str, value: str) -> tuple[Kind, Param, str | None]:
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or "*" in parts:
+        raise SearchError(f"{name}={value!r}: give SourceType:parameter[:TargetType] "
+                          "(no wildcard)")
+    source = KINDS.get(parts[0])
+    param = source.params.get(parts[1]) if source else None
+    if param is None or param.type != "reference":
+        raise SearchError(f"{name}={value!r}: {parts[1]!r} is not a reference search "
+                          f"parameter of {parts[0]!r} here; see the CapabilityStatement's "
+                          "searchInclude and searchRevInclude")
+    target = parts[2] if len(parts) == 3 else None
+    if target is not None and target not in param.target:
+        raise SearchError(f"{name}={value!r}: {parts[0]}.{parts[1]} refers to "
+                          f"{', '.join(param.target)}, not {target}")
+    return source, param, target
+
+
+def includes(kind: Kind, options: Options) -> list[Include]:
+    """The _include and _revinclude of a search of `kind`, each checked; SearchError
+    naming the value for anything not honoured."""
+    found = []
+    for value in options.include:
+        source, param, _ = _parse_include("_include", value)
+        if source.name != kind.name:  # by name: a SMART launch narrows `kind` (a copy)
+            raise SearchError(f"_include={value!r}: the source type must be the type "
+                              f"searched ({kind.name}); _include:iterate is not supported")
+        found.append(Include(value, source, param, KINDS[param.target[0]], reverse=False))
+    for value in options.revinclude:
+        source, param, _ = _parse_include("_revinclude", value)
+        if kind.name not in param.target:
+            raise SearchError(f"_revinclude={value!r}: {source.name}.{param.name} does not "
+                              f"refer to {kind.name}")
+        found.append(Include(value, source, param, kind, reverse=True))
+    return found
+
+
+def include_values(kind: Kind) -> tuple[list[str], list[str]]:
+    """What a search of `kind` honours as _include and as _revinclude (the
+    CapabilityStatement's searchInclude and searchRevInclude)."""
+    forward = [f"{kind.name}:{p.name}" for p in kind.params.values() if p.type == "reference"]
+    reverse = [f"{source.name}:{p.name}" for source in KINDS.values()
+               for p in source.params.values()
+               if p.type == "reference" and kind.name in p.target]
+    return forward, reverse

@@ -33,10 +33,13 @@ FHIR_MODIFIERS = ("missing", "exact", "contains", "not", "text", "in", "not-in",
                   "above", "identifier", "of-type", "iterate")
 FHIR_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 # Result parameters the server honours, and the values it honours for each.
-SUMMARY_VALUES = ("false", "count")
+SUMMARY_VALUES = ("false", "true", "data", "count")  # no narrative is kept: no "text"
 TOTAL_VALUES = ("none", "estimate", "accurate")
 FORMAT_VALUES = ("json", "application/json", "application/fhir+json")
-RESULT_PARAMS = ("_count", "_offset", "_summary", "_total", "_format")
+RESULT_PARAMS = ("_count", "_offset", "_sort", "_summary", "_elements", "_total", "_include",
+                 "_revinclude", "_format")
+# Given more than once, these add to each other (every other result parameter is given once).
+REPEATABLE = ("_include", "_revinclude")
 MAX_COUNT = 500
 DEFAULT_COUNT = 50
 # Project rule: at most this many comma-separated values for one parameter, and in one
@@ -103,6 +106,8 @@ class Param:
     modifiers: tuple[str, ...] = ()  # honoured, as written after the colon
     comparators: tuple[str, ...] = ()
     target: tuple[str, ...] = ()
+    sort_field: str | None = None  # the field _sort orders by; None: not sortable
+    path: str | None = None  # a reference's field (the referenced row's id): _include
 
     @property
     def definition_id(self) -> str:
@@ -153,7 +158,7 @@ def reference(name: str, path: str, target: str, expression: str, description: s
         number = row_id(pk)
         return Q(**{path: number}) if number else NOTHING
     return Param(name, "reference", expression, description, match, (target,),
-                 target=(target,))
+                 target=(target,), path=path)
 
 
 DATE_RE = re.compile(r"(eq|ne|gt|ge|lt|le|sa|eb|ap)?([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})"
@@ -272,7 +277,8 @@ def date_param(name: str, field_name: str, expression: str, description: str) ->
         return reduce(or_, [whole_day & date_clause(field_name, False, value),
                             *(partial[unit] & date_clause(field_name, False, value, unit)
                               for unit in partial)])
-    return Param(name, "date", expression, description, match, comparators=DATE_PREFIXES)
+    return Param(name, "date", expression, description, match, comparators=DATE_PREFIXES,
+                 sort_field=field_name)
 
 
 def _id_match(value: str, modifier: str | None, model) -> Q:
@@ -284,7 +290,13 @@ def _id_match(value: str, modifier: str | None, model) -> Q:
 
 
 ID_PARAM = Param("_id", "token", "Resource.id", "The resource's logical id.", _id_match,
-                 ("not",))
+                 ("not",), sort_field="pk")
+
+
+def last_updated(field_name: str) -> Param:
+    """_lastUpdated: when the record last changed (meta.lastUpdated), on every type."""
+    return date_param("_lastUpdated", field_name, "Resource.meta.lastUpdated",
+                      "When the record last changed (meta.lastUpdated).")
 
 
 # --- the search itself ---------------------------------------------------------------------
@@ -295,8 +307,12 @@ class Options:
 
     offset: int = 0
     count: int = DEFAULT_COUNT
-    summary: str = "false"  # "count": the total only
+    summary: str = "false"  # "count": the total only; "true", "data": subsetted resources
     total: str = "accurate"  # "none": no total
+    sort: tuple[tuple[str, bool], ...] = ()  # (parameter name, descending)
+    elements: tuple[str, ...] = ()  # _elements as given; () for every element
+    include: tuple[str, ...] = ()  # _include values as given (resources.includes reads them)
+    revinclude: tuple[str, ...] = ()
 
     @property
     def entries_wanted(self) -> bool:
@@ -314,7 +330,37 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
         return None
     if len(values) > 1:
         raise SearchError(f"{name} is given {len(values)} times; give it once")
+    if not values[0]:
+        raise SearchError(f"{name}: an empty value (leave the parameter out instead)")
     return values[0]
+
+
+def _sort(params, declared: dict[str, Param]) -> tuple[tuple[str, bool], ...]:
+    """_sort=date,-_lastUpdated: the sortable parameters, each ascending or (-) descending."""
+    raw = _one(params, "_sort")
+    if raw is None:
+        return ()
+    sortable = sorted(name for name, p in declared.items() if p.sort_field)
+    keys = []
+    for key in raw.split(","):
+        name = key.removeprefix("-")
+        if name not in sortable:
+            raise SearchError(f"_sort={key!r} is not supported; sortable: "
+                              f"{', '.join(sortable)} (with '-' for descending)")
+        if name in {k for k, _ in keys}:
+            raise SearchError(f"_sort names {name!r} twice")
+        keys.append((name, key.startswith("-")))
+    return tuple(keys)
+
+
+def _elements(params) -> tuple[str, ...]:
+    raw = _one(params, "_elements")
+    if raw is None:
+        return ()
+    names = tuple(raw.split(","))
+    if "" in names:
+        raise SearchError("_elements: an empty element name")
+    return names
 
 
 def _whole_number(params, name: str, default: int) -> int:
@@ -336,15 +382,30 @@ def _choice(params, name: str, allowed: tuple[str, ...], default: str) -> str:
     return raw
 
 
-def result_options(params: dict[str, list[str]]) -> Options:
+def result_options(params: dict[str, list[str]],
+                   declared: dict[str, Param] | None = None) -> Options:
+    """The result parameters; `declared` (the type's search parameters) for _sort."""
     _choice(params, "_format", FORMAT_VALUES, "json")
     count = _whole_number(params, "_count", DEFAULT_COUNT)
     if count > MAX_COUNT:  # refused, not capped: a client asking for more would miss rows
         raise SearchError(f"_count={count} is above the maximum page size {MAX_COUNT}; ask "
                           f"for at most {MAX_COUNT} and follow the next links")
-    return Options(offset=_whole_number(params, "_offset", 0), count=count,
-                   summary=_choice(params, "_summary", SUMMARY_VALUES, "false"),
-                   total=_choice(params, "_total", TOTAL_VALUES, "accurate"))
+    options = Options(offset=_whole_number(params, "_offset", 0), count=count,
+                      summary=_choice(params, "_summary", SUMMARY_VALUES, "false"),
+                      total=_choice(params, "_total", TOTAL_VALUES, "accurate"),
+                      sort=_sort(params, declared or {}), elements=_elements(params),
+                      include=_repeated(params, "_include"),
+                      revinclude=_repeated(params, "_revinclude"))
+    if options.elements and options.summary != "false":
+        raise SearchError("_elements and _summary cannot be used together; give one")
+    return options
+
+
+def _repeated(params, name: str) -> tuple[str, ...]:
+    values = tuple(params.get(name, ()))
+    if "" in values:
+        raise SearchError(f"{name}: an empty value (leave the parameter out instead)")
+    return values
 
 
 def filter_clauses(declared: dict[str, Param], params: dict[str, list[str]],
@@ -436,4 +497,6 @@ def documentation(param: Param) -> str:
     if param.comparators:
         parts.append("prefixes " + ", ".join(param.comparators))
     parts.append("comma = OR, repeated = AND")
+    if param.sort_field:
+        parts.append("sortable with _sort")
     return param.description + " (" + "; ".join(parts) + ")"

@@ -33,7 +33,7 @@ from .models import (
     UnexpressibleRecord,
     token_digest,
 )
-from .resources import KINDS, Kind
+from .resources import KINDS, Include, Kind
 from .smart_scopes import ScopeGrant
 
 logger = logging.getLogger(__name__)
@@ -204,10 +204,13 @@ def entry(base: str, resource: dict, mode: str | None = "match") -> dict:
 
 
 def searchset(*, base: str, resources: list[dict], total: int | None,
-              links: dict[str, str], issues: list[dict] | None = None) -> dict:
-    """A searchset Bundle; `issues` (records left out, see express) come as one
-    OperationOutcome entry with search mode "outcome"."""
+              links: dict[str, str], issues: list[dict] | None = None,
+              included: list[dict] = ()) -> dict:
+    """A searchset Bundle; `included` (_include, _revinclude) come with search mode
+    "include"; `issues` (records left out, see express) as one OperationOutcome entry with
+    search mode "outcome"."""
     entries = [entry(base, r) for r in resources]
+    entries += [entry(base, r, "include") for r in included]
     if issues:
         entries.append({"resource": {"resourceType": "OperationOutcome", "issue": issues},
                         "search": {"mode": "outcome"}})
@@ -229,10 +232,45 @@ def express(kind: Kind, rows, issues: list[dict]) -> list[dict]:
     resources = []
     for obj in rows:
         try:
-            resources.append(kind.to_fhir(obj))
+            resources.append(mapping.versioned(kind.to_fhir(obj), kind.updated(obj)))
         except mapping.InvalidResource as error:
             issues += unexpressible_report(kind, obj, error)
     return resources
+
+
+# At most this many resources for one _include or _revinclude of one page; more is refused
+# (a project rule: a page of 500 patients' every observation is not one answer).
+MAX_INCLUDED = 1000
+
+
+def included_rows(found: list[Include], rows, user, clinic_id: int | None) -> list[tuple]:
+    """(kind, rows) for each _include and _revinclude of one page: what the caller would
+    get searching that type (Kind.scoped: the same visibility as a search, never more than
+    a read), one query each whatever the page size. Refuses (SearchError) an include
+    larger than MAX_INCLUDED."""
+    from .search import SearchError
+
+    results = []
+    for inc in found:
+        if not rows:
+            break
+        if inc.reverse:  # the source rows whose reference points at a match
+            qs = inc.source.scoped(user, clinic_id).filter(
+                **{f"{inc.param.path}__in": [row.pk for row in rows]})
+        else:  # the rows the matches refer to
+            ids = {_referenced_id(row, inc.param.path) for row in rows} - {None}
+            qs = inc.target.scoped(user, clinic_id).filter(pk__in=ids)
+        found_rows = list(qs[:MAX_INCLUDED + 1])
+        if len(found_rows) > MAX_INCLUDED:
+            name = "_revinclude" if inc.reverse else "_include"
+            raise SearchError(f"{name}={inc.value}: more than {MAX_INCLUDED} resources for "
+                              "this page; ask for a smaller page (_count)")
+        results.append((inc.source if inc.reverse else inc.target, found_rows))
+    return results
+
+
+def _referenced_id(row, path: str):
+    return row.pk if path == "pk" else getattr(row, row._meta.get_field(path).attname)
 
 
 # How many listed rows a search re-tries to count exactly (they are rare: each is one for
@@ -521,8 +559,8 @@ def _export_kind(job: BulkExport, kind: Kind, issues: list[dict]) -> int:
     qs = kind.scoped(job.requested_by, job.clinic_id)
     if job.level == ExportLevel.GROUP:
         qs = qs.filter(in_group(kind.patient_path, job.group_id))
-    if job.since is not None and kind.since_field:
-        qs = qs.filter(**{f"{kind.since_field}__gte": job.since})
+    if job.since is not None:
+        qs = qs.filter(**{f"{kind.updated_field}__gte": job.since})
     count = 0
     with _PartWriter(job, f"{kind.name}.ndjson") as out:
         for obj in qs.iterator(chunk_size=500):

@@ -6,11 +6,15 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from acuback.accounts.models import Practitioner
@@ -27,7 +31,7 @@ from acuback.patients.models import Patient
 from . import importer, mapping, services
 from .importer import transaction_import
 from .models import BulkExport, ExportLevel, ExportStatus, Scope
-from .resources import CLINICAL_KINDS, KINDS, SearchError, search
+from .resources import CLINICAL_KINDS, KINDS, SearchError, include_values, includes, search
 from .search import (
     DEFAULT_COUNT,
     FORMAT_VALUES,
@@ -116,7 +120,8 @@ def _kind(resource_type: str):
 
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 GROUP_DOC = ("Group/{id} is practitioner {id}'s patients: those with a session or an "
-             "appointment with the practitioner (Group/[id]/$export)")
+             "appointment with the practitioner (Group/[id]/$export); a read lists the "
+             "members the caller may see; Groups are not searched")
 
 
 @csrf_exempt
@@ -135,7 +140,12 @@ def metadata(request: HttpRequest) -> HttpResponse:
                    "definition": search_parameter(mapping.NS, kind.name, p)["url"]}
                   for p in kind.params.values()]
         entry = {"type": kind.name, "interaction": [{"code": "read"}, {"code": "search-type"}],
+                 # meta.versionId on every resource, ETag on read, If-None-Match: 304;
+                 # no history (vread, _history) is kept.
+                 "versioning": "versioned", "readHistory": False,
+                 "conditionalRead": "not-match",
                  "searchParam": params}
+        entry["searchInclude"], entry["searchRevInclude"] = include_values(kind)
         if kind.name == "Patient":
             entry["operation"] = [
                 {"name": "everything", "definition":
@@ -143,8 +153,10 @@ def metadata(request: HttpRequest) -> HttpResponse:
                 {"name": "export", "definition": f"{BULK_DATA}/patient-export",
                  "documentation": "every patient of the clinic and their records"}]
         resources.append(entry)
-    # Group is not read or searched: it names a practitioner's patients for $export only.
-    resources.append({"type": "Group", "documentation": GROUP_DOC, "operation": [
+    # Group is read (not searched): a practitioner's patients, as $export reads it.
+    resources.append({"type": "Group", "documentation": GROUP_DOC,
+                      "interaction": [{"code": "read"}], "versioning": "versioned",
+                      "readHistory": False, "conditionalRead": "not-match", "operation": [
         {"name": "export", "definition": f"{BULK_DATA}/group-export", "documentation":
          GROUP_DOC}]})
     statement = {
@@ -158,8 +170,8 @@ def metadata(request: HttpRequest) -> HttpResponse:
             "security": smart_security(request),
             "resource": resources,
             "interaction": [{"code": "transaction"}],
-            "searchParam": [{"name": name, "type": "special" if name == "_format" else "number"
-                             if name in ("_count", "_offset") else "token",
+            "searchParam": [{"name": name, "type": "number" if name in ("_count", "_offset")
+                             else "token" if name in ("_summary", "_total") else "special",
                              "documentation": RESULT_DOCS[name]} for name in RESULT_PARAMS],
             "operation": [{"name": "export", "definition": f"{BULK_DATA}/export",
                            "documentation": "GET or POST (Parameters body); _type, _since, "
@@ -194,8 +206,17 @@ def smart_security(request: HttpRequest) -> dict:
 RESULT_DOCS = {
     "_count": f"page size, 0-{MAX_COUNT} (default {DEFAULT_COUNT}); 0 returns the total only",
     "_offset": "where the page starts (the next/previous links carry it)",
-    "_summary": f"honoured values: {', '.join(SUMMARY_VALUES)}",
+    "_sort": "the parameters each type's searchParam documentation calls sortable (_id, "
+             "_lastUpdated, its date), comma-separated, '-' for descending; ties by id",
+    "_summary": f"honoured values: {', '.join(SUMMARY_VALUES)} (true and data tag the "
+                "resources SUBSETTED; no narrative is kept, so not text)",
+    "_elements": "top-level element names; the mandatory elements, id and meta are kept and "
+                 "the resources tagged SUBSETTED; applies to the matches, not to included "
+                 "resources",
     "_total": f"honoured values: {', '.join(TOTAL_VALUES)} (the total is always exact)",
+    "_include": "the values in each type's searchInclude; the included resources are those "
+                "a search of their type would return (search.mode include); not :iterate",
+    "_revinclude": "the values in each type's searchRevInclude, as _include",
     "_format": f"honoured values: {', '.join(FORMAT_VALUES)}",
 }
 
@@ -218,12 +239,62 @@ def search_parameter_read(request: HttpRequest, pk: str) -> HttpResponse:
 
 @fhir_api("GET")
 def search_type(request: HttpRequest, caller, resource_type: str) -> HttpResponse:
+    params = {k: request.GET.getlist(k) for k in request.GET}
+    return _search(request, caller, resource_type, params, request.build_absolute_uri())
+
+
+SEARCH_BODY_LIMIT = 64 * 1024  # a form of search parameters
+FORM = "application/x-www-form-urlencoded"
+
+
+@fhir_api("POST")
+def search_post(request: HttpRequest, caller, resource_type: str) -> HttpResponse:
+    """POST [type]/_search: the parameters form-encoded in the body (and any in the URL,
+    added to them), answered exactly as the GET; the links are GET links."""
+    _kind(resource_type)
+    if request.content_type != FORM:
+        return outcome(415, "not-supported", f"POST {resource_type}/_search takes its "
+                       f"parameters as {FORM}, not {request.content_type or 'no body type'}")
+    body = _limited_body(request, SEARCH_BODY_LIMIT)
+    if body is None:
+        return outcome(413, "too-costly", f"the search form is over {SEARCH_BODY_LIMIT} bytes")
+    try:
+        form = QueryDict(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return outcome(400, "structure", "the search form is not UTF-8")
+    except TooManyFieldsSent:
+        return outcome(400, "too-costly", "the search form has too many parameters")
+    params = {k: request.GET.getlist(k) for k in request.GET}
+    for name in form:
+        params.setdefault(name, []).extend(form.getlist(name))
+    return _search(request, caller, resource_type, params,
+                   _search_url(request, resource_type, params))
+
+
+def _includes_for(caller, kind, options) -> list:
+    """The search's _include/_revinclude as this caller reaches them: a SMART token's
+    scopes must name each included type, and a patient launch narrows them to its patient
+    as it narrows the search."""
+    found = []
+    for inc in includes(kind, options):
+        caller.require_type((inc.source if inc.reverse else inc.target).name, "s")
+        found.append(replace(inc, source=caller.kind_for(inc.source),
+                             target=caller.kind_for(inc.target)))
+    return found
+
+
+def _search_url(request: HttpRequest, type_name: str, params: dict[str, list[str]]) -> str:
+    return request.build_absolute_uri(f"/fhir/{type_name}?{urlencode(params, doseq=True)}")
+
+
+def _search(request: HttpRequest, caller, resource_type: str, params: dict[str, list[str]],
+            self_url: str) -> HttpResponse:
+    """A search of one type, by GET or POST _search: the searchset Bundle."""
     kind = _kind(resource_type)
     caller.require(Scope.READ)
     caller.require_type(kind.name, "s")
     kind = caller.kind_for(kind)  # a SMART patient launch: that patient's records only
     _require_kind(request, caller, kind)
-    params = {k: request.GET.getlist(k) for k in request.GET}
     granted = care.granted_patient_ids(caller.user) if kind.name in CLINICAL_KINDS else set()
     qs, options = search(kind, caller.user, params, clinic_id=caller.clinic_id,
                          granted=granted)
@@ -233,17 +304,25 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
     # No rows past the end (and no OFFSET the database cannot hold).
     rows = list(qs[offset:offset + count]) if options.entries_wanted and offset < total \
         else []
-    links = {"self": request.build_absolute_uri()}
+    links = {"self": self_url}
     # A next link only moves forward: with _count=0 or _summary=count there is no page to
-    # turn to, so paging always ends.
+    # turn to, so paging always ends. Every link carries every parameter of the search.
     if options.entries_wanted and offset + count < total:
-        links["next"] = _page_url(request, offset + count, count)
+        links["next"] = _page_url(request, kind.name, params, offset + count, count)
     if options.entries_wanted and offset > 0:
-        links["previous"] = _page_url(request, max(0, min(offset, total) - count), count)
+        links["previous"] = _page_url(request, kind.name, params,
+                                      max(0, min(offset, total) - count), count)
+    included = services.included_rows(_includes_for(caller, kind, options), rows,
+                                      caller.user, caller.clinic_id)
     patient_ids = {getattr(r, "patient_id", None) for r in rows} - {None}
     glass = _through_glass(request, caller, kind, granted & patient_ids)
-    detail = {"type": kind.name, "query": request.GET.urlencode()[:500],
+    patient_ids |= {r.pk if isinstance(r, Patient) else getattr(r, "patient_id", None)
+                    for _, found in included for r in found}
+    patient_ids -= {None}
+    detail = {"type": kind.name, "query": urlencode(params, doseq=True)[:500],
               "returned": len(rows), "patients": sorted(patient_ids)[:100]}
+    if included:
+        detail["included"] = sum(len(found) for _, found in included)
     if glass:
         detail["break_glass_patients"] = sorted(glass)[:100]
     audit_record(request=request, action="fhir.search", clinic=caller.clinic_id,
@@ -252,9 +331,18 @@ def search_type(request: HttpRequest, caller, resource_type: str) -> HttpRespons
     issues: list[dict] = []
     resources = services.express(kind, rows, issues)
     total -= services.newly_left_out(rows, resources, known_bad)
+    sent = {(kind.name, r["id"]) for r in resources}
+    extra = []
+    for include_kind, found in included:
+        for resource in services.express(include_kind, found, issues):
+            if (include_kind.name, resource["id"]) not in sent:
+                sent.add((include_kind.name, resource["id"]))
+                extra.append(resource)
+    resources = [mapping.subset(r, elements=options.elements, summary=options.summary)
+                 for r in resources]
     return _json(services.searchset(base=_base(request), resources=resources,
                                     total=None if options.total == "none" else total,
-                                    links=links, issues=issues))
+                                    links=links, issues=issues, included=extra))
 
 
 def _require_kind(request: HttpRequest, caller, kind) -> None:
@@ -316,10 +404,10 @@ def _not_here(what: str) -> HttpResponse:
                                      "audited.")
 
 
-def _page_url(request: HttpRequest, offset: int, count: int) -> str:
-    query = request.GET.copy()
-    query["_offset"], query["_count"] = str(offset), str(count)
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+def _page_url(request: HttpRequest, type_name: str, params: dict[str, list[str]],
+              offset: int, count: int) -> str:
+    return _search_url(request, type_name, {**params, "_offset": [str(offset)],
+                                            "_count": [str(count)]})
 
 
 @fhir_api("GET")
@@ -352,7 +440,56 @@ def read(request: HttpRequest, caller, resource_type: str, pk: str) -> HttpRespo
     if resource is None:  # held here, but not expressible until someone corrects it
         return _json({"resourceType": "OperationOutcome", "issue": [
             {**issue, "severity": "error"} for issue in issues]}, 422)
-    return _json(resource)
+    return _versioned_response(request, resource)
+
+
+def _versioned_response(request: HttpRequest, resource: dict) -> HttpResponse:
+    """A read's answer with its ETag (W/"versionId") and Last-Modified; 304 without a body
+    when If-None-Match names the version the client holds (FHIR conditional read)."""
+    meta = resource["meta"]
+    etag = f'W/"{meta["versionId"]}"'
+    headers = {"ETag": etag}
+    if "lastUpdated" in meta:
+        headers["Last-Modified"] = http_date(
+            datetime.fromisoformat(meta["lastUpdated"]).timestamp())
+    if _etag_matches(request.headers.get("If-None-Match", ""), meta["versionId"]):
+        response = HttpResponse(status=304)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    return _json(resource, **headers)
+
+
+def _etag_matches(header: str, version: str) -> bool:
+    """If-None-Match (RFC 9110): '*' or a list of entity tags, compared weakly."""
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    return "*" in tags or any(t.removeprefix("W/") == f'"{version}"' for t in tags)
+
+
+@fhir_api("GET")
+def group_read(request: HttpRequest, caller, pk: str) -> HttpResponse:
+    """GET Group/[id]: practitioner [id]'s patients (as its $export), listing the members
+    the caller may see."""
+    caller.require(Scope.READ)
+    _only_format(request, "read")
+    number = row_id(pk)
+    practitioner = KINDS["Practitioner"].scoped(caller.user, caller.clinic_id).filter(
+        pk=number).first() if number else None
+    if practitioner is None:
+        audit_refusal_of(request, "security.not_found", rows=Practitioner.objects.all(),
+                         clinic_path="clinic_id", pk=number)
+        return outcome(404, "not-found", f"Group/{pk} is not known here (a Group is a "
+                                         "practitioner's patients: Group/{practitioner id})")
+    members = list(KINDS["Patient"].scoped(caller.user, caller.clinic_id)
+                   .filter(services.in_group("pk", practitioner.pk))
+                   .values_list("pk", flat=True))
+    audit_record(request=request, action="fhir.read", clinic=caller.clinic_id,
+                 target=f"Group:{practitioner.pk}",
+                 detail={"members": len(members), "patients": members[:100]})
+    # The membership changes with sessions and appointments, not with one row: the
+    # version is the digest of what is sent, and there is no lastUpdated.
+    return _versioned_response(request, mapping.versioned(
+        mapping.group(practitioner, members), None))
 
 
 @fhir_api("GET")
@@ -493,11 +630,6 @@ def export_kickoff(request: HttpRequest, caller, level: str = ExportLevel.SYSTEM
     issues += [{"severity": "warning", "code": "not-supported",
                 "diagnostics": f"{name}: not supported, ignored (Prefer: handling=lenient)"}
                for name in ignored]
-    undated = [t for t in job.types if not KINDS[t].since_field]
-    if since is not None and undated:  # no change time kept: all of them are sent
-        issues.append({"severity": "warning", "code": "informational", "diagnostics":
-                       f"_since: {', '.join(undated)} keep no time of change, so every one "
-                       "is sent"})
     return _json({"resourceType": "OperationOutcome", "issue": issues}, 202,
                  Content_Location=status_url)
 

@@ -220,6 +220,8 @@ class Consent(SignedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdrawal_reason = models.CharField(max_length=500, blank=True)
+    # When the row last changed: FHIR meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ConsentQuerySet.as_manager()
 

@@ -162,9 +162,10 @@ def consent_form_publish(*, clinic: Clinic, kind: str, version: str, title: str,
 
 def consent_withdraw(*, consent: Consent, reason: str, request: HttpRequest) -> Consent:
     with transaction.atomic():
+        now = timezone.now()
         updated = Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now(), withdrawn_by=request.user, withdrawal_reason=reason
-        )
+            withdrawn_at=now, withdrawn_by=request.user, withdrawal_reason=reason,
+            updated_at=now)
         if not updated:
             raise ConsentError("This consent has already been withdrawn.")
         audit_record(request=request, action="consent.withdraw", patient=consent.patient,

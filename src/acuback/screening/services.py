@@ -193,7 +193,7 @@ def screening_sign(*, screening: Screening, answers: dict, expected_version: int
         # On hold until cleared, unless a clearance carried forward already lifts it.
         if decision.outcome >= Outcome.URGENT and _open_referral(screening):
             EpisodeOfCare.objects.filter(pk=screening.episode_id).update(
-                status=EpisodeStatus.ON_HOLD)
+                status=EpisodeStatus.ON_HOLD, updated_at=timezone.now())
         # Signing is the review of the lists the decision read.
         ListReview.objects.create(patient=screening.patient, screening=screening,
                                   reviewed_by=request.user)
@@ -352,7 +352,7 @@ def referral_clear(*, screening: Screening, kind: str, note: str, request: HttpR
         if not _open_referral(screening):
             EpisodeOfCare.objects.filter(pk=screening.episode_id,
                                          status=EpisodeStatus.ON_HOLD).update(
-                status=EpisodeStatus.OPEN)
+                status=EpisodeStatus.OPEN, updated_at=timezone.now())
         audit_record(request=request, action="referral.clear", patient=screening.patient,
                      target=screening, detail={"kind": kind, "rules": list(rule_ids),
                                                "allows": allows})

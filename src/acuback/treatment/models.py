@@ -391,6 +391,8 @@ class AdverseEvent(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the row last changed: FHIR meta.lastUpdated, _lastUpdated and $export's _since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -470,8 +470,9 @@ def _signature(session: Session, insertions: list[dict], needle_sets: list[dict]
     units = cpt.codes(cpt.sets_from_record(
         needle_sets, [{**i, "needles": needles_at(i["side"])} for i in insertions]),
         min_minutes=_min_minutes(session))
-    return {"status": SessionStatus.SIGNED, "signed_by": request.user,
-            "signed_at": timezone.now(), "version": version, "cpt_codes": units,
+    now = timezone.now()  # a signed note changed: FHIR lastUpdated and $export's _since
+    return {"status": SessionStatus.SIGNED, "signed_by": request.user, "signed_at": now,
+            "updated_at": now, "version": version, "cpt_codes": units,
             "cpt_rule_version": cpt.RULE_VERSION}
 
 
