@@ -212,12 +212,12 @@ def test_revinclude_adds_the_resources_that_refer_to_the_matches(record, fhir, t
 
 def test_included_resources_obey_the_same_visibility_as_a_search(record, fhir, make_token):
     """The front desk sees patients but no clinical record: a revinclude of observations
-    adds nothing. A practitioner outside the care relationship gets no observation of a
-    patient he does not treat."""
+    is refused as a search of observations is (403). A practitioner outside the care
+    relationship gets no observation of a patient he does not treat."""
     desk = make_token(record.front_desk, record.clinic)
-    body = fhir("GET", "Patient?_revinclude=Observation:patient", desk)[1]
-    assert matches(body) and included(body) == []
-    assert fhir("GET", "Observation", desk)[1]["total"] == 0
+    assert fhir("GET", "Patient?_revinclude=Observation:patient", desk)[0] == 403
+    assert fhir("GET", "Patient", desk)[0] == 200
+    assert fhir("GET", "Observation", desk)[0] == 403
     from acuback.accounts.models import Role
     from tests.factories import make_practitioner, make_user
     stranger = make_user(record.clinic, Role.PRACTITIONER, "stranger")

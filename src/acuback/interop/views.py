@@ -271,13 +271,15 @@ def search_post(request: HttpRequest, caller, resource_type: str) -> HttpRespons
                    _search_url(request, resource_type, params))
 
 
-def _includes_for(caller, kind, options) -> list:
-    """The search's _include/_revinclude as this caller reaches them: a SMART token's
-    scopes must name each included type, and a patient launch narrows them to its patient
-    as it narrows the search."""
+def _includes_for(request, caller, kind, options) -> list:
+    """The search's _include/_revinclude as this caller reaches them: each is a search of
+    its type, so a role refused that type is refused here too, a SMART token's scopes must
+    name it, and a patient launch narrows it to its patient as it narrows the search."""
     found = []
     for inc in includes(kind, options):
-        caller.require_type((inc.source if inc.reverse else inc.target).name, "s")
+        included = inc.source if inc.reverse else inc.target
+        caller.require_type(included.name, "s")
+        _require_kind(request, caller, included)
         found.append(replace(inc, source=caller.kind_for(inc.source),
                              target=caller.kind_for(inc.target)))
     return found
@@ -312,7 +314,7 @@ def _search(request: HttpRequest, caller, resource_type: str, params: dict[str, 
     if options.entries_wanted and offset > 0:
         links["previous"] = _page_url(request, kind.name, params,
                                       max(0, min(offset, total) - count), count)
-    included = services.included_rows(_includes_for(caller, kind, options), rows,
+    included = services.included_rows(_includes_for(request, caller, kind, options), rows,
                                       caller.user, caller.clinic_id)
     patient_ids = {getattr(r, "patient_id", None) for r in rows} - {None}
     glass = _through_glass(request, caller, kind, granted & patient_ids)
