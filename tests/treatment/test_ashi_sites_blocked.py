@@ -22,7 +22,7 @@ from acuback.clinical.safety import Device
 from acuback.screening.enforcement import NeedlingRefused
 from acuback.treatment import services
 from acuback.treatment.models import Session
-from tests.factories import make_signed_screening, request_for
+from tests.factories import make_signed_screening
 from tests.treatment.test_adjuncts_checked import acknowledge
 from tests.treatment.test_needle_sites import save_and_sign, site, start
 

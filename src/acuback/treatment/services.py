@@ -387,11 +387,10 @@ def needle_site_problems(insertions: list[dict], needle_sets: list[dict]) -> lis
     problems = []
     for n, row in enumerate(insertions, 1):
         point = points.site_point(row.get("point_code"))
-        if not row.get("point_code") or points.is_ashi(row["point_code"]):
-            if not (row.get("location_text") or "").strip():
-                problems.append(f"Row {n}: an Ashi site needs its location (e.g. “left L4 "
-                                "paraspinal”), so it can be checked against the safety "
-                                "profile.")
+        ashi = not row.get("point_code") or points.is_ashi(row["point_code"])
+        if ashi and not (row.get("location_text") or "").strip():
+            problems.append(f"Row {n}: an Ashi site needs its location (e.g. “left L4 "
+                            "paraspinal”), so it can be checked against the safety profile.")
         problems += [p.message for p in points.site_problems(
             point=point, side=row.get("side"), depth_mm=row.get("depth_mm"),
             angle=row.get("angle"), length_mm=row.get("length_mm"),
