@@ -938,14 +938,16 @@ RULES: tuple[Rule, ...] = (
          _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
                                             note="unstable or undiagnosed condition"))),
     Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
-         "bleeding disorder, or a coded bleeding disorder (D66, D67, D68.0-, D68.1, D68.2, "
-         "D69.1, D69.3, D69.4-, D69.5-, D69.6)",
+         "bleeding disorder, or a coded one: the ICD-10-CM block D65-D69 (coagulation "
+         "defects, purpura and other haemorrhagic conditions) whole, and pancytopenia "
+         "(D61.81-)",
          "BLOCK_NEEDLING until physician clearance; after it, REQUIRE_ACK and the "
          "anticoagulant's needle ceilings (0.20 mm, 10 mm)",
          ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin", "BAcC-anticoag"),
          _bleeding_disorder,
          project_rule="a clearance lifts the hold, never the precaution: the anticoagulant's "
-         "superficial, fine-needle precaution applies to a cleared bleeding disorder"),
+         "superficial, fine-needle precaution applies to a cleared bleeding disorder; the "
+         "coded block D65-D69 is mapped whole and pancytopenia with it"),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant, or a "
          "coded long-term anticoagulant use (Z79.01)",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
