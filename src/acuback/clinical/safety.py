@@ -724,17 +724,17 @@ def _age(days: int | None) -> str:
 
 
 def _blood_results(a: Answers, _: int) -> Effect | None:
-    """The results that matter on antithrombotic therapy, with their age. No deferral
-    threshold ships: the sources give none for acupuncture, so the value is shown and the
-    practitioner acknowledges it."""
-    if not medications.ANTITHROMBOTIC_CLASSES & a.medication_classes:
-        return None
+    """Every INR or platelet result on file, with its age, and a vitamin K antagonist
+    without an INR. No deferral threshold ships: the sources give none for acupuncture,
+    so the value is shown and the practitioner acknowledges it (project rule: any result
+    on file, with or without an antithrombotic; a platelet count of 10 needed nothing)."""
     parts = []
     vka = sorted(n for n in a.antithrombotic_agents
                  if (d := medications.drug_for(n)) and d.atc_group == "B01AA")
-    if vka:
-        parts.append(f"INR {a.inr:g} ({_age(a.inr_age_days)})" if a.inr is not None
-                     else f"no INR on record for {', '.join(vka)}")
+    if a.inr is not None:
+        parts.append(f"INR {a.inr:g} ({_age(a.inr_age_days)})")
+    elif vka:
+        parts.append(f"no INR on record for {', '.join(vka)}")
     if a.platelet_count is not None:
         parts.append(f"platelet count {a.platelet_count:g} x10^9/L "
                      f"({_age(a.platelet_age_days)})")
@@ -967,11 +967,14 @@ RULES: tuple[Rule, ...] = (
     Rule("CI-HERB-BLEED", "Herb that raises bleeding risk with an antithrombotic",
          "dan shen, dong quai or ginkgo taken with an anticoagulant or antiplatelet",
          "REQUIRE_ACK", ("Tsai2013", "Samuels2005"), _herb_interaction),
-    Rule("CI-BLOOD-RESULTS", "Blood results on antithrombotic therapy",
-         "INR (vitamin K antagonist) and platelet count with their dates",
-         "REQUIRE_ACK: the value and its age are shown; no deferral threshold",
+    Rule("CI-BLOOD-RESULTS", "Blood results on file",
+         "any INR or platelet count on the list, with its date; a vitamin K antagonist "
+         "without an INR",
+         "REQUIRE_ACK before the first needle and before cupping or gua sha: the value and "
+         "its age are shown; no deferral threshold",
          ("BAcC-anticoag",), _blood_results,
-         project_rule="showing the results for acknowledgement; no threshold is sourced"),
+         project_rule="every result on file is acknowledged, with or without an "
+         "antithrombotic; no threshold is sourced"),
     Rule("CI-DEVICE", "Implanted electrical device",
          "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed;"
          " or a coded cardiac pacemaker (Z95.0)",
