@@ -13,14 +13,15 @@ def violations(sessions) -> list[str]:
                                                                        "needle_sets"):
         rows = list(session.insertions.all())
         for i in rows:
-            point = points.lookup(i.point_code) if i.point_code else None
+            point = points.site_point(i.point_code)  # an Ashi site: None, by its location
             where = f"session {session.pk} {i.point_code or 'Ashi'} {i.side}"
             if not i.angle:
                 found.append(f"{where}: no angle")
             if i.depth_mm > i.length_mm:
                 found.append(f"{where}: deeper than the needle")
             if points.acknowledgement_needed(point=point, side=i.side, depth_mm=i.depth_mm,
-                                             angle=i.angle) and not i.caution_acknowledged:
+                                             angle=i.angle, location=i.location_text) \
+                    and not i.caution_acknowledged:
                 found.append(f"{where}: {i.depth_mm} mm {i.angle} without acknowledgement")
             if i.stimulation == "electrical":
                 paired = points.lookup(i.paired_with or "")
@@ -30,7 +31,8 @@ def violations(sessions) -> list[str]:
                 for a, b in electrodes.ends(point, i.side, paired, i.paired_side):
                     if electrodes.refusal(a, b):
                         found.append(f"{where}: pair {a.label} - {b.label} forbidden")
-        if any(points.needs_chest_check(points.lookup(i.point_code or "")) for i in rows) \
+        if any(points.site_needs_chest_check(points.site_point(i.point_code), i.location_text)
+               for i in rows) \
                 and not session.chest_check:
             found.append(f"session {session.pk}: chest-wall point without the symptom check")
         if session.electroacupuncture and not any(i.stimulation == "electrical" and i.paired_with

@@ -92,6 +92,20 @@ def test_electrical_stimulation_without_needles_follows_the_electroacupuncture_b
     assert refused(CLEAR, "tens", "lower_back") == []
 
 
+@pytest.mark.parametrize(("device", "kinds"), [
+    (Device("pacemaker", "chest"), ("cupping", "moxibustion", "gua_sha", "heat")),
+    (Device("pump", "abdomen"), ("heat", "moxibustion", "cupping")),
+])
+def test_an_implanted_device_refuses_every_adjunct_over_it(device, kinds):
+    """Issue #26 clinician re-test: a pacemaker in the chest accepted cupping, moxibustion
+    and gua sha over the chest; a pump in the abdomen accepted heat over the abdomen."""
+    answers = dataclasses.replace(CLEAR, has_implanted_device=True, devices=(device,))
+    for kind in kinds:
+        problems = refused(answers, kind, device.region)
+        assert problems and "nothing is applied over it" in problems[-1], kind
+        assert refused(answers, kind, "lower_limb") == [], kind
+
+
 def test_an_adjunct_without_its_region_is_refused_asking_for_it():
     problems = adjuncts.problems((), [{"kind": "cupping", "region": ""}, "heat"])
     assert len(problems) == 2 and all("record where" in p for p in problems)
@@ -106,8 +120,9 @@ def expected_refusal(a: Answers, kind: str, region: str) -> bool:
         return True
     if kind in ("moxibustion", "heat") and region in a.sensation_loss_regions:
         return True
+    devices = {d.region for d in a.devices if d.electrical and d.region}
     if kind != "exercise_advice" and region in (a.skin_problem_regions | a.tumour_regions
-                                                | a.lymphoedema_regions):
+                                                | a.lymphoedema_regions | devices):
         return True
     early = a.pregnant and (a.gestational_weeks is None or a.gestational_weeks <= 12)
     if kind == "moxibustion" and early and region in ("abdomen", "lower_back", "sacral"):
@@ -126,7 +141,8 @@ def profiles(draw) -> Answers:
     skin, tumour = draw(regions), draw(regions)
     lymph = draw(st.frozensets(st.sampled_from(["upper_limb", "lower_limb"])))
     feeling = draw(regions)
-    devices = (Device("pacemaker", "chest"),) if draw(st.booleans()) else ()
+    devices = (Device(draw(st.sampled_from(["pacemaker", "pump", "neurostimulator"])),
+                      draw(st.sampled_from(REGIONS))),) if draw(st.booleans()) else ()
     return dataclasses.replace(
         CLEAR, bleeding_disorder=draw(st.booleans()), epilepsy=draw(st.booleans()),
         takes_listed_medicines=bool(classes), medication_classes=classes,

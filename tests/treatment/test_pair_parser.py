@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from acuback.clinical import points
 from acuback.treatment.forms import parse_pair
 
-NOT_MIDLINE = [p.code for p in points.all_points() if not p.midline]
+# "Ashi" is not a point code (an Ashi site is recorded by its location), so never a pair's end.
+NOT_MIDLINE = [p.code for p in points.all_points() if not p.midline and p.code != points.ASHI]
 HYPHENATED = [c for c in NOT_MIDLINE if "-" in c]
 
 
@@ -52,3 +53,12 @@ def test_the_plan_form_takes_hyphenated_pairs():
     assert form.clean_ea_pairs() == [
         {"code": "EX-B2", "side": "left", "paired_with": "EX-B2", "paired_side": "right"},
         {"code": "EX-UE7", "side": "left", "paired_with": "LI4", "paired_side": "left"}]
+
+
+def test_ashi_typed_as_a_pair_end_is_refused_asking_for_its_location():
+    try:
+        parse_pair("BL23 left - Ashi left")
+    except forms.ValidationError as exc:
+        assert "location" in " ".join(exc.messages)
+    else:
+        raise AssertionError("Ashi was accepted as a point code")

@@ -47,10 +47,12 @@ BRUISING = frozenset({CUPPING, GUA_SHA})
 # Thermal agents over skin that cannot feel a burn [Houghton2010, superficial heating
 # agents]; moxibustion burns are a coded adverse event (safety.md §6).
 THERMAL = frozenset({MOXIBUSTION, HEAT})
-# A finding that blocks needling by region (skin problem, tumour, lymphoedema) refuses
-# every adjunct over that region (project rule: what may not be needled there may not be
-# cupped, scraped, heated or stimulated there either).
-REGION_RULES = frozenset({"CI-SKIN", "CI-TUMOUR", "CI-LYMPH"})
+# A finding that blocks needling by region (skin problem, tumour, lymphoedema, an
+# implanted electrical device) refuses every adjunct over that region (project rule: what
+# may not be needled there may not be cupped, scraped, heated or stimulated there either;
+# the device after the clinician re-test of issue #26: cupping, moxibustion and gua sha
+# over a pacemaker, heat over a pump, were accepted).
+REGION_RULES = frozenset({"CI-SKIN", "CI-TUMOUR", "CI-LYMPH", "CI-DEVICE"})
 # safety.md §4 [WHO1999-2.1]: first trimester, no needling or moxibustion at lower-abdominal
 # or lumbosacral points. Weeks unknown counts as the first trimester.
 PREGNANCY_MOXIBUSTION_REGIONS = frozenset({"abdomen", "lower_back", "sacral"})

@@ -149,21 +149,25 @@ SAFETY_RANGES: tuple[SafetyRange, ...] = (
                 "(instability at C1-C2)", ("AACP-list",), contradicts="spinal_instability"),
     SafetyRange("M43.4", "CI-SPINE", "other recurrent atlantoaxial dislocation (instability at "
                 "C1-C2)", ("AACP-list",), contradicts="spinal_instability"),
-    SafetyRange("D66", "CI-BLEEDING", "haemophilia A (hereditary factor VIII deficiency)",
-                ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING),
-    SafetyRange("D67", "CI-BLEEDING", "haemophilia B (hereditary factor IX deficiency)",
-                ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING),
-    # WHO's heading is "bleeding disorders"; these are the coagulation and platelet
-    # disorders under it (not allergic or nonthrombocytopenic purpura, D69.0, D69.2).
+    # The whole ICD-10-CM block D65-D69, "Coagulation defects, purpura and other
+    # hemorrhagic conditions" (WHO's heading is "bleeding disorders"), each category at once,
+    # so a code the list did not name (acquired haemophilia D68.311, DIC D65, D68.9) is not
+    # read as harmless. Project rule (issue #26 clinician re-test), conservative: the block
+    # is mapped whole, thrombophilias (D68.5-, D68.6-) and the purpuras (D69.0, D69.2)
+    # included; the hold is lifted by a physician's clearance, the bleeding precaution stays.
     *(SafetyRange(p, "CI-BLEEDING", why, ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING)
-      for p, why in (("D68.0", "von Willebrand disease"),
-                     ("D68.1", "hereditary factor XI deficiency"),
-                     ("D68.2", "hereditary deficiency of other clotting factors"),
-                     ("D69.1", "qualitative platelet defects"),
-                     ("D69.3", "immune thrombocytopenic purpura"),
-                     ("D69.4", "other primary thrombocytopenia"),
-                     ("D69.5", "secondary thrombocytopenia"),
-                     ("D69.6", "thrombocytopenia, unspecified"))),
+      for p, why in (("D65", "disseminated intravascular coagulation"),
+                     ("D66", "haemophilia A (hereditary factor VIII deficiency)"),
+                     ("D67", "haemophilia B (hereditary factor IX deficiency)"),
+                     ("D68", "other coagulation defects (von Willebrand disease, other "
+                      "factor deficiencies, acquired haemophilia, acquired coagulation "
+                      "factor deficiency, thrombophilias, unspecified)"),
+                     ("D69", "purpura and other haemorrhagic conditions (platelet defects, "
+                      "thrombocytopenias)"))),
+    # Pancytopenia: every blood cell line low, platelets among them, so the same bleeding
+    # risk as the thrombocytopenias of D69 (project rule).
+    SafetyRange("D61.81", "CI-BLEEDING", "pancytopenia (low platelets among all three cell "
+                "lines)", ("WHO1999-TOC", "Sierpina"), contradicts=_BLEEDING),
     SafetyRange("Z79.01", "CI-ANTICOAG", "long-term (current) use of anticoagulants",
                 ("BAcC-anticoag", "AACP-list"), contradicts="takes_listed_medicines"),
     SafetyRange("Z95.0", "CI-DEVICE", "presence of a cardiac pacemaker",

@@ -132,6 +132,23 @@ def lookup(code: str) -> Point | None:
     return _catalogue()[normalised] if normalised else None
 
 
+# The catalogue's "ASHI" row names the kind of site, not a place: an Ashi site has no fixed
+# location, so it is placed by the words of its location (site_regions), never by a code.
+ASHI = "ASHI"
+
+
+def is_ashi(code: str | None) -> bool:
+    """"Ashi", "ashi", "ASHI" typed as a point code."""
+    return normalise(code or "") == ASHI
+
+
+def site_point(code: str | None) -> Point | None:
+    """The catalogue point a needle site is at: None for an Ashi site (typed as a code or
+    left blank) and for an unknown code."""
+    point = lookup(code or "")
+    return None if point is None or point.code == ASHI else point
+
+
 def all_points() -> list[Point]:
     return list(_catalogue().values())
 
@@ -164,8 +181,23 @@ CAUTION_DEFAULT_DEPTH_MM = Decimal(10)
 CHEST_WALL_REGIONS = frozenset({"chest", "upper_back"})
 
 
-def cautions_at(point: Point | None, side: str | None) -> tuple[Caution, ...]:
-    return tuple(c for c in point.cautions if c.applies_to(side)) if point else ()
+# Project rule: an Ashi site over the thorax (or one its location does not place) carries
+# the caution of the named pleura points there (data/point_cautions.csv: 14.6 mm, not
+# perpendicular, WHO1999-5.2), so it is pre-filled, capped and acknowledged as they are.
+ASHI_THORAX_CAUTION = Caution(
+    structure="pleura", hazard="An Ashi site over the chest wall or upper back: pleura and "
+    "lung beneath. Needle obliquely or horizontally.", sides=(),
+    ceiling_mm=Decimal("14.6"), ceiling_from_source=False, avoid_perpendicular=True,
+    sources=("WHO1999-5.2",))
+
+
+def cautions_at(point: Point | None, side: str | None,
+                location: str = "") -> tuple[Caution, ...]:
+    """The cautions of a site: a coded point's own on that side; an Ashi site's (point
+    None or the catalogue's ASHI) from where its location places it."""
+    if point is None or point.code == ASHI:
+        return (ASHI_THORAX_CAUTION,) if site_needs_chest_check(None, location) else ()
+    return tuple(c for c in point.cautions if c.applies_to(side))
 
 
 def caution_codes(codes: Iterable[str]) -> list[str]:
@@ -174,20 +206,21 @@ def caution_codes(codes: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(p.code for p in found if p and p.cautions))
 
 
-def depth_ceiling(point: Point | None, side: str | None) -> Decimal | None:
+def depth_ceiling(point: Point | None, side: str | None, location: str = "") -> Decimal | None:
     """The shallowest ceiling of the point's cautions on that side; None when it has none."""
-    ceilings = [c.ceiling_mm for c in cautions_at(point, side) if c.ceiling_mm is not None]
+    ceilings = [c.ceiling_mm for c in cautions_at(point, side, location)
+                if c.ceiling_mm is not None]
     return min(ceilings) if ceilings else None
 
 
-def default_depth(point: Point | None, side: str | None) -> Decimal:
-    ceiling = depth_ceiling(point, side)
+def default_depth(point: Point | None, side: str | None, location: str = "") -> Decimal:
+    ceiling = depth_ceiling(point, side, location)
     return DEFAULT_DEPTH_MM if ceiling is None else min(DEFAULT_DEPTH_MM,
                                                         CAUTION_DEFAULT_DEPTH_MM, ceiling)
 
 
-def default_angle(point: Point | None, side: str | None) -> str:
-    avoid = any(c.avoid_perpendicular for c in cautions_at(point, side))
+def default_angle(point: Point | None, side: str | None, location: str = "") -> str:
+    avoid = any(c.avoid_perpendicular for c in cautions_at(point, side, location))
     return "oblique" if avoid else "perpendicular"
 
 
@@ -233,6 +266,8 @@ def site_regions(point: Point | None, location: str = "") -> tuple[str, ...] | N
     when the location places it nowhere. A range of levels ("T12-L1") counts every
     level it names."""
     text = location or ""
+    if point is not None and point.code == ASHI:
+        point = None
     levels = {_LEVEL_REGION[(m.group(1) or m.group(3)).lower()] for m in _LEVEL.finditer(text)}
     if point is not None:
         if len(point.regions) > 1 and levels & set(point.regions):
@@ -250,6 +285,8 @@ def site_needs_chest_check(point: Point | None, location: str = "") -> bool:
     check (safety.md §5): a coded point by its cautions and regions (EX-B2 by the level
     recorded; none recorded is the thoracic level, the cautious reading), an Ashi site by
     its location, and an Ashi site its location does not place (unknown is not "no")."""
+    if point is not None and point.code == ASHI:
+        point = None
     regions = site_regions(point, location)
     if regions is None:
         return True
@@ -271,7 +308,7 @@ def _mm(value: Decimal) -> str:
 
 
 def site_label(point: Point | None, side: str | None, location: str = "") -> str:
-    where = point.code if point else f"Ashi ({location or 'no location'})"
+    where = point.code if point and point.code != ASHI else f"Ashi ({location or 'no location'})"
     return f"{where} {side}" if side and side != "midline" else where
 
 
@@ -296,8 +333,8 @@ def site_problems(*, point: Point | None, side: str | None, depth_mm: Decimal | 
     if length_mm is not None and depth > length_mm:
         problems.append(SiteProblem("depth_mm", f"{label}: the depth ({_mm(depth)} mm) is more "
                                     f"than the needle's length ({length_mm} mm)."))
-    cautions = cautions_at(point, side)
-    ceiling = depth_ceiling(point, side)
+    cautions = cautions_at(point, side, location)
+    ceiling = depth_ceiling(point, side, location)
     if ceiling is not None and depth > ceiling and not acknowledged:
         over = ", ".join(sorted({c.structure.replace("_", " ") for c in cautions
                                  if c.ceiling_mm is not None and depth > c.ceiling_mm}))
@@ -315,11 +352,12 @@ def site_problems(*, point: Point | None, side: str | None, depth_mm: Decimal | 
 
 
 def acknowledgement_needed(*, point: Point | None, side: str | None,
-                           depth_mm: Decimal | None, angle: str | None) -> bool:
+                           depth_mm: Decimal | None, angle: str | None,
+                           location: str = "") -> bool:
     """Whether this site, as recorded, needs its caution acknowledged: deeper than the
     point's ceiling, or perpendicular where the caution asks for oblique or horizontal."""
-    ceiling = depth_ceiling(point, side)
+    ceiling = depth_ceiling(point, side, location)
     deep = ceiling is not None and depth_mm is not None and Decimal(depth_mm) > ceiling
     straight = angle == "perpendicular" and any(c.avoid_perpendicular
-                                                for c in cautions_at(point, side))
+                                                for c in cautions_at(point, side, location))
     return deep or straight

@@ -724,17 +724,17 @@ def _age(days: int | None) -> str:
 
 
 def _blood_results(a: Answers, _: int) -> Effect | None:
-    """The results that matter on antithrombotic therapy, with their age. No deferral
-    threshold ships: the sources give none for acupuncture, so the value is shown and the
-    practitioner acknowledges it."""
-    if not medications.ANTITHROMBOTIC_CLASSES & a.medication_classes:
-        return None
+    """Every INR or platelet result on file, with its age, and a vitamin K antagonist
+    without an INR. No deferral threshold ships: the sources give none for acupuncture,
+    so the value is shown and the practitioner acknowledges it (project rule: any result
+    on file, with or without an antithrombotic; a platelet count of 10 needed nothing)."""
     parts = []
     vka = sorted(n for n in a.antithrombotic_agents
                  if (d := medications.drug_for(n)) and d.atc_group == "B01AA")
-    if vka:
-        parts.append(f"INR {a.inr:g} ({_age(a.inr_age_days)})" if a.inr is not None
-                     else f"no INR on record for {', '.join(vka)}")
+    if a.inr is not None:
+        parts.append(f"INR {a.inr:g} ({_age(a.inr_age_days)})")
+    elif vka:
+        parts.append(f"no INR on record for {', '.join(vka)}")
     if a.platelet_count is not None:
         parts.append(f"platelet count {a.platelet_count:g} x10^9/L "
                      f"({_age(a.platelet_age_days)})")
@@ -938,14 +938,16 @@ RULES: tuple[Rule, ...] = (
          _flag("unstable_condition", Effect(Outcome.SOON, DEFER_BLOCK,
                                             note="unstable or undiagnosed condition"))),
     Rule("CI-BLEEDING", "Haemophilia or severe coagulopathy",
-         "bleeding disorder, or a coded bleeding disorder (D66, D67, D68.0-, D68.1, D68.2, "
-         "D69.1, D69.3, D69.4-, D69.5-, D69.6)",
+         "bleeding disorder, or a coded one: the ICD-10-CM block D65-D69 (coagulation "
+         "defects, purpura and other haemorrhagic conditions) whole, and pancytopenia "
+         "(D61.81-)",
          "BLOCK_NEEDLING until physician clearance; after it, REQUIRE_ACK and the "
          "anticoagulant's needle ceilings (0.20 mm, 10 mm)",
          ("WHO1999-TOC", "Sierpina", "Cochrane-GERAC", "Cochrane-Cherkin", "BAcC-anticoag"),
          _bleeding_disorder,
          project_rule="a clearance lifts the hold, never the precaution: the anticoagulant's "
-         "superficial, fine-needle precaution applies to a cleared bleeding disorder"),
+         "superficial, fine-needle precaution applies to a cleared bleeding disorder; the "
+         "coded block D65-D69 is mapped whole and pancytopenia with it"),
     Rule("CI-ANTICOAG", "Anticoagulant therapy", "medication class anticoagulant, or a "
          "coded long-term anticoagulant use (Z79.01)",
          "REQUIRE_ACK: superficial, fine needles, no intracapsular points; every needle at "
@@ -965,11 +967,14 @@ RULES: tuple[Rule, ...] = (
     Rule("CI-HERB-BLEED", "Herb that raises bleeding risk with an antithrombotic",
          "dan shen, dong quai or ginkgo taken with an anticoagulant or antiplatelet",
          "REQUIRE_ACK", ("Tsai2013", "Samuels2005"), _herb_interaction),
-    Rule("CI-BLOOD-RESULTS", "Blood results on antithrombotic therapy",
-         "INR (vitamin K antagonist) and platelet count with their dates",
-         "REQUIRE_ACK: the value and its age are shown; no deferral threshold",
+    Rule("CI-BLOOD-RESULTS", "Blood results on file",
+         "any INR or platelet count on the list, with its date; a vitamin K antagonist "
+         "without an INR",
+         "REQUIRE_ACK before the first needle and before cupping or gua sha: the value and "
+         "its age are shown; no deferral threshold",
          ("BAcC-anticoag",), _blood_results,
-         project_rule="showing the results for acknowledgement; no threshold is sourced"),
+         project_rule="every result on file is acknowledged, with or without an "
+         "antithrombotic; no threshold is sourced"),
     Rule("CI-DEVICE", "Implanted electrical device",
          "pacemaker, ICD, neurostimulator, pump or other implanted electrical device, not removed;"
          " or a coded cardiac pacemaker (Z95.0)",

@@ -39,8 +39,10 @@ __all__ = ["NeedlingCheck", "NeedlingRefused", "needling_check", "patient_holds"
 
 def needling_check(*, patient: Patient, practitioner: Practitioner | None, location: Location,
                    on: date, electroacupuncture: bool, point_codes: list[str],
-                   adjuncts: list | None = None) -> NeedlingCheck:
-    """Every reason the planned needling may not go ahead, in words; none means go."""
+                   ashi_locations: list[str] = (), adjuncts: list | None = None
+                   ) -> NeedlingCheck:
+    """Every reason the planned needling may not go ahead, in words; none means go.
+    `ashi_locations`: the location of each Ashi site, placed by its words."""
     profile = safety_profile(patient=patient, on=on)
     problems: list[str] = []
     if practitioner is None:
@@ -64,11 +66,14 @@ def needling_check(*, patient: Patient, practitioner: Practitioner | None, locat
     blocked = set(profile.blocked_points)
     for code in point_codes:
         point = points.lookup(code)
-        if point is None:
+        if points.is_ashi(code):  # "Ashi" typed as a code: a site with no location
+            problems += profile.ashi_problems([""])
+        elif point is None:
             problems.append(f"{code} is not a known acupoint code.")
         elif point.code in blocked:
             problems.append(f"{point.code} ({point.pinyin}) is blocked for this patient: "
                             f"{profile.reason_for(point.code)}.")
+    problems += profile.ashi_problems(list(ashi_locations))
     # Cupping, moxibustion, heat, TENS... checked as the needles are (issue #26 item 9).
     problems += profile.adjunct_problems(adjuncts or [])
     for text in profile.missing_acknowledgements:

@@ -435,6 +435,10 @@ class NeedlingCheckForm(AsciiDigitsMixin, forms.Form):
         unknown = [t for t in tokens if points.lookup(t) is None]
         if unknown:
             raise forms.ValidationError(f"Unknown point code: {', '.join(unknown)}.")
+        if any(points.is_ashi(t) for t in tokens):
+            raise forms.ValidationError("“Ashi” is not a point code: an Ashi site is checked "
+                                        "by where it is, recorded with its location on the "
+                                        "plan or the session.")
         return list(dict.fromkeys(points.lookup(t).code for t in tokens))
 
 

@@ -67,6 +67,29 @@ class SafetyProfile:
     # The adjunct therapies refused, and where (clinical.adjuncts): a clearance lifts a
     # finding's hold on needling, never these.
     adjunct_blocks: tuple[adjuncts.Block, ...] = ()
+    # (why, the regions it blocks): what refuses an Ashi site, placed by its location
+    blocked_region_reasons: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def ashi_problems(self, locations) -> list[str]:
+        """Each Ashi site whose location lies in a blocked region, with the reason; a
+        location that names no region counts as in every blocked region (project rule:
+        unknown is not "no"), as points.site_needs_chest_check reads it."""
+        found = []
+        for where in locations:
+            regions = points.site_regions(None, where)
+            reasons = [why for why, blocked in self.blocked_region_reasons
+                       if regions is None or set(blocked) & set(regions)]
+            if not reasons:
+                continue
+            label = f"Ashi ({where or 'no location'})"
+            if regions is None:
+                found.append(f"{label} names no body region, so it counts as in every "
+                             "blocked region and is blocked for this patient: "
+                             f"{'; '.join(reasons)}. Say where it is (e.g. “left calf”, "
+                             "“L4”).")
+            else:
+                found.append(f"{label} is blocked for this patient: {'; '.join(reasons)}.")
+        return found
 
     @property
     def adjunct_lines(self) -> list[str]:
@@ -336,6 +359,7 @@ def safety_profile(*, patient: Patient, on: date,
         cleared_findings=tuple((rule, clearance_summary(c)) for rule, c in cleared_by.items()),
         blocked_by=blocked_by,
         adjunct_blocks=_adjunct_blocks(findings, decision),
+        blocked_region_reasons=_region_blocks(findings, decision),
     )
 
 
@@ -382,8 +406,24 @@ def _blocked_by(findings: tuple[dict, ...], decision: dict
                            tuple(sorted(named))))
         in_regions = {p.code for p in points.in_regions(regions)}
         if in_regions:
-            where = ", ".join(sorted(r.replace("_", " ") for r in regions))
-            groups.append((f"{f['title']} ({where})", tuple(sorted(in_regions))))
+            groups.append((_region_reason(f, regions), tuple(sorted(in_regions))))
+    return tuple(groups)
+
+
+def _region_reason(finding: dict, regions) -> str:
+    """"Pregnancy (abdomen, lower back, sacral)": why a point or Ashi site there is blocked."""
+    return f"{finding['title']} ({', '.join(sorted(r.replace('_', ' ') for r in regions))})"
+
+
+def _region_blocks(findings: tuple[dict, ...], decision: dict
+                   ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each finding that blocks needling by region, with its regions (as _blocked_by reads
+    them): what an Ashi site, which has no code, is checked against."""
+    groups = []
+    for f in findings:
+        regions = set(f.get("blocked_regions", decision.get("blocked_regions", [])))
+        if "BLOCK_POINTS" in f["actions"] and regions:
+            groups.append((_region_reason(f, regions), tuple(sorted(regions))))
     return tuple(groups)
 
 

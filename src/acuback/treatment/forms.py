@@ -32,6 +32,9 @@ def parse_point(code: str, side: str | None = None) -> tuple[str, str]:
     point = points.lookup(code)
     if point is None:
         raise forms.ValidationError(f"{code} is not a known acupoint code.")
+    if point.code == points.ASHI:
+        raise forms.ValidationError("“Ashi” is not a point code: record an Ashi site by its "
+                                    "location (e.g. “Ashi: left L4 paraspinal”).")
     if side and point.midline and side != Side.MIDLINE:
         raise forms.ValidationError(f"{point.code} lies on the midline: choose Midline.")
     if side == Side.MIDLINE and point.is_standard and not point.midline:
@@ -412,12 +415,18 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
         code, where = cleaned.get("point_code", "").strip(), cleaned.get("location_text", "")
         if self._typed_side() is not None:
             code = code.split()[0]  # "BL23 bilat": clean_side took the side
+        if points.is_ashi(code):
+            # "Ashi" typed as a code is an Ashi site: checked by its location, kept.
+            code = cleaned["point_code"] = ""
+            if not where.strip():
+                self.add_error("location_text", "An Ashi point needs its location in “or "
+                               "Ashi location”, e.g. “left L4 paraspinal”.")
         if code:
             try:
                 cleaned["point_code"], _ = parse_point(code, cleaned.get("side"))
             except forms.ValidationError as exc:
                 self.add_error("point_code", exc)
-        elif not where.strip():
+        elif not where.strip() and "location_text" not in self.errors:
             self.add_error("point_code", "Give a point code, or an Ashi location.")
         if cleaned.get("stimulation") == Stimulation.ELECTRICAL:
             if cleaned.get("frequency_hz") is None:
@@ -431,7 +440,7 @@ class InsertionForm(AsciiDigitsMixin, forms.ModelForm):
             else:
                 cleaned["paired_with"] = paired.code
         if "point_code" not in self.errors:
-            point = points.lookup(cleaned.get("point_code") or "")
+            point = points.site_point(cleaned.get("point_code"))
             for problem in points.site_problems(
                     point=point, side=cleaned.get("side"), depth_mm=cleaned.get("depth_mm"),
                     angle=cleaned.get("angle"), length_mm=cleaned.get("length_mm"),

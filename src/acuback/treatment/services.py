@@ -73,6 +73,9 @@ def plan_problems(*, episode: EpisodeOfCare, prescription: list[dict],
             problems.append(PlanProblem("prescription", f"{code} ({point.pinyin}) is blocked "
                                         "for this patient by the safety profile: "
                                         f"{profile.reason_for(code)}."))
+        elif not code or points.is_ashi(code):  # an Ashi site, by its location's regions
+            problems += [PlanProblem("prescription", p)
+                         for p in profile.ashi_problems([item.get("location") or ""])]
     ea_blocks = [f["title"] for f in profile.findings
                  if "BLOCK_EA" in f["actions"]]
     if planned_electroacupuncture and ea_blocks:
@@ -171,11 +174,15 @@ def _gate(session: Session, insertions: list[dict], needle_sets: list[dict],
     NeedlingRefused."""
     electrical = any(s.get("electrical") for s in needle_sets) or any(
         i.get("stimulation") == "electrical" for i in insertions)
-    codes = [i["point_code"] for i in insertions if i.get("point_code")]
+    # An Ashi site (no code, or "Ashi" typed as one) is checked by its location's regions.
+    ashi = [i.get("location_text") or "" for i in insertions
+            if not i.get("point_code") or points.is_ashi(i["point_code"])]
+    codes = [i["point_code"] for i in insertions
+             if i.get("point_code") and not points.is_ashi(i["point_code"])]
     checks = [needling_check(patient=session.patient, practitioner=practitioner,
                              location=session.location, on=session.session_date,
                              electroacupuncture=electrical, point_codes=codes,
-                             adjuncts=adjuncts)
+                             ashi_locations=ashi, adjuncts=adjuncts)
               for practitioner in _distinct(recorder, session.practitioner)]
     problems = list(dict.fromkeys(p for check in checks for p in check.problems))
     if problems:
@@ -278,12 +285,13 @@ INSERTION_FIELDS = ("needle_set", "point_code", "location_text", "side", "depth_
 def _from_plan(item: dict) -> dict:
     """A planned point as an insertion row with the usual needle, at a depth within the
     point's ceiling and an angle its caution allows; the practitioner adjusts."""
-    point = points.lookup(item.get("code") or "")
-    side = item.get("side", "bilateral")
-    return {"needle_set": 1, "point_code": item.get("code", ""),
-            "location_text": item.get("location", ""), "side": side,
-            "depth_mm": points.default_depth(point, side),
-            "angle": points.default_angle(point, side), "caution_acknowledged": False,
+    point = points.site_point(item.get("code"))
+    side, where = item.get("side", "bilateral"), item.get("location", "")
+    code = "" if points.is_ashi(item.get("code")) else item.get("code", "")
+    return {"needle_set": 1, "point_code": point.code if point else code,
+            "location_text": where, "side": side,
+            "depth_mm": points.default_depth(point, side, where),
+            "angle": points.default_angle(point, side, where), "caution_acknowledged": False,
             "gauge_mm": "0.25", "length_mm": 40, "material": "stainless_steel",
             "response_sought": "deqi", "response_obtained": False, "stimulation": "manual",
             "manual_technique": "", "frequency_hz": None, "intensity": "", "paired_with": "",
@@ -310,10 +318,18 @@ def _counts(insertions: list[dict], needle_sets: list[dict]) -> dict:
             "electroacupuncture": any(s.get("electrical") for s in needle_sets)}
 
 
+def ashi_as_sites(insertions: list[dict]) -> list[dict]:
+    """"Ashi" typed as a point code is an Ashi site: stored with no code and its location,
+    so every check and the signed note read it by where it is."""
+    return [dict(row, point_code="") if points.is_ashi(row.get("point_code")) else row
+            for row in insertions]
+
+
 def session_save(*, session: Session, data: dict, insertions: list[dict],
                  needle_sets: list[dict], expected_version: int,
                  request: HttpRequest) -> Session:
     """Save a draft: every save passes the safety gate; a stale page is refused."""
+    insertions = ashi_as_sites(insertions)
     return _save(session=session, data=data, insertions=insertions, needle_sets=needle_sets,
                  expected_version=expected_version, request=request)
 
@@ -333,6 +349,7 @@ def session_save_and_sign(*, session: Session, data: dict, insertions: list[dict
     events commit together, after one safety check. When only the signature is refused
     (a needle unaccounted for, no needle site, not the treating practitioner), the draft
     is saved and NotSigned says why."""
+    insertions = ashi_as_sites(insertions)
     _check_rows(session, data, insertions, needle_sets)
     for field, value in (data | _counts(insertions, needle_sets)).items():
         setattr(session, field, value)  # what the signature is checked against
@@ -368,8 +385,12 @@ def needle_site_problems(insertions: list[dict], needle_sets: list[dict]) -> lis
     """Depth, angle and caution of every site (safety.md §5), and the electrode pairs
     (§3.3): each message names the point and the field."""
     problems = []
-    for row in insertions:
-        point = points.lookup(row.get("point_code") or "")
+    for n, row in enumerate(insertions, 1):
+        point = points.site_point(row.get("point_code"))
+        ashi = not row.get("point_code") or points.is_ashi(row["point_code"])
+        if ashi and not (row.get("location_text") or "").strip():
+            problems.append(f"Row {n}: an Ashi site needs its location (e.g. “left L4 "
+                            "paraspinal”), so it can be checked against the safety profile.")
         problems += [p.message for p in points.site_problems(
             point=point, side=row.get("side"), depth_mm=row.get("depth_mm"),
             angle=row.get("angle"), length_mm=row.get("length_mm"),
@@ -482,7 +503,7 @@ def chest_wall_sites(insertions: list[dict]) -> list[str]:
     does not place (points.site_needs_chest_check)."""
     found = []
     for row in insertions:
-        point = points.lookup(row.get("point_code") or "")
+        point = points.site_point(row.get("point_code"))
         where = row.get("location_text") or ""
         if points.site_needs_chest_check(point, where):
             found.append(point.code if point else f"Ashi: {where or 'no location'}")
