@@ -140,7 +140,7 @@ def test_the_desk_moves_a_visit_by_dragging_it_and_a_refusal_puts_it_back(world,
                                     status="booked")
     assert moved.start == day.at(11)
     assert row_of(f"#visit-{moved.pk}") == "11:00"
-    assert "Moved to" in page.locator(f"#visit-{day.booked.pk}").text_content()  # cancelled
-    assert "visit-cancelled" in page.get_attribute(f"#visit-{day.booked.pk}", "class")
+    assert "Moved to" in page.locator(f"#visit-{day.booked.pk}").text_content()
+    assert "visit-moved" in page.get_attribute(f"#visit-{day.booked.pk}", "class")
     assert page.locator("table.day-view tbody tr", has_text="Moved to").count() == 1
     page.screenshot(path=f"{ARTIFACTS}/calendar-move-done.png", full_page=True)
