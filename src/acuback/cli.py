@@ -75,3 +75,7 @@ def _refuse_another_key(command: str) -> None:
         sys.exit(f"acuback {command}: {mismatch}")
     except DatabaseError:
         return  # no database or no key table yet: nothing signed to disagree with
+
+
+if __name__ == "__main__":
+    main()
