@@ -28,7 +28,9 @@ def test_the_smart_configuration_is_public_and_names_what_is_supported(client, p
     assert {"launch-standalone", "context-standalone-patient", "client-public",
             "client-confidential-asymmetric", "permission-v2", "permission-offline"} \
         <= set(body["capabilities"])
-    assert "launch-ehr" not in body["capabilities"]  # not supported: not claimed
+    # Not supported, so not claimed (permission-online: the integrator's review found
+    # online_access gave no refresh token).
+    assert not {"launch-ehr", "permission-online"} & set(body["capabilities"])
     assert {"patient/*.rs", "user/*.rs", "system/*.rs", "patient/Observation.rs",
             "launch/patient", "offline_access"} <= set(body["scopes_supported"])
     assert "private_key_jwt" in body["token_endpoint_auth_methods_supported"]

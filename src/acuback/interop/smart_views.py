@@ -53,7 +53,9 @@ def smart_configuration(request: HttpRequest) -> HttpResponse:
         "code_challenge_methods_supported": ["S256"],
         "capabilities": ["launch-standalone", "client-public", "client-confidential-symmetric",
                          "client-confidential-asymmetric", "context-standalone-patient",
-                         "permission-offline", "permission-online", "permission-patient",
+                         # Not permission-online: online_access gives no refresh token
+                         # (integrator review); only offline_access does.
+                         "permission-offline", "permission-patient",
                          "permission-user", "permission-v1", "permission-v2"],
     })
 
