@@ -135,3 +135,24 @@ def test_every_model_of_acuback_is_in_the_admin():
     ours = {m for m in apps.get_models() if m.__module__.startswith("acuback.")}
     assert ours - set(admin.site._registry) == set()
 
+
+
+def test_a_row_the_database_keeps_as_written_is_never_offered_for_editing(rf, operator):
+    """Review of the change: the admin offered Save on invoices, payments, signed ABNs and
+    sent claims' history, rows whose UPDATE the database refuses (a 500 for the operator).
+    Every such model is view-only; the others keep their edit form."""
+    from acuback import row_guards
+
+    written_once = {g.table for g in row_guards.all_guards() if g.no_update and g.when is None}
+    request = rf.get("/admin/")
+    request.user = operator
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.db_table in written_once:
+            checked += 1
+            assert not model_admin.has_change_permission(request), model._meta.label
+            assert model_admin.has_view_permission(request), model._meta.label
+    assert checked >= 10
+    from acuback.patients.models import Patient
+
+    assert admin.site._registry[Patient].has_change_permission(request)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from acuback.web.operator_admin import OperatorAdmin
+from acuback.web.operator_admin import OperatorAdmin, ReadOnlyOperatorAdmin
 
 from .models import (
     ApiToken,
@@ -36,7 +36,7 @@ class BulkExportAdmin(OperatorAdmin):
 
 
 @admin.register(UnexpressibleRecord)
-class UnexpressibleRecordAdmin(OperatorAdmin):
+class UnexpressibleRecordAdmin(ReadOnlyOperatorAdmin):
     """Read-only: the FHIR API writes these reports; clinic admins see theirs on the API
     tokens page and correct the record itself."""
 
@@ -44,36 +44,18 @@ class UnexpressibleRecordAdmin(OperatorAdmin):
     readonly_fields = ("clinic", "resource_type", "record_id", "problem", "first_seen_at",
                        "last_seen_at")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(BulkExportPart)
-class BulkExportPartAdmin(OperatorAdmin):
+class BulkExportPartAdmin(ReadOnlyOperatorAdmin):
     """Read-only: the worker writes an export's files; the housekeeping removes them."""
 
     list_display = ("export", "file", "part")
     readonly_fields = ("export", "file", "part", "lines")
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class _ReadOnly(OperatorAdmin):
+class _ReadOnly(ReadOnlyOperatorAdmin):
     """Read-only for operators: SMART apps are registered and revoked by the clinic admin on
     the Apps page, where each change is audited and its tokens follow."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SmartApp)

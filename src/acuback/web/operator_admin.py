@@ -70,8 +70,18 @@ class BoundedDatesChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
+def _written_once(model) -> bool:
+    """Rows the database refuses to change (acuback.row_guards, no UPDATE at all)."""
+    from acuback import row_guards
+
+    return model._meta.db_table in {g.table for g in row_guards.all_guards()
+                                    if g.no_update and g.when is None}
+
+
 class OperatorAdmin(admin.ModelAdmin):
-    """acuback's models in the operator admin: nothing clinical is deleted there."""
+    """acuback's models in the operator admin: nothing clinical is deleted there, and a
+    row the database keeps as written (an invoice, a signed ABN, a sent claim's history)
+    is shown, never offered for editing (its save was a database error, a 500)."""
 
     can_delete_rows = False
 
@@ -80,6 +90,20 @@ class OperatorAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.can_delete_rows and super().has_delete_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not _written_once(self.model) and super().has_change_permission(request, obj)
+
+
+class ReadOnlyOperatorAdmin(OperatorAdmin):
+    """Rows the application writes (workers, the FHIR API, the clinic admin's pages):
+    operators look, never add or edit."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 def _record_of(request, kwargs):
